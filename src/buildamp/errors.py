@@ -1,0 +1,64 @@
+"""Errors a user can act on. The CLI prints ``str(error)`` as one line and exits
+with ``error.exit_code``; nothing else of ours ever prints a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column or 1}"
+        return self.file
+
+
+class BuildampError(Exception):
+    """Base of every expected failure."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, location: Location | None = None, hint: str = "") -> None:
+        self.message = message
+        self.location = location
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        return text
+
+
+class ModelError(BuildampError):
+    """Bad model source: syntax, unknown type, unknown or mistyped option."""
+
+
+class ConfigError(BuildampError):
+    """Bad configuration file or command-line usage."""
+
+
+class StateError(BuildampError):
+    """Corrupt or inconsistent snapshot / migration files."""
+
+
+class PlanError(BuildampError):
+    """A change we refuse to generate without more information from the user."""
+
+
+class DatabaseError(BuildampError):
+    """The database refused a statement or cannot be reached."""
+
+    exit_code = 3
+
+
+class InternalError(BuildampError):
+    """A self-check failed: a bug of ours. Nothing was written."""
+
+    exit_code = 4

@@ -1,0 +1,84 @@
+"""Language-neutral model declarations.
+
+Readers (Rust via tree-sitter, Python via import) produce these faithfully and
+check only syntax; :mod:`buildamp.sources.build` validates options and maps types,
+so both languages share one set of rules and one set of error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from buildamp.errors import Location
+
+OptionScalar = str | bool | int | float
+OptionValue = OptionScalar | tuple[OptionScalar, ...]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type as written: ``chrono::DateTime<chrono::Utc>`` is
+    ``TypeRef("DateTime", (TypeRef("Utc", path="chrono::Utc"),), path="chrono::DateTime")``.
+    ``&str`` is ``TypeRef("str")``; a slice/array ``[u8]`` is ``TypeRef("[]", (u8,))``."""
+
+    name: str
+    args: tuple[TypeRef, ...] = ()
+    path: str = ""
+
+    def __str__(self) -> str:
+        base = self.path or self.name
+        if self.name == "[]" and self.args:
+            return f"[{self.args[0]}]"
+        if self.args:
+            return f"{base}<{', '.join(str(a) for a in self.args)}>"
+        return base
+
+
+@dataclass(frozen=True)
+class OptionDecl:
+    """One ``key = value`` (or bare ``key``, value ``True``) inside an attribute."""
+
+    key: str
+    value: OptionValue
+    location: Location
+    attribute: str  # "migration" or "table"
+
+
+@dataclass(frozen=True)
+class FieldDecl:
+    name: str
+    type: TypeRef
+    options: tuple[OptionDecl, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class StructDecl:
+    name: str
+    fields: tuple[FieldDecl, ...]
+    options: tuple[OptionDecl, ...]  # struct-level #[table(...)] and #[migration(...)]
+    is_domain: bool  # derive(BuildAmpDomain), #[buildamp_domain], or pub in *_domain.rs
+    location: Location
+
+
+@dataclass(frozen=True)
+class EnumDecl:
+    name: str
+    variants: tuple[str, ...]
+    unit_only: bool
+    location: Location
+
+
+@dataclass(frozen=True)
+class AliasDecl:
+    name: str
+    target: TypeRef
+    location: Location
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    structs: tuple[StructDecl, ...] = ()
+    enums: tuple[EnumDecl, ...] = ()
+    aliases: tuple[AliasDecl, ...] = ()
