@@ -47,9 +47,7 @@ _TYPE_NAMES = {
     "citext": "CITEXT",
 }
 
-NUMERIC_TYPES = frozenset(
-    {"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"}
-)
+NUMERIC_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"})
 
 
 def _parse(sql: str) -> Any:
@@ -156,7 +154,7 @@ def parse_index_keys(text: str, location: Location | None = None) -> tuple[Index
     """``"author_id, created_at DESC"`` -> keys. Exactly one index column list."""
     import pglast
 
-    allowed = "an index column list like \"email\" or \"author_id, created_at DESC\""
+    allowed = 'an index column list like "email" or "author_id, created_at DESC"'
     try:
         statements = _parse(f"CREATE INDEX buildamp_check ON buildamp_check ({text})")
     except pglast.parser.ParseError:
@@ -211,7 +209,7 @@ def normalize_default(text: str, column_type: str) -> str:
             and type(value).__name__ == "String"
             and _looks_numeric(value.sval)
         ):
-            return value.sval
+            return str(value.sval)
     if _is_const(node) and getattr(node, "isnull", False):
         return "NULL"
     return _deparse(node)
@@ -231,7 +229,7 @@ def quote_ident(name: str) -> str:
 
     if (
         name
-        and (name[0].isalpha() and name[0].islower() or name[0] == "_")
+        and ((name[0].isalpha() and name[0].islower()) or name[0] == "_")
         and all(c.islower() or c.isdigit() or c == "_" for c in name)
         and name not in RESERVED_KEYWORDS
         and name not in TYPE_FUNC_NAME_KEYWORDS

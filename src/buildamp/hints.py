@@ -1,0 +1,39 @@
+"""What the models say about *how* to change, beyond what the schema is.
+
+Renames, conversions and confirmations are instructions for the diff, not part
+of the schema, so they live here and never in the snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ColumnHint:
+    rename_from: str | None = None
+    convert_from: str | None = None
+    convert_sql: str | None = None
+    enum_migration: str | None = None
+    backfill: str | None = None
+    confirm_destructive: bool = False
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class TableHint:
+    rename_from: str | None = None
+    confirm_destructive: bool = False
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class Hints:
+    tables: dict[str, TableHint] = field(default_factory=dict)
+    columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
+
+    def column(self, table: str, column: str) -> ColumnHint:
+        return self.columns.get((table, column), ColumnHint())
+
+    def table(self, table: str) -> TableHint:
+        return self.tables.get(table, TableHint())

@@ -1,0 +1,50 @@
+"""Names of tables, indexes and constraints, made the same way everywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1, in bytes
+
+
+def snake_case(name: str) -> str:
+    """``ItemComment`` -> ``item_comment``; ``HTTPLog`` -> ``http_log``."""
+    step = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    step = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", step)
+    return step.replace("-", "_").lower()
+
+
+def pluralize(word: str) -> str:
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def table_name_for(struct_name: str) -> str:
+    """``Comment`` -> ``comments``, ``ItemComment`` -> ``item_comments``,
+    ``Category`` -> ``categories``."""
+    parts = snake_case(struct_name).split("_")
+    parts[-1] = pluralize(parts[-1])
+    return "_".join(parts)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def fit_identifier(name: str) -> str:
+    """Cut a name to 63 bytes with a short stable hash so two long names never clash."""
+    if len(name.encode()) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    keep = name.encode()[: MAX_IDENTIFIER - 9].decode(errors="ignore").rstrip("_")
+    return f"{keep}_{digest}"
+
+
+def object_name(prefix: str, table: str, parts: list[str] | tuple[str, ...]) -> str:
+    """``idx_<table>_<cols>``, ``unique_<table>_<cols>``, ``chk_<table>_<col>_...``."""
+    body = "_".join(_slug(p) for p in parts if _slug(p))
+    return fit_identifier(f"{prefix}_{table}_{body}" if body else f"{prefix}_{table}")

@@ -1,0 +1,462 @@
+"""Declarations (from any language) -> the schema model plus change hints.
+
+All option validation and naming rules live here, once, so a Rust model and a
+Python model with the same meaning give byte-identical migrations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildamp import sqltext
+from buildamp.errors import Location, ModelError
+from buildamp.hints import ColumnHint, Hints, TableHint
+from buildamp.naming import object_name, snake_case, table_name_for
+from buildamp.schema import (
+    Column,
+    Constraint,
+    DocumentField,
+    Enum,
+    Index,
+    Identity,
+    IndexKey,
+    Schema,
+    Storage,
+    Table,
+)
+from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
+from buildamp.sources.options import (
+    FIELD_OPTIONS,
+    STRUCT_MIGRATION_OPTIONS,
+    TABLE_OPTIONS,
+    Options,
+    validate_options,
+)
+from buildamp.sources.types import Mapped, TypeContext, map_type
+
+TIMESTAMP_COLUMNS = ("created_at", "updated_at")
+JSONB_TEXT_TYPES = frozenset({"TEXT", "JSONB", "TIMESTAMPTZ", "TIMESTAMP", "DATE", "UUID"})
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    project_dir: Path
+    default_storage: Storage = "columns"
+    tenant_isolation: str = "none"
+
+
+@dataclass(frozen=True)
+class Models:
+    schema: Schema
+    hints: Hints
+
+
+def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+    ctx = _context(files)
+    tables: dict[str, Table] = {}
+    hints = Hints()
+    enums: dict[str, Enum] = {}
+    for source in files:
+        for struct in source.structs:
+            if not _is_table(struct):
+                continue
+            table, used_enums = _build_table(struct, ctx, settings, hints)
+            if table.name in tables:
+                raise ModelError(
+                    f"two models map to table {table.name!r}: {tables[table.name].source} "
+                    f"and {struct.location}",
+                    struct.location,
+                    'give one of them #[table(name = "...")]',
+                )
+            tables[table.name] = table
+            for enum_name in used_enums:
+                decl = ctx.enums[enum_name]
+                enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
+                if enum.name in enums and enums[enum.name].values != enum.values:
+                    raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
+                enums[enum.name] = enum
+    schema = Schema(
+        tables=tuple(tables[name] for name in sorted(tables)),
+        enums=tuple(enums[name] for name in sorted(enums)),
+    )
+    return Models(schema, hints)
+
+
+def _context(files: list[SourceFile]) -> TypeContext:
+    ctx = TypeContext({}, {}, {})
+    for source in files:
+        for alias in source.aliases:
+            known = ctx.aliases.get(alias.name)
+            if known is not None and known.target != alias.target:
+                raise ModelError(
+                    f"type alias {alias.name} defined twice differently (also at {known.location})",
+                    alias.location,
+                )
+            ctx.aliases[alias.name] = alias
+        for enum in source.enums:
+            ctx.enums[enum.name] = enum
+        for struct in source.structs:
+            ctx.structs[struct.name] = struct
+    return ctx
+
+
+def _is_table(struct: StructDecl) -> bool:
+    if not struct.is_domain:
+        return False
+    if any(f.name == "id" for f in struct.fields):
+        return True
+    return any(o.key == "primary_key" and o.attribute == "table" for o in struct.options)
+
+
+def _struct_options(struct: StructDecl) -> Options:
+    return validate_options(
+        struct.options,
+        {"table": TABLE_OPTIONS, "migration": STRUCT_MIGRATION_OPTIONS},
+        f"struct {struct.name}",
+    )
+
+
+def _field_options(struct: StructDecl, field: FieldDecl) -> Options:
+    allowed = {"migration": FIELD_OPTIONS}
+    return validate_options(field.options, allowed, f"field {struct.name}.{field.name}")
+
+
+@dataclass
+class _FieldPlan:
+    decl: FieldDecl
+    options: Options
+    mapped: Mapped
+    column: Column
+
+
+def _build_table(
+    struct: StructDecl, ctx: TypeContext, settings: BuildSettings, hints: Hints
+) -> tuple[Table, list[str]]:
+    options = _struct_options(struct)
+    name = options.get_str("name") or table_name_for(struct.name)
+    storage: Storage = "jsonb" if options.get_str("storage") == "jsonb" else "columns"
+    if "storage" not in options.values:
+        storage = settings.default_storage
+    tenant = options.get_bool("tenant", True)
+    isolation = options.get_str("tenant_isolation") or settings.tenant_isolation
+    plans = _plan_fields(struct, ctx, name, hints)
+    primary_key = options.get_list("primary_key") or ("id",)
+    field_names = {p.decl.name for p in plans}
+    for key in primary_key:
+        if key not in field_names:
+            raise ModelError(
+                f"primary key column {key!r} is not a field of {struct.name}",
+                options.where("primary_key", struct.location),
+            )
+    if storage == "jsonb":
+        columns, document = _jsonb_columns(plans, tenant, primary_key, struct)
+    else:
+        columns, document = _typed_columns(plans, tenant, primary_key), []
+    column_names = {c.name for c in columns}
+    types = {p.column.name: p.column.type for p in plans}
+    indexes, constraints = _field_indexes(plans, name, tenant, storage, column_names, types, struct)
+    indexes += _table_indexes(options, name, tenant, storage, column_names, types, struct)
+    indexes = _dedupe_indexes(indexes, struct.location)
+    custom_sql = options.get_str("custom_sql")
+    if custom_sql is not None:
+        _check_custom_sql(
+            custom_sql, settings.project_dir, options.where("custom_sql", struct.location)
+        )
+    validate = options.get_str("validate")
+    if validate is not None:
+        validate = sqltext.check_select(
+            validate, "validate", options.where("validate", struct.location)
+        )
+    updated = next((c for c in columns if c.name == "updated_at"), None)
+    hints.tables[name] = TableHint(
+        rename_from=options.get_str("rename_from"),
+        confirm_destructive=options.get_bool("confirm_destructive"),
+        location=str(struct.location),
+    )
+    table = Table(
+        name=name,
+        columns=tuple(columns),
+        primary_key=tuple(primary_key),
+        indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+        constraints=tuple(sorted(constraints, key=lambda c: c.name)),
+        storage=storage,
+        tenant=tenant,
+        touch_updated_at=updated is not None and updated.type in ("TIMESTAMPTZ", "TIMESTAMP"),
+        rls=tenant and isolation == "rls",
+        document=tuple(document),
+        custom_sql=custom_sql,
+        validate=validate,
+        source=str(struct.location),
+    )
+    used = sorted({p.mapped.enum for p in plans if p.mapped.enum and storage == "columns"})
+    return table, used
+
+
+def _plan_fields(
+    struct: StructDecl, ctx: TypeContext, table: str, hints: Hints
+) -> list[_FieldPlan]:
+    plans: list[_FieldPlan] = []
+    seen: set[str] = set()
+    for field in struct.fields:
+        options = _field_options(struct, field)
+        if options.get_bool("ignore"):
+            continue
+        if field.name in seen:
+            raise ModelError(f"field {field.name!r} declared twice", field.location)
+        seen.add(field.name)
+        plans.append(_plan_field(struct, field, options, ctx, table, hints))
+    return plans
+
+
+def _plan_field(
+    struct: StructDecl,
+    field: FieldDecl,
+    options: Options,
+    ctx: TypeContext,
+    table: str,
+    hints: Hints,
+) -> _FieldPlan:
+    where = field.location
+    mapped = map_type(field.type, ctx, field.name, where)
+    sql_type = mapped.sql_type
+    explicit = options.get_str("sql_type")
+    if explicit is not None:
+        try:
+            sql_type = sqltext.canonical_type(explicit)
+        except ModelError as error:
+            raise ModelError(error.message, options.where("sql_type", where)) from None
+    not_null = not mapped.nullable or mapped.force_not_null
+    if "not_null" in options.values:
+        not_null = options.get_bool("not_null")
+    default = mapped.default
+    if options.get_str("default") is not None:
+        default = sqltext.check_expression(
+            options.get_str("default") or "", "default", options.where("default", where)
+        )
+        if default.upper() == "NULL":
+            default = None
+    if default is not None:
+        default = sqltext.normalize_default(default, sql_type)
+    identity: Identity | None = "by default" if mapped.identity and explicit is None else None
+    if identity is not None:
+        default = None
+    column = Column(
+        field.name,
+        sql_type,
+        not_null=not_null,
+        default=default,
+        identity=identity,
+        deprecated=options.get_bool("deprecated"),
+    )
+    if column.deprecated:
+        column = Column(column.name, column.type, False, column.default, column.identity, True)
+    _record_column_hint(struct, field, options, table, hints)
+    return _FieldPlan(field, options, mapped, column)
+
+
+def _record_column_hint(
+    struct: StructDecl, field: FieldDecl, options: Options, table: str, hints: Hints
+) -> None:
+    where = field.location
+    convert_sql = options.get_str("convert_sql")
+    if convert_sql is not None:
+        if "%s" not in convert_sql:
+            raise ModelError(
+                "convert_sql must use %s for the old column value",
+                options.where("convert_sql", where),
+            )
+        sqltext.check_expression(
+            convert_sql.replace("%s", "buildamp_old_value"),
+            "convert_sql",
+            options.where("convert_sql", where),
+        )
+    convert_from = options.get_str("convert_from")
+    if convert_from is not None:
+        try:
+            convert_from = sqltext.canonical_type(convert_from)
+        except ModelError as error:
+            raise ModelError(error.message, options.where("convert_from", where)) from None
+    backfill = options.get_str("backfill")
+    if backfill is not None:
+        sqltext.check_expression(backfill, "backfill", options.where("backfill", where))
+    hints.columns[(table, field.name)] = ColumnHint(
+        rename_from=options.get_str("rename_from"),
+        convert_from=convert_from,
+        convert_sql=convert_sql,
+        enum_migration=options.get_str("enum_migration"),
+        backfill=backfill,
+        confirm_destructive=options.get_bool("confirm_destructive"),
+        location=str(where),
+    )
+
+
+def _typed_columns(
+    plans: list[_FieldPlan], tenant: bool, primary_key: tuple[str, ...]
+) -> list[Column]:
+    columns: list[Column] = []
+    names = {p.decl.name for p in plans}
+    for plan in plans:
+        column = plan.column
+        if column.name in primary_key and not column.not_null:
+            column = Column(column.name, column.type, True, column.default, column.identity)
+        columns.append(column)
+    if tenant and "host" not in names:
+        after = next(i for i, c in enumerate(columns) if c.name == primary_key[0])
+        columns.insert(after + 1, Column("host", "TEXT", not_null=True))
+    for name in TIMESTAMP_COLUMNS:
+        if name not in names:
+            columns.append(Column(name, "TIMESTAMPTZ", not_null=True, default="now()"))
+    return columns
+
+
+def _jsonb_columns(
+    plans: list[_FieldPlan], tenant: bool, primary_key: tuple[str, ...], struct: StructDecl
+) -> tuple[list[Column], list[DocumentField]]:
+    if primary_key != ("id",):
+        raise ModelError('storage = "jsonb" tables have the primary key id only', struct.location)
+    id_plan = next(p for p in plans if p.decl.name == "id")
+    id_column = id_plan.column
+    columns = [Column("id", id_column.type, True, id_column.default, id_column.identity)]
+    columns.append(Column("data", "JSONB", not_null=True))
+    if tenant:
+        columns.append(Column("host", "TEXT", not_null=True))
+    for name in TIMESTAMP_COLUMNS:
+        columns.append(Column(name, "TIMESTAMPTZ", not_null=True, default="now()"))
+    document = [
+        DocumentField(
+            p.column.name, p.column.type, p.options.get_bool("not_null"), p.column.default
+        )
+        for p in plans
+        if p.decl.name != "id"
+    ]
+    return columns, document
+
+
+def _document_key(name: str, sql_type: str) -> IndexKey:
+    expression = f"(data ->> {sqltext.quote_literal(name)})"
+    if sql_type not in JSONB_TEXT_TYPES and not sql_type.islower():
+        expression = f"{expression}::{sql_type.lower()}"
+    return IndexKey(sqltext.normalize_expression(expression), False, False)
+
+
+def _key_for(name: str, storage: Storage, columns: set[str], types: dict[str, str]) -> IndexKey:
+    if storage == "jsonb" and name not in columns:
+        return _document_key(name, types.get(name, "TEXT"))
+    return IndexKey(name)
+
+
+def _field_indexes(
+    plans: list[_FieldPlan],
+    table: str,
+    tenant: bool,
+    storage: Storage,
+    columns: set[str],
+    types: dict[str, str],
+    struct: StructDecl,
+) -> tuple[list[Index], list[Constraint]]:
+    indexes: list[Index] = []
+    constraints: list[Constraint] = []
+    host = (IndexKey("host"),) if tenant else ()
+    for plan in plans:
+        name, options = plan.column.name, plan.options
+        key = _key_for(name, storage, columns, types)
+        if options.get_bool("index"):
+            indexes.append(Index(object_name("idx", table, [name]), host + (key,)))
+        unique = options.values.get("unique")
+        if unique is True or unique == "global":
+            lead = () if unique == "global" else host
+            constraint_name = object_name("unique", table, [name])
+            if storage == "jsonb":
+                indexes.append(Index(constraint_name, lead + (key,), unique=True))
+            else:
+                constraints.append(
+                    Constraint(
+                        constraint_name, "unique", tuple(k.expression for k in lead) + (name,)
+                    )
+                )
+        if storage == "jsonb" and options.get_bool("not_null"):
+            literal = sqltext.quote_literal(name)
+            check = f"data ? {literal} AND (data -> {literal}) <> 'null'::jsonb"
+            constraints.append(
+                Constraint(
+                    object_name("chk", table, [name, "present"]),
+                    "check",
+                    (),
+                    sqltext.normalize_expression(check),
+                )
+            )
+        entries = options.get_list("composite_index")
+        if entries:
+            where = options.where("composite_index", plan.decl.location)
+            keys = _entry_keys(", ".join(entries), where, storage, columns, types, struct)
+            indexes.append(_named_index(table, host, keys))
+    return indexes, constraints
+
+
+def _entry_keys(
+    entry: str,
+    where: Location,
+    storage: Storage,
+    columns: set[str],
+    types: dict[str, str],
+    struct: StructDecl,
+) -> tuple[IndexKey, ...]:
+    keys = sqltext.parse_index_keys(entry, where)
+    known = columns | set(types)
+    out: list[IndexKey] = []
+    for key in keys:
+        if key.is_column:
+            if key.expression not in known:
+                raise ModelError(
+                    f"index column {key.expression!r} is not a column of {struct.name}",
+                    where,
+                    f"columns: {', '.join(sorted(known))}",
+                )
+            mapped = _key_for(key.expression, storage, columns, types)
+            out.append(IndexKey(mapped.expression, key.descending, mapped.is_column))
+        else:
+            out.append(key)
+    return tuple(out)
+
+
+def _named_index(table: str, host: tuple[IndexKey, ...], keys: tuple[IndexKey, ...]) -> Index:
+    parts = [k.expression + (" desc" if k.descending else "") for k in keys]
+    lead = host if not keys or keys[0].expression != "host" else ()
+    return Index(object_name("idx", table, parts), lead + keys)
+
+
+def _table_indexes(
+    options: Options,
+    table: str,
+    tenant: bool,
+    storage: Storage,
+    columns: set[str],
+    types: dict[str, str],
+    struct: StructDecl,
+) -> list[Index]:
+    where = options.where("indexes", struct.location)
+    host = (IndexKey("host"),) if tenant else ()
+    indexes = []
+    for entry in options.get_list("indexes"):
+        keys = _entry_keys(entry, where, storage, columns, types, struct)
+        indexes.append(_named_index(table, host, keys))
+    return indexes
+
+
+def _dedupe_indexes(indexes: list[Index], where: Location) -> list[Index]:
+    by_name: dict[str, Index] = {}
+    for index in indexes:
+        known = by_name.get(index.name)
+        if known is not None and known != index:
+            raise ModelError(f"two different indexes are both named {index.name!r}", where)
+        by_name[index.name] = index
+    return list(by_name.values())
+
+
+def _check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
+    target = (project_dir / path).resolve()
+    if not target.is_file():
+        raise ModelError(f"custom_sql file {path!r} not found", where, f"create {target}")
+    if project_dir.resolve() not in target.parents:
+        raise ModelError(f"custom_sql file {path!r} is outside the project", where)

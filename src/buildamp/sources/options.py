@@ -1,0 +1,141 @@
+"""The option vocabulary shared by Rust attributes and Python ``migration(...)``.
+
+One table of allowed keys and value kinds, so both languages accept exactly
+the same options and fail with the same messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from buildamp.errors import Location, ModelError
+from buildamp.sources.decl import OptionDecl, OptionValue
+
+Kind = Literal["str", "bool", "list", "str|bool", "int"]
+
+FIELD_OPTIONS: dict[str, Kind] = {
+    "default": "str",
+    "not_null": "bool",
+    "rename_from": "str",
+    "index": "bool",
+    "unique": "str|bool",
+    "ignore": "bool",
+    "deprecated": "bool",
+    "convert_from": "str",
+    "convert_sql": "str",
+    "enum_migration": "str",
+    "composite_index": "list",
+    "sql_type": "str",
+    "confirm_destructive": "bool",
+    "backfill": "str",
+}
+
+TABLE_OPTIONS: dict[str, Kind] = {
+    "name": "str",
+    "indexes": "list",
+    "storage": "str",
+    "tenant": "bool",
+    "primary_key": "list",
+    "rename_from": "str",
+    "tenant_isolation": "str",
+}
+
+STRUCT_MIGRATION_OPTIONS: dict[str, Kind] = {
+    "custom_sql": "str",
+    "validate": "str",
+    "confirm_destructive": "bool",
+}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "storage": ("columns", "jsonb"),
+    "enum_migration": ("add_values", "recreate"),
+    "unique": ("global",),
+    "tenant_isolation": ("none", "rls"),
+}
+
+_KIND_TEXT = {
+    "str": 'a string ("...")',
+    "bool": "true or false",
+    "list": 'a list of strings (["a", "b"])',
+    "str|bool": 'true, false or "global"',
+    "int": "an integer",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Validated options of one field or struct, by key."""
+
+    values: dict[str, OptionValue]
+    locations: dict[str, Location]
+
+    def get_str(self, key: str) -> str | None:
+        value = self.values.get(key)
+        return value if isinstance(value, str) else None
+
+    def get_bool(self, key: str, default: bool = False) -> bool:
+        value = self.values.get(key)
+        return value if isinstance(value, bool) else default
+
+    def get_list(self, key: str) -> tuple[str, ...]:
+        value = self.values.get(key)
+        return tuple(str(v) for v in value) if isinstance(value, tuple) else ()
+
+    def where(self, key: str, fallback: Location) -> Location:
+        return self.locations.get(key, fallback)
+
+
+def _kind_ok(kind: Kind, value: OptionValue) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+    if kind == "str|bool":
+        return isinstance(value, str | bool)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_options(
+    options: tuple[OptionDecl, ...],
+    allowed: dict[str, dict[str, Kind]],
+    context: str,
+) -> Options:
+    """Check keys and value kinds. ``allowed`` maps attribute name -> key -> kind."""
+    values: dict[str, OptionValue] = {}
+    locations: dict[str, Location] = {}
+    for option in options:
+        table = allowed.get(option.attribute, {})
+        kind = table.get(option.key)
+        if kind is None:
+            names = ", ".join(sorted(table))
+            raise ModelError(
+                f"unknown option {option.key!r} in #[{option.attribute}(...)] on {context}",
+                option.location,
+                f"allowed: {names}",
+            )
+        value = option.value
+        if isinstance(value, list):
+            value = tuple(value)
+        if not _kind_ok(kind, value):
+            raise ModelError(
+                f"option {option.key!r} on {context} must be {_KIND_TEXT[kind]}, got {value!r}",
+                option.location,
+            )
+        choices = CHOICES.get(option.key)
+        if choices and isinstance(value, str) and value not in choices:
+            raise ModelError(
+                f"option {option.key!r} on {context} must be one of {', '.join(choices)}"
+                f", got {value!r}",
+                option.location,
+            )
+        if option.key in values and values[option.key] != value:
+            raise ModelError(
+                f"option {option.key!r} given twice with different values on {context}",
+                option.location,
+            )
+        values[option.key] = value
+        locations[option.key] = option.location
+    return Options(values, locations)
