@@ -1,0 +1,523 @@
+"""Read Rust model files into :mod:`buildamp.sources.decl` declarations.
+
+We parse with tree-sitter-rust, a real Rust grammar, so comments, strings and
+nesting can never fool us the way regular expressions would. This module only
+checks syntax and reports what was written; option names, value types and type
+mapping are validated by :mod:`buildamp.sources.build` for both languages.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import pathlib
+from collections.abc import Iterator, Sequence
+
+import tree_sitter_rust
+from tree_sitter import Language, Node, Parser
+
+from buildamp.errors import Location, ModelError
+from buildamp.sources.decl import (
+    AliasDecl,
+    EnumDecl,
+    FieldDecl,
+    OptionDecl,
+    OptionScalar,
+    OptionValue,
+    SourceFile,
+    StructDecl,
+    TypeRef,
+)
+
+_VALUE_HINT = 'values are strings, true/false, numbers or ["list"]'
+_TYPE_HINT = "use a named type, Option<T>, Vec<T>, a tuple or an array"
+_OPTION_ATTRS = ("table", "migration")
+_DOMAIN_MARKERS = ("buildamp_domain", "buildamp::buildamp_domain")
+_DOMAIN_DERIVES = ("BuildAmpDomain", "buildamp::BuildAmpDomain")
+_INT_SUFFIXES = tuple(
+    f"{sign}{bits}" for sign in "iu" for bits in ("128", "size", "64", "32", "16", "8")
+)
+_FLOAT_SUFFIXES = ("f32", "f64")
+# Const-generic arguments and lifetimes say nothing about the stored shape.
+_DROPPED_TYPE_ARGS = frozenset(
+    {
+        "lifetime",
+        "block",
+        "integer_literal",
+        "float_literal",
+        "boolean_literal",
+        "char_literal",
+        "string_literal",
+        "negative_literal",
+    }
+)
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
+_MAX_TYPE_DEPTH = 64
+
+_Attr = tuple[str, Node]  # (attribute path such as "buildamp::migration", attribute node)
+
+
+@functools.cache
+def _parser() -> Parser:
+    """Building the language is not free; every file shares one parser."""
+    return Parser(Language(tree_sitter_rust.language()))
+
+
+def read_rust_file(path: pathlib.Path, display_path: str) -> SourceFile:
+    """Read one model file; ``*_domain.rs`` files make every ``pub struct`` a domain model."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read Rust model file: {exc.strerror}"
+        raise ModelError(message, Location(display_path)) from exc
+    return read_rust_source(data, display_path, path.name.endswith("_domain.rs"))
+
+
+def read_rust_source(
+    text: bytes | str, display_path: str, domain_file: bool | None = None
+) -> SourceFile:
+    """Parse Rust source; ``domain_file=None`` infers it from ``display_path``."""
+    if domain_file is None:
+        domain_file = display_path.endswith("_domain.rs")
+    src = _to_bytes(text, display_path)
+    reader = _Reader(src, display_path, domain_file)
+    return reader.read()
+
+
+def _to_bytes(text: bytes | str, display_path: str) -> bytes:
+    """Tree-sitter works on UTF-8 bytes; anything else is the user's encoding problem."""
+    if isinstance(text, str):
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            prefix = text[: exc.start].encode("utf-8", "surrogatepass")
+            raise _encoding_error(prefix, display_path) from None
+    else:
+        data = text
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(data[: exc.start], display_path) from None
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def _encoding_error(prefix: bytes, display_path: str) -> ModelError:
+    """Point at the first bad byte; ``prefix`` is everything before it."""
+    line = prefix.count(b"\n") + 1
+    column = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+    return ModelError(
+        "file is not valid UTF-8", Location(display_path, line, column), "save it as UTF-8"
+    )
+
+
+def _named(node: Node) -> list[Node]:
+    """Named children without comments, which the grammar allows almost anywhere."""
+    return [c for c in node.named_children if not c.is_extra]
+
+
+def _leaves(node: Node) -> list[str]:
+    """Token texts under ``node`` in order, so ``a :: b`` and ``a::b`` read the same."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.is_extra:
+            continue
+        if cur.child_count == 0:
+            out.append(_text(cur))
+        stack.extend(reversed(cur.children))
+    return out
+
+
+def _text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _first_error(root: Node) -> Node | None:
+    """First ERROR or MISSING node in document order (iterative: files can nest deeply)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return None
+
+
+class _Reader:
+    """Holds the source and display path so every helper can point at file:line:column."""
+
+    def __init__(self, src: bytes, path: str, domain_file: bool) -> None:
+        self.src = src
+        self.path = path
+        self.domain_file = domain_file
+        self.structs: list[StructDecl] = []
+        self.enums: list[EnumDecl] = []
+        self.aliases: list[AliasDecl] = []
+
+    def read(self) -> SourceFile:
+        root = _parser().parse(self.src).root_node
+        bad = _first_error(root)
+        if bad is not None:
+            raise self._syntax_error(bad)
+        self._items(root)
+        return SourceFile(self.path, tuple(self.structs), tuple(self.enums), tuple(self.aliases))
+
+    # -- locations and errors -------------------------------------------------
+
+    def loc(self, node: Node) -> Location:
+        """1-based line and character (not byte) column, as editors show them."""
+        row, col = node.start_point
+        prefix = self.src[node.start_byte - col : node.start_byte]
+        return Location(self.path, row + 1, len(prefix.decode("utf-8", "replace")) + 1)
+
+    def snippet(self, node: Node) -> str:
+        """The node's first line, or what follows it when it is empty (a MISSING node)."""
+        end = node.end_byte if node.end_byte > node.start_byte else node.start_byte + 80
+        text = self.src[node.start_byte : end].decode("utf-8", "replace").strip()
+        return text.splitlines()[0][:40] if text else ""
+
+    def error(self, message: str, node: Node, hint: str = "") -> ModelError:
+        return ModelError(message, self.loc(node), hint)
+
+    def _syntax_error(self, node: Node) -> ModelError:
+        near = self.snippet(node)
+        message = f"Rust syntax error near `{near}`" if near else "Rust syntax error at end of file"
+        if node.is_missing:
+            message += f": missing `{node.type}`"
+        return self.error(message, node, "fix the Rust syntax; the file must compile")
+
+    def required(self, node: Node, field: str) -> Node:
+        """A child the grammar guarantees in an error-free tree; never trust it blindly."""
+        child = node.child_by_field_name(field)
+        if child is None:
+            raise self.error(f"Rust syntax error near `{self.snippet(node)}`", node)
+        return child
+
+    # -- items ----------------------------------------------------------------
+
+    def _items(self, container: Node) -> None:
+        """Walk items in order; outer attributes attach to the next item."""
+        attrs: list[_Attr] = []
+        for child in _named(container):
+            if child.type == "attribute_item":
+                attrs.extend(self._attr(child))
+                continue
+            self._item(child, attrs)
+            attrs = []
+
+    def _item(self, node: Node, attrs: list[_Attr]) -> None:
+        if node.type == "struct_item":
+            self._struct(node, attrs)
+        elif node.type == "enum_item":
+            self._enum(node)
+        elif node.type == "type_item":
+            self._alias(node)
+        elif node.type == "mod_item" and not self._is_cfg_test(attrs):
+            body = node.child_by_field_name("body")
+            if body is not None:
+                self._items(body)
+
+    def _attr(self, item: Node) -> list[_Attr]:
+        attrs = [c for c in _named(item) if c.type == "attribute"]
+        if not attrs or not _named(attrs[0]):
+            return []
+        path = "".join(_leaves(_named(attrs[0])[0])).removeprefix("::")
+        return [(path, attrs[0])]
+
+    def _is_cfg_test(self, attrs: list[_Attr]) -> bool:
+        """Test-only modules are not part of the model."""
+        return any(path == "cfg" and self._arg_paths(node) == ["test"] for path, node in attrs)
+
+    def _arg_paths(self, attr: Node) -> list[str]:
+        """``derive(A, b::C)`` -> ``["A", "b::C"]``."""
+        args = attr.child_by_field_name("arguments")
+        if args is None:
+            return []
+        paths, current = [], ""
+        for token in args.children[1:-1]:
+            if token.is_extra:
+                continue
+            if token.type == ",":
+                paths.append(current)
+                current = ""
+            else:
+                current += "".join(_leaves(token))
+        paths.append(current)
+        return [p.removeprefix("::") for p in paths if p]
+
+    def _is_domain(self, node: Node, attrs: list[_Attr]) -> bool:
+        for path, attr in attrs:
+            if path in _DOMAIN_MARKERS:
+                return True
+            if path == "derive" and any(p in _DOMAIN_DERIVES for p in self._arg_paths(attr)):
+                return True
+        public = any(c.type == "visibility_modifier" for c in node.named_children)
+        return self.domain_file and public
+
+    def _struct(self, node: Node, attrs: list[_Attr]) -> None:
+        name_node = self.required(node, "name")
+        name = _text(name_node)
+        body = node.child_by_field_name("body")
+        domain = self._is_domain(node, attrs)
+        if body is None or body.type != "field_declaration_list":
+            if domain:
+                kind = "unit" if body is None else "tuple"
+                raise self.error(
+                    f"{kind} struct {name} cannot be a domain model; use named fields", name_node
+                )
+            return
+        fields = tuple(self._fields(body))
+        options = tuple(self._options(attrs, _OPTION_ATTRS))
+        self.structs.append(StructDecl(name, fields, options, domain, self.loc(name_node)))
+
+    def _fields(self, body: Node) -> Iterator[FieldDecl]:
+        attrs: list[_Attr] = []
+        for child in _named(body):
+            if child.type == "attribute_item":
+                attrs.extend(self._attr(child))
+                continue
+            if child.type == "field_declaration":
+                name_node = self.required(child, "name")
+                name = _text(name_node)
+                type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
+                options = tuple(self._options(attrs, ("migration",)))
+                yield FieldDecl(name, type_ref, options, self.loc(name_node))
+            attrs = []
+
+    def _enum(self, node: Node) -> None:
+        name_node = self.required(node, "name")
+        variants: list[str] = []
+        unit_only = True
+        for variant in _named(self.required(node, "body")):
+            if variant.type != "enum_variant":
+                continue
+            variants.append(_text(self.required(variant, "name")))
+            unit_only = unit_only and variant.child_by_field_name("body") is None
+        self.enums.append(
+            EnumDecl(_text(name_node), tuple(variants), unit_only, self.loc(name_node))
+        )
+
+    def _alias(self, node: Node) -> None:
+        name_node = self.required(node, "name")
+        name = _text(name_node)
+        params = node.child_by_field_name("type_parameters")
+        if params is not None:
+            raise self.error(
+                f"generic type alias {name} is not supported",
+                params,
+                "write the concrete type, e.g. `type X = Vec<String>;`",
+            )
+        target = self.type_ref(self.required(node, "type"), f"type alias {name}")
+        self.aliases.append(AliasDecl(name, target, self.loc(name_node)))
+
+    # -- types ----------------------------------------------------------------
+
+    def type_ref(self, node: Node, owner: str, depth: int = 0) -> TypeRef:
+        """The type as written; lifetimes, references and const generics are dropped."""
+        kind = node.type
+        if depth > _MAX_TYPE_DEPTH:
+            raise self.error(f"type nested too deeply in {owner}", node)
+        if kind in ("primitive_type", "type_identifier"):
+            return TypeRef(_text(node))
+        if kind == "scoped_type_identifier":
+            return self._scoped(node, owner)
+        if kind == "generic_type":
+            return self._generic(node, owner, depth)
+        if kind == "reference_type":
+            return self.type_ref(self.required(node, "type"), owner, depth + 1)
+        if kind == "array_type":
+            element = self.type_ref(self.required(node, "element"), owner, depth + 1)
+            return TypeRef("[]", (element,))
+        if kind == "tuple_type":
+            return TypeRef("()", tuple(self.type_ref(c, owner, depth + 1) for c in _named(node)))
+        if kind == "unit_type":
+            return TypeRef("()")
+        raise self._unsupported(node, owner)
+
+    def _unsupported(self, node: Node, owner: str) -> ModelError:
+        return self.error(f"unsupported type `{self.snippet(node)}` in {owner}", node, _TYPE_HINT)
+
+    def _scoped(self, node: Node, owner: str) -> TypeRef:
+        parts = _leaves(node)
+        if not all(p == "::" or p.isidentifier() for p in parts):
+            raise self._unsupported(node, owner)
+        name = _text(self.required(node, "name"))
+        return TypeRef(name, path="".join(parts).removeprefix("::"))
+
+    def _generic(self, node: Node, owner: str, depth: int) -> TypeRef:
+        base = self.type_ref(self.required(node, "type"), owner, depth + 1)
+        args: list[TypeRef] = []
+        for arg in _named(self.required(node, "type_arguments")):
+            if arg.type not in _DROPPED_TYPE_ARGS:
+                args.append(self.type_ref(arg, owner, depth + 1))
+        return TypeRef(base.name, tuple(args), base.path)
+
+    # -- attribute options ----------------------------------------------------
+
+    def _options(self, attrs: Sequence[_Attr], wanted: Sequence[str]) -> Iterator[OptionDecl]:
+        """Options of every wanted attribute, in source order (several attributes merge)."""
+        for path, attr in attrs:
+            name = path.removeprefix("buildamp::")
+            if name not in wanted:
+                continue
+            args = attr.child_by_field_name("arguments")
+            if args is not None:
+                yield from self._option_list(args, name)
+            elif attr.child_by_field_name("value") is not None:
+                raise self.error(f"expected #[{name}(key = value, ...)]", attr, _VALUE_HINT)
+
+    def _option_list(self, tree: Node, attr: str) -> Iterator[OptionDecl]:
+        tokens = _inner(tree)
+        i = 0
+        while i < len(tokens):
+            key_node = tokens[i]
+            key = self._key(key_node, attr)
+            i += 1
+            value: OptionValue = True
+            if i < len(tokens) and tokens[i].type == "=":
+                value, i = self._value(tokens, i + 1, key, attr)
+            yield OptionDecl(key, value, self.loc(key_node), attr)
+            if i < len(tokens):
+                self._expect_comma(tokens[i], f"after option `{key}`", attr)
+                i += 1
+
+    def _key(self, node: Node, attr: str) -> str:
+        text = _text(node)
+        word = node.type == "identifier" or (not node.is_named and text.isidentifier())
+        if not word:
+            raise self.error(
+                f"expected `key = value` in #[{attr}(...)], found `{self.snippet(node)}`",
+                node,
+                _VALUE_HINT,
+            )
+        return text.removeprefix("r#")
+
+    def _expect_comma(self, node: Node, where: str, attr: str) -> None:
+        if node.type != ",":
+            raise self.error(
+                f"expected `,` {where} in #[{attr}(...)], found `{self.snippet(node)}`",
+                node,
+                _VALUE_HINT,
+            )
+
+    def _value(self, tokens: list[Node], i: int, key: str, attr: str) -> tuple[OptionValue, int]:
+        if i >= len(tokens):
+            raise self.error(
+                f"missing value for `{key}` in #[{attr}(...)]", tokens[i - 1], _VALUE_HINT
+            )
+        tree = tokens[i]
+        if tree.type == "token_tree" and tree.children and tree.children[0].type == "[":
+            return self._list(tree, key, attr), i + 1
+        return self._scalar(tokens, i, key, attr)
+
+    def _list(self, tree: Node, key: str, attr: str) -> tuple[OptionScalar, ...]:
+        tokens = _inner(tree)
+        items: list[OptionScalar] = []
+        i = 0
+        while i < len(tokens):
+            value, i = self._scalar(tokens, i, key, attr)
+            items.append(value)
+            if i < len(tokens):
+                self._expect_comma(tokens[i], f"between items of `{key}`", attr)
+                i += 1
+        return tuple(items)
+
+    def _scalar(self, tokens: list[Node], i: int, key: str, attr: str) -> tuple[OptionScalar, int]:
+        token = tokens[i]
+        kind = token.type
+        numbers = ("integer_literal", "float_literal")
+        if kind == "-" and i + 1 < len(tokens) and tokens[i + 1].type in numbers:
+            return -self._number(tokens[i + 1]), i + 2
+        if kind in numbers:
+            return self._number(token), i + 1
+        if kind == "boolean_literal":
+            return _text(token) == "true", i + 1
+        if kind == "string_literal" and (token.text or b"").startswith(b'"'):
+            return self._string(token), i + 1
+        if kind == "raw_string_literal" and (token.text or b"").startswith(b"r"):
+            return _raw_string(_text(token)), i + 1
+        raise self.error(
+            f"expected a value for `{key}` in #[{attr}(...)], found `{self.snippet(token)}`",
+            token,
+            _VALUE_HINT,
+        )
+
+    def _number(self, node: Node) -> int | float:
+        text = _text(node).replace("_", "")
+        try:
+            value = _parse_number(text, node.type == "float_literal")
+        except ValueError:
+            value = math.nan
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(f"cannot read number `{text}`", node, "write a plain decimal number")
+        return value
+
+    def _string(self, node: Node) -> str:
+        """Decode a ``"..."`` literal using the grammar's escape nodes."""
+        pieces: list[str] = []
+        pos = node.start_byte + 1
+        skip_space = False
+        for escape in node.named_children:
+            if escape.type != "escape_sequence":
+                continue
+            raw = self.src[pos : escape.start_byte].decode("utf-8", "replace")
+            pieces.append(raw.lstrip(" \t\r\n") if skip_space else raw)
+            decoded = _unescape(_text(escape))
+            if decoded is None:
+                raise self.error(f"invalid escape `{_text(escape)}` in string", escape)
+            skip_space = decoded == ""  # backslash-newline skips the next line's indent
+            pieces.append(decoded)
+            pos = escape.end_byte
+        raw = self.src[pos : node.end_byte - 1].decode("utf-8", "replace")
+        pieces.append(raw.lstrip(" \t\r\n") if skip_space else raw)
+        return "".join(pieces)
+
+
+def _inner(tree: Node) -> list[Node]:
+    """Tokens of a token tree without its delimiters and comments."""
+    children = [c for c in tree.children if not c.is_extra]
+    return children[1:-1] if len(children) >= 2 else []
+
+
+def _parse_number(text: str, is_float: bool) -> int | float:
+    bases = {"0x": 16, "0o": 8, "0b": 2}
+    base = bases.get(text[:2], 10)
+    if base == 10 and (is_float or text.endswith(_FLOAT_SUFFIXES)):
+        return float(_strip_suffix(text, _FLOAT_SUFFIXES))
+    digits = text[2:] if base != 10 else text
+    return int(_strip_suffix(digits, _INT_SUFFIXES), base)
+
+
+def _strip_suffix(text: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _unescape(escape: str) -> str | None:
+    """One Rust escape; ``""`` for a line continuation, ``None`` when invalid."""
+    body = escape[1:]
+    if body in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[body]
+    if body.strip(" \t\r\n") == "":
+        return ""
+    try:
+        if body.startswith("x") and len(body) == 3:
+            code = int(body[1:], 16)
+            return chr(code) if code <= 0x7F else None
+        if body.startswith("u{") and body.endswith("}"):
+            code = int(body[2:-1].replace("_", ""), 16)
+            surrogate = 0xD800 <= code <= 0xDFFF
+            return chr(code) if code <= 0x10FFFF and not surrogate else None
+    except ValueError:
+        return None
+    return None
+
+
+def _raw_string(text: str) -> str:
+    """``r#"a"b"#`` -> ``a"b``: no escapes, only the hash fences to remove."""
+    body = text[1:]
+    hashes = len(body) - len(body.lstrip("#"))
+    return body[hashes + 1 : len(body) - hashes - 1]
