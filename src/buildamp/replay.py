@@ -1,0 +1,126 @@
+"""Apply operations to a schema model, without a database.
+
+``replay(old, ops) == new`` is checked before any file is written: if the
+diff, the ordering or an inverse is wrong, we stop instead of writing a
+migration that would not produce the snapshot we record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from buildamp.errors import InternalError
+from buildamp.ops import (
+    AddColumn,
+    AddConstraint,
+    AlterColumn,
+    AlterEnum,
+    CreateEnum,
+    CreateIndex,
+    CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropIndex,
+    DropTable,
+    Operation,
+    RenameColumn,
+    RenameTable,
+    SetRowSecurity,
+    SetTableInfo,
+    SetTouchTrigger,
+)
+from buildamp.schema import Enum, Schema, Table
+
+
+def replay(schema: Schema, ops: list[Operation]) -> Schema:
+    tables = {t.name: t for t in schema.tables}
+    enums = {e.name: e for e in schema.enums}
+    for op in ops:
+        _apply(op, tables, enums)
+    return Schema(tuple(tables.values()), tuple(enums.values())).normalized()
+
+
+def comparable(schema: Schema) -> Schema:
+    """What replay can reproduce: everything but where a model was read from."""
+    return Schema(
+        tuple(replace(t, source="") for t in schema.tables),
+        tuple(replace(e, source="") for e in schema.enums),
+    ).normalized()
+
+
+def check_replay(old: Schema, ops: list[Operation], new: Schema) -> None:
+    if comparable(replay(comparable(old), ops)) != comparable(new):
+        raise InternalError(
+            "internal self-check failed: the planned operations do not produce the models' "
+            "schema; nothing was written (please report this with your models)"
+        )
+
+
+def _need(tables: dict[str, Table], name: str) -> Table:
+    if name not in tables:
+        raise InternalError(f"internal self-check failed: table {name!r} missing during replay")
+    return tables[name]
+
+
+def _apply(op: Operation, tables: dict[str, Table], enums: dict[str, Enum]) -> None:
+    match op:
+        case CreateEnum(enum) | AlterEnum(_, enum, _):
+            enums[enum.name] = enum
+        case DropEnum(enum):
+            enums.pop(enum.name, None)
+        case CreateTable(table):
+            tables[table.name] = table
+        case DropTable(table):
+            tables.pop(table.name, None)
+        case RenameTable(old, new):
+            tables[new] = replace(_need(tables, old), name=new)
+            del tables[old]
+        case SetTableInfo(_, new):
+            current = _need(tables, new.name)
+            tables[new.name] = replace(
+                current,
+                storage=new.storage,
+                document=new.document,
+                custom_sql=new.custom_sql,
+                validate=new.validate,
+                tenant=new.tenant,
+                primary_key=new.primary_key,
+            )
+        case _:
+            _apply_to_table(op, tables)
+
+
+def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
+    match op:
+        case AddColumn(name, column, _):
+            t = _need(tables, name)
+            tables[name] = replace(t, columns=(*t.columns, column))
+        case DropColumn(name, column, _):
+            t = _need(tables, name)
+            tables[name] = replace(t, columns=tuple(c for c in t.columns if c.name != column.name))
+        case RenameColumn(name, old, new):
+            t = _need(tables, name)
+            columns = tuple(replace(c, name=new) if c.name == old else c for c in t.columns)
+            tables[name] = replace(t, columns=columns)
+        case AlterColumn(name, old, new, _, _):
+            t = _need(tables, name)
+            columns = tuple(new if c.name == old.name else c for c in t.columns)
+            tables[name] = replace(t, columns=columns)
+        case CreateIndex(name, index):
+            t = _need(tables, name)
+            tables[name] = replace(t, indexes=(*t.indexes, index))
+        case DropIndex(name, index):
+            t = _need(tables, name)
+            tables[name] = replace(t, indexes=tuple(i for i in t.indexes if i.name != index.name))
+        case AddConstraint(name, constraint):
+            t = _need(tables, name)
+            tables[name] = replace(t, constraints=(*t.constraints, constraint))
+        case DropConstraint(name, constraint):
+            t = _need(tables, name)
+            kept = tuple(c for c in t.constraints if c.name != constraint.name)
+            tables[name] = replace(t, constraints=kept)
+        case SetTouchTrigger(name, enabled):
+            tables[name] = replace(_need(tables, name), touch_updated_at=enabled)
+        case SetRowSecurity(name, enabled):
+            tables[name] = replace(_need(tables, name), rls=enabled)
