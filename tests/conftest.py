@@ -27,6 +27,11 @@ for path in (ROOT / "src", ROOT):  # `from tests.helpers import ...` without ins
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pgserver's import asks platformdirs for a runtime dir; harmless when unset.
+    config.addinivalue_line("filterwarnings", "ignore:XDG_RUNTIME_DIR is not set")
+
+
 def _reachable(url: str) -> bool:
     import psycopg
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -61,7 +62,9 @@ def embedded_server_url(pgdata: Path) -> str:
     embedded server is a dev-mode fallback and never the default.
     """
     try:
-        from pgserver.postgres_server import get_server
+        with warnings.catch_warnings():  # platformdirs: "XDG_RUNTIME_DIR is not set" noise
+            warnings.simplefilter("ignore")
+            from pgserver.postgres_server import get_server
     except ImportError:
         raise ConfigError(
             NO_DATABASE, hint="or install buildamp[embedded] for a local dev database"
