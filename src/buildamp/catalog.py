@@ -2,7 +2,7 @@
 
 ``drift``, ``--status`` and the up/down/up tests compare what PostgreSQL holds
 with the snapshot, so everything here normalises the way the generator does
-(:mod:`buildamp.sqltext`). A fixed number of catalog queries (seven) is run
+(:mod:`buildamp.sqltext`). A fixed number of catalog queries (six) is run
 whatever the table count: a schema with hundreds of tables reads as fast as one
 with three.
 """
@@ -15,7 +15,17 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from buildamp import sqltext
-from buildamp.schema import Column, Constraint, Enum, Index, IndexKey, Schema, Storage, Table
+from buildamp.schema import (
+    Column,
+    Constraint,
+    Enum,
+    Identity,
+    Index,
+    IndexKey,
+    Schema,
+    Storage,
+    Table,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -99,15 +109,8 @@ JOIN pg_class c ON c.oid = tg.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %(schema)s AND NOT tg.tgisinternal
 """
-_POLICIES = """
-SELECT pol.polrelid, pol.polname::text
-FROM pg_policy pol
-JOIN pg_class c ON c.oid = pol.polrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s
-"""
 
-_IDENTITY: dict[str, Any] = {"a": "always", "d": "by default"}
+_IDENTITY: dict[str, Identity] = {"a": "always", "d": "by default"}
 
 
 def read_catalog(
@@ -184,9 +187,6 @@ def read_catalog(
             constraints[oid].append(Constraint(name, "foreign_key", tuple(cols), None, references))
 
     touched = {oid for oid, _name, function in fetch(_TRIGGERS) if function == TOUCH_FUNCTION}
-    # Policies have no place in the model yet (rls is the table flags); one query
-    # keeps the count fixed once they do.
-    fetch(_POLICIES)
 
     tables = []
     for oid, name in names.items():
