@@ -102,7 +102,10 @@ def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
             ops.append(CreateEnum(enum))
         elif before.values != enum.values:
             usages = tuple(
-                (t.name, c.name) for t in old.tables for c in t.columns if c.type == enum.name
+                (t.name, c.name, c.default)
+                for t in old.tables
+                for c in t.columns
+                if c.type == enum.name
             )
             ops.append(AlterEnum(before, enum, usages))
     return ops

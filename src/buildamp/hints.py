@@ -22,6 +22,7 @@ class ColumnHint:
 
 @dataclass(frozen=True)
 class TableHint:
+    model: str = ""
     rename_from: str | None = None
     confirm_destructive: bool = False
     location: str = ""

@@ -28,7 +28,7 @@ class AlterEnum:
 
     old: Enum
     new: Enum
-    usages: tuple[tuple[str, str], ...]  # (table, column) using the type
+    usages: tuple[tuple[str, str, str | None], ...]  # (table, column, default) using it
 
     @property
     def additive(self) -> bool:

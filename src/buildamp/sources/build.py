@@ -12,7 +12,7 @@ from pathlib import Path
 from buildamp import sqltext
 from buildamp.errors import Location, ModelError
 from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.naming import object_name, snake_case, table_name_for
+from buildamp.naming import MAX_IDENTIFIER, object_name, snake_case, table_name_for
 from buildamp.schema import (
     Column,
     Constraint,
@@ -140,6 +140,7 @@ def _build_table(
         storage = settings.default_storage
     tenant = options.get_bool("tenant", True)
     isolation = options.get_str("tenant_isolation") or settings.tenant_isolation
+    _check_identifier(name, "table name", options.where("name", struct.location))
     plans = _plan_fields(struct, ctx, name, hints)
     primary_key = options.get_list("primary_key") or ("id",)
     field_names = {p.decl.name for p in plans}
@@ -170,6 +171,7 @@ def _build_table(
         )
     updated = next((c for c in columns if c.name == "updated_at"), None)
     hints.tables[name] = TableHint(
+        model=struct.name,
         rename_from=options.get_str("rename_from"),
         confirm_destructive=options.get_bool("confirm_destructive"),
         location=str(struct.location),
@@ -202,6 +204,7 @@ def _plan_fields(
         options = _field_options(struct, field)
         if options.get_bool("ignore"):
             continue
+        _check_identifier(field.name, "column name", field.location)
         if field.name in seen:
             raise ModelError(f"field {field.name!r} declared twice", field.location)
         seen.add(field.name)
@@ -330,7 +333,7 @@ def _jsonb_columns(
         for p in plans
         if p.decl.name != "id"
     ]
-    return columns, document
+    return columns, sorted(document, key=lambda d: d.name)
 
 
 def _document_key(name: str, sql_type: str) -> IndexKey:
@@ -389,8 +392,8 @@ def _field_indexes(
         entries = options.get_list("composite_index")
         if entries:
             where = options.where("composite_index", plan.decl.location)
-            keys = _entry_keys(", ".join(entries), where, storage, columns, types, struct)
-            indexes.append(_named_index(table, host, keys))
+            keys, words = _entry_keys(", ".join(entries), where, storage, columns, types, struct)
+            indexes.append(_named_index(table, host, keys, words))
     return indexes, constraints
 
 
@@ -401,8 +404,10 @@ def _entry_keys(
     columns: set[str],
     types: dict[str, str],
     struct: StructDecl,
-) -> tuple[IndexKey, ...]:
+) -> tuple[tuple[IndexKey, ...], list[str]]:
+    """Keys mapped to this table's storage, and the words naming the index."""
     keys = sqltext.parse_index_keys(entry, where)
+    words = [k.expression + (" desc" if k.descending else "") for k in keys]
     known = columns | set(types)
     out: list[IndexKey] = []
     for key in keys:
@@ -417,13 +422,14 @@ def _entry_keys(
             out.append(IndexKey(mapped.expression, key.descending, mapped.is_column))
         else:
             out.append(key)
-    return tuple(out)
+    return tuple(out), words
 
 
-def _named_index(table: str, host: tuple[IndexKey, ...], keys: tuple[IndexKey, ...]) -> Index:
-    parts = [k.expression + (" desc" if k.descending else "") for k in keys]
+def _named_index(
+    table: str, host: tuple[IndexKey, ...], keys: tuple[IndexKey, ...], words: list[str]
+) -> Index:
     lead = host if not keys or keys[0].expression != "host" else ()
-    return Index(object_name("idx", table, parts), lead + keys)
+    return Index(object_name("idx", table, words), lead + keys)
 
 
 def _table_indexes(
@@ -439,8 +445,8 @@ def _table_indexes(
     host = (IndexKey("host"),) if tenant else ()
     indexes = []
     for entry in options.get_list("indexes"):
-        keys = _entry_keys(entry, where, storage, columns, types, struct)
-        indexes.append(_named_index(table, host, keys))
+        keys, words = _entry_keys(entry, where, storage, columns, types, struct)
+        indexes.append(_named_index(table, host, keys, words))
     return indexes
 
 
@@ -460,3 +466,13 @@ def _check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
         raise ModelError(f"custom_sql file {path!r} not found", where, f"create {target}")
     if project_dir.resolve() not in target.parents:
         raise ModelError(f"custom_sql file {path!r} is outside the project", where)
+
+
+def _check_identifier(name: str, what: str, where: Location) -> None:
+    if len(name.encode()) > MAX_IDENTIFIER:
+        raise ModelError(
+            f"{what} {name!r} is {len(name.encode())} bytes; PostgreSQL truncates names "
+            f"over {MAX_IDENTIFIER}",
+            where,
+            "choose a shorter name",
+        )

@@ -1,0 +1,13 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_comments_users
+
+BEGIN;
+
+-- DESTRUCTIVE: drops table users and all its rows
+DROP TABLE users;
+-- DESTRUCTIVE: drops table comments and all its rows
+DROP TABLE comments;
+DROP FUNCTION buildamp_touch_updated_at();
+DROP TYPE user_status;
+
+COMMIT;

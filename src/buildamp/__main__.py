@@ -1,0 +1,3 @@
+from buildamp.cli import main
+
+main()

@@ -1,0 +1,133 @@
+"""Apply and roll back the project's migration files, checking history first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from buildamp.config import Config
+from buildamp.errors import ConfigError, Location, StateError
+from buildamp.executor import Applied, Executor
+from buildamp.migration_files import MigrationFile, checksum, list_migrations
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    version: str
+    name: str
+    state: str  # "applied" | "pending" | "edited" | "missing"
+
+
+def _read(config: Config, migration: MigrationFile, rollback: bool = False) -> tuple[str, str]:
+    path = migration.rollback_path if rollback else migration.path
+    display = config.display(path)
+    if not path.is_file():
+        raise StateError(f"rollback file for {migration.version} is missing", Location(display))
+    return path.read_text(encoding="utf-8"), display
+
+
+def check_history(config: Config, files: list[MigrationFile], applied: list[Applied]) -> None:
+    """Stop before running anything if history and files disagree."""
+    by_version = {f.version: f for f in files}
+    for row in applied:
+        migration = by_version.get(row.version)
+        if migration is None:
+            raise StateError(
+                f"migration {row.version}_{row.name} is applied but its file is missing",
+                Location(config.display(config.migrations_dir)),
+                "restore the file from git",
+            )
+        text, display = _read(config, migration)
+        if checksum(text) != row.checksum:
+            raise StateError(
+                f"applied migration {migration.path.name} was edited after it was applied",
+                Location(display),
+                "restore it from git and put the change in a new migration",
+            )
+    if applied:
+        newest = max(int(row.version) for row in applied)
+        done = {row.version for row in applied}
+        for migration in files:
+            if migration.version not in done and migration.number < newest:
+                raise StateError(
+                    f"pending migration {migration.path.name} is numbered below applied "
+                    f"{newest:03d}",
+                    Location(config.display(migration.path)),
+                    "renumber it above the newest applied migration (branches merged?)",
+                )
+
+
+def apply(config: Config, url: str, to: str | None = None, report: Report = print) -> list[str]:
+    files = list_migrations(config.migrations_dir)
+    if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
+        raise ConfigError(f"--to {to}: no migration with that number")
+    done: list[str] = []
+    with Executor(url) as executor:
+        executor.lock()
+        try:
+            applied = executor.applied()
+            check_history(config, files, applied)
+            versions = {row.version for row in applied}
+            for migration in files:
+                if migration.version in versions:
+                    continue
+                if to is not None and migration.number > int(to):
+                    break
+                text, display = _read(config, migration)
+                elapsed = executor.run_migration(migration, text, display)
+                report(f"applied {migration.path.name} ({elapsed} ms)")
+                done.append(migration.version)
+        finally:
+            executor.unlock()
+    return done
+
+
+def rollback(
+    config: Config, url: str, steps: int = 1, to: str | None = None, report: Report = print
+) -> list[str]:
+    files = {f.version: f for f in list_migrations(config.migrations_dir)}
+    undone: list[str] = []
+    with Executor(url) as executor:
+        executor.lock()
+        try:
+            applied = executor.applied()
+            newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
+            if to is not None:
+                targets = [row for row in newest_first if int(row.version) > int(to)]
+            else:
+                targets = newest_first[:steps]
+            for row in targets:
+                migration = files.get(row.version)
+                if migration is None:
+                    raise StateError(
+                        f"cannot roll back {row.version}_{row.name}: its files are missing",
+                        Location(config.display(config.migrations_dir)),
+                        "restore them from git",
+                    )
+                text, display = _read(config, migration, rollback=True)
+                elapsed = executor.run_migration(migration, text, display, record=False)
+                report(f"rolled back {migration.path.name} ({elapsed} ms)")
+                undone.append(row.version)
+        finally:
+            executor.unlock()
+    return undone
+
+
+def status(config: Config, url: str) -> list[MigrationStatus]:
+    files = list_migrations(config.migrations_dir)
+    with Executor(url) as executor:
+        applied = {row.version: row for row in executor.applied()}
+    result = []
+    for migration in files:
+        row = applied.pop(migration.version, None)
+        if row is None:
+            result.append(MigrationStatus(migration.version, migration.name, "pending"))
+            continue
+        text, _ = _read(config, migration)
+        state = "applied" if checksum(text) == row.checksum else "edited"
+        result.append(MigrationStatus(migration.version, migration.name, state))
+    for row in applied.values():
+        result.append(MigrationStatus(row.version, row.name, "missing"))
+    return sorted(result, key=lambda s: int(s.version))

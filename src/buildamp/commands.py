@@ -1,0 +1,143 @@
+"""What each CLI command does, separate from argument parsing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from buildamp.config import Config
+from buildamp.errors import ConfigError
+
+
+def _url(config: Config, cli_url: str | None) -> str:
+    from buildamp.database import resolve_database_url
+
+    return resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
+
+
+def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
+    actions = [k for k in ("do_apply", "do_rollback", "do_status", "do_check") if opts[k]]
+    if opts["do_rollback"] and len(actions) > 1:
+        raise ConfigError("--rollback cannot be combined with --apply, --status or --check")
+    if opts["do_status"] and len(actions) > 1:
+        raise ConfigError("--status cannot be combined with other actions")
+    if opts["do_check"]:
+        return run_check(config)
+    if opts["do_status"]:
+        return run_status(config, opts["database_url"])
+    if opts["do_rollback"]:
+        return run_rollback(config, opts)
+    if opts["do_generate"] or not opts["do_apply"]:
+        run_generate(config, opts, confirm)
+        if opts["dry_run"]:
+            return 0
+    if opts["do_apply"]:
+        return run_apply(config, opts)
+    return 0
+
+
+def run_generate(
+    config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]
+) -> None:
+    from buildamp.generate import generate
+
+    result = generate(
+        config,
+        name=opts["name"],
+        dry_run=opts["dry_run"],
+        allow_destructive=opts["allow_destructive"],
+        confirm=confirm,
+    )
+    if not result.operations:
+        click.echo("no changes: models match the schema state")
+        return
+    if opts["dry_run"]:
+        click.echo(result.up_text, nl=False)
+        click.echo("")
+        click.echo(result.down_text, nl=False)
+        return
+    assert result.up_path is not None and result.down_path is not None
+    click.echo(f"wrote {config.display(result.up_path)}")
+    click.echo(f"wrote {config.display(result.down_path)}")
+    for change in result.destructive:
+        click.echo(f"warning: destructive: {change}", err=True)
+
+
+def _confirm_apply(config: Config, opts: dict[str, Any]) -> bool:
+    if config.mode != "prod" or opts["yes"]:
+        return True
+    if not sys.stdin.isatty():
+        raise ConfigError("prod mode: apply needs --yes (or an interactive terminal to confirm)")
+    from buildamp.migration_files import list_migrations
+
+    click.echo("Migrations on disk:")
+    for migration in list_migrations(config.migrations_dir):
+        click.echo(f"  {migration.path.name}")
+    return click.confirm("Apply pending migrations?", default=False)
+
+
+def run_apply(config: Config, opts: dict[str, Any]) -> int:
+    from buildamp.apply import apply
+
+    url = _url(config, opts["database_url"])
+    if not _confirm_apply(config, opts):
+        click.echo("nothing applied")
+        return 1
+    done = apply(config, url, to=opts["to_version"], report=click.echo)
+    if not done:
+        click.echo("database is up to date")
+    return 0
+
+
+def run_rollback(config: Config, opts: dict[str, Any]) -> int:
+    from buildamp.apply import rollback
+
+    url = _url(config, opts["database_url"])
+    undone = rollback(config, url, steps=opts["steps"], to=opts["to_version"], report=click.echo)
+    if not undone:
+        click.echo("nothing to roll back")
+    return 0
+
+
+def run_status(config: Config, cli_url: str | None) -> int:
+    from buildamp.apply import status
+
+    rows = status(config, _url(config, cli_url))
+    if not rows:
+        click.echo("no migrations")
+    for row in rows:
+        click.echo(f"{row.version}  {row.state:<8}  {row.name}")
+    return 0
+
+
+def run_check(config: Config) -> int:
+    """The CI/pre-commit gate: exit 1 when models and snapshot disagree."""
+    from buildamp.generate import plan
+    from buildamp.summary import describe
+
+    _, _, operations = plan(config)
+    problems = [line for op in operations if (line := describe(op))]
+    if operations and not problems:
+        problems = ["schema state differs from the models"]
+    for problem in problems:
+        click.echo(f"not generated: {problem}")
+    if problems:
+        click.echo("run `buildamp migrate` to generate the migration", err=True)
+        return 1
+    click.echo("ok: models, schema state and migrations agree")
+    return 0
+
+
+def run_drift(config: Config, cli_url: str | None) -> int:
+    from buildamp.drift import drift_report
+
+    lines = drift_report(config, _url(config, cli_url))
+    for line in lines:
+        click.echo(line)
+    if lines:
+        return 1
+    click.echo("no drift: the database matches the schema state")
+    return 0

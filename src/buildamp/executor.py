@@ -1,0 +1,190 @@
+"""Run migration files against a database, with a history table.
+
+Sees only SQL text and file names: it never imports models or operations, so
+what runs is exactly what was reviewed. Each migration's transactional part
+and its history row commit together, or not at all.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from buildamp.errors import DatabaseError, Location, StateError
+from buildamp.migration_files import MigrationFile, checksum
+
+HISTORY_TABLE = "buildamp_migrations"
+LOCK_KEY = 0x6275696C64616D70 & 0x7FFFFFFFFFFFFFFF  # "buildamp"
+
+HISTORY_DDL = f"""
+CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+    version TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    execution_ms INTEGER NOT NULL,
+    applied_by TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Applied:
+    version: str
+    name: str
+    checksum: str
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A file split into statements inside and after its transaction."""
+
+    transactional: list[str]
+    after_commit: list[str]
+    before_begin: list[str]
+
+
+def split_file(text: str, where: str) -> Parts:
+    """Statements by PostgreSQL's own splitter (DO bodies stay whole). What
+    stands before ``BEGIN;`` or after ``COMMIT;`` runs outside the transaction;
+    BEGIN/COMMIT themselves are ours to issue."""
+    import pglast
+
+    try:
+        statements = pglast.split(text)
+    except pglast.parser.ParseError as error:
+        raise StateError(f"migration does not parse: {error}", Location(where)) from None
+    buckets: dict[str, list[str]] = {"before": [], "inside": [], "after": []}
+    phase = "before"
+    seen_begin = False
+    for statement in statements:
+        word = " ".join(statement.split()).upper()
+        if word in ("BEGIN", "START TRANSACTION", "BEGIN TRANSACTION"):
+            phase, seen_begin = "inside", True
+            continue
+        if word in ("COMMIT", "END", "COMMIT TRANSACTION"):
+            phase = "after"
+            continue
+        buckets[phase].append(statement)
+    if not seen_begin:
+        return Parts(buckets["before"], [], [])
+    return Parts(buckets["inside"], buckets["after"], buckets["before"])
+
+
+def _connect(url: str, autocommit: bool) -> Any:
+    from buildamp.database import connect
+
+    return connect(url, autocommit=autocommit)
+
+
+class Executor:
+    def __init__(self, url: str, lock_wait_seconds: float = 30.0) -> None:
+        self.url = url
+        self.conn = _connect(url, autocommit=True)
+        self.lock_wait_seconds = lock_wait_seconds
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def ensure_history(self) -> None:
+        self.conn.execute(HISTORY_DDL)
+
+    def applied(self) -> list[Applied]:
+        self.ensure_history()
+        rows = self.conn.execute(
+            f"SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"
+        ).fetchall()
+        return [Applied(*row) for row in rows]
+
+    def lock(self) -> None:
+        """Session advisory lock: two appliers never run migrations at once."""
+        deadline = time.monotonic() + self.lock_wait_seconds
+        while True:
+            got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
+            if got:
+                return
+            if time.monotonic() >= deadline:
+                holder = self.conn.execute(
+                    "SELECT a.pid, a.usename, a.application_name, a.client_addr "
+                    "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    "AND (l.classid::bigint << 32 | l.objid::bigint) = %s",
+                    (LOCK_KEY,),
+                ).fetchone()
+                who = (
+                    f"pid {holder[0]} ({holder[1]}, {holder[2] or 'no app name'})"
+                    if holder
+                    else "another session"
+                )
+                raise DatabaseError(
+                    f"another buildamp is applying migrations: lock held by {who}",
+                    hint=f"waited {self.lock_wait_seconds:.0f}s; retry when it finishes",
+                )
+            time.sleep(0.2)
+
+    def unlock(self) -> None:
+        self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+    def run_migration(
+        self, migration: MigrationFile, text: str, display: str, record: bool = True
+    ) -> int:
+        """Apply one file; returns elapsed milliseconds."""
+        parts = split_file(text, display)
+        started = time.monotonic()
+        self._run_autocommit(parts.before_begin, migration, display)
+        with self.conn.transaction():
+            for statement in parts.transactional:
+                self._execute(statement, migration, display)
+            elapsed = int((time.monotonic() - started) * 1000)
+            if record:
+                self.conn.execute(
+                    f"INSERT INTO {HISTORY_TABLE} "
+                    "(version, name, checksum, execution_ms, applied_by) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    (migration.version, migration.name, checksum(text), elapsed, _actor()),
+                )
+            else:
+                self.conn.execute(
+                    f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
+                )
+        self._run_autocommit(parts.after_commit, migration, display)
+        return int((time.monotonic() - started) * 1000)
+
+    def _run_autocommit(
+        self, statements: list[str], migration: MigrationFile, display: str
+    ) -> None:
+        for statement in statements:
+            self._execute(statement, migration, display)
+
+    def _execute(self, statement: str, migration: MigrationFile, display: str) -> None:
+        import psycopg
+
+        try:
+            self.conn.execute(statement.encode())
+        except psycopg.Error as error:
+            first = " ".join(statement.split())[:80]
+            message = (error.diag.message_primary or str(error)).strip()
+            raise DatabaseError(
+                f"migration {migration.version}_{migration.name} failed at `{first}`: {message}",
+                Location(display),
+                "the migration was rolled back; fix the cause and apply again",
+            ) from None
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+ProgressCallback = Callable[[str], None]

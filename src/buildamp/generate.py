@@ -1,0 +1,157 @@
+"""The generate pipeline (DESIGN.md section 10):
+
+models -> Schema(new); snapshot -> Schema(old); ops = diff(old, new);
+check replay(old, ops) == new; refuse destructive ops unless confirmed;
+render up and down; write migration, rollback and snapshot atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from buildamp import ops as o
+from buildamp.config import Config
+from buildamp.diff import diff
+from buildamp.errors import Location, ModelError, PlanError
+from buildamp.hints import Hints
+from buildamp.migration_files import (
+    compose_down,
+    compose_up,
+    list_migrations,
+    next_version,
+    slugify,
+    write_atomically,
+)
+from buildamp.render import render_all
+from buildamp.replay import check_replay
+from buildamp.schema import Schema
+from buildamp.snapshot import Snapshot, dumps, read_snapshot
+from buildamp.sources.build import BuildSettings, Models, build_models
+from buildamp.sources.discover import read_sources
+from buildamp.summary import describe, slug_for, tables_of
+
+CUSTOM_DOWN_MARK = "-- buildamp:down"
+
+
+@dataclass
+class GenerateResult:
+    operations: list[o.Operation]
+    version: str | None = None
+    up_path: Path | None = None
+    down_path: Path | None = None
+    up_text: str = ""
+    down_text: str = ""
+    destructive: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+def load_models(config: Config) -> Models:
+    files = read_sources(config)
+    settings = BuildSettings(
+        project_dir=config.project_dir,
+        default_storage="jsonb" if config.storage == "jsonb" else "columns",
+        tenant_isolation=config.tenant_isolation,
+    )
+    return build_models(files, settings)
+
+
+def load_snapshot(config: Config) -> Snapshot:
+    return read_snapshot(config.state_path, config.display(config.state_path))
+
+
+def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
+    def load(path: str) -> tuple[str, str | None]:
+        import pglast
+
+        text = (config.project_dir / path).read_text(encoding="utf-8")
+        up, mark, down = text.partition(CUSTOM_DOWN_MARK)
+        for part, label in ((up, "forward"), (down, "rollback")):
+            try:
+                pglast.parse_sql(part)
+            except pglast.parser.ParseError as error:
+                raise ModelError(
+                    f"custom SQL ({label} part) does not parse: {error}", Location(path)
+                ) from None
+        return up.strip(), (down.strip() or None) if mark else None
+
+    return load
+
+
+def plan(config: Config) -> tuple[Snapshot, Models, list[o.Operation]]:
+    snapshot = load_snapshot(config)
+    models = load_models(config)
+    operations = diff(snapshot.schema, models.schema, models.hints, custom_sql_loader(config))
+    check_replay(snapshot.schema, operations, models.schema)
+    return snapshot, models, operations
+
+
+def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
+    """Destructive operations not already confirmed in the models."""
+    found = []
+    for op in operations:
+        if not o.is_destructive(op):
+            continue
+        if isinstance(op, o.DropColumn):
+            if op.column.deprecated or hints.table(op.table).confirm_destructive:
+                continue
+        if isinstance(op, o.AlterColumn):
+            hint = hints.column(op.table, op.new.name)
+            if hint.confirm_destructive or hints.table(op.table).confirm_destructive:
+                continue
+        found.append(describe(op) or type(op).__name__)
+    return found
+
+
+def generate(
+    config: Config,
+    name: str | None = None,
+    dry_run: bool = False,
+    allow_destructive: bool = False,
+    confirm: Callable[[list[str]], bool] | None = None,
+    now: datetime | None = None,
+) -> GenerateResult:
+    snapshot, models, operations = plan(config)
+    result = GenerateResult(operations)
+    if not operations:
+        return result
+    result.destructive = destructive_changes(snapshot.schema, operations, models.hints)
+    if result.destructive and not allow_destructive and not dry_run:
+        if confirm is None or not confirm(result.destructive):
+            raise PlanError(
+                "destructive change refused: " + "; ".join(result.destructive),
+                hint="re-run with --allow-destructive, or mark the field "
+                "#[migration(deprecated)] in an earlier migration",
+            )
+    existing = list_migrations(config.migrations_dir)
+    version = next_version(existing)
+    slug = slugify(name) if name else slugify(slug_for(operations))
+    up_path = config.migrations_dir / f"{version}_{slug}.sql"
+    down_path = config.rollback_dir / f"{version}_rollback.sql"
+    stamp = (now or datetime.now(UTC)).replace(microsecond=0)
+    forward = render_all(operations)
+    backward = render_all([o.invert(op) for op in reversed(operations)])
+    summary = [line for op in operations if (line := describe(op))]
+    models_changed = sorted(
+        {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
+    )
+    result.version, result.up_path, result.down_path = version, up_path, down_path
+    result.up_text = compose_up(
+        config.display(up_path),
+        models_changed,
+        stamp.strftime("%Y-%m-%d %H:%M:%S"),
+        summary,
+        forward,
+        backward,
+    )
+    result.down_text = compose_down(config.display(down_path), version, slug, backward)
+    if dry_run:
+        return result
+    state = dumps(Snapshot(models.schema, version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    write_atomically(
+        {up_path: result.up_text, down_path: result.down_text, config.state_path: state}
+    )
+    result.written = True
+    return result

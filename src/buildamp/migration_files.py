@@ -1,0 +1,148 @@
+"""Migration files on disk: numbering, composing the seed's file format, and
+writing several files atomically (all of them or none)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildamp.errors import Location, StateError
+from buildamp.render import Step
+
+MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
+NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    version: str
+    name: str
+    path: Path
+    rollback_path: Path
+
+    @property
+    def number(self) -> int:
+        return int(self.version)
+
+
+def list_migrations(migrations_dir: Path) -> list[MigrationFile]:
+    """Numbered files in order. Two files with one number are an error."""
+    if not migrations_dir.is_dir():
+        return []
+    found: dict[int, MigrationFile] = {}
+    for path in sorted(migrations_dir.iterdir()):
+        match = MIGRATION_NAME.match(path.name)
+        if not match or not path.is_file():
+            continue
+        version, name = match.group(1), match.group(2)
+        rollback = migrations_dir / "rollback" / f"{version}_rollback.sql"
+        migration = MigrationFile(version, name, path, rollback)
+        if migration.number in found:
+            other = found[migration.number].path.name
+            raise StateError(
+                f"two migrations share number {version}: {other} and {path.name}",
+                Location(f"{migrations_dir.name}/{path.name}"),
+                "renumber the newer one (branches merged?) and regenerate it",
+            )
+        found[migration.number] = migration
+    return [found[n] for n in sorted(found)]
+
+
+def next_version(existing: list[MigrationFile]) -> str:
+    number = existing[-1].number + 1 if existing else 1
+    return f"{number:03d}"
+
+
+def checksum(text: str) -> str:
+    """SHA-256 over the text with normalised line endings (CRLF and LF sum alike)."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return slug[:limit].rstrip("_") or "migration"
+
+
+def _sql_block(steps: list[Step]) -> list[str]:
+    lines: list[str] = []
+    for step in steps:
+        if step.kind == "note":
+            lines.append(step.sql)
+        else:
+            lines.append(step.sql + ";")
+    return lines
+
+
+def compose_up(
+    display_path: str,
+    sources: list[str],
+    generated: str,
+    summary: list[str],
+    steps: list[Step],
+    rollback_steps: list[Step],
+) -> str:
+    """The forward file, in the seed's layout."""
+    origin = ", ".join(sources) if sources else "model"
+    lines = [
+        f"-- {display_path}",
+        f"-- Auto-generated from {origin} type changes",
+        f"-- Generated: {generated}",
+        *[f"-- {line}" for line in summary],
+        "",
+    ]
+    forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
+    validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
+    post = [s for s in steps if s.phase == "post"]
+    lines += ["BEGIN;", "", "-- Forward migration", *_sql_block(forward)]
+    if validation:
+        lines += ["", "-- Validation", *_sql_block(validation)]
+    lines += ["", "COMMIT;"]
+    if post:
+        lines += ["", NO_TRANSACTION_MARK, *_sql_block(post)]
+    lines += ["", "-- Rollback instructions (commented)"]
+    for line in _sql_block([s for s in rollback_steps if s.kind != "validation"]):
+        lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def compose_down(display_path: str, version: str, name: str, steps: list[Step]) -> str:
+    post = [s for s in steps if s.phase == "post"]
+    tx = [s for s in steps if s.phase == "tx"]
+    lines = [f"-- {display_path}", f"-- Rollback of {version}_{name}", ""]
+    if post:
+        lines += [NO_TRANSACTION_MARK, *_sql_block(post), ""]
+    lines += ["BEGIN;", "", *_sql_block(tx), "", "COMMIT;"]
+    return "\n".join(lines) + "\n"
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write every file or none: temp files first, then renames, undone on failure."""
+    staged: list[tuple[Path, Path]] = []
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+            )
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            staged.append((Path(temp_name), path))
+        for temp, path in staged:
+            previous = path.read_bytes() if path.exists() else None
+            os.replace(temp, path)
+            done.append((path, previous))
+    except BaseException:
+        for path, previous in reversed(done):
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(previous)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise

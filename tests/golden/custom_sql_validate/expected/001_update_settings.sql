@@ -1,0 +1,46 @@
+-- migrations/001_update_settings.sql
+-- Auto-generated from Setting type changes
+-- Generated: 2024-12-04 10:30:15
+-- Table: settings - created
+-- Custom SQL: custom/seed_settings.sql
+
+BEGIN;
+
+-- Forward migration
+CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $buildamp$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$buildamp$;
+CREATE TABLE settings (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    theme TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TRIGGER trg_settings_updated_at BEFORE UPDATE ON settings FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+-- Custom SQL from custom/seed_settings.sql
+-- Custom data: a default settings row for the system tenant.
+INSERT INTO settings (id, host, theme) VALUES ('default', 'system', 'light');
+
+-- Validation
+DO $buildamp$
+BEGIN
+    IF COALESCE((SELECT COUNT(*) FROM settings WHERE theme IS NULL), 0) <> 0 THEN
+        RAISE EXCEPTION USING MESSAGE = 'Migration failed: validation of settings returned non-zero', DETAIL = 'SELECT COUNT(*) FROM settings WHERE theme IS NULL';
+    END IF;
+END
+$buildamp$;
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- -- nothing to undo: validation of settings
+-- -- Custom SQL from custom/seed_settings.sql
+-- DELETE FROM settings WHERE id = 'default';
+-- -- DESTRUCTIVE: drops table settings and all its rows
+-- DROP TABLE settings;
+-- DROP FUNCTION buildamp_touch_updated_at();

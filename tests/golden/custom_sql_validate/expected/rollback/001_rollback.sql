@@ -1,0 +1,13 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_update_settings
+
+BEGIN;
+
+-- nothing to undo: validation of settings
+-- Custom SQL from custom/seed_settings.sql
+DELETE FROM settings WHERE id = 'default';
+-- DESTRUCTIVE: drops table settings and all its rows
+DROP TABLE settings;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;

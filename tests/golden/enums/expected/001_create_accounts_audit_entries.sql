@@ -1,0 +1,47 @@
+-- migrations/001_create_accounts_audit_entries.sql
+-- Auto-generated from Account, AuditEntry type changes
+-- Generated: 2024-12-04 10:30:15
+-- Enum: account_status - created
+-- Table: accounts - created
+-- Table: audit_entries - created
+
+BEGIN;
+
+-- Forward migration
+CREATE TYPE account_status AS ENUM ('Active', 'Suspended', 'Deleted');
+CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $buildamp$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$buildamp$;
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    status account_status NOT NULL,
+    previous_status account_status NOT NULL DEFAULT 'Active',
+    plan JSONB NOT NULL,
+    maybe_status account_status,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TRIGGER trg_accounts_updated_at BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TABLE audit_entries (
+    id BIGINT PRIMARY KEY,
+    host TEXT NOT NULL,
+    status account_status NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TRIGGER trg_audit_entries_updated_at BEFORE UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- -- DESTRUCTIVE: drops table audit_entries and all its rows
+-- DROP TABLE audit_entries;
+-- -- DESTRUCTIVE: drops table accounts and all its rows
+-- DROP TABLE accounts;
+-- DROP FUNCTION buildamp_touch_updated_at();
+-- DROP TYPE account_status;

@@ -1,0 +1,34 @@
+-- migrations/001_create_profiles.sql
+-- Auto-generated from Profile type changes
+-- Generated: 2024-12-04 10:30:15
+-- Table: profiles - created
+
+BEGIN;
+
+-- Forward migration
+CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $buildamp$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$buildamp$;
+CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    display_name TEXT NOT NULL DEFAULT 'anonymous',
+    bio TEXT,
+    profile_image TEXT,
+    score INTEGER NOT NULL DEFAULT 0,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX idx_profiles_display_name ON profiles (host, display_name);
+CREATE TRIGGER trg_profiles_updated_at BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- -- DESTRUCTIVE: drops table profiles and all its rows
+-- DROP TABLE profiles;
+-- DROP FUNCTION buildamp_touch_updated_at();

@@ -1,0 +1,10 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_posts
+
+BEGIN;
+
+-- DESTRUCTIVE: drops table posts and all its rows
+DROP TABLE posts;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;

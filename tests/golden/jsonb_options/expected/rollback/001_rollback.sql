@@ -1,0 +1,10 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_events
+
+BEGIN;
+
+-- DESTRUCTIVE: drops table events and all its rows
+DROP TABLE events;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;

@@ -1,0 +1,41 @@
+-- migrations/001_create_categories_group_memberships.sql
+-- Auto-generated from Category, Membership type changes
+-- Generated: 2024-12-04 10:30:15
+-- Table: categories - created
+-- Table: group_memberships - created
+
+BEGIN;
+
+-- Forward migration
+CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $buildamp$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$buildamp$;
+CREATE TABLE categories (
+    id BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT unique_categories_name UNIQUE (name)
+);
+CREATE TRIGGER trg_categories_updated_at BEFORE UPDATE ON categories FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TABLE group_memberships (
+    group_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+);
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- -- DESTRUCTIVE: drops table group_memberships and all its rows
+-- DROP TABLE group_memberships;
+-- -- DESTRUCTIVE: drops table categories and all its rows
+-- DROP TABLE categories;
+-- DROP FUNCTION buildamp_touch_updated_at();

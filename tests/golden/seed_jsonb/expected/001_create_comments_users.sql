@@ -1,0 +1,41 @@
+-- migrations/001_create_comments_users.sql
+-- Auto-generated from Comment, User type changes
+-- Generated: 2024-12-04 10:30:15
+-- Table: comments - created
+-- Table: users - created
+
+BEGIN;
+
+-- Forward migration
+CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $buildamp$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$buildamp$;
+CREATE TABLE comments (
+    id TEXT PRIMARY KEY,
+    data JSONB NOT NULL,
+    host TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TRIGGER trg_comments_updated_at BEFORE UPDATE ON comments FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    data JSONB NOT NULL,
+    host TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TRIGGER trg_users_updated_at BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- -- DESTRUCTIVE: drops table users and all its rows
+-- DROP TABLE users;
+-- -- DESTRUCTIVE: drops table comments and all its rows
+-- DROP TABLE comments;
+-- DROP FUNCTION buildamp_touch_updated_at();

@@ -1,0 +1,10 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_everythings
+
+BEGIN;
+
+-- DESTRUCTIVE: drops table everythings and all its rows
+DROP TABLE everythings;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;
