@@ -118,7 +118,7 @@ def run_check(config: Config) -> int:
     from buildamp.generate import plan
     from buildamp.summary import describe
 
-    _, _, operations = plan(config)
+    operations = plan(config).operations
     problems = [line for op in operations if (line := describe(op))]
     if operations and not problems:
         problems = ["schema state differs from the models"]

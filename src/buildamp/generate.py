@@ -26,7 +26,7 @@ from buildamp.migration_files import (
     write_atomically,
 )
 from buildamp.render import render_all
-from buildamp.replay import check_replay
+from buildamp.replay import next_state
 from buildamp.schema import Schema
 from buildamp.snapshot import Snapshot, dumps, read_snapshot
 from buildamp.sources.build import BuildSettings, Models, build_models
@@ -80,12 +80,21 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
     return load
 
 
-def plan(config: Config) -> tuple[Snapshot, Models, list[o.Operation]]:
+@dataclass(frozen=True)
+class Plan:
+    snapshot: Snapshot
+    models: Models
+    operations: list[o.Operation]
+    next_schema: Schema  # what the snapshot will say after this migration
+
+
+def plan(config: Config) -> Plan:
     snapshot = load_snapshot(config)
     models = load_models(config)
     operations = diff(snapshot.schema, models.schema, models.hints, custom_sql_loader(config))
-    check_replay(snapshot.schema, operations, models.schema)
-    return snapshot, models, operations
+    return Plan(
+        snapshot, models, operations, next_state(snapshot.schema, operations, models.schema)
+    )
 
 
 def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
@@ -113,7 +122,8 @@ def generate(
     confirm: Callable[[list[str]], bool] | None = None,
     now: datetime | None = None,
 ) -> GenerateResult:
-    snapshot, models, operations = plan(config)
+    planned = plan(config)
+    snapshot, models, operations = planned.snapshot, planned.models, planned.operations
     result = GenerateResult(operations)
     if not operations:
         return result
@@ -149,7 +159,7 @@ def generate(
     result.down_text = compose_down(config.display(down_path), version, slug, backward)
     if dry_run:
         return result
-    state = dumps(Snapshot(models.schema, version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    state = dumps(Snapshot(planned.next_schema, version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")))
     write_atomically(
         {up_path: result.up_text, down_path: result.down_text, config.state_path: state}
     )

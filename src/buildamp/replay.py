@@ -42,19 +42,32 @@ def replay(schema: Schema, ops: list[Operation]) -> Schema:
 
 
 def comparable(schema: Schema) -> Schema:
-    """What replay can reproduce: everything but where a model was read from."""
+    """What replay must reproduce: everything but where a model was read from and
+    the column order (PostgreSQL appends new columns; the models may not)."""
     return Schema(
-        tuple(replace(t, source="") for t in schema.tables),
+        tuple(
+            replace(t, source="", columns=tuple(sorted(t.columns, key=lambda c: c.name)))
+            for t in schema.tables
+        ),
         tuple(replace(e, source="") for e in schema.enums),
     ).normalized()
 
 
-def check_replay(old: Schema, ops: list[Operation], new: Schema) -> None:
-    if comparable(replay(comparable(old), ops)) != comparable(new):
+def next_state(old: Schema, ops: list[Operation], new: Schema) -> Schema:
+    """The schema after ``ops``, in the database's column order, with the models'
+    sources. Raises InternalError (nothing written) unless it equals ``new``."""
+    replayed = replay(old, ops)
+    if comparable(replayed) != comparable(new):
         raise InternalError(
             "internal self-check failed: the planned operations do not produce the models' "
             "schema; nothing was written (please report this with your models)"
         )
+    sources = {t.name: t.source for t in new.tables}
+    enum_sources = {e.name: e.source for e in new.enums}
+    return Schema(
+        tuple(replace(t, source=sources.get(t.name, t.source)) for t in replayed.tables),
+        tuple(replace(e, source=enum_sources.get(e.name, e.source)) for e in replayed.enums),
+    )
 
 
 def _need(tables: dict[str, Table], name: str) -> Table:
