@@ -13,7 +13,9 @@ from buildamp.sources.rust import read_rust_file, read_rust_source
 T = TypeRef
 
 
-def read(src: str | bytes, path: str = "models/m.rs", domain_file: bool | None = None) -> SourceFile:
+def read(
+    src: str | bytes, path: str = "models/m.rs", domain_file: bool | None = None
+) -> SourceFile:
     return read_rust_source(src, path, domain_file)
 
 
@@ -127,7 +129,11 @@ def test_field_and_option_locations() -> None:
         ("pub struct S { id: i64 }", "a/users_domain.rs", True),
         ("pub(crate) struct S { id: i64 }", "a/users_domain.rs", True),
         ("struct S { id: i64 }", "a/users_domain.rs", False),
-        ("#[derive(BuildAmpDomain)]\n/// doc\n// note\n/* block */\nstruct S { id: i64 }", "m.rs", True),
+        (
+            "#[derive(BuildAmpDomain)]\n/// doc\n// note\n/* block */\nstruct S { id: i64 }",
+            "m.rs",
+            True,
+        ),
         ("#[derive(BuildAmpDomain)]\nfn f() {}\nstruct S { id: i64 }", "m.rs", False),
     ],
 )
@@ -271,7 +277,7 @@ def test_option_values(written: str, value: OptionValue) -> None:
         ("a", [("a", True)]),
         ("a,", [("a", True)]),
         ("a, b = 1,", [("a", True), ("b", 1)]),
-        ("default = \"x\", type = \"y\", r#ref = 1", [("default", "x"), ("type", "y"), ("ref", 1)]),
+        ('default = "x", type = "y", r#ref = 1', [("default", "x"), ("type", "y"), ("ref", 1)]),
         ("unknown_key_is_kept = 1", [("unknown_key_is_kept", 1)]),
     ],
 )
@@ -289,6 +295,8 @@ def test_option_list_shapes(inner: str, values: list[tuple[str, OptionValue]]) -
         ('#[migration(key = br"x")]', 19, "expected a value for `key`"),
         ('#[migration(key = -"x")]', 19, "expected a value for `key`"),
         ("#[migration(key = [[1]])]", 20, "expected a value for `key`"),
+        ("#[migration(key = -)]", 19, "expected a value for `key`"),
+        ("#[migration(key = [1, -])]", 23, "expected a value for `key`"),
         ("#[migration(key = )]", 17, "missing value for `key`"),
         ("#[migration(key =, b)]", 18, "expected a value for `key`"),
         ('#[migration(= "x")]', 13, "expected `key = value` in #[migration(...)]"),
@@ -298,7 +306,7 @@ def test_option_list_shapes(inner: str, values: list[tuple[str, OptionValue]]) -
         ("#[table(a b)]", 11, "expected `,` after option `a`"),
         ("#[table(a = [1 2])]", 16, "expected `,` between items of `a`"),
         ('#[table(a::b = "x")]', 10, "expected `,` after option `a`"),
-        ("#[migration = \"x\"]", 3, "expected #[migration(key = value, ...)]"),
+        ('#[migration = "x"]', 3, "expected #[migration(key = value, ...)]"),
         ("#[table(a = 1e999)]", 13, "cannot read number `1e999`"),
         (r'#[table(a = "\u{D800}")]', 14, "invalid escape"),
     ],
@@ -455,7 +463,7 @@ mod tests { struct Fixture { a: i32 } }
         ("struct S {\n    a: i32\n    b: i32,\n}", 3, 5, "Rust syntax error"),
         ("struct S { a: i32", 1, 18, "missing `}`"),
         ("pub struct User {\n    pub id: String,\n}\nfn f() { let = ; }\n", 4, 10, "near `let =`"),
-        ("#[table(name = \"x\"\nstruct S {}", 1, 1, "near `#[table(name = \"x\"`"),
+        ('#[table(name = "x"\nstruct S {}', 1, 1, 'near `#[table(name = "x"`'),
         ("struct S { a: Vec<i32 }", 1, 22, "Rust syntax error"),
         ("/* é */ struct S { a: i32, @ }", 1, 28, "near `@`"),
     ],
