@@ -18,6 +18,8 @@ from buildamp.ops import (
     AddConstraint,
     AlterColumn,
     AlterEnum,
+    ChangeStorage,
+    ConvertDocumentKey,
     CreateEnum,
     CreateIndex,
     CreateTable,
@@ -28,8 +30,10 @@ from buildamp.ops import (
     DropIndex,
     DropTable,
     DropTouchFunction,
+    FillDocumentKey,
     Operation,
     RenameColumn,
+    RenameDocumentKey,
     RenameTable,
     RunSql,
     SetRowSecurity,
@@ -125,7 +129,12 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
             ops.append(DropConstraint(new.name, constraint))
     if old.touch_updated_at and not new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, False))
-    ops += _column_changes(old, new, hints)
+    if old.storage != new.storage:
+        ops.append(ChangeStorage(old, new))
+    else:
+        ops += _column_changes(old, new, hints)
+        if new.storage == "jsonb":
+            ops += _document_changes(old, new, hints)
     if not old.touch_updated_at and new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, True))
     for name, constraint in sorted(new_constraints.items()):
@@ -138,6 +147,34 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
         ops.append(SetRowSecurity(new.name, new.rls))
     if _info(old) != _info(new):
         ops.append(SetTableInfo(old, new))
+    return ops
+
+
+def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+    """Data changes inside ``storage = "jsonb"`` documents."""
+    ops: list[Operation] = []
+    before = {d.name: d for d in old.document}
+    for field in new.document:
+        hint = hints.column(new.name, field.name)
+        source = hint.rename_from
+        if source and source in before and field.name not in before:
+            ops.append(RenameDocumentKey(new.name, source, field.name))
+            before[field.name] = replace(before.pop(source), name=field.name)
+        previous = before.get(field.name)
+        if previous is None:
+            if field.default is not None:
+                ops.append(FillDocumentKey(new.name, field.name, field.default))
+            continue
+        if previous.type != field.type and not widens(previous.type, field.type):
+            if hint.convert_sql is None:
+                raise PlanError(
+                    f"{new.name}.{field.name} (a document key) changes type {previous.type} -> "
+                    f"{field.type}",
+                    hint=f'add convert_sql = "CAST(%s AS {field.type})" at '
+                    f"{hint.location or 'the field'}",
+                )
+            reverse = f"CAST(%s AS {previous.type})"
+            ops.append(ConvertDocumentKey(new.name, field.name, hint.convert_sql, reverse))
     return ops
 
 

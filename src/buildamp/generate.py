@@ -25,7 +25,7 @@ from buildamp.migration_files import (
     slugify,
     write_atomically,
 )
-from buildamp.render import render_all
+from buildamp.render import render_all, verify_landed
 from buildamp.replay import next_state
 from buildamp.schema import Schema
 from buildamp.snapshot import Snapshot, dumps, read_snapshot
@@ -98,19 +98,31 @@ def plan(config: Config) -> Plan:
 
 
 def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
-    """Destructive operations not already confirmed in the models."""
+    """Destructive operations that need --allow-destructive or a confirmation,
+    each naming the model, the change and where the model is.
+
+    Removing a column that an earlier migration marked ``deprecated`` needs no
+    confirmation, unless the struct says ``confirm_destructive = true``."""
     found = []
     for op in operations:
         if not o.is_destructive(op):
             continue
-        if isinstance(op, o.DropColumn):
-            if op.column.deprecated or hints.table(op.table).confirm_destructive:
+        tables = tables_of(op)
+        table_hint = hints.tables.get(tables[0]) if tables else None
+        if isinstance(op, o.DropColumn) and op.column.deprecated:
+            if not (table_hint and table_hint.confirm_destructive):
                 continue
+        where = ""
         if isinstance(op, o.AlterColumn):
-            hint = hints.column(op.table, op.new.name)
-            if hint.confirm_destructive or hints.table(op.table).confirm_destructive:
-                continue
-        found.append(describe(op) or type(op).__name__)
+            where = hints.column(op.table, op.new.name).location
+        elif table_hint is not None:
+            where = table_hint.location
+        elif isinstance(op, o.DropTable):
+            where = op.table.source
+        model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
+        found.append(
+            f"{model}{describe(op) or type(op).__name__}" + (f" ({where})" if where else "")
+        )
     return found
 
 
@@ -141,7 +153,7 @@ def generate(
     up_path = config.migrations_dir / f"{version}_{slug}.sql"
     down_path = config.rollback_dir / f"{version}_rollback.sql"
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
-    forward = render_all(operations)
+    forward = render_all(operations) + verify_landed(operations)
     backward = render_all([o.invert(op) for op in reversed(operations)])
     summary = [line for op in operations if (line := describe(op))]
     models_changed = sorted(

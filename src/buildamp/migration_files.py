@@ -95,9 +95,12 @@ def compose_up(
         *[f"-- {line}" for line in summary],
         "",
     ]
+    pre = [s for s in steps if s.phase == "pre"]
     forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
     validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
     post = [s for s in steps if s.phase == "post"]
+    if pre:
+        lines += [NO_TRANSACTION_MARK, *_sql_block(pre), ""]
     lines += ["BEGIN;", "", "-- Forward migration", *_sql_block(forward)]
     if validation:
         lines += ["", "-- Validation", *_sql_block(validation)]
@@ -111,11 +114,11 @@ def compose_up(
 
 
 def compose_down(display_path: str, version: str, name: str, steps: list[Step]) -> str:
-    post = [s for s in steps if s.phase == "post"]
+    outside = [s for s in steps if s.phase != "tx"]
     tx = [s for s in steps if s.phase == "tx"]
     lines = [f"-- {display_path}", f"-- Rollback of {version}_{name}", ""]
-    if post:
-        lines += [NO_TRANSACTION_MARK, *_sql_block(post), ""]
+    if outside:
+        lines += [NO_TRANSACTION_MARK, *_sql_block(outside), ""]
     lines += ["BEGIN;", "", *_sql_block(tx), "", "COMMIT;"]
     return "\n".join(lines) + "\n"
 

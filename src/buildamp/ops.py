@@ -141,26 +141,60 @@ class SetTableInfo:
 
 @dataclass(frozen=True)
 class RunSql:
-    """User SQL (``custom_sql``). ``down`` is the user's rollback, if given."""
+    """User SQL (``custom_sql``). ``down`` is the user's rollback section, if any;
+    a missing side renders as a note saying nothing is undone."""
 
     label: str
-    up: str
+    up: str | None
     down: str | None = None
 
 
 @dataclass(frozen=True)
 class Validate:
-    """A query that must return 0 (``validate``), run inside the transaction."""
+    """A query that must return 0 (``validate``), run inside the transaction.
+    Its inverse (``undo=True``) renders nothing: a rollback has nothing to prove."""
 
     table: str
     query: str
+    undo: bool = False
 
 
 @dataclass(frozen=True)
-class Noop:
-    """The inverse of an operation with no meaningful undo (a validation)."""
+class RenameDocumentKey:
+    """``rename_from`` on a ``storage = "jsonb"`` table: move the key in every document."""
 
-    label: str = ""
+    table: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class FillDocumentKey:
+    """A new document key with a default: set it where documents lack it. The
+    inverse (``undo=True``) removes the key where it still holds that value."""
+
+    table: str
+    key: str
+    value: str
+    undo: bool = False
+
+
+@dataclass(frozen=True)
+class ConvertDocumentKey:
+    """``convert_sql`` on a document key (``%s`` = the key's text value)."""
+
+    table: str
+    key: str
+    using: str
+    reverse_using: str
+
+
+@dataclass(frozen=True)
+class ChangeStorage:
+    """Switch a table between typed columns and one JSONB document, carrying data."""
+
+    old: Table
+    new: Table
 
 
 Operation = (
@@ -185,7 +219,10 @@ Operation = (
     | SetTableInfo
     | RunSql
     | Validate
-    | Noop
+    | RenameDocumentKey
+    | FillDocumentKey
+    | ConvertDocumentKey
+    | ChangeStorage
 )
 
 
@@ -231,13 +268,17 @@ def invert(op: Operation) -> Operation:
         case SetTableInfo(old, new):
             return SetTableInfo(new, old)
         case RunSql(label, up, down):
-            if down is None:
-                return Noop(f"custom SQL {label} has no rollback section")
             return RunSql(label, down, up)
-        case Validate(table, _):
-            return Noop(f"validation of {table}")
-        case Noop():
-            return op
+        case Validate(table, query, undo):
+            return Validate(table, query, not undo)
+        case RenameDocumentKey(table, old, new):
+            return RenameDocumentKey(table, new, old)
+        case FillDocumentKey(table, key, value, undo):
+            return FillDocumentKey(table, key, value, not undo)
+        case ConvertDocumentKey(table, key, using, reverse_using):
+            return ConvertDocumentKey(table, key, reverse_using, using)
+        case ChangeStorage(old, new):
+            return ChangeStorage(new, old)
     raise TypeError(f"unknown operation {op!r}")
 
 
@@ -248,6 +289,8 @@ def is_destructive(op: Operation) -> bool:
             return True
         case AlterEnum():
             return not op.additive
+        case ChangeStorage(old, new):
+            return old.storage == "jsonb" and new.storage == "columns"
         case AlterColumn(_, old, new, using, _):
             return old.type != new.type and using is None and not widens(old.type, new.type)
     return False

@@ -1,8 +1,10 @@
 """Operations -> SQL text. One function per operation type.
 
-Each function returns :class:`Step` objects; a step knows whether it may run
-inside the migration's transaction (``phase = "tx"``) or must run after
-``COMMIT`` (``"post"``, e.g. ``CREATE INDEX CONCURRENTLY``).
+Each function returns :class:`Step` objects; a step knows whether it runs
+inside the migration's transaction (``phase = "tx"``), must be committed before
+it (``"pre"``: ``ALTER TYPE ... ADD VALUE``, whose new value cannot be used in
+the transaction that adds it), or must run after ``COMMIT`` (``"post"``, e.g.
+``CREATE INDEX CONCURRENTLY``).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from buildamp import ops as o
-from buildamp.schema import Column, Constraint, Index, Table
+from buildamp.schema import Column, Constraint, Index
 from buildamp.sqltext import quote_ident, quote_literal
 
-Phase = Literal["tx", "post"]
+Phase = Literal["pre", "tx", "post"]
 TOUCH_FUNCTION = "buildamp_touch_updated_at"
 POLICY = "buildamp_tenant_isolation"
 TENANT_SETTING = "buildamp.host"
@@ -203,7 +205,12 @@ def _alter_enum(op: o.AlterEnum) -> list[Step]:
                 )
             else:
                 anchor = f" AFTER {quote_literal(op.new.values[position - 1])}"
-            steps.append(Step(f"ALTER TYPE {name} ADD VALUE {quote_literal(value)}{anchor}"))
+            steps.append(
+                Step(
+                    f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {quote_literal(value)}{anchor}",
+                    phase="pre",
+                )
+            )
         return steps
     old_name = q(op.new.name + "__buildamp_old")
     steps = [
@@ -269,10 +276,16 @@ def _set_table_info(op: o.SetTableInfo) -> list[Step]:
 
 
 def _run_sql(op: o.RunSql) -> list[Step]:
+    if op.up is None:
+        return [
+            Step(f"-- custom SQL {op.label} has no rollback section: nothing undone", kind="note")
+        ]
     return [Step(f"-- Custom SQL from {op.label}", kind="note"), Step(op.up.strip().rstrip(";"))]
 
 
 def _validate(op: o.Validate) -> list[Step]:
+    if op.undo:
+        return []
     message = quote_literal(f"Migration failed: validation of {op.table} returned non-zero")
     return [
         Step(
@@ -286,8 +299,95 @@ def _validate(op: o.Validate) -> list[Step]:
     ]
 
 
-def _noop(op: o.Noop) -> list[Step]:
-    return [Step(f"-- nothing to undo: {op.label}", kind="note")] if op.label else []
+def document_value(key: str, type_name: str) -> str:
+    """The SQL value of a document key, typed like the column it would be."""
+    literal = quote_literal(key)
+    if type_name == "JSONB":
+        return f"(data -> {literal})"
+    if type_name == "TEXT":
+        return f"(data ->> {literal})"
+    return f"(data ->> {literal})::{sql_type(type_name)}"
+
+
+def _rename_document_key(op: o.RenameDocumentKey) -> list[Step]:
+    old, new = quote_literal(op.old), quote_literal(op.new)
+    return [
+        Step(
+            f"UPDATE {q(op.table)} SET data = (data - {old}) || "
+            f"jsonb_build_object({new}, data -> {old}) WHERE data ? {old}"
+        )
+    ]
+
+
+def _fill_document_key(op: o.FillDocumentKey) -> list[Step]:
+    key = quote_literal(op.key)
+    if op.undo:
+        return [
+            Step(f"-- documents that held the default {op.value} lose key {op.key}", kind="note"),
+            Step(
+                f"UPDATE {q(op.table)} SET data = data - {key} "
+                f"WHERE data -> {key} = to_jsonb({op.value})"
+            ),
+        ]
+    return [
+        Step(
+            f"UPDATE {q(op.table)} SET data = jsonb_set(data, ARRAY[{key}], to_jsonb({op.value})) "
+            f"WHERE NOT data ? {key}"
+        )
+    ]
+
+
+def _convert_document_key(op: o.ConvertDocumentKey) -> list[Step]:
+    key = quote_literal(op.key)
+    value = op.using.replace("%s", f"(data ->> {key})")
+    return [
+        Step(
+            f"UPDATE {q(op.table)} SET data = jsonb_set(data, ARRAY[{key}], to_jsonb({value})) "
+            f"WHERE data ? {key} AND jsonb_typeof(data -> {key}) <> 'null'"
+        )
+    ]
+
+
+FIXED_JSONB_COLUMNS = ("id", "data", "host", "created_at", "updated_at")
+
+
+def _change_storage(op: o.ChangeStorage) -> list[Step]:
+    table = q(op.new.name)
+    if op.new.storage == "jsonb":
+        moved = [c for c in op.old.columns if c.name not in FIXED_JSONB_COLUMNS]
+        pairs = ", ".join(f"{quote_literal(c.name)}, {q(c.name)}" for c in moved)
+        steps = [
+            Step(f"ALTER TABLE {table} ADD COLUMN data JSONB"),
+            Step(f"UPDATE {table} SET data = jsonb_build_object({pairs})"),
+            Step(f"ALTER TABLE {table} ALTER COLUMN data SET NOT NULL"),
+        ]
+        steps += [Step(f"ALTER TABLE {table} DROP COLUMN {q(c.name)}") for c in moved]
+        return steps
+    added = [c for c in op.new.columns if op.old.column(c.name) is None]
+    steps = [
+        Step(
+            f"-- DESTRUCTIVE: document keys of {op.new.name} not in the model are dropped",
+            kind="note",
+        )
+    ]
+    for column in added:
+        relaxed = Column(column.name, column.type, False, column.default, column.identity)
+        steps.append(Step(f"ALTER TABLE {table} ADD COLUMN {column_definition(relaxed)}"))
+    if added:
+        sets = []
+        for column in added:
+            value = document_value(column.name, column.type)
+            if column.default is not None:
+                value = f"COALESCE({value}, {column.default})"
+            sets.append(f"{q(column.name)} = {value}")
+        steps.append(Step(f"UPDATE {table} SET " + ", ".join(sets)))
+    steps += [
+        Step(f"ALTER TABLE {table} ALTER COLUMN {q(c.name)} SET NOT NULL")
+        for c in added
+        if c.not_null
+    ]
+    steps.append(Step(f"ALTER TABLE {table} DROP COLUMN data"))
+    return steps
 
 
 _RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
@@ -312,7 +412,10 @@ _RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
     o.SetTableInfo: _set_table_info,
     o.RunSql: _run_sql,
     o.Validate: _validate,
-    o.Noop: _noop,
+    o.RenameDocumentKey: _rename_document_key,
+    o.FillDocumentKey: _fill_document_key,
+    o.ConvertDocumentKey: _convert_document_key,
+    o.ChangeStorage: _change_storage,
 }
 
 
@@ -324,5 +427,47 @@ def render_all(operations: list[o.Operation]) -> list[Step]:
     return [step for op in operations for step in render(op)]
 
 
-def table_of(op: o.Operation) -> Table | None:
-    return getattr(op, "table", None) if isinstance(getattr(op, "table", None), Table) else None
+def _landed_checks(op: o.Operation) -> list[tuple[str, str]]:
+    """(condition that must hold, what it proves) for objects an operation creates."""
+    match op:
+        case o.CreateTable(table):
+            return [
+                (f"to_regclass({quote_literal(q(table.name))}) IS NOT NULL", f"table {table.name}")
+            ]
+        case o.AddColumn(table, column, _):
+            return [
+                (
+                    "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                    f"{quote_literal(q(table))}::regclass AND attname = {quote_literal(column.name)} "
+                    "AND NOT attisdropped)",
+                    f"column {table}.{column.name}",
+                )
+            ]
+        case o.CreateIndex(_, index):
+            return [
+                (f"to_regclass({quote_literal(q(index.name))}) IS NOT NULL", f"index {index.name}")
+            ]
+        case o.AddConstraint(table, constraint):
+            return [
+                (
+                    "EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
+                    f"{quote_literal(q(table))}::regclass AND conname = {quote_literal(constraint.name)})",
+                    f"constraint {constraint.name}",
+                )
+            ]
+    return []
+
+
+def verify_landed(operations: list[o.Operation], phase: Phase = "tx") -> list[Step]:
+    """One DO block proving that what the migration creates exists (the seed's
+    validation block), checked inside the same transaction."""
+    checks = [check for op in operations for check in _landed_checks(op)]
+    if not checks:
+        return []
+    body = "".join(
+        f"    IF NOT ({condition}) THEN\n"
+        f"        RAISE EXCEPTION {quote_literal('Migration failed: ' + what + ' not created')};\n"
+        "    END IF;\n"
+        for condition, what in checks
+    )
+    return [Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", phase=phase, kind="validation")]

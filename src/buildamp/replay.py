@@ -15,6 +15,7 @@ from buildamp.ops import (
     AddConstraint,
     AlterColumn,
     AlterEnum,
+    ChangeStorage,
     CreateEnum,
     CreateIndex,
     CreateTable,
@@ -89,6 +90,11 @@ def _apply(op: Operation, tables: dict[str, Table], enums: dict[str, Enum]) -> N
         case RenameTable(old, new):
             tables[new] = replace(_need(tables, old), name=new)
             del tables[old]
+        case ChangeStorage(_, new):
+            current = _need(tables, new.name)
+            kept = [new.column(c.name) or c for c in current.columns if new.column(c.name)]
+            added = [c for c in new.columns if current.column(c.name) is None]
+            tables[new.name] = replace(current, columns=tuple(kept + added))
         case SetTableInfo(_, new):
             current = _need(tables, new.name)
             tables[new.name] = replace(

@@ -9,6 +9,7 @@ type mapping. Importing this module has no side effects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeAlias, TypeVar
 
 T = TypeVar("T")
@@ -22,6 +23,7 @@ __all__ = [
     "Generated",
     "JsonBlob",
     "Link",
+    "NaiveDateTime",
     "RichContent",
     "Timestamp",
     "TypeName",
@@ -64,6 +66,9 @@ u64: TypeAlias = Annotated[int, TypeName("u64")]
 u128: TypeAlias = Annotated[int, TypeName("u128")]
 f32: TypeAlias = Annotated[float, TypeName("f32")]
 f64: TypeAlias = Annotated[float, TypeName("f64")]
+
+NaiveDateTime: TypeAlias = Annotated[datetime, TypeName("NaiveDateTime")]
+"""A ``datetime`` without time zone: ``TIMESTAMP`` (plain ``datetime`` is ``TIMESTAMPTZ``)."""
 
 DatabaseId: TypeAlias = Annotated[T, TypeName("DatabaseId", wraps=True)]
 """Primary key column of type ``T``."""

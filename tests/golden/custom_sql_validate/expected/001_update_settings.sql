@@ -34,11 +34,17 @@ BEGIN
     END IF;
 END
 $buildamp$;
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('settings') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table settings not created';
+    END IF;
+END
+$buildamp$;
 
 COMMIT;
 
 -- Rollback instructions (commented)
--- -- nothing to undo: validation of settings
 -- -- Custom SQL from custom/seed_settings.sql
 -- DELETE FROM settings WHERE id = 'default';
 -- -- DESTRUCTIVE: drops table settings and all its rows

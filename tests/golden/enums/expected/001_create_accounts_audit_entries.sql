@@ -36,6 +36,18 @@ CREATE TABLE audit_entries (
 );
 CREATE TRIGGER trg_audit_entries_updated_at BEFORE UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('accounts') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table accounts not created';
+    END IF;
+    IF NOT (to_regclass('audit_entries') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table audit_entries not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

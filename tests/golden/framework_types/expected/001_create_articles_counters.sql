@@ -38,6 +38,18 @@ CREATE TABLE counters (
 );
 CREATE TRIGGER trg_counters_updated_at BEFORE UPDATE ON counters FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('articles') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table articles not created';
+    END IF;
+    IF NOT (to_regclass('counters') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table counters not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

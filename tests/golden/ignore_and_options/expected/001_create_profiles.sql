@@ -26,6 +26,15 @@ CREATE TABLE profiles (
 CREATE INDEX idx_profiles_display_name ON profiles (host, display_name);
 CREATE TRIGGER trg_profiles_updated_at BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('profiles') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table profiles not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

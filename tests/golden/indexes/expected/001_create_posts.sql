@@ -34,6 +34,15 @@ CREATE INDEX idx_posts_lower_title ON posts (host, (lower(title)));
 CREATE INDEX idx_posts_published ON posts (host, published);
 CREATE TRIGGER trg_posts_updated_at BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('posts') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table posts not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

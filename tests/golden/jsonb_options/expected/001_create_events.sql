@@ -27,6 +27,15 @@ CREATE INDEX idx_events_sequence ON events (host, (CAST(data ->> 'sequence' AS b
 CREATE UNIQUE INDEX unique_events_dedupe_key ON events (host, (data ->> 'dedupe_key'));
 CREATE TRIGGER trg_events_updated_at BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('events') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table events not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

@@ -27,6 +27,15 @@ CREATE INDEX idx_a_very_long_table_name_that_goes_on_and_on_for_a_w_3e4addc7 ON 
 CREATE INDEX idx_a_very_long_table_name_that_goes_on_and_on_for_a_w_ce771e1d ON a_very_long_table_name_that_goes_on_and_on_for_a_while (host, an_extremely_long_column_name_to_overflow_the_limit2);
 CREATE TRIGGER trg_a_very_long_table_name_that_goes_on_and_on_for_a_while_upda BEFORE UPDATE ON a_very_long_table_name_that_goes_on_and_on_for_a_while FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('a_very_long_table_name_that_goes_on_and_on_for_a_while') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table a_very_long_table_name_that_goes_on_and_on_for_a_while not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

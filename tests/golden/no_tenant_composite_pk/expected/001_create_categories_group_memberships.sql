@@ -31,6 +31,18 @@ CREATE TABLE group_memberships (
     PRIMARY KEY (group_id, user_id)
 );
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('categories') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table categories not created';
+    END IF;
+    IF NOT (to_regclass('group_memberships') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table group_memberships not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

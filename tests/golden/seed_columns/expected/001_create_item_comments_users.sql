@@ -39,6 +39,18 @@ CREATE INDEX idx_users_created_at_desc ON users (host, created_at DESC);
 CREATE INDEX idx_users_email ON users (host, email);
 CREATE TRIGGER trg_users_updated_at BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('item_comments') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table item_comments not created';
+    END IF;
+    IF NOT (to_regclass('users') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table users not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

@@ -31,6 +31,18 @@ CREATE TABLE users (
 );
 CREATE TRIGGER trg_users_updated_at BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('comments') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table comments not created';
+    END IF;
+    IF NOT (to_regclass('users') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table users not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

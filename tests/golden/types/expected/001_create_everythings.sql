@@ -52,6 +52,15 @@ CREATE TABLE everythings (
 );
 CREATE TRIGGER trg_everythings_updated_at BEFORE UPDATE ON everythings FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('everythings') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table everythings not created';
+    END IF;
+END
+$buildamp$;
+
 COMMIT;
 
 -- Rollback instructions (commented)

@@ -3,7 +3,6 @@
 
 BEGIN;
 
--- nothing to undo: validation of settings
 -- Custom SQL from custom/seed_settings.sql
 DELETE FROM settings WHERE id = 'default';
 -- DESTRUCTIVE: drops table settings and all its rows
