@@ -184,6 +184,11 @@ struct Point<T> where T: Clone { x: T, y: T }
     assert [f.type for f in point.fields] == [T("T"), T("T")]
 
 
+def test_raw_identifier_field_names() -> None:
+    struct = only_struct("struct S { r#type: String, r#ref: i32 }")
+    assert [f.name for f in struct.fields] == ["type", "ref"]
+
+
 def test_migration_attributes_merge_in_order() -> None:
     src = """\
 struct S {

@@ -38,19 +38,6 @@ _INT_SUFFIXES = tuple(
     f"{sign}{bits}" for sign in "iu" for bits in ("128", "size", "64", "32", "16", "8")
 )
 _FLOAT_SUFFIXES = ("f32", "f64")
-# Const-generic arguments and lifetimes say nothing about the stored shape.
-_DROPPED_TYPE_ARGS = frozenset(
-    {
-        "lifetime",
-        "block",
-        "integer_literal",
-        "float_literal",
-        "boolean_literal",
-        "char_literal",
-        "string_literal",
-        "negative_literal",
-    }
-)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
 _MAX_TYPE_DEPTH = 64
 
@@ -79,9 +66,7 @@ def read_rust_source(
     """Parse Rust source; ``domain_file=None`` infers it from ``display_path``."""
     if domain_file is None:
         domain_file = display_path.endswith("_domain.rs")
-    src = _to_bytes(text, display_path)
-    reader = _Reader(src, display_path, domain_file)
-    return reader.read()
+    return _Reader(_to_bytes(text, display_path), display_path, domain_file).read()
 
 
 def _to_bytes(text: bytes | str, display_path: str) -> bytes:
@@ -157,8 +142,7 @@ class _Reader:
 
     def read(self) -> SourceFile:
         root = _parser().parse(self.src).root_node
-        bad = _first_error(root)
-        if bad is not None:
+        if (bad := _first_error(root)) is not None:
             raise self._syntax_error(bad)
         self._items(root)
         return SourceFile(self.path, tuple(self.structs), tuple(self.enums), tuple(self.aliases))
@@ -179,6 +163,10 @@ class _Reader:
 
     def error(self, message: str, node: Node, hint: str = "") -> ModelError:
         return ModelError(message, self.loc(node), hint)
+
+    def bad_option(self, expected: str, attr: str, node: Node) -> ModelError:
+        found = f", found `{self.snippet(node)}`" if node.type != "=" else ""
+        return self.error(f"{expected} in #[{attr}(...)]{found}", node, _VALUE_HINT)
 
     def _syntax_error(self, node: Node) -> ModelError:
         near = self.snippet(node)
@@ -279,7 +267,7 @@ class _Reader:
                 continue
             if child.type == "field_declaration":
                 name_node = self.required(child, "name")
-                name = _text(name_node)
+                name = _text(name_node).removeprefix("r#")  # serde names `r#type` "type"
                 type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
                 options = tuple(self._options(attrs, ("migration",)))
                 yield FieldDecl(name, type_ref, options, self.loc(name_node))
@@ -349,7 +337,8 @@ class _Reader:
         base = self.type_ref(self.required(node, "type"), owner, depth + 1)
         args: list[TypeRef] = []
         for arg in _named(self.required(node, "type_arguments")):
-            if arg.type not in _DROPPED_TYPE_ARGS:
+            # Lifetimes and const-generic arguments say nothing about the stored shape.
+            if arg.type not in ("lifetime", "block") and not arg.type.endswith("_literal"):
                 args.append(self.type_ref(arg, owner, depth + 1))
         return TypeRef(base.name, tuple(args), base.path)
 
@@ -386,26 +375,16 @@ class _Reader:
         text = _text(node)
         word = node.type == "identifier" or (not node.is_named and text.isidentifier())
         if not word:
-            raise self.error(
-                f"expected `key = value` in #[{attr}(...)], found `{self.snippet(node)}`",
-                node,
-                _VALUE_HINT,
-            )
+            raise self.bad_option("expected `key = value`", attr, node)
         return text.removeprefix("r#")
 
     def _expect_comma(self, node: Node, where: str, attr: str) -> None:
         if node.type != ",":
-            raise self.error(
-                f"expected `,` {where} in #[{attr}(...)], found `{self.snippet(node)}`",
-                node,
-                _VALUE_HINT,
-            )
+            raise self.bad_option(f"expected `,` {where}", attr, node)
 
     def _value(self, tokens: list[Node], i: int, key: str, attr: str) -> tuple[OptionValue, int]:
         if i >= len(tokens):
-            raise self.error(
-                f"missing value for `{key}` in #[{attr}(...)]", tokens[i - 1], _VALUE_HINT
-            )
+            raise self.bad_option(f"missing value for `{key}`", attr, tokens[i - 1])
         tree = tokens[i]
         if tree.type == "token_tree" and tree.children and tree.children[0].type == "[":
             return self._list(tree, key, attr), i + 1
@@ -437,11 +416,7 @@ class _Reader:
             return self._string(token), i + 1
         if kind == "raw_string_literal" and (token.text or b"").startswith(b"r"):
             return _raw_string(_text(token)), i + 1
-        raise self.error(
-            f"expected a value for `{key}` in #[{attr}(...)], found `{self.snippet(token)}`",
-            token,
-            _VALUE_HINT,
-        )
+        raise self.bad_option(f"expected a value for `{key}`", attr, token)
 
     def _number(self, node: Node) -> int | float:
         text = _text(node).replace("_", "")
