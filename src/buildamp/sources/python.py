@@ -228,8 +228,9 @@ class _Collector:
         try:
             hints = typing.get_type_hints(cls, include_extras=True)
         except Exception as error:
+            at = self._unresolved_field(cls) or where
             raise ModelError(
-                f"cannot resolve the type hints of {cls.__name__}: {error}", where
+                f"cannot resolve the type hints of {cls.__name__}: {error}", at, _IMPORT_HINT
             ) from None
         names: list[str]
         if is_pydantic(cls):
@@ -245,6 +246,20 @@ class _Collector:
                 for option in self._options(marker, lambda key: key, "migration", places)
             ]
             yield FieldDecl(name, ref, tuple(options), field_where)
+
+    def _unresolved_field(self, cls: type) -> Location | None:
+        """The first field whose string annotation does not evaluate, to point at its line."""
+        module = sys.modules.get(cls.__module__)
+        for owner in reversed(cls.__mro__):
+            for name, hint in vars(owner).get("__annotations__", {}).items():
+                if not isinstance(hint, str):
+                    continue
+                try:
+                    eval(hint, dict(vars(module)) if module else {}, dict(vars(owner)))
+                except Exception:
+                    found = self.sources.field_location(owner, name)
+                    return found[0] if found else None
+        return None
 
     def _table_options(self, marker: Domain) -> Iterator[OptionDecl]:
         """``table=`` is Rust's ``name``; struct-level migration options keep their attribute."""
