@@ -6,6 +6,8 @@ Each folder under ``tests/golden/`` is readable on its own:
     <case>/README.md          what the case shows
     <case>/buildamp.toml      optional project config
     <case>/steps/NN/models/   the models at step NN (one step: ``models/`` directly)
+    <case>/steps/NN/before.sql  rows to insert before step NN is applied (optional)
+    <case>/steps/NN/after.sql   one SELECT that must return true after it (optional)
     <case>/expected/          the files buildamp must write (Generated line blanked)
 
 ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites ``expected/`` after a
@@ -24,7 +26,9 @@ import pytest
 
 from buildamp.catalog import comparable
 from buildamp.config import load_config
+from buildamp.database import connect
 from buildamp.generate import generate
+from buildamp.replay import comparable as replay_comparable
 from buildamp.schema import Schema
 from buildamp.snapshot import read_snapshot
 from tests.helpers import apply_sql, catalog_of
@@ -77,6 +81,11 @@ def _expected(case: Path) -> dict[str, str]:
     }
 
 
+def _unordered(schema: Schema) -> Schema:
+    """Column order aside: a rolled-back DROP COLUMN re-adds the column at the end."""
+    return replay_comparable(schema)
+
+
 def _schema(project: Path) -> Schema:
     return read_snapshot(project / ".buildamp" / "schema_state.json", "state").schema
 
@@ -110,13 +119,26 @@ def test_golden_round_trip_on_postgres(case_name: str, tmp_path: Path, pg_url: s
         result = generate(load_config(project), allow_destructive=True, now=FIXED_NOW)
         assert result.up_path is not None and result.down_path is not None
         expected = comparable(_schema(project))
+        if (step / "before.sql").is_file():
+            apply_sql(pg_url, (step / "before.sql").read_text())
         apply_sql(pg_url, result.up_path.read_text())
         assert catalog_of(pg_url) == expected, f"after up of {step.name}"
+        _check_data(pg_url, step, "up")
         apply_sql(pg_url, result.down_path.read_text())
-        assert catalog_of(pg_url) == previous, f"after down of {step.name}"
+        assert _unordered(catalog_of(pg_url)) == _unordered(previous), f"after down of {step.name}"
         apply_sql(pg_url, result.up_path.read_text())
         assert catalog_of(pg_url) == expected, f"after second up of {step.name}"
+        _check_data(pg_url, step, "second up")
         previous = expected
+
+
+def _check_data(url: str, step: Path, when: str) -> None:
+    check = step / "after.sql"
+    if not check.is_file():
+        return
+    with connect(url, autocommit=True) as conn:
+        row = conn.execute(check.read_text().encode()).fetchone()
+    assert row is not None and row[0] is True, f"{check} is not true after {when}"
 
 
 @pytest.mark.parametrize("case_name", CASES)

@@ -226,6 +226,15 @@ def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
 
 def _alter_column(table: str, old: Column, new: Column, hints: Hints) -> AlterColumn:
     hint = hints.column(table, new.name)
+    change = _type_change(table, old, new, hints)
+    fill = hint.backfill or new.default or old.default
+    if fill is not None and new.not_null != old.not_null:
+        change = replace(change, fill=fill)
+    return change
+
+
+def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterColumn:
+    hint = hints.column(table, new.name)
     if old.type == new.type or widens(old.type, new.type):
         return AlterColumn(table, old, new)
     if hint.convert_sql is not None:

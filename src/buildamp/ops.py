@@ -83,6 +83,7 @@ class AlterColumn:
     new: Column
     using: str | None = None
     reverse_using: str | None = None
+    fill: str | None = None  # value for NULL rows when the column becomes NOT NULL
 
 
 @dataclass(frozen=True)
@@ -247,8 +248,8 @@ def invert(op: Operation) -> Operation:
             return AddColumn(table, column, backfill)
         case RenameColumn(table, old, new):
             return RenameColumn(table, new, old)
-        case AlterColumn(table, old, new, using, reverse_using):
-            return AlterColumn(table, new, old, reverse_using, using)
+        case AlterColumn(table, old, new, using, reverse_using, fill):
+            return AlterColumn(table, new, old, reverse_using, using, fill)
         case CreateIndex(table, index):
             return DropIndex(table, index)
         case DropIndex(table, index):
@@ -291,7 +292,7 @@ def is_destructive(op: Operation) -> bool:
             return not op.additive
         case ChangeStorage(old, new):
             return old.storage == "jsonb" and new.storage == "columns"
-        case AlterColumn(_, old, new, using, _):
+        case AlterColumn(_, old, new, using, _, _):
             return old.type != new.type and using is None and not widens(old.type, new.type)
     return False
 

@@ -157,6 +157,13 @@ def _alter_column(op: o.AlterColumn) -> list[Step]:
     if old.not_null and not new.not_null:
         steps.append(Step(f"{prefix} DROP NOT NULL"))
     if new.not_null and not old.not_null:
+        if op.fill is not None:
+            steps.append(
+                Step(
+                    f"UPDATE {q(op.table)} SET {q(new.name)} = ({op.fill}) "
+                    f"WHERE {q(new.name)} IS NULL"
+                )
+            )
         steps.append(Step(f"{prefix} SET NOT NULL"))
     if new.identity and old.identity != new.identity:
         steps.append(Step(f"{prefix} ADD GENERATED {new.identity.upper()} AS IDENTITY"))

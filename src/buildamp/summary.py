@@ -21,7 +21,7 @@ def describe(op: o.Operation) -> str | None:
             return f"Field: {table}.{column.name} - removed (DESTRUCTIVE)"
         case o.RenameColumn(table, old, new):
             return f"Field: {table}.{new} - renamed from {old}"
-        case o.AlterColumn(table, old, new, _, _):
+        case o.AlterColumn(table, old, new, _, _, _):
             return f"Field: {table}.{new.name} - {_column_change(old, new)}"
         case o.CreateIndex(table, index):
             kind = "unique index" if index.unique else "index"
@@ -76,7 +76,7 @@ def slug_for(operations: list[o.Operation]) -> str:
                 return f"drop_{table}_{column.name}"
             case o.RenameColumn(table, _, new):
                 return f"rename_{table}_{new}"
-            case o.AlterColumn(table, _, new, _, _):
+            case o.AlterColumn(table, _, new, _, _, _):
                 return f"alter_{table}_{new.name}"
             case o.DropTable(table):
                 return f"drop_{table.name}"

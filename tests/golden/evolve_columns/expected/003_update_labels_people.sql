@@ -1,0 +1,62 @@
+-- migrations/003_update_labels_people.sql
+-- Auto-generated from Label, Person type changes
+-- Generated: 2024-12-04 10:30:15
+-- Enum: person_status - values changed
+-- Table: labels - renamed from tags
+-- Constraint: unique_tags_normalized_name - dropped from labels
+-- Constraint: unique_labels_normalized_name - added unique on labels
+-- Index: idx_people_city - dropped from people
+-- Index: idx_people_email - dropped from people
+-- Field: people.city - default 'nowhere'
+-- Field: people.nickname - now NOT NULL, default ''
+-- Field: people.score - type INTEGER -> TEXT, default '0'
+-- Field: people.legacy - removed (DESTRUCTIVE)
+
+BEGIN;
+
+-- Forward migration
+-- DESTRUCTIVE: rows holding removed values of person_status fail
+ALTER TYPE person_status RENAME TO person_status__buildamp_old;
+CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
+ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
+DROP TYPE person_status__buildamp_old;
+ALTER TABLE tags RENAME TO labels;
+ALTER TABLE labels DROP CONSTRAINT unique_tags_normalized_name;
+ALTER TABLE labels ADD CONSTRAINT unique_labels_normalized_name UNIQUE (host, normalized_name);
+DROP INDEX idx_people_city;
+DROP INDEX idx_people_email;
+ALTER TABLE people ALTER COLUMN city SET DEFAULT 'nowhere';
+ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
+UPDATE people SET nickname = ('') WHERE nickname IS NULL;
+ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
+ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
+ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
+-- DESTRUCTIVE: drops people.legacy and its data
+ALTER TABLE people DROP COLUMN legacy;
+
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'labels'::regclass AND conname = 'unique_labels_normalized_name')) THEN
+        RAISE EXCEPTION 'Migration failed: constraint unique_labels_normalized_name not created';
+    END IF;
+END
+$buildamp$;
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- ALTER TABLE people ADD COLUMN legacy TEXT;
+-- ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+-- ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::integer;
+-- ALTER TABLE people ALTER COLUMN score SET DEFAULT 0;
+-- ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;
+-- ALTER TABLE people ALTER COLUMN nickname DROP NOT NULL;
+-- ALTER TABLE people ALTER COLUMN city DROP DEFAULT;
+-- CREATE INDEX idx_people_email ON people (host, email);
+-- CREATE INDEX idx_people_city ON people (host, city);
+-- ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
+-- ALTER TABLE labels ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
+-- ALTER TABLE labels RENAME TO tags;
+-- ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';

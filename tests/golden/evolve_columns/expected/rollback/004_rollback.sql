@@ -1,0 +1,17 @@
+-- migrations/rollback/004_rollback.sql
+-- Rollback of 004_drop_labels
+
+BEGIN;
+
+CREATE TABLE labels (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    normalized_name TEXT NOT NULL,
+    CONSTRAINT unique_labels_normalized_name UNIQUE (host, normalized_name)
+);
+CREATE TRIGGER trg_labels_updated_at BEFORE UPDATE ON labels FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+
+COMMIT;

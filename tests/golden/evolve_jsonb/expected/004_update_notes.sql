@@ -1,0 +1,59 @@
+-- migrations/004_update_notes.sql
+-- Auto-generated from Note type changes
+-- Generated: 2024-12-04 10:30:15
+-- Index: idx_notes_heading - dropped from notes
+-- Index: idx_notes_priority - dropped from notes
+-- Index: unique_notes_pinned - dropped from notes
+-- Constraint: chk_notes_heading_present - dropped from notes
+-- Index: idx_notes_heading - added index on notes
+-- Index: idx_notes_priority - added index on notes
+
+BEGIN;
+
+-- Forward migration
+DROP INDEX idx_notes_heading;
+DROP INDEX idx_notes_priority;
+DROP INDEX unique_notes_pinned;
+ALTER TABLE notes DROP CONSTRAINT chk_notes_heading_present;
+-- DESTRUCTIVE: document keys of notes not in the model are dropped
+ALTER TABLE notes ADD COLUMN heading TEXT;
+ALTER TABLE notes ADD COLUMN body TEXT;
+ALTER TABLE notes ADD COLUMN priority BIGINT;
+ALTER TABLE notes ADD COLUMN pinned BOOLEAN DEFAULT FALSE;
+UPDATE notes SET heading = (data ->> 'heading'), body = (data ->> 'body'), priority = (data ->> 'priority')::BIGINT, pinned = COALESCE((data ->> 'pinned')::BOOLEAN, FALSE);
+ALTER TABLE notes ALTER COLUMN heading SET NOT NULL;
+ALTER TABLE notes ALTER COLUMN body SET NOT NULL;
+ALTER TABLE notes ALTER COLUMN priority SET NOT NULL;
+ALTER TABLE notes ALTER COLUMN pinned SET NOT NULL;
+ALTER TABLE notes DROP COLUMN data;
+CREATE INDEX idx_notes_heading ON notes (host, heading);
+CREATE INDEX idx_notes_priority ON notes (host, priority);
+
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('idx_notes_heading') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: index idx_notes_heading not created';
+    END IF;
+    IF NOT (to_regclass('idx_notes_priority') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: index idx_notes_priority not created';
+    END IF;
+END
+$buildamp$;
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- DROP INDEX idx_notes_priority;
+-- DROP INDEX idx_notes_heading;
+-- ALTER TABLE notes ADD COLUMN data JSONB;
+-- UPDATE notes SET data = jsonb_build_object('heading', heading, 'body', body, 'priority', priority, 'pinned', pinned);
+-- ALTER TABLE notes ALTER COLUMN data SET NOT NULL;
+-- ALTER TABLE notes DROP COLUMN heading;
+-- ALTER TABLE notes DROP COLUMN body;
+-- ALTER TABLE notes DROP COLUMN priority;
+-- ALTER TABLE notes DROP COLUMN pinned;
+-- ALTER TABLE notes ADD CONSTRAINT chk_notes_heading_present CHECK (data ? 'heading' AND data -> 'heading' <> CAST('null' AS jsonb));
+-- CREATE UNIQUE INDEX unique_notes_pinned ON notes (host, (CAST(data ->> 'pinned' AS boolean)));
+-- CREATE INDEX idx_notes_priority ON notes (host, (CAST(data ->> 'priority' AS bigint)));
+-- CREATE INDEX idx_notes_heading ON notes (host, (data ->> 'heading'));

@@ -1,0 +1,10 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_notes
+
+BEGIN;
+
+-- DESTRUCTIVE: drops table notes and all its rows
+DROP TABLE notes;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;

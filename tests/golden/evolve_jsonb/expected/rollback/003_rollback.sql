@@ -1,0 +1,10 @@
+-- migrations/rollback/003_rollback.sql
+-- Rollback of 003_update_notes
+
+BEGIN;
+
+DROP INDEX unique_notes_pinned;
+DROP INDEX idx_notes_priority;
+UPDATE notes SET data = jsonb_set(data, ARRAY['priority'], to_jsonb(CAST((data ->> 'priority') AS TEXT))) WHERE data ? 'priority' AND jsonb_typeof(data -> 'priority') <> 'null';
+
+COMMIT;

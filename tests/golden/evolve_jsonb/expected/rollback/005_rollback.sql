@@ -1,0 +1,21 @@
+-- migrations/rollback/005_rollback.sql
+-- Rollback of 005_update_notes
+
+BEGIN;
+
+DROP INDEX idx_notes_heading;
+-- DESTRUCTIVE: document keys of notes not in the model are dropped
+ALTER TABLE notes ADD COLUMN heading TEXT;
+ALTER TABLE notes ADD COLUMN body TEXT;
+ALTER TABLE notes ADD COLUMN priority BIGINT;
+ALTER TABLE notes ADD COLUMN pinned BOOLEAN DEFAULT FALSE;
+UPDATE notes SET heading = (data ->> 'heading'), body = (data ->> 'body'), priority = (data ->> 'priority')::BIGINT, pinned = COALESCE((data ->> 'pinned')::BOOLEAN, FALSE);
+ALTER TABLE notes ALTER COLUMN heading SET NOT NULL;
+ALTER TABLE notes ALTER COLUMN body SET NOT NULL;
+ALTER TABLE notes ALTER COLUMN priority SET NOT NULL;
+ALTER TABLE notes ALTER COLUMN pinned SET NOT NULL;
+ALTER TABLE notes DROP COLUMN data;
+CREATE INDEX idx_notes_priority ON notes (host, priority);
+CREATE INDEX idx_notes_heading ON notes (host, heading);
+
+COMMIT;
