@@ -104,7 +104,8 @@ class _Importer:
     def module_name(self, path: Path) -> tuple[str, list[Path]]:
         """``models/a/b.py`` -> ``buildamp_models.models.a.b`` and the package folders."""
         path = path.resolve()
-        base = self.project if self.project in path.parents else path.parent
+        bases = [self.project, *(root.parent for root in self.roots)]
+        base = next((b for b in bases if b in path.parents), path.parent)
         parts = list(path.relative_to(base).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
