@@ -17,7 +17,7 @@ Report = Callable[[str], None]
 class MigrationStatus:
     version: str
     name: str
-    state: str  # "applied" | "pending" | "edited" | "missing"
+    state: str  # "applied" | "pending" | "edited" | "missing" | "unfinished"
 
 
 def _read(config: Config, migration: MigrationFile, rollback: bool = False) -> tuple[str, str]:
@@ -69,7 +69,17 @@ def apply(config: Config, url: str, to: str | None = None, report: Report = prin
         try:
             applied = executor.applied()
             check_history(config, files, applied)
-            versions = {row.version for row in applied}
+            versions = {row.version: row for row in applied}
+            by_version = {f.version: f for f in files}
+            for row in applied:
+                if row.unfinished:
+                    migration = by_version[row.version]
+                    text, display = _read(config, migration)
+                    elapsed = executor.resume(migration, row, text, display)
+                    report(
+                        f"resumed {migration.path.name}: no-transaction steps done ({elapsed} ms)"
+                    )
+                    done.append(migration.version)
             for migration in files:
                 if migration.version in versions:
                     continue
@@ -107,7 +117,7 @@ def rollback(
                         "restore them from git",
                     )
                 text, display = _read(config, migration, rollback=True)
-                elapsed = executor.run_migration(migration, text, display, record=False)
+                elapsed = executor.undo_migration(migration, text, display)
                 report(f"rolled back {migration.path.name} ({elapsed} ms)")
                 undone.append(row.version)
         finally:
@@ -127,6 +137,8 @@ def status(config: Config, url: str) -> list[MigrationStatus]:
             continue
         text, _ = _read(config, migration)
         state = "applied" if checksum(text) == row.checksum else "edited"
+        if state == "applied" and row.unfinished:
+            state = "unfinished"
         result.append(MigrationStatus(migration.version, migration.name, state))
     for row in applied.values():
         result.append(MigrationStatus(row.version, row.name, "missing"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,9 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     checksum TEXT NOT NULL,
     applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     execution_ms INTEGER NOT NULL,
-    applied_by TEXT NOT NULL
+    applied_by TEXT NOT NULL,
+    post_total INTEGER NOT NULL DEFAULT 0,
+    post_done INTEGER NOT NULL DEFAULT 0
 )
 """
 
@@ -36,6 +37,13 @@ class Applied:
     version: str
     name: str
     checksum: str
+    post_total: int = 0
+    post_done: int = 0
+
+    @property
+    def unfinished(self) -> bool:
+        """Committed, but a no-transaction step after COMMIT has not run yet."""
+        return self.post_done < self.post_total
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,8 @@ class Executor:
     def applied(self) -> list[Applied]:
         self.ensure_history()
         rows = self.conn.execute(
-            f"SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"
+            f"SELECT version, name, checksum, post_total, post_done FROM {HISTORY_TABLE} "
+            "ORDER BY version"
         ).fetchall()
         return [Applied(*row) for row in rows]
 
@@ -134,38 +143,93 @@ class Executor:
     def unlock(self) -> None:
         self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
-    def run_migration(
-        self, migration: MigrationFile, text: str, display: str, record: bool = True
-    ) -> int:
-        """Apply one file; returns elapsed milliseconds."""
+    def run_migration(self, migration: MigrationFile, text: str, display: str) -> int:
+        """Apply one file; returns elapsed milliseconds. The transactional part
+        commits together with the history row; steps after COMMIT are counted in
+        that row so a crash there resumes instead of repeating."""
         parts = split_file(text, display)
         started = time.monotonic()
-        self._run_autocommit(parts.before_begin, migration, display)
+        for statement in parts.before_begin:
+            self._execute(statement, migration, display, "nothing was applied")
         with self.conn.transaction():
             for statement in parts.transactional:
-                self._execute(statement, migration, display)
+                self._execute(statement, migration, display, "the migration was rolled back")
             elapsed = int((time.monotonic() - started) * 1000)
-            if record:
-                self.conn.execute(
-                    f"INSERT INTO {HISTORY_TABLE} "
-                    "(version, name, checksum, execution_ms, applied_by) "
-                    "VALUES (%s, %s, %s, %s, %s)",
-                    (migration.version, migration.name, checksum(text), elapsed, _actor()),
-                )
-            else:
-                self.conn.execute(
-                    f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
-                )
-        self._run_autocommit(parts.after_commit, migration, display)
+            self.conn.execute(
+                f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
+                "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    migration.version,
+                    migration.name,
+                    checksum(text),
+                    elapsed,
+                    _actor(),
+                    len(parts.after_commit),
+                ),
+            )
+        self._run_after_commit(migration, parts.after_commit, 0, display)
         return int((time.monotonic() - started) * 1000)
 
-    def _run_autocommit(
-        self, statements: list[str], migration: MigrationFile, display: str
-    ) -> None:
-        for statement in statements:
-            self._execute(statement, migration, display)
+    def resume(self, migration: MigrationFile, row: Applied, text: str, display: str) -> int:
+        """Finish the no-transaction steps of a migration whose run was cut short."""
+        started = time.monotonic()
+        parts = split_file(text, display)
+        self._run_after_commit(migration, parts.after_commit, row.post_done, display)
+        return int((time.monotonic() - started) * 1000)
 
-    def _execute(self, statement: str, migration: MigrationFile, display: str) -> None:
+    def _run_after_commit(
+        self, migration: MigrationFile, statements: list[str], done: int, display: str
+    ) -> None:
+        for index in range(done, len(statements)):
+            statement = statements[index]
+            try:
+                self._execute(
+                    statement,
+                    migration,
+                    display,
+                    "the transactional part is committed; fix the cause and run apply again "
+                    "to resume from this step",
+                )
+            except DatabaseError:
+                self._drop_invalid_index(statement)
+                raise
+            self.conn.execute(
+                f"UPDATE {HISTORY_TABLE} SET post_done = %s WHERE version = %s",
+                (index + 1, migration.version),
+            )
+
+    def _drop_invalid_index(self, statement: str) -> None:
+        """A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind."""
+        name = concurrent_index_name(statement)
+        if name is None:
+            return
+        row = self.conn.execute(
+            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+            (name,),
+        ).fetchone()
+        if row and row[0]:
+            from buildamp.sqltext import quote_ident
+
+            self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}".encode())
+
+    def undo_migration(self, migration: MigrationFile, text: str, display: str) -> int:
+        """Run a rollback file and delete the history row in the same transaction."""
+        parts = split_file(text, display)
+        started = time.monotonic()
+        for statement in parts.before_begin + parts.after_commit:
+            self._execute(statement, migration, display, "the rollback stopped here")
+        with self.conn.transaction():
+            for statement in parts.transactional:
+                self._execute(statement, migration, display, "the rollback was rolled back")
+            self.conn.execute(
+                f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
+            )
+        return int((time.monotonic() - started) * 1000)
+
+    def _execute(
+        self, statement: str, migration: MigrationFile, display: str, outcome: str
+    ) -> None:
         import psycopg
 
         try:
@@ -176,8 +240,22 @@ class Executor:
             raise DatabaseError(
                 f"migration {migration.version}_{migration.name} failed at `{first}`: {message}",
                 Location(display),
-                "the migration was rolled back; fix the cause and apply again",
+                outcome,
             ) from None
+
+
+def concurrent_index_name(statement: str) -> str | None:
+    """The index a ``CREATE INDEX CONCURRENTLY`` statement builds, if it is one."""
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(statement)
+    except pglast.parser.ParseError:
+        return None
+    node: Any = parsed[0].stmt if len(parsed) == 1 else None
+    if type(node).__name__ == "IndexStmt" and node.concurrent and node.idxname:
+        return str(node.idxname)
+    return None
 
 
 def _actor() -> str:
@@ -185,6 +263,3 @@ def _actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-ProgressCallback = Callable[[str], None]

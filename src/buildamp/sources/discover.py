@@ -8,7 +8,9 @@ from buildamp.config import Config
 from buildamp.errors import ConfigError, Location
 from buildamp.sources.decl import SourceFile
 
-SKIP_DIRS = frozenset({"target", "__pycache__", ".git", "node_modules", ".buildamp"})
+SKIP_DIRS = frozenset(
+    {"target", "__pycache__", ".git", "node_modules", ".buildamp", ".venv", "venv", ".tox"}
+)
 
 
 def model_files(config: Config) -> list[Path]:
