@@ -66,7 +66,9 @@ def test_generate_then_no_changes_then_check(project: Path) -> None:
     code, out, _ = run(project, "migrate")
     assert code == 0 and "no changes" in out
     assert run(project, "migrate", "--check")[0] == 0
-    write_model(project, "pub struct Thing { pub id: String, pub name: String, pub n: Option<i32> }\n")
+    write_model(
+        project, "pub struct Thing { pub id: String, pub name: String, pub n: Option<i32> }\n"
+    )
     code, out, _ = run(project, "migrate", "--check")
     assert code == 1 and "things.n - added" in out
 
@@ -82,7 +84,11 @@ def test_dry_run_prints_and_writes_nothing(project: Path) -> None:
 
 BAD_MODELS = [
     ("broken syntax", "pub struct Thing { pub id: String,, }\n", "things_domain.rs:1:"),
-    ("unknown type", "pub struct Thing { pub id: String, pub x: Frobnicator }\n", "unknown type Frobnicator"),
+    (
+        "unknown type",
+        "pub struct Thing { pub id: String, pub x: Frobnicator }\n",
+        "unknown type Frobnicator",
+    ),
     (
         "unknown option",
         "pub struct Thing { pub id: String, #[migration(indexx = true)] pub x: String }\n",
@@ -90,48 +96,50 @@ BAD_MODELS = [
     ),
     (
         "wrong value type",
-        "pub struct Thing { pub id: String, #[migration(index = \"yes\")] pub x: String }\n",
+        'pub struct Thing { pub id: String, #[migration(index = "yes")] pub x: String }\n',
         "must be true or false",
     ),
     (
         "hostile default",
-        "pub struct Thing { pub id: String, #[migration(default = \"0); DROP TABLE users; --\")] pub x: i32 }\n",
+        'pub struct Thing { pub id: String, #[migration(default = "0); DROP TABLE users; --")] pub x: i32 }\n',
         "is not exactly one SQL expression",
     ),
     (
         "hostile index entry",
-        "#[table(indexes = [\"id); DROP TABLE users; --\"])]\npub struct Thing { pub id: String }\n",
+        '#[table(indexes = ["id); DROP TABLE users; --"])]\npub struct Thing { pub id: String }\n',
         "is not an index column list",
     ),
     (
         "index on unknown column",
-        "#[table(indexes = [\"nope\"])]\npub struct Thing { pub id: String }\n",
+        '#[table(indexes = ["nope"])]\npub struct Thing { pub id: String }\n',
         "'nope' is not a column",
     ),
     (
         "missing custom_sql",
-        "#[migration(custom_sql = \"custom/nope.sql\")]\npub struct Thing { pub id: String }\n",
+        '#[migration(custom_sql = "custom/nope.sql")]\npub struct Thing { pub id: String }\n',
         "custom_sql file 'custom/nope.sql' not found",
     ),
     (
         "hostile validate",
-        "#[migration(validate = \"SELECT 1; DROP TABLE users\")]\npub struct Thing { pub id: String }\n",
+        '#[migration(validate = "SELECT 1; DROP TABLE users")]\npub struct Thing { pub id: String }\n',
         "exactly one SELECT",
     ),
     (
         "two models one table",
-        "pub struct Thing { pub id: String }\n#[table(name = \"things\")]\npub struct Other { pub id: String }\n",
+        'pub struct Thing { pub id: String }\n#[table(name = "things")]\npub struct Other { pub id: String }\n',
         "two models map to table 'things'",
     ),
     (
         "bad storage",
-        "#[table(storage = \"xml\")]\npub struct Thing { pub id: String }\n",
+        '#[table(storage = "xml")]\npub struct Thing { pub id: String }\n',
         "must be one of columns, jsonb",
     ),
 ]
 
 
-@pytest.mark.parametrize(("label", "source", "expected"), BAD_MODELS, ids=[c[0] for c in BAD_MODELS])
+@pytest.mark.parametrize(
+    ("label", "source", "expected"), BAD_MODELS, ids=[c[0] for c in BAD_MODELS]
+)
 def test_bad_models_fail_cleanly(project: Path, label: str, source: str, expected: str) -> None:
     write_model(project, source)
     before = tree(project)

@@ -114,18 +114,36 @@ def run_status(config: Config, cli_url: str | None) -> int:
 
 
 def run_check(config: Config) -> int:
-    """The CI/pre-commit gate: exit 1 when models and snapshot disagree."""
-    from buildamp.generate import plan
+    """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
+    from buildamp.errors import StateError
+    from buildamp.generate import load_snapshot, plan
+    from buildamp.migration_files import list_migrations
+    from buildamp.sumfile import sum_problems
     from buildamp.summary import describe
 
+    problems: list[str] = []
+    try:
+        migrations = list_migrations(config.migrations_dir)
+    except StateError as error:
+        problems.append(str(error))
+        migrations = []
+    problems += sum_problems(config.migrations_dir)
+    version = load_snapshot(config).version
+    newest = migrations[-1].version if migrations else None
+    if migrations and version != newest:
+        problems.append(
+            f"schema state is at version {version} but the newest migration is {newest}"
+        )
     operations = plan(config).operations
-    problems = [line for op in operations if (line := describe(op))]
-    if operations and not problems:
-        problems = ["schema state differs from the models"]
+    changes = [line for op in operations if (line := describe(op))]
+    if operations and not changes:
+        changes = ["schema state differs from the models"]
+    problems += [f"not generated: {change}" for change in changes]
     for problem in problems:
-        click.echo(f"not generated: {problem}")
+        click.echo(problem)
     if problems:
-        click.echo("run `buildamp migrate` to generate the migration", err=True)
+        hint = "run `buildamp migrate` to generate the migration" if changes else ""
+        click.echo(hint or "fix the files listed above", err=True)
         return 1
     click.echo("ok: models, schema state and migrations agree")
     return 0

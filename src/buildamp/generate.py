@@ -31,6 +31,7 @@ from buildamp.schema import Schema
 from buildamp.snapshot import Snapshot, dumps, read_snapshot
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.discover import read_sources
+from buildamp.sumfile import SUM_FILE, migration_texts, render_sums
 from buildamp.summary import describe, slug_for, tables_of
 
 CUSTOM_DOWN_MARK = "-- buildamp:down"
@@ -172,8 +173,16 @@ def generate(
     if dry_run:
         return result
     state = dumps(Snapshot(planned.next_schema, version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    texts = migration_texts(config.migrations_dir)
+    texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
+    texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
     write_atomically(
-        {up_path: result.up_text, down_path: result.down_text, config.state_path: state}
+        {
+            up_path: result.up_text,
+            down_path: result.down_text,
+            config.migrations_dir / SUM_FILE: render_sums(texts),
+            config.state_path: state,
+        }
     )
     result.written = True
     return result
