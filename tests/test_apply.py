@@ -306,7 +306,7 @@ def test_prod_mode_needs_yes(tmp_path: Path, pg_url: str) -> None:
     code, _, err = cli(root, "migrate", "--apply", "--database-url", pg_url)
     assert code == 2 and "--yes" in err
     assert tables(pg_url) == set()
-    code, out, _ = cli(root, "migrate", "--apply", "--yes", "--database-url", pg_url)
+    code, _, _ = cli(root, "migrate", "--apply", "--yes", "--database-url", pg_url)
     assert code == 0 and tables(pg_url) == {"things"}
 
 

@@ -26,7 +26,7 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[i
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "app"
     root.mkdir()
-    code, out, err = run(root, "init")
+    code, _, err = run(root, "init")
     assert code == 0, err
     return root
 
