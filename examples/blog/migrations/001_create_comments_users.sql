@@ -1,6 +1,6 @@
 -- migrations/001_create_comments_users.sql
 -- Auto-generated from Comment, User type changes
--- Generated: 2026-11-25 15:27:59
+-- Generated: 2026-11-25 15:35:06
 -- Enum: user_status - created
 -- Table: comments - created
 -- Table: users - created
@@ -39,6 +39,18 @@ CREATE TABLE users (
 );
 CREATE INDEX idx_users_created_at_desc ON users (host, created_at DESC);
 CREATE TRIGGER trg_users_updated_at BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+
+-- Validation
+DO $buildamp$
+BEGIN
+    IF NOT (to_regclass('comments') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table comments not created';
+    END IF;
+    IF NOT (to_regclass('users') IS NOT NULL) THEN
+        RAISE EXCEPTION 'Migration failed: table users not created';
+    END IF;
+END
+$buildamp$;
 
 COMMIT;
 
