@@ -109,6 +109,8 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
         if not o.is_destructive(op):
             continue
         tables = tables_of(op)
+        if isinstance(op, o.AlterEnum) and op.usages:
+            tables = [op.usages[0][0]]
         table_hint = hints.tables.get(tables[0]) if tables else None
         if isinstance(op, o.DropColumn) and op.column.deprecated:
             if not (table_hint and table_hint.confirm_destructive):
@@ -116,6 +118,9 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
         where = ""
         if isinstance(op, o.AlterColumn):
             where = hints.column(op.table, op.new.name).location
+        elif isinstance(op, o.AlterEnum) and op.usages:
+            table, column, _ = op.usages[0]
+            where = f"{table}.{column} at {hints.column(table, column).location}"
         elif table_hint is not None:
             where = table_hint.location
         elif isinstance(op, o.DropTable):

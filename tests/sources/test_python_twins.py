@@ -437,7 +437,7 @@ pub struct Comment { pub id: String, pub text: String, #[migration(index = true)
 #[table(name = "users", indexes = ["created_at DESC"])]
 pub struct User { pub id: String, #[migration(default = "''", not_null = true)] pub email: String, pub display_name: String, #[migration(unique = true)] pub username: String, pub status: UserStatus, #[migration(ignore)] pub computed_field: String }
 pub enum UserStatus { Active, Suspended, Deleted }
-"""  # noqa: E501
+"""
 
 EXTRA_RUST = """\
 pub enum OrderState { Open, Closed }
