@@ -147,5 +147,28 @@ def drift(ctx: click.Context, database_url: str | None) -> None:
     _guarded(ctx, lambda: run_drift(_project(ctx.obj["project"]), database_url))
 
 
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None:
+    """Lock-hazard rules over migration SQL (default: every migration file)."""
+    from buildamp.lint_command import run_lint
+
+    _guarded(ctx, lambda: run_lint(_project(ctx.obj["project"]), list(files), output_format))
+
+
+@main.command()
+@click.option(
+    "--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid"
+)
+@click.pass_context
+def schema(ctx: click.Context, output_format: str) -> None:
+    """The current schema (the snapshot) as an ER diagram or JSON."""
+    from buildamp.diagram import run_schema
+
+    _guarded(ctx, lambda: run_schema(_project(ctx.obj["project"]), output_format))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
