@@ -375,6 +375,42 @@ class Comment:
     created_at: int
 """,
     },
+    "tenant_rls/steps/01": {
+        "documents.py": """
+@domain
+@dataclass
+class Document:
+    id: str
+    title: str
+    slug: Annotated[str, migration(unique=True)]
+    external_ref: Annotated[str, migration(unique="global")]
+    owner_id: Annotated[str, migration(index=True)]
+"""
+    },
+    "tenant_rls/steps/02": {
+        "documents.py": """
+@domain(tenant_isolation="rls")
+@dataclass
+class Document:
+    id: str
+    title: str
+    slug: Annotated[str, migration(unique=True)]
+    external_ref: Annotated[str, migration(unique="global")]
+    owner_id: Annotated[str, migration(index=True)]
+"""
+    },
+    "tenant_rls/steps/03": {
+        "documents.py": """
+@domain(tenant_isolation="none")
+@dataclass
+class Document:
+    id: str
+    title: str
+    slug: Annotated[str, migration(unique=True)]
+    external_ref: Annotated[str, migration(unique="global")]
+    owner_id: Annotated[str, migration(index=True)]
+"""
+    },
     "types": {
         "aliases.py": """
 UserId = NewType("UserId", str)

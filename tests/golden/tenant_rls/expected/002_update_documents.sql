@@ -1,0 +1,18 @@
+-- migrations/002_update_documents.sql
+-- Auto-generated from Document type changes
+-- Generated: 2024-12-04 10:30:15
+-- Table: documents - row-level security on
+
+BEGIN;
+
+-- Forward migration
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY buildamp_tenant_isolation ON documents USING (host = current_setting('buildamp.host', true)) WITH CHECK (host = current_setting('buildamp.host', true));
+
+COMMIT;
+
+-- Rollback instructions (commented)
+-- DROP POLICY buildamp_tenant_isolation ON documents;
+-- ALTER TABLE documents NO FORCE ROW LEVEL SECURITY;
+-- ALTER TABLE documents DISABLE ROW LEVEL SECURITY;

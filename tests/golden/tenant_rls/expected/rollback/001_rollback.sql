@@ -1,0 +1,10 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_documents
+
+BEGIN;
+
+-- DESTRUCTIVE: drops table documents and all its rows
+DROP TABLE documents;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;

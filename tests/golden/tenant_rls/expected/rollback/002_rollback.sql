@@ -1,0 +1,10 @@
+-- migrations/rollback/002_rollback.sql
+-- Rollback of 002_update_documents
+
+BEGIN;
+
+DROP POLICY buildamp_tenant_isolation ON documents;
+ALTER TABLE documents NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE documents DISABLE ROW LEVEL SECURITY;
+
+COMMIT;

@@ -1,0 +1,10 @@
+-- migrations/rollback/003_rollback.sql
+-- Rollback of 003_update_documents
+
+BEGIN;
+
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY buildamp_tenant_isolation ON documents USING (host = current_setting('buildamp.host', true)) WITH CHECK (host = current_setting('buildamp.host', true));
+
+COMMIT;
