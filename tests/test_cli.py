@@ -39,10 +39,11 @@ def write_model(project: Path, text: str, name: str = "models/things_domain.rs")
 
 
 def tree(project: Path) -> dict[str, bytes]:
+    """Every file but the parse cache (a cache, not output)."""
     return {
         p.relative_to(project).as_posix(): p.read_bytes()
         for p in sorted(project.rglob("*"))
-        if p.is_file()
+        if p.is_file() and ".buildamp/cache" not in p.as_posix()
     }
 
 

@@ -37,7 +37,9 @@ def edit(project: Path, source: str) -> None:
 
 def files(project: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(project).as_posix(): p.read_bytes() for p in project.rglob("*") if p.is_file()
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in project.rglob("*")
+        if p.is_file() and ".buildamp/cache" not in p.as_posix()
     }
 
 

@@ -18,6 +18,7 @@ from buildamp.diff import diff
 from buildamp.errors import Location, ModelError, PlanError
 from buildamp.hints import Hints
 from buildamp.migration_files import (
+    Layout,
     compose_down,
     compose_up,
     list_migrations,
@@ -25,7 +26,7 @@ from buildamp.migration_files import (
     slugify,
     write_atomically,
 )
-from buildamp.render import render_all, verify_landed
+from buildamp.render import RenderOptions, render_all, verify_landed
 from buildamp.replay import next_state
 from buildamp.schema import Schema
 from buildamp.snapshot import Snapshot, dumps, read_snapshot
@@ -159,8 +160,10 @@ def generate(
     up_path = config.migrations_dir / f"{version}_{slug}.sql"
     down_path = config.rollback_dir / f"{version}_rollback.sql"
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
-    forward = render_all(operations) + verify_landed(operations)
-    backward = render_all([o.invert(op) for op in reversed(operations)])
+    options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
+    layout = Layout(config.lock_timeout if config.is_online else None, config.batch_size)
+    forward = render_all(operations, options) + verify_landed(operations, options.online)
+    backward = render_all([o.invert(op) for op in reversed(operations)], options)
     summary = [line for op in operations if (line := describe(op))]
     models_changed = sorted(
         {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
@@ -173,8 +176,9 @@ def generate(
         summary,
         forward,
         backward,
+        layout,
     )
-    result.down_text = compose_down(config.display(down_path), version, slug, backward)
+    result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
     if dry_run:
         return result
     state = dumps(Snapshot(planned.next_schema, version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")))

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildamp.errors import Location, StateError
-from buildamp.render import Step
+from buildamp.sqlbits import BATCH_MARK, Step
+from buildamp.sqltext import quote_literal
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
 NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
@@ -68,13 +69,52 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("_") or "migration"
 
 
-def _sql_block(steps: list[Step]) -> list[str]:
+@dataclass(frozen=True)
+class Layout:
+    """Online settings that shape the file: a lock_timeout before anything that
+    takes a strong lock, and the batch size written into batch markers."""
+
+    lock_timeout: str | None = None
+    batch_size: int = 1000
+
+
+def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
     lines: list[str] = []
     for step in steps:
         if step.kind == "note":
             lines.append(step.sql)
-        else:
-            lines.append(step.sql + ";")
+            continue
+        if step.batch_table is not None:
+            lines.append(f"{BATCH_MARK} table={step.batch_table} size={layout.batch_size}")
+        lines.append(step.sql + ";")
+    return lines
+
+
+def _timeout(layout: Layout, local: bool) -> list[str]:
+    if layout.lock_timeout is None:
+        return []
+    scope = "LOCAL " if local else ""
+    return [f"SET {scope}lock_timeout = {quote_literal(layout.lock_timeout)};"]
+
+
+def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
+    """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
+    pre = [s for s in steps if s.phase == "pre"]
+    forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
+    validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
+    post = [s for s in steps if s.phase == "post"]
+    lines: list[str] = []
+    if pre:
+        lines += [NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(pre, layout), ""]
+    lines += ["BEGIN;", ""]
+    if heading:
+        lines.append(heading)
+    lines += [*_timeout(layout, True), *_sql_block(forward, layout)]
+    if validation:
+        lines += ["", "-- Validation", *_sql_block(validation, layout)]
+    lines += ["", "COMMIT;"]
+    if post:
+        lines += ["", NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(post, layout)]
     return lines
 
 
@@ -85,6 +125,7 @@ def compose_up(
     summary: list[str],
     steps: list[Step],
     rollback_steps: list[Step],
+    layout: Layout = Layout(),
 ) -> str:
     """The forward file, in the seed's layout."""
     origin = ", ".join(sources) if sources else "model"
@@ -94,32 +135,24 @@ def compose_up(
         f"-- Generated: {generated}",
         *[f"-- {line}" for line in summary],
         "",
+        *_body(steps, layout, "-- Forward migration"),
+        "",
+        "-- Rollback instructions (commented)",
     ]
-    pre = [s for s in steps if s.phase == "pre"]
-    forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
-    validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
-    post = [s for s in steps if s.phase == "post"]
-    if pre:
-        lines += [NO_TRANSACTION_MARK, *_sql_block(pre), ""]
-    lines += ["BEGIN;", "", "-- Forward migration", *_sql_block(forward)]
-    if validation:
-        lines += ["", "-- Validation", *_sql_block(validation)]
-    lines += ["", "COMMIT;"]
-    if post:
-        lines += ["", NO_TRANSACTION_MARK, *_sql_block(post)]
-    lines += ["", "-- Rollback instructions (commented)"]
-    for line in _sql_block([s for s in rollback_steps if s.kind != "validation"]):
+    for line in _sql_block([s for s in rollback_steps if s.kind != "validation"], layout):
         lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
     return "\n".join(lines) + "\n"
 
 
-def compose_down(display_path: str, version: str, name: str, steps: list[Step]) -> str:
-    outside = [s for s in steps if s.phase != "tx"]
-    tx = [s for s in steps if s.phase == "tx"]
-    lines = [f"-- {display_path}", f"-- Rollback of {version}_{name}", ""]
-    if outside:
-        lines += [NO_TRANSACTION_MARK, *_sql_block(outside), ""]
-    lines += ["BEGIN;", "", *_sql_block(tx), "", "COMMIT;"]
+def compose_down(
+    display_path: str, version: str, name: str, steps: list[Step], layout: Layout = Layout()
+) -> str:
+    lines = [
+        f"-- {display_path}",
+        f"-- Rollback of {version}_{name}",
+        "",
+        *_body(steps, layout, None),
+    ]
     return "\n".join(lines) + "\n"
 
 

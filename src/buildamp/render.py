@@ -15,6 +15,16 @@ from buildamp.render_data import (
     render_validate,
     verify_landed,
 )
+from buildamp.render_online import (
+    online_add_column,
+    online_add_constraint,
+    online_alter_column,
+    online_convert_document_key,
+    online_create_index,
+    online_drop_index,
+    online_fill_document_key,
+    online_rename_document_key,
+)
 from buildamp.render_schema import (
     render_add_column,
     render_add_constraint,
@@ -36,7 +46,7 @@ from buildamp.render_schema import (
     render_set_table_info,
     render_set_touch_trigger,
 )
-from buildamp.sqlbits import Step
+from buildamp.sqlbits import RenderOptions, Step
 
 _RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
     o.CreateTable: render_create_table,
@@ -67,12 +77,27 @@ _RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
 }
 
 
-def render(op: o.Operation) -> list[Step]:
+# Lock-safe forms used when ``online``; every other operation renders the same.
+_ONLINE_RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
+    o.CreateIndex: online_create_index,
+    o.DropIndex: online_drop_index,
+    o.AddConstraint: online_add_constraint,
+    o.AddColumn: online_add_column,
+    o.AlterColumn: online_alter_column,
+    o.RenameDocumentKey: online_rename_document_key,
+    o.FillDocumentKey: online_fill_document_key,
+    o.ConvertDocumentKey: online_convert_document_key,
+}
+
+
+def render(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
+    if options is not None and options.online and type(op) in _ONLINE_RENDERERS:
+        return _ONLINE_RENDERERS[type(op)](op)
     return _RENDERERS[type(op)](op)
 
 
-def render_all(operations: list[o.Operation]) -> list[Step]:
-    return [step for op in operations for step in render(op)]
+def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:
+    return [step for op in operations for step in render(op, options)]
 
 
-__all__ = ["Step", "render", "render_all", "verify_landed"]
+__all__ = ["RenderOptions", "Step", "render", "render_all", "verify_landed"]

@@ -21,11 +21,25 @@ POLICY = "buildamp_tenant_isolation"
 TENANT_SETTING = "buildamp.host"
 
 
+BATCH_MARK = "-- buildamp:batch"
+
+
 @dataclass(frozen=True)
 class Step:
     sql: str
     phase: Phase = "tx"
     kind: Literal["forward", "validation", "note"] = "forward"
+    batch_table: str | None = None  # an UPDATE the executor may run in key-range batches
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: ``online`` picks lock-safe forms for tables that already
+    exist (concurrent indexes, NOT VALID + VALIDATE, batched backfills)."""
+
+    online: bool = False
+    lock_timeout: str = "1s"
+    batch_size: int = 1000
 
 
 def q(name: str) -> str:
@@ -61,10 +75,11 @@ def index_keys(index: Index) -> str:
     return ", ".join(keys)
 
 
-def create_index_sql(table: str, index: Index) -> str:
+def create_index_sql(table: str, index: Index, concurrently: bool = False) -> str:
     unique = "UNIQUE " if index.unique else ""
     where = f" WHERE {index.where}" if index.where else ""
-    return f"CREATE {unique}INDEX {q(index.name)} ON {q(table)} ({index_keys(index)}){where}"
+    how = "CONCURRENTLY IF NOT EXISTS " if concurrently else ""
+    return f"CREATE {unique}INDEX {how}{q(index.name)} ON {q(table)} ({index_keys(index)}){where}"
 
 
 def constraint_body(constraint: Constraint) -> str:
@@ -74,6 +89,13 @@ def constraint_body(constraint: Constraint) -> str:
     if constraint.kind == "check":
         return f"CHECK ({constraint.expression})"
     return f"FOREIGN KEY ({columns}) REFERENCES {constraint.references}"
+
+
+def not_null_check_name(table: str, column: str) -> str:
+    """The temporary CHECK that lets SET NOT NULL skip its full-table scan."""
+    from buildamp.naming import object_name
+
+    return object_name("chk", table, [column, "not_null"])
 
 
 __all__ = ["Phase", "Step", "quote_literal"]

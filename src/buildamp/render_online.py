@@ -1,0 +1,150 @@
+"""Lock-safe renderers for tables that already hold data (``online = true``).
+
+Each keeps writes flowing: indexes are built ``CONCURRENTLY`` after COMMIT, a
+unique constraint adopts a concurrently built index, NOT NULL goes through a
+``CHECK ... NOT VALID`` that is validated without blocking writes, and data
+changes run as batched UPDATEs the executor splits into short transactions.
+Tables created in the same migration never come here: they are empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from buildamp import ops as o
+from buildamp.render_data import (
+    render_convert_document_key,
+    render_fill_document_key,
+    render_rename_document_key,
+)
+from buildamp.render_schema import render_add_column, render_alter_column
+from buildamp.schema import Column, Index, IndexKey
+from buildamp.sqlbits import (
+    Step,
+    column_definition,
+    constraint_body,
+    create_index_sql,
+    not_null_check_name,
+    q,
+)
+
+# Functions whose value is fixed per statement: a default using only these is
+# evaluated once by ADD COLUMN (no table rewrite); anything else is per row.
+STABLE_DEFAULT_CALLS = ("now()", "current_timestamp", "current_date", "localtimestamp")
+
+
+def online_create_index(op: o.CreateIndex) -> list[Step]:
+    return [Step(create_index_sql(op.table, op.index, concurrently=True), phase="post")]
+
+
+def online_drop_index(op: o.DropIndex) -> list[Step]:
+    return [Step(f"DROP INDEX CONCURRENTLY IF EXISTS {q(op.index.name)}", phase="pre")]
+
+
+def online_add_constraint(op: o.AddConstraint) -> list[Step]:
+    constraint, table = op.constraint, q(op.table)
+    name = q(constraint.name)
+    if constraint.kind == "unique":
+        index = Index(constraint.name, tuple(_keys(constraint.columns)), unique=True)
+        return [
+            Step(create_index_sql(op.table, index, concurrently=True), phase="post"),
+            Step(
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}",
+                phase="post",
+            ),
+        ]
+    return [
+        Step(f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID"),
+        Step(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", phase="post"),
+    ]
+
+
+def _keys(columns: tuple[str, ...]) -> list[IndexKey]:
+    return [IndexKey(column) for column in columns]
+
+
+def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]:
+    """NOT NULL without a long ACCESS EXCLUSIVE scan: a NOT VALID check guards
+    new writes at once, the backfill runs in batches, VALIDATE scans without
+    blocking writes, and SET NOT NULL then trusts the validated check."""
+    check = q(not_null_check_name(table, column))
+    name = q(column)
+    steps = [
+        Step(f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID")
+    ]
+    if fill is not None:
+        steps.append(
+            Step(
+                f"UPDATE {q(table)} SET {name} = ({fill}) WHERE {name} IS NULL",
+                phase="post",
+                batch_table=table,
+            )
+        )
+    steps += [
+        Step(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {check}", phase="post"),
+        Step(f"ALTER TABLE {q(table)} ALTER COLUMN {name} SET NOT NULL", phase="post"),
+        Step(f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}", phase="post"),
+    ]
+    return steps
+
+
+def is_volatile_default(default: str | None) -> bool:
+    """A default PostgreSQL must compute per row, rewriting the whole table on ADD COLUMN."""
+    if default is None or "(" not in default:
+        return False
+    text = default.lower()
+    for call in STABLE_DEFAULT_CALLS:
+        text = text.replace(call, "")
+    return "(" in text.replace("cast(", "").replace("extract(", "")
+
+
+def online_add_column(op: o.AddColumn) -> list[Step]:
+    column = op.column
+    volatile = is_volatile_default(column.default)
+    if op.backfill is None and not volatile:
+        return render_add_column(op)
+    table = q(op.table)
+    relaxed = Column(column.name, column.type, False, None if volatile else column.default)
+    steps = [Step(f"ALTER TABLE {table} ADD COLUMN {column_definition(relaxed)}")]
+    if volatile:
+        steps.append(
+            Step(f"ALTER TABLE {table} ALTER COLUMN {q(column.name)} SET DEFAULT {column.default}")
+        )
+    fill = op.backfill if op.backfill is not None else column.default
+    if column.not_null:
+        return steps + _set_not_null_steps(op.table, column.name, fill)
+    return [
+        *steps,
+        Step(
+            f"UPDATE {table} SET {q(column.name)} = ({fill}) WHERE {q(column.name)} IS NULL",
+            phase="post",
+            batch_table=op.table,
+        ),
+    ]
+
+
+def online_alter_column(op: o.AlterColumn) -> list[Step]:
+    if not (op.new.not_null and not op.old.not_null):
+        return render_alter_column(op)
+    # Everything but the NOT NULL goes in the transaction; NOT NULL goes online.
+    relaxed = replace(op, new=replace(op.new, not_null=False), fill=None)
+    return render_alter_column(relaxed) + _set_not_null_steps(op.table, op.new.name, op.fill)
+
+
+def _batched(steps: list[Step], table: str) -> list[Step]:
+    return [
+        replace(step, phase="post", batch_table=table) if step.sql.startswith("UPDATE") else step
+        for step in steps
+    ]
+
+
+def online_rename_document_key(op: o.RenameDocumentKey) -> list[Step]:
+    return _batched(render_rename_document_key(op), op.table)
+
+
+def online_fill_document_key(op: o.FillDocumentKey) -> list[Step]:
+    return _batched(render_fill_document_key(op), op.table)
+
+
+def online_convert_document_key(op: o.ConvertDocumentKey) -> list[Step]:
+    return _batched(render_convert_document_key(op), op.table)
