@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from buildamp import events
 from buildamp.config import Config
 from buildamp.errors import ConfigError, Location, StateError
 from buildamp.executor import Applied, Executor
@@ -75,7 +78,13 @@ def apply(config: Config, url: str, to: str | None = None, report: Report = prin
                 if row.unfinished:
                     migration = by_version[row.version]
                     text, display = _read(config, migration)
-                    elapsed = executor.resume(migration, row, text, display)
+                    elapsed = _observed(
+                        executor,
+                        migration,
+                        text,
+                        lambda: executor.resume(migration, row, text, display),  # noqa: B023
+                        "resume",
+                    )
                     report(
                         f"resumed {migration.path.name}: no-transaction steps done ({elapsed} ms)"
                     )
@@ -86,7 +95,13 @@ def apply(config: Config, url: str, to: str | None = None, report: Report = prin
                 if to is not None and migration.number > int(to):
                     break
                 text, display = _read(config, migration)
-                elapsed = executor.run_migration(migration, text, display)
+                elapsed = _observed(
+                    executor,
+                    migration,
+                    text,
+                    lambda: executor.run_migration(migration, text, display),  # noqa: B023
+                    "apply",
+                )
                 report(f"applied {migration.path.name} ({elapsed} ms)")
                 done.append(migration.version)
         finally:
@@ -117,12 +132,91 @@ def rollback(
                         "restore them from git",
                     )
                 text, display = _read(config, migration, rollback=True)
-                elapsed = executor.undo_migration(migration, text, display)
+                forward = migration.path.read_text(encoding="utf-8")
+                elapsed = _observed(
+                    executor,
+                    migration,
+                    forward,
+                    lambda: executor.undo_migration(migration, text, display),  # noqa: B023
+                    "rollback",
+                )
                 report(f"rolled back {migration.path.name} ({elapsed} ms)")
                 undone.append(row.version)
         finally:
             executor.unlock()
     return undone
+
+
+def _observed(
+    executor: Executor,
+    migration: MigrationFile,
+    text: str,
+    run: Callable[[], int],
+    operation: str,
+) -> int:
+    """Run one migration (or its rollback) with its events and progress record.
+
+    The success event is emitted only after ``run`` returned, i.e. after its
+    transaction committed; ``migration.failed`` after the rollback. So neither
+    subscribers nor webhooks ever see a change that did not happen."""
+    from buildamp.database import database_identity
+
+    tables, fields = events.changes_from_summary(events.migration_header(text))
+    base: dict[str, Any] = {
+        "version": migration.version,
+        "name": migration.name,
+        "checksum": checksum(text),
+        "tables": tables,
+        "fields": fields,
+        "database": database_identity(executor.url),
+    }
+    details = {"operation": operation}
+    if operation != "rollback":
+        events.emit(events.Event(events.STARTED, **base, details=details))
+    _record(executor, migration, {"status": "running", "operation": operation})
+    try:
+        elapsed = run()
+    except Exception as error:
+        events.emit(events.Event(events.FAILED, **base, error=str(error), details=details))
+        _record(executor, migration, {"status": "failed", "operation": operation})
+        raise
+    done = events.ROLLED_BACK if operation == "rollback" else events.APPLIED
+    events.emit(events.Event(done, **base, duration_ms=elapsed, details=details))
+    status = "rolled_back" if operation == "rollback" else "applied"
+    _record(executor, migration, {"status": status, "operation": operation, "duration_ms": elapsed})
+    return elapsed
+
+
+def _record(executor: Executor, migration: MigrationFile, value: dict[str, Any]) -> None:
+    """``migration:<version>`` in the progress store, for ``--status`` elsewhere.
+    Best-effort: a role that may not create the ``buildamp`` schema still migrates."""
+    import psycopg
+
+    from buildamp.progress import ProgressStore
+
+    value = {"version": migration.version, "name": migration.name, **value}
+    value["updated_at"] = events.utc_now()
+    with contextlib.suppress(psycopg.Error):
+        ProgressStore(executor.conn).put(f"migration:{migration.version}", value)
+
+
+def running_work(url: str) -> list[dict[str, Any]]:
+    """Progress-store entries of migrations and backfills that are still running
+    (read-only: creates nothing when buildamp never wrote progress here)."""
+    from buildamp.database import connect
+    from buildamp.progress import TABLE, ProgressStore
+
+    with connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,)).fetchone()
+        if not exists or not exists[0]:
+            return []
+        store = ProgressStore(conn)
+        entries = {**store.items("migration:"), **store.items("backfill:")}
+    return [
+        {"key": key, **value}
+        for key, value in sorted(entries.items())
+        if value.get("status") == "running"
+    ]
 
 
 def status(config: Config, url: str) -> list[MigrationStatus]:
