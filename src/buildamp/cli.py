@@ -46,10 +46,17 @@ def _project(path: str | None) -> Any:
 @click.version_option(package_name="buildamp")
 @click.option("--project", "-C", type=click.Path(file_okay=False), help="Project folder.")
 @click.option("--verbose", "-v", is_flag=True, help="Show details (tracebacks) on errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: also write audit events to stderr as JSON lines.",
+)
 @click.pass_context
-def main(ctx: click.Context, project: str | None, verbose: bool) -> None:
+def main(ctx: click.Context, project: str | None, verbose: bool, log_format: str) -> None:
     """Turn domain model types into PostgreSQL schema and safe migrations."""
-    ctx.obj = {"project": project, "verbose": verbose}
+    ctx.obj = {"project": project, "verbose": verbose, "log_format": log_format}
 
 
 def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
@@ -134,6 +141,7 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
     from buildamp.commands import run_migrate
 
+    opts["log_format"] = ctx.obj["log_format"]
     _guarded(ctx, lambda: run_migrate(_project(ctx.obj["project"]), opts, _confirm_destructive))
 
 
@@ -144,7 +152,10 @@ def drift(ctx: click.Context, database_url: str | None) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
     from buildamp.commands import run_drift
 
-    _guarded(ctx, lambda: run_drift(_project(ctx.obj["project"]), database_url))
+    _guarded(
+        ctx,
+        lambda: run_drift(_project(ctx.obj["project"]), database_url, ctx.obj["log_format"]),
+    )
 
 
 @main.command()

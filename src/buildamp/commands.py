@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -16,6 +17,15 @@ def _url(config: Config, cli_url: str | None) -> str:
     from buildamp.database import resolve_database_url
 
     return resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
+
+
+@contextmanager
+def _sinks(config: Config, log_format: str, url: str | None = None) -> Iterator[None]:
+    """Audit log and webhooks for one action (events.py loads them lazily)."""
+    from buildamp.events import command_sinks
+
+    with command_sinks(config, log_format, url):
+        yield
 
 
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
@@ -51,6 +61,9 @@ def run_generate(
         allow_destructive=opts["allow_destructive"],
         confirm=confirm,
     )
+    if result.written:
+        with _sinks(config, opts.get("log_format", "text")):
+            _emit_generated(config, result)
     if not result.operations:
         click.echo("no changes: models match the schema state")
         return
@@ -64,6 +77,25 @@ def run_generate(
     click.echo(f"wrote {config.display(result.down_path)}")
     for change in result.destructive:
         click.echo(f"warning: destructive: {change}", err=True)
+
+
+def _emit_generated(config: Config, result: Any) -> None:
+    from buildamp import events
+    from buildamp.migration_files import checksum
+    from buildamp.summary import describe
+
+    changes = [line for op in result.operations if (line := describe(op))]
+    tables, fields = events.changes_from_summary(changes)
+    name = result.up_path.stem.split("_", 1)[1]
+    common: dict[str, Any] = {"version": result.version, "name": name, "tables": tables}
+    common["fields"] = fields
+    files = [config.display(result.up_path), config.display(result.down_path)]
+    details = {"files": files, "changes": changes, "destructive": result.destructive}
+    events.emit(
+        events.Event(events.GENERATED, checksum=checksum(result.up_text), details=details, **common)
+    )
+    state = {"state": config.display(config.state_path), "changes": changes}
+    events.emit(events.Event(events.SCHEMA_CHANGED, details=state, **common))
 
 
 def _confirm_apply(config: Config, opts: dict[str, Any]) -> bool:
@@ -86,7 +118,8 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
     if not _confirm_apply(config, opts):
         click.echo("nothing applied")
         return 1
-    done = apply(config, url, to=opts["to_version"], report=click.echo)
+    with _sinks(config, opts.get("log_format", "text"), url):
+        done = apply(config, url, to=opts["to_version"], report=click.echo)
     if not done:
         click.echo("database is up to date")
     return 0
@@ -96,21 +129,47 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
     from buildamp.apply import rollback
 
     url = _url(config, opts["database_url"])
-    undone = rollback(config, url, steps=opts["steps"], to=opts["to_version"], report=click.echo)
+    with _sinks(config, opts.get("log_format", "text"), url):
+        undone = rollback(
+            config, url, steps=opts["steps"], to=opts["to_version"], report=click.echo
+        )
     if not undone:
         click.echo("nothing to roll back")
     return 0
 
 
 def run_status(config: Config, cli_url: str | None) -> int:
-    from buildamp.apply import status
+    from buildamp.apply import running_work, status
 
-    rows = status(config, _url(config, cli_url))
+    url = _url(config, cli_url)
+    rows = status(config, url)
     if not rows:
         click.echo("no migrations")
     for row in rows:
         click.echo(f"{row.version}  {row.state:<8}  {row.name}")
+    for entry in running_work(url):
+        click.echo(_running_line(entry))
     return 0
+
+
+def _running_line(entry: dict[str, Any]) -> str:
+    """``running  backfill 003 users: 45000/100000 rows (45%), 1200 rows/s``."""
+    key = str(entry.get("key", ""))
+    if not key.startswith("backfill:"):
+        return f"running  migration {entry.get('version', '?')} {entry.get('name', '')}".rstrip()
+    parts = key.split(":")
+    version = parts[1] if len(parts) > 1 else "?"
+    done, total = entry.get("rows_done"), entry.get("rows_total")
+    line = f"running  backfill {version} {entry.get('table', '?')}: {done or 0}"
+    if isinstance(total, int) and total > 0:
+        line += f"/{total} rows ({100 * (done or 0) // total}%)"
+    else:
+        line += " rows"
+    if entry.get("rows_per_second"):
+        line += f", {float(entry['rows_per_second']):.0f} rows/s"
+    if entry.get("updated_at"):
+        line += f", updated {entry['updated_at']}"
+    return line
 
 
 def run_check(config: Config) -> int:
@@ -149,13 +208,25 @@ def run_check(config: Config) -> int:
     return 0
 
 
-def run_drift(config: Config, cli_url: str | None) -> int:
+def run_drift(config: Config, cli_url: str | None, log_format: str = "text") -> int:
     from buildamp.drift import drift_report
 
-    lines = drift_report(config, _url(config, cli_url))
+    url = _url(config, cli_url)
+    lines = drift_report(config, url)
     for line in lines:
         click.echo(line)
     if lines:
+        from buildamp import events
+        from buildamp.database import database_identity
+
+        with _sinks(config, log_format, url):
+            events.emit(
+                events.Event(
+                    events.DRIFT_DETECTED,
+                    database=database_identity(url),
+                    details={"differences": lines},
+                )
+            )
         return 1
     click.echo("no drift: the database matches the schema state")
     return 0
