@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildamp import events
+from buildamp.batch import ProgressReport
 from buildamp.config import Config
 from buildamp.errors import ConfigError, Location, StateError
 from buildamp.executor import Applied, Executor
@@ -62,12 +63,18 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
                 )
 
 
-def apply(config: Config, url: str, to: str | None = None, report: Report = print) -> list[str]:
+def apply(
+    config: Config,
+    url: str,
+    to: str | None = None,
+    report: Report = print,
+    progress: ProgressReport | None = None,
+) -> list[str]:
     files = list_migrations(config.migrations_dir)
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with Executor(url) as executor:
+    with Executor(url, progress=progress) as executor:
         executor.lock()
         try:
             applied = executor.applied()

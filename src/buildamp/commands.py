@@ -118,8 +118,10 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
     if not _confirm_apply(config, opts):
         click.echo("nothing applied")
         return 1
-    with _sinks(config, opts.get("log_format", "text"), url):
-        done = apply(config, url, to=opts["to_version"], report=click.echo)
+    from buildamp.progress_view import backfill_reporter
+
+    with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
+        done = apply(config, url, to=opts["to_version"], report=click.echo, progress=progress)
     if not done:
         click.echo("database is up to date")
     return 0

@@ -38,6 +38,7 @@ class Config:
     database_url: str | None = None
     lock_timeout: str = "1s"
     batch_size: int = 1000
+    batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
     webhooks: tuple[Webhook, ...] = field(default=())
     source: str = ""
@@ -76,6 +77,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "database_url": str,
     "lock_timeout": str,
     "batch_size": int,
+    "batch_pause": (int, float),
     "audit_log": str,
     "webhooks": list,
 }

@@ -56,6 +56,7 @@ class DatabaseError(BuildampError):
     """The database refused a statement or cannot be reached."""
 
     exit_code = 3
+    statement = ""  # the SQL that failed, when one did
 
 
 class InternalError(BuildampError):

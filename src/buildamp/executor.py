@@ -7,11 +7,13 @@ and its history row commit together, or not at all.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from buildamp.batch import BatchSpec, ProgressReport, parse_mark, run_batched
 from buildamp.errors import DatabaseError, Location, StateError
 from buildamp.migration_files import MigrationFile, checksum
 
@@ -48,11 +50,13 @@ class Applied:
 
 @dataclass(frozen=True)
 class Parts:
-    """A file split into statements inside and after its transaction."""
+    """A file split into statements inside and after its transaction.
+    ``batches`` maps an index of ``after_commit`` to its batch marker."""
 
     transactional: list[str]
     after_commit: list[str]
     before_begin: list[str]
+    batches: dict[int, BatchSpec] = field(default_factory=dict)
 
 
 def split_file(text: str, where: str) -> Parts:
@@ -62,13 +66,18 @@ def split_file(text: str, where: str) -> Parts:
     import pglast
 
     try:
-        statements = pglast.split(text)
+        slices = pglast.split(text, only_slices=True)
     except pglast.parser.ParseError as error:
         raise StateError(f"migration does not parse: {error}", Location(where)) from None
     buckets: dict[str, list[str]] = {"before": [], "inside": [], "after": []}
+    batches: dict[int, BatchSpec] = {}
     phase = "before"
     seen_begin = False
-    for statement in statements:
+    previous_end = 0
+    for piece in slices:
+        statement = text[piece]
+        comments = text[previous_end : piece.start]
+        previous_end = piece.stop
         word = " ".join(statement.split()).upper()
         if word in ("BEGIN", "START TRANSACTION", "BEGIN TRANSACTION"):
             phase, seen_begin = "inside", True
@@ -76,10 +85,13 @@ def split_file(text: str, where: str) -> Parts:
         if word in ("COMMIT", "END", "COMMIT TRANSACTION"):
             phase = "after"
             continue
+        spec = parse_mark(comments)
+        if spec is not None and phase == "after":
+            batches[len(buckets["after"])] = spec
         buckets[phase].append(statement)
     if not seen_begin:
         return Parts(buckets["before"], [], [])
-    return Parts(buckets["inside"], buckets["after"], buckets["before"])
+    return Parts(buckets["inside"], buckets["after"], buckets["before"], batches)
 
 
 def _connect(url: str, autocommit: bool) -> Any:
@@ -88,11 +100,23 @@ def _connect(url: str, autocommit: bool) -> Any:
     return connect(url, autocommit=autocommit)
 
 
+LOCK_RETRIES = 5
+LOCK_BACKOFF_SECONDS = 0.5
+
+
 class Executor:
-    def __init__(self, url: str, lock_wait_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        lock_wait_seconds: float = 30.0,
+        progress: ProgressReport | None = None,
+        lock_retries: int = LOCK_RETRIES,
+    ) -> None:
         self.url = url
         self.conn = _connect(url, autocommit=True)
         self.lock_wait_seconds = lock_wait_seconds
+        self.progress = progress
+        self.lock_retries = lock_retries
 
     def close(self) -> None:
         self.conn.close()
@@ -151,45 +175,66 @@ class Executor:
         started = time.monotonic()
         for statement in parts.before_begin:
             self._execute(statement, migration, display, "nothing was applied")
-        with self.conn.transaction():
-            for statement in parts.transactional:
-                self._execute(statement, migration, display, "the migration was rolled back")
-            elapsed = int((time.monotonic() - started) * 1000)
-            self.conn.execute(
-                f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
-                "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    migration.version,
-                    migration.name,
-                    checksum(text),
-                    elapsed,
-                    _actor(),
-                    len(parts.after_commit),
-                ),
-            )
-        self._run_after_commit(migration, parts.after_commit, 0, display)
+
+        def transaction() -> None:
+            with self.conn.transaction():
+                for statement in parts.transactional:
+                    self._execute(
+                        statement, migration, display, "the migration was rolled back", retry=False
+                    )
+                elapsed = int((time.monotonic() - started) * 1000)
+                self.conn.execute(
+                    f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
+                    "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (
+                        migration.version,
+                        migration.name,
+                        checksum(text),
+                        elapsed,
+                        _actor(),
+                        len(parts.after_commit),
+                    ),
+                )
+
+        self._with_lock_retries(transaction)
+        self._run_after_commit(migration, parts, 0, display)
         return int((time.monotonic() - started) * 1000)
 
     def resume(self, migration: MigrationFile, row: Applied, text: str, display: str) -> int:
         """Finish the no-transaction steps of a migration whose run was cut short."""
         started = time.monotonic()
         parts = split_file(text, display)
-        self._run_after_commit(migration, parts.after_commit, row.post_done, display)
+        self._run_after_commit(migration, parts, row.post_done, display)
         return int((time.monotonic() - started) * 1000)
 
     def _run_after_commit(
-        self, migration: MigrationFile, statements: list[str], done: int, display: str
+        self, migration: MigrationFile, parts: Parts, done: int, display: str
     ) -> None:
+        statements = parts.after_commit
+        for statement in statements[:done]:
+            if statement.lstrip().upper().startswith("SET "):
+                self.conn.execute(statement.encode())  # session settings do not survive a crash
         for index in range(done, len(statements)):
             statement = statements[index]
+            outcome = (
+                "the transactional part is committed; fix the cause and run apply again "
+                "to resume from this step"
+            )
             try:
-                self._execute(
-                    statement,
-                    migration,
-                    display,
-                    "the transactional part is committed; fix the cause and run apply again "
-                    "to resume from this step",
-                )
+                spec = parts.batches.get(index)
+                if spec is not None:
+                    key = f"backfill:{migration.version}:{index}"
+                    self._guard(
+                        functools.partial(
+                            run_batched, self.conn, statement, spec, key, self.progress
+                        ),
+                        statement,
+                        migration,
+                        display,
+                        outcome,
+                    )
+                else:
+                    self._execute(statement, migration, display, outcome)
             except DatabaseError:
                 self._drop_invalid_index(statement)
                 raise
@@ -227,21 +272,71 @@ class Executor:
             )
         return int((time.monotonic() - started) * 1000)
 
-    def _execute(
-        self, statement: str, migration: MigrationFile, display: str, outcome: str
-    ) -> None:
+    def _with_lock_retries(self, action: Any) -> Any:
+        """Retry ``action`` when it hit ``lock_timeout``: better to give way to
+        live traffic and try again than to queue every writer behind us."""
         import psycopg
 
-        try:
-            self.conn.execute(statement.encode())
-        except psycopg.Error as error:
-            first = " ".join(statement.split())[:80]
-            message = (error.diag.message_primary or str(error)).strip()
-            raise DatabaseError(
-                f"migration {migration.version}_{migration.name} failed at `{first}`: {message}",
-                Location(display),
-                outcome,
-            ) from None
+        for attempt in range(self.lock_retries + 1):
+            try:
+                return action()
+            except psycopg.errors.LockNotAvailable:
+                if attempt == self.lock_retries:
+                    raise
+                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
+            except DatabaseError as error:
+                if not isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
+                    raise
+                if attempt == self.lock_retries:
+                    raise
+                self._drop_invalid_index(error.statement)
+                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
+        return None
+
+    def _guard(
+        self,
+        action: Any,
+        statement: str,
+        migration: MigrationFile,
+        display: str,
+        outcome: str,
+        retry: bool = True,
+    ) -> Any:
+        import psycopg
+
+        def attempt() -> Any:
+            try:
+                return action()
+            except psycopg.Error as error:
+                first = " ".join(statement.split())[:80]
+                message = (error.diag.message_primary or str(error)).strip()
+                failure = DatabaseError(
+                    f"migration {migration.version}_{migration.name} failed at `{first}`: "
+                    f"{message}",
+                    Location(display),
+                    outcome,
+                )
+                failure.statement = statement
+                raise failure from error
+
+        return self._with_lock_retries(attempt) if retry else attempt()
+
+    def _execute(
+        self,
+        statement: str,
+        migration: MigrationFile,
+        display: str,
+        outcome: str,
+        retry: bool = True,
+    ) -> None:
+        self._guard(
+            lambda: self.conn.execute(statement.encode()),
+            statement,
+            migration,
+            display,
+            outcome,
+            retry,
+        )
 
 
 def concurrent_index_name(statement: str) -> str | None:

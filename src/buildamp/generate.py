@@ -161,7 +161,9 @@ def generate(
     down_path = config.rollback_dir / f"{version}_rollback.sql"
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
     options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
-    layout = Layout(config.lock_timeout if config.is_online else None, config.batch_size)
+    layout = Layout(
+        config.lock_timeout if config.is_online else None, config.batch_size, config.batch_pause
+    )
     forward = render_all(operations, options) + verify_landed(operations, options.online)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
     summary = [line for op in operations if (line := describe(op))]

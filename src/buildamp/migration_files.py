@@ -76,6 +76,7 @@ class Layout:
 
     lock_timeout: str | None = None
     batch_size: int = 1000
+    batch_pause: float = 0.0
 
 
 def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
@@ -85,7 +86,8 @@ def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
             lines.append(step.sql)
             continue
         if step.batch_table is not None:
-            lines.append(f"{BATCH_MARK} table={step.batch_table} size={layout.batch_size}")
+            pause = f" pause={layout.batch_pause:g}" if layout.batch_pause else ""
+            lines.append(f"{BATCH_MARK} table={step.batch_table} size={layout.batch_size}{pause}")
         lines.append(step.sql + ";")
     return lines
 
