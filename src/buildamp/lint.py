@@ -50,7 +50,7 @@ RULES: dict[str, Rule] = {
             "BA001",
             "index-without-concurrently",
             "error",
-            "a plain CREATE INDEX blocks writes (DROP INDEX: all access) to the table until done",
+            "plain CREATE INDEX blocks writes, and DROP INDEX all access, to the table until done",
             "use CREATE/DROP INDEX CONCURRENTLY after COMMIT under `-- buildamp:no-transaction`",
         ),
         Rule(
@@ -65,7 +65,7 @@ RULES: dict[str, Rule] = {
             "missing-lock-timeout",
             "error",
             "waiting for a strong lock queues every later query on the table behind it",
-            "SET lock_timeout = '{lock_timeout}' first (SET LOCAL in a transaction) and retry",
+            "SET lock_timeout = '{lock_timeout}' first, or SET LOCAL in the transaction, and retry",
         ),
         Rule(
             "BA004",
@@ -79,7 +79,7 @@ RULES: dict[str, Rule] = {
             "set-not-null-without-check",
             "error",
             "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock",
-            "ADD CHECK (col IS NOT NULL) NOT VALID, VALIDATE it after COMMIT, then SET NOT NULL",
+            "add CHECK col IS NOT NULL as NOT VALID, VALIDATE it after COMMIT, then SET NOT NULL",
         ),
         Rule(
             "BA006",
@@ -100,7 +100,7 @@ RULES: dict[str, Rule] = {
             "drop",
             "warning",
             "running code that still uses it breaks, and its data is gone for good",
-            "deprecate the field and deploy first; drop it in a later migration",
+            "stop using it and deploy first, then drop it in a later migration",
         ),
         Rule(
             "BA009",
@@ -161,12 +161,11 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
             f"migration does not parse: {error.args[0]}", Location(path, line, column)
         ) from None
     lines = text.split("\n")
-    data = text.encode("utf-8")
     state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
     findings: list[Finding] = []
     for raw in statements:
-        start = _skip_comments(data, raw.stmt_location or 0)
-        line, column = _position(text, len(data[:start].decode("utf-8", errors="replace")))
+        # pglast turns libpg_query's byte offsets into str indexes already
+        line, column = _position(text, _skip_comments(text, raw.stmt_location or 0))
         ignored = _ignored_codes(lines, line)
         for hit in check(raw.stmt, state):
             if "*" in ignored or hit.code in ignored:
@@ -189,18 +188,18 @@ def _position(text: str, char_offset: int) -> tuple[int, int]:
     return line, char_offset - (before.rfind("\n") + 1) + 1
 
 
-def _skip_comments(data: bytes, offset: int) -> int:
-    """First byte of the statement's first token (libpg_query may point at
-    the whitespace or comments after the previous semicolon)."""
-    while offset < len(data):
-        if data[offset : offset + 1].isspace():
+def _skip_comments(text: str, offset: int) -> int:
+    """Index of the statement's first token (older parsers point at the
+    whitespace or comments after the previous semicolon)."""
+    while offset < len(text):
+        if text[offset].isspace():
             offset += 1
-        elif data.startswith(b"--", offset):
-            end = data.find(b"\n", offset)
-            offset = len(data) if end < 0 else end + 1
-        elif data.startswith(b"/*", offset):
-            end = data.find(b"*/", offset + 2)
-            offset = len(data) if end < 0 else end + 2
+        elif text.startswith("--", offset):
+            end = text.find("\n", offset)
+            offset = len(text) if end < 0 else end + 1
+        elif text.startswith("/*", offset):
+            end = text.find("*/", offset + 2)
+            offset = len(text) if end < 0 else end + 2
         else:
             break
     return offset

@@ -206,13 +206,19 @@ def _is_concurrent_reindex(node: Any) -> bool:
     return any(p.defname == "concurrently" for p in node.params or ())
 
 
+def _where(state: LintState) -> str:
+    if state.explicit_tx:
+        return "inside BEGIN ... COMMIT"
+    return "in a file without BEGIN (buildamp applies such a file as one transaction)"
+
+
 def _index_hits(node: Any, state: LintState) -> list[Hit]:
     hits: list[Hit] = []
     if isinstance(node, ast.IndexStmt):
         table = relname(node.relation)
         if node.concurrent and state.in_transaction:
             name = node.idxname or "(unnamed)"
-            hits.append(Hit("BA002", f"CREATE INDEX CONCURRENTLY {name} inside a transaction"))
+            hits.append(Hit("BA002", f"CREATE INDEX CONCURRENTLY {name} {_where(state)}"))
         elif not node.concurrent and not state.is_new(table):
             hits.append(
                 Hit(
@@ -223,16 +229,14 @@ def _index_hits(node: Any, state: LintState) -> list[Hit]:
     elif isinstance(node, ast.DropStmt) and node.removeType == OT.OBJECT_INDEX:
         names = [last_name(obj) for obj in items(node.objects)]
         if node.concurrent and state.in_transaction:
-            hits.append(
-                Hit("BA002", f"DROP INDEX CONCURRENTLY {', '.join(names)} inside a transaction")
-            )
+            hits.append(Hit("BA002", f"DROP INDEX CONCURRENTLY {', '.join(names)} {_where(state)}"))
         old = [n for n in names if n not in state.new_indexes]
         if not node.concurrent and old:
             hits.append(Hit("BA001", f"DROP INDEX {', '.join(old)} without CONCURRENTLY"))
     elif isinstance(node, ast.ReindexStmt):
         concurrent = _is_concurrent_reindex(node)
         if concurrent and state.in_transaction:
-            hits.append(Hit("BA002", "REINDEX CONCURRENTLY inside a transaction"))
+            hits.append(Hit("BA002", f"REINDEX CONCURRENTLY {_where(state)}"))
         elif not concurrent and not state.is_new(relname(node.relation)):
             hits.append(Hit("BA001", "REINDEX without CONCURRENTLY"))
     return hits
