@@ -92,7 +92,9 @@ def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
 
     parsed = pglast.parse_sql(statement)
     node: Any = parsed[0].stmt if len(parsed) == 1 else None
-    if type(node).__name__ != "UpdateStmt" or node.fromClause or node.returningList:
+    if type(node).__name__ != "UpdateStmt" or node.fromClause or node.withClause:
+        return None
+    if getattr(node, "returningClause", None) or getattr(node, "returningList", None):
         return None
     row = conn.execute(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i "

@@ -16,6 +16,7 @@ from typing import Any
 from buildamp.batch import BatchSpec, ProgressReport, parse_mark, run_batched
 from buildamp.errors import DatabaseError, Location, StateError
 from buildamp.migration_files import MigrationFile, checksum
+from buildamp.progress import ProgressStore
 
 HISTORY_TABLE = "buildamp_migrations"
 LOCK_KEY = 0x6275696C64616D70 & 0x7FFFFFFFFFFFFFFF  # "buildamp"
@@ -178,6 +179,8 @@ class Executor:
 
         def transaction() -> None:
             with self.conn.transaction():
+                if parts.batches:  # a fresh run: earlier runs' positions no longer apply
+                    ProgressStore(self.conn).delete_prefix(f"backfill:{migration.version}:")
                 for statement in parts.transactional:
                     self._execute(
                         statement, migration, display, "the migration was rolled back", retry=False

@@ -63,3 +63,8 @@ class ProgressStore:
     def delete(self, key: str) -> None:
         self.ensure()
         self.conn.execute(f"DELETE FROM {TABLE} WHERE key = %s", (key,))
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Forget every key under ``prefix`` (a migration applied afresh)."""
+        self.ensure()
+        self.conn.execute(f"DELETE FROM {TABLE} WHERE starts_with(key, %s)", (prefix,))
