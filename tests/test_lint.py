@@ -143,6 +143,7 @@ DROP TABLE t2;
 COMMIT;
 """
     assert codes(sql) == []
+    assert codes("BEGIN;\nCREATE TABLE s AS SELECT 1 AS a;\nALTER TABLE s DROP COLUMN a;\n") == []
 
 
 def test_create_table_referencing_an_existing_table_needs_lock_timeout() -> None:

@@ -245,6 +245,8 @@ def _advance(node: Any, state: LintState) -> None:
         state.tx_not_valid.clear()
     elif isinstance(node, ast.CreateStmt):
         state.new_tables.add(relname(node.relation))
+    elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
+        state.new_tables.add(relname(node.into.rel))
     elif isinstance(node, ast.IndexStmt) and node.idxname:
         if state.is_new(relname(node.relation)):
             state.new_indexes.add(str(node.idxname))

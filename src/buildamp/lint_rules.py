@@ -161,7 +161,7 @@ def _add_column(table: str, column: Any) -> list[Hit]:
     return hits
 
 
-def _add_constraint(table: str, constraint: Any, state: LintState) -> list[Hit]:
+def _add_constraint(table: str, constraint: Any) -> list[Hit]:
     name = constraint.conname or "(unnamed)"
     if constraint.contype in (CT.CONSTR_CHECK, CT.CONSTR_FOREIGN):
         if not constraint.skip_validation:
@@ -191,7 +191,7 @@ def _alter_table(node: Any, state: LintState) -> list[Hit]:
         elif kind == AT.AT_DropColumn:
             hits.append(Hit("BA008", f"DROP COLUMN {table}.{cmd.name}"))
         elif kind == AT.AT_AddConstraint:
-            hits += _add_constraint(table, cmd.def_, state)
+            hits += _add_constraint(table, cmd.def_)
         elif kind == AT.AT_ValidateConstraint and (table, cmd.name) in state.tx_not_valid:
             hits.append(
                 Hit(
