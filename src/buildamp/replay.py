@@ -7,7 +7,9 @@ migration that would not produce the snapshot we record.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import itertools
+from dataclasses import fields, replace
+from typing import Any
 
 from buildamp.errors import InternalError
 from buildamp.ops import (
@@ -39,7 +41,62 @@ def replay(schema: Schema, ops: list[Operation]) -> Schema:
     enums = {e.name: e for e in schema.enums}
     for op in ops:
         _apply(op, tables, enums)
-    return Schema(tuple(tables.values()), tuple(enums.values())).normalized()
+    return _normalized(Schema(tuple(tables.values()), tuple(enums.values())))
+
+
+def _name(item: Table | Enum) -> str:
+    return item.name
+
+
+def _by_name(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``items`` sorted by name (stable), the same tuple when already in order."""
+    names = [item.name for item in items]
+    if all(a <= b for a, b in itertools.pairwise(names)):
+        return items
+    return tuple(sorted(items, key=_name))
+
+
+def _normalized_table(table: Table) -> Table:
+    indexes = _by_name(table.indexes)
+    constraints = _by_name(table.constraints)
+    document = _by_name(table.document)
+    if indexes is table.indexes and constraints is table.constraints and document is table.document:
+        return table
+    return replace(table, indexes=indexes, constraints=constraints, document=document)
+
+
+def _normalized(schema: Schema) -> Schema:
+    """Equal to ``schema.normalized()``; tables already in order are kept, not copied
+    (a migration usually touches a few tables of hundreds)."""
+    tables = tuple(sorted((_normalized_table(t) for t in schema.tables), key=_name))
+    return Schema(tables=tables, enums=tuple(sorted(schema.enums, key=_name)))
+
+
+_TABLE_FIELDS = tuple(f.name for f in fields(Table) if f.name != "source")
+_ENUM_FIELDS = tuple(f.name for f in fields(Enum) if f.name != "source")
+_SORTED_FIELDS = frozenset({"indexes", "constraints", "document"})
+
+
+def _table_key(table: Table) -> tuple[Any, ...]:
+    """What :func:`comparable` keeps of a table, as a tuple (no copies made)."""
+    key: list[Any] = []
+    for name in _TABLE_FIELDS:
+        value = getattr(table, name)
+        if name == "columns":
+            value = tuple(sorted(value, key=_name))
+        elif name in _SORTED_FIELDS:
+            value = _by_name(value)
+        key.append(value)
+    return tuple(key)
+
+
+def _comparable_key(schema: Schema) -> tuple[Any, ...]:
+    """``_comparable_key(a) == _comparable_key(b)`` iff ``comparable(a) == comparable(b)``."""
+    tables = tuple(_table_key(t) for t in sorted(schema.tables, key=_name))
+    enums = tuple(
+        tuple(getattr(e, name) for name in _ENUM_FIELDS) for e in sorted(schema.enums, key=_name)
+    )
+    return tables, enums
 
 
 def comparable(schema: Schema) -> Schema:
@@ -58,7 +115,7 @@ def next_state(old: Schema, ops: list[Operation], new: Schema) -> Schema:
     """The schema after ``ops``, in the database's column order, with the models'
     sources. Raises InternalError (nothing written) unless it equals ``new``."""
     replayed = replay(old, ops)
-    if comparable(replayed) != comparable(new):
+    if _comparable_key(replayed) != _comparable_key(new):
         raise InternalError(
             "internal self-check failed: the planned operations do not produce the models' "
             "schema; nothing was written (please report this with your models)"
@@ -66,9 +123,13 @@ def next_state(old: Schema, ops: list[Operation], new: Schema) -> Schema:
     sources = {t.name: t.source for t in new.tables}
     enum_sources = {e.name: e.source for e in new.enums}
     return Schema(
-        tuple(replace(t, source=sources.get(t.name, t.source)) for t in replayed.tables),
-        tuple(replace(e, source=enum_sources.get(e.name, e.source)) for e in replayed.enums),
+        tuple(_with_source(t, sources.get(t.name, t.source)) for t in replayed.tables),
+        tuple(_with_source(e, enum_sources.get(e.name, e.source)) for e in replayed.enums),
     )
+
+
+def _with_source(item: Any, source: str) -> Any:
+    return item if item.source == source else replace(item, source=source)
 
 
 def _need(tables: dict[str, Table], name: str) -> Table:

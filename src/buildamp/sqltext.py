@@ -129,10 +129,15 @@ def _single_expression(text: str) -> Any:
 def check_expression(text: str, what: str, location: Location | None = None) -> str:
     """Validate a user expression (``default``, ``convert_sql``, ``backfill``) and
     return it as written, trimmed. Raises ModelError naming the fragment."""
-    node = _single_expression(text)
-    if node is None:
+    if not _is_single_expression(text):
         raise _fail(what, text, location, "exactly one SQL expression")
     return text.strip()
+
+
+@lru_cache(maxsize=4096)
+def _is_single_expression(text: str) -> bool:
+    """Memoised: a model repeats the same few defaults on many fields."""
+    return _single_expression(text) is not None
 
 
 def check_select(text: str, what: str, location: Location | None = None) -> str:
@@ -152,22 +157,32 @@ def check_select(text: str, what: str, location: Location | None = None) -> str:
 
 def parse_index_keys(text: str, location: Location | None = None) -> tuple[IndexKey, ...]:
     """``"author_id, created_at DESC"`` -> keys. Exactly one index column list."""
+    keys = _index_keys(text)
+    if keys is None:
+        allowed = 'an index column list like "email" or "author_id, created_at DESC"'
+        raise _fail("indexes entry", text, location, allowed)
+    return keys
+
+
+@lru_cache(maxsize=4096)
+def _index_keys(text: str) -> tuple[IndexKey, ...] | None:
+    """The keys of one index column list, or None when ``text`` is anything else.
+    Memoised: many models share the same ``indexes`` entries."""
     import pglast
 
-    allowed = 'an index column list like "email" or "author_id, created_at DESC"'
     try:
         statements = _parse(f"CREATE INDEX buildamp_check ON buildamp_check ({text})")
     except pglast.parser.ParseError:
-        raise _fail("indexes entry", text, location, allowed) from None
+        return None
     if len(statements) != 1:
-        raise _fail("indexes entry", text, location, allowed)
+        return None
     stmt = statements[0].stmt
     if type(stmt).__name__ != "IndexStmt" or stmt.whereClause or stmt.indexIncludingParams:
-        raise _fail("indexes entry", text, location, allowed)
+        return None
     keys = []
     for param in stmt.indexParams:
         if param.collation or param.opclass or param.nulls_ordering:
-            raise _fail("indexes entry", text, location, allowed)
+            return None
         descending = int(param.ordering) == 2
         if param.name:
             keys.append(IndexKey(param.name, descending, True))

@@ -25,6 +25,7 @@ from buildamp.schema import (
     Storage,
     Table,
 )
+from buildamp.sources.cache import gc_paused
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
 from buildamp.sources.options import (
     FIELD_OPTIONS,
@@ -53,6 +54,11 @@ class Models:
 
 
 def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+    with gc_paused():
+        return _build_models(files, settings)
+
+
+def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
     ctx = _context(files)
     tables: dict[str, Table] = {}
     hints = Hints()
@@ -118,6 +124,8 @@ def _struct_options(struct: StructDecl) -> Options:
 
 
 def _field_options(struct: StructDecl, field: FieldDecl) -> Options:
+    if not field.options:
+        return Options({}, {})
     allowed = {"migration": FIELD_OPTIONS}
     return validate_options(field.options, allowed, f"field {struct.name}.{field.name}")
 
@@ -222,6 +230,8 @@ def _plan_field(
 ) -> _FieldPlan:
     where = field.location
     mapped = map_type(field.type, ctx, field.name, where)
+    if not options.values:
+        return _plain_field(field, options, mapped, table, hints)
     sql_type = mapped.sql_type
     explicit = options.get_str("sql_type")
     if explicit is not None:
@@ -255,6 +265,27 @@ def _plan_field(
     if column.deprecated:
         column = Column(column.name, column.type, False, column.default, column.identity, True)
     _record_column_hint(struct, field, options, table, hints)
+    return _FieldPlan(field, options, mapped, column)
+
+
+def _plain_field(
+    field: FieldDecl, options: Options, mapped: Mapped, table: str, hints: Hints
+) -> _FieldPlan:
+    """:func:`_plan_field` for a field without options (most fields): same result, faster."""
+    default = mapped.default
+    if default is not None:
+        default = sqltext.normalize_default(default, mapped.sql_type)
+    identity: Identity | None = "by default" if mapped.identity else None
+    if identity is not None:
+        default = None
+    column = Column(
+        field.name,
+        mapped.sql_type,
+        not_null=not mapped.nullable or mapped.force_not_null,
+        default=default,
+        identity=identity,
+    )
+    hints.columns[(table, field.name)] = ColumnHint(location=str(field.location))
     return _FieldPlan(field, options, mapped, column)
 
 
@@ -363,6 +394,8 @@ def _field_indexes(
     host = (IndexKey("host"),) if tenant else ()
     for plan in plans:
         name, options = plan.column.name, plan.options
+        if not options.values:
+            continue  # nothing to index or check
         key = _key_for(name, storage, columns, types)
         if options.get_bool("index"):
             indexes.append(Index(object_name("idx", table, [name]), host + (key,)))

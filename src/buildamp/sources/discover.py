@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buildamp.config import Config
 from buildamp.errors import ConfigError, Location
 from buildamp.sources.decl import SourceFile
+
+if TYPE_CHECKING:
+    from buildamp.sources.cache import SourceCache
 
 SKIP_DIRS = frozenset(
     {"target", "__pycache__", ".git", "node_modules", ".buildamp", ".venv", "venv", ".tox"}
@@ -31,18 +35,43 @@ def model_files(config: Config) -> list[Path]:
     return files
 
 
-def read_sources(config: Config) -> list[SourceFile]:
-    from buildamp.sources.rust import read_rust_file
+def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
+    """Every model file, parsed. Rust files go through the content-hash cache
+    (:mod:`buildamp.sources.cache`); the result is the same with or without it."""
+    from buildamp.sources.cache import SourceCache, gc_paused
 
+    cache = SourceCache.for_project(config.project_dir) if use_cache else SourceCache(None)
     sources: list[SourceFile] = []
     python_files: list[Path] = []
-    for path in model_files(config):
-        if path.suffix == ".rs":
-            sources.append(read_rust_file(path, config.display(path)))
-        else:
-            python_files.append(path)
+    with gc_paused():
+        for path in model_files(config):
+            if path.suffix == ".rs":
+                sources.append(_read_rust(path, config.display(path), cache))
+            else:
+                python_files.append(path)
+    cache.prune()
     if python_files:
         from buildamp.sources.python import read_python_files
 
         sources += read_python_files(python_files, config)
     return sources
+
+
+def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
+    """One Rust file from the cache, else parsed (and stored)."""
+    domain_file = path.name.endswith("_domain.rs")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        from buildamp.sources.rust import read_rust_file
+
+        return read_rust_file(path, display)  # reports the error as the reader does
+    key = cache.key(data, display, domain_file)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    from buildamp.sources.rust import read_rust_source
+
+    source = read_rust_source(data, display, domain_file)
+    cache.put(key, source)
+    return source

@@ -6,6 +6,7 @@ spells its hints with the Rust names (``str`` -> ``String``, ``int`` -> ``i64``)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 
 from buildamp.errors import Location, ModelError
@@ -68,13 +69,22 @@ class Mapped:
 
 @dataclass(frozen=True)
 class TypeContext:
+    """Every named type of the project. Fill it before the first :func:`map_type`:
+    results are memoised per context (a project repeats a few types many times)."""
+
     aliases: dict[str, AliasDecl]
     enums: dict[str, EnumDecl]
     structs: dict[str, StructDecl]
+    memo: dict[TypeRef, Mapped] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 def map_type(ref: TypeRef, ctx: TypeContext, field: str, location: Location) -> Mapped:
-    return _map(ref, ctx, field, location, depth=0)
+    """What ``ref`` stores as; ``field`` and ``location`` only name it in errors."""
+    mapped = ctx.memo.get(ref)
+    if mapped is None:
+        mapped = _map(ref, ctx, field, location, depth=0)
+        ctx.memo[ref] = mapped
+    return mapped
 
 
 def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: int) -> Mapped:

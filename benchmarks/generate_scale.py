@@ -1,0 +1,505 @@
+"""Speed at scale: buildamp vs Alembic vs Django on a project of N models.
+
+Writes a synthetic project (default 1,000 models of 20 mixed-type fields and two
+indexes, five models per file, ten files per folder), then measures whole
+processes (median wall time of several runs, peak memory of the process):
+
+* buildamp: initial ``migrate --generate``; ``migrate --generate`` after one added
+  field (the incremental case); ``migrate --check`` with no change; ``--help``;
+  ``drift`` against a database holding the schema.
+* Alembic: the same tables as SQLAlchemy models; ``alembic revision
+  --autogenerate`` for the initial schema and after one added column (database at
+  head).
+* Django: the same tables as Django models; ``makemigrations`` (initial and after
+  one added field) and ``makemigrations --check --dry-run`` with no change.
+
+Run from a clone (see benchmarks/README.md)::
+
+    python benchmarks/generate_scale.py                  # 1,000 models
+    python benchmarks/generate_scale.py --models 1000 --models 10000
+
+Needs a PostgreSQL server for drift and Alembic (``--database-url``, default
+``postgresql://postgres@127.0.0.1:5432/postgres``); databases named
+``buildamp_bench_*`` are created there and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from measure import CommandFailed, Sample, measure, run_once  # noqa: E402
+from synthetic import (  # noqa: E402
+    Layout,
+    django_models,
+    rust_file,
+    sqlalchemy_models,
+    write_rust_project,
+)
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+GOALS = {  # case -> (seconds or None, description); figures, not asserts
+    "initial": (2.0, "< 2 s"),
+    "incremental": (0.5, "< 0.5 s"),
+    "check": (0.3, "< 0.3 s"),
+    "help": (0.1, "< 100 ms"),
+    "drift": (1.0, "< 1 s"),
+}
+PEAK_GOAL_MB = 150.0
+LABELS = {
+    "initial": "initial generate",
+    "incremental": "generate after 1 added field",
+    "check": "check, no change",
+    "help": "--help",
+    "drift": "drift (database at head)",
+}
+
+
+@dataclass
+class Results:
+    """Samples by tool and case for one project size."""
+
+    models: int
+    buildamp: dict[str, Sample] = field(default_factory=dict)
+    alembic: dict[str, Sample] = field(default_factory=dict)
+    django: dict[str, Sample] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def tool(name: str) -> str:
+    """A console script next to this interpreter (the venv's), else on PATH."""
+    local = Path(sys.executable).with_name(name)
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(f"{name} is not installed: pip install -e '.[bench]'")
+    return found
+
+
+# -- databases ------------------------------------------------------------------
+
+
+def with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@contextmanager
+def database(admin_url: str | None, label: str) -> Iterator[str | None]:
+    """A fresh database for one tool (None when no server is reachable)."""
+    if admin_url is None:
+        yield None
+        return
+    import psycopg
+
+    name = f"buildamp_bench_{label}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def reachable(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
+# -- buildamp -------------------------------------------------------------------
+
+
+def bench_buildamp(root: Path, layout: Layout, runs: int, admin_url: str | None) -> Results:
+    results = Results(layout.models)
+    project = root / "buildamp"
+    write_rust_project(project, layout)
+    exe = tool("buildamp")
+    generate = [exe, "migrate", "--generate"]
+    migrations = project / "migrations"
+
+    def fresh(_: int) -> None:  # a project that never ran buildamp: no state, no cache
+        shutil.rmtree(migrations, ignore_errors=True)
+        shutil.rmtree(project / ".buildamp", ignore_errors=True)
+
+    def wrote(version: str) -> Callable[[], None]:
+        def check() -> None:
+            if not list(migrations.glob(f"{version}_*.sql")):
+                raise CommandFailed(f"buildamp did not write migration {version}")
+
+        return check
+
+    print(f"  buildamp: initial generate x{runs}", flush=True)
+    results.buildamp["initial"] = measure(
+        generate, project, runs, prepare=fresh, check=wrote("001")
+    )
+    print(f"  buildamp: check x{runs}", flush=True)
+    results.buildamp["check"] = measure([exe, "migrate", "--check"], project, runs)
+    print(f"  buildamp: --help x{runs}", flush=True)
+    results.buildamp["help"] = measure([exe, "--help"], project, runs)
+
+    with database(admin_url, "buildamp") as url:
+        if url is None:
+            results.notes.append("drift skipped: no PostgreSQL server reachable")
+        else:
+            wall, _ = run_once([exe, "migrate", "--apply", "--database-url", url], project)
+            results.notes.append(f"buildamp: applying the initial migration took {wall:.1f} s")
+            print(f"  buildamp: drift x{runs}", flush=True)
+            results.buildamp["drift"] = measure(
+                [exe, "drift", "--database-url", url], project, runs
+            )
+
+    # Incremental: each run adds a differently named field to one model, so the
+    # edited file is new to the cache every time, like a real edit.
+    saved = root / "buildamp-saved"
+    shutil.copytree(migrations, saved / "migrations")
+    shutil.copy2(project / ".buildamp" / "schema_state.json", saved / "schema_state.json")
+    target = layout.file_index(layout.models // 2)
+    model_file = project / layout.rust_path(target)
+    original = model_file.read_text()
+
+    def edit(i: int) -> None:
+        shutil.rmtree(migrations)
+        shutil.copytree(saved / "migrations", migrations)
+        shutil.copy2(saved / "schema_state.json", project / ".buildamp" / "schema_state.json")
+        extra = {layout.models // 2: [f"bench_extra_{i}"]}
+        model_file.write_text(rust_file(layout, target, extra))
+
+    print(f"  buildamp: incremental generate x{runs}", flush=True)
+    results.buildamp["incremental"] = measure(
+        generate, project, runs, prepare=edit, check=wrote("002")
+    )
+    model_file.write_text(original)
+    return results
+
+
+# -- Alembic --------------------------------------------------------------------
+
+ALEMBIC_INI = """\
+[alembic]
+script_location = %(here)s/migrations
+prepend_sys_path = .
+
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARNING
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
+"""
+
+ALEMBIC_ENV = """\
+import os
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from models import Base
+
+target_metadata = Base.metadata
+
+
+def run_migrations_online():
+    engine = create_engine(os.environ["BENCH_ALEMBIC_URL"])
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
+"""
+
+
+def bench_alembic(
+    root: Path, layout: Layout, runs: int, admin_url: str | None, results: Results
+) -> None:
+    if admin_url is None:
+        results.notes.append("Alembic skipped: it needs a database")
+        return
+    import alembic
+
+    project = root / "alembic"
+    versions = project / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (project / "alembic.ini").write_text(ALEMBIC_INI)
+    (project / "migrations" / "env.py").write_text(ALEMBIC_ENV)
+    template = Path(alembic.__file__).parent / "templates" / "generic" / "script.py.mako"
+    shutil.copy2(template, project / "migrations" / "script.py.mako")
+    models = project / "models.py"
+    models.write_text(sqlalchemy_models(layout))
+    exe = tool("alembic")
+    autogenerate = [exe, "revision", "--autogenerate", "-m", "bench"]
+
+    def clear(_: int) -> None:
+        for path in versions.glob("*.py"):
+            path.unlink()
+
+    with database(admin_url, "alembic") as url:
+        assert url is not None
+        env = {"BENCH_ALEMBIC_URL": url.replace("postgresql://", "postgresql+psycopg://", 1)}
+        print(f"  alembic: initial revision --autogenerate x{runs}", flush=True)
+        results.alembic["initial"] = measure(autogenerate, project, runs, prepare=clear, env=env)
+        wall, _ = run_once([exe, "upgrade", "head"], project, env)
+        results.notes.append(f"alembic: upgrade head (initial schema) took {wall:.1f} s")
+        head = {p.name for p in versions.glob("*.py")}
+
+        def edit(i: int) -> None:
+            for path in versions.glob("*.py"):
+                if path.name not in head:
+                    path.unlink()
+            models.write_text(sqlalchemy_models(layout, {layout.models // 2: [f"extra_{i}"]}))
+
+        print(f"  alembic: revision --autogenerate after 1 added column x{runs}", flush=True)
+        results.alembic["incremental"] = measure(autogenerate, project, runs, prepare=edit, env=env)
+        models.write_text(sqlalchemy_models(layout))
+        results.alembic["help"] = measure([exe, "--help"], project, runs)
+
+
+# -- Django ---------------------------------------------------------------------
+
+DJANGO_SETTINGS = """\
+import os
+
+SECRET_KEY = "bench"
+INSTALLED_APPS = ["bench"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+DATABASES = {"default": %s}
+"""
+
+
+def django_database(url: str | None) -> str:
+    if url is None:
+        return '{"ENGINE": "django.db.backends.sqlite3", "NAME": "bench.sqlite3"}'
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return repr(
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": parts.path.lstrip("/"),
+            "USER": parts.username or "postgres",
+            "PASSWORD": parts.password or "",
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or 5432),
+        }
+    )
+
+
+def bench_django(
+    root: Path, layout: Layout, runs: int, admin_url: str | None, results: Results
+) -> None:
+    project = root / "django"
+    app = project / "bench"
+    migrations = app / "migrations"
+    migrations.mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (migrations / "__init__.py").write_text("")
+    models = app / "models.py"
+    models.write_text(django_models(layout))
+    exe = tool("django-admin")
+    make = [exe, "makemigrations", "bench"]
+
+    def clear(_: int) -> None:
+        for path in migrations.glob("0*.py"):
+            path.unlink()
+
+    with database(admin_url, "django") as url:
+        (project / "bench_settings.py").write_text(DJANGO_SETTINGS % django_database(url))
+        env = {"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(project)}
+        print(f"  django: initial makemigrations x{runs}", flush=True)
+        results.django["initial"] = measure(make, project, runs, prepare=clear, env=env)
+        print(f"  django: makemigrations --check --dry-run x{runs}", flush=True)
+        results.django["check"] = measure([*make, "--check", "--dry-run"], project, runs, env=env)
+
+        def edit(i: int) -> None:
+            for path in migrations.glob("0002_*.py"):
+                path.unlink()
+            models.write_text(django_models(layout, {layout.models // 2: [f"extra_{i}"]}))
+
+        print(f"  django: makemigrations after 1 added field x{runs}", flush=True)
+        results.django["incremental"] = measure(make, project, runs, prepare=edit, env=env)
+        models.write_text(django_models(layout))
+        results.django["help"] = measure([exe, "help"], project, runs, env=env)
+
+
+# -- report ---------------------------------------------------------------------
+
+
+def _cell(sample: Sample | None) -> str:
+    if sample is None:
+        return f"{'—':>8} {'':>7}"
+    return f"{_seconds(sample.wall):>8} {sample.peak:>4.0f} MB"
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _ratio(other: Sample | None, ours: Sample | None) -> str:
+    if other is None or ours is None:
+        return "—"
+    return f"{other.wall / ours.wall:.0f}x" if ours.wall else "—"
+
+
+def report(results: Results, runs: int, compare_runs: int) -> str:
+    """One table: buildamp, Alembic, Django, ratios and the goal per case."""
+    layout = Layout(results.models)
+    folders = (layout.files() + 9) // 10
+    lines = [
+        f"{results.models:,} models (20 fields, 2 indexes each; {layout.files():,} files in "
+        f"{folders} folders); median wall of {runs} runs (Alembic/Django: {compare_runs}), "
+        "peak RSS of the process",
+        "",
+        f"| {'case':<30} | {'buildamp':>16} | {'goal':<12} | {'Alembic':>16} | "
+        f"{'Django':>16} | {'Alembic/buildamp':>16} | {'Django/buildamp':>15} |",
+        f"|{'-' * 32}|{'-' * 18}|{'-' * 14}|{'-' * 18}|{'-' * 18}|{'-' * 18}|{'-' * 17}|",
+    ]
+    for case, label in LABELS.items():
+        ours = results.buildamp.get(case)
+        limit, goal = GOALS[case]
+        met = ""
+        if ours is not None and limit is not None and results.models <= 1000:
+            met = " ok" if ours.wall < limit else " MISS"
+        alembic, django = results.alembic.get(case), results.django.get(case)
+        lines.append(
+            f"| {label:<30} | {_cell(ours):>16} | {goal + met:<12} | {_cell(alembic):>16} | "
+            f"{_cell(django):>16} | {_ratio(alembic, ours):>16} | {_ratio(django, ours):>15} |"
+        )
+    peak = max((s.peak for s in results.buildamp.values()), default=0.0)
+    lines += [
+        "",
+        f"buildamp peak memory over all cases: {peak:.0f} MB (goal < {PEAK_GOAL_MB:.0f} MB)",
+    ]
+    lines += [f"note: {note}" for note in results.notes]
+    return "\n".join(lines)
+
+
+def scaling(small: Results, large: Results) -> str:
+    factor = large.models / small.models
+    lines = [
+        f"Scaling {small.models:,} -> {large.models:,} models ({factor:.0f}x the models):",
+        "",
+        f"| {'case':<30} | {small.models:>8,} | {large.models:>8,} | {'ratio':>6} |",
+        f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 8}|",
+    ]
+    for case, label in LABELS.items():
+        a, b = small.buildamp.get(case), large.buildamp.get(case)
+        if a is None or b is None:
+            continue
+        lines.append(
+            f"| {label:<30} | {_seconds(a.wall):>8} | {_seconds(b.wall):>8} | "
+            f"{b.wall / a.wall:>5.1f}x |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--models",
+        type=int,
+        action="append",
+        help="project size (repeat for several, e.g. --models 1000 --models 10000)",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="buildamp runs per case (median)")
+    parser.add_argument("--compare-runs", type=int, default=3, help="Alembic/Django runs")
+    parser.add_argument(
+        "--compare-max",
+        type=int,
+        default=2000,
+        help="compare with Alembic and Django only up to this many models (they take minutes)",
+    )
+    parser.add_argument("--no-compare", action="store_true", help="buildamp only")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BUILDAMP_BENCH_DATABASE_URL", DEFAULT_URL),
+        help="admin URL of a PostgreSQL server (databases are created and dropped)",
+    )
+    parser.add_argument("--keep", type=Path, help="write the projects here and keep them")
+    args = parser.parse_args(argv)
+    sizes = args.models or [1000]
+
+    admin_url: str | None = args.database_url
+    if admin_url and not reachable(admin_url):
+        print(f"warning: {admin_url} not reachable; drift and Alembic are skipped")
+        admin_url = None
+
+    started = time.perf_counter()
+    all_results: list[Results] = []
+    for size in sizes:
+        layout = Layout(size)
+        with _workdir(args.keep, size) as root:
+            print(f"{size:,} models in {root}", flush=True)
+            results = bench_buildamp(root, layout, args.runs, admin_url)
+            if not args.no_compare and size <= args.compare_max:
+                bench_alembic(root, layout, args.compare_runs, admin_url, results)
+                bench_django(root, layout, args.compare_runs, admin_url, results)
+            elif not args.no_compare:
+                results.notes.append(
+                    f"Alembic/Django not run above {args.compare_max:,} models (--compare-max)"
+                )
+            all_results.append(results)
+    print()
+    for results in all_results:
+        print(report(results, args.runs, args.compare_runs))
+        print()
+    for small, large in itertools.pairwise(all_results):
+        print(scaling(small, large))
+        print()
+    print(f"benchmark took {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+@contextmanager
+def _workdir(keep: Path | None, size: int) -> Iterator[Path]:
+    if keep is not None:
+        root = keep / f"models-{size}"
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        yield root
+        return
+    with tempfile.TemporaryDirectory(prefix=f"buildamp-bench-{size}-") as tmp:
+        yield Path(tmp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Whole-process measurements: wall time and peak memory of one command."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class CommandFailed(RuntimeError):
+    """A measured command exited with an unexpected code."""
+
+
+@dataclass
+class Sample:
+    """Median wall seconds and peak resident memory (MB) over several runs."""
+
+    walls: list[float] = field(default_factory=list)
+    peaks: list[float] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def peak(self) -> float:
+        return max(self.peaks)
+
+
+def run_once(
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> tuple[float, float]:
+    """Run ``command`` once; (wall seconds, peak RSS in MB) of that process."""
+    return _measured(command, cwd, env, ok)
+
+
+def measure(
+    command: Sequence[str],
+    cwd: Path,
+    runs: int,
+    prepare: Callable[[int], None] | None = None,
+    env: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
+    check: Callable[[], None] | None = None,
+) -> Sample:
+    """``runs`` measured runs; ``prepare(i)`` (not timed) runs before run ``i``,
+    ``check()`` after it (to prove the command did its job)."""
+    sample = Sample()
+    for i in range(runs):
+        if prepare is not None:
+            prepare(i)
+        wall, peak = _measured(command, cwd, env, ok)
+        sample.walls.append(wall)
+        sample.peaks.append(peak)
+        if check is not None:
+            check()
+    return sample
+
+
+# Peak memory comes from wait4's ru_maxrss, which also counts the memory a child
+# inherited before exec. So children start from this small launcher, not from the
+# benchmark process (which holds psycopg and the results), and the launcher times
+# and reaps them.
+_LAUNCHER = """\
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def _measured(
+    command: Sequence[str], cwd: Path, env: dict[str, str] | None, ok: tuple[int, ...]
+) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``command``, run through the launcher."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "result"
+        err = Path(tmp) / "stderr"
+        with open(os.devnull, "wb") as devnull, err.open("wb") as err_handle:
+            subprocess.run(
+                [sys.executable, "-S", "-c", _LAUNCHER, str(result), *command],
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
+                stdout=devnull,
+                stderr=err_handle,
+                check=False,
+            )
+        try:
+            wall_text, rss_text, code_text = result.read_text().split()
+        except (OSError, ValueError):
+            raise CommandFailed(f"could not run {' '.join(command)}") from None
+        if int(code_text) not in ok:
+            tail = err.read_text(errors="replace")[-3000:]
+            raise CommandFailed(f"{' '.join(command)} (in {cwd}) exited {code_text}:\n{tail}")
+        return float(wall_text), int(rss_text) / 1024  # Linux reports KiB
