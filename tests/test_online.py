@@ -32,6 +32,10 @@ pub struct Item {
     pub name: String,
     pub nickname: Option<String>,
     pub sku: String,
+    #[migration(index = true)]
+    pub qty: i32,
+    #[migration(unique = true)]
+    pub code: String,
 }
 
 #[table(storage = "jsonb")]
@@ -61,6 +65,13 @@ CHANGES = {
         "    pub sku: String,",
         '    pub sku: String,\n    #[migration(default = "gen_random_uuid()")]\n    pub token: uuid::Uuid,',
     ),
+    "type_widen": BEFORE.replace("pub qty: i32", "pub qty: i64"),
+    "type_convert": BEFORE.replace(
+        "    pub code: String,",
+        "    pub code: String,".replace(
+            "    pub code", '    #[migration(convert_from = "TEXT", convert_sql = "CAST(%s AS BIGINT)")]\n    pub code'
+        ).replace("pub code: String", "pub code: i64"),
+    ),
     "jsonb_rename": BEFORE.replace(
         "    pub title: String,",
         '    #[migration(rename_from = "title")]\n    pub heading: String,',
@@ -76,8 +87,9 @@ CHANGES = {
 }
 
 SEED = """
-INSERT INTO items (id, host, name, nickname, sku)
-SELECT g, 'acme', 'item ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END, 'sku-' || g
+INSERT INTO items (id, host, name, nickname, sku, qty, code)
+SELECT g, 'acme', 'item ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END, 'sku-' || g,
+       g * 2, (g * 7)::text
 FROM generate_series(1, 500) AS g;
 INSERT INTO notes (id, host, data)
 SELECT 'n' || g, 'acme', jsonb_build_object('title', 'note ' || g, 'priority', (g % 10)::text)
@@ -85,6 +97,8 @@ FROM generate_series(1, 300) AS g;
 """
 
 CHECKS = {
+    "type_widen": "SELECT bool_and(qty = id * 2) FROM items",
+    "type_convert": "SELECT bool_and(code = id * 7) FROM items",
     "not_null": "SELECT count(*) = 0 FROM items WHERE nickname IS NULL",
     "backfill_column": "SELECT bool_and(shout = upper(name)) FROM items",
     "volatile_default": "SELECT count(DISTINCT token) = 500 FROM items",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from buildamp.errors import PlanError
 from buildamp.hints import Hints
+from buildamp.naming import mentions
 from buildamp.ops import (
     AddColumn,
     AddConstraint,
@@ -203,11 +205,33 @@ def _column_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
         if before is None:
             ops.append(_add_column(new.name, column, hints))
         elif before != column:
-            ops.append(_alter_column(new.name, before, column, hints))
+            change = _alter_column(new.name, before, column, hints)
+            if before.type != column.type:
+                change = replace(change, **_dependents(old, new, column.name))
+            ops.append(change)
     for name, column in old_columns.items():
         if name not in new_names:
             ops.append(DropColumn(new.name, column))
     return ops
+
+
+def _dependents(old: Table, new: Table, column: str) -> dict[str, Any]:
+    """Unchanged indexes and unique constraints that use ``column``."""
+    indexes = tuple(
+        index
+        for index in new.indexes
+        if old.index(index.name) == index
+        and (
+            any(mentions(key.expression, column) for key in index.keys)
+            or mentions(index.where, column)
+        )
+    )
+    constraints = tuple(
+        c
+        for c in new.constraints
+        if c.kind == "unique" and old.constraint(c.name) == c and column in c.columns
+    )
+    return {"indexes": indexes, "constraints": constraints}
 
 
 def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:

@@ -262,17 +262,41 @@ class Executor:
             self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}".encode())
 
     def undo_migration(self, migration: MigrationFile, text: str, display: str) -> int:
-        """Run a rollback file and delete the history row in the same transaction."""
+        """Run a rollback file in the same layout as a forward one: steps before
+        BEGIN, the transaction together with deleting the history row, then the
+        steps after COMMIT (an online type change copies back in batches there)."""
         parts = split_file(text, display)
         started = time.monotonic()
-        for statement in parts.before_begin + parts.after_commit:
+        for statement in parts.before_begin:
             self._execute(statement, migration, display, "the rollback stopped here")
-        with self.conn.transaction():
-            for statement in parts.transactional:
-                self._execute(statement, migration, display, "the rollback was rolled back")
-            self.conn.execute(
-                f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
-            )
+
+        def transaction() -> None:
+            with self.conn.transaction():
+                if parts.batches:
+                    ProgressStore(self.conn).delete_prefix(f"rollback:{migration.version}:")
+                for statement in parts.transactional:
+                    self._execute(
+                        statement, migration, display, "the rollback was rolled back", retry=False
+                    )
+                self.conn.execute(
+                    f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
+                )
+
+        self._with_lock_retries(transaction)
+        outcome = (
+            "the rollback's transaction is committed and the migration is no longer recorded; "
+            "finish the remaining steps of the rollback file by hand"
+        )
+        for index, statement in enumerate(parts.after_commit):
+            spec = parts.batches.get(index)
+            if spec is not None:
+                key = f"rollback:{migration.version}:{index}"
+                action = functools.partial(
+                    run_batched, self.conn, statement, spec, key, self.progress
+                )
+                self._guard(action, statement, migration, display, outcome)
+            else:
+                self._execute(statement, migration, display, outcome)
         return int((time.monotonic() - started) * 1000)
 
     def _with_lock_retries(self, action: Any) -> Any:

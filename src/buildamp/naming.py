@@ -48,3 +48,13 @@ def object_name(prefix: str, table: str, parts: list[str] | tuple[str, ...]) -> 
     """``idx_<table>_<cols>``, ``unique_<table>_<cols>``, ``chk_<table>_<col>_...``."""
     body = "_".join(_slug(p) for p in parts if _slug(p))
     return fit_identifier(f"{prefix}_{table}_{body}" if body else f"{prefix}_{table}")
+
+
+def word_pattern(name: str) -> str:
+    """A regex matching ``name`` as a whole identifier, not part of another one."""
+    return rf'(?<![\w"]){re.escape(name)}(?![\w"])'
+
+
+def mentions(text: str | None, column: str) -> bool:
+    """Whether an index key or predicate refers to ``column``."""
+    return text is not None and re.search(word_pattern(column), text) is not None

@@ -84,6 +84,10 @@ class AlterColumn:
     using: str | None = None
     reverse_using: str | None = None
     fill: str | None = None  # value for NULL rows when the column becomes NOT NULL
+    # Indexes and unique constraints on the column that stay as they are: an
+    # online type change must rebuild them on the new column before the swap.
+    indexes: tuple[Index, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,8 +252,8 @@ def invert(op: Operation) -> Operation:
             return AddColumn(table, column, backfill)
         case RenameColumn(table, old, new):
             return RenameColumn(table, new, old)
-        case AlterColumn(table, old, new, using, reverse_using, fill):
-            return AlterColumn(table, new, old, reverse_using, using, fill)
+        case AlterColumn(table, old, new, using, reverse_using, fill, indexes, constraints):
+            return AlterColumn(table, new, old, reverse_using, using, fill, indexes, constraints)
         case CreateIndex(table, index):
             return DropIndex(table, index)
         case DropIndex(table, index):

@@ -9,9 +9,11 @@ Tables created in the same migration never come here: they are empty.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from buildamp import ops as o
+from buildamp.naming import fit_identifier, word_pattern
 from buildamp.render_data import (
     render_convert_document_key,
     render_fill_document_key,
@@ -26,6 +28,7 @@ from buildamp.sqlbits import (
     create_index_sql,
     not_null_check_name,
     q,
+    sql_type,
 )
 
 # Functions whose value is fixed per statement: a default using only these is
@@ -123,7 +126,16 @@ def online_add_column(op: o.AddColumn) -> list[Step]:
     ]
 
 
+def rewrites(old_type: str, new_type: str) -> bool:
+    """Whether ALTER COLUMN ... TYPE rewrites the table (all but VARCHAR widening)."""
+    if old_type == new_type:
+        return False
+    return not (old_type.startswith("VARCHAR") and (new_type == "TEXT" or new_type == "VARCHAR"))
+
+
 def online_alter_column(op: o.AlterColumn) -> list[Step]:
+    if rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity):
+        return expand_contract(op)
     if not (op.new.not_null and not op.old.not_null):
         return render_alter_column(op)
     # Everything but the NOT NULL goes in the transaction; NOT NULL goes online.
@@ -148,3 +160,83 @@ def online_fill_document_key(op: o.FillDocumentKey) -> list[Step]:
 
 def online_convert_document_key(op: o.ConvertDocumentKey) -> list[Step]:
     return _batched(render_convert_document_key(op), op.table)
+
+
+def _renamed_in(text: str, column: str, temporary: str) -> str:
+    """The same key or predicate on the new column (same rule that chose it)."""
+    return re.sub(word_pattern(column), temporary, text)
+
+
+def expand_contract(op: o.AlterColumn) -> list[Step]:
+    """A type change without rewriting under an ACCESS EXCLUSIVE lock: a new
+    column kept in step by a trigger, a batched copy, indexes built
+    concurrently on it, then one short atomic swap."""
+    table, column = op.table, op.new.name
+    temporary = fit_identifier(f"{column}__buildamp_new")
+    function = fit_identifier(f"buildamp_sync_{table}_{column}")
+    convert = op.using or f"CAST(%s AS {sql_type(op.new.type)})"
+    new_value = convert.replace("%s", f"NEW.{q(column)}")
+    steps = [
+        Step(
+            f"-- {table}.{column}: {op.old.type} -> {op.new.type} online (expand, copy, swap)",
+            kind="note",
+        ),
+        Step(f"ALTER TABLE {q(table)} ADD COLUMN {q(temporary)} {sql_type(op.new.type)}"),
+        Step(
+            f"CREATE FUNCTION {q(function)}() RETURNS trigger LANGUAGE plpgsql AS $buildamp$\n"
+            f"BEGIN\n    NEW.{q(temporary)} := {new_value};\n    RETURN NEW;\nEND;\n$buildamp$"
+        ),
+        Step(
+            f"CREATE TRIGGER {q(function)} BEFORE INSERT OR UPDATE ON {q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {q(function)}()"
+        ),
+        Step(
+            f"UPDATE {q(table)} SET {q(temporary)} = {convert.replace('%s', q(column))}",
+            phase="post",
+            batch_table=table,
+        ),
+    ]
+    swap = [
+        f"DROP TRIGGER {q(function)} ON {q(table)}",
+        f"DROP FUNCTION {q(function)}()",
+        f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}",
+        f"ALTER TABLE {q(table)} RENAME COLUMN {q(temporary)} TO {q(column)}",
+    ]
+    for index in op.indexes:
+        shadow = fit_identifier(f"{index.name}__buildamp_new")
+        keys = tuple(
+            IndexKey(_renamed_in(k.expression, column, temporary), k.descending, k.is_column)
+            for k in index.keys
+        )
+        where = _renamed_in(index.where, column, temporary) if index.where else None
+        moved = Index(shadow, keys, index.unique, where)
+        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
+        swap.append(f"ALTER INDEX {q(shadow)} RENAME TO {q(index.name)}")
+    for constraint in op.constraints:
+        shadow = fit_identifier(f"{constraint.name}__buildamp_new")
+        columns = tuple(temporary if c == column else c for c in constraint.columns)
+        moved = Index(shadow, tuple(_keys(columns)), unique=True)
+        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
+        swap.append(
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(constraint.name)} "
+            f"UNIQUE USING INDEX {q(shadow)}"
+        )
+    if op.new.not_null:
+        check = q(not_null_check_name(table, temporary))
+        steps += [
+            Step(
+                f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} "
+                f"CHECK ({q(temporary)} IS NOT NULL) NOT VALID",
+                phase="post",
+            ),
+            Step(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {check}", phase="post"),
+        ]
+        swap += [
+            f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET NOT NULL",
+            f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}",
+        ]
+    if op.new.default is not None:
+        swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
+    body = "".join(f"    {statement};\n" for statement in swap)
+    steps.append(Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", phase="post"))
+    return steps
