@@ -29,7 +29,7 @@ from buildamp.snapshot import read_snapshot
 from tests.helpers import apply_sql, catalog_of
 
 NOW = datetime(2024, 12, 4, 10, 30, 15, tzinfo=UTC)
-POLICY_QUAL = "(host = current_setting('buildamp.host'::text, true))"
+POLICY_QUAL = "(host = NULLIF(current_setting('buildamp.host'::text, true), ''::text))"
 
 NOTES = """
 #[derive(BuildAmpDomain)]
@@ -470,13 +470,6 @@ def test_an_application_backfill_runs_tenant_by_tenant(
     assert rows == [("a1", "S1"), ("a2", "S2"), ("b1", "S1")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (render_schema/render): with FORCE ROW LEVEL SECURITY a table owner "
-    "without BYPASSRLS sees no rows, so a generated backfill UPDATE silently changes "
-    "nothing and the migration succeeds; migrations could SET LOCAL row_security = off "
-    "so PostgreSQL raises an error instead of filtering",
-)
 def test_backfill_by_an_owner_without_bypassrls_fails_loudly(
     tmp_path: Path, pg_url: str, owner_role: str
 ) -> None:
@@ -487,15 +480,9 @@ def test_backfill_by_an_owner_without_bypassrls_fails_loudly(
         run_as(pg_url, owner_role, up)
     except psycopg.Error:
         return  # failing is fine: the operator learns the role needs BYPASSRLS
-    assert _filled(pg_url) == [("a1", "X"), ("b1", "Y")]  # today: [(a1, None), (b1, None)]
+    assert _filled(pg_url) == [("a1", "X"), ("b1", "Y")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (render_schema): once a session has set buildamp.host, RESET or the end "
-    "of a SET LOCAL leaves it '' rather than NULL, so an 'unset' tenant matches rows "
-    "whose host is ''; NULLIF(current_setting('buildamp.host', true), '') would not",
-)
 def test_a_reset_tenant_cannot_write_rows_with_an_empty_host(
     tmp_path: Path, pg_url: str, app_role: str
 ) -> None:

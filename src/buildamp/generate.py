@@ -162,7 +162,10 @@ def generate(
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
     options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
     layout = Layout(
-        config.lock_timeout if config.is_online else None, config.batch_size, config.batch_pause
+        config.lock_timeout if config.is_online else None,
+        config.batch_size,
+        config.batch_pause,
+        any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables),
     )
     forward = render_all(operations, options) + verify_landed(operations, options.online)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)

@@ -77,6 +77,10 @@ class Layout:
     lock_timeout: str | None = None
     batch_size: int = 1000
     batch_pause: float = 0.0
+    # With FORCE ROW LEVEL SECURITY even the owner only sees rows of the current
+    # tenant: a migrator without BYPASSRLS would silently change nothing.
+    # row_security = off makes PostgreSQL raise instead.
+    row_security_off: bool = False
 
 
 def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
@@ -93,10 +97,14 @@ def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
 
 
 def _timeout(layout: Layout, local: bool) -> list[str]:
-    if layout.lock_timeout is None:
-        return []
+    """Session settings at the start of each part of the file."""
     scope = "LOCAL " if local else ""
-    return [f"SET {scope}lock_timeout = {quote_literal(layout.lock_timeout)};"]
+    lines = []
+    if layout.lock_timeout is not None:
+        lines.append(f"SET {scope}lock_timeout = {quote_literal(layout.lock_timeout)};")
+    if layout.row_security_off:
+        lines.append(f"SET {scope}row_security = off;")
+    return lines
 
 
 def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:

@@ -211,7 +211,9 @@ def render_set_row_security(op: o.SetRowSecurity) -> list[Step]:
             Step(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"),
             Step(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"),
         ]
-    check = f"host = current_setting({quote_literal(TENANT_SETTING)}, true)"
+    # NULLIF: after SET LOCAL ends, the setting reads '' (not NULL) for the rest
+    # of the session, which would otherwise match rows whose host is ''.
+    check = f"host = NULLIF(current_setting({quote_literal(TENANT_SETTING)}, true), '')"
     return [
         Step(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
         Step(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"),

@@ -6,9 +6,10 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL row_security = off;
 ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE documents FORCE ROW LEVEL SECURITY;
-CREATE POLICY buildamp_tenant_isolation ON documents USING (host = current_setting('buildamp.host', true)) WITH CHECK (host = current_setting('buildamp.host', true));
+CREATE POLICY buildamp_tenant_isolation ON documents USING (host = NULLIF(current_setting('buildamp.host', true), '')) WITH CHECK (host = NULLIF(current_setting('buildamp.host', true), ''));
 
 COMMIT;
 

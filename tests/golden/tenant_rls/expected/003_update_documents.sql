@@ -6,6 +6,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL row_security = off;
 DROP POLICY buildamp_tenant_isolation ON documents;
 ALTER TABLE documents NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE documents DISABLE ROW LEVEL SECURITY;
@@ -15,4 +16,4 @@ COMMIT;
 -- Rollback instructions (commented)
 -- ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 -- ALTER TABLE documents FORCE ROW LEVEL SECURITY;
--- CREATE POLICY buildamp_tenant_isolation ON documents USING (host = current_setting('buildamp.host', true)) WITH CHECK (host = current_setting('buildamp.host', true));
+-- CREATE POLICY buildamp_tenant_isolation ON documents USING (host = NULLIF(current_setting('buildamp.host', true), '')) WITH CHECK (host = NULLIF(current_setting('buildamp.host', true), ''));

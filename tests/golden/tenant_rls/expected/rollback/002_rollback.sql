@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL row_security = off;
 DROP POLICY buildamp_tenant_isolation ON documents;
 ALTER TABLE documents NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE documents DISABLE ROW LEVEL SECURITY;
