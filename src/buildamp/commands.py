@@ -98,24 +98,38 @@ def _emit_generated(config: Config, result: Any) -> None:
     events.emit(events.Event(events.SCHEMA_CHANGED, details=state, **common))
 
 
-def _confirm_apply(config: Config, opts: dict[str, Any]) -> bool:
-    if config.mode != "prod" or opts["yes"]:
+def _confirm_apply(config: Config, opts: dict[str, Any], url: str) -> bool:
+    """Prod mode: show the plan (pending migrations) and their lint findings, then
+    require --yes or an interactive confirmation."""
+    if config.mode != "prod":
+        return True
+    from buildamp.apply import status
+    from buildamp.lint_command import format_text, lint_findings_for
+    from buildamp.migration_files import list_migrations
+
+    pending = {s.version for s in status(config, url) if s.state == "pending"}
+    files = [m.path for m in list_migrations(config.migrations_dir) if m.version in pending]
+    if not files:
+        return True
+    click.echo("Pending migrations:")
+    for path in files:
+        click.echo(f"  {config.display(path)}")
+    findings = lint_findings_for(config, files)
+    if findings:
+        click.echo(f"Lint findings ({len(findings)}):")
+        click.echo(format_text(findings), nl=False)
+    if opts["yes"]:
         return True
     if not sys.stdin.isatty():
         raise ConfigError("prod mode: apply needs --yes (or an interactive terminal to confirm)")
-    from buildamp.migration_files import list_migrations
-
-    click.echo("Migrations on disk:")
-    for migration in list_migrations(config.migrations_dir):
-        click.echo(f"  {migration.path.name}")
-    return click.confirm("Apply pending migrations?", default=False)
+    return click.confirm("Apply these migrations?", default=False)
 
 
 def run_apply(config: Config, opts: dict[str, Any]) -> int:
     from buildamp.apply import apply
 
     url = _url(config, opts["database_url"])
-    if not _confirm_apply(config, opts):
+    if not _confirm_apply(config, opts, url):
         click.echo("nothing applied")
         return 1
     from buildamp.progress_view import backfill_reporter
