@@ -272,3 +272,22 @@ def test_killed_backfill_resumes_exactly_once(tmp_path: Path, pg_url: str) -> No
     with connect(pg_url, autocommit=True) as conn:
         saved = ProgressStore(conn).get("backfill:001:0")
     assert saved is not None and saved["status"] == "done" and saved["rows_done"] == 4000
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_online_migrations_pass_squawk_and_our_lint(change: str, tmp_path: Path) -> None:
+    """Every online migration we generate passes squawk's locking rules and ours."""
+    from buildamp.lint import lint_sql
+    from tests.test_squawk import SQUAWK, assert_squawk_clean
+
+    root = make_project(tmp_path / "p", True)
+    config = load_config(root)
+    generate(config)
+    (root / "models" / "shop_domain.rs").write_text(CHANGES[change])
+    result = generate(config)
+    assert result.up_path is not None
+    errors = [f for f in lint_sql(result.up_text, "up.sql") if f.severity == "error"]
+    assert errors == [], [f.text() for f in errors]
+    if SQUAWK is None:
+        pytest.skip("squawk-cli binary cannot run here")
+    assert_squawk_clean(result.up_path)
