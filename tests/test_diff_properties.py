@@ -234,7 +234,7 @@ def edited(draw: st.DrawFn) -> tuple[Schema, Schema, Hints]:
     """(a, b, hints): b is one random model edit of a."""
     a = draw(schemas())
     tables = [t for t in a.tables if t.storage == "columns"]
-    kinds = []
+    kinds: list[str] = []
     if tables:
         kinds += [
             "add_column",
