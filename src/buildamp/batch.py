@@ -21,8 +21,11 @@ from typing import Any
 from buildamp.progress import ProgressStore
 
 MARK = re.compile(r"--\s*buildamp:batch\b(?P<args>[^\n]*)")
-TARGET_SECONDS = 0.2  # grow batches until each takes about this long
+# Batches grow while they finish well under this and shrink when over it: a
+# writer that wants a row in the current batch waits at most about this long.
+TARGET_SECONDS = 0.05
 MAX_GROWTH = 20
+VACUUM_EVERY = 10  # vacuum after each tenth of the table, so new versions reuse space
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,20 @@ def parse_mark(comment_text: str) -> BatchSpec | None:
 
 @dataclass(frozen=True)
 class _Plan:
-    first: str
-    next: str
-    key: str
+    """Each batch: find the key ``upper`` bounding the next ``size`` matching rows,
+    then update the key range (last, upper]. A range predicate walks the primary
+    key index; joining the UPDATE to a LIMIT subquery does not (it re-reads the
+    table per batch)."""
+
+    bound_first: str
+    bound_next: str
+    update_first: str
+    update_next: str
 
 
 def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
     """The batched forms of an ``UPDATE ... WHERE ...``, or None when it cannot
-    be batched (composite key, FROM/RETURNING, not an UPDATE)."""
+    be batched (composite key, FROM/RETURNING/WITH, not an UPDATE)."""
     import pglast
     from pglast.stream import RawStream
 
@@ -107,21 +116,20 @@ def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
     key, key_type = quote_ident(row[0][0]), row[0][1]
     condition = RawStream()(node.whereClause) if node.whereClause else "TRUE"
     node.whereClause = None
-    target = quote_ident(node.relation.alias.aliasname if node.relation.alias else table)
     head = RawStream()(node)
     source = quote_ident(table)
+    after = f"{key} > %(last)s::{key_type} AND "
 
-    def form(bound: str) -> str:
+    def bound(lower: str) -> str:
         return (
-            f"WITH buildamp_batch AS (SELECT {key} AS buildamp_key FROM {source} "
-            f"WHERE {bound}({condition}) ORDER BY {key} LIMIT %(size)s FOR UPDATE), "
-            f"buildamp_done AS ({head} FROM buildamp_batch "
-            f"WHERE {target}.{key} = buildamp_batch.buildamp_key AND ({condition}) RETURNING 1) "
-            "SELECT (SELECT max(buildamp_key)::text FROM buildamp_batch), "
-            "(SELECT count(*) FROM buildamp_done)"
+            f"SELECT max(buildamp_key)::text FROM (SELECT {key} AS buildamp_key FROM {source} "
+            f"WHERE {lower}({condition}) ORDER BY {key} LIMIT %(size)s) AS buildamp_batch"
         )
 
-    return _Plan(form(""), form(f"{key} > %(last)s::{key_type} AND "), key)
+    def update(lower: str) -> str:
+        return f"{head} WHERE {lower}{key} <= %(upper)s::{key_type} AND ({condition})"
+
+    return _Plan(bound(""), bound(after), update(""), update(after))
 
 
 def run_batched(
@@ -154,25 +162,30 @@ def run_batched(
     while True:
         began = time.monotonic()
         with conn.transaction():
-            sql = plan.first if last is None else plan.next
-            new_last, changed = conn.execute(sql, {"size": size, "last": last}).fetchone()
-            if new_last is None:
+            bound_sql = plan.bound_first if last is None else plan.bound_next
+            upper = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()[0]
+            if upper is None:
                 progress.status = "done"
                 store.put(progress_key, {**progress.as_json(), "last_key": last})
                 break
-            last = new_last
+            update_sql = plan.update_first if last is None else plan.update_next
+            changed = conn.execute(update_sql, {"last": last, "upper": upper}).rowcount
+            last = upper
             progress.rows_done += changed
             store.put(progress_key, {**progress.as_json(), "last_key": last})
         since_vacuum += changed
         if report is not None:
             report(progress)
-        if since_vacuum >= max(progress.rows_total // 8, 20 * spec.size):
+        if since_vacuum >= max(progress.rows_total // VACUUM_EVERY, 2 * spec.size):
             conn.execute(f"VACUUM {_quoted(spec.table)}".encode())
             since_vacuum = 0
+        took = time.monotonic() - began
         if spec.pause:
             time.sleep(spec.pause)
-        elif time.monotonic() - began < TARGET_SECONDS / 2 and size < spec.size * MAX_GROWTH:
+        elif took < TARGET_SECONDS / 2 and size < spec.size * MAX_GROWTH:
             size *= 2
+        elif took > TARGET_SECONDS * 2 and size > 100:
+            size //= 2
     if report is not None:
         report(progress)
     return progress.rows_done

@@ -67,14 +67,14 @@ def _keys(columns: tuple[str, ...]) -> list[IndexKey]:
 
 
 def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]:
-    """NOT NULL without a long ACCESS EXCLUSIVE scan: a NOT VALID check guards
-    new writes at once, the backfill runs in batches, VALIDATE scans without
-    blocking writes, and SET NOT NULL then trusts the validated check."""
+    """NOT NULL without a long ACCESS EXCLUSIVE scan: fill NULLs in batches, then a
+    NOT VALID check (instant), VALIDATE (scans without blocking writes), and SET
+    NOT NULL, which trusts the validated check. The check comes after the fill:
+    a NOT VALID check already applies to updates of old rows, so added earlier it
+    would reject the application's writes to rows not yet filled."""
     check = q(not_null_check_name(table, column))
     name = q(column)
-    steps = [
-        Step(f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID")
-    ]
+    steps = []
     if fill is not None:
         steps.append(
             Step(
@@ -84,6 +84,10 @@ def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]
             )
         )
     steps += [
+        Step(
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID",
+            phase="post",
+        ),
         Step(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {check}", phase="post"),
         Step(f"ALTER TABLE {q(table)} ALTER COLUMN {name} SET NOT NULL", phase="post"),
         Step(f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}", phase="post"),

@@ -1,0 +1,299 @@
+"""How long do migrations stop writes? Naive SQL vs buildamp's online form.
+
+Creates a table of N rows (default 2,000,000) and a JSONB table of N documents,
+runs a concurrent writer (single-row UPDATE/INSERT in autocommit, each
+statement's latency recorded) and, for each operation, applies the migration
+buildamp generates with ``online = false`` (the naive form) and with
+``online = true``, each on a fresh copy of the same database. Prints one table:
+duration, the writer's worst stall during the migration, rows/s of backfills,
+and table size growth. The writer alone (no migration) is the baseline.
+
+    python benchmarks/online_stall.py --rows 2000000
+    python benchmarks/online_stall.py --rows 50000 --ops index,not_null   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import psycopg  # noqa: E402
+
+from buildamp.apply import apply  # noqa: E402
+from buildamp.config import load_config  # noqa: E402
+from buildamp.generate import generate  # noqa: E402
+
+BASE = """
+#[table(name = "big")]
+pub struct Big {
+    pub id: i64,
+    pub name: String,
+    pub nickname: Option<String>,
+    pub qty: i32,
+    pub code: String,
+}
+
+#[table(name = "docs", storage = "jsonb")]
+pub struct Doc {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+"""
+
+OPERATIONS: dict[str, tuple[str, str]] = {
+    # name: (table the writer hits, edited models)
+    "index": ("big", BASE.replace("    pub name: String,", "    #[migration(index = true)]\n    pub name: String,")),
+    "unique": ("big", BASE.replace("    pub code: String,", "    #[migration(unique = true)]\n    pub code: String,")),
+    "not_null": (
+        "big",
+        BASE.replace("    pub nickname: Option<String>,", "    #[migration(default = \"'none'\")]\n    pub nickname: String,"),
+    ),
+    "type_change": ("big", BASE.replace("pub qty: i32", "pub qty: i64")),
+    "jsonb_rename": (
+        "docs",
+        BASE.replace("    pub title: String,", "    #[migration(rename_from = \"title\")]\n    pub heading: String,"),
+    ),
+    "default_backfill": (
+        "big",
+        BASE.replace(
+            "    pub code: String,\n}",
+            "    pub code: String,\n    #[migration(default = \"gen_random_uuid()\")]\n    pub token: uuid::Uuid,\n}",
+            1,
+        ),
+    ),
+}
+
+
+@dataclass
+class Writer:
+    """Single-row writes in autocommit; records (start, latency) of each."""
+
+    url: str
+    table: str
+    rows: int
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        conn = psycopg.connect(self.url, autocommit=True)
+        next_id = self.rows + 1_000_000
+        update = (
+            "UPDATE big SET name = name WHERE id = %s"
+            if self.table == "big"
+            else "UPDATE docs SET updated_at = now() WHERE id = %s"
+        )
+        while not self.stop.is_set():
+            began = time.monotonic()
+            if random.random() < 0.8:
+                conn.execute(update, (random.randint(1, self.rows),))
+            else:
+                next_id += 1
+                if self.table == "big":
+                    conn.execute(
+                        "INSERT INTO big (id, host, name, nickname, qty, code) "
+                        "VALUES (%s, 'acme', 'new', 'n', 1, %s)",
+                        (next_id, f"c{next_id}"),
+                    )
+                else:
+                    conn.execute(
+                        "INSERT INTO docs (id, host, data) VALUES (%s, 'acme', "
+                        "'{\"title\": \"t\", \"body\": \"b\"}')",
+                        (next_id,),
+                    )
+            self.samples.append((began, time.monotonic() - began))
+            time.sleep(0.002)
+        conn.close()
+
+    def worst(self, start: float, end: float) -> float:
+        inside = [lat for began, lat in self.samples if began + lat >= start and began <= end]
+        return max(inside, default=0.0)
+
+
+def admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def db_url(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def make_project(folder: Path, online: bool, models: str) -> Path:
+    (folder / "models").mkdir(parents=True, exist_ok=True)
+    (folder / "buildamp.toml").write_text(
+        f'models = ["models"]\nonline = {"true" if online else "false"}\nbatch_size = 5000\n'
+    )
+    (folder / "models" / "bench_domain.rs").write_text(models)
+    return folder
+
+
+def build_template(url: str, rows: int, work: Path) -> Path:
+    """A database with the base schema and data, copied for every run."""
+    base = make_project(work / "base", False, BASE)
+    generate(load_config(base))
+    with psycopg.connect(admin_url(url), autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+        admin.execute("CREATE DATABASE buildamp_stall_template")
+    template = db_url(url, "buildamp_stall_template")
+    apply(load_config(base), template, report=lambda _line: None)
+    with psycopg.connect(template, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO big (id, host, name, nickname, qty, code) "
+            "SELECT g, 'acme', 'name ' || g, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'n' || g END, "
+            "g %% 1000, 'code-' || g FROM generate_series(1, %s) AS g",
+            (rows,),
+        )
+        conn.execute(
+            "INSERT INTO docs (id, host, data) SELECT g, 'acme', "
+            "jsonb_build_object('title', 'title ' || g, 'body', repeat('x', 40)) "
+            "FROM generate_series(1, %s) AS g",
+            (rows,),
+        )
+        conn.execute("VACUUM ANALYZE big")
+        conn.execute("VACUUM ANALYZE docs")
+    return base
+
+
+@dataclass
+class Run:
+    seconds: float
+    stall: float
+    size_ratio: float
+    rows_per_second: float
+
+
+def measure(url: str, base: Path, op: str, online: bool, rows: int, work: Path) -> Run:
+    table, models = OPERATIONS[op]
+    project = work / f"{op}-{'online' if online else 'naive'}"
+    shutil.copytree(base, project)
+    make_project(project, online, models)
+    generate(load_config(project), allow_destructive=True)
+    name = "buildamp_stall_run"
+    with psycopg.connect(admin_url(url), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE buildamp_stall_template")
+    target = db_url(url, name)
+    with psycopg.connect(target, autocommit=True) as conn:
+        size_before = conn.execute("SELECT pg_table_size(%s)", (table,)).fetchone()[0]
+    writer = Writer(target, table, rows)
+    thread = threading.Thread(target=writer.run, daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    started = time.monotonic()
+    apply(load_config(project), target, report=lambda _line: None)
+    ended = time.monotonic()
+    time.sleep(0.5)
+    writer.stop.set()
+    thread.join()
+    with psycopg.connect(target, autocommit=True) as conn:
+        size_after = conn.execute("SELECT pg_table_size(%s)", (table,)).fetchone()[0]
+    seconds = ended - started
+    return Run(seconds, writer.worst(started, ended), size_after / size_before, rows / seconds)
+
+
+BACKFILL_SQL = "UPDATE big SET name = upper(name)"
+
+
+def measure_backfill(url: str, base: Path, batched: bool, rows: int, work: Path) -> Run:
+    """One big UPDATE vs the same statement under a batch marker (rows/s, size)."""
+    project = work / f"backfill-{'batched' if batched else 'plain'}"
+    shutil.copytree(base, project)
+    mark = "\n-- buildamp:no-transaction\n-- buildamp:batch table=big size=5000\n" if batched else ""
+    body = f"BEGIN;\nSELECT 1;\nCOMMIT;\n{mark}{BACKFILL_SQL};\n"
+    (project / "migrations" / "002_backfill.sql").write_text(body)
+    (project / "migrations" / "rollback" / "002_rollback.sql").write_text("SELECT 1;\n")
+    name = "buildamp_stall_run"
+    with psycopg.connect(admin_url(url), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE buildamp_stall_template")
+    target = db_url(url, name)
+    with psycopg.connect(target, autocommit=True) as conn:
+        size_before = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+    writer = Writer(target, "big", rows)
+    thread = threading.Thread(target=writer.run, daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    started = time.monotonic()
+    apply(load_config(project), target, report=lambda _line: None)
+    ended = time.monotonic()
+    writer.stop.set()
+    thread.join()
+    with psycopg.connect(target, autocommit=True) as conn:
+        size_after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+    seconds = ended - started
+    return Run(seconds, writer.worst(started, ended), size_after / size_before, rows / seconds)
+
+
+def writer_alone(url: str, rows: int, seconds: float = 5.0) -> float:
+    name = "buildamp_stall_run"
+    with psycopg.connect(admin_url(url), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE buildamp_stall_template")
+    writer = Writer(db_url(url, name), "big", rows)
+    thread = threading.Thread(target=writer.run, daemon=True)
+    thread.start()
+    time.sleep(seconds)
+    writer.stop.set()
+    thread.join()
+    latencies = [lat for _, lat in writer.samples]
+    print(f"writer alone: {len(latencies)} writes, median {statistics.median(latencies) * 1000:.1f} ms")
+    return max(latencies)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--database-url", default=os.environ.get("BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--ops", default=",".join(OPERATIONS))
+    args = parser.parse_args()
+    ops = [op for op in args.ops.split(",") if op]
+    with tempfile.TemporaryDirectory(prefix="buildamp-stall-") as tmp:
+        work = Path(tmp)
+        print(f"building template: {args.rows:,} rows in big and in docs ...", flush=True)
+        base = build_template(args.database_url, args.rows, work)
+        baseline = writer_alone(args.database_url, args.rows)
+        print(f"writer-alone worst case (baseline): {baseline * 1000:.0f} ms\n")
+        header = f"{'operation':<17}{'naive s':>9}{'naive stall':>13}{'online s':>10}{'online stall':>14}{'stall ok':>10}{'speed vs naive':>16}{'size x':>8}"
+        print(header)
+        print("-" * len(header))
+        for op in ops:
+            naive = measure(args.database_url, base, op, False, args.rows, work)
+            online = measure(args.database_url, base, op, True, args.rows, work)
+            ok = online.stall <= baseline + 0.1
+            ratio = online.rows_per_second / naive.rows_per_second
+            print(
+                f"{op:<17}{naive.seconds:>9.2f}{naive.stall * 1000:>11.0f}ms{online.seconds:>10.2f}"
+                f"{online.stall * 1000:>12.0f}ms{'yes' if ok else 'NO':>10}{ratio:>15.0%}{online.size_ratio:>8.2f}",
+                flush=True,
+            )
+        plain = measure_backfill(args.database_url, base, False, args.rows, work)
+        batched = measure_backfill(args.database_url, base, True, args.rows, work)
+        print(
+            f"\nbackfill `{BACKFILL_SQL}` over {args.rows:,} rows:\n"
+            f"  one UPDATE: {plain.rows_per_second:,.0f} rows/s, stall {plain.stall * 1000:.0f} ms, "
+            f"table x{plain.size_ratio:.2f}\n"
+            f"  batched:    {batched.rows_per_second:,.0f} rows/s "
+            f"({batched.rows_per_second / plain.rows_per_second:.0%} of one UPDATE), "
+            f"stall {batched.stall * 1000:.0f} ms, table x{batched.size_ratio:.2f}"
+        )
+        with psycopg.connect(admin_url(args.database_url), autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_run WITH (FORCE)")
+            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+    print(f"\nstall ok = online stall <= writer-alone worst case ({baseline * 1000:.0f} ms) + 100 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
