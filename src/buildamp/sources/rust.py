@@ -28,17 +28,23 @@ from buildamp.sources.decl import (
     StructDecl,
     TypeRef,
 )
+from buildamp.sources.rust_syntax import (
+    first_error,
+    inner,
+    leaves,
+    named,
+    node_text,
+    parse_number,
+    raw_string,
+    to_bytes,
+    unescape,
+)
 
 _VALUE_HINT = 'values are strings, true/false, numbers or ["list"]'
 _TYPE_HINT = "use a named type, Option<T>, Vec<T>, a tuple or an array"
 _OPTION_ATTRS = ("table", "migration")
 _DOMAIN_MARKERS = ("buildamp_domain", "buildamp::buildamp_domain")
 _DOMAIN_DERIVES = ("BuildAmpDomain", "buildamp::BuildAmpDomain")
-_INT_SUFFIXES = tuple(
-    f"{sign}{bits}" for sign in "iu" for bits in ("128", "size", "64", "32", "16", "8")
-)
-_FLOAT_SUFFIXES = ("f32", "f64")
-_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
 _MAX_TYPE_DEPTH = 64
 
 _Attr = tuple[str, Node]  # (attribute path such as "buildamp::migration", attribute node)
@@ -66,67 +72,7 @@ def read_rust_source(
     """Parse Rust source; ``domain_file=None`` infers it from ``display_path``."""
     if domain_file is None:
         domain_file = display_path.endswith("_domain.rs")
-    return _Reader(_to_bytes(text, display_path), display_path, domain_file).read()
-
-
-def _to_bytes(text: bytes | str, display_path: str) -> bytes:
-    """Tree-sitter works on UTF-8 bytes; anything else is the user's encoding problem."""
-    if isinstance(text, str):
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            prefix = text[: exc.start].encode("utf-8", "surrogatepass")
-            raise _encoding_error(prefix, display_path) from None
-    else:
-        data = text
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _encoding_error(data[: exc.start], display_path) from None
-    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-
-
-def _encoding_error(prefix: bytes, display_path: str) -> ModelError:
-    """Point at the first bad byte; ``prefix`` is everything before it."""
-    line = prefix.count(b"\n") + 1
-    column = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-    return ModelError(
-        "file is not valid UTF-8", Location(display_path, line, column), "save it as UTF-8"
-    )
-
-
-def _named(node: Node) -> list[Node]:
-    """Named children without comments, which the grammar allows almost anywhere."""
-    return [c for c in node.named_children if not c.is_extra]
-
-
-def _leaves(node: Node) -> list[str]:
-    """Token texts under ``node`` in order, so ``a :: b`` and ``a::b`` read the same."""
-    out: list[str] = []
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if cur.is_extra:
-            continue
-        if cur.child_count == 0:
-            out.append(_text(cur))
-        stack.extend(reversed(cur.children))
-    return out
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
-
-
-def _first_error(root: Node) -> Node | None:
-    """First ERROR or MISSING node in document order (iterative: files can nest deeply)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            return node
-        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
-    return None
+    return _Reader(to_bytes(text, display_path), display_path, domain_file).read()
 
 
 class _Reader:
@@ -142,7 +88,7 @@ class _Reader:
 
     def read(self) -> SourceFile:
         root = _parser().parse(self.src).root_node
-        if (bad := _first_error(root)) is not None:
+        if (bad := first_error(root)) is not None:
             raise self._syntax_error(bad)
         self._items(root)
         return SourceFile(self.path, tuple(self.structs), tuple(self.enums), tuple(self.aliases))
@@ -187,7 +133,7 @@ class _Reader:
     def _items(self, container: Node) -> None:
         """Walk items in order; outer attributes attach to the next item."""
         attrs: list[_Attr] = []
-        for child in _named(container):
+        for child in named(container):
             if child.type == "attribute_item":
                 attrs.extend(self._attr(child))
                 continue
@@ -207,10 +153,10 @@ class _Reader:
                 self._items(body)
 
     def _attr(self, item: Node) -> list[_Attr]:
-        attrs = [c for c in _named(item) if c.type == "attribute"]
-        if not attrs or not _named(attrs[0]):
+        attrs = [c for c in named(item) if c.type == "attribute"]
+        if not attrs or not named(attrs[0]):
             return []
-        path = "".join(_leaves(_named(attrs[0])[0])).removeprefix("::")
+        path = "".join(leaves(named(attrs[0])[0])).removeprefix("::")
         return [(path, attrs[0])]
 
     def _is_cfg_test(self, attrs: list[_Attr]) -> bool:
@@ -230,7 +176,7 @@ class _Reader:
                 paths.append(current)
                 current = ""
             else:
-                current += "".join(_leaves(token))
+                current += "".join(leaves(token))
         paths.append(current)
         return [p.removeprefix("::") for p in paths if p]
 
@@ -245,7 +191,7 @@ class _Reader:
 
     def _struct(self, node: Node, attrs: list[_Attr]) -> None:
         name_node = self.required(node, "name")
-        name = _text(name_node)
+        name = node_text(name_node)
         body = node.child_by_field_name("body")
         domain = self._is_domain(node, attrs)
         if body is None or body.type != "field_declaration_list":
@@ -261,13 +207,13 @@ class _Reader:
 
     def _fields(self, body: Node) -> Iterator[FieldDecl]:
         attrs: list[_Attr] = []
-        for child in _named(body):
+        for child in named(body):
             if child.type == "attribute_item":
                 attrs.extend(self._attr(child))
                 continue
             if child.type == "field_declaration":
                 name_node = self.required(child, "name")
-                name = _text(name_node).removeprefix("r#")  # serde names `r#type` "type"
+                name = node_text(name_node).removeprefix("r#")  # serde names `r#type` "type"
                 type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
                 options = tuple(self._options(attrs, ("migration",)))
                 yield FieldDecl(name, type_ref, options, self.loc(name_node))
@@ -277,18 +223,18 @@ class _Reader:
         name_node = self.required(node, "name")
         variants: list[str] = []
         unit_only = True
-        for variant in _named(self.required(node, "body")):
+        for variant in named(self.required(node, "body")):
             if variant.type != "enum_variant":
                 continue
-            variants.append(_text(self.required(variant, "name")))
+            variants.append(node_text(self.required(variant, "name")))
             unit_only = unit_only and variant.child_by_field_name("body") is None
         self.enums.append(
-            EnumDecl(_text(name_node), tuple(variants), unit_only, self.loc(name_node))
+            EnumDecl(node_text(name_node), tuple(variants), unit_only, self.loc(name_node))
         )
 
     def _alias(self, node: Node) -> None:
         name_node = self.required(node, "name")
-        name = _text(name_node)
+        name = node_text(name_node)
         params = node.child_by_field_name("type_parameters")
         if params is not None:
             raise self.error(
@@ -307,7 +253,7 @@ class _Reader:
         if depth > _MAX_TYPE_DEPTH:
             raise self.error(f"type nested too deeply in {owner}", node)
         if kind in ("primitive_type", "type_identifier"):
-            return TypeRef(_text(node))
+            return TypeRef(node_text(node))
         if kind == "scoped_type_identifier":
             return self._scoped(node, owner)
         if kind == "generic_type":
@@ -318,7 +264,7 @@ class _Reader:
             element = self.type_ref(self.required(node, "element"), owner, depth + 1)
             return TypeRef("[]", (element,))
         if kind == "tuple_type":
-            return TypeRef("()", tuple(self.type_ref(c, owner, depth + 1) for c in _named(node)))
+            return TypeRef("()", tuple(self.type_ref(c, owner, depth + 1) for c in named(node)))
         if kind == "unit_type":
             return TypeRef("()")
         raise self._unsupported(node, owner)
@@ -327,16 +273,16 @@ class _Reader:
         return self.error(f"unsupported type `{self.snippet(node)}` in {owner}", node, _TYPE_HINT)
 
     def _scoped(self, node: Node, owner: str) -> TypeRef:
-        parts = _leaves(node)
+        parts = leaves(node)
         if not all(p == "::" or p.isidentifier() for p in parts):
             raise self._unsupported(node, owner)
-        name = _text(self.required(node, "name"))
+        name = node_text(self.required(node, "name"))
         return TypeRef(name, path="".join(parts).removeprefix("::"))
 
     def _generic(self, node: Node, owner: str, depth: int) -> TypeRef:
         base = self.type_ref(self.required(node, "type"), owner, depth + 1)
         args: list[TypeRef] = []
-        for arg in _named(self.required(node, "type_arguments")):
+        for arg in named(self.required(node, "type_arguments")):
             # Lifetimes and const-generic arguments say nothing about the stored shape.
             if arg.type not in ("lifetime", "block") and not arg.type.endswith("_literal"):
                 args.append(self.type_ref(arg, owner, depth + 1))
@@ -357,7 +303,7 @@ class _Reader:
                 raise self.error(f"expected #[{name}(key = value, ...)]", attr, _VALUE_HINT)
 
     def _option_list(self, tree: Node, attr: str) -> Iterator[OptionDecl]:
-        tokens = _inner(tree)
+        tokens = inner(tree)
         i = 0
         while i < len(tokens):
             key_node = tokens[i]
@@ -372,7 +318,7 @@ class _Reader:
                 i += 1
 
     def _key(self, node: Node, attr: str) -> str:
-        text = _text(node)
+        text = node_text(node)
         word = node.type == "identifier" or (not node.is_named and text.isidentifier())
         if not word:
             raise self.bad_option("expected `key = value`", attr, node)
@@ -391,7 +337,7 @@ class _Reader:
         return self._scalar(tokens, i, key, attr)
 
     def _list(self, tree: Node, key: str, attr: str) -> tuple[OptionScalar, ...]:
-        tokens = _inner(tree)
+        tokens = inner(tree)
         items: list[OptionScalar] = []
         i = 0
         while i < len(tokens):
@@ -411,17 +357,17 @@ class _Reader:
         if kind in numbers:
             return self._number(token), i + 1
         if kind == "boolean_literal":
-            return _text(token) == "true", i + 1
+            return node_text(token) == "true", i + 1
         if kind == "string_literal" and (token.text or b"").startswith(b'"'):
             return self._string(token), i + 1
         if kind == "raw_string_literal" and (token.text or b"").startswith(b"r"):
-            return _raw_string(_text(token)), i + 1
+            return raw_string(node_text(token)), i + 1
         raise self.bad_option(f"expected a value for `{key}`", attr, token)
 
     def _number(self, node: Node) -> int | float:
-        text = _text(node).replace("_", "")
+        text = node_text(node).replace("_", "")
         try:
-            value = _parse_number(text, node.type == "float_literal")
+            value = parse_number(text, node.type == "float_literal")
         except ValueError:
             value = math.nan
         if isinstance(value, float) and not math.isfinite(value):
@@ -438,61 +384,12 @@ class _Reader:
                 continue
             raw = self.src[pos : escape.start_byte].decode("utf-8", "replace")
             pieces.append(raw.lstrip(" \t\r\n") if skip_space else raw)
-            decoded = _unescape(_text(escape))
+            decoded = unescape(node_text(escape))
             if decoded is None:
-                raise self.error(f"invalid escape `{_text(escape)}` in string", escape)
+                raise self.error(f"invalid escape `{node_text(escape)}` in string", escape)
             skip_space = decoded == ""  # backslash-newline skips the next line's indent
             pieces.append(decoded)
             pos = escape.end_byte
         raw = self.src[pos : node.end_byte - 1].decode("utf-8", "replace")
         pieces.append(raw.lstrip(" \t\r\n") if skip_space else raw)
         return "".join(pieces)
-
-
-def _inner(tree: Node) -> list[Node]:
-    """Tokens of a token tree without its delimiters and comments."""
-    children = [c for c in tree.children if not c.is_extra]
-    return children[1:-1] if len(children) >= 2 else []
-
-
-def _parse_number(text: str, is_float: bool) -> int | float:
-    bases = {"0x": 16, "0o": 8, "0b": 2}
-    base = bases.get(text[:2], 10)
-    if base == 10 and (is_float or text.endswith(_FLOAT_SUFFIXES)):
-        return float(_strip_suffix(text, _FLOAT_SUFFIXES))
-    digits = text[2:] if base != 10 else text
-    return int(_strip_suffix(digits, _INT_SUFFIXES), base)
-
-
-def _strip_suffix(text: str, suffixes: tuple[str, ...]) -> str:
-    for suffix in suffixes:
-        if text.endswith(suffix):
-            return text[: -len(suffix)]
-    return text
-
-
-def _unescape(escape: str) -> str | None:
-    """One Rust escape; ``""`` for a line continuation, ``None`` when invalid."""
-    body = escape[1:]
-    if body in _SIMPLE_ESCAPES:
-        return _SIMPLE_ESCAPES[body]
-    if body.strip(" \t\r\n") == "":
-        return ""
-    try:
-        if body.startswith("x") and len(body) == 3:
-            code = int(body[1:], 16)
-            return chr(code) if code <= 0x7F else None
-        if body.startswith("u{") and body.endswith("}"):
-            code = int(body[2:-1].replace("_", ""), 16)
-            surrogate = 0xD800 <= code <= 0xDFFF
-            return chr(code) if code <= 0x10FFFF and not surrogate else None
-    except ValueError:
-        return None
-    return None
-
-
-def _raw_string(text: str) -> str:
-    """``r#"a"b"#`` -> ``a"b``: no escapes, only the hash fences to remove."""
-    body = text[1:]
-    hashes = len(body) - len(body.lstrip("#"))
-    return body[hashes + 1 : len(body) - hashes - 1]
