@@ -63,7 +63,8 @@ def diff(
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
     ops += _enum_changes(old, new)
     for old_name, new_name in sorted(renamed.items()):
-        ops.append(RenameTable(old_name, new_name))
+        touch = any(t.name == old_name and t.touch_updated_at for t in old.tables)
+        ops.append(RenameTable(old_name, new_name, touch))
     if new.needs_touch_function and not old.needs_touch_function:
         ops.append(CreateTouchFunction())
     for table in new.tables:
@@ -165,7 +166,9 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
         previous = before.get(field.name)
         if previous is None:
             if field.default is not None:
-                ops.append(FillDocumentKey(new.name, field.name, field.default))
+                ops.append(
+                    FillDocumentKey(new.name, field.name, field.default, value_type=field.type)
+                )
             continue
         if previous.type != field.type and not widens(previous.type, field.type):
             if hint.convert_sql is None:

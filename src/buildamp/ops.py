@@ -50,6 +50,7 @@ class DropTable:
 class RenameTable:
     old: str
     new: str
+    touch_trigger: bool = False  # the table has trg_<name>_updated_at, renamed along
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class FillDocumentKey:
     key: str
     value: str
     undo: bool = False
+    value_type: str = "TEXT"  # the field's type: to_jsonb() needs a typed value
 
 
 @dataclass(frozen=True)
@@ -244,8 +246,8 @@ def invert(op: Operation) -> Operation:
             return DropTable(table)
         case DropTable(table):
             return CreateTable(table)
-        case RenameTable(old, new):
-            return RenameTable(new, old)
+        case RenameTable(old, new, touch_trigger):
+            return RenameTable(new, old, touch_trigger)
         case AddColumn(table, column, backfill):
             return DropColumn(table, column, backfill)
         case DropColumn(table, column, backfill):
@@ -278,8 +280,8 @@ def invert(op: Operation) -> Operation:
             return Validate(table, query, not undo)
         case RenameDocumentKey(table, old, new):
             return RenameDocumentKey(table, new, old)
-        case FillDocumentKey(table, key, value, undo):
-            return FillDocumentKey(table, key, value, not undo)
+        case FillDocumentKey(table, key, value, undo, value_type):
+            return FillDocumentKey(table, key, value, not undo, value_type)
         case ConvertDocumentKey(table, key, using, reverse_using):
             return ConvertDocumentKey(table, key, reverse_using, using)
         case ChangeStorage(old, new):

@@ -52,19 +52,26 @@ def render_rename_document_key(op: o.RenameDocumentKey) -> list[Step]:
     ]
 
 
+def json_value(value: str, type_name: str) -> str:
+    """``to_jsonb`` of a default, typed: ``to_jsonb('x')`` alone is ambiguous."""
+    if type_name == "JSONB":
+        return f"({value})::jsonb"
+    if type_name.islower() or type_name.startswith(("VARCHAR", "CHAR")):
+        return f"to_jsonb(({value})::text)"
+    return f"to_jsonb(({value})::{type_name.lower()})"
+
+
 def render_fill_document_key(op: o.FillDocumentKey) -> list[Step]:
     key = quote_literal(op.key)
+    value = json_value(op.value, op.value_type)
     if op.undo:
         return [
             Step(f"-- documents that held the default {op.value} lose key {op.key}", kind="note"),
-            Step(
-                f"UPDATE {q(op.table)} SET data = data - {key} "
-                f"WHERE data -> {key} = to_jsonb({op.value})"
-            ),
+            Step(f"UPDATE {q(op.table)} SET data = data - {key} WHERE data -> {key} = {value}"),
         ]
     return [
         Step(
-            f"UPDATE {q(op.table)} SET data = jsonb_set(data, ARRAY[{key}], to_jsonb({op.value})) "
+            f"UPDATE {q(op.table)} SET data = jsonb_set(data, ARRAY[{key}], {value}) "
             f"WHERE NOT data ? {key}"
         )
     ]

@@ -16,6 +16,7 @@ from buildamp.sqlbits import (
     q,
     quote_literal,
     sql_type,
+    trigger_name,
 )
 
 
@@ -48,11 +49,17 @@ def render_drop_table(op: o.DropTable) -> list[Step]:
 
 
 def render_rename_table(op: o.RenameTable) -> list[Step]:
-    return [Step(f"ALTER TABLE {q(op.old)} RENAME TO {q(op.new)}")]
+    steps = [Step(f"ALTER TABLE {q(op.old)} RENAME TO {q(op.new)}")]
+    if op.touch_trigger:
+        old, new = q(trigger_name(op.old)), q(trigger_name(op.new))
+        steps.append(Step(f"ALTER TRIGGER {old} ON {q(op.new)} RENAME TO {new}"))
+    return steps
 
 
 def render_add_column(op: o.AddColumn) -> list[Step]:
     column = op.column
+    if op.backfill is None and column.not_null and column.default is None and not column.identity:
+        return _add_with_placeholder(op.table, column)
     if op.backfill is None:
         return [Step(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_definition(column)}")]
     relaxed = Column(column.name, column.type, False, column.default, column.identity)
@@ -66,6 +73,41 @@ def render_add_column(op: o.AddColumn) -> list[Step]:
     if column.not_null:
         steps.append(Step(f"ALTER TABLE {q(op.table)} ALTER COLUMN {q(column.name)} SET NOT NULL"))
     return steps
+
+
+PLACEHOLDERS = {
+    "TEXT": "''",
+    "BOOLEAN": "false",
+    "JSONB": "'{}'",
+    "JSON": "'{}'",
+    "BYTEA": "''",
+    "UUID": "'00000000-0000-0000-0000-000000000000'",
+    "TIMESTAMPTZ": "'epoch'",
+    "TIMESTAMP": "'epoch'",
+    "DATE": "'epoch'",
+}
+
+
+def _add_with_placeholder(table: str, column: Column) -> list[Step]:
+    """A NOT NULL column with no default can only be re-added (a rollback of its
+    drop) with some value in existing rows: a placeholder, then no default."""
+    base = column.type.split("(")[0]
+    if column.type.islower():
+        value = f"(enum_range(NULL::{sql_type(column.type)}))[1]"
+    elif base in ("SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"):
+        value = "0"
+    else:
+        value = PLACEHOLDERS.get(base, "''")
+    with_default = Column(column.name, column.type, True, value)
+    prefix = f"ALTER TABLE {q(table)}"
+    return [
+        Step(
+            f"-- {table}.{column.name} comes back with placeholder {value}: its data was dropped",
+            kind="note",
+        ),
+        Step(f"{prefix} ADD COLUMN {column_definition(with_default)}"),
+        Step(f"{prefix} ALTER COLUMN {q(column.name)} DROP DEFAULT"),
+    ]
 
 
 def render_drop_column(op: o.DropColumn) -> list[Step]:
@@ -192,7 +234,7 @@ def render_drop_touch_function(op: o.DropTouchFunction) -> list[Step]:
 
 
 def render_set_touch_trigger(op: o.SetTouchTrigger) -> list[Step]:
-    trigger = q(f"trg_{op.table}_updated_at"[:63])
+    trigger = q(trigger_name(op.table))
     if not op.enabled:
         return [Step(f"DROP TRIGGER {trigger} ON {q(op.table)}")]
     return [

@@ -50,6 +50,8 @@ def _name(item: Table | Enum) -> str:
 
 def _by_name(items: tuple[Any, ...]) -> tuple[Any, ...]:
     """``items`` sorted by name (stable), the same tuple when already in order."""
+    if len(items) < 2:
+        return items
     names = [item.name for item in items]
     if all(a <= b for a, b in itertools.pairwise(names)):
         return items

@@ -401,4 +401,13 @@ def read_snapshot(path: Path, display: str) -> Snapshot:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise StateError(f"cannot read schema state: {error}", Location(display)) from None
-    return loads(text, display)
+    global _last_read
+    if _last_read is not None and _last_read[0] == text and _last_read[1] == display:
+        return _last_read[2]  # same bytes read again (``--check`` reads the state twice)
+    snapshot = loads(text, display)
+    _last_read = (text, display, snapshot)
+    return snapshot
+
+
+# The last snapshot read, by its exact text; a Snapshot is immutable, so sharing is safe.
+_last_read: tuple[str, str, Snapshot] | None = None

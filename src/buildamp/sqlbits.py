@@ -91,6 +91,13 @@ def constraint_body(constraint: Constraint) -> str:
     return f"FOREIGN KEY ({columns}) REFERENCES {constraint.references}"
 
 
+def trigger_name(table: str) -> str:
+    """The updated_at trigger of a table."""
+    from buildamp.naming import fit_identifier
+
+    return fit_identifier(f"trg_{table}_updated_at")
+
+
 def not_null_check_name(table: str, column: str) -> str:
     """The temporary CHECK that lets SET NOT NULL skip its full-table scan."""
     from buildamp.naming import object_name

@@ -8,7 +8,7 @@ BEGIN;
 
 -- Forward migration
 UPDATE notes SET data = (data - 'title') || jsonb_build_object('heading', data -> 'title') WHERE data ? 'title';
-UPDATE notes SET data = jsonb_set(data, ARRAY['pinned'], to_jsonb(FALSE)) WHERE NOT data ? 'pinned';
+UPDATE notes SET data = jsonb_set(data, ARRAY['pinned'], to_jsonb((FALSE)::boolean)) WHERE NOT data ? 'pinned';
 ALTER TABLE notes ADD CONSTRAINT chk_notes_heading_present CHECK (data ? 'heading' AND data -> 'heading' <> CAST('null' AS jsonb));
 CREATE INDEX idx_notes_heading ON notes (host, (data ->> 'heading'));
 
@@ -30,5 +30,5 @@ COMMIT;
 -- DROP INDEX idx_notes_heading;
 -- ALTER TABLE notes DROP CONSTRAINT chk_notes_heading_present;
 -- -- documents that held the default FALSE lose key pinned
--- UPDATE notes SET data = data - 'pinned' WHERE data -> 'pinned' = to_jsonb(FALSE);
+-- UPDATE notes SET data = data - 'pinned' WHERE data -> 'pinned' = to_jsonb((FALSE)::boolean);
 -- UPDATE notes SET data = (data - 'heading') || jsonb_build_object('title', data -> 'heading') WHERE data ? 'heading';

@@ -18,5 +18,6 @@ CREATE INDEX idx_people_city ON people (host, city);
 ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
 ALTER TABLE labels ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
 ALTER TABLE labels RENAME TO tags;
+ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 
 COMMIT;

@@ -6,7 +6,7 @@ BEGIN;
 DROP INDEX idx_notes_heading;
 ALTER TABLE notes DROP CONSTRAINT chk_notes_heading_present;
 -- documents that held the default FALSE lose key pinned
-UPDATE notes SET data = data - 'pinned' WHERE data -> 'pinned' = to_jsonb(FALSE);
+UPDATE notes SET data = data - 'pinned' WHERE data -> 'pinned' = to_jsonb((FALSE)::boolean);
 UPDATE notes SET data = (data - 'heading') || jsonb_build_object('title', data -> 'heading') WHERE data ? 'heading';
 
 COMMIT;
