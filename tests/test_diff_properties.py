@@ -136,7 +136,7 @@ def columns_table(draw: st.DrawFn, name: str) -> Table:
         index = index_for(name, keys, unique=draw(st.booleans()))
         indexes[index.name] = index
     texts = [c.name for c in extras if c.type == "TEXT"]
-    if texts and draw(st.booleans()):
+    if draw(st.booleans()) and texts:
         keys = (IndexKey(normalize_expression(f"lower({texts[0]})"), draw(st.booleans()), False),)
         index = Index(object_name("idx", name, [texts[0], "lower"]), keys)
         indexes[index.name] = index
@@ -319,9 +319,9 @@ def edited(draw: st.DrawFn) -> tuple[Schema, Schema, Hints]:
             raw = draw(st.sampled_from(RAW_DEFAULTS[column.type]))
             changed = replace(changed, default=default_for(column.type, raw))
     else:  # default
-        options = [default_for(column.type, r) for r in RAW_DEFAULTS[column.type]]
+        options: list[str | None] = [default_for(column.type, r) for r in RAW_DEFAULTS[column.type]]
         if not column.not_null:
-            options.append(None)  # type: ignore[arg-type]
+            options.append(None)
         changed = replace(column, default=draw(st.sampled_from(options)))
     table = replace(
         table, columns=tuple(changed if c.name == column.name else c for c in table.columns)

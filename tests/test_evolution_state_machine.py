@@ -39,9 +39,9 @@ from buildamp.database import connect
 from buildamp.diff import diff
 from buildamp.executor import split_file
 from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.migration_files import compose_down, compose_up
+from buildamp.migration_files import Layout, compose_down, compose_up
 from buildamp.naming import object_name
-from buildamp.render import render_all, verify_landed
+from buildamp.render import RenderOptions, render_all, verify_landed
 from buildamp.replay import comparable as replay_comparable
 from buildamp.replay import next_state
 from buildamp.schema import Column, Constraint, DocumentField, Enum, Index, IndexKey, Schema, Table
@@ -280,11 +280,16 @@ def migration_files(
 ) -> tuple[Schema, str, str]:
     """(next state, up text, down text) exactly as generate.py makes them."""
     state = next_state(old, operations, new)
-    forward = render_all(operations) + verify_landed(operations)
-    backward = render_all([o.invert(op) for op in reversed(operations)])
+    options, layout = RenderOptions(), Layout()  # the default (offline) mode
+    forward = render_all(operations, options) + verify_landed(operations, options.online)
+    backward = render_all([o.invert(op) for op in reversed(operations)], options)
     name = f"{version:03d}_step"
-    up = compose_up(f"migrations/{name}.sql", [], "2024-12-04 10:30:15", [], forward, backward)
-    down = compose_down(f"migrations/rollback/{version:03d}_rollback.sql", name, "step", backward)
+    up = compose_up(
+        f"migrations/{name}.sql", [], "2024-12-04 10:30:15", [], forward, backward, layout
+    )
+    down = compose_down(
+        f"migrations/rollback/{version:03d}_rollback.sql", name, "step", backward, layout
+    )
     return state, up, down
 
 
@@ -320,6 +325,9 @@ class Evolution(RuleBasedStateMachine):
         self.counts: dict[str, int] = {}
         self.rows = 0
         self.version = 0
+        # Dropping a document key leaves it in the stored documents; re-adding the
+        # name (maybe with another type) would pick up those stale values.
+        self.stale: set[tuple[str, str]] = set()
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -463,7 +471,7 @@ class Evolution(RuleBasedStateMachine):
                 index = column_index(table, chosen, [data.draw(st.booleans()) for _ in chosen])
                 indexes[index.name] = index
             texts = [c.name for c in cols if c.type == "TEXT"]
-            if texts and data.draw(st.booleans(), label="expression index"):
+            if data.draw(st.booleans(), label="expression index") and texts:
                 index = lower_index(table, texts[0])
                 indexes[index.name] = index
             candidates = [c.name for c in cols if c.type in UNIQUE_TYPES]
@@ -495,6 +503,7 @@ class Evolution(RuleBasedStateMachine):
         table = data.draw(st.sampled_from(self.schema.tables), label="table")
         new_name = data.draw(st.sampled_from(free), label="new name")
         moved = renamed_table(table, new_name)
+        self.stale |= {(new_name, k) for t, k in self.stale if t == table.name}
         tables = tuple(moved if t is table else t for t in self.schema.tables)
         self.migrate(
             replace(self.schema, tables=tables),
@@ -684,7 +693,8 @@ class Evolution(RuleBasedStateMachine):
         """Document keys: add (maybe with a default), rename via hint, drop, index."""
         table = data.draw(st.sampled_from([t for t in self.schema.tables if t.storage == "jsonb"]))
         fields = list(table.document)
-        free = [n for n in COLUMN_NAMES if n not in {f.name for f in fields}]
+        taken = {f.name for f in fields} | {k for t, k in self.stale if t == table.name}
+        free = [n for n in COLUMN_NAMES if n not in taken]
         hints = Hints()
         if kind == "add" and free:
             type_name = data.draw(st.sampled_from(DOCUMENT_TYPES))
@@ -701,6 +711,7 @@ class Evolution(RuleBasedStateMachine):
         elif kind == "drop" and fields:
             field = data.draw(st.sampled_from(fields))
             fields = [f for f in fields if f is not field]
+            self.stale.add((table.name, field.name))
         elif kind == "index" and fields:
             index = document_index(table, data.draw(st.sampled_from(fields)).name, False)
             if table.index(index.name) is None:
