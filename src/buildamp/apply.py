@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,17 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
                 )
 
 
+@contextmanager
+def locked_executor(url: str, progress: ProgressReport | None) -> Iterator[Executor]:
+    """An executor holding the advisory lock: one applier at a time."""
+    with Executor(url, progress=progress) as executor:
+        executor.lock()
+        try:
+            yield executor
+        finally:
+            executor.unlock()
+
+
 def apply(
     config: Config,
     url: str,
@@ -74,83 +86,78 @@ def apply(
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with Executor(url, progress=progress) as executor:
-        executor.lock()
-        try:
-            applied = executor.applied()
-            check_history(config, files, applied)
-            versions = {row.version: row for row in applied}
-            by_version = {f.version: f for f in files}
-            for row in applied:
-                if row.unfinished:
-                    migration = by_version[row.version]
-                    text, display = _read(config, migration)
-                    elapsed = _observed(
-                        executor,
-                        migration,
-                        text,
-                        lambda: executor.resume(migration, row, text, display),  # noqa: B023
-                        "resume",
-                    )
-                    report(
-                        f"resumed {migration.path.name}: no-transaction steps done ({elapsed} ms)"
-                    )
-                    done.append(migration.version)
-            for migration in files:
-                if migration.version in versions:
-                    continue
-                if to is not None and migration.number > int(to):
-                    break
+    with locked_executor(url, progress) as executor:
+        applied = executor.applied()
+        check_history(config, files, applied)
+        versions = {row.version: row for row in applied}
+        by_version = {f.version: f for f in files}
+        for row in applied:
+            if row.unfinished:
+                migration = by_version[row.version]
                 text, display = _read(config, migration)
                 elapsed = _observed(
                     executor,
                     migration,
                     text,
-                    lambda: executor.run_migration(migration, text, display),  # noqa: B023
-                    "apply",
+                    lambda: executor.resume(migration, row, text, display),  # noqa: B023
+                    "resume",
                 )
-                report(f"applied {migration.path.name} ({elapsed} ms)")
+                report(f"resumed {migration.path.name}: no-transaction steps done ({elapsed} ms)")
                 done.append(migration.version)
-        finally:
-            executor.unlock()
+        for migration in files:
+            if migration.version in versions:
+                continue
+            if to is not None and migration.number > int(to):
+                break
+            text, display = _read(config, migration)
+            elapsed = _observed(
+                executor,
+                migration,
+                text,
+                lambda: executor.run_migration(migration, text, display),  # noqa: B023
+                "apply",
+            )
+            report(f"applied {migration.path.name} ({elapsed} ms)")
+            done.append(migration.version)
     return done
 
 
 def rollback(
-    config: Config, url: str, steps: int = 1, to: str | None = None, report: Report = print
+    config: Config,
+    url: str,
+    steps: int = 1,
+    to: str | None = None,
+    report: Report = print,
+    progress: ProgressReport | None = None,
 ) -> list[str]:
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
-    with Executor(url) as executor:
-        executor.lock()
-        try:
-            applied = executor.applied()
-            newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
-            if to is not None:
-                targets = [row for row in newest_first if int(row.version) > int(to)]
-            else:
-                targets = newest_first[:steps]
-            for row in targets:
-                migration = files.get(row.version)
-                if migration is None:
-                    raise StateError(
-                        f"cannot roll back {row.version}_{row.name}: its files are missing",
-                        Location(config.display(config.migrations_dir)),
-                        "restore them from git",
-                    )
-                text, display = _read(config, migration, rollback=True)
-                forward = migration.path.read_text(encoding="utf-8")
-                elapsed = _observed(
-                    executor,
-                    migration,
-                    forward,
-                    lambda: executor.undo_migration(migration, text, display),  # noqa: B023
-                    "rollback",
+    with locked_executor(url, progress) as executor:
+        applied = executor.applied()
+        newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
+        if to is not None:
+            targets = [row for row in newest_first if int(row.version) > int(to)]
+        else:
+            targets = newest_first[:steps]
+        for row in targets:
+            migration = files.get(row.version)
+            if migration is None:
+                raise StateError(
+                    f"cannot roll back {row.version}_{row.name}: its files are missing",
+                    Location(config.display(config.migrations_dir)),
+                    "restore them from git",
                 )
-                report(f"rolled back {migration.path.name} ({elapsed} ms)")
-                undone.append(row.version)
-        finally:
-            executor.unlock()
+            text, display = _read(config, migration, rollback=True)
+            forward = migration.path.read_text(encoding="utf-8")
+            elapsed = _observed(
+                executor,
+                migration,
+                forward,
+                lambda: executor.undo_migration(migration, text, display),  # noqa: B023
+                "rollback",
+            )
+            report(f"rolled back {migration.path.name} ({elapsed} ms)")
+            undone.append(row.version)
     return undone
 
 

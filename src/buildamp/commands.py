@@ -145,9 +145,16 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
     from buildamp.apply import rollback
 
     url = _url(config, opts["database_url"])
-    with _sinks(config, opts.get("log_format", "text"), url):
+    from buildamp.progress_view import backfill_reporter
+
+    with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
         undone = rollback(
-            config, url, steps=opts["steps"], to=opts["to_version"], report=click.echo
+            config,
+            url,
+            steps=opts["steps"],
+            to=opts["to_version"],
+            report=click.echo,
+            progress=progress,
         )
     if not undone:
         click.echo("nothing to roll back")
