@@ -388,7 +388,7 @@ ALL_OPS: list[o.Operation] = [
     o.AlterEnum(ENUM, Enum("status", ("active",)), (("posts", "state", "'active'"),)),
     o.CreateTable(_T),
     o.DropTable(_T),
-    o.RenameTable("posts", "articles"),
+    o.RenameTable("posts", "articles", touch_trigger=True),
     o.AddColumn("posts", Column("n", "INTEGER", True), "0"),
     o.DropColumn("posts", Column("n", "INTEGER"), None),
     o.RenameColumn("posts", "title", "heading"),
@@ -412,7 +412,7 @@ ALL_OPS: list[o.Operation] = [
     o.RunSql("custom/posts.sql", "SELECT 1", None),
     o.Validate("posts", "SELECT count(*) FROM posts WHERE title IS NULL"),
     o.RenameDocumentKey("posts", "title", "heading"),
-    o.FillDocumentKey("posts", "pinned", "FALSE"),
+    o.FillDocumentKey("posts", "pinned", "FALSE", value_type="BOOLEAN"),
     o.ConvertDocumentKey("posts", "n", "CAST(%s AS BIGINT)", "CAST(%s AS TEXT)"),
     o.ChangeStorage(_T, _DOC),
 ]

@@ -89,10 +89,12 @@ RAW_DEFAULTS: dict[str, tuple[str, ...]] = {
     "JSONB": ("'{}'::jsonb",),
     ENUM.name: ("'active'", "'paused'"),
 }
-# Document keys with a default are filled with to_jsonb(<default>): only typed
-# literals work there (see test_document_key_with_text_default_fills_documents).
 DOCUMENT_TYPES = ("TEXT", "BIGINT", "BOOLEAN")
-DOCUMENT_DEFAULTS: dict[str, tuple[str, ...]] = {"BIGINT": ("0", "42"), "BOOLEAN": ("false",)}
+DOCUMENT_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "TEXT": ("''", "'hello'"),
+    "BIGINT": ("0", "42"),
+    "BOOLEAN": ("false",),
+}
 NOW = normalize_default("now()", "TIMESTAMPTZ")
 
 
@@ -305,12 +307,12 @@ UNIQUE_TYPES = frozenset(COLUMN_TYPES) - {"BOOLEAN", ENUM.name}  # seeds differ 
 
 
 def droppable(table: Table, column: Column) -> bool:
-    """A dropped column the rollback can re-add to a table holding rows: not NOT NULL
-    without a default (bug, see below), and not a defaulted column under a unique
-    constraint (every re-added row gets the same value: a limit of rollbacks)."""
-    if column.not_null and column.default is None:
-        return False
-    return column.default is None or not any(column.name in c.columns for c in table.constraints)
+    """A dropped column the rollback can re-add to a table holding rows: not one under
+    a unique constraint that comes back with one value for every row (its default, or
+    the placeholder of a NOT NULL column): a limit of rollbacks, not a bug."""
+    if column.default is None and not column.not_null:
+        return True
+    return not any(column.name in c.columns for c in table.constraints)
 
 
 class Evolution(RuleBasedStateMachine):
@@ -528,7 +530,7 @@ class Evolution(RuleBasedStateMachine):
     @precondition(lambda self: any(extras(t) for t in self.schema.tables if t.storage == "columns"))
     @rule(data=st.data())
     def drop_column(self, data: st.DataObject) -> None:
-        """Only columns whose rollback can re-add them (see the xfail tests below)."""
+        """Only columns whose rollback can re-add them (see ``droppable``)."""
         if not self.tables_with(droppable):
             return
         table, column = self.pick(data, droppable)
@@ -739,7 +741,7 @@ def test_random_evolutions_go_up_down_up(conn: Any) -> None:
     run_state_machine_as_test(machine, settings=profile())
 
 
-# -- known bugs, found by the machine above (kept out of its edits until fixed) ------------
+# -- regressions: bugs the machine above found (fixed in 2cb85e8) --------------------------
 
 
 def _apply_plan(conn: Any, old: Schema, new: Schema, hints: Hints | None = None) -> Schema:
@@ -749,13 +751,8 @@ def _apply_plan(conn: Any, old: Schema, new: Schema, hints: Hints | None = None)
     return state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FillDocumentKey renders to_jsonb(<default>): to_jsonb('hello') fails in PostgreSQL "
-    "(could not determine polymorphic type because input has type unknown), so a new "
-    "document key with a string (or enum) default cannot be added",
-)
 def test_document_key_with_text_default_fills_documents(conn: Any) -> None:
+    """FillDocumentKey once rendered to_jsonb('x'): unknown type, PostgreSQL refused it."""
     table = jsonb_table("notes", True, [DocumentField("title", "TEXT")])
     state = _apply_plan(conn, Schema(), Schema((table,)))
     conn.execute(insert_row(table, 1).encode())
@@ -767,12 +764,8 @@ def test_document_key_with_text_default_fills_documents(conn: Any) -> None:
     assert row[0] == "x"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the rollback of dropping a NOT NULL column without a default is AddColumn with "
-    "no backfill: ALTER TABLE ... ADD COLUMN n INTEGER NOT NULL fails on any table with rows",
-)
 def test_rollback_of_dropped_not_null_column_runs_on_table_with_rows(conn: Any) -> None:
+    """The rollback of a dropped NOT NULL column once re-added it without a value."""
     with_n = columns_table("posts", True, [Column("n", "INTEGER", True)])
     state = _apply_plan(conn, Schema(), Schema((with_n,)))
     conn.execute(insert_row(with_n, 1).encode())
@@ -784,12 +777,8 @@ def test_rollback_of_dropped_not_null_column_runs_on_table_with_rows(conn: Any) 
     assert live(conn) == expected(state)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RenameTable keeps the trigger trg_<old>_updated_at, but SetTouchTrigger(False) "
-    "drops trg_<new>_updated_at: renaming a table and removing its updated_at fails",
-)
 def test_touch_trigger_can_be_removed_after_table_rename(conn: Any) -> None:
+    """RenameTable once left trg_<old>_updated_at behind, so dropping the new name failed."""
     posts = columns_table("posts", True, [Column("title", "TEXT")])
     state = _apply_plan(conn, Schema(), Schema((posts,)))
     articles = replace(renamed_table(posts, "articles"), touch_updated_at=False)
