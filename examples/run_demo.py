@@ -54,6 +54,11 @@ def main() -> int:
         run("migrate", "--rollback", cwd=project)
         run("migrate", "--apply", cwd=project)
         run("drift", cwd=project)
+        run("schema", "--format", "mermaid", cwd=project)
+        twin = Path(tmp) / "blog-python"
+        shutil.copytree(EXAMPLE.parent / "blog-python", twin)
+        print("\nThe same models written in Python (examples/blog-python) give the same SQL:")
+        run("migrate", "--dry-run", cwd=twin)
     return 0
 
 

@@ -94,6 +94,9 @@ def init(ctx: click.Context) -> None:
         state = root / ".buildamp" / "schema_state.json"
         if not state.exists():
             files[state] = dumps(Snapshot(Schema()))
+        ignore = root / ".buildamp" / ".gitignore"
+        if not ignore.exists():
+            files[ignore] = "# local to this machine\naudit.log\ncache/\npgdata/\n"
         write_atomically(files)
         for folder in models:
             (root / folder).mkdir(parents=True, exist_ok=True)
