@@ -23,7 +23,7 @@ from buildamp.progress import ProgressStore
 MARK = re.compile(r"--\s*buildamp:batch\b(?P<args>[^\n]*)")
 # Batches grow while they finish well under this and shrink when over it: a
 # writer that wants a row in the current batch waits at most about this long.
-TARGET_SECONDS = 0.04
+TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
 VACUUM_EVERY = 10  # vacuum after each tenth of the table, so new versions reuse space
 
