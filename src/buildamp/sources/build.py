@@ -12,21 +12,19 @@ from pathlib import Path
 from buildamp import sqltext
 from buildamp.errors import Location, ModelError
 from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.naming import MAX_IDENTIFIER, object_name, snake_case, table_name_for
+from buildamp.naming import MAX_IDENTIFIER, snake_case, table_name_for
 from buildamp.schema import (
     Column,
-    Constraint,
     DocumentField,
     Enum,
     Identity,
-    Index,
-    IndexKey,
     Schema,
     Storage,
     Table,
 )
 from buildamp.sources.cache import gc_paused
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
+from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
 from buildamp.sources.options import (
     FIELD_OPTIONS,
     STRUCT_MIGRATION_OPTIONS,
@@ -37,7 +35,6 @@ from buildamp.sources.options import (
 from buildamp.sources.types import Mapped, TypeContext, map_type
 
 TIMESTAMP_COLUMNS = ("created_at", "updated_at")
-JSONB_TEXT_TYPES = frozenset({"TEXT", "JSONB", "TIMESTAMPTZ", "TIMESTAMP", "DATE", "UUID"})
 
 
 @dataclass(frozen=True)
@@ -130,14 +127,6 @@ def _field_options(struct: StructDecl, field: FieldDecl) -> Options:
     return validate_options(field.options, allowed, f"field {struct.name}.{field.name}")
 
 
-@dataclass
-class _FieldPlan:
-    decl: FieldDecl
-    options: Options
-    mapped: Mapped
-    column: Column
-
-
 def _build_table(
     struct: StructDecl, ctx: TypeContext, settings: BuildSettings, hints: Hints
 ) -> tuple[Table, list[str]]:
@@ -164,9 +153,9 @@ def _build_table(
         columns, document = _typed_columns(plans, tenant, primary_key), []
     column_names = {c.name for c in columns}
     types = {p.column.name: p.column.type for p in plans}
-    indexes, constraints = _field_indexes(plans, name, tenant, storage, column_names, types, struct)
-    indexes += _table_indexes(options, name, tenant, storage, column_names, types, struct)
-    indexes = _dedupe_indexes(indexes, struct.location)
+    indexes, constraints = field_indexes(plans, name, tenant, storage, column_names, types, struct)
+    indexes += table_indexes(options, name, tenant, storage, column_names, types, struct)
+    indexes = dedupe_indexes(indexes, struct.location)
     custom_sql = options.get_str("custom_sql")
     if custom_sql is not None:
         _check_custom_sql(
@@ -203,10 +192,8 @@ def _build_table(
     return table, used
 
 
-def _plan_fields(
-    struct: StructDecl, ctx: TypeContext, table: str, hints: Hints
-) -> list[_FieldPlan]:
-    plans: list[_FieldPlan] = []
+def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
+    plans: list[FieldPlan] = []
     seen: set[str] = set()
     for field in struct.fields:
         options = _field_options(struct, field)
@@ -227,7 +214,7 @@ def _plan_field(
     ctx: TypeContext,
     table: str,
     hints: Hints,
-) -> _FieldPlan:
+) -> FieldPlan:
     where = field.location
     mapped = map_type(field.type, ctx, field.name, where)
     if not options.values:
@@ -265,12 +252,12 @@ def _plan_field(
     if column.deprecated:
         column = Column(column.name, column.type, False, column.default, column.identity, True)
     _record_column_hint(struct, field, options, table, hints)
-    return _FieldPlan(field, options, mapped, column)
+    return FieldPlan(field, options, mapped, column)
 
 
 def _plain_field(
     field: FieldDecl, options: Options, mapped: Mapped, table: str, hints: Hints
-) -> _FieldPlan:
+) -> FieldPlan:
     """:func:`_plan_field` for a field without options (most fields): same result, faster."""
     default = mapped.default
     if default is not None:
@@ -286,7 +273,7 @@ def _plain_field(
         identity=identity,
     )
     hints.columns[(table, field.name)] = ColumnHint(location=str(field.location))
-    return _FieldPlan(field, options, mapped, column)
+    return FieldPlan(field, options, mapped, column)
 
 
 def _record_column_hint(
@@ -326,7 +313,7 @@ def _record_column_hint(
 
 
 def _typed_columns(
-    plans: list[_FieldPlan], tenant: bool, primary_key: tuple[str, ...]
+    plans: list[FieldPlan], tenant: bool, primary_key: tuple[str, ...]
 ) -> list[Column]:
     columns: list[Column] = []
     names = {p.decl.name for p in plans}
@@ -345,7 +332,7 @@ def _typed_columns(
 
 
 def _jsonb_columns(
-    plans: list[_FieldPlan], tenant: bool, primary_key: tuple[str, ...], struct: StructDecl
+    plans: list[FieldPlan], tenant: bool, primary_key: tuple[str, ...], struct: StructDecl
 ) -> tuple[list[Column], list[DocumentField]]:
     if primary_key != ("id",):
         raise ModelError('storage = "jsonb" tables have the primary key id only', struct.location)
@@ -365,132 +352,6 @@ def _jsonb_columns(
         if p.decl.name != "id"
     ]
     return columns, sorted(document, key=lambda d: d.name)
-
-
-def _document_key(name: str, sql_type: str) -> IndexKey:
-    expression = f"(data ->> {sqltext.quote_literal(name)})"
-    if sql_type not in JSONB_TEXT_TYPES and not sql_type.islower():
-        expression = f"{expression}::{sql_type.lower()}"
-    return IndexKey(sqltext.normalize_expression(expression), False, False)
-
-
-def _key_for(name: str, storage: Storage, columns: set[str], types: dict[str, str]) -> IndexKey:
-    if storage == "jsonb" and name not in columns:
-        return _document_key(name, types.get(name, "TEXT"))
-    return IndexKey(name)
-
-
-def _field_indexes(
-    plans: list[_FieldPlan],
-    table: str,
-    tenant: bool,
-    storage: Storage,
-    columns: set[str],
-    types: dict[str, str],
-    struct: StructDecl,
-) -> tuple[list[Index], list[Constraint]]:
-    indexes: list[Index] = []
-    constraints: list[Constraint] = []
-    host = (IndexKey("host"),) if tenant else ()
-    for plan in plans:
-        name, options = plan.column.name, plan.options
-        if not options.values:
-            continue  # nothing to index or check
-        key = _key_for(name, storage, columns, types)
-        if options.get_bool("index"):
-            indexes.append(Index(object_name("idx", table, [name]), host + (key,)))
-        unique = options.values.get("unique")
-        if unique is True or unique == "global":
-            lead = () if unique == "global" else host
-            constraint_name = object_name("unique", table, [name])
-            if storage == "jsonb":
-                indexes.append(Index(constraint_name, lead + (key,), unique=True))
-            else:
-                constraints.append(
-                    Constraint(
-                        constraint_name, "unique", tuple(k.expression for k in lead) + (name,)
-                    )
-                )
-        if storage == "jsonb" and options.get_bool("not_null"):
-            literal = sqltext.quote_literal(name)
-            check = f"data ? {literal} AND (data -> {literal}) <> 'null'::jsonb"
-            constraints.append(
-                Constraint(
-                    object_name("chk", table, [name, "present"]),
-                    "check",
-                    (),
-                    sqltext.normalize_expression(check),
-                )
-            )
-        entries = options.get_list("composite_index")
-        if entries:
-            where = options.where("composite_index", plan.decl.location)
-            keys, words = _entry_keys(", ".join(entries), where, storage, columns, types, struct)
-            indexes.append(_named_index(table, host, keys, words))
-    return indexes, constraints
-
-
-def _entry_keys(
-    entry: str,
-    where: Location,
-    storage: Storage,
-    columns: set[str],
-    types: dict[str, str],
-    struct: StructDecl,
-) -> tuple[tuple[IndexKey, ...], list[str]]:
-    """Keys mapped to this table's storage, and the words naming the index."""
-    keys = sqltext.parse_index_keys(entry, where)
-    words = [k.expression + (" desc" if k.descending else "") for k in keys]
-    known = columns | set(types)
-    out: list[IndexKey] = []
-    for key in keys:
-        if key.is_column:
-            if key.expression not in known:
-                raise ModelError(
-                    f"index column {key.expression!r} is not a column of {struct.name}",
-                    where,
-                    f"columns: {', '.join(sorted(known))}",
-                )
-            mapped = _key_for(key.expression, storage, columns, types)
-            out.append(IndexKey(mapped.expression, key.descending, mapped.is_column))
-        else:
-            out.append(key)
-    return tuple(out), words
-
-
-def _named_index(
-    table: str, host: tuple[IndexKey, ...], keys: tuple[IndexKey, ...], words: list[str]
-) -> Index:
-    lead = host if not keys or keys[0].expression != "host" else ()
-    return Index(object_name("idx", table, words), lead + keys)
-
-
-def _table_indexes(
-    options: Options,
-    table: str,
-    tenant: bool,
-    storage: Storage,
-    columns: set[str],
-    types: dict[str, str],
-    struct: StructDecl,
-) -> list[Index]:
-    where = options.where("indexes", struct.location)
-    host = (IndexKey("host"),) if tenant else ()
-    indexes = []
-    for entry in options.get_list("indexes"):
-        keys, words = _entry_keys(entry, where, storage, columns, types, struct)
-        indexes.append(_named_index(table, host, keys, words))
-    return indexes
-
-
-def _dedupe_indexes(indexes: list[Index], where: Location) -> list[Index]:
-    by_name: dict[str, Index] = {}
-    for index in indexes:
-        known = by_name.get(index.name)
-        if known is not None and known != index:
-            raise ModelError(f"two different indexes are both named {index.name!r}", where)
-        by_name[index.name] = index
-    return list(by_name.values())
 
 
 def _check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
