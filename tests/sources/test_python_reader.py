@@ -464,3 +464,20 @@ def test_works_without_pydantic(tmp_path: Path) -> None:
         "print([s.name for f in read_sources(Config(Path('.'))) for s in f.structs])\n"
     )
     assert _run(code, tmp_path) == "['X']"
+
+
+def test_option_errors_use_python_spelling(tmp_path: Path) -> None:
+    def build_error(source: str) -> str:
+        project = tmp_path / str(abs(hash(source)))
+        sources = read(project, {"m.py": source})
+        with pytest.raises(ModelError) as failure:
+            build_models(sources, BuildSettings(project))
+        return str(failure.value)
+
+    field_error = build_error(
+        "@domain\n@dataclass\nclass A:\n    id: str\n    x: Annotated[str, migration(indexx=True)]\n"
+    )
+    assert "unknown option 'indexx' in migration(...)" in field_error and "m.py:" in field_error
+    table_error = build_error("@domain(colour='red')\n@dataclass\nclass B:\n    id: str\n")
+    assert "in @domain(...)" in table_error
+    assert "custom_sql" in table_error and "table" in table_error.split("allowed:")[1]

@@ -98,6 +98,26 @@ def _kind_ok(kind: Kind, value: OptionValue) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _python(option: OptionDecl) -> bool:
+    return option.location.file.endswith(".py")
+
+
+def _spelling(option: OptionDecl, allowed: dict[str, dict[str, Kind]]) -> str:
+    """How the user wrote the attribute: Rust ``#[table(...)]`` or Python ``@domain(...)``."""
+    if not _python(option):
+        return f"#[{option.attribute}(...)]"
+    struct_level = "table" in allowed
+    return "@domain(...)" if struct_level else "migration(...)"
+
+
+def _allowed_names(option: OptionDecl, allowed: dict[str, dict[str, Kind]]) -> list[str]:
+    if _python(option) and "table" in allowed:
+        # @domain takes the table options and the struct-level migration options
+        keys = {k for table in allowed.values() for k in table}
+        return sorted({"table" if k == "name" else k for k in keys})
+    return sorted(allowed.get(option.attribute, {}))
+
+
 def validate_options(
     options: tuple[OptionDecl, ...],
     allowed: dict[str, dict[str, Kind]],
@@ -110,11 +130,10 @@ def validate_options(
         table = allowed.get(option.attribute, {})
         kind = table.get(option.key)
         if kind is None:
-            names = ", ".join(sorted(table))
             raise ModelError(
-                f"unknown option {option.key!r} in #[{option.attribute}(...)] on {context}",
+                f"unknown option {option.key!r} in {_spelling(option, allowed)} on {context}",
                 option.location,
-                f"allowed: {names}",
+                f"allowed: {', '.join(_allowed_names(option, allowed))}",
             )
         value = option.value
         if isinstance(value, list):
