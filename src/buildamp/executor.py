@@ -81,6 +81,12 @@ def split_file(text: str, where: str) -> Parts:
         previous_end = piece.stop
         word = " ".join(statement.split()).upper()
         if word in ("BEGIN", "START TRANSACTION", "BEGIN TRANSACTION"):
+            if seen_begin:
+                raise StateError(
+                    "a migration has one BEGIN ... COMMIT block; this file has more",
+                    Location(where),
+                    "split it into two migrations",
+                )
             phase, seen_begin = "inside", True
             continue
         if word in ("COMMIT", "END", "COMMIT TRANSACTION"):

@@ -72,11 +72,17 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
         up, mark, down = text.partition(CUSTOM_DOWN_MARK)
         for part, label in ((up, "forward"), (down, "rollback")):
             try:
-                pglast.parse_sql(part)
+                statements = pglast.parse_sql(part)
             except pglast.parser.ParseError as error:
                 raise ModelError(
                     f"custom SQL ({label} part) does not parse: {error}", Location(path)
                 ) from None
+            if any(type(s.stmt).__name__ == "TransactionStmt" for s in statements):
+                raise ModelError(
+                    f"custom SQL ({label} part) controls the transaction (BEGIN/COMMIT)",
+                    Location(path),
+                    "remove it: the migration runs it inside its own transaction",
+                )
         return up.strip(), (down.strip() or None) if mark else None
 
     return load
