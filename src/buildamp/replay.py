@@ -34,6 +34,7 @@ from buildamp.ops import (
     SetTouchTrigger,
 )
 from buildamp.schema import Enum, Schema, Table
+from buildamp.sources.cache import gc_paused
 
 
 def replay(schema: Schema, ops: list[Operation]) -> Schema:
@@ -116,6 +117,11 @@ def comparable(schema: Schema) -> Schema:
 def next_state(old: Schema, ops: list[Operation], new: Schema) -> Schema:
     """The schema after ``ops``, in the database's column order, with the models'
     sources. Raises InternalError (nothing written) unless it equals ``new``."""
+    with gc_paused():  # many short-lived tuples; collections made this 5x slower at 10k
+        return _next_state(old, ops, new)
+
+
+def _next_state(old: Schema, ops: list[Operation], new: Schema) -> Schema:
     replayed = replay(old, ops)
     if _comparable_key(replayed) != _comparable_key(new):
         raise InternalError(
