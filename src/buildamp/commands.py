@@ -198,7 +198,7 @@ def _running_line(entry: dict[str, Any]) -> str:
 def run_check(config: Config) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
     from buildamp.errors import StateError
-    from buildamp.generate import load_snapshot, plan
+    from buildamp.generate import plan
     from buildamp.migration_files import list_migrations
     from buildamp.sumfile import sum_problems
     from buildamp.summary import describe
@@ -210,13 +210,14 @@ def run_check(config: Config) -> int:
         problems.append(str(error))
         migrations = []
     problems += sum_problems(config.migrations_dir)
-    version = load_snapshot(config).version
+    planned = plan(config)
+    version = planned.snapshot.version
     newest = migrations[-1].version if migrations else None
     if migrations and version != newest:
         problems.append(
             f"schema state is at version {version} but the newest migration is {newest}"
         )
-    operations = plan(config).operations
+    operations = planned.operations
     changes = [line for op in operations if (line := describe(op))]
     if operations and not changes:
         changes = ["schema state differs from the models"]

@@ -81,8 +81,9 @@ def diff(
         if table.validate and table_ops:
             table_ops.append(Validate(table.name, table.validate))
         ops += table_ops
+    new_names = {t.name for t in new.tables}
     for table in old.tables:
-        if renamed.get(table.name, table.name) not in {t.name for t in new.tables}:
+        if renamed.get(table.name, table.name) not in new_names:
             ops.append(DropTable(table))
     for enum in old.enums:
         if new.enum(enum.name) is None:

@@ -156,7 +156,8 @@ class Executor:
                 holder = self.conn.execute(
                     "SELECT a.pid, a.usename, a.application_name, a.client_addr "
                     "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
                     "AND (l.classid::bigint << 32 | l.objid::bigint) = %s",
                     (LOCK_KEY,),
                 ).fetchone()
@@ -343,11 +344,17 @@ class Executor:
             except psycopg.Error as error:
                 first = " ".join(statement.split())[:80]
                 message = (error.diag.message_primary or str(error)).strip()
+                hint = outcome
+                if error.sqlstate == "53200":  # out of shared memory: too many locks
+                    hint += (
+                        "; one transaction locks every table it creates or alters: raise "
+                        "max_locks_per_transaction or generate the models in smaller steps"
+                    )
                 failure = DatabaseError(
                     f"migration {migration.version}_{migration.name} failed at `{first}`: "
                     f"{message}",
                     Location(display),
-                    outcome,
+                    hint,
                 )
                 failure.statement = statement
                 raise failure from error

@@ -16,6 +16,7 @@ from buildamp.sqltext import quote_literal
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
 NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
+MAX_NAMED_MODELS = 10  # the header names this many models, then counts the rest
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,10 @@ def compose_up(
     layout: Layout = Layout(),
 ) -> str:
     """The forward file, in the seed's layout."""
-    origin = ", ".join(sources) if sources else "model"
+    shown = sources[:MAX_NAMED_MODELS]
+    origin = ", ".join(shown) if shown else "model"
+    if len(sources) > len(shown):
+        origin += f" and {len(sources) - len(shown)} more"
     lines = [
         f"-- {display_path}",
         f"-- Auto-generated from {origin} type changes",

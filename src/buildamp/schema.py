@@ -19,6 +19,7 @@ database"):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 Storage = Literal["columns", "jsonb"]
@@ -120,16 +121,20 @@ class Schema:
     enums: tuple[Enum, ...] = ()
 
     def table(self, name: str) -> Table | None:
-        for table in self.tables:
-            if table.name == name:
-                return table
-        return None
+        return self._tables_by_name.get(name)
 
     def enum(self, name: str) -> Enum | None:
-        for enum in self.enums:
-            if enum.name == name:
-                return enum
-        return None
+        return self._enums_by_name.get(name)
+
+    # Lookups by name stay O(1) on schemas of thousands of tables. Cached in the
+    # instance dict: not fields, so equality and replace() never see them.
+    @cached_property
+    def _tables_by_name(self) -> dict[str, Table]:
+        return {table.name: table for table in self.tables}
+
+    @cached_property
+    def _enums_by_name(self) -> dict[str, Enum]:
+        return {enum.name: enum for enum in self.enums}
 
     def normalized(self) -> Schema:
         """Same schema with every unordered collection sorted, for comparisons."""
