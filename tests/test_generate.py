@@ -167,3 +167,16 @@ def test_slug_describes_the_change(project: Path) -> None:
     assert result.up_path is not None and result.up_path.name == "002_add_people_upvotes.sql"
     assert "-- Field: people.upvotes - added" in result.up_text
     assert "-- Auto-generated from Person type changes" in result.up_text
+
+
+def test_cached_state_equals_parsed_state(project: Path) -> None:
+    """The state kept in the cache after generate is exactly what parsing gives."""
+    from buildamp.snapshot import loads
+    from buildamp.snapshot_cache import cached_loads
+
+    edit(project, BASE.replace("    pub legacy: String,", "    pub legacy: String,\n    pub extra: Option<i32>,"))
+    assert generate(load_config(project)).written
+    state = project / ".buildamp" / "schema_state.json"
+    text = state.read_text()
+    parsed = loads(text, "state")
+    assert cached_loads(state, text, lambda: pytest.fail("the cache missed")) == parsed

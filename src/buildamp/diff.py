@@ -72,8 +72,8 @@ def diff(
         if before is None:
             table_ops: list[Operation] = [CreateTable(table)]
         else:
-            before = replace(before, name=table.name)
-            table_ops = _table_changes(before, table, hints)
+            before = replace(before, name=table.name) if before.name != table.name else before
+            table_ops = [] if before == table else _table_changes(before, table, hints)
         custom_changed = before is None or before.custom_sql != table.custom_sql
         if table.custom_sql and custom_changed and load_custom_sql is not None:
             up, down = load_custom_sql(table.custom_sql)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from buildamp import ops as o
 from buildamp.config import Config
@@ -192,7 +193,13 @@ def generate(
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
     if dry_run:
         return result
-    state = dumps(Snapshot(planned.next_schema, version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    written_snapshot = Snapshot(
+        planned.next_schema.normalized(), version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    from buildamp import snapshot_cache
+
+    table_chunks: dict[str, Any] = {}
+    state = dumps(written_snapshot, reuse=snapshot_cache.chunks, collect=table_chunks)
     texts = migration_texts(config.migrations_dir)
     texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
     texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
@@ -205,4 +212,7 @@ def generate(
         }
     )
     result.written = True
+    # the object we serialised is what parsing the file gives back (a property
+    # the snapshot tests check), so the next command can skip parsing it
+    snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     return result

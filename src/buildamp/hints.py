@@ -34,7 +34,10 @@ class Hints:
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
 
     def column(self, table: str, column: str) -> ColumnHint:
-        return self.columns.get((table, column), ColumnHint())
+        return self.columns.get((table, column), _NO_COLUMN_HINT)
 
     def table(self, table: str) -> TableHint:
         return self.tables.get(table, TableHint())
+
+
+_NO_COLUMN_HINT = ColumnHint()

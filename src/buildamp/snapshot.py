@@ -27,12 +27,19 @@ class Snapshot:
     last_generated: str | None = None
 
 
-def dumps(snapshot: Snapshot) -> str:
+# The JSON text of each table, with the table it encodes: a later dumps() of an
+# equal table reuses the text instead of encoding it again.
+TableChunks = dict[str, tuple[Table, str]]
+
+
+def dumps(
+    snapshot: Snapshot, reuse: TableChunks | None = None, collect: TableChunks | None = None
+) -> str:
     with gc_paused():
-        return _dumps(snapshot)
+        return _dumps(snapshot, reuse or {}, collect)
 
 
-def _dumps(snapshot: Snapshot) -> str:
+def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) -> str:
     data = {
         "format_version": FORMAT_VERSION,
         "version": snapshot.version,
@@ -40,9 +47,55 @@ def _dumps(snapshot: Snapshot) -> str:
         "enums": {
             e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
         },
-        "tables": {t.name: _table_json(t) for t in snapshot.schema.tables},
     }
-    return _dumps_json(data) + "\n"
+    tables = snapshot.schema.tables
+    if any(type(t.name) is not str for t in tables):
+        data["tables"] = {t.name: _table_json(t) for t in tables}
+        return _dumps_json(data) + "\n"
+    try:
+        chunks = {t.name: _table_chunk(t, reuse, collect) for t in tables}
+    except _Unusual:
+        data["tables"] = {t.name: _table_json(t) for t in tables}
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    out: list[str] = []
+    separator = "{\n  "
+    for key in sorted([*data, "tables"]):
+        out.append(separator + _encode_string(key) + ": ")
+        if key == "tables":
+            _encode_chunks(chunks, out)
+        else:
+            try:
+                _encode(data[key], "\n  ", out)
+            except _Unusual:
+                data["tables"] = {t.name: _table_json(t) for t in tables}
+                return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        separator = ",\n  "
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _table_chunk(table: Table, reuse: TableChunks, collect: TableChunks | None) -> str:
+    known = reuse.get(table.name)
+    if known is not None and known[0] == table:
+        text = known[1]
+    else:
+        parts: list[str] = []
+        _encode(_table_json(table), "\n    ", parts)
+        text = "".join(parts)
+    if collect is not None:
+        collect[table.name] = (table, text)
+    return text
+
+
+def _encode_chunks(chunks: dict[str, str], out: list[str]) -> None:
+    if not chunks:
+        out.append("{}")
+        return
+    separator = "{\n    "
+    for name in sorted(chunks):
+        out.append(separator + _encode_string(name) + ": " + chunks[name])
+        separator = ",\n    "
+    out.append("\n  }")
 
 
 def _dumps_json(data: Any) -> str:
@@ -404,7 +457,9 @@ def read_snapshot(path: Path, display: str) -> Snapshot:
     global _last_read
     if _last_read is not None and _last_read[0] == text and _last_read[1] == display:
         return _last_read[2]  # same bytes read again (``--check`` reads the state twice)
-    snapshot = loads(text, display)
+    from buildamp.snapshot_cache import cached_loads
+
+    snapshot = cached_loads(path, text, lambda: loads(text, display))
     _last_read = (text, display, snapshot)
     return snapshot
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buildamp import sqltext
 from buildamp.errors import Location, ModelError
@@ -34,6 +35,9 @@ from buildamp.sources.options import (
 )
 from buildamp.sources.types import Mapped, TypeContext, map_type
 
+if TYPE_CHECKING:
+    from buildamp.sources.table_cache import TableCache
+
 TIMESTAMP_COLUMNS = ("created_at", "updated_at")
 
 
@@ -56,7 +60,10 @@ def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
 
 
 def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+    from buildamp.sources.table_cache import TableCache
+
     ctx = _context(files)
+    cache = TableCache.for_project(settings.project_dir, ctx, settings)
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
@@ -64,7 +71,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
         for struct in source.structs:
             if not _is_table(struct):
                 continue
-            table, used_enums = _build_table(struct, ctx, settings, hints)
+            table, used_enums = _cached_table(struct, source.digest, ctx, settings, hints, cache)
             if table.name in tables:
                 raise ModelError(
                     f"two models map to table {table.name!r}: {tables[table.name].source} "
@@ -83,7 +90,36 @@ def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
     )
+    cache.save()
     return Models(schema, hints)
+
+
+def _cached_table(
+    struct: StructDecl,
+    file_digest: str,
+    ctx: TypeContext,
+    settings: BuildSettings,
+    hints: Hints,
+    cache: TableCache,
+) -> tuple[Table, list[str]]:
+    """``_build_table`` through the table cache (same result, built once per edit)."""
+    cacheable = not any(o.key == "custom_sql" for o in struct.options)
+    key = cache.key(struct, file_digest) if cacheable else ""
+    entry = cache.get(key) if cacheable else None
+    if entry is None:
+        local = Hints()
+        table, used = _build_table(struct, ctx, settings, local)
+        table_hint = local.tables[table.name]
+        columns = {column: hint for (_, column), hint in local.columns.items()}
+        if cacheable:
+            cache.put(key, (table, tuple(used), table_hint, columns))
+    else:
+        table, used_tuple, table_hint, columns = entry
+        used = list(used_tuple)
+    hints.tables[table.name] = table_hint
+    for column, hint in columns.items():
+        hints.columns[(table.name, column)] = hint
+    return table, used
 
 
 def _context(files: list[SourceFile]) -> TypeContext:

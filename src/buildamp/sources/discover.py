@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,10 +69,10 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
         return read_rust_file(path, display)  # reports the error as the reader does
     key = cache.key(data, display, domain_file)
     cached = cache.get(key)
-    if cached is not None:
+    if cached is not None and cached.digest == key:
         return cached
     from buildamp.sources.rust import read_rust_source
 
-    source = read_rust_source(data, display, domain_file)
+    source = replace(read_rust_source(data, display, domain_file), digest=key)
     cache.put(key, source)
     return source

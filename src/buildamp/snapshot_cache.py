@@ -1,0 +1,100 @@
+"""The parsed schema state, kept next to it under ``.buildamp/cache/`` by the
+SHA-256 of its exact text: parsing thousands of tables of JSON into frozen
+objects costs more than loading them back. A miss, a corrupt entry or any
+error simply parses the JSON again (which also reports a corrupt state file);
+``BUILDAMP_NO_CACHE=1`` turns it off."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from buildamp import schema as schema_types
+
+if TYPE_CHECKING:
+    from buildamp.snapshot import Snapshot
+
+FORMAT = b"buildamp-state-cache-1"
+
+
+def _allowed() -> dict[tuple[str, str], type]:
+    from buildamp.snapshot import Snapshot
+
+    classes = (
+        Snapshot,
+        schema_types.Schema,
+        schema_types.Table,
+        schema_types.Column,
+        schema_types.Index,
+        schema_types.IndexKey,
+        schema_types.Constraint,
+        schema_types.DocumentField,
+        schema_types.Enum,
+    )
+    return {(cls.__module__, cls.__name__): cls for cls in classes}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    allowed: dict[tuple[str, str], type] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        cls = self.allowed.get((module, name))
+        if cls is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the state cache")
+        return cls
+
+
+def _digest(text: str) -> str:
+    import buildamp
+
+    return hashlib.sha256(FORMAT + buildamp.__version__.encode() + text.encode()).hexdigest()
+
+
+def _cache_file(state_path: Path) -> Path:
+    return state_path.parent / "cache" / "state.pickle"
+
+
+# Per-table JSON text of the state last loaded from the cache (see snapshot.dumps).
+chunks: dict[str, tuple[Any, str]] = {}
+
+
+def store(
+    state_path: Path, text: str, snapshot: Snapshot, table_chunks: dict[str, Any] | None = None
+) -> None:
+    """Remember a state we just wrote, so the next command need not parse it."""
+    if os.environ.get("BUILDAMP_NO_CACHE"):
+        return
+    with contextlib.suppress(Exception):
+        from buildamp.sources.cache import _write_atomic
+
+        cache = _cache_file(state_path)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        payload = (_digest(text), snapshot, table_chunks or {})
+        _write_atomic(cache, pickle.dumps(payload, protocol=5))
+
+
+def cached_loads(state_path: Path, text: str, parse: Callable[[], Snapshot]) -> Snapshot:
+    from buildamp.snapshot import Snapshot
+
+    if os.environ.get("BUILDAMP_NO_CACHE"):
+        return parse()
+    digest = _digest(text)
+    cache = _cache_file(state_path)
+    with contextlib.suppress(Exception):
+        with cache.open("rb") as handle:
+            unpickler = _SafeUnpickler(handle)
+            unpickler.allowed = _allowed()
+            stored = unpickler.load()
+        if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == digest:
+            if isinstance(stored[1], Snapshot) and isinstance(stored[2], dict):
+                chunks.clear()
+                chunks.update(stored[2])
+                return stored[1]
+    snapshot = parse()
+    store(state_path, text, snapshot)
+    return snapshot

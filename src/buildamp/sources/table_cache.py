@@ -1,0 +1,153 @@
+"""Built tables by the digest of what built them, under ``.buildamp/cache/``.
+
+Turning 1,000 model structs into tables (option checks, type mapping, index
+planning) costs more than reading them, yet an edit touches one struct. Each
+built table is kept under a digest of everything its build reads: the struct
+declaration (with its location), the type context (aliases, enums and struct
+names of the project), the build settings, buildamp's version and the size and
+mtime of the builder's own code. Any change to those is a miss. Tables with
+``custom_sql`` are never cached: their build checks a file on disk.
+
+Like the parse cache, it is an optimisation: unreadable or unexpected data is a
+miss, writes are atomic, ``BUILDAMP_NO_CACHE=1`` turns it off, and deleting the
+folder is always safe. The pickle is read with an unpickler that only builds
+the schema and hint classes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from buildamp import hints as hint_types
+from buildamp import schema as schema_types
+from buildamp.sources.cache import DISABLE_ENV, _write_atomic
+
+CACHE_FILE = Path(".buildamp") / "cache" / "tables.pickle"
+FORMAT = "buildamp-table-cache-1"
+
+_ALLOWED: dict[tuple[str, str], type] = {
+    (cls.__module__, cls.__name__): cls
+    for cls in (
+        schema_types.Table,
+        schema_types.Column,
+        schema_types.Index,
+        schema_types.IndexKey,
+        schema_types.Constraint,
+        schema_types.DocumentField,
+        hint_types.TableHint,
+        hint_types.ColumnHint,
+    )
+}
+
+Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[str, Any]]
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        cls = _ALLOWED.get((module, name))
+        if cls is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the table cache")
+        return cls
+
+
+def _fingerprint() -> str:
+    import buildamp
+
+    here = Path(__file__).resolve().parent
+    files = [
+        *(here / name for name in ("build.py", "indexes.py", "types.py", "options.py", "decl.py")),
+        *(here.parent / name for name in ("sqltext.py", "naming.py", "schema.py", "hints.py")),
+    ]
+    parts = [FORMAT, buildamp.__version__]
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            parts.append(f"{path.name}:missing")
+        else:
+            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+@dataclass
+class TableCache:
+    path: Path | None
+    prefix: bytes = b""
+    entries: dict[str, Entry] = field(default_factory=dict)
+    used: dict[str, Entry] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def for_project(cls, project_dir: Path, context: Any, settings: Any) -> TableCache:
+        if os.environ.get(DISABLE_ENV):
+            return cls(None)
+        seed = pickle.dumps((_fingerprint(), _context_digest(context), settings), protocol=5)
+        cache = cls(project_dir / CACHE_FILE, hashlib.sha256(seed).digest())
+        cache._load()
+        return cache
+
+    def _load(self) -> None:
+        assert self.path is not None
+        with contextlib.suppress(Exception):
+            with self.path.open("rb") as handle:
+                data = _SafeUnpickler(handle).load()
+            if isinstance(data, dict) and data.get("format") == FORMAT:
+                entries = data.get("entries")
+                if isinstance(entries, dict):
+                    self.entries = entries
+
+    def key(self, struct: Any, file_digest: str = "") -> str:
+        """By the file's digest and the struct's name when the file's exact text
+        is known (cheap), else by the whole declaration."""
+        if file_digest:
+            body = f"{file_digest}\0{struct.name}".encode()
+        else:
+            body = pickle.dumps(struct, protocol=5)
+        return hashlib.sha256(self.prefix + body).hexdigest()
+
+    def get(self, key: str) -> Entry | None:
+        if self.path is None:
+            return None
+        entry = self.entries.get(key)
+        if entry is not None and _valid(entry):
+            self.used[key] = entry
+            return entry
+        return None
+
+    def put(self, key: str, entry: Entry) -> None:
+        if self.path is not None:
+            self.used[key] = entry
+            self.changed = True
+
+    def save(self) -> None:
+        """Keep exactly the entries this run used (a removed model drops out)."""
+        if self.path is None or (not self.changed and len(self.used) == len(self.entries)):
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            payload = pickle.dumps({"format": FORMAT, "entries": self.used}, protocol=5)
+            _write_atomic(self.path, payload)
+
+
+def _valid(entry: Any) -> bool:
+    return (
+        isinstance(entry, tuple)
+        and len(entry) == 4
+        and isinstance(entry[0], schema_types.Table)
+        and isinstance(entry[2], hint_types.TableHint)
+        and isinstance(entry[3], dict)
+    )
+
+
+def _context_digest(context: Any) -> bytes:
+    """What a table's type mapping can depend on besides its own struct."""
+    aliases = sorted((a.name, a.target) for a in context.aliases.values())
+    enums = sorted((e.name, e.variants, e.unit_only) for e in context.enums.values())
+    structs = sorted(context.structs)
+    return hashlib.sha256(pickle.dumps((aliases, enums, structs), protocol=5)).digest()
