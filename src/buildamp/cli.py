@@ -8,6 +8,7 @@ Every expected failure is one line on stderr and exit code 2 (input) or 3
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -56,6 +57,10 @@ def _project(path: str | None) -> Any:
 @click.pass_context
 def main(ctx: click.Context, project: str | None, verbose: bool, log_format: str) -> None:
     """Turn domain model types into PostgreSQL schema and safe migrations."""
+    # A command builds hundreds of thousands of small acyclic objects (one per
+    # column, index, declaration); the cyclic collector walking them all again and
+    # again cost ~15% of a run. Collect rarely; reference counting frees the rest.
+    gc.set_threshold(200_000, 20, 20)
     ctx.obj = {"project": project, "verbose": verbose, "log_format": log_format}
 
 

@@ -55,8 +55,17 @@ def _digest(text: str) -> str:
     return hashlib.sha256(FORMAT + buildamp.__version__.encode() + text.encode()).hexdigest()
 
 
-def _cache_file(state_path: Path) -> Path:
-    return state_path.parent / "cache" / "state.pickle"
+KEEP = 2  # the current state and the one before it (a branch switch, a reverted edit)
+
+
+def _cache_file(state_path: Path, digest: str) -> Path:
+    return state_path.parent / "cache" / f"state-{digest[:24]}.pickle"
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    entries = sorted(folder.glob("state-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    for old in [p for p in entries if p != keep][: max(len(entries) - KEEP, 0)]:
+        old.unlink(missing_ok=True)
 
 
 # Per-table JSON text of the state last loaded from the cache (see snapshot.dumps).
@@ -72,10 +81,12 @@ def store(
     with contextlib.suppress(Exception):
         from buildamp.sources.cache import _write_atomic
 
-        cache = _cache_file(state_path)
+        digest = _digest(text)
+        cache = _cache_file(state_path, digest)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        payload = (_digest(text), snapshot, table_chunks or {})
+        payload = (digest, snapshot, table_chunks or {})
         _write_atomic(cache, pickle.dumps(payload, protocol=5))
+        _prune(cache.parent, cache)
 
 
 def cached_loads(state_path: Path, text: str, parse: Callable[[], Snapshot]) -> Snapshot:
@@ -84,7 +95,7 @@ def cached_loads(state_path: Path, text: str, parse: Callable[[], Snapshot]) -> 
     if os.environ.get("BUILDAMP_NO_CACHE"):
         return parse()
     digest = _digest(text)
-    cache = _cache_file(state_path)
+    cache = _cache_file(state_path, digest)
     with contextlib.suppress(Exception):
         with cache.open("rb") as handle:
             unpickler = _SafeUnpickler(handle)
@@ -94,6 +105,7 @@ def cached_loads(state_path: Path, text: str, parse: Callable[[], Snapshot]) -> 
             if isinstance(stored[1], Snapshot) and isinstance(stored[2], dict):
                 chunks.clear()
                 chunks.update(stored[2])
+                os.utime(cache)  # recently used: kept by the pruning
                 return stored[1]
     snapshot = parse()
     store(state_path, text, snapshot)
