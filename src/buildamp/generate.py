@@ -58,7 +58,7 @@ def load_models(config: Config) -> Models:
         default_storage="jsonb" if config.storage == "jsonb" else "columns",
         tenant_isolation=config.tenant_isolation,
     )
-    return build_models(files, settings)
+    return build_models(files, settings, use_cache=True)
 
 
 def load_snapshot(config: Config) -> Snapshot:

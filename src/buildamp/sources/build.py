@@ -54,16 +54,24 @@ class Models:
     hints: Hints
 
 
-def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+def build_models(
+    files: list[SourceFile], settings: BuildSettings, use_cache: bool = False
+) -> Models:
+    """``use_cache``: keep built tables under the project's ``.buildamp/cache/``
+    (the CLI does; a library call leaves the project untouched)."""
     with gc_paused():
-        return _build_models(files, settings)
+        return _build_models(files, settings, use_cache)
 
 
-def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: bool) -> Models:
     from buildamp.sources.table_cache import TableCache
 
     ctx = _context(files)
-    cache = TableCache.for_project(settings.project_dir, ctx, settings)
+    cache = (
+        TableCache.for_project(settings.project_dir, ctx, settings)
+        if use_cache
+        else TableCache(None)
+    )
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
