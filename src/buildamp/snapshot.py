@@ -15,6 +15,7 @@ from typing import Any
 
 from buildamp.errors import Location, StateError
 from buildamp.schema import Column, Constraint, DocumentField, Enum, Index, IndexKey, Schema, Table
+from buildamp.snapshot_json import Unusual, dumps_json, encode, encode_chunks, encode_string
 from buildamp.sources.cache import gc_paused
 
 FORMAT_VERSION = 1
@@ -51,22 +52,22 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
     tables = snapshot.schema.tables
     if any(type(t.name) is not str for t in tables):
         data["tables"] = {t.name: _table_json(t) for t in tables}
-        return _dumps_json(data) + "\n"
+        return dumps_json(data) + "\n"
     try:
         chunks = {t.name: _table_chunk(t, reuse, collect) for t in tables}
-    except _Unusual:
+    except Unusual:
         data["tables"] = {t.name: _table_json(t) for t in tables}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     out: list[str] = []
     separator = "{\n  "
     for key in sorted([*data, "tables"]):
-        out.append(separator + _encode_string(key) + ": ")
+        out.append(separator + encode_string(key) + ": ")
         if key == "tables":
-            _encode_chunks(chunks, out)
+            encode_chunks(chunks, out)
         else:
             try:
-                _encode(data[key], "\n  ", out)
-            except _Unusual:
+                encode(data[key], "\n  ", out)
+            except Unusual:
                 data["tables"] = {t.name: _table_json(t) for t in tables}
                 return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         separator = ",\n  "
@@ -80,81 +81,11 @@ def _table_chunk(table: Table, reuse: TableChunks, collect: TableChunks | None) 
         text = known[1]
     else:
         parts: list[str] = []
-        _encode(_table_json(table), "\n    ", parts)
+        encode(_table_json(table), "\n    ", parts)
         text = "".join(parts)
     if collect is not None:
         collect[table.name] = (table, text)
     return text
-
-
-def _encode_chunks(chunks: dict[str, str], out: list[str]) -> None:
-    if not chunks:
-        out.append("{}")
-        return
-    separator = "{\n    "
-    for name in sorted(chunks):
-        out.append(separator + _encode_string(name) + ": " + chunks[name])
-        separator = ",\n    "
-    out.append("\n  }")
-
-
-def _dumps_json(data: Any) -> str:
-    """``json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)``, same bytes.
-
-    The standard library only uses its C encoder without ``indent``; its pure-Python
-    indenting encoder took a third of an incremental generate on 1,000 models."""
-    out: list[str] = []
-    try:
-        _encode(data, "\n", out)
-    except _Unusual:
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-    return "".join(out)
-
-
-class _Unusual(Exception):
-    """A value the fast encoder leaves to :func:`json.dumps`."""
-
-
-_encode_string: Any = json.encoder.encode_basestring
-_CONSTANTS = {True: "true", False: "false"}
-
-
-def _encode(value: Any, indent: str, out: list[str]) -> None:
-    kind = type(value)
-    if kind is str:
-        out.append(_encode_string(value))
-    elif kind is dict:
-        if not value:
-            out.append("{}")
-            return
-        inner = indent + "  "
-        separator = "{" + inner
-        for key in sorted(value):
-            if type(key) is not str:
-                raise _Unusual
-            out.append(separator + _encode_string(key) + ": ")
-            _encode(value[key], inner, out)
-            separator = "," + inner
-        out.append(indent + "}")
-    elif kind is list or kind is tuple:
-        if not value:
-            out.append("[]")
-            return
-        inner = indent + "  "
-        separator = "[" + inner
-        for item in value:
-            out.append(separator)
-            _encode(item, inner, out)
-            separator = "," + inner
-        out.append(indent + "]")
-    elif kind is bool:
-        out.append(_CONSTANTS[value])
-    elif value is None:
-        out.append("null")
-    elif kind is int:
-        out.append(int.__repr__(value))
-    else:
-        raise _Unusual
 
 
 def _column_json(column: Column, position: int, primary_key: tuple[str, ...]) -> dict[str, Any]:
