@@ -32,12 +32,18 @@ from buildamp.sources.decl import (
     EnumDecl,
     FieldDecl,
     OptionDecl,
-    OptionValue,
     SourceFile,
     StructDecl,
 )
 from buildamp.sources.options import STRUCT_MIGRATION_OPTIONS
-from buildamp.sources.python_types import HintReader, enum_values, is_model_class, is_pydantic
+from buildamp.sources.python_types import (
+    HintReader,
+    called_name,
+    enum_values,
+    is_model_class,
+    is_pydantic,
+    option_value,
+)
 
 PACKAGE = "buildamp_models"
 TABLE_KEYS = {
@@ -281,7 +287,7 @@ class _Collector:
         places = self.sources.keyword_locations(marker.site) or fallback
         for key, value in marker.options:
             where = places.get(key) or self.sources.site_location(marker.site)
-            yield OptionDecl(rename(key), _option_value(value), where, attr)
+            yield OptionDecl(rename(key), option_value(value), where, attr)
 
 
 @dataclasses.dataclass
@@ -291,15 +297,6 @@ class _FileDecls:
 
     def source(self, path: str) -> SourceFile:
         return SourceFile(path, tuple(self.structs), tuple(self.enums))
-
-
-def _option_value(value: object) -> OptionValue:
-    """Lists become tuples; anything else goes through as given for the builder to judge."""
-    if isinstance(value, list | tuple):
-        return tuple(value)
-    if isinstance(value, set | frozenset):
-        return tuple(sorted(value, key=str))
-    return cast(OptionValue, value)
 
 
 class _Sources:
@@ -366,7 +363,7 @@ class _Sources:
                 if stmt.target.id == name:
                     places: dict[str, Location] = {}
                     for call in ast.walk(stmt.annotation):
-                        if isinstance(call, ast.Call) and _called(call) == "migration":
+                        if isinstance(call, ast.Call) and called_name(call) == "migration":
                             places.update(self._call_places(file, call))
                     where = self.location(file, stmt.target.lineno, stmt.target.col_offset)
                     return where, places
@@ -399,11 +396,3 @@ class _Sources:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 places[arg.value] = self.location(file, arg.lineno, arg.col_offset)
         return places
-
-
-def _called(call: ast.Call) -> str:
-    """``migration`` for ``migration(...)`` and ``buildamp.migration(...)``."""
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""

@@ -8,6 +8,7 @@ back so the reader can declare them too.
 
 from __future__ import annotations
 
+import ast
 import collections
 import collections.abc as abc
 import dataclasses
@@ -20,11 +21,11 @@ import types
 import typing
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, Final, Literal, Union
+from typing import Annotated, Any, Final, Literal, Union, cast
 
 from buildamp.errors import Location, ModelError
 from buildamp.markers import Migration
-from buildamp.sources.decl import TypeRef
+from buildamp.sources.decl import OptionValue, TypeRef
 from buildamp.types import TypeName
 
 _MAX_DEPTH = 64
@@ -235,3 +236,20 @@ def _scalar(hint: object) -> TypeRef | None:
 
 def _name(hint: object) -> str:
     return getattr(hint, "__name__", None) or repr(hint)
+
+
+def option_value(value: object) -> OptionValue:
+    """Lists become tuples; anything else goes through as given for the builder to judge."""
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(value, key=str))
+    return cast(OptionValue, value)
+
+
+def called_name(call: ast.Call) -> str:
+    """``migration`` for ``migration(...)`` and ``buildamp.migration(...)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
