@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buildamp import sqltext
-from buildamp.errors import Location, ModelError
+from buildamp.errors import ModelError
 from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.naming import MAX_IDENTIFIER, snake_case, table_name_for
+from buildamp.naming import snake_case, table_name_for
 from buildamp.schema import (
     Column,
     DocumentField,
@@ -34,6 +34,7 @@ from buildamp.sources.options import (
     validate_options,
 )
 from buildamp.sources.types import Mapped, TypeContext, map_type
+from buildamp.sources.validation import check_custom_sql, check_identifier
 
 if TYPE_CHECKING:
     from buildamp.sources.table_cache import TableCache
@@ -181,7 +182,7 @@ def _build_table(
         storage = settings.default_storage
     tenant = options.get_bool("tenant", True)
     isolation = options.get_str("tenant_isolation") or settings.tenant_isolation
-    _check_identifier(name, "table name", options.where("name", struct.location))
+    check_identifier(name, "table name", options.where("name", struct.location))
     plans = _plan_fields(struct, ctx, name, hints)
     primary_key = options.get_list("primary_key") or ("id",)
     field_names = {p.decl.name for p in plans}
@@ -202,7 +203,7 @@ def _build_table(
     indexes = dedupe_indexes(indexes, struct.location)
     custom_sql = options.get_str("custom_sql")
     if custom_sql is not None:
-        _check_custom_sql(
+        check_custom_sql(
             custom_sql, settings.project_dir, options.where("custom_sql", struct.location)
         )
     validate = options.get_str("validate")
@@ -243,7 +244,7 @@ def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints)
         options = _field_options(struct, field)
         if options.get_bool("ignore"):
             continue
-        _check_identifier(field.name, "column name", field.location)
+        check_identifier(field.name, "column name", field.location)
         if field.name in seen:
             raise ModelError(f"field {field.name!r} declared twice", field.location)
         seen.add(field.name)
@@ -396,21 +397,3 @@ def _jsonb_columns(
         if p.decl.name != "id"
     ]
     return columns, sorted(document, key=lambda d: d.name)
-
-
-def _check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
-    target = (project_dir / path).resolve()
-    if not target.is_file():
-        raise ModelError(f"custom_sql file {path!r} not found", where, f"create {target}")
-    if project_dir.resolve() not in target.parents:
-        raise ModelError(f"custom_sql file {path!r} is outside the project", where)
-
-
-def _check_identifier(name: str, what: str, where: Location) -> None:
-    if len(name.encode()) > MAX_IDENTIFIER:
-        raise ModelError(
-            f"{what} {name!r} is {len(name.encode())} bytes; PostgreSQL truncates names "
-            f"over {MAX_IDENTIFIER}",
-            where,
-            "choose a shorter name",
-        )
