@@ -291,3 +291,19 @@ def test_online_migrations_pass_squawk_and_our_lint(change: str, tmp_path: Path)
     if SQUAWK is None:
         pytest.skip("squawk-cli binary cannot run here")
     assert_squawk_clean(result.up_path)
+
+
+def test_backfill_reports_progress_events(tmp_path: Path, pg_url: str) -> None:
+    """A batched backfill emits backfill.progress (running, then done) to subscribers."""
+    from buildamp import events
+
+    seen: list[events.Event] = []
+    root = make_project(tmp_path / "p", True)
+    config = load_config(root)
+    with events.subscribed(seen.append, ["backfill.progress"]):
+        run_change(root, pg_url, "backfill_column")
+        apply(config, pg_url, report=SILENT)
+    statuses = [e.details["status"] for e in seen]
+    assert statuses and statuses[-1] == "done"
+    assert seen[-1].tables == ("items",) and seen[-1].version == "002"
+    assert seen[-1].details["rows_done"] == 500 and "@" not in (seen[-1].database or "")

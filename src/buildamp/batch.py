@@ -61,6 +61,32 @@ class BatchProgress:
 
 ProgressReport = Callable[[BatchProgress], None]
 
+ANNOUNCE_EVERY_SECONDS = 5.0
+_announced: dict[str, tuple[float, str]] = {}
+
+
+def announce(conn: Any, progress: BatchProgress) -> None:
+    """A ``backfill.progress`` event when the status changes, else every few
+    seconds (the audit log and webhooks need a pulse, not every batch)."""
+    now = time.monotonic()
+    last = _announced.get(progress.key)
+    if last is not None and last[1] == progress.status and now - last[0] < ANNOUNCE_EVERY_SECONDS:
+        return
+    _announced[progress.key] = (now, progress.status)
+    from buildamp.events import Event, emit
+
+    info = conn.info
+    version = progress.key.split(":")[1] if progress.key.count(":") >= 2 else None
+    emit(
+        Event(
+            "backfill.progress",
+            version=version,
+            tables=(progress.table,),
+            database=f"{info.host}:{info.port}/{info.dbname}",
+            details={"key": progress.key, **progress.as_json()},
+        )
+    )
+
 
 def parse_mark(comment_text: str) -> BatchSpec | None:
     """``-- buildamp:batch table=t size=1000`` -> BatchSpec, from the comments
@@ -177,6 +203,7 @@ def run_batched(
             progress.rows_done += changed
             store.put(progress_key, {**progress.as_json(), "last_key": last})
         since_vacuum += changed
+        announce(conn, progress)
         if report is not None:
             report(progress)
         if since_vacuum >= max(progress.rows_total // VACUUM_EVERY, 2 * spec.size):
@@ -189,6 +216,7 @@ def run_batched(
             size *= 2
         elif took > TARGET_SECONDS * 1.5 and size > 100:
             size //= 2
+    announce(conn, progress)
     if report is not None:
         report(progress)
     return progress.rows_done
