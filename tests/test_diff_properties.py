@@ -35,33 +35,11 @@ from buildamp.schema import (
 )
 from buildamp.snapshot import Snapshot, dumps, loads
 from buildamp.sqltext import normalize_default, normalize_expression
+from tests.schema_values import COLUMN_TYPES, DOCUMENT_TYPES, RAW_DEFAULTS
 
 ENUM = Enum("status", ("active", "paused", "archived"))
 TABLE_NAMES = ("accounts", "posts", "items", "orders")
 COLUMN_NAMES = ("title", "body", "amount", "quantity", "enabled", "ratio", "total", "seen_at")
-COLUMN_TYPES = (
-    "TEXT",
-    "INTEGER",
-    "BIGINT",
-    "BOOLEAN",
-    "DOUBLE PRECISION",
-    "NUMERIC(20,0)",
-    "TIMESTAMPTZ",
-    "JSONB",
-    ENUM.name,
-)
-RAW_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "TEXT": ("''", "'hello'"),
-    "INTEGER": ("0", "-1", "7"),
-    "BIGINT": ("0", "42"),
-    "BOOLEAN": ("false", "true"),
-    "DOUBLE PRECISION": ("1.5", "0"),
-    "NUMERIC(20,0)": ("0", "10"),
-    "TIMESTAMPTZ": ("now()",),
-    "JSONB": ("'{}'::jsonb",),
-    ENUM.name: ("'active'", "'paused'"),
-}
-DOCUMENT_TYPES = ("TEXT", "BIGINT", "BOOLEAN")
 PURE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -46,6 +46,7 @@ from buildamp.replay import comparable as replay_comparable
 from buildamp.replay import next_state
 from buildamp.schema import Column, Constraint, DocumentField, Enum, Index, IndexKey, Schema, Table
 from buildamp.sqltext import normalize_default, normalize_expression, quote_ident, quote_literal
+from tests.schema_values import COLUMN_TYPES, DOCUMENT_TYPES, RAW_DEFAULTS
 
 settings.register_profile(
     "ci",
@@ -67,29 +68,6 @@ NEW_ENUM_VALUES = ("archived", "closed", "draft")
 TABLE_NAMES = ("accounts", "posts", "items", "orders", "events", "notes")
 COLUMN_NAMES = ("title", "body", "amount", "quantity", "enabled", "ratio", "total", "seen_at")
 FIXED = frozenset({"id", "host", "data", "created_at", "updated_at"})
-COLUMN_TYPES = (
-    "TEXT",
-    "INTEGER",
-    "BIGINT",
-    "BOOLEAN",
-    "DOUBLE PRECISION",
-    "NUMERIC(20,0)",
-    "TIMESTAMPTZ",
-    "JSONB",
-    ENUM.name,
-)
-RAW_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "TEXT": ("''", "'hello'"),
-    "INTEGER": ("0", "-1", "7"),
-    "BIGINT": ("0", "42"),
-    "BOOLEAN": ("false", "true"),
-    "DOUBLE PRECISION": ("1.5", "0"),
-    "NUMERIC(20,0)": ("0", "10"),
-    "TIMESTAMPTZ": ("now()",),
-    "JSONB": ("'{}'::jsonb",),
-    ENUM.name: ("'active'", "'paused'"),
-}
-DOCUMENT_TYPES = ("TEXT", "BIGINT", "BOOLEAN")
 DOCUMENT_DEFAULTS: dict[str, tuple[str, ...]] = {
     "TEXT": ("''", "'hello'"),
     "BIGINT": ("0", "42"),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from buildamp import schema as schema_types
+from buildamp.cache_io import load_restricted, write_atomic
 
 if TYPE_CHECKING:
     from buildamp.snapshot import Snapshot
@@ -37,16 +38,6 @@ def _allowed() -> dict[tuple[str, str], type]:
         schema_types.Enum,
     )
     return {(cls.__module__, cls.__name__): cls for cls in classes}
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    allowed: dict[tuple[str, str], type] = {}
-
-    def find_class(self, module: str, name: str) -> Any:
-        cls = self.allowed.get((module, name))
-        if cls is None:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the state cache")
-        return cls
 
 
 def _digest(text: str) -> str:
@@ -79,13 +70,11 @@ def store(
     if os.environ.get("BUILDAMP_NO_CACHE"):
         return
     with contextlib.suppress(Exception):
-        from buildamp.sources.cache import _write_atomic
-
         digest = _digest(text)
         cache = _cache_file(state_path, digest)
         cache.parent.mkdir(parents=True, exist_ok=True)
         payload = (digest, snapshot, table_chunks or {})
-        _write_atomic(cache, pickle.dumps(payload, protocol=5))
+        write_atomic(cache, pickle.dumps(payload, protocol=5))
         _prune(cache.parent, cache)
 
 
@@ -98,9 +87,7 @@ def cached_loads(state_path: Path, text: str, parse: Callable[[], Snapshot]) -> 
     cache = _cache_file(state_path, digest)
     with contextlib.suppress(Exception):
         with cache.open("rb") as handle:
-            unpickler = _SafeUnpickler(handle)
-            unpickler.allowed = _allowed()
-            stored = unpickler.load()
+            stored = load_restricted(handle, _allowed().values())
         if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == digest:
             if isinstance(stored[1], Snapshot) and isinstance(stored[2], dict):
                 chunks.clear()

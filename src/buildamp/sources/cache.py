@@ -29,12 +29,11 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from buildamp.cache_io import code_fingerprint, load_restricted, write_atomic
 from buildamp.errors import Location
 from buildamp.sources import decl
 
@@ -57,16 +56,6 @@ _ALLOWED: dict[tuple[str, str], type] = {
         Location,
     )
 }
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    """Builds only the declaration dataclasses; anything else is refused."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        cls = _ALLOWED.get((module, name))
-        if cls is None:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
-        return cls
 
 
 @contextlib.contextmanager
@@ -100,15 +89,7 @@ def _fingerprint() -> str:
         if spec is not None and spec.origin:
             origin = Path(spec.origin)
             files += [origin, *sorted(origin.parent.glob("*.so")), *origin.parent.glob("*.pyd")]
-    parts = [_MAGIC, str(READER_VERSION), buildamp.__version__]
-    for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            parts.append(f"{path.name}:missing")
-        else:
-            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+    return code_fingerprint([_MAGIC, str(READER_VERSION), buildamp.__version__], files)
 
 
 @dataclass
@@ -140,7 +121,7 @@ class SourceCache:
             return None
         try:
             raw = (self.folder / (key + _SUFFIX)).read_bytes()
-            entry = _SafeUnpickler(io.BytesIO(raw)).load()
+            entry = load_restricted(io.BytesIO(raw), _ALLOWED.values())
         except Exception:  # missing, truncated, foreign or corrupt: a miss
             entry = None
         if (
@@ -165,9 +146,9 @@ class SourceCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder.parent / ".gitignore"
             if not ignore.exists():
-                _write_atomic(ignore, b"# buildamp's parse cache: safe to delete\n*\n")
+                write_atomic(ignore, b"# buildamp's parse cache: safe to delete\n*\n")
             payload = pickle.dumps((_MAGIC, key, source), protocol=pickle.HIGHEST_PROTOCOL)
-            _write_atomic(self.folder / (key + _SUFFIX), payload)
+            write_atomic(self.folder / (key + _SUFFIX), payload)
         except OSError:
             self.folder = None
 
@@ -184,15 +165,3 @@ class SourceCache:
                         os.unlink(entry.path)
         except OSError:
             pass
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

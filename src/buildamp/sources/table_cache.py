@@ -26,7 +26,8 @@ from typing import Any
 
 from buildamp import hints as hint_types
 from buildamp import schema as schema_types
-from buildamp.sources.cache import DISABLE_ENV, _write_atomic
+from buildamp.cache_io import code_fingerprint, load_restricted, write_atomic
+from buildamp.sources.cache import DISABLE_ENV
 
 CACHE_FILE = Path(".buildamp") / "cache" / "tables.pickle"
 FORMAT = "buildamp-table-cache-1"
@@ -48,14 +49,6 @@ _ALLOWED: dict[tuple[str, str], type] = {
 Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[str, Any]]
 
 
-class _SafeUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        cls = _ALLOWED.get((module, name))
-        if cls is None:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the table cache")
-        return cls
-
-
 def _fingerprint() -> str:
     import buildamp
 
@@ -64,15 +57,7 @@ def _fingerprint() -> str:
         *(here / name for name in ("build.py", "indexes.py", "types.py", "options.py", "decl.py")),
         *(here.parent / name for name in ("sqltext.py", "naming.py", "schema.py", "hints.py")),
     ]
-    parts = [FORMAT, buildamp.__version__]
-    for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            parts.append(f"{path.name}:missing")
-        else:
-            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+    return code_fingerprint([FORMAT, buildamp.__version__], files)
 
 
 @dataclass
@@ -96,7 +81,7 @@ class TableCache:
         assert self.path is not None
         with contextlib.suppress(Exception):
             with self.path.open("rb") as handle:
-                data = _SafeUnpickler(handle).load()
+                data = load_restricted(handle, _ALLOWED.values())
             if isinstance(data, dict) and data.get("format") == FORMAT:
                 entries = data.get("entries")
                 if isinstance(entries, dict):
@@ -132,7 +117,7 @@ class TableCache:
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             payload = pickle.dumps({"format": FORMAT, "entries": self.used}, protocol=5)
-            _write_atomic(self.path, payload)
+            write_atomic(self.path, payload)
 
 
 def _valid(entry: Any) -> bool:
