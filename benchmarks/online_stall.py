@@ -55,22 +55,38 @@ pub struct Doc {
 
 OPERATIONS: dict[str, tuple[str, str]] = {
     # name: (table the writer hits, edited models)
-    "index": ("big", BASE.replace("    pub name: String,", "    #[migration(index = true)]\n    pub name: String,")),
-    "unique": ("big", BASE.replace("    pub code: String,", "    #[migration(unique = true)]\n    pub code: String,")),
+    "index": (
+        "big",
+        BASE.replace(
+            "    pub name: String,", "    #[migration(index = true)]\n    pub name: String,"
+        ),
+    ),
+    "unique": (
+        "big",
+        BASE.replace(
+            "    pub code: String,", "    #[migration(unique = true)]\n    pub code: String,"
+        ),
+    ),
     "not_null": (
         "big",
-        BASE.replace("    pub nickname: Option<String>,", "    #[migration(default = \"'none'\")]\n    pub nickname: String,"),
+        BASE.replace(
+            "    pub nickname: Option<String>,",
+            "    #[migration(default = \"'none'\")]\n    pub nickname: String,",
+        ),
     ),
     "type_change": ("big", BASE.replace("pub qty: i32", "pub qty: i64")),
     "jsonb_rename": (
         "docs",
-        BASE.replace("    pub title: String,", "    #[migration(rename_from = \"title\")]\n    pub heading: String,"),
+        BASE.replace(
+            "    pub title: String,",
+            '    #[migration(rename_from = "title")]\n    pub heading: String,',
+        ),
     ),
     "default_backfill": (
         "big",
         BASE.replace(
             "    pub code: String,\n}",
-            "    pub code: String,\n    #[migration(default = \"gen_random_uuid()\")]\n    pub token: uuid::Uuid,\n}",
+            '    pub code: String,\n    #[migration(default = "gen_random_uuid()")]\n    pub token: uuid::Uuid,\n}',
             1,
         ),
     ),
@@ -110,7 +126,7 @@ class Writer:
                 else:
                     conn.execute(
                         "INSERT INTO docs (id, host, data) VALUES (%s, 'acme', "
-                        "'{\"title\": \"t\", \"body\": \"b\"}')",
+                        '\'{"title": "t", "body": "b"}\')',
                         (next_id,),
                     )
             self.samples.append((began, time.monotonic() - began))
@@ -210,7 +226,9 @@ def measure_backfill(url: str, base: Path, batched: bool, rows: int, work: Path)
     """One big UPDATE vs the same statement under a batch marker (rows/s, size)."""
     project = work / f"backfill-{'batched' if batched else 'plain'}"
     shutil.copytree(base, project)
-    mark = "\n-- buildamp:no-transaction\n-- buildamp:batch table=big size=5000\n" if batched else ""
+    mark = (
+        "\n-- buildamp:no-transaction\n-- buildamp:batch table=big size=5000\n" if batched else ""
+    )
     body = f"BEGIN;\nSELECT 1;\nCOMMIT;\n{mark}{BACKFILL_SQL};\n"
     (project / "migrations" / "002_backfill.sql").write_text(body)
     (project / "migrations" / "rollback" / "002_rollback.sql").write_text("SELECT 1;\n")
@@ -248,14 +266,23 @@ def writer_alone(url: str, rows: int, seconds: float = 5.0) -> float:
     writer.stop.set()
     thread.join()
     latencies = [lat for _, lat in writer.samples]
-    print(f"writer alone: {len(latencies)} writes, median {statistics.median(latencies) * 1000:.1f} ms")
+    print(
+        f"writer alone: {len(latencies)} writes, median {statistics.median(latencies) * 1000:.1f} ms"
+    )
     return max(latencies)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--database-url", default=os.environ.get("BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--ops", default=",".join(OPERATIONS))
     args = parser.parse_args()
     ops = [op for op in args.ops.split(",") if op]
@@ -291,7 +318,9 @@ def main() -> int:
         with psycopg.connect(admin_url(args.database_url), autocommit=True) as admin:
             admin.execute("DROP DATABASE IF EXISTS buildamp_stall_run WITH (FORCE)")
             admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
-    print(f"\nstall ok = online stall <= writer-alone worst case ({baseline * 1000:.0f} ms) + 100 ms")
+    print(
+        f"\nstall ok = online stall <= writer-alone worst case ({baseline * 1000:.0f} ms) + 100 ms"
+    )
     return 0
 
 

@@ -326,7 +326,13 @@ def test_prod_apply_shows_plan_and_lint_findings(tmp_path: Path, pg_url: str) ->
     root = generated_project(tmp_path)
     (root / "buildamp.toml").write_text('models = ["models"]\nmode = "prod"\n')
     assert cli(root, "migrate", "--apply", "--yes", "--database-url", pg_url)[0] == 0
-    migration(root, "002", "hand_index", "CREATE INDEX idx_things_host ON things (host);\n", "DROP INDEX idx_things_host;\n")
+    migration(
+        root,
+        "002",
+        "hand_index",
+        "CREATE INDEX idx_things_host ON things (host);\n",
+        "DROP INDEX idx_things_host;\n",
+    )
     code, out, _ = cli(root, "migrate", "--apply", "--yes", "--database-url", pg_url)
     assert code == 0
     assert "Pending migrations:\n  migrations/002_hand_index.sql" in out

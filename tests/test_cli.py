@@ -239,7 +239,9 @@ def test_entry_point_runs_without_traceback(tmp_path: Path) -> None:
 def test_custom_sql_with_transaction_control_is_refused(project: Path) -> None:
     (project / "custom").mkdir()
     (project / "custom" / "x.sql").write_text("BEGIN;\nSELECT 1;\nCOMMIT;\n")
-    write_model(project, '#[migration(custom_sql = "custom/x.sql")]\npub struct Thing { pub id: String }\n')
+    write_model(
+        project, '#[migration(custom_sql = "custom/x.sql")]\npub struct Thing { pub id: String }\n'
+    )
     code, _, err = run(project, "migrate")
     assert code == 2 and "custom/x.sql" in err and "BEGIN/COMMIT" in err
 
@@ -249,7 +251,9 @@ def test_two_transaction_blocks_are_refused(tmp_path: Path, pg_url: str) -> None
     (root / "models").mkdir(parents=True)
     (root / "buildamp.toml").write_text('models = ["models"]\n')
     (root / "migrations" / "rollback").mkdir(parents=True)
-    (root / "migrations" / "001_two.sql").write_text("BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;\n")
+    (root / "migrations" / "001_two.sql").write_text(
+        "BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;\n"
+    )
     (root / "migrations" / "rollback" / "001_rollback.sql").write_text("SELECT 1;\n")
     code, _, err = run(root, "migrate", "--apply", "--database-url", pg_url)
     assert code == 2 and "001_two.sql" in err and "split it into two migrations" in err

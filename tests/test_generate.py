@@ -174,7 +174,12 @@ def test_cached_state_equals_parsed_state(project: Path) -> None:
     from buildamp.snapshot import loads
     from buildamp.snapshot_cache import cached_loads
 
-    edit(project, BASE.replace("    pub legacy: String,", "    pub legacy: String,\n    pub extra: Option<i32>,"))
+    edit(
+        project,
+        BASE.replace(
+            "    pub legacy: String,", "    pub legacy: String,\n    pub extra: Option<i32>,"
+        ),
+    )
     assert generate(load_config(project)).written
     state = project / ".buildamp" / "schema_state.json"
     text = state.read_text()

@@ -69,7 +69,8 @@ CHANGES = {
     "type_convert": BEFORE.replace(
         "    pub code: String,",
         "    pub code: String,".replace(
-            "    pub code", '    #[migration(convert_from = "TEXT", convert_sql = "CAST(%s AS BIGINT)")]\n    pub code'
+            "    pub code",
+            '    #[migration(convert_from = "TEXT", convert_sql = "CAST(%s AS BIGINT)")]\n    pub code',
         ).replace("pub code: String", "pub code: i64"),
     ),
     "jsonb_rename": BEFORE.replace(
