@@ -30,6 +30,8 @@ from buildamp.cache_io import code_fingerprint, load_restricted, write_atomic
 from buildamp.sources.cache import DISABLE_ENV
 
 CACHE_FILE = Path(".buildamp") / "cache" / "tables.pickle"
+DELTA_SUFFIX = ".delta"  # entries added since the main file was last written
+COMPACT_AT = 64  # fold the delta into the main file beyond this many entries
 FORMAT = "buildamp-table-cache-1"
 
 _ALLOWED: dict[tuple[str, str], type] = {
@@ -67,6 +69,7 @@ class TableCache:
     entries: dict[str, Entry] = field(default_factory=dict)
     used: dict[str, Entry] = field(default_factory=dict)
     changed: bool = False
+    main_keys: frozenset[str] = frozenset()  # what the main file holds
 
     @classmethod
     def for_project(cls, project_dir: Path, context: Any, settings: Any) -> TableCache:
@@ -77,15 +80,15 @@ class TableCache:
         cache._load()
         return cache
 
-    def _load(self) -> None:
+    @property
+    def delta_path(self) -> Path:
         assert self.path is not None
-        with contextlib.suppress(Exception):
-            with self.path.open("rb") as handle:
-                data = load_restricted(handle, _ALLOWED.values())
-            if isinstance(data, dict) and data.get("format") == FORMAT:
-                entries = data.get("entries")
-                if isinstance(entries, dict):
-                    self.entries = entries
+        return self.path.with_name(self.path.name + DELTA_SUFFIX)
+
+    def _load(self) -> None:
+        main = _read(self.path) if self.path is not None else {}
+        self.main_keys = frozenset(main)
+        self.entries = {**main, **(_read(self.delta_path) if main else {})}
 
     def key(self, struct: Any, file_digest: str = "") -> str:
         """By the file's digest and the struct's name when the file's exact text
@@ -111,13 +114,36 @@ class TableCache:
             self.changed = True
 
     def save(self) -> None:
-        """Keep exactly the entries this run used (a removed model drops out)."""
+        """A few new tables go to the small delta file (rewriting a thousand
+        tables for one edit costs more than the edit); past ``COMPACT_AT`` or
+        when many entries went unused, the main file is rewritten with exactly
+        the entries this run used, so removed models drop out."""
         if self.path is None or (not self.changed and len(self.used) == len(self.entries)):
             return
+        added = {k: v for k, v in self.used.items() if k not in self.main_keys}
+        unused = len(self.main_keys) - (len(self.used) - len(added))
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            payload = pickle.dumps({"format": FORMAT, "entries": self.used}, protocol=5)
-            write_atomic(self.path, payload)
+            if self.main_keys and len(added) <= COMPACT_AT and unused <= COMPACT_AT:
+                write_atomic(self.delta_path, _payload(added))
+                return
+            write_atomic(self.path, _payload(self.used))
+            self.delta_path.unlink(missing_ok=True)
+
+
+def _payload(entries: dict[str, Entry]) -> bytes:
+    return pickle.dumps({"format": FORMAT, "entries": entries}, protocol=5)
+
+
+def _read(path: Path) -> dict[str, Entry]:
+    with contextlib.suppress(Exception):
+        with path.open("rb") as handle:
+            data = load_restricted(handle, _ALLOWED.values())
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            entries = data.get("entries")
+            if isinstance(entries, dict):
+                return entries
+    return {}
 
 
 def _valid(entry: Any) -> bool:
