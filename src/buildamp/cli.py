@@ -38,8 +38,11 @@ def _fail(error: BaseException, verbose: bool) -> None:
 
 def _project(path: str | None) -> Any:
     from buildamp.config import find_project_dir, load_config
+    from buildamp.errors import ConfigError
 
     start = Path(path).resolve() if path else Path.cwd()
+    if not start.is_dir():
+        raise ConfigError(f"project folder {start} does not exist", hint="check -C/--project")
     return load_config(find_project_dir(start) if path is None else start)
 
 
