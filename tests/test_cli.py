@@ -257,3 +257,21 @@ def test_two_transaction_blocks_are_refused(tmp_path: Path, pg_url: str) -> None
     (root / "migrations" / "rollback" / "001_rollback.sql").write_text("SELECT 1;\n")
     code, _, err = run(root, "migrate", "--apply", "--database-url", pg_url)
     assert code == 2 and "001_two.sql" in err and "split it into two migrations" in err
+
+
+def test_clean_check_is_remembered_until_any_input_changes(project: Path) -> None:
+    write_model(project, "pub struct Thing { pub id: String }\n")
+    assert run(project, "migrate")[0] == 0
+    assert run(project, "migrate", "--check")[0] == 0
+    memo = project / ".buildamp" / "cache" / "clean-check"
+    assert memo.is_file()
+    assert run(project, "migrate", "--check")[0] == 0  # answered from the memo
+    write_model(project, "pub struct Thing { pub id: String, pub n: Option<i32> }\n")
+    code, out, _ = run(project, "migrate", "--check")
+    assert code == 1 and "things.n - added" in out
+    write_model(project, "pub struct Thing { pub id: String }\n")
+    assert run(project, "migrate", "--check")[0] == 0
+    up = next((project / "migrations").glob("001_*.sql"))
+    up.write_text(up.read_text() + "-- edit\n")
+    code, out, _ = run(project, "migrate", "--check")
+    assert code == 1 and "was edited" in out

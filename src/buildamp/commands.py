@@ -197,6 +197,13 @@ def _running_line(entry: dict[str, Any]) -> str:
 
 def run_check(config: Config) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
+    from buildamp import check_memo
+    from buildamp.sources.discover import model_files
+
+    memo = check_memo.digest(config, model_files(config))
+    if check_memo.was_clean(config, memo):
+        click.echo(CLEAN_CHECK)
+        return 0
     from buildamp.errors import StateError
     from buildamp.generate import plan
     from buildamp.migration_files import list_migrations
@@ -228,8 +235,12 @@ def run_check(config: Config) -> int:
         hint = "run `buildamp migrate` to generate the migration" if changes else ""
         click.echo(hint or "fix the files listed above", err=True)
         return 1
-    click.echo("ok: models, schema state and migrations agree")
+    click.echo(CLEAN_CHECK)
+    check_memo.remember_clean(config, memo)
     return 0
+
+
+CLEAN_CHECK = "ok: models, schema state and migrations agree"
 
 
 def run_drift(config: Config, cli_url: str | None, log_format: str = "text") -> int:
