@@ -211,7 +211,7 @@ def test_apply_status_rollback_on_postgres(tmp_path: Path, pg_url: str) -> None:
     assert "applied 001_create_comments_users.sql" in out
     assert {t.name for t in catalog_of(pg_url).tables} == {"comments", "users"}
     code, out, _ = run(project, "migrate", "--status", env=env)
-    assert "001  applied" in out
+    assert "001  applied" in out and out.rstrip().endswith("1 applied")
     assert run(project, "drift", env=env)[0] == 0
     code, out, _ = run(project, "migrate", "--apply", env=env)
     assert "up to date" in out

@@ -170,6 +170,11 @@ def run_status(config: Config, cli_url: str | None) -> int:
         click.echo("no migrations")
     for row in rows:
         click.echo(f"{row.version}  {row.state:<8}  {row.name}")
+    if rows:
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row.state] = counts.get(row.state, 0) + 1
+        click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
     for entry in running_work(url):
         click.echo(_running_line(entry))
     return 0
