@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from buildamp import events
@@ -95,13 +96,8 @@ def apply(
             if row.unfinished:
                 migration = by_version[row.version]
                 text, display = _read(config, migration)
-                elapsed = _observed(
-                    executor,
-                    migration,
-                    text,
-                    lambda: executor.resume(migration, row, text, display),  # noqa: B023
-                    "resume",
-                )
+                resume = partial(executor.resume, migration, row, text, display)
+                elapsed = _observed(executor, migration, text, resume, "resume")
                 report(f"resumed {migration.path.name}: no-transaction steps done ({elapsed} ms)")
                 done.append(migration.version)
         for migration in files:
@@ -110,13 +106,8 @@ def apply(
             if to is not None and migration.number > int(to):
                 break
             text, display = _read(config, migration)
-            elapsed = _observed(
-                executor,
-                migration,
-                text,
-                lambda: executor.run_migration(migration, text, display),  # noqa: B023
-                "apply",
-            )
+            run = partial(executor.run_migration, migration, text, display)
+            elapsed = _observed(executor, migration, text, run, "apply")
             report(f"applied {migration.path.name} ({elapsed} ms)")
             done.append(migration.version)
     return done
@@ -149,13 +140,8 @@ def rollback(
                 )
             text, display = _read(config, migration, rollback=True)
             forward = migration.path.read_text(encoding="utf-8")
-            elapsed = _observed(
-                executor,
-                migration,
-                forward,
-                lambda: executor.undo_migration(migration, text, display),  # noqa: B023
-                "rollback",
-            )
+            undo = partial(executor.undo_migration, migration, text, display)
+            elapsed = _observed(executor, migration, forward, undo, "rollback")
             report(f"rolled back {migration.path.name} ({elapsed} ms)")
             undone.append(row.version)
     return undone
