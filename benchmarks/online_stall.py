@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import psycopg  # noqa: E402
 
-from buildamp.apply import apply  # noqa: E402
-from buildamp.config import load_config  # noqa: E402
-from buildamp.generate import generate  # noqa: E402
+from buildamp.cli.generate import generate  # noqa: E402
+from buildamp.files.config import load_config  # noqa: E402
+from buildamp.run.apply import apply  # noqa: E402
 
 BASE = """
 #[table(name = "big")]

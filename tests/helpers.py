@@ -7,9 +7,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from buildamp.catalog import comparable, read_catalog
-from buildamp.database import connect
-from buildamp.schema import Schema
+from buildamp.model.schema import Schema
+from buildamp.pg.database import connect
+from buildamp.run.catalog import comparable, read_catalog
 
 
 def apply_sql(url: str, sql_text: str) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from buildamp.apply import apply, rollback, status
-from buildamp.cli import main
-from buildamp.config import load_config
-from buildamp.database import connect
-from buildamp.errors import DatabaseError, StateError
-from buildamp.executor import LOCK_KEY, Executor
-from buildamp.migration_files import checksum
+from buildamp.cli.main import main
+from buildamp.files.config import load_config
+from buildamp.files.migration import checksum
+from buildamp.model.errors import DatabaseError, StateError
+from buildamp.pg.database import connect
+from buildamp.run.apply import apply, rollback, status
+from buildamp.run.executor import LOCK_KEY, Executor
 from tests.helpers import catalog_of
 
 SILENT = lambda _line: None  # noqa: E731

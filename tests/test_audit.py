@@ -13,9 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from click.testing import CliRunner
 
-from buildamp.audit import AuditLog, Scrubber
-from buildamp.cli import main
-from buildamp.events import FAILED, Event
+from buildamp.cli.main import main
+from buildamp.events.audit import AuditLog, Scrubber
+from buildamp.events.bus import FAILED, Event
 from tests.test_webhooks import HookServer, make_project
 
 PASSWORD = "pw-Sup3r-s3cret"

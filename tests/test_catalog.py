@@ -8,9 +8,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from buildamp.catalog import comparable, read_catalog
-from buildamp.schema import Column, Constraint, Enum, Index, IndexKey, Schema, Table
-from buildamp.sqltext import canonical_type, normalize_default, normalize_expression
+from buildamp.model.schema import Column, Constraint, Enum, Index, IndexKey, Schema, Table
+from buildamp.pg.sqltext import canonical_type, normalize_default, normalize_expression
+from buildamp.run.catalog import comparable, read_catalog
 from tests.helpers import apply_sql, catalog_of
 
 DDL = """

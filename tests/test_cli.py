@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from buildamp.cli import main
+from buildamp.cli.main import main
 from tests.helpers import catalog_of
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "blog"

@@ -25,9 +25,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from buildamp.cli import main
-from buildamp.config import load_config
-from buildamp.diagram import (
+from buildamp.cli.diagram import (
     mermaid_entity,
     references,
     render,
@@ -36,8 +34,19 @@ from buildamp.diagram import (
     render_mermaid,
     table_rows,
 )
-from buildamp.schema import Column, Constraint, DocumentField, Enum, Index, IndexKey, Schema, Table
-from buildamp.snapshot import read_snapshot
+from buildamp.cli.main import main
+from buildamp.files.config import load_config
+from buildamp.files.snapshot import read_snapshot
+from buildamp.model.schema import (
+    Column,
+    Constraint,
+    DocumentField,
+    Enum,
+    Index,
+    IndexKey,
+    Schema,
+    Table,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "blog"

@@ -17,13 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buildamp import ops as o
-from buildamp.diff import diff
-from buildamp.errors import PlanError
-from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.naming import object_name
-from buildamp.replay import comparable, next_state, replay
-from buildamp.schema import (
+from buildamp.files.snapshot import Snapshot, dumps, loads
+from buildamp.model.errors import PlanError
+from buildamp.model.hints import ColumnHint, Hints, TableHint
+from buildamp.model.naming import object_name
+from buildamp.model.schema import (
     Column,
     Constraint,
     DocumentField,
@@ -33,8 +31,10 @@ from buildamp.schema import (
     Schema,
     Table,
 )
-from buildamp.snapshot import Snapshot, dumps, loads
-from buildamp.sqltext import normalize_default, normalize_expression
+from buildamp.pg.sqltext import normalize_default, normalize_expression
+from buildamp.plan import ops as o
+from buildamp.plan.diff import diff
+from buildamp.plan.replay import comparable, next_state, replay
 from tests.schema_values import COLUMN_TYPES, DOCUMENT_TYPES, RAW_DEFAULTS
 
 ENUM = Enum("status", ("active", "paused", "archived"))

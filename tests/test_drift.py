@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from buildamp.apply import apply
-from buildamp.catalog import comparable, read_catalog
-from buildamp.cli import main
-from buildamp.config import load_config
-from buildamp.database import connect
-from buildamp.drift import compare, drift_report
-from buildamp.generate import load_snapshot
+from buildamp.cli.main import main
+from buildamp.files.config import load_config
+from buildamp.files.snapshot import load_snapshot
+from buildamp.pg.database import connect
+from buildamp.run.apply import apply
+from buildamp.run.catalog import comparable, read_catalog
+from buildamp.run.drift import compare, drift_report
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "blog"
 

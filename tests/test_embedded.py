@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from buildamp.catalog import read_catalog
-from buildamp.database import (
+from buildamp.model.errors import ConfigError, DatabaseError
+from buildamp.model.schema import Column, Schema, Table
+from buildamp.pg.database import (
     EMBEDDED_DIR,
     NO_DATABASE,
     connect,
@@ -19,8 +20,7 @@ from buildamp.database import (
     redact,
     resolve_database_url,
 )
-from buildamp.errors import ConfigError, DatabaseError
-from buildamp.schema import Column, Schema, Table
+from buildamp.run.catalog import read_catalog
 
 
 def _stop(server: Any) -> None:

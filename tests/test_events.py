@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from buildamp import events
-from buildamp.apply import apply, rollback, running_work
-from buildamp.cli import main
-from buildamp.config import load_config
-from buildamp.database import connect
-from buildamp.errors import DatabaseError
-from buildamp.events import Event, changes_from_summary, emit, subscribe, subscribed
-from buildamp.migration_files import checksum
-from buildamp.progress import ProgressStore
+from buildamp.cli.main import main
+from buildamp.events import bus as events
+from buildamp.events.bus import Event, changes_from_summary, emit, subscribe, subscribed
+from buildamp.files.config import load_config
+from buildamp.files.migration import checksum
+from buildamp.model.errors import DatabaseError
+from buildamp.pg.database import connect
+from buildamp.run.apply import apply, rollback, running_work
+from buildamp.run.progress import ProgressStore
 
 SILENT = lambda _line: None  # noqa: E731
 PAYLOAD_KEYS = {

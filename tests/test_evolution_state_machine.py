@@ -32,20 +32,29 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from buildamp import ops as o
-from buildamp.catalog import comparable as catalog_comparable
-from buildamp.catalog import read_catalog
-from buildamp.database import connect
-from buildamp.diff import diff
-from buildamp.executor import split_file
-from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.migration_files import Layout, compose_down, compose_up
-from buildamp.naming import object_name
-from buildamp.render import RenderOptions, render_all, verify_landed
-from buildamp.replay import comparable as replay_comparable
-from buildamp.replay import next_state
-from buildamp.schema import Column, Constraint, DocumentField, Enum, Index, IndexKey, Schema, Table
-from buildamp.sqltext import normalize_default, normalize_expression, quote_ident, quote_literal
+from buildamp.files.migration import Layout, compose_down, compose_up
+from buildamp.model.hints import ColumnHint, Hints, TableHint
+from buildamp.model.naming import object_name
+from buildamp.model.schema import (
+    Column,
+    Constraint,
+    DocumentField,
+    Enum,
+    Index,
+    IndexKey,
+    Schema,
+    Table,
+)
+from buildamp.pg.database import connect
+from buildamp.pg.sqltext import normalize_default, normalize_expression, quote_ident, quote_literal
+from buildamp.plan import ops as o
+from buildamp.plan.diff import diff
+from buildamp.plan.replay import comparable as replay_comparable
+from buildamp.plan.replay import next_state
+from buildamp.render.migration import RenderOptions, render_all, verify_landed
+from buildamp.run.catalog import comparable as catalog_comparable
+from buildamp.run.catalog import read_catalog
+from buildamp.run.executor import split_file
 from tests.schema_values import COLUMN_TYPES, DOCUMENT_TYPES, RAW_DEFAULTS
 
 settings.register_profile(

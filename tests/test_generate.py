@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from buildamp.config import load_config
-from buildamp.errors import PlanError
-from buildamp.generate import generate
+from buildamp.cli.generate import generate
+from buildamp.files.config import load_config
+from buildamp.model.errors import PlanError
 
 BASE = """
 pub enum Mood { Happy, Sad }
@@ -171,8 +171,8 @@ def test_slug_describes_the_change(project: Path) -> None:
 
 def test_cached_state_equals_parsed_state(project: Path) -> None:
     """The state kept in the cache after generate is exactly what parsing gives."""
-    from buildamp.snapshot import loads
-    from buildamp.snapshot_cache import cached_loads
+    from buildamp.files.snapshot import loads
+    from buildamp.files.snapshot_cache import cached_loads
 
     edit(
         project,

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pytest
 
-from buildamp.catalog import comparable
-from buildamp.config import load_config
-from buildamp.database import connect
-from buildamp.generate import generate
-from buildamp.replay import comparable as replay_comparable
-from buildamp.schema import Schema
-from buildamp.snapshot import read_snapshot
+from buildamp.cli.generate import generate
+from buildamp.files.config import load_config
+from buildamp.files.snapshot import read_snapshot
+from buildamp.model.schema import Schema
+from buildamp.pg.database import connect
+from buildamp.plan.replay import comparable as replay_comparable
+from buildamp.run.catalog import comparable
 from tests.helpers import apply_sql, catalog_of
 
 GOLDEN = Path(__file__).parent / "golden"

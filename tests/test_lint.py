@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from buildamp.cli import main
-from buildamp.config import Config
-from buildamp.errors import StateError
-from buildamp.lint import RULES, Finding, lint_sql
-from buildamp.lint_command import default_files, lint_findings_for
+from buildamp.cli.lint_command import default_files, lint_findings_for
+from buildamp.cli.main import main
+from buildamp.files.config import Config
+from buildamp.lint.engine import RULES, Finding, lint_sql
+from buildamp.model.errors import StateError
 
 CASES_DIR = Path(__file__).resolve().parent / "lint_cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())

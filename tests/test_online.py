@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from buildamp.apply import apply, rollback
-from buildamp.catalog import comparable as catalog_comparable
-from buildamp.config import load_config
-from buildamp.database import connect
-from buildamp.generate import generate, load_snapshot
-from buildamp.progress import ProgressStore
-from buildamp.replay import comparable as replay_comparable
-from buildamp.schema import Schema
+from buildamp.cli.generate import generate
+from buildamp.files.config import load_config
+from buildamp.files.snapshot import load_snapshot
+from buildamp.model.schema import Schema
+from buildamp.pg.database import connect
+from buildamp.plan.replay import comparable as replay_comparable
+from buildamp.run.apply import apply, rollback
+from buildamp.run.catalog import comparable as catalog_comparable
+from buildamp.run.progress import ProgressStore
 from tests.helpers import apply_sql, catalog_of
 
 SILENT = lambda _line: None  # noqa: E731
@@ -119,7 +120,7 @@ def make_project(root: Path, online: bool) -> Path:
 
 
 def same(live: Schema, expected: Schema) -> None:
-    from buildamp.drift import compare
+    from buildamp.run.drift import compare
 
     live_schema = comparable(live)
     assert live_schema == expected, compare(expected, live_schema)
@@ -278,7 +279,7 @@ def test_killed_backfill_resumes_exactly_once(tmp_path: Path, pg_url: str) -> No
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_online_migrations_pass_squawk_and_our_lint(change: str, tmp_path: Path) -> None:
     """Every online migration we generate passes squawk's locking rules and ours."""
-    from buildamp.lint import lint_sql
+    from buildamp.lint.engine import lint_sql
     from tests.test_squawk import SQUAWK, assert_squawk_clean
 
     root = make_project(tmp_path / "p", True)
@@ -296,7 +297,7 @@ def test_online_migrations_pass_squawk_and_our_lint(change: str, tmp_path: Path)
 
 def test_backfill_reports_progress_events(tmp_path: Path, pg_url: str) -> None:
     """A batched backfill emits backfill.progress (running, then done) to subscribers."""
-    from buildamp import events
+    from buildamp.events import bus as events
 
     seen: list[events.Event] = []
     root = make_project(tmp_path / "p", True)

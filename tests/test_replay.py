@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from buildamp import ops as o
-from buildamp.errors import InternalError
-from buildamp.replay import next_state
-from buildamp.schema import Column, Enum, Schema, Table
+from buildamp.model.errors import InternalError
+from buildamp.model.schema import Column, Enum, Schema, Table
+from buildamp.plan import ops as o
+from buildamp.plan.replay import next_state
 
 POSTS = Table(
     "posts",

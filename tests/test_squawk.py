@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from buildamp.lint import lint_sql
+from buildamp.lint.engine import lint_sql
 
 CASES_DIR = Path(__file__).resolve().parent / "lint_cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())

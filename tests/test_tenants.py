@@ -1,7 +1,7 @@
 """Tenants on real PostgreSQL: row-level security on ``host`` and per-tenant uniqueness.
 
 Migrations come from buildamp's own pipeline (Rust models in a temporary project ->
-:func:`buildamp.generate.generate`) and are applied as the owner (the test
+:func:`buildamp.cli.generate.generate`) and are applied as the owner (the test
 superuser), the way a deploy would. The application then works through a role of
 its own that owns nothing and has no BYPASSRLS, as it should in production: each
 test creates one with a unique name (roles are cluster-wide) and drops it at the end.
@@ -22,10 +22,10 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from buildamp.catalog import comparable
-from buildamp.config import load_config
-from buildamp.generate import generate
-from buildamp.snapshot import read_snapshot
+from buildamp.cli.generate import generate
+from buildamp.files.config import load_config
+from buildamp.files.snapshot import read_snapshot
+from buildamp.run.catalog import comparable
 from tests.helpers import apply_sql, catalog_of
 
 NOW = datetime(2024, 12, 4, 10, 30, 15, tzinfo=UTC)

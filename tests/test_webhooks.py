@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
-from buildamp import webhooks
-from buildamp.apply import apply
-from buildamp.config import Webhook, load_config
-from buildamp.database import connect
-from buildamp.errors import DatabaseError
-from buildamp.events import APPLIED, EVENT_NAMES, Event, command_sinks
-from buildamp.webhooks import SIGNATURE_HEADER, WebhookDispatcher, deliver_all, sign, verify
+from buildamp.events import webhooks
+from buildamp.events.bus import APPLIED, EVENT_NAMES, Event
+from buildamp.events.sinks import command_sinks
+from buildamp.events.webhooks import SIGNATURE_HEADER, WebhookDispatcher, deliver_all, sign, verify
+from buildamp.files.config import Webhook, load_config
+from buildamp.model.errors import DatabaseError
+from buildamp.pg.database import connect
+from buildamp.run.apply import apply
 
 SILENT = lambda _line: None  # noqa: E731
 SECRET = "whsec-test-0123456789"

@@ -1,3 +1,3 @@
-from buildamp.cli import main
+from buildamp.cli.main import main
 
 main()

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 import buildamp
-from buildamp.config import load_config
-from buildamp.errors import ModelError
-from buildamp.generate import generate
-from buildamp.sources.cache import CACHE_DIR, DISABLE_ENV, SourceCache
+from buildamp.cli.generate import generate
+from buildamp.files.config import load_config
+from buildamp.model.errors import ModelError
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import read_sources
+from buildamp.sources.parse_cache import CACHE_DIR, DISABLE_ENV, SourceCache
 
 NOW = datetime(2024, 12, 4, 10, 30, 15, tzinfo=UTC)
 
@@ -147,7 +147,7 @@ def test_a_new_buildamp_version_never_reads_old_entries(
 def test_an_edited_reader_never_reads_old_entries(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import buildamp.sources.cache as cache_module
+    import buildamp.sources.parse_cache as cache_module
 
     before = cache_module._fingerprint()
     monkeypatch.setattr(cache_module, "READER_VERSION", cache_module.READER_VERSION + 1)

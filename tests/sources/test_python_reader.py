@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from buildamp.config import Config
-from buildamp.errors import Location, ModelError
+from buildamp.files.config import Config
+from buildamp.model.errors import Location, ModelError
 from buildamp.sources.build import BuildSettings, build_models
 from buildamp.sources.decl import EnumDecl, OptionDecl, SourceFile, StructDecl, TypeRef
 from buildamp.sources.discover import model_files, read_sources
@@ -459,7 +459,7 @@ def test_works_without_pydantic(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['pydantic'] = None\n"
         "from pathlib import Path\n"
-        "from buildamp.config import Config\n"
+        "from buildamp.files.config import Config\n"
         "from buildamp.sources.discover import read_sources\n"
         "print([s.name for f in read_sources(Config(Path('.'))) for s in f.structs])\n"
     )

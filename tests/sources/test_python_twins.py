@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buildamp.config import Config, load_config
-from buildamp.errors import ModelError
-from buildamp.hints import Hints
-from buildamp.schema import Schema
+from buildamp.files.config import Config, load_config
+from buildamp.model.errors import ModelError
+from buildamp.model.hints import Hints
+from buildamp.model.schema import Schema
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import model_files

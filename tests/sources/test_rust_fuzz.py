@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buildamp.errors import ModelError
+from buildamp.model.errors import ModelError
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.rust import read_rust_source
 

@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from buildamp.errors import Location, ModelError
+from buildamp.model.errors import Location, ModelError
 from buildamp.sources.decl import OptionValue, SourceFile, StructDecl, TypeRef
 from buildamp.sources.rust import read_rust_file, read_rust_source
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from buildamp import sqltext
-from buildamp.errors import ModelError
-from buildamp.hints import ColumnHint, Hints, TableHint
-from buildamp.naming import snake_case, table_name_for
-from buildamp.schema import (
+from buildamp.cache.store import gc_paused
+from buildamp.model.errors import ModelError
+from buildamp.model.hints import ColumnHint, Hints, TableHint
+from buildamp.model.naming import snake_case, table_name_for
+from buildamp.model.schema import (
     Column,
     DocumentField,
     Enum,
@@ -23,7 +23,7 @@ from buildamp.schema import (
     Storage,
     Table,
 )
-from buildamp.sources.cache import gc_paused
+from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
 from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
 from buildamp.sources.options import (
@@ -33,7 +33,7 @@ from buildamp.sources.options import (
     Options,
     validate_options,
 )
-from buildamp.sources.types import Mapped, TypeContext, map_type
+from buildamp.sources.type_map import Mapped, TypeContext, map_type
 from buildamp.sources.validation import check_custom_sql, check_identifier
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from buildamp.errors import Location
+from buildamp.model.errors import Location
 
 OptionScalar = str | bool | int | float
 OptionValue = OptionScalar | tuple[OptionScalar, ...]

@@ -6,12 +6,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from buildamp.config import Config
-from buildamp.errors import ConfigError, Location
+from buildamp.files.config import Config
+from buildamp.model.errors import ConfigError, Location
 from buildamp.sources.decl import SourceFile
 
 if TYPE_CHECKING:
-    from buildamp.sources.cache import SourceCache
+    from buildamp.sources.parse_cache import SourceCache
 
 SKIP_DIRS = frozenset(
     {"target", "__pycache__", ".git", "node_modules", ".buildamp", ".venv", "venv", ".tox"}
@@ -38,8 +38,9 @@ def model_files(config: Config) -> list[Path]:
 
 def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
     """Every model file, parsed. Rust files go through the content-hash cache
-    (:mod:`buildamp.sources.cache`); the result is the same with or without it."""
-    from buildamp.sources.cache import SourceCache, gc_paused
+    (:mod:`buildamp.sources.parse_cache`); the result is the same with or without it."""
+    from buildamp.cache.store import gc_paused
+    from buildamp.sources.parse_cache import SourceCache
 
     cache = SourceCache.for_project(config.project_dir) if use_cache else SourceCache(None)
     sources: list[SourceFile] = []

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from buildamp import sqltext
-from buildamp.errors import Location, ModelError
-from buildamp.naming import object_name
-from buildamp.schema import Column, Constraint, Index, IndexKey, Storage
+from buildamp.model.errors import Location, ModelError
+from buildamp.model.naming import object_name
+from buildamp.model.schema import Column, Constraint, Index, IndexKey, Storage
+from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, StructDecl
 from buildamp.sources.options import Options
-from buildamp.sources.types import Mapped
+from buildamp.sources.type_map import Mapped
 
 JSONB_TEXT_TYPES = frozenset({"TEXT", "JSONB", "TIMESTAMPTZ", "TIMESTAMP", "DATE", "UUID"})
 

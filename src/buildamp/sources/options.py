@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from buildamp.errors import Location, ModelError
+from buildamp.model.errors import Location, ModelError
 from buildamp.sources.decl import OptionDecl, OptionValue
 
 Kind = Literal["str", "bool", "list", "str|bool", "int"]

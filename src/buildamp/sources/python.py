@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from buildamp.config import Config
-from buildamp.errors import Location, ModelError
+from buildamp.files.config import Config
 from buildamp.markers import DOMAIN_ATTRIBUTE, CallSite, Domain, Migration
+from buildamp.model.errors import Location, ModelError
 from buildamp.sources.decl import (
     EnumDecl,
     FieldDecl,

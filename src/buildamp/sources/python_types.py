@@ -23,8 +23,8 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal, Union, cast
 
-from buildamp.errors import Location, ModelError
 from buildamp.markers import Migration
+from buildamp.model.errors import Location, ModelError
 from buildamp.sources.decl import OptionValue, TypeRef
 from buildamp.types import TypeName
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser
 
-from buildamp.errors import Location, ModelError
+from buildamp.model.errors import Location, ModelError
 from buildamp.sources.decl import (
     AliasDecl,
     EnumDecl,

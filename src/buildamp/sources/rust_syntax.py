@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from buildamp.errors import Location, ModelError
+from buildamp.model.errors import Location, ModelError
 
 INT_SUFFIXES = tuple(
     f"{sign}{bits}" for sign in "iu" for bits in ("128", "size", "64", "32", "16", "8")

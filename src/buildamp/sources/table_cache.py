@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from buildamp import hints as hint_types
-from buildamp import schema as schema_types
-from buildamp.cache_io import code_fingerprint, load_restricted, write_atomic
-from buildamp.sources.cache import DISABLE_ENV
+from buildamp.cache.store import code_fingerprint, load_restricted, write_atomic
+from buildamp.model import hints as hint_types
+from buildamp.model import schema as schema_types
+from buildamp.sources.parse_cache import DISABLE_ENV
 
 CACHE_FILE = Path(".buildamp") / "cache" / "tables.pickle"
 DELTA_SUFFIX = ".delta"  # entries added since the main file was last written
@@ -54,12 +54,7 @@ Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[st
 def _fingerprint() -> str:
     import buildamp
 
-    here = Path(__file__).resolve().parent
-    files = [
-        *(here / name for name in ("build.py", "indexes.py", "types.py", "options.py", "decl.py")),
-        *(here.parent / name for name in ("sqltext.py", "naming.py", "schema.py", "hints.py")),
-    ]
-    return code_fingerprint([FORMAT, buildamp.__version__], files)
+    return code_fingerprint(FORMAT, buildamp.__version__)
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from buildamp.errors import Location, ModelError
-from buildamp.naming import MAX_IDENTIFIER
+from buildamp.model.errors import Location, ModelError
+from buildamp.model.naming import MAX_IDENTIFIER
 
 
 def check_custom_sql(path: str, project_dir: Path, where: Location) -> None:

@@ -1,0 +1,78 @@
+"""What every cache under ``.buildamp/cache/`` shares: a fingerprint of the code
+whose output it keeps, loading pickles that may only build allowed classes, and
+atomic writes. Caches are optimisations: callers treat any failure as a miss."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@functools.cache
+def _package_digest() -> str:
+    """Size and mtime of every module of buildamp, once per process: any upgrade
+    or edit of the code invalidates every cache, so no hand-kept list of the
+    files a cache depends on can go stale."""
+    package = Path(__file__).resolve().parent.parent
+    parts = []
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def code_fingerprint(*tags: str) -> str:
+    """The tags plus the digest of buildamp's own code: an entry made by other
+    code (an upgrade, an edited checkout) is never read."""
+    return "|".join([*tags, _package_digest()])
+
+
+def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
+    """Unpickle, building only ``allowed`` classes, so a planted file cannot run code."""
+    by_name = {(cls.__module__, cls.__name__): cls for cls in allowed}
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            cls = by_name.get((module, name))
+            if cls is None:
+                raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache")
+            return cls
+
+    return Restricted(handle).load()
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small, acyclic objects.
+
+    Reading 1,000 models allocates a few hundred thousand objects; every
+    collection pass walks all of them, which made reading, building and the
+    snapshot up to 3x slower. Reference counting still frees everything."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

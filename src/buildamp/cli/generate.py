@@ -1,0 +1,214 @@
+"""The generate pipeline (DESIGN.md section 10):
+
+models -> Schema(new); snapshot -> Schema(old); ops = diff(old, new);
+check replay(old, ops) == new; refuse destructive ops unless confirmed;
+render up and down; write migration, rollback and snapshot atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from buildamp.files.config import Config
+from buildamp.files.migration import (
+    Layout,
+    compose_down,
+    compose_up,
+    list_migrations,
+    next_version,
+    slugify,
+    write_atomically,
+)
+from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
+from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
+from buildamp.model.errors import Location, ModelError, PlanError
+from buildamp.model.hints import Hints
+from buildamp.model.schema import Schema
+from buildamp.plan import ops as o
+from buildamp.plan.diff import diff
+from buildamp.plan.replay import next_state
+from buildamp.plan.summary import describe, slug_for, tables_of
+from buildamp.render.migration import RenderOptions, render_all, verify_landed
+from buildamp.sources.build import BuildSettings, Models, build_models
+from buildamp.sources.discover import read_sources
+
+CUSTOM_DOWN_MARK = "-- buildamp:down"
+
+
+@dataclass
+class GenerateResult:
+    operations: list[o.Operation]
+    version: str | None = None
+    up_path: Path | None = None
+    down_path: Path | None = None
+    up_text: str = ""
+    down_text: str = ""
+    destructive: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+def load_models(config: Config) -> Models:
+    files = read_sources(config)
+    settings = BuildSettings(
+        project_dir=config.project_dir,
+        default_storage="jsonb" if config.storage == "jsonb" else "columns",
+        tenant_isolation=config.tenant_isolation,
+    )
+    return build_models(files, settings, use_cache=True)
+
+
+def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
+    def load(path: str) -> tuple[str, str | None]:
+        import pglast
+
+        text = (config.project_dir / path).read_text(encoding="utf-8")
+        up, mark, down = text.partition(CUSTOM_DOWN_MARK)
+        for part, label in ((up, "forward"), (down, "rollback")):
+            try:
+                statements = pglast.parse_sql(part)
+            except pglast.parser.ParseError as error:
+                raise ModelError(
+                    f"custom SQL ({label} part) does not parse: {error}", Location(path)
+                ) from None
+            if any(type(s.stmt).__name__ == "TransactionStmt" for s in statements):
+                raise ModelError(
+                    f"custom SQL ({label} part) controls the transaction (BEGIN/COMMIT)",
+                    Location(path),
+                    "remove it: the migration runs it inside its own transaction",
+                )
+        return up.strip(), (down.strip() or None) if mark else None
+
+    return load
+
+
+@dataclass(frozen=True)
+class Plan:
+    snapshot: Snapshot
+    models: Models
+    operations: list[o.Operation]
+    next_schema: Schema  # what the snapshot will say after this migration
+
+
+def plan(config: Config) -> Plan:
+    snapshot = load_snapshot(config)
+    models = load_models(config)
+    operations = diff(snapshot.schema, models.schema, models.hints, custom_sql_loader(config))
+    return Plan(
+        snapshot, models, operations, next_state(snapshot.schema, operations, models.schema)
+    )
+
+
+def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
+    """Destructive operations that need --allow-destructive or a confirmation,
+    each naming the model, the change and where the model is.
+
+    Removing a column that an earlier migration marked ``deprecated`` needs no
+    confirmation, unless the struct says ``confirm_destructive = true``."""
+    found = []
+    for op in operations:
+        if not o.is_destructive(op):
+            continue
+        tables = tables_of(op)
+        if isinstance(op, o.AlterEnum) and op.usages:
+            tables = [op.usages[0][0]]
+        table_hint = hints.tables.get(tables[0]) if tables else None
+        if isinstance(op, o.DropColumn) and op.column.deprecated:
+            if not (table_hint and table_hint.confirm_destructive):
+                continue
+        where = ""
+        if isinstance(op, o.AlterColumn):
+            where = hints.column(op.table, op.new.name).location
+        elif isinstance(op, o.AlterEnum) and op.usages:
+            table, column, _ = op.usages[0]
+            where = f"{table}.{column} at {hints.column(table, column).location}"
+        elif table_hint is not None:
+            where = table_hint.location
+        elif isinstance(op, o.DropTable):
+            where = op.table.source
+        model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
+        found.append(
+            f"{model}{describe(op) or type(op).__name__}" + (f" ({where})" if where else "")
+        )
+    return found
+
+
+def generate(
+    config: Config,
+    name: str | None = None,
+    dry_run: bool = False,
+    allow_destructive: bool = False,
+    confirm: Callable[[list[str]], bool] | None = None,
+    now: datetime | None = None,
+) -> GenerateResult:
+    planned = plan(config)
+    snapshot, models, operations = planned.snapshot, planned.models, planned.operations
+    result = GenerateResult(operations)
+    if not operations:
+        return result
+    result.destructive = destructive_changes(snapshot.schema, operations, models.hints)
+    if result.destructive and not allow_destructive and not dry_run:
+        if confirm is None or not confirm(result.destructive):
+            raise PlanError(
+                "destructive change refused: " + "; ".join(result.destructive),
+                hint="re-run with --allow-destructive, or mark the field "
+                "#[migration(deprecated)] in an earlier migration",
+            )
+    existing = list_migrations(config.migrations_dir)
+    version = next_version(existing)
+    slug = slugify(name) if name else slugify(slug_for(operations))
+    up_path = config.migrations_dir / f"{version}_{slug}.sql"
+    down_path = config.rollback_dir / f"{version}_rollback.sql"
+    stamp = (now or datetime.now(UTC)).replace(microsecond=0)
+    options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
+    layout = Layout(
+        config.lock_timeout if config.is_online else None,
+        config.batch_size,
+        config.batch_pause,
+        any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables),
+    )
+    forward = render_all(operations, options) + verify_landed(operations, options.online)
+    backward = render_all([o.invert(op) for op in reversed(operations)], options)
+    summary = [line for op in operations if (line := describe(op))]
+    models_changed = sorted(
+        {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
+    )
+    result.version, result.up_path, result.down_path = version, up_path, down_path
+    result.up_text = compose_up(
+        config.display(up_path),
+        models_changed,
+        stamp.strftime("%Y-%m-%d %H:%M:%S"),
+        summary,
+        forward,
+        backward,
+        layout,
+    )
+    result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
+    if dry_run:
+        return result
+    written_snapshot = Snapshot(
+        planned.next_schema.normalized(), version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    from buildamp.files import snapshot_cache
+
+    table_chunks: dict[str, Any] = {}
+    state = dumps(written_snapshot, reuse=snapshot_cache.chunks, collect=table_chunks)
+    texts = migration_texts(config.migrations_dir)
+    texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
+    texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
+    write_atomically(
+        {
+            up_path: result.up_text,
+            down_path: result.down_text,
+            config.migrations_dir / SUM_FILE: render_sums(texts),
+            config.state_path: state,
+        }
+    )
+    result.written = True
+    # the object we serialised is what parsing the file gives back (a property
+    # the snapshot tests check), so the next command can skip parsing it
+    snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
+    return result

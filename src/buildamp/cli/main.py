@@ -1,0 +1,196 @@
+"""The ``buildamp`` command line.
+
+Kept cheap to start: only click is imported here; everything heavy (psycopg,
+pglast, tree-sitter, rich) is imported inside the command that needs it.
+Every expected failure is one line on stderr and exit code 2 (input) or 3
+(database); ``--verbose`` shows a traceback for bugs.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(error: BaseException, verbose: bool) -> None:
+    from buildamp.model.errors import BuildampError
+
+    if verbose:
+        traceback.print_exception(error, file=sys.stderr)
+    if isinstance(error, BuildampError):
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+    click.echo(
+        f"internal error: {type(error).__name__}: {error} (re-run with --verbose and report it)",
+        err=True,
+    )
+    sys.exit(4)
+
+
+def _project(path: str | None) -> Any:
+    from buildamp.files.config import find_project_dir, load_config
+    from buildamp.model.errors import ConfigError
+
+    start = Path(path).resolve() if path else Path.cwd()
+    if not start.is_dir():
+        raise ConfigError(f"project folder {start} does not exist", hint="check -C/--project")
+    return load_config(find_project_dir(start) if path is None else start)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="buildamp")
+@click.option("--project", "-C", type=click.Path(file_okay=False), help="Project folder.")
+@click.option("--verbose", "-v", is_flag=True, help="Show details (tracebacks) on errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: also write audit events to stderr as JSON lines.",
+)
+@click.pass_context
+def main(ctx: click.Context, project: str | None, verbose: bool, log_format: str) -> None:
+    """Turn domain model types into PostgreSQL schema and safe migrations."""
+    # A command builds hundreds of thousands of small acyclic objects (one per
+    # column, index, declaration); the cyclic collector walking them all again and
+    # again cost ~15% of a run. Collect rarely; reference counting frees the rest.
+    gc.set_threshold(200_000, 20, 20)
+    ctx.obj = {"project": project, "verbose": verbose, "log_format": log_format}
+
+
+def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
+    try:
+        code = action()
+    except click.exceptions.Exit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:
+        _fail(error, ctx.obj["verbose"])
+    else:
+        sys.exit(code or 0)
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create buildamp.toml, models/, migrations/ and an empty schema state."""
+
+    def run() -> int:
+        from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config
+        from buildamp.files.migration import write_atomically
+        from buildamp.files.snapshot import Snapshot, dumps
+        from buildamp.model.schema import Schema
+
+        root = Path(ctx.obj["project"] or ".").resolve()
+        files: dict[Path, str] = {}
+        if not (root / CONFIG_FILE).exists() and not (root / "pyproject.toml").exists():
+            files[root / CONFIG_FILE] = DEFAULT_CONFIG
+        config = load_config(root) if not files else None
+        models = config.models if config else ("models",)
+        migrations = config.migrations if config else "migrations"
+        state = root / ".buildamp" / "schema_state.json"
+        if not state.exists():
+            files[state] = dumps(Snapshot(Schema()))
+        ignore = root / ".buildamp" / ".gitignore"
+        if not ignore.exists():
+            files[ignore] = "# local to this machine\naudit.log\ncache/\npgdata/\n"
+        write_atomically(files)
+        for folder in models:
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / migrations / "rollback").mkdir(parents=True, exist_ok=True)
+        click.echo(f"initialised buildamp project in {root}")
+        return 0
+
+    _guarded(ctx, run)
+
+
+def _confirm_destructive(changes: list[str]) -> bool:
+    if not sys.stdin.isatty() or os.environ.get("CI"):
+        return False
+    click.echo("This migration loses data:", err=True)
+    for change in changes:
+        click.echo(f"  - {change}", err=True)
+    return click.confirm("Generate it anyway?", default=False, err=True)
+
+
+@main.command()
+@click.option(
+    "--generate", "do_generate", is_flag=True, help="Write a migration for model changes (default)."
+)
+@click.option("--apply", "do_apply", is_flag=True, help="Apply pending migrations.")
+@click.option(
+    "--rollback", "do_rollback", is_flag=True, help="Undo the newest applied migration(s)."
+)
+@click.option(
+    "--status", "do_status", is_flag=True, help="Show applied / pending / edited migrations."
+)
+@click.option(
+    "--check", "do_check", is_flag=True, help="Exit 1 when models, snapshot or files disagree."
+)
+@click.option("--name", help="Slug for the new migration file.")
+@click.option("--dry-run", is_flag=True, help="Print the SQL; write nothing.")
+@click.option("--allow-destructive", is_flag=True, help="Allow drops and narrowing changes.")
+@click.option("--to", "to_version", help="Apply up to / roll back to this version.")
+@click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
+@click.pass_context
+def migrate(ctx: click.Context, /, **opts: Any) -> None:
+    """Generate, apply, roll back or check migrations."""
+    from buildamp.cli.commands import run_migrate
+
+    opts["log_format"] = ctx.obj["log_format"]
+    _guarded(ctx, lambda: run_migrate(_project(ctx.obj["project"]), opts, _confirm_destructive))
+
+
+@main.command()
+@click.option("--database-url", help="PostgreSQL URL.")
+@click.pass_context
+def drift(ctx: click.Context, database_url: str | None) -> None:
+    """Compare the live database with the schema state; exit 1 on drift."""
+    from buildamp.cli.commands import run_drift
+
+    _guarded(
+        ctx,
+        lambda: run_drift(_project(ctx.obj["project"]), database_url, ctx.obj["log_format"]),
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None:
+    """Lock-hazard rules over migration SQL (default: every migration file)."""
+    from buildamp.cli.lint_command import run_lint
+
+    _guarded(ctx, lambda: run_lint(_project(ctx.obj["project"]), list(files), output_format))
+
+
+@main.command()
+@click.option(
+    "--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid"
+)
+@click.pass_context
+def schema(ctx: click.Context, output_format: str) -> None:
+    """The current schema (the snapshot) as an ER diagram or JSON."""
+    from buildamp.cli.diagram import run_schema
+
+    _guarded(ctx, lambda: run_schema(_project(ctx.obj["project"]), output_format))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

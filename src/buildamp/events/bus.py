@@ -1,0 +1,215 @@
+"""Migration events: one payload shape, an in-process subscriber API, and the
+sinks (audit log, webhooks) a CLI command registers for its duration.
+
+Emitting is synchronous and cheap: subscribers are called in the emitting
+thread, in subscription order, and a subscriber that raises is logged and
+skipped, because an observer must never fail a migration. Events describing a
+change (``migration.applied``, ``migration.rolled_back``) are emitted only
+after the change committed, so no subscriber ever sees a change that was
+rolled back. This module imports only the standard library: ``structlog`` and
+``httpx`` load when a command opens its sinks (see :mod:`buildamp.events.sinks`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import getpass
+import itertools
+import logging
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    pass
+
+PAYLOAD_FORMAT = 1
+
+GENERATED = "migration.generated"
+STARTED = "migration.started"
+APPLIED = "migration.applied"
+FAILED = "migration.failed"
+ROLLED_BACK = "migration.rolled_back"
+SCHEMA_CHANGED = "schema.changed"
+BACKFILL_PROGRESS = "backfill.progress"
+DRIFT_DETECTED = "drift.detected"
+
+EVENT_NAMES: tuple[str, ...] = (
+    GENERATED,
+    STARTED,
+    APPLIED,
+    FAILED,
+    ROLLED_BACK,
+    SCHEMA_CHANGED,
+    BACKFILL_PROGRESS,
+    DRIFT_DETECTED,
+)
+
+Callback = Callable[["Event"], None]
+
+_log = logging.getLogger(__name__)
+_sequence = itertools.count(1)
+
+
+def actor() -> str:
+    """Who ran the command: ``BUILDAMP_ACTOR`` (set it in CI) or the OS user."""
+    configured = os.environ.get("BUILDAMP_ACTOR", "").strip()
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened. :meth:`payload` is the documented JSON shape
+    (docs/events.md) shared by subscribers, the audit log and webhooks."""
+
+    event: str
+    version: str | None = None
+    name: str | None = None
+    checksum: str | None = None
+    tables: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    duration_ms: int | None = None
+    database: str | None = None  # host:port/dbname, never credentials
+    actor: str = field(default_factory=actor)
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sequence: int = field(default_factory=lambda: next(_sequence))
+    timestamp: str = field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        if self.event not in EVENT_NAMES:
+            raise ValueError(f"unknown event {self.event!r}; known: {', '.join(EVENT_NAMES)}")
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON object sent everywhere: every key always present."""
+        return {
+            "format": PAYLOAD_FORMAT,
+            "event": self.event,
+            "id": self.id,
+            "sequence": self.sequence,
+            "timestamp": self.timestamp,
+            "version": self.version,
+            "name": self.name,
+            "checksum": self.checksum,
+            "tables": list(self.tables),
+            "fields": list(self.fields),
+            "duration_ms": self.duration_ms,
+            "database": self.database,
+            "actor": self.actor,
+            "error": self.error,
+            "details": dict(self.details),
+        }
+
+
+_SUMMARY_LINE = re.compile(r"^\s*(?:--\s*)?(Table|Field|Index|Constraint):\s+(\S+)\s+-\s")
+_INDEX_ON = re.compile(r"\b(?:on|from)\s+(\S+)\s*$")
+
+
+def changes_from_summary(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Tables and ``table.field`` names from summary lines (``Field: t.c - added``),
+    as written in a generated migration's header; lines of other shapes are skipped,
+    so a hand-written migration simply reports none."""
+    tables: set[str] = set()
+    fields: set[str] = set()
+    for line in lines:
+        match = _SUMMARY_LINE.match(line)
+        if not match:
+            continue
+        kind, subject = match.groups()
+        if kind == "Table":
+            tables.add(subject)
+        elif kind == "Field":
+            fields.add(subject)
+            tables.add(subject.rsplit(".", 1)[0])
+        else:
+            where = _INDEX_ON.search(line)
+            if where:
+                tables.add(where.group(1))
+    return tuple(sorted(tables)), tuple(sorted(fields))
+
+
+def migration_header(text: str) -> list[str]:
+    """The leading comment lines of a migration file (its change summary)."""
+    header = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        header.append(line)
+    return header
+
+
+# -- subscribers ---------------------------------------------------------------
+
+_lock = threading.Lock()
+_subscribers: list[tuple[Callback, tuple[str, ...] | None]] = []
+
+
+def check_patterns(events: Iterable[str]) -> tuple[str, ...]:
+    patterns = tuple(events)
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in EVENT_NAMES):
+            raise ValueError(
+                f"{pattern!r} matches no event; known events: {', '.join(EVENT_NAMES)}"
+            )
+    return patterns
+
+
+def matches(patterns: tuple[str, ...] | None, name: str) -> bool:
+    """``None`` or empty means every event; patterns may use ``*`` (``migration.*``)."""
+    return not patterns or any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def subscribe(callback: Callback, events: Iterable[str] | None = None) -> Callable[[], None]:
+    """Call ``callback(event)`` for every emitted event (or only those matching
+    ``events``); returns a function that unsubscribes. Callbacks run in the
+    emitting thread, so keep them quick or hand work to a thread."""
+    entry = (callback, check_patterns(events) if events is not None else None)
+    with _lock:
+        _subscribers.append(entry)
+
+    def unsubscribe() -> None:
+        with _lock:
+            if entry in _subscribers:
+                _subscribers.remove(entry)
+
+    return unsubscribe
+
+
+@contextmanager
+def subscribed(callback: Callback, events: Iterable[str] | None = None) -> Iterator[None]:
+    """:func:`subscribe` for the duration of a ``with`` block."""
+    unsubscribe = subscribe(callback, events)
+    try:
+        yield
+    finally:
+        unsubscribe()
+
+
+def emit(event: Event) -> None:
+    """Hand ``event`` to every matching subscriber. Never raises because of a
+    subscriber: the migration is what matters, the observers are best-effort."""
+    with _lock:
+        targets = list(_subscribers)
+    for callback, patterns in targets:
+        if not matches(patterns, event.event):
+            continue
+        try:
+            callback(event)
+        except Exception:
+            _log.exception("buildamp event subscriber %r failed on %s", callback, event.event)

@@ -1,0 +1,198 @@
+"""Migration files on disk: numbering, composing the seed's file format, and
+writing several files atomically (all of them or none)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildamp.model.errors import Location, StateError
+from buildamp.pg.sqlbits import BATCH_MARK, Step
+from buildamp.pg.sqltext import quote_literal
+
+MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
+NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
+MAX_NAMED_MODELS = 10  # the header names this many models, then counts the rest
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    version: str
+    name: str
+    path: Path
+    rollback_path: Path
+
+    @property
+    def number(self) -> int:
+        return int(self.version)
+
+
+def list_migrations(migrations_dir: Path) -> list[MigrationFile]:
+    """Numbered files in order. Two files with one number are an error."""
+    if not migrations_dir.is_dir():
+        return []
+    found: dict[int, MigrationFile] = {}
+    for path in sorted(migrations_dir.iterdir()):
+        match = MIGRATION_NAME.match(path.name)
+        if not match or not path.is_file():
+            continue
+        version, name = match.group(1), match.group(2)
+        rollback = migrations_dir / "rollback" / f"{version}_rollback.sql"
+        migration = MigrationFile(version, name, path, rollback)
+        if migration.number in found:
+            other = found[migration.number].path.name
+            raise StateError(
+                f"two migrations share number {version}: {other} and {path.name}",
+                Location(f"{migrations_dir.name}/{path.name}"),
+                "renumber the newer one (branches merged?) and regenerate it",
+            )
+        found[migration.number] = migration
+    return [found[n] for n in sorted(found)]
+
+
+def next_version(existing: list[MigrationFile]) -> str:
+    number = existing[-1].number + 1 if existing else 1
+    return f"{number:03d}"
+
+
+def checksum(text: str) -> str:
+    """SHA-256 over the text with normalised line endings (CRLF and LF sum alike)."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return slug[:limit].rstrip("_") or "migration"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Online settings that shape the file: a lock_timeout before anything that
+    takes a strong lock, and the batch size written into batch markers."""
+
+    lock_timeout: str | None = None
+    batch_size: int = 1000
+    batch_pause: float = 0.0
+    # With FORCE ROW LEVEL SECURITY even the owner only sees rows of the current
+    # tenant: a migrator without BYPASSRLS would silently change nothing.
+    # row_security = off makes PostgreSQL raise instead.
+    row_security_off: bool = False
+
+
+def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
+    lines: list[str] = []
+    for step in steps:
+        if step.kind == "note":
+            lines.append(step.sql)
+            continue
+        if step.batch_table is not None:
+            pause = f" pause={layout.batch_pause:g}" if layout.batch_pause else ""
+            lines.append(f"{BATCH_MARK} table={step.batch_table} size={layout.batch_size}{pause}")
+        lines.append(step.sql + ";")
+    return lines
+
+
+def _timeout(layout: Layout, local: bool) -> list[str]:
+    """Session settings at the start of each part of the file."""
+    scope = "LOCAL " if local else ""
+    lines = []
+    if layout.lock_timeout is not None:
+        lines.append(f"SET {scope}lock_timeout = {quote_literal(layout.lock_timeout)};")
+    if layout.row_security_off:
+        lines.append(f"SET {scope}row_security = off;")
+    return lines
+
+
+def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
+    """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
+    pre = [s for s in steps if s.phase == "pre"]
+    forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
+    validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
+    post = [s for s in steps if s.phase == "post"]
+    lines: list[str] = []
+    if pre:
+        lines += [NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(pre, layout), ""]
+    lines += ["BEGIN;", ""]
+    if heading:
+        lines.append(heading)
+    lines += [*_timeout(layout, True), *_sql_block(forward, layout)]
+    if validation:
+        lines += ["", "-- Validation", *_sql_block(validation, layout)]
+    lines += ["", "COMMIT;"]
+    if post:
+        lines += ["", NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(post, layout)]
+    return lines
+
+
+def compose_up(
+    display_path: str,
+    sources: list[str],
+    generated: str,
+    summary: list[str],
+    steps: list[Step],
+    rollback_steps: list[Step],
+    layout: Layout = Layout(),
+) -> str:
+    """The forward file, in the seed's layout."""
+    shown = sources[:MAX_NAMED_MODELS]
+    origin = ", ".join(shown) if shown else "model"
+    if len(sources) > len(shown):
+        origin += f" and {len(sources) - len(shown)} more"
+    lines = [
+        f"-- {display_path}",
+        f"-- Auto-generated from {origin} type changes",
+        f"-- Generated: {generated}",
+        *[f"-- {line}" for line in summary],
+        "",
+        *_body(steps, layout, "-- Forward migration"),
+        "",
+        "-- Rollback instructions (commented)",
+    ]
+    for line in _sql_block([s for s in rollback_steps if s.kind != "validation"], layout):
+        lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def compose_down(
+    display_path: str, version: str, name: str, steps: list[Step], layout: Layout = Layout()
+) -> str:
+    lines = [
+        f"-- {display_path}",
+        f"-- Rollback of {version}_{name}",
+        "",
+        *_body(steps, layout, None),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write every file or none: temp files first, then renames, undone on failure."""
+    staged: list[tuple[Path, Path]] = []
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+            )
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            staged.append((Path(temp_name), path))
+        for temp, path in staged:
+            previous = path.read_bytes() if path.exists() else None
+            os.replace(temp, path)
+            done.append((path, previous))
+    except BaseException:
+        for path, previous in reversed(done):
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(previous)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,414 @@
+"""``.buildamp/schema_state.json``: the schema as of the newest migration.
+
+The seed's shape (``tables`` -> ``columns`` / ``indexes``, ``version``,
+``last_generated``) extended with what diffing needs. Deterministic bytes:
+sorted keys, 2-space indent, trailing newline. Reading is strict: a
+hand-mangled file is an error naming the file and the bad entry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from buildamp.cache.store import gc_paused
+from buildamp.files.config import Config
+from buildamp.files.snapshot_json import Unusual, dumps_json, encode, encode_chunks, encode_string
+from buildamp.model.errors import Location, StateError
+from buildamp.model.schema import (
+    Column,
+    Constraint,
+    DocumentField,
+    Enum,
+    Index,
+    IndexKey,
+    Schema,
+    Table,
+)
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    schema: Schema
+    version: str | None = None
+    last_generated: str | None = None
+
+
+# The JSON text of each table, with the table it encodes: a later dumps() of an
+# equal table reuses the text instead of encoding it again.
+TableChunks = dict[str, tuple[Table, str]]
+
+
+def dumps(
+    snapshot: Snapshot, reuse: TableChunks | None = None, collect: TableChunks | None = None
+) -> str:
+    with gc_paused():
+        return _dumps(snapshot, reuse or {}, collect)
+
+
+def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) -> str:
+    data = {
+        "format_version": FORMAT_VERSION,
+        "version": snapshot.version,
+        "last_generated": snapshot.last_generated,
+        "enums": {
+            e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
+        },
+    }
+    tables = snapshot.schema.tables
+    if any(type(t.name) is not str for t in tables):
+        data["tables"] = {t.name: _table_json(t) for t in tables}
+        return dumps_json(data) + "\n"
+    try:
+        chunks = {t.name: _table_chunk(t, reuse, collect) for t in tables}
+    except Unusual:
+        data["tables"] = {t.name: _table_json(t) for t in tables}
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    out: list[str] = []
+    separator = "{\n  "
+    for key in sorted([*data, "tables"]):
+        out.append(separator + encode_string(key) + ": ")
+        if key == "tables":
+            encode_chunks(chunks, out)
+        else:
+            try:
+                encode(data[key], "\n  ", out)
+            except Unusual:
+                data["tables"] = {t.name: _table_json(t) for t in tables}
+                return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        separator = ",\n  "
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _table_chunk(table: Table, reuse: TableChunks, collect: TableChunks | None) -> str:
+    known = reuse.get(table.name)
+    if known is not None and known[0] == table:
+        text = known[1]
+    else:
+        parts: list[str] = []
+        encode(_table_json(table), "\n    ", parts)
+        text = "".join(parts)
+    if collect is not None:
+        collect[table.name] = (table, text)
+    return text
+
+
+def _column_json(column: Column, position: int, primary_key: tuple[str, ...]) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": column.type, "not_null": column.not_null, "position": position}
+    if column.name in primary_key:
+        data["primary_key"] = True
+    if column.default is not None:
+        data["default"] = column.default
+    if column.identity is not None:
+        data["identity"] = column.identity
+    if column.deprecated:
+        data["deprecated"] = True
+    return data
+
+
+def _index_json(index: Index) -> dict[str, Any]:
+    keys = []
+    for key in index.keys:
+        entry: dict[str, Any] = {"column" if key.is_column else "expression": key.expression}
+        if key.descending:
+            entry["desc"] = True
+        keys.append(entry)
+    data: dict[str, Any] = {"name": index.name, "keys": keys, "unique": index.unique}
+    if index.where:
+        data["where"] = index.where
+    return data
+
+
+def _constraint_json(constraint: Constraint) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": constraint.name, "kind": constraint.kind}
+    if constraint.columns:
+        data["columns"] = list(constraint.columns)
+    if constraint.expression is not None:
+        data["expression"] = constraint.expression
+    if constraint.references is not None:
+        data["references"] = constraint.references
+    return data
+
+
+def _table_json(table: Table) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "columns": {
+            c.name: _column_json(c, i, table.primary_key) for i, c in enumerate(table.columns)
+        },
+        "primary_key": list(table.primary_key),
+        "indexes": [_index_json(i) for i in sorted(table.indexes, key=lambda i: i.name)],
+        "constraints": [
+            _constraint_json(c) for c in sorted(table.constraints, key=lambda c: c.name)
+        ],
+        "storage": table.storage,
+        "tenant": table.tenant,
+        "touch_updated_at": table.touch_updated_at,
+        "rls": table.rls,
+        "source": table.source,
+    }
+    if table.document:
+        data["document"] = {
+            d.name: {
+                k: v
+                for k, v in (("type", d.type), ("not_null", d.not_null), ("default", d.default))
+                if v is not None
+            }
+            for d in table.document
+        }
+    if table.custom_sql is not None:
+        data["custom_sql"] = table.custom_sql
+    if table.validate is not None:
+        data["validate"] = table.validate
+    return data
+
+
+class _Reader:
+    """Strict field access that names the bad entry."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, where: str, expected: str) -> StateError:
+        return StateError(
+            f"corrupt schema state: {where} should be {expected}",
+            Location(self.path),
+            "restore it from git: git checkout -- .buildamp/schema_state.json",
+        )
+
+    def get(
+        self, data: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...
+    ) -> Any:
+        if not isinstance(data, dict):
+            raise self.fail(where, "an object")
+        if key not in data:
+            if default is not ...:
+                return default
+            raise self.fail(f"{where}.{key}", "present")
+        value = data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(f"{where}.{key}", f"of type {names}")
+        return value
+
+
+def loads(text: str, path: str = ".buildamp/schema_state.json") -> Snapshot:
+    with gc_paused():
+        return _loads(text, path)
+
+
+def _loads(text: str, path: str) -> Snapshot:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StateError(
+            f"corrupt schema state: {error.msg}",
+            Location(path, error.lineno, error.colno),
+            "restore the file from git",
+        ) from None
+    r = _Reader(path)
+    if not isinstance(data, dict):
+        raise r.fail("the file", "a JSON object")
+    fmt = r.get(data, "format_version", int, "state", FORMAT_VERSION)
+    if fmt > FORMAT_VERSION:
+        raise StateError(
+            f"schema state format {fmt} is newer than this buildamp understands",
+            Location(path),
+            "upgrade buildamp",
+        )
+    enums = tuple(
+        Enum(
+            name,
+            tuple(_strings(r, r.get(e, "values", list, f"enums.{name}"), f"enums.{name}")),
+            r.get(e, "source", str, f"enums.{name}", ""),
+        )
+        for name, e in sorted(r.get(data, "enums", dict, "state", {}).items())
+    )
+    tables = tuple(
+        _read_table(r, name, t)
+        for name, t in sorted(r.get(data, "tables", dict, "state", {}).items())
+    )
+    version = r.get(data, "version", (str, type(None)), "state", None)
+    last = r.get(data, "last_generated", (str, type(None)), "state", None)
+    return Snapshot(Schema(tables, enums), version, last)
+
+
+def _strings(r: _Reader, values: list[Any], where: str) -> list[str]:
+    if not all(isinstance(v, str) for v in values):
+        raise r.fail(where, "a list of strings")
+    return values
+
+
+def _read_table(r: _Reader, name: str, data: Any) -> Table:
+    where = f"tables.{name}"
+    raw_columns = r.get(data, "columns", dict, where)
+    columns = _fast_columns(raw_columns)
+    if columns is None:  # something unusual: let the strict reader name it
+        ordered = sorted(
+            raw_columns.items(),
+            key=lambda item: r.get(item[1], "position", int, f"{where}.columns.{item[0]}"),
+        )
+        columns = tuple(
+            _read_column(r, cname, c, f"{where}.columns.{cname}") for cname, c in ordered
+        )
+    primary_key = tuple(
+        _strings(r, r.get(data, "primary_key", list, where), f"{where}.primary_key")
+    )
+    indexes = tuple(
+        _read_index(r, i, f"{where}.indexes") for i in r.get(data, "indexes", list, where)
+    )
+    constraints = tuple(
+        _read_constraint(r, c, f"{where}.constraints")
+        for c in r.get(data, "constraints", list, where, [])
+    )
+    document = tuple(
+        DocumentField(
+            key,
+            r.get(d, "type", str, f"{where}.document.{key}"),
+            r.get(d, "not_null", bool, f"{where}.document.{key}", False),
+            r.get(d, "default", str, f"{where}.document.{key}", None),
+        )
+        for key, d in r.get(data, "document", dict, where, {}).items()
+    )
+    storage = r.get(data, "storage", str, where, "columns")
+    if storage not in ("columns", "jsonb"):
+        raise r.fail(f"{where}.storage", '"columns" or "jsonb"')
+    return Table(
+        name=name,
+        columns=columns,
+        primary_key=primary_key,
+        indexes=indexes,
+        constraints=constraints,
+        storage=storage,
+        tenant=r.get(data, "tenant", bool, where, True),
+        touch_updated_at=r.get(data, "touch_updated_at", bool, where, False),
+        rls=r.get(data, "rls", bool, where, False),
+        document=document,
+        custom_sql=r.get(data, "custom_sql", str, where, None),
+        validate=r.get(data, "validate", str, where, None),
+        source=r.get(data, "source", str, where, ""),
+    )
+
+
+_IDENTITIES = (None, "always", "by default")
+
+
+def _fast_columns(raw: dict[str, Any]) -> tuple[Column, ...] | None:
+    """The columns in position order when every entry is well-formed (what
+    :func:`_read_column` would return), else None. Snapshots hold tens of
+    thousands of columns; the strict reader is kept for the error message."""
+    rows: list[tuple[int, Column]] = []
+    for name, data in raw.items():
+        if type(data) is not dict:
+            return None
+        get = data.get
+        position = get("position")
+        column_type = get("type")
+        not_null = get("not_null", False)
+        default = get("default", "")
+        identity = get("identity")
+        deprecated = get("deprecated", False)
+        if (
+            type(position) is not int
+            or type(column_type) is not str
+            or type(not_null) is not bool
+            or type(default) is not str
+            or type(deprecated) is not bool
+            or identity not in _IDENTITIES
+            or ("identity" in data and identity is None)
+        ):
+            return None
+        column = Column(
+            name,
+            column_type,
+            not_null,
+            default if "default" in data else None,
+            identity,
+            deprecated,
+        )
+        rows.append((position, column))
+    rows.sort(key=_position)
+    return tuple(column for _, column in rows)
+
+
+def _position(row: tuple[int, Column]) -> int:
+    return row[0]
+
+
+def _read_column(r: _Reader, name: str, data: Any, where: str) -> Column:
+    identity = r.get(data, "identity", str, where, None)
+    if identity not in (None, "always", "by default"):
+        raise r.fail(f"{where}.identity", '"always" or "by default"')
+    return Column(
+        name,
+        r.get(data, "type", str, where),
+        r.get(data, "not_null", bool, where, False),
+        r.get(data, "default", str, where, None),
+        identity,
+        r.get(data, "deprecated", bool, where, False),
+    )
+
+
+def _read_index(r: _Reader, data: Any, where: str) -> Index:
+    name = r.get(data, "name", str, where)
+    keys = []
+    for key in r.get(data, "keys", list, f"{where}.{name}"):
+        if isinstance(key, dict) and isinstance(key.get("column"), str):
+            expression, is_column = key["column"], True
+        elif isinstance(key, dict) and isinstance(key.get("expression"), str):
+            expression, is_column = key["expression"], False
+        else:
+            raise r.fail(f"{where}.{name}.keys", 'objects with "column" or "expression"')
+        keys.append(IndexKey(expression, r.get(key, "desc", bool, where, False), is_column))
+    if not keys:
+        raise r.fail(f"{where}.{name}.keys", "a non-empty list")
+    return Index(
+        name,
+        tuple(keys),
+        r.get(data, "unique", bool, where, False),
+        r.get(data, "where", str, where, None),
+    )
+
+
+def _read_constraint(r: _Reader, data: Any, where: str) -> Constraint:
+    name = r.get(data, "name", str, where)
+    kind = r.get(data, "kind", str, f"{where}.{name}")
+    if kind not in ("unique", "check", "foreign_key"):
+        raise r.fail(f"{where}.{name}.kind", '"unique", "check" or "foreign_key"')
+    return Constraint(
+        name,
+        kind,
+        tuple(_strings(r, r.get(data, "columns", list, where, []), f"{where}.{name}.columns")),
+        r.get(data, "expression", str, where, None),
+        r.get(data, "references", str, where, None),
+    )
+
+
+def read_snapshot(path: Path, display: str) -> Snapshot:
+    if not path.exists():
+        return Snapshot(Schema())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise StateError(f"cannot read schema state: {error}", Location(display)) from None
+    global _last_read
+    if _last_read is not None and _last_read[0] == text and _last_read[1] == display:
+        return _last_read[2]  # same bytes read again (``--check`` reads the state twice)
+    from buildamp.files.snapshot_cache import cached_loads
+
+    snapshot = cached_loads(path, text, lambda: loads(text, display), Snapshot)
+    _last_read = (text, display, snapshot)
+    return snapshot
+
+
+# The last snapshot read, by its exact text; a Snapshot is immutable, so sharing is safe.
+_last_read: tuple[str, str, Snapshot] | None = None
+
+
+def load_snapshot(config: Config) -> Snapshot:
+    """The committed snapshot of the project ``config`` describes."""
+    return read_snapshot(config.state_path, config.display(config.state_path))

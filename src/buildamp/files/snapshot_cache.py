@@ -1,0 +1,95 @@
+"""The parsed schema state, kept next to it under ``.buildamp/cache/`` by the
+SHA-256 of its exact text: parsing thousands of tables of JSON into frozen
+objects costs more than loading them back. A miss, a corrupt entry or any
+error simply parses the JSON again (which also reports a corrupt state file);
+``BUILDAMP_NO_CACHE=1`` turns it off."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from buildamp.cache.store import load_restricted, write_atomic
+from buildamp.model import schema as schema_types
+
+
+S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
+
+FORMAT = b"buildamp-state-cache-1"
+
+
+def _allowed(snapshot_type: type) -> dict[tuple[str, str], type]:
+    classes = (
+        snapshot_type,
+        schema_types.Schema,
+        schema_types.Table,
+        schema_types.Column,
+        schema_types.Index,
+        schema_types.IndexKey,
+        schema_types.Constraint,
+        schema_types.DocumentField,
+        schema_types.Enum,
+    )
+    return {(cls.__module__, cls.__name__): cls for cls in classes}
+
+
+def _digest(text: str) -> str:
+    import buildamp
+
+    return hashlib.sha256(FORMAT + buildamp.__version__.encode() + text.encode()).hexdigest()
+
+
+KEEP = 2  # the current state and the one before it (a branch switch, a reverted edit)
+
+
+def _cache_file(state_path: Path, digest: str) -> Path:
+    return state_path.parent / "cache" / f"state-{digest[:24]}.pickle"
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    entries = sorted(folder.glob("state-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    for old in [p for p in entries if p != keep][: max(len(entries) - KEEP, 0)]:
+        old.unlink(missing_ok=True)
+
+
+# Per-table JSON text of the state last loaded from the cache (see snapshot.dumps).
+chunks: dict[str, tuple[Any, str]] = {}
+
+
+def store(
+    state_path: Path, text: str, snapshot: object, table_chunks: dict[str, Any] | None = None
+) -> None:
+    """Remember a state we just wrote, so the next command need not parse it."""
+    if os.environ.get("BUILDAMP_NO_CACHE"):
+        return
+    with contextlib.suppress(Exception):
+        digest = _digest(text)
+        cache = _cache_file(state_path, digest)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        payload = (digest, snapshot, table_chunks or {})
+        write_atomic(cache, pickle.dumps(payload, protocol=5))
+        _prune(cache.parent, cache)
+
+
+def cached_loads(state_path: Path, text: str, parse: Callable[[], S], snapshot_type: type[S]) -> S:
+    if os.environ.get("BUILDAMP_NO_CACHE"):
+        return parse()
+    digest = _digest(text)
+    cache = _cache_file(state_path, digest)
+    with contextlib.suppress(Exception):
+        with cache.open("rb") as handle:
+            stored = load_restricted(handle, _allowed(snapshot_type).values())
+        if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == digest:
+            if isinstance(stored[1], snapshot_type) and isinstance(stored[2], dict):
+                chunks.clear()
+                chunks.update(stored[2])
+                os.utime(cache)  # recently used: kept by the pruning
+                return stored[1]
+    snapshot = parse()
+    store(state_path, text, snapshot)
+    return snapshot

@@ -1,0 +1,160 @@
+"""The schema model: what we mean the database to hold.
+
+Plain frozen dataclasses, comparable with ``==``, so that the diff engine, the
+snapshot, the replay self-check and the live-catalog reader all speak one
+language. This module imports nothing else from the package on purpose.
+
+Conventions (every producer normalises to these, so equality means "same
+database"):
+
+* SQL types are upper case in PostgreSQL's short spelling: ``TEXT``, ``BIGINT``,
+  ``NUMERIC(20,0)``, ``TIMESTAMPTZ``, ``DOUBLE PRECISION``; an enum column's type is
+  the enum's name in lower case.
+* Defaults and expressions are kept as text normalised by :func:`buildamp.pg.sqltext`
+  (PostgreSQL's parser, deparsed), never as user spelling.
+* Tuples keep a deterministic order: columns in table order, everything else
+  sorted by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Literal
+
+Storage = Literal["columns", "jsonb"]
+Identity = Literal["always", "by default"]
+ConstraintKind = Literal["unique", "check", "foreign_key"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+    identity: Identity | None = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """One key of an index: a column name or an expression, with its sort order."""
+
+    expression: str
+    descending: bool = False
+    is_column: bool = True
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    keys: tuple[IndexKey, ...]
+    unique: bool = False
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    name: str
+    kind: ConstraintKind
+    columns: tuple[str, ...] = ()
+    expression: str | None = None
+    references: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentField:
+    """A key of a ``storage = "jsonb"`` table's ``data`` document."""
+
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ("id",)
+    indexes: tuple[Index, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    storage: Storage = "columns"
+    tenant: bool = True
+    touch_updated_at: bool = False
+    rls: bool = False
+    document: tuple[DocumentField, ...] = ()
+    custom_sql: str | None = None
+    validate: str | None = None
+    source: str = ""
+
+    def column(self, name: str) -> Column | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+    def index(self, name: str) -> Index | None:
+        for index in self.indexes:
+            if index.name == name:
+                return index
+        return None
+
+    def constraint(self, name: str) -> Constraint | None:
+        for constraint in self.constraints:
+            if constraint.name == name:
+                return constraint
+        return None
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Schema:
+    tables: tuple[Table, ...] = ()
+    enums: tuple[Enum, ...] = ()
+
+    def table(self, name: str) -> Table | None:
+        return self._tables_by_name.get(name)
+
+    def enum(self, name: str) -> Enum | None:
+        return self._enums_by_name.get(name)
+
+    # Lookups by name stay O(1) on schemas of thousands of tables. Cached in the
+    # instance dict: not fields, so equality and replace() never see them.
+    @cached_property
+    def _tables_by_name(self) -> dict[str, Table]:
+        return {table.name: table for table in self.tables}
+
+    @cached_property
+    def _enums_by_name(self) -> dict[str, Enum]:
+        return {enum.name: enum for enum in self.enums}
+
+    def normalized(self) -> Schema:
+        """Same schema with every unordered collection sorted, for comparisons."""
+        tables = tuple(
+            sorted(
+                (
+                    replace(
+                        table,
+                        indexes=tuple(sorted(table.indexes, key=lambda i: i.name)),
+                        constraints=tuple(sorted(table.constraints, key=lambda c: c.name)),
+                        document=tuple(sorted(table.document, key=lambda d: d.name)),
+                    )
+                    for table in self.tables
+                ),
+                key=lambda t: t.name,
+            )
+        )
+        enums = tuple(sorted(self.enums, key=lambda e: e.name))
+        return Schema(tables=tables, enums=enums)
+
+    @property
+    def needs_touch_function(self) -> bool:
+        return any(table.touch_updated_at for table in self.tables)

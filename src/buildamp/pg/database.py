@@ -1,0 +1,170 @@
+"""Which database to talk to, and how to connect without leaking secrets.
+
+psycopg costs ~100 ms to import, so it is imported only inside :func:`connect`;
+resolving a URL or printing one never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from buildamp.model.errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    import psycopg
+
+NO_DATABASE = (
+    "no database configured: pass --database-url, set BUILDAMP_DATABASE_URL or "
+    "DATABASE_URL, or set database_url in buildamp.toml"
+)
+EMBEDDED_DIR = Path(".buildamp") / "pgdata"
+_URL_SCHEMES = ("postgresql://", "postgres://")
+_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def resolve_database_url(
+    cli_url: str | None, config_url: str | None, mode: str, project_dir: Path
+) -> str:
+    """First of ``--database-url``, ``BUILDAMP_DATABASE_URL``, ``DATABASE_URL``,
+    config ``database_url``; in dev mode, else, an embedded server (see
+    :func:`embedded_server_url`). An empty value counts as unset."""
+    for candidate in (
+        cli_url,
+        os.environ.get("BUILDAMP_DATABASE_URL"),
+        os.environ.get("DATABASE_URL"),
+        config_url,
+    ):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    if mode == "dev":
+        return embedded_server_url(project_dir / EMBEDDED_DIR)
+    raise ConfigError(NO_DATABASE)
+
+
+def embedded_server_url(pgdata: Path) -> str:
+    """Start (or reuse) a pgserver PostgreSQL kept in ``pgdata`` and return its URL.
+
+    ``cleanup_mode=None`` leaves the server running when this process exits, so
+    the next command reuses it (pgserver finds it through ``postmaster.pid``);
+    it listens only on a Unix socket inside ``pgdata`` (or a short runtime
+    directory when that path is too long for a socket), with trust auth.
+
+    As root, PostgreSQL refuses to run, so pgserver (0.1.x) instead: creates a
+    system user ``pgserver`` with ``useradd`` if missing, adds ``g+rx,o+rx`` to
+    every directory from ``pgdata``'s parent up to ``/`` and to its bundled
+    binaries, chowns ``pgdata`` to that user and runs initdb/pg_ctl as it. That
+    works here but changes permissions outside the project, which is why the
+    embedded server is a dev-mode fallback and never the default.
+    """
+    try:
+        with warnings.catch_warnings():  # platformdirs: "XDG_RUNTIME_DIR is not set" noise
+            warnings.simplefilter("ignore")
+            from pgserver.postgres_server import get_server
+    except ImportError:
+        raise ConfigError(
+            NO_DATABASE, hint="or install buildamp[embedded] for a local dev database"
+        ) from None
+    pgdata = pgdata.resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = get_server(pgdata, cleanup_mode=None)
+    except Exception as error:  # pgserver raises CalledProcessError, OSError, ...
+        raise DatabaseError(
+            f"cannot start the embedded PostgreSQL in {pgdata}: {error}",
+            hint=f"see {pgdata / 'log'}, or configure database_url",
+        ) from None
+    return str(server.get_uri())
+
+
+def _is_url(url: str) -> bool:
+    return url.startswith(_URL_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL (or ``key=value`` DSN) with any password replaced by ``***``."""
+    if not _is_url(url):
+        return _KV_PASSWORD.sub(r"\1***", url)
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        if ":" in userinfo:
+            user, _, password = userinfo.partition(":")
+            if password:
+                userinfo = f"{user}:***"
+        netloc = f"{userinfo}@{hosts}"
+    query = parts.query
+    if query:
+        pairs = [
+            (key, "***" if key.lower() == "password" else value)
+            for key, value in parse_qsl(query, keep_blank_values=True)
+        ]
+        query = urlencode(pairs, safe="/:*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _secrets(url: str) -> list[str]:
+    """Password spellings that could appear in an error message."""
+    found: list[str] = []
+    if _is_url(url):
+        parts = urlsplit(url)
+        if parts.password:
+            found += [parts.password, unquote(parts.password)]
+        found += [v for k, v in parse_qsl(parts.query) if k.lower() == "password" and v]
+    else:
+        found += [m.group(2).strip("'") for m in _KV_PASSWORD.finditer(url)]
+    return [secret for secret in found if secret]
+
+
+def _scrub(text: str, url: str) -> str:
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+def database_identity(url: str) -> str:
+    """``host:port/dbname``, for messages and the audit log: never credentials."""
+    host = port = dbname = ""
+    if _is_url(url):
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        host = unquote(parts.hostname or "") or query.get("host", "")
+        try:
+            port = str(parts.port or "")
+        except ValueError:
+            port = ""
+        port = port or query.get("port", "")
+        dbname = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
+    else:
+        fields = dict(
+            (key.lower(), value.strip("'"))
+            for key, value in re.findall(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", url)
+        )
+        host = fields.get("host", "")
+        port = fields.get("port", "")
+        dbname = fields.get("dbname", "")
+    return f"{host or 'localhost'}:{port or '5432'}/{dbname or 'postgres'}"
+
+
+def connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """Open a connection; any failure becomes a DatabaseError (exit 3) that names
+    the server without its password."""
+    import psycopg
+
+    options: dict[str, Any] = {"autocommit": autocommit}
+    if "connect_timeout" not in url:
+        options["connect_timeout"] = 10
+    try:
+        return psycopg.connect(url, **options)
+    except (psycopg.Error, ValueError) as error:
+        reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        reason = _scrub(reason, url)
+        raise DatabaseError(
+            f"cannot connect to {redact(url)}: {reason or type(error).__name__}",
+            hint="check that the server is running and the URL, user and password are right",
+        ) from None

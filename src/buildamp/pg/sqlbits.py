@@ -1,0 +1,108 @@
+"""SQL building blocks shared by the renderers: quoting, column and index text.
+
+Each renderer returns :class:`Step` objects; a step knows whether it runs
+inside the migration's transaction (``phase = "tx"``), must be committed before
+it (``"pre"``: ``ALTER TYPE ... ADD VALUE``, whose new value cannot be used in
+the transaction that adds it), or must run after ``COMMIT`` (``"post"``, e.g.
+``CREATE INDEX CONCURRENTLY``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from buildamp.model.schema import Column, Constraint, Index
+from buildamp.pg.sqltext import quote_ident, quote_literal
+
+Phase = Literal["pre", "tx", "post"]
+TOUCH_FUNCTION = "buildamp_touch_updated_at"
+POLICY = "buildamp_tenant_isolation"
+TENANT_SETTING = "buildamp.host"
+
+
+BATCH_MARK = "-- buildamp:batch"
+
+
+@dataclass(frozen=True)
+class Step:
+    sql: str
+    phase: Phase = "tx"
+    kind: Literal["forward", "validation", "note"] = "forward"
+    batch_table: str | None = None  # an UPDATE the executor may run in key-range batches
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: ``online`` picks lock-safe forms for tables that already
+    exist (concurrent indexes, NOT VALID + VALIDATE, batched backfills)."""
+
+    online: bool = False
+    lock_timeout: str = "1s"
+    batch_size: int = 1000
+
+
+def q(name: str) -> str:
+    return quote_ident(name)
+
+
+def sql_type(type_name: str) -> str:
+    """Our canonical types are upper case; anything lower case is a user type (enum)."""
+    if type_name.split("(")[0].rstrip("[]").islower():
+        base = type_name.rstrip("[]")
+        return q(base) + type_name[len(base) :]
+    return type_name
+
+
+def column_definition(column: Column, inline_primary_key: bool = False) -> str:
+    parts = [q(column.name), sql_type(column.type)]
+    if column.identity:
+        parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+    if inline_primary_key:
+        parts.append("PRIMARY KEY")
+    elif column.not_null:
+        parts.append("NOT NULL")
+    if column.default is not None:
+        parts.append(f"DEFAULT {column.default}")
+    return " ".join(parts)
+
+
+def index_keys(index: Index) -> str:
+    keys = []
+    for key in index.keys:
+        text = q(key.expression) if key.is_column else f"({key.expression})"
+        keys.append(text + (" DESC" if key.descending else ""))
+    return ", ".join(keys)
+
+
+def create_index_sql(table: str, index: Index, concurrently: bool = False) -> str:
+    unique = "UNIQUE " if index.unique else ""
+    where = f" WHERE {index.where}" if index.where else ""
+    how = "CONCURRENTLY IF NOT EXISTS " if concurrently else ""
+    return f"CREATE {unique}INDEX {how}{q(index.name)} ON {q(table)} ({index_keys(index)}){where}"
+
+
+def constraint_body(constraint: Constraint) -> str:
+    columns = ", ".join(q(c) for c in constraint.columns)
+    if constraint.kind == "unique":
+        return f"UNIQUE ({columns})"
+    if constraint.kind == "check":
+        return f"CHECK ({constraint.expression})"
+    return f"FOREIGN KEY ({columns}) REFERENCES {constraint.references}"
+
+
+def trigger_name(table: str) -> str:
+    """The updated_at trigger of a table."""
+    from buildamp.model.naming import fit_identifier
+
+    return fit_identifier(f"trg_{table}_updated_at")
+
+
+def not_null_check_name(table: str, column: str) -> str:
+    """The temporary CHECK that lets SET NOT NULL skip its full-table scan."""
+    from buildamp.model.naming import object_name
+
+    return object_name("chk", table, [column, "not_null"])
+
+
+__all__ = ["Phase", "Step", "quote_literal"]

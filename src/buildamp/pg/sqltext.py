@@ -1,0 +1,258 @@
+"""SQL fragments through PostgreSQL's own parser (pglast).
+
+Two jobs: refuse user fragments that are not exactly one expression / one
+SELECT / one index column list (so ``0); DROP TABLE users; --`` never reaches a
+migration), and normalise types and expressions so that what we generate and
+what the catalog reports compare equal.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from buildamp.model.errors import Location, ModelError
+from buildamp.model.schema import IndexKey
+
+_TYPE_NAMES = {
+    "int2": "SMALLINT",
+    "smallint": "SMALLINT",
+    "int4": "INTEGER",
+    "int": "INTEGER",
+    "integer": "INTEGER",
+    "int8": "BIGINT",
+    "bigint": "BIGINT",
+    "float4": "REAL",
+    "real": "REAL",
+    "float8": "DOUBLE PRECISION",
+    "bool": "BOOLEAN",
+    "boolean": "BOOLEAN",
+    "text": "TEXT",
+    "varchar": "VARCHAR",
+    "bpchar": "CHAR",
+    "numeric": "NUMERIC",
+    "decimal": "NUMERIC",
+    "timestamptz": "TIMESTAMPTZ",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+    "time": "TIME",
+    "timetz": "TIMETZ",
+    "interval": "INTERVAL",
+    "uuid": "UUID",
+    "json": "JSON",
+    "jsonb": "JSONB",
+    "bytea": "BYTEA",
+    "inet": "INET",
+    "cidr": "CIDR",
+    "citext": "CITEXT",
+}
+
+NUMERIC_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"})
+
+
+def _parse(sql: str) -> Any:
+    import pglast
+
+    return pglast.parse_sql(sql)
+
+
+def _deparse(node: Any) -> str:
+    from pglast.stream import RawStream
+
+    return str(RawStream()(node))
+
+
+def _fail(what: str, text: str, location: Location | None, allowed: str) -> ModelError:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return ModelError(f"{what} {shown!r} is not {allowed}", location)
+
+
+@lru_cache(maxsize=4096)
+def canonical_type(text: str) -> str:
+    """``timestamp with time zone`` -> ``TIMESTAMPTZ``; enums keep their (lower) name."""
+    import pglast
+
+    try:
+        statements = _parse(f"SELECT NULL::{text}")
+    except pglast.parser.ParseError as error:
+        raise ModelError(f"{text!r} is not a PostgreSQL type: {error}") from None
+    target = statements[0].stmt.targetList
+    if len(statements) != 1 or len(target) != 1:
+        raise ModelError(f"{text!r} is not a single PostgreSQL type")
+    type_name = target[0].val.typeName
+    names = [n.sval for n in type_name.names if n.sval != "pg_catalog"]
+    base = names[-1]
+    name = _TYPE_NAMES.get(base.lower())
+    if name is None:
+        name = ".".join(names).lower()
+    if type_name.typmods:
+        mods = ",".join(_deparse(m) for m in type_name.typmods)
+        name = f"{name}({mods})"
+    if type_name.arrayBounds:
+        name += "[]" * len(type_name.arrayBounds)
+    return name
+
+
+def _single_expression(text: str) -> Any:
+    """The one expression node in ``text``, or None when it is anything else."""
+    import pglast
+
+    try:
+        statements = _parse(f"SELECT {text}")
+    except pglast.parser.ParseError:
+        return None
+    if len(statements) != 1:
+        return None
+    stmt = statements[0].stmt
+    if type(stmt).__name__ != "SelectStmt":
+        return None
+    if (
+        stmt.fromClause
+        or stmt.whereClause
+        or stmt.groupClause
+        or stmt.havingClause
+        or stmt.sortClause
+        or stmt.limitCount
+        or stmt.withClause
+        or stmt.distinctClause
+        or stmt.valuesLists
+        or stmt.op != 0
+        or not stmt.targetList
+        or len(stmt.targetList) != 1
+        or stmt.targetList[0].name
+        or stmt.intoClause
+    ):
+        return None
+    return stmt.targetList[0].val
+
+
+def check_expression(text: str, what: str, location: Location | None = None) -> str:
+    """Validate a user expression (``default``, ``convert_sql``, ``backfill``) and
+    return it as written, trimmed. Raises ModelError naming the fragment."""
+    if not _is_single_expression(text):
+        raise _fail(what, text, location, "exactly one SQL expression")
+    return text.strip()
+
+
+@lru_cache(maxsize=4096)
+def _is_single_expression(text: str) -> bool:
+    """Memoised: a model repeats the same few defaults on many fields."""
+    return _single_expression(text) is not None
+
+
+def check_select(text: str, what: str, location: Location | None = None) -> str:
+    """Validate a query that must be exactly one SELECT (``validate``)."""
+    import pglast
+
+    try:
+        statements = _parse(text)
+    except pglast.parser.ParseError:
+        raise _fail(what, text, location, "exactly one SELECT statement") from None
+    if len(statements) != 1 or type(statements[0].stmt).__name__ != "SelectStmt":
+        raise _fail(what, text, location, "exactly one SELECT statement")
+    if statements[0].stmt.intoClause is not None:
+        raise _fail(what, text, location, "a SELECT without INTO")
+    return text.strip().rstrip(";").strip()
+
+
+def parse_index_keys(text: str, location: Location | None = None) -> tuple[IndexKey, ...]:
+    """``"author_id, created_at DESC"`` -> keys. Exactly one index column list."""
+    keys = _index_keys(text)
+    if keys is None:
+        allowed = 'an index column list like "email" or "author_id, created_at DESC"'
+        raise _fail("indexes entry", text, location, allowed)
+    return keys
+
+
+@lru_cache(maxsize=4096)
+def _index_keys(text: str) -> tuple[IndexKey, ...] | None:
+    """The keys of one index column list, or None when ``text`` is anything else.
+    Memoised: many models share the same ``indexes`` entries."""
+    import pglast
+
+    try:
+        statements = _parse(f"CREATE INDEX buildamp_check ON buildamp_check ({text})")
+    except pglast.parser.ParseError:
+        return None
+    if len(statements) != 1:
+        return None
+    stmt = statements[0].stmt
+    if type(stmt).__name__ != "IndexStmt" or stmt.whereClause or stmt.indexIncludingParams:
+        return None
+    keys = []
+    for param in stmt.indexParams:
+        if param.collation or param.opclass or param.nulls_ordering:
+            return None
+        descending = int(param.ordering) == 2
+        if param.name:
+            keys.append(IndexKey(param.name, descending, True))
+        else:
+            keys.append(IndexKey(normalize_expression(_deparse(param.expr)), descending, False))
+    return tuple(keys)
+
+
+@lru_cache(maxsize=4096)
+def normalize_expression(text: str) -> str:
+    """Deparse through PostgreSQL's grammar so spacing and case never make a diff."""
+    node = _single_expression(text)
+    if node is None:
+        return text.strip()
+    return _deparse(node)
+
+
+def _is_const(node: Any) -> bool:
+    return type(node).__name__ == "A_Const"
+
+
+@lru_cache(maxsize=4096)
+def normalize_default(text: str, column_type: str) -> str:
+    """A default as the catalog would show it, minus the cast PostgreSQL adds to a
+    constant of the column's own type (``''::text`` on TEXT is ``''``)."""
+    node = _single_expression(text)
+    if node is None:
+        return text.strip()
+    while type(node).__name__ == "TypeCast" and _is_const(node.arg):
+        cast_to = canonical_type(_deparse(node.typeName))
+        if cast_to != column_type and not (
+            cast_to.split("(")[0] == column_type.split("(")[0] == "NUMERIC"
+        ):
+            break
+        node = node.arg
+        value = node.val
+        if (
+            column_type.split("(")[0] in NUMERIC_TYPES
+            and type(value).__name__ == "String"
+            and _looks_numeric(value.sval)
+        ):
+            return str(value.sval)
+    if _is_const(node) and getattr(node, "isnull", False):
+        return "NULL"
+    return _deparse(node)
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier only when PostgreSQL needs it (keywords, case, symbols)."""
+    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    if (
+        name
+        and ((name[0].isalpha() and name[0].islower()) or name[0] == "_")
+        and all(c.islower() or c.isdigit() or c == "_" for c in name)
+        and name not in RESERVED_KEYWORDS
+        and name not in TYPE_FUNC_NAME_KEYWORDS
+        and name not in COL_NAME_KEYWORDS
+    ):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,283 @@
+"""old schema + new schema (+ hints) -> ordered operations. Pure: no I/O.
+
+Order is by dependency: enums first (a column needs its type), renames before
+anything refers to new names, drops of indexes/constraints before the columns
+they use change, new tables, column changes, new indexes/constraints, dropped
+tables, and finally types and functions nothing uses any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from buildamp.model.errors import PlanError
+from buildamp.model.hints import Hints
+from buildamp.model.naming import mentions
+from buildamp.model.schema import Column, Schema, Table
+from buildamp.plan.ops import (
+    AddColumn,
+    AddConstraint,
+    AlterColumn,
+    AlterEnum,
+    ChangeStorage,
+    ConvertDocumentKey,
+    CreateEnum,
+    CreateIndex,
+    CreateTable,
+    CreateTouchFunction,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropIndex,
+    DropTable,
+    DropTouchFunction,
+    FillDocumentKey,
+    Operation,
+    RenameColumn,
+    RenameDocumentKey,
+    RenameTable,
+    RunSql,
+    SetRowSecurity,
+    SetTableInfo,
+    SetTouchTrigger,
+    Validate,
+    widens,
+)
+
+CustomSqlLoader = Callable[[str], tuple[str, str | None]]
+
+
+def diff(
+    old: Schema,
+    new: Schema,
+    hints: Hints | None = None,
+    load_custom_sql: CustomSqlLoader | None = None,
+) -> list[Operation]:
+    """Operations turning ``old`` into ``new``. ``load_custom_sql(path)`` returns
+    the (up, down) SQL of a ``custom_sql`` file."""
+    hints = hints or Hints()
+    ops: list[Operation] = []
+    renamed = _table_renames(old, new, hints)
+    old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
+    ops += _enum_changes(old, new)
+    for old_name, new_name in sorted(renamed.items()):
+        touch = any(t.name == old_name and t.touch_updated_at for t in old.tables)
+        ops.append(RenameTable(old_name, new_name, touch))
+    if new.needs_touch_function and not old.needs_touch_function:
+        ops.append(CreateTouchFunction())
+    for table in new.tables:
+        before = old_tables.get(table.name)
+        if before is None:
+            table_ops: list[Operation] = [CreateTable(table)]
+        else:
+            before = replace(before, name=table.name) if before.name != table.name else before
+            table_ops = [] if before == table else _table_changes(before, table, hints)
+        custom_changed = before is None or before.custom_sql != table.custom_sql
+        if table.custom_sql and custom_changed and load_custom_sql is not None:
+            up, down = load_custom_sql(table.custom_sql)
+            table_ops.append(RunSql(table.custom_sql, up, down))
+        if table.validate and table_ops:
+            table_ops.append(Validate(table.name, table.validate))
+        ops += table_ops
+    new_names = {t.name for t in new.tables}
+    for table in old.tables:
+        if renamed.get(table.name, table.name) not in new_names:
+            ops.append(DropTable(table))
+    for enum in old.enums:
+        if new.enum(enum.name) is None:
+            ops.append(DropEnum(enum))
+    if old.needs_touch_function and not new.needs_touch_function:
+        ops.append(DropTouchFunction())
+    return ops
+
+
+def _table_renames(old: Schema, new: Schema, hints: Hints) -> dict[str, str]:
+    renames: dict[str, str] = {}
+    for table in new.tables:
+        source = hints.table(table.name).rename_from
+        if source and old.table(source) is not None and old.table(table.name) is None:
+            renames[source] = table.name
+    return renames
+
+
+def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
+    ops: list[Operation] = []
+    for enum in new.enums:
+        before = old.enum(enum.name)
+        if before is None:
+            ops.append(CreateEnum(enum))
+        elif before.values != enum.values:
+            usages = tuple(
+                (t.name, c.name, c.default)
+                for t in old.tables
+                for c in t.columns
+                if c.type == enum.name
+            )
+            ops.append(AlterEnum(before, enum, usages))
+    return ops
+
+
+def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+    ops: list[Operation] = []
+    old_indexes = {i.name: i for i in old.indexes}
+    new_indexes = {i.name: i for i in new.indexes}
+    old_constraints = {c.name: c for c in old.constraints}
+    new_constraints = {c.name: c for c in new.constraints}
+    for name, index in sorted(old_indexes.items()):
+        if new_indexes.get(name) != index:
+            ops.append(DropIndex(new.name, index))
+    for name, constraint in sorted(old_constraints.items()):
+        if new_constraints.get(name) != constraint:
+            ops.append(DropConstraint(new.name, constraint))
+    if old.touch_updated_at and not new.touch_updated_at:
+        ops.append(SetTouchTrigger(new.name, False))
+    if old.storage != new.storage:
+        ops.append(ChangeStorage(old, new))
+    else:
+        ops += _column_changes(old, new, hints)
+        if new.storage == "jsonb":
+            ops += _document_changes(old, new, hints)
+    if not old.touch_updated_at and new.touch_updated_at:
+        ops.append(SetTouchTrigger(new.name, True))
+    for name, constraint in sorted(new_constraints.items()):
+        if old_constraints.get(name) != constraint:
+            ops.append(AddConstraint(new.name, constraint))
+    for name, index in sorted(new_indexes.items()):
+        if old_indexes.get(name) != index:
+            ops.append(CreateIndex(new.name, index))
+    if old.rls != new.rls:
+        ops.append(SetRowSecurity(new.name, new.rls))
+    if _info(old) != _info(new):
+        ops.append(SetTableInfo(old, new))
+    return ops
+
+
+def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+    """Data changes inside ``storage = "jsonb"`` documents."""
+    ops: list[Operation] = []
+    before = {d.name: d for d in old.document}
+    for field in new.document:
+        hint = hints.column(new.name, field.name)
+        source = hint.rename_from
+        if source and source in before and field.name not in before:
+            ops.append(RenameDocumentKey(new.name, source, field.name))
+            before[field.name] = replace(before.pop(source), name=field.name)
+        previous = before.get(field.name)
+        if previous is None:
+            if field.default is not None:
+                ops.append(
+                    FillDocumentKey(new.name, field.name, field.default, value_type=field.type)
+                )
+            continue
+        if previous.type != field.type and not widens(previous.type, field.type):
+            if hint.convert_sql is None:
+                raise PlanError(
+                    f"{new.name}.{field.name} (a document key) changes type {previous.type} -> "
+                    f"{field.type}",
+                    hint=f'add convert_sql = "CAST(%s AS {field.type})" at '
+                    f"{hint.location or 'the field'}",
+                )
+            reverse = f"CAST(%s AS {previous.type})"
+            ops.append(ConvertDocumentKey(new.name, field.name, hint.convert_sql, reverse))
+    return ops
+
+
+def _info(table: Table) -> tuple[object, ...]:
+    return (
+        table.storage,
+        table.document,
+        table.tenant,
+        table.primary_key,
+        table.custom_sql,
+        table.validate,
+    )
+
+
+def _column_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+    ops: list[Operation] = []
+    old_columns = {c.name: c for c in old.columns}
+    new_names = {c.name for c in new.columns}
+    for column in new.columns:
+        source = hints.column(new.name, column.name).rename_from
+        if source and source in old_columns and column.name not in old_columns:
+            ops.append(RenameColumn(new.name, source, column.name))
+            old_columns[column.name] = replace(old_columns.pop(source), name=column.name)
+    for column in new.columns:
+        before = old_columns.get(column.name)
+        if before is None:
+            ops.append(_add_column(new.name, column, hints))
+        elif before != column:
+            change = _alter_column(new.name, before, column, hints)
+            if before.type != column.type:
+                change = replace(change, **_dependents(old, new, column.name))
+            ops.append(change)
+    for name, column in old_columns.items():
+        if name not in new_names:
+            ops.append(DropColumn(new.name, column))
+    return ops
+
+
+def _dependents(old: Table, new: Table, column: str) -> dict[str, Any]:
+    """Unchanged indexes and unique constraints that use ``column``."""
+    indexes = tuple(
+        index
+        for index in new.indexes
+        if old.index(index.name) == index
+        and (
+            any(mentions(key.expression, column) for key in index.keys)
+            or mentions(index.where, column)
+        )
+    )
+    constraints = tuple(
+        c
+        for c in new.constraints
+        if c.kind == "unique" and old.constraint(c.name) == c and column in c.columns
+    )
+    return {"indexes": indexes, "constraints": constraints}
+
+
+def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
+    hint = hints.column(table, column.name)
+    needs_value = column.not_null and column.default is None and column.identity is None
+    if needs_value and hint.backfill is None:
+        raise PlanError(
+            f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
+            "would have no value",
+            hint=f'add #[migration(default = "...")] or backfill = "..." at {hint.location}'
+            if hint.location
+            else "add a default or a backfill expression",
+        )
+    return AddColumn(table, column, hint.backfill)
+
+
+def _alter_column(table: str, old: Column, new: Column, hints: Hints) -> AlterColumn:
+    hint = hints.column(table, new.name)
+    change = _type_change(table, old, new, hints)
+    fill = hint.backfill or new.default or old.default
+    if fill is not None and new.not_null != old.not_null:
+        change = replace(change, fill=fill)
+    return change
+
+
+def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterColumn:
+    hint = hints.column(table, new.name)
+    if old.type == new.type or widens(old.type, new.type):
+        return AlterColumn(table, old, new)
+    if hint.convert_sql is not None:
+        if hint.convert_from is not None and hint.convert_from != old.type:
+            raise PlanError(
+                f"{table}.{new.name}: convert_from says {hint.convert_from} but the column "
+                f"is {old.type}",
+                hint=f"fix convert_from at {hint.location}",
+            )
+        return AlterColumn(table, old, new, hint.convert_sql, f"%s::{old.type.lower()}")
+    if widens(new.type, old.type):
+        return AlterColumn(table, old, new)
+    raise PlanError(
+        f"{table}.{new.name} changes type {old.type} -> {new.type} and PostgreSQL cannot "
+        "convert it safely",
+        hint=f'add #[migration(convert_from = "{old.type}", convert_sql = "CAST(%s AS '
+        f'{new.type})")] at {hint.location or "the field"}',
+    )

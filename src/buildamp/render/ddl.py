@@ -1,0 +1,267 @@
+"""Renderers for schema operations: tables, columns, indexes, constraints,
+enums, the updated_at trigger and row-level security. One function per operation."""
+
+from __future__ import annotations
+
+from buildamp.model.schema import Column
+from buildamp.pg.sqlbits import (
+    POLICY,
+    TENANT_SETTING,
+    TOUCH_FUNCTION,
+    Step,
+    column_definition,
+    constraint_body,
+    create_index_sql,
+    q,
+    quote_literal,
+    sql_type,
+    trigger_name,
+)
+from buildamp.plan import ops as o
+
+
+def render_create_table(op: o.CreateTable) -> list[Step]:
+    table = op.table
+    single_pk = len(table.primary_key) == 1
+    lines = [
+        "    " + column_definition(c, single_pk and c.name == table.primary_key[0])
+        for c in table.columns
+    ]
+    if not single_pk and table.primary_key:
+        keys = ", ".join(q(k) for k in table.primary_key)
+        lines.append(f"    PRIMARY KEY ({keys})")
+    for constraint in table.constraints:
+        lines.append(f"    CONSTRAINT {q(constraint.name)} {constraint_body(constraint)}")
+    steps = [Step(f"CREATE TABLE {q(table.name)} (\n" + ",\n".join(lines) + "\n)")]
+    steps += [Step(create_index_sql(table.name, index)) for index in table.indexes]
+    if table.touch_updated_at:
+        steps += render_set_touch_trigger(o.SetTouchTrigger(table.name, True))
+    if table.rls:
+        steps += render_set_row_security(o.SetRowSecurity(table.name, True))
+    return steps
+
+
+def render_drop_table(op: o.DropTable) -> list[Step]:
+    return [
+        Step(f"-- DESTRUCTIVE: drops table {op.table.name} and all its rows", kind="note"),
+        Step(f"DROP TABLE {q(op.table.name)}"),
+    ]
+
+
+def render_rename_table(op: o.RenameTable) -> list[Step]:
+    steps = [Step(f"ALTER TABLE {q(op.old)} RENAME TO {q(op.new)}")]
+    if op.touch_trigger:
+        old, new = q(trigger_name(op.old)), q(trigger_name(op.new))
+        steps.append(Step(f"ALTER TRIGGER {old} ON {q(op.new)} RENAME TO {new}"))
+    return steps
+
+
+def render_add_column(op: o.AddColumn) -> list[Step]:
+    column = op.column
+    if op.backfill is None and column.not_null and column.default is None and not column.identity:
+        return _add_with_placeholder(op.table, column)
+    if op.backfill is None:
+        return [Step(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_definition(column)}")]
+    relaxed = Column(column.name, column.type, False, column.default, column.identity)
+    steps = [
+        Step(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_definition(relaxed)}"),
+        Step(
+            f"UPDATE {q(op.table)} SET {q(column.name)} = ({op.backfill}) "
+            f"WHERE {q(column.name)} IS NULL"
+        ),
+    ]
+    if column.not_null:
+        steps.append(Step(f"ALTER TABLE {q(op.table)} ALTER COLUMN {q(column.name)} SET NOT NULL"))
+    return steps
+
+
+PLACEHOLDERS = {
+    "TEXT": "''",
+    "BOOLEAN": "false",
+    "JSONB": "'{}'",
+    "JSON": "'{}'",
+    "BYTEA": "''",
+    "UUID": "'00000000-0000-0000-0000-000000000000'",
+    "TIMESTAMPTZ": "'epoch'",
+    "TIMESTAMP": "'epoch'",
+    "DATE": "'epoch'",
+}
+
+
+def _add_with_placeholder(table: str, column: Column) -> list[Step]:
+    """A NOT NULL column with no default can only be re-added (a rollback of its
+    drop) with some value in existing rows: a placeholder, then no default."""
+    base = column.type.split("(")[0]
+    if column.type.islower():
+        value = f"(enum_range(NULL::{sql_type(column.type)}))[1]"
+    elif base in ("SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"):
+        value = "0"
+    else:
+        value = PLACEHOLDERS.get(base, "''")
+    with_default = Column(column.name, column.type, True, value)
+    prefix = f"ALTER TABLE {q(table)}"
+    return [
+        Step(
+            f"-- {table}.{column.name} comes back with placeholder {value}: its data was dropped",
+            kind="note",
+        ),
+        Step(f"{prefix} ADD COLUMN {column_definition(with_default)}"),
+        Step(f"{prefix} ALTER COLUMN {q(column.name)} DROP DEFAULT"),
+    ]
+
+
+def render_drop_column(op: o.DropColumn) -> list[Step]:
+    return [
+        Step(f"-- DESTRUCTIVE: drops {op.table}.{op.column.name} and its data", kind="note"),
+        Step(f"ALTER TABLE {q(op.table)} DROP COLUMN {q(op.column.name)}"),
+    ]
+
+
+def render_rename_column(op: o.RenameColumn) -> list[Step]:
+    return [Step(f"ALTER TABLE {q(op.table)} RENAME COLUMN {q(op.old)} TO {q(op.new)}")]
+
+
+def render_alter_column(op: o.AlterColumn) -> list[Step]:
+    prefix = f"ALTER TABLE {q(op.table)} ALTER COLUMN {q(op.new.name)}"
+    old, new = op.old, op.new
+    steps: list[Step] = []
+    type_changes = old.type != new.type
+    if old.identity and old.identity != new.identity:
+        steps.append(Step(f"{prefix} DROP IDENTITY"))
+    if old.default is not None and (type_changes or old.default != new.default):
+        steps.append(Step(f"{prefix} DROP DEFAULT"))
+    if type_changes:
+        using = ""
+        if op.using:
+            using = " USING " + op.using.replace("%s", q(old.name))
+        steps.append(Step(f"{prefix} TYPE {sql_type(new.type)}{using}"))
+    if new.default is not None and (type_changes or old.default != new.default):
+        steps.append(Step(f"{prefix} SET DEFAULT {new.default}"))
+    if old.not_null and not new.not_null:
+        steps.append(Step(f"{prefix} DROP NOT NULL"))
+    if new.not_null and not old.not_null:
+        if op.fill is not None:
+            steps.append(
+                Step(
+                    f"UPDATE {q(op.table)} SET {q(new.name)} = ({op.fill}) "
+                    f"WHERE {q(new.name)} IS NULL"
+                )
+            )
+        steps.append(Step(f"{prefix} SET NOT NULL"))
+    if new.identity and old.identity != new.identity:
+        steps.append(Step(f"{prefix} ADD GENERATED {new.identity.upper()} AS IDENTITY"))
+    if old.deprecated != new.deprecated:
+        state = "deprecated (kept, now nullable)" if new.deprecated else "no longer deprecated"
+        steps.append(Step(f"-- {op.table}.{new.name} is {state}", kind="note"))
+    return steps
+
+
+def render_create_index(op: o.CreateIndex) -> list[Step]:
+    return [Step(create_index_sql(op.table, op.index))]
+
+
+def render_drop_index(op: o.DropIndex) -> list[Step]:
+    return [Step(f"DROP INDEX {q(op.index.name)}")]
+
+
+def render_add_constraint(op: o.AddConstraint) -> list[Step]:
+    body = constraint_body(op.constraint)
+    return [Step(f"ALTER TABLE {q(op.table)} ADD CONSTRAINT {q(op.constraint.name)} {body}")]
+
+
+def render_drop_constraint(op: o.DropConstraint) -> list[Step]:
+    return [Step(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.constraint.name)}")]
+
+
+def render_create_enum(op: o.CreateEnum) -> list[Step]:
+    values = ", ".join(quote_literal(v) for v in op.enum.values)
+    return [Step(f"CREATE TYPE {q(op.enum.name)} AS ENUM ({values})")]
+
+
+def render_drop_enum(op: o.DropEnum) -> list[Step]:
+    return [Step(f"DROP TYPE {q(op.enum.name)}")]
+
+
+def render_alter_enum(op: o.AlterEnum) -> list[Step]:
+    name = q(op.new.name)
+    if op.additive:
+        steps = []
+        for position, value in enumerate(op.new.values):
+            if value in op.old.values:
+                continue
+            if position == 0:
+                anchor = (
+                    f" BEFORE {quote_literal(op.new.values[1])}" if len(op.new.values) > 1 else ""
+                )
+            else:
+                anchor = f" AFTER {quote_literal(op.new.values[position - 1])}"
+            steps.append(
+                Step(
+                    f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {quote_literal(value)}{anchor}",
+                    phase="pre",
+                )
+            )
+        return steps
+    old_name = q(op.new.name + "__buildamp_old")
+    steps = [
+        Step(f"-- DESTRUCTIVE: rows holding removed values of {op.new.name} fail", kind="note"),
+        Step(f"ALTER TYPE {name} RENAME TO {old_name}"),
+        *render_create_enum(o.CreateEnum(op.new)),
+    ]
+    for table, column, default in op.usages:
+        prefix = f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)}"
+        if default is not None:
+            steps.append(Step(f"{prefix} DROP DEFAULT"))
+        steps.append(Step(f"{prefix} TYPE {name} USING {q(column)}::text::{name}"))
+        if default is not None:
+            steps.append(Step(f"{prefix} SET DEFAULT {default}"))
+    steps.append(Step(f"DROP TYPE {old_name}"))
+    return steps
+
+
+def render_create_touch_function(op: o.CreateTouchFunction) -> list[Step]:
+    return [
+        Step(
+            f"CREATE OR REPLACE FUNCTION {TOUCH_FUNCTION}() RETURNS trigger\n"
+            "LANGUAGE plpgsql AS $buildamp$\nBEGIN\n    NEW.updated_at := now();\n"
+            "    RETURN NEW;\nEND;\n$buildamp$"
+        )
+    ]
+
+
+def render_drop_touch_function(op: o.DropTouchFunction) -> list[Step]:
+    return [Step(f"DROP FUNCTION {TOUCH_FUNCTION}()")]
+
+
+def render_set_touch_trigger(op: o.SetTouchTrigger) -> list[Step]:
+    trigger = q(trigger_name(op.table))
+    if not op.enabled:
+        return [Step(f"DROP TRIGGER {trigger} ON {q(op.table)}")]
+    return [
+        Step(
+            f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {q(op.table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {TOUCH_FUNCTION}()"
+        )
+    ]
+
+
+def render_set_row_security(op: o.SetRowSecurity) -> list[Step]:
+    table = q(op.table)
+    if not op.enabled:
+        return [
+            Step(f"DROP POLICY {POLICY} ON {table}"),
+            Step(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"),
+            Step(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"),
+        ]
+    # NULLIF: after SET LOCAL ends, the setting reads '' (not NULL) for the rest
+    # of the session, which would otherwise match rows whose host is ''.
+    check = f"host = NULLIF(current_setting({quote_literal(TENANT_SETTING)}, true), '')"
+    return [
+        Step(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
+        Step(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"),
+        Step(f"CREATE POLICY {POLICY} ON {table} USING ({check}) WITH CHECK ({check})"),
+    ]
+
+
+def render_set_table_info(op: o.SetTableInfo) -> list[Step]:
+    return []

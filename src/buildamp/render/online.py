@@ -1,0 +1,246 @@
+"""Lock-safe renderers for tables that already hold data (``online = true``).
+
+Each keeps writes flowing: indexes are built ``CONCURRENTLY`` after COMMIT, a
+unique constraint adopts a concurrently built index, NOT NULL goes through a
+``CHECK ... NOT VALID`` that is validated without blocking writes, and data
+changes run as batched UPDATEs the executor splits into short transactions.
+Tables created in the same migration never come here: they are empty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from buildamp.model.naming import fit_identifier, word_pattern
+from buildamp.model.schema import Column, Index, IndexKey
+from buildamp.pg.sqlbits import (
+    Step,
+    column_definition,
+    constraint_body,
+    create_index_sql,
+    not_null_check_name,
+    q,
+    sql_type,
+)
+from buildamp.plan import ops as o
+from buildamp.render.data import (
+    render_convert_document_key,
+    render_fill_document_key,
+    render_rename_document_key,
+)
+from buildamp.render.ddl import render_add_column, render_alter_column
+
+# Functions whose value is fixed per statement: a default using only these is
+# evaluated once by ADD COLUMN (no table rewrite); anything else is per row.
+STABLE_DEFAULT_CALLS = ("now()", "current_timestamp", "current_date", "localtimestamp")
+
+
+def online_create_index(op: o.CreateIndex) -> list[Step]:
+    return [Step(create_index_sql(op.table, op.index, concurrently=True), phase="post")]
+
+
+def online_drop_index(op: o.DropIndex) -> list[Step]:
+    return [Step(f"DROP INDEX CONCURRENTLY IF EXISTS {q(op.index.name)}", phase="pre")]
+
+
+def online_add_constraint(op: o.AddConstraint) -> list[Step]:
+    constraint, table = op.constraint, q(op.table)
+    name = q(constraint.name)
+    if constraint.kind == "unique":
+        index = Index(constraint.name, tuple(_keys(constraint.columns)), unique=True)
+        return [
+            Step(create_index_sql(op.table, index, concurrently=True), phase="post"),
+            Step(
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}",
+                phase="post",
+            ),
+        ]
+    return [
+        Step(f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID"),
+        Step(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", phase="post"),
+    ]
+
+
+def _keys(columns: tuple[str, ...]) -> list[IndexKey]:
+    return [IndexKey(column) for column in columns]
+
+
+def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]:
+    """NOT NULL without a long ACCESS EXCLUSIVE scan: fill NULLs in batches, then a
+    NOT VALID check (instant), VALIDATE (scans without blocking writes), and SET
+    NOT NULL, which trusts the validated check. The check comes after the fill:
+    a NOT VALID check already applies to updates of old rows, so added earlier it
+    would reject the application's writes to rows not yet filled."""
+    check = q(not_null_check_name(table, column))
+    name = q(column)
+    steps = []
+    if fill is not None:
+        steps.append(
+            Step(
+                f"UPDATE {q(table)} SET {name} = ({fill}) WHERE {name} IS NULL",
+                phase="post",
+                batch_table=table,
+            )
+        )
+    steps += [
+        Step(
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID",
+            phase="post",
+        ),
+        Step(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {check}", phase="post"),
+        Step(f"ALTER TABLE {q(table)} ALTER COLUMN {name} SET NOT NULL", phase="post"),
+        Step(f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}", phase="post"),
+    ]
+    return steps
+
+
+def is_volatile_default(default: str | None) -> bool:
+    """A default PostgreSQL must compute per row, rewriting the whole table on ADD COLUMN."""
+    if default is None or "(" not in default:
+        return False
+    text = default.lower()
+    for call in STABLE_DEFAULT_CALLS:
+        text = text.replace(call, "")
+    return "(" in text.replace("cast(", "").replace("extract(", "")
+
+
+def online_add_column(op: o.AddColumn) -> list[Step]:
+    column = op.column
+    volatile = is_volatile_default(column.default)
+    if op.backfill is None and not volatile:
+        return render_add_column(op)
+    table = q(op.table)
+    relaxed = Column(column.name, column.type, False, None if volatile else column.default)
+    steps = [Step(f"ALTER TABLE {table} ADD COLUMN {column_definition(relaxed)}")]
+    if volatile:
+        steps.append(
+            Step(f"ALTER TABLE {table} ALTER COLUMN {q(column.name)} SET DEFAULT {column.default}")
+        )
+    fill = op.backfill if op.backfill is not None else column.default
+    if column.not_null:
+        return steps + _set_not_null_steps(op.table, column.name, fill)
+    return [
+        *steps,
+        Step(
+            f"UPDATE {table} SET {q(column.name)} = ({fill}) WHERE {q(column.name)} IS NULL",
+            phase="post",
+            batch_table=op.table,
+        ),
+    ]
+
+
+def rewrites(old_type: str, new_type: str) -> bool:
+    """Whether ALTER COLUMN ... TYPE rewrites the table (all but VARCHAR widening)."""
+    if old_type == new_type:
+        return False
+    return not (old_type.startswith("VARCHAR") and (new_type == "TEXT" or new_type == "VARCHAR"))
+
+
+def online_alter_column(op: o.AlterColumn) -> list[Step]:
+    if rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity):
+        return expand_contract(op)
+    if not (op.new.not_null and not op.old.not_null):
+        return render_alter_column(op)
+    # Everything but the NOT NULL goes in the transaction; NOT NULL goes online.
+    relaxed = replace(op, new=replace(op.new, not_null=False), fill=None)
+    return render_alter_column(relaxed) + _set_not_null_steps(op.table, op.new.name, op.fill)
+
+
+def _batched(steps: list[Step], table: str) -> list[Step]:
+    return [
+        replace(step, phase="post", batch_table=table) if step.sql.startswith("UPDATE") else step
+        for step in steps
+    ]
+
+
+def online_rename_document_key(op: o.RenameDocumentKey) -> list[Step]:
+    return _batched(render_rename_document_key(op), op.table)
+
+
+def online_fill_document_key(op: o.FillDocumentKey) -> list[Step]:
+    return _batched(render_fill_document_key(op), op.table)
+
+
+def online_convert_document_key(op: o.ConvertDocumentKey) -> list[Step]:
+    return _batched(render_convert_document_key(op), op.table)
+
+
+def _renamed_in(text: str, column: str, temporary: str) -> str:
+    """The same key or predicate on the new column (same rule that chose it)."""
+    return re.sub(word_pattern(column), temporary, text)
+
+
+def expand_contract(op: o.AlterColumn) -> list[Step]:
+    """A type change without rewriting under an ACCESS EXCLUSIVE lock: a new
+    column kept in step by a trigger, a batched copy, indexes built
+    concurrently on it, then one short atomic swap."""
+    table, column = op.table, op.new.name
+    temporary = fit_identifier(f"{column}__buildamp_new")
+    function = fit_identifier(f"buildamp_sync_{table}_{column}")
+    convert = op.using or f"CAST(%s AS {sql_type(op.new.type)})"
+    new_value = convert.replace("%s", f"NEW.{q(column)}")
+    steps = [
+        Step(
+            f"-- {table}.{column}: {op.old.type} -> {op.new.type} online (expand, copy, swap)",
+            kind="note",
+        ),
+        Step(f"ALTER TABLE {q(table)} ADD COLUMN {q(temporary)} {sql_type(op.new.type)}"),
+        Step(
+            f"CREATE FUNCTION {q(function)}() RETURNS trigger LANGUAGE plpgsql AS $buildamp$\n"
+            f"BEGIN\n    NEW.{q(temporary)} := {new_value};\n    RETURN NEW;\nEND;\n$buildamp$"
+        ),
+        Step(
+            f"CREATE TRIGGER {q(function)} BEFORE INSERT OR UPDATE ON {q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {q(function)}()"
+        ),
+        Step(
+            f"UPDATE {q(table)} SET {q(temporary)} = {convert.replace('%s', q(column))}",
+            phase="post",
+            batch_table=table,
+        ),
+    ]
+    swap = [
+        f"DROP TRIGGER {q(function)} ON {q(table)}",
+        f"DROP FUNCTION {q(function)}()",
+        f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}",
+        f"ALTER TABLE {q(table)} RENAME COLUMN {q(temporary)} TO {q(column)}",
+    ]
+    for index in op.indexes:
+        shadow = fit_identifier(f"{index.name}__buildamp_new")
+        keys = tuple(
+            IndexKey(_renamed_in(k.expression, column, temporary), k.descending, k.is_column)
+            for k in index.keys
+        )
+        where = _renamed_in(index.where, column, temporary) if index.where else None
+        moved = Index(shadow, keys, index.unique, where)
+        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
+        swap.append(f"ALTER INDEX {q(shadow)} RENAME TO {q(index.name)}")
+    for constraint in op.constraints:
+        shadow = fit_identifier(f"{constraint.name}__buildamp_new")
+        columns = tuple(temporary if c == column else c for c in constraint.columns)
+        moved = Index(shadow, tuple(_keys(columns)), unique=True)
+        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
+        swap.append(
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(constraint.name)} "
+            f"UNIQUE USING INDEX {q(shadow)}"
+        )
+    if op.new.not_null:
+        check = q(not_null_check_name(table, temporary))
+        steps += [
+            Step(
+                f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} "
+                f"CHECK ({q(temporary)} IS NOT NULL) NOT VALID",
+                phase="post",
+            ),
+            Step(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {check}", phase="post"),
+        ]
+        swap += [
+            f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET NOT NULL",
+            f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}",
+        ]
+    if op.new.default is not None:
+        swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
+    body = "".join(f"    {statement};\n" for statement in swap)
+    steps.append(Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", phase="post"))
+    return steps

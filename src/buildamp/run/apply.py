@@ -1,0 +1,239 @@
+"""Apply and roll back the project's migration files, checking history first."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from buildamp.events import bus as events
+from buildamp.files.config import Config
+from buildamp.files.migration import MigrationFile, checksum, list_migrations
+from buildamp.model.errors import ConfigError, Location, StateError
+from buildamp.run.batch import ProgressReport
+from buildamp.run.executor import Applied, Executor
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    version: str
+    name: str
+    state: str  # "applied" | "pending" | "edited" | "missing" | "unfinished"
+
+
+def _read(config: Config, migration: MigrationFile, rollback: bool = False) -> tuple[str, str]:
+    path = migration.rollback_path if rollback else migration.path
+    display = config.display(path)
+    if not path.is_file():
+        raise StateError(f"rollback file for {migration.version} is missing", Location(display))
+    return path.read_text(encoding="utf-8"), display
+
+
+def check_history(config: Config, files: list[MigrationFile], applied: list[Applied]) -> None:
+    """Stop before running anything if history and files disagree."""
+    by_version = {f.version: f for f in files}
+    for row in applied:
+        migration = by_version.get(row.version)
+        if migration is None:
+            raise StateError(
+                f"migration {row.version}_{row.name} is applied but its file is missing",
+                Location(config.display(config.migrations_dir)),
+                "restore the file from git",
+            )
+        text, display = _read(config, migration)
+        if checksum(text) != row.checksum:
+            raise StateError(
+                f"applied migration {migration.path.name} was edited after it was applied",
+                Location(display),
+                "restore it from git and put the change in a new migration",
+            )
+    if applied:
+        newest = max(int(row.version) for row in applied)
+        done = {row.version for row in applied}
+        for migration in files:
+            if migration.version not in done and migration.number < newest:
+                raise StateError(
+                    f"pending migration {migration.path.name} is numbered below applied "
+                    f"{newest:03d}",
+                    Location(config.display(migration.path)),
+                    "renumber it above the newest applied migration (branches merged?)",
+                )
+
+
+@contextmanager
+def locked_executor(url: str, progress: ProgressReport | None) -> Iterator[Executor]:
+    """An executor holding the advisory lock: one applier at a time."""
+    with Executor(url, progress=progress) as executor:
+        executor.lock()
+        try:
+            yield executor
+        finally:
+            executor.unlock()
+
+
+def apply(
+    config: Config,
+    url: str,
+    to: str | None = None,
+    report: Report = print,
+    progress: ProgressReport | None = None,
+) -> list[str]:
+    files = list_migrations(config.migrations_dir)
+    if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
+        raise ConfigError(f"--to {to}: no migration with that number")
+    done: list[str] = []
+    with locked_executor(url, progress) as executor:
+        applied = executor.applied()
+        check_history(config, files, applied)
+        versions = {row.version: row for row in applied}
+        by_version = {f.version: f for f in files}
+        for row in applied:
+            if row.unfinished:
+                migration = by_version[row.version]
+                text, display = _read(config, migration)
+                resume = partial(executor.resume, migration, row, text, display)
+                elapsed = _observed(executor, migration, text, resume, "resume")
+                report(f"resumed {migration.path.name}: no-transaction steps done ({elapsed} ms)")
+                done.append(migration.version)
+        for migration in files:
+            if migration.version in versions:
+                continue
+            if to is not None and migration.number > int(to):
+                break
+            text, display = _read(config, migration)
+            run = partial(executor.run_migration, migration, text, display)
+            elapsed = _observed(executor, migration, text, run, "apply")
+            report(f"applied {migration.path.name} ({elapsed} ms)")
+            done.append(migration.version)
+    return done
+
+
+def rollback(
+    config: Config,
+    url: str,
+    steps: int = 1,
+    to: str | None = None,
+    report: Report = print,
+    progress: ProgressReport | None = None,
+) -> list[str]:
+    files = {f.version: f for f in list_migrations(config.migrations_dir)}
+    undone: list[str] = []
+    with locked_executor(url, progress) as executor:
+        applied = executor.applied()
+        newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
+        if to is not None:
+            targets = [row for row in newest_first if int(row.version) > int(to)]
+        else:
+            targets = newest_first[:steps]
+        for row in targets:
+            migration = files.get(row.version)
+            if migration is None:
+                raise StateError(
+                    f"cannot roll back {row.version}_{row.name}: its files are missing",
+                    Location(config.display(config.migrations_dir)),
+                    "restore them from git",
+                )
+            text, display = _read(config, migration, rollback=True)
+            forward = migration.path.read_text(encoding="utf-8")
+            undo = partial(executor.undo_migration, migration, text, display)
+            elapsed = _observed(executor, migration, forward, undo, "rollback")
+            report(f"rolled back {migration.path.name} ({elapsed} ms)")
+            undone.append(row.version)
+    return undone
+
+
+def _observed(
+    executor: Executor,
+    migration: MigrationFile,
+    text: str,
+    run: Callable[[], int],
+    operation: str,
+) -> int:
+    """Run one migration (or its rollback) with its events and progress record.
+
+    The success event is emitted only after ``run`` returned, i.e. after its
+    transaction committed; ``migration.failed`` after the rollback. So neither
+    subscribers nor webhooks ever see a change that did not happen."""
+    from buildamp.pg.database import database_identity
+
+    tables, fields = events.changes_from_summary(events.migration_header(text))
+    base: dict[str, Any] = {
+        "version": migration.version,
+        "name": migration.name,
+        "checksum": checksum(text),
+        "tables": tables,
+        "fields": fields,
+        "database": database_identity(executor.url),
+    }
+    details = {"operation": operation}
+    if operation != "rollback":
+        events.emit(events.Event(events.STARTED, **base, details=details))
+    _record(executor, migration, {"status": "running", "operation": operation})
+    try:
+        elapsed = run()
+    except Exception as error:
+        events.emit(events.Event(events.FAILED, **base, error=str(error), details=details))
+        _record(executor, migration, {"status": "failed", "operation": operation})
+        raise
+    done = events.ROLLED_BACK if operation == "rollback" else events.APPLIED
+    events.emit(events.Event(done, **base, duration_ms=elapsed, details=details))
+    status = "rolled_back" if operation == "rollback" else "applied"
+    _record(executor, migration, {"status": status, "operation": operation, "duration_ms": elapsed})
+    return elapsed
+
+
+def _record(executor: Executor, migration: MigrationFile, value: dict[str, Any]) -> None:
+    """``migration:<version>`` in the progress store, for ``--status`` elsewhere.
+    Best-effort: a role that may not create the ``buildamp`` schema still migrates."""
+    import psycopg
+
+    from buildamp.run.progress import ProgressStore
+
+    value = {"version": migration.version, "name": migration.name, **value}
+    value["updated_at"] = events.utc_now()
+    with contextlib.suppress(psycopg.Error):
+        ProgressStore(executor.conn).put(f"migration:{migration.version}", value)
+
+
+def running_work(url: str) -> list[dict[str, Any]]:
+    """Progress-store entries of migrations and backfills that are still running
+    (read-only: creates nothing when buildamp never wrote progress here)."""
+    from buildamp.pg.database import connect
+    from buildamp.run.progress import TABLE, ProgressStore
+
+    with connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,)).fetchone()
+        if not exists or not exists[0]:
+            return []
+        store = ProgressStore(conn)
+        entries = {**store.items("migration:"), **store.items("backfill:")}
+    return [
+        {"key": key, **value}
+        for key, value in sorted(entries.items())
+        if value.get("status") == "running"
+    ]
+
+
+def status(config: Config, url: str) -> list[MigrationStatus]:
+    files = list_migrations(config.migrations_dir)
+    with Executor(url) as executor:
+        applied = {row.version: row for row in executor.applied()}
+    result = []
+    for migration in files:
+        row = applied.pop(migration.version, None)
+        if row is None:
+            result.append(MigrationStatus(migration.version, migration.name, "pending"))
+            continue
+        text, _ = _read(config, migration)
+        state = "applied" if checksum(text) == row.checksum else "edited"
+        if state == "applied" and row.unfinished:
+            state = "unfinished"
+        result.append(MigrationStatus(migration.version, migration.name, state))
+    for row in applied.values():
+        result.append(MigrationStatus(row.version, row.name, "missing"))
+    return sorted(result, key=lambda s: int(s.version))

@@ -1,0 +1,334 @@
+"""Read the live database back into the schema model.
+
+``drift``, ``--status`` and the up/down/up tests compare what PostgreSQL holds
+with the snapshot, so everything here normalises the way the generator does
+(:mod:`buildamp.pg.sqltext`). A fixed number of catalog queries (six) is run
+whatever the table count: a schema with hundreds of tables reads as fast as one
+with three.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from buildamp.model.schema import (
+    Column,
+    Constraint,
+    Enum,
+    Identity,
+    Index,
+    IndexKey,
+    Schema,
+    Storage,
+    Table,
+)
+from buildamp.pg import sqltext
+
+if TYPE_CHECKING:
+    import psycopg
+
+TOUCH_FUNCTION = "buildamp_touch_updated_at"
+JSONB_COLUMNS = frozenset({"id", "data", "created_at", "updated_at"})
+# Literal casts PostgreSQL adds on its own (``'a'::text``, ``(0)::numeric``) and that
+# users never write; stripped from both sides before comparing.
+_LITERAL_CAST_TYPES = frozenset({"TEXT", "VARCHAR", "CHAR", *sqltext.NUMERIC_TYPES})
+
+_TABLES = """
+SELECT c.oid, c.relname::text, c.relrowsecurity AND c.relforcerowsecurity
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+"""
+_COLUMNS = """
+SELECT a.attrelid, a.attname::text,
+       CASE WHEN t.typtype = 'e' THEN t.typname::text
+            WHEN et.typtype = 'e' THEN et.typname::text || '[]'
+            ELSE format_type(a.atttypid, a.atttypmod) END,
+       t.typtype = 'e' OR coalesce(et.typtype = 'e', false),
+       a.attnotnull,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+       a.attidentity::text
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+_INDEXES = """
+SELECT i.indrelid, ci.relname::text, i.indisunique,
+       ARRAY(SELECT coalesce(a.attname::text, '')
+             FROM generate_series(1, i.indnkeyatts) k
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+             ORDER BY k),
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+       ARRAY(SELECT i.indoption[k - 1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+       pg_get_expr(i.indpred, i.indrelid)
+FROM pg_index i
+JOIN pg_class ci ON ci.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = ci.relnamespace
+WHERE n.nspname = %(schema)s
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                  WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                    AND con.contype IN ('p', 'u', 'x'))
+"""
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname::text, con.contype::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       pg_get_expr(con.conbin, con.conrelid),
+       fc.relname::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.ord)
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+WHERE n.nspname = %(schema)s AND con.contype IN ('p', 'u', 'c', 'f')
+"""
+_ENUMS = """
+SELECT t.typname::text,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = %(schema)s AND t.typtype = 'e'
+"""
+_TRIGGERS = """
+SELECT tg.tgrelid, tg.tgname::text, p.proname::text
+FROM pg_trigger tg
+JOIN pg_proc p ON p.oid = tg.tgfoid
+JOIN pg_class c ON c.oid = tg.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND NOT tg.tgisinternal
+"""
+
+_IDENTITY: dict[str, Identity] = {"a": "always", "d": "by default"}
+
+
+def read_catalog(
+    conn: psycopg.Connection[Any],
+    schema_name: str = "public",
+    exclude: frozenset[str] = frozenset({"buildamp_migrations"}),
+) -> Schema:
+    """The tables and enums of ``schema_name`` as a :class:`Schema`, sorted by name.
+
+    Our bookkeeping tables (``buildamp_*``) and ``exclude`` are left out. Fields
+    the database cannot know (document, source, custom_sql, validate) are empty.
+    """
+    params = {"schema": schema_name}
+
+    def fetch(sql: str) -> list[tuple[Any, ...]]:
+        return conn.execute(sql, params).fetchall()
+
+    names: dict[int, str] = {}
+    rls: dict[int, bool] = {}
+    for oid, name, forced_rls in fetch(_TABLES):
+        if not name.startswith("buildamp_") and name not in exclude:
+            names[oid] = name
+            rls[oid] = bool(forced_rls)
+    enums = tuple(
+        sorted(
+            (Enum(name.lower(), tuple(values)) for name, values in fetch(_ENUMS)),
+            key=lambda e: e.name,
+        )
+    )
+    enum_names = frozenset(enum.name for enum in enums)
+
+    columns: dict[int, list[Column]] = defaultdict(list)
+    for oid, name, type_text, is_enum, not_null, default, identity in fetch(_COLUMNS):
+        if oid not in names:
+            continue
+        col_type = type_text.lower() if is_enum else sqltext.canonical_type(type_text)
+        columns[oid].append(
+            Column(
+                name=name,
+                type=col_type,
+                not_null=bool(not_null),
+                default=_default(default, col_type, enum_names),
+                identity=_IDENTITY.get(identity),
+            )
+        )
+
+    indexes: dict[int, list[Index]] = defaultdict(list)
+    for oid, name, unique, attnames, defs, options, predicate in fetch(_INDEXES):
+        if oid not in names:
+            continue
+        keys = tuple(
+            IndexKey(attname, bool(option & 1), True)
+            if attname
+            else IndexKey(expression(definition, enum_names), bool(option & 1), False)
+            for attname, definition, option in zip(attnames, defs, options, strict=True)
+        )
+        where = expression(predicate, enum_names) if predicate else None
+        indexes[oid].append(Index(name, keys, bool(unique), where))
+
+    primary_keys: dict[int, tuple[str, ...]] = {}
+    constraints: dict[int, list[Constraint]] = defaultdict(list)
+    for oid, name, kind, cols, check, ref_table, ref_cols in fetch(_CONSTRAINTS):
+        if oid not in names:
+            continue
+        if kind == "p":
+            primary_keys[oid] = tuple(cols)
+        elif kind == "u":
+            constraints[oid].append(Constraint(name, "unique", tuple(cols)))
+        elif kind == "c":
+            constraints[oid].append(Constraint(name, "check", (), expression(check, enum_names)))
+        else:
+            target = ", ".join(sqltext.quote_ident(col) for col in ref_cols)
+            references = f"{sqltext.quote_ident(ref_table)}({target})"
+            constraints[oid].append(Constraint(name, "foreign_key", tuple(cols), None, references))
+
+    touched = {oid for oid, _name, function in fetch(_TRIGGERS) if function == TOUCH_FUNCTION}
+
+    tables = []
+    for oid, name in names.items():
+        table_columns = tuple(columns[oid])
+        tables.append(
+            Table(
+                name=name,
+                columns=table_columns,
+                primary_key=primary_keys.get(oid, ()),
+                indexes=tuple(sorted(indexes[oid], key=lambda i: i.name)),
+                constraints=tuple(sorted(constraints[oid], key=lambda c: c.name)),
+                storage=storage_of(table_columns),
+                tenant=any(column.name == "host" for column in table_columns),
+                touch_updated_at=oid in touched,
+                rls=rls[oid],
+            )
+        )
+    return Schema(tables=tuple(sorted(tables, key=lambda t: t.name)), enums=enums)
+
+
+def storage_of(columns: tuple[Column, ...]) -> Storage:
+    """``"jsonb"`` for the seed's document table (id, data JSONB, host?,
+    created_at, updated_at), else ``"columns"``: the only thing a database says."""
+    names = {column.name for column in columns}
+    data = next((column for column in columns if column.name == "data"), None)
+    if data is not None and data.type == "JSONB" and names - {"host"} == JSONB_COLUMNS:
+        return "jsonb"
+    return "columns"
+
+
+def _default(text: str | None, column_type: str, enums: frozenset[str]) -> str | None:
+    if text is None:
+        return None
+    return relax_expression(sqltext.normalize_default(text, column_type), enums)
+
+
+def expression(text: str, enums: frozenset[str] = frozenset()) -> str:
+    """A catalog expression (``(data ->> 'email'::text)``) as the generator writes it."""
+    return relax_expression(sqltext.normalize_expression(text), enums)
+
+
+@lru_cache(maxsize=4096)
+def relax_expression(text: str, enums: frozenset[str] = frozenset()) -> str:
+    """Drop casts of literals to text, numeric or enum types: PostgreSQL adds them
+    when it stores an expression (``'a'::text``, ``(0)::numeric``, ``'x'::mood``)
+    and users seldom write them, so keeping them would make every such
+    expression look changed. Text that is not one expression is returned as is.
+    """
+    import pglast
+    from pglast import ast, visitors
+    from pglast.stream import RawStream
+
+    try:
+        statements = pglast.parse_sql(f"SELECT {text}")
+    except pglast.parser.ParseError:
+        return text
+    stmt = statements[0].stmt
+    if len(statements) != 1 or not isinstance(stmt, ast.SelectStmt) or not stmt.targetList:
+        return text
+    strip = _LITERAL_CAST_TYPES | enums
+
+    class Relax(visitors.Visitor):
+        def visit_TypeCast(self, ancestors: Any, node: Any) -> Any:
+            if isinstance(node.arg, ast.A_Const) and not getattr(node.arg, "isnull", False):
+                base = sqltext.canonical_type(RawStream()(node.typeName)).split("(")[0]
+                value = node.arg.val
+                if base in sqltext.NUMERIC_TYPES and isinstance(value, ast.String):
+                    return _number(str(value.sval)) or node
+                if base in strip:
+                    return node.arg
+            return None
+
+    Relax()(stmt)
+    if len(stmt.targetList) != 1:
+        return text
+    return str(RawStream()(stmt.targetList[0].val))
+
+
+def _number(text: str) -> Any:
+    """``'-1'`` (how PostgreSQL stores a negative default) as the constant ``-1``."""
+    import pglast
+    from pglast import ast
+
+    try:
+        float(text)
+        stmt: Any = pglast.parse_sql(f"SELECT {text}")[0].stmt
+        node = stmt.targetList[0].val
+    except (ValueError, pglast.parser.ParseError):
+        return None
+    return node if isinstance(node, ast.A_Const) else None
+
+
+def comparable(schema: Schema) -> Schema:
+    """``schema`` reduced to what a database can tell, so that
+    ``comparable(expected) == comparable(read_catalog(conn))`` means "same database"."""
+    enums = frozenset(enum.name for enum in schema.enums)
+    tables = []
+    for table in schema.normalized().tables:
+        columns = tuple(
+            replace(
+                column,
+                deprecated=False,
+                default=_default(column.default, column.type, enums),
+            )
+            for column in table.columns
+        )
+        indexes = tuple(
+            replace(
+                index,
+                keys=tuple(
+                    key
+                    if key.is_column
+                    else replace(key, expression=expression(key.expression, enums))
+                    for key in index.keys
+                ),
+                where=None if index.where is None else expression(index.where, enums),
+            )
+            for index in table.indexes
+        )
+        constraints = tuple(
+            replace(
+                c,
+                columns=() if c.kind == "check" else c.columns,
+                expression=None if c.expression is None else expression(c.expression, enums),
+            )
+            for c in table.constraints
+        )
+        tables.append(
+            replace(
+                table,
+                columns=columns,
+                indexes=indexes,
+                constraints=constraints,
+                storage=storage_of(columns),
+                tenant=any(column.name == "host" for column in columns),
+                document=(),
+                source="",
+                custom_sql=None,
+                validate=None,
+            )
+        )
+    return Schema(
+        tables=tuple(tables),
+        enums=tuple(replace(enum, source="") for enum in schema.normalized().enums),
+    )
