@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from buildamp.cache.store import load_restricted, write_atomic
 from buildamp.model import schema as schema_types
 
-
 S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
 
 FORMAT = b"buildamp-state-cache-1"
