@@ -171,7 +171,7 @@ def test_slug_describes_the_change(project: Path) -> None:
 
 def test_cached_state_equals_parsed_state(project: Path) -> None:
     """The state kept in the cache after generate is exactly what parsing gives."""
-    from buildamp.files.snapshot import loads
+    from buildamp.files.snapshot import Snapshot, loads
     from buildamp.files.snapshot_cache import cached_loads
 
     edit(
@@ -184,4 +184,4 @@ def test_cached_state_equals_parsed_state(project: Path) -> None:
     state = project / ".buildamp" / "schema_state.json"
     text = state.read_text()
     parsed = loads(text, "state")
-    assert cached_loads(state, text, lambda: pytest.fail("the cache missed")) == parsed
+    assert cached_loads(state, text, lambda: pytest.fail("the cache missed"), Snapshot) == parsed
