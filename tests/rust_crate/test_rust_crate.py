@@ -192,7 +192,7 @@ def with_domain_marker(source: str) -> str:
 
 
 def errors(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
-    """(file, message) of every rustc error in ``--message-format=json`` output."""
+    """(file, message) of every rustc error at a place in ``--message-format=json`` output."""
     found = []
     for line in result.stdout.splitlines():
         if not line.startswith("{"):
@@ -200,8 +200,9 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
         event = json.loads(line)
         message = event.get("message") or {}
         if event.get("reason") == "compiler-message" and message.get("level") == "error":
-            spans = [s for s in message["spans"] if s["is_primary"]] or [{"file_name": ""}]
-            found.append((spans[0]["file_name"], message["message"]))
+            spans = [s for s in message["spans"] if s["is_primary"]]
+            if spans:  # not a summary such as "aborting due to previous error"
+                found.append((spans[0]["file_name"], message["message"]))
     return found
 
 
