@@ -91,7 +91,10 @@ fn marker_impl(name: Ident) -> TokenStream {
     out.extend(path(&["buildamp", "BuildAmpDomain"], span));
     out.push(TokenTree::Ident(Ident::new("for", span)));
     out.push(TokenTree::Ident(name));
-    out.push(TokenTree::Group(Group::new(Delimiter::Brace, TokenStream::new())));
+    out.push(TokenTree::Group(Group::new(
+        Delimiter::Brace,
+        TokenStream::new(),
+    )));
     out.into_iter().collect()
 }
 

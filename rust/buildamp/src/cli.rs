@@ -14,7 +14,7 @@ const GUARD: &str = "BUILDAMP_LAUNCHED_BY";
 /// Exit status for "could not start buildamp", the CLI's own "bad input" code.
 const EXIT_USAGE: i32 = 2;
 
-/// Runs buildamp's Python CLI with this process's arguments (without argv[0])
+/// Runs buildamp's Python CLI with this process's arguments (without `argv[0]`)
 /// and exits with its exit code.
 ///
 /// The CLI is, in order:
@@ -101,8 +101,7 @@ fn locate(
     env::split_paths(&path?)
         .map(|dir| dir.join(&name))
         .find(|candidate| {
-            is_executable(candidate)
-                && (me.is_none() || fs::canonicalize(candidate).ok() != me)
+            is_executable(candidate) && (me.is_none() || fs::canonicalize(candidate).ok() != me)
         })
         .map(Launcher::Executable)
 }

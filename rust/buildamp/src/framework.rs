@@ -37,8 +37,8 @@ pub type AutoIncrement<T> = T;
 pub type Timestamp = i64;
 
 /// When the row was created: `TIMESTAMPTZ NOT NULL DEFAULT now()` in Elm
-/// models. Not mapped by the Rust reader yet; an untyped `created_at` gets this
-/// column anyway.
+/// models. Not mapped by the Rust reader yet (every table gets such a
+/// `created_at` column unless the model declares one).
 pub type CreateTimestamp = SystemTime;
 
 /// When the row last changed: a nullable `TIMESTAMPTZ` in Elm models. Not

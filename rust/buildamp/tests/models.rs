@@ -99,7 +99,10 @@ fn framework_types_are_the_plain_types() {
         label: String::new(),
         summary: String::new(),
         subtitle: String::new(),
-        meta: vec![Attachment { url: "/a.png".into(), size: 1 }],
+        meta: vec![Attachment {
+            url: "/a.png".into(),
+            size: 1,
+        }],
         homepage: "https://example.com".into(),
         body: "{}".into(),
         status: Status::Active,
@@ -109,6 +112,9 @@ fn framework_types_are_the_plain_types() {
     assert_eq!(row.meta[0].size, 1);
     assert!(matches!(row.status, Status::Active));
     assert_eq!(user.clone(), user);
-    let membership = Membership { group_id: "g".into(), user_id: "u".into() };
+    let membership = Membership {
+        group_id: "g".into(),
+        user_id: "u".into(),
+    };
     assert_eq!(membership.group_id.len() + membership.user_id.len(), 2);
 }
