@@ -62,7 +62,9 @@ def render_add_column(op: o.AddColumn) -> list[Step]:
         return _add_with_placeholder(op.table, column)
     if op.backfill is None:
         return [Step(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_definition(column)}")]
-    relaxed = Column(column.name, column.type, False, column.default, column.identity)
+    # Added without its default: with it, every row would hold the default and
+    # ``WHERE ... IS NULL`` would match none, silently skipping the backfill.
+    relaxed = Column(column.name, column.type, False, None, column.identity)
     steps = [
         Step(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_definition(relaxed)}"),
         Step(
@@ -70,6 +72,13 @@ def render_add_column(op: o.AddColumn) -> list[Step]:
             f"WHERE {q(column.name)} IS NULL"
         ),
     ]
+    if column.default is not None:
+        steps.append(
+            Step(
+                f"ALTER TABLE {q(op.table)} ALTER COLUMN {q(column.name)} "
+                f"SET DEFAULT {column.default}"
+            )
+        )
     if column.not_null:
         steps.append(Step(f"ALTER TABLE {q(op.table)} ALTER COLUMN {q(column.name)} SET NOT NULL"))
     return steps

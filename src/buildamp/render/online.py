@@ -111,9 +111,12 @@ def online_add_column(op: o.AddColumn) -> list[Step]:
     if op.backfill is None and not volatile:
         return render_add_column(op)
     table = q(op.table)
-    relaxed = Column(column.name, column.type, False, None if volatile else column.default)
+    # With a backfill the default comes after ADD COLUMN: added with it, every
+    # existing row would hold the default and the backfill would match no row.
+    later = volatile or op.backfill is not None
+    relaxed = Column(column.name, column.type, False, None if later else column.default)
     steps = [Step(f"ALTER TABLE {table} ADD COLUMN {column_definition(relaxed)}")]
-    if volatile:
+    if later and column.default is not None:
         steps.append(
             Step(f"ALTER TABLE {table} ALTER COLUMN {q(column.name)} SET DEFAULT {column.default}")
         )

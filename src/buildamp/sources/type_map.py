@@ -120,7 +120,9 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
         return Mapped("BIGINT", default=NOW_EPOCH)
     if name in ("DefaultValue", "DefaultComment", "DefaultEmpty"):
         base = inner() if args else Mapped("TEXT")
-        return replace(base, default="''")
+        return replace(
+            base, default=_empty_default(base, args[0] if args else None, field, location)
+        )
     if name == "JsonBlob":
         return Mapped("JSONB", force_not_null=True)
     if name == "DateTime":
@@ -148,4 +150,28 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
         location,
         "use a supported type, define it under the model folders, "
         'or set #[migration(sql_type = "...")]',
+    )
+
+
+JSON_LISTS = frozenset({"Vec", "VecDeque", "HashSet", "BTreeSet", "[]"})
+
+
+def _empty_default(base: Mapped, arg: TypeRef | None, field: str, location: Location) -> str:
+    """``DefaultValue<T>``: the empty value of T's column type, never ``''`` for a
+    number (PostgreSQL refuses ``INTEGER DEFAULT ''`` at apply time)."""
+    from buildamp.pg.sqltext import NUMERIC_TYPES
+
+    kind = base.sql_type.split("(")[0]
+    if kind in ("TEXT", "VARCHAR", "CHAR"):
+        return "''"
+    if kind in NUMERIC_TYPES:
+        return "0"
+    if kind == "BOOLEAN":
+        return "false"
+    if kind == "JSONB":
+        return "'[]'::jsonb" if arg is not None and arg.name in JSON_LISTS else "'{}'::jsonb"
+    raise ModelError(
+        f"DefaultValue<{arg}> in field {field!r}: {base.sql_type} has no empty value",
+        location,
+        'use the plain type with #[migration(default = "...")]',
     )
