@@ -21,7 +21,7 @@ pub struct Item {
 AFTER = BEFORE.replace(
     "    pub name: String,",
     "    pub name: String,\n"
-    "    #[migration(default = \"''\", backfill = \"upper(name)\")]\n"
+    '    #[migration(default = "\'\'", backfill = "upper(name)")]\n'
     "    pub shout: String,",
 )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildamp.model.errors import Location, StateError
-from buildamp.pg.sqlbits import BATCH_MARK, Step
+from buildamp.pg.sqlbits import BATCH_MARK, MIGRATING_SETTING, Step
 from buildamp.pg.sqltext import quote_literal
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
@@ -108,6 +108,15 @@ def _timeout(layout: Layout, local: bool) -> list[str]:
     return lines
 
 
+def _migrating(steps: list[Step], local: bool) -> list[str]:
+    """Marks the session while buildamp changes rows itself, so the updated_at
+    trigger keeps each row's own timestamp (only when the part changes rows)."""
+    if not any(s.kind == "forward" and s.sql.startswith("UPDATE ") for s in steps):
+        return []
+    scope = "LOCAL " if local else ""
+    return [f"SET {scope}{MIGRATING_SETTING} = 'on';"]
+
+
 def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
     """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
     pre = [s for s in steps if s.phase == "pre"]
@@ -120,12 +129,18 @@ def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
     lines += ["BEGIN;", ""]
     if heading:
         lines.append(heading)
-    lines += [*_timeout(layout, True), *_sql_block(forward, layout)]
+    lines += [*_timeout(layout, True), *_migrating(forward, True), *_sql_block(forward, layout)]
     if validation:
         lines += ["", "-- Validation", *_sql_block(validation, layout)]
     lines += ["", "COMMIT;"]
     if post:
-        lines += ["", NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(post, layout)]
+        lines += [
+            "",
+            NO_TRANSACTION_MARK,
+            *_timeout(layout, False),
+            *_migrating(post, False),
+            *_sql_block(post, layout),
+        ]
     return lines
 
 

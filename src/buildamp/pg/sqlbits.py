@@ -19,6 +19,9 @@ Phase = Literal["pre", "tx", "post"]
 TOUCH_FUNCTION = "buildamp_touch_updated_at"
 POLICY = "buildamp_tenant_isolation"
 TENANT_SETTING = "buildamp.host"
+# Set to 'on' by a migration around its own data steps: the updated_at trigger
+# then leaves rows alone (a backfill is not an edit of the row).
+MIGRATING_SETTING = "buildamp.migrating"
 
 
 BATCH_MARK = "-- buildamp:batch"

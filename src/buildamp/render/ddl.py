@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from buildamp.model.schema import Column
 from buildamp.pg.sqlbits import (
+    MIGRATING_SETTING,
     POLICY,
     TENANT_SETTING,
     TOUCH_FUNCTION,
@@ -232,7 +233,11 @@ def render_create_touch_function(op: o.CreateTouchFunction) -> list[Step]:
     return [
         Step(
             f"CREATE OR REPLACE FUNCTION {TOUCH_FUNCTION}() RETURNS trigger\n"
-            "LANGUAGE plpgsql AS $buildamp$\nBEGIN\n    NEW.updated_at := now();\n"
+            "LANGUAGE plpgsql AS $buildamp$\nBEGIN\n"
+            # buildamp's own data steps (backfills, copies) are not user edits
+            f"    IF current_setting({quote_literal(MIGRATING_SETTING)}, true) = 'on' THEN\n"
+            "        RETURN NEW;\n    END IF;\n"
+            "    NEW.updated_at := now();\n"
             "    RETURN NEW;\nEND;\n$buildamp$"
         )
     ]
@@ -249,7 +254,8 @@ def render_set_touch_trigger(op: o.SetTouchTrigger) -> list[Step]:
     return [
         Step(
             f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {q(op.table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {TOUCH_FUNCTION}()"
+            "FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) "
+            f"EXECUTE FUNCTION {TOUCH_FUNCTION}()"
         )
     ]
 

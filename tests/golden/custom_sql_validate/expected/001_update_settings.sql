@@ -10,6 +10,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -21,7 +24,7 @@ CREATE TABLE settings (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE TRIGGER trg_settings_updated_at BEFORE UPDATE ON settings FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_settings_updated_at BEFORE UPDATE ON settings FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 -- Custom SQL from custom/seed_settings.sql
 -- Custom data: a default settings row for the system tenant.
 INSERT INTO settings (id, host, theme) VALUES ('default', 'system', 'light');

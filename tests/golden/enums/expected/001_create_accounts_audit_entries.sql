@@ -12,6 +12,9 @@ CREATE TYPE account_status AS ENUM ('Active', 'Suspended', 'Deleted');
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -26,7 +29,7 @@ CREATE TABLE accounts (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE TRIGGER trg_accounts_updated_at BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_accounts_updated_at BEFORE UPDATE ON accounts FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE audit_entries (
     id BIGINT PRIMARY KEY,
     host TEXT NOT NULL,
@@ -34,7 +37,7 @@ CREATE TABLE audit_entries (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE TRIGGER trg_audit_entries_updated_at BEFORE UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_audit_entries_updated_at BEFORE UPDATE ON audit_entries FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

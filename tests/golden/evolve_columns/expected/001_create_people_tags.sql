@@ -12,6 +12,9 @@ CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -29,7 +32,7 @@ CREATE TABLE people (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_people_city ON people (host, city);
-CREATE TRIGGER trg_people_updated_at BEFORE UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_people_updated_at BEFORE UPDATE ON people FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE tags (
     id TEXT PRIMARY KEY,
     host TEXT NOT NULL,
@@ -37,7 +40,7 @@ CREATE TABLE tags (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE TRIGGER trg_tags_updated_at BEFORE UPDATE ON tags FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_tags_updated_at BEFORE UPDATE ON tags FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

@@ -17,6 +17,7 @@ ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';
 BEGIN;
 
 -- Forward migration
+SET LOCAL buildamp.migrating = 'on';
 ALTER TABLE people RENAME COLUMN name TO display_name;
 ALTER TABLE people ALTER COLUMN age TYPE BIGINT;
 ALTER TABLE people ALTER COLUMN legacy DROP NOT NULL;

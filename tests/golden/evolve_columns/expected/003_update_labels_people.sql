@@ -15,6 +15,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL buildamp.migrating = 'on';
 -- DESTRUCTIVE: rows holding removed values of person_status fail
 ALTER TYPE person_status RENAME TO person_status__buildamp_old;
 CREATE TYPE person_status AS ENUM ('Active', 'Suspended');

@@ -9,6 +9,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -20,7 +23,7 @@ CREATE TABLE notes (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE TRIGGER trg_notes_updated_at BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_notes_updated_at BEFORE UPDATE ON notes FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

@@ -7,6 +7,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL buildamp.migrating = 'on';
 UPDATE notes SET data = (data - 'title') || jsonb_build_object('heading', data -> 'title') WHERE data ? 'title';
 UPDATE notes SET data = jsonb_set(data, ARRAY['pinned'], to_jsonb((FALSE)::boolean)) WHERE NOT data ? 'pinned';
 ALTER TABLE notes ADD CONSTRAINT chk_notes_heading_present CHECK (data ? 'heading' AND data -> 'heading' <> CAST('null' AS jsonb));

@@ -11,6 +11,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL buildamp.migrating = 'on';
 DROP INDEX idx_notes_heading;
 DROP INDEX idx_notes_priority;
 DROP INDEX unique_notes_pinned;

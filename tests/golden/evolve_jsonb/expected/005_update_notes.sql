@@ -8,6 +8,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL buildamp.migrating = 'on';
 DROP INDEX idx_notes_heading;
 DROP INDEX idx_notes_priority;
 ALTER TABLE notes ADD COLUMN data JSONB;

@@ -9,6 +9,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -32,7 +35,7 @@ CREATE INDEX idx_posts_author_id_created_at_desc ON posts (host, author_id, crea
 CREATE INDEX idx_posts_author_id_published ON posts (host, author_id, published);
 CREATE INDEX idx_posts_lower_title ON posts (host, (lower(title)));
 CREATE INDEX idx_posts_published ON posts (host, published);
-CREATE TRIGGER trg_posts_updated_at BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_posts_updated_at BEFORE UPDATE ON posts FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

@@ -9,6 +9,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -25,7 +28,7 @@ CREATE INDEX idx_events_kind ON events (host, (data ->> 'kind'));
 CREATE INDEX idx_events_kind_created_at_desc ON events (host, (data ->> 'kind'), created_at DESC);
 CREATE INDEX idx_events_sequence ON events (host, (CAST(data ->> 'sequence' AS bigint)));
 CREATE UNIQUE INDEX unique_events_dedupe_key ON events (host, (data ->> 'dedupe_key'));
-CREATE TRIGGER trg_events_updated_at BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_events_updated_at BEFORE UPDATE ON events FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

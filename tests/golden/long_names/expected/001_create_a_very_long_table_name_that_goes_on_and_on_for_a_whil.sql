@@ -9,6 +9,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -25,7 +28,7 @@ CREATE TABLE a_very_long_table_name_that_goes_on_and_on_for_a_while (
 );
 CREATE INDEX idx_a_very_long_table_name_that_goes_on_and_on_for_a_w_3e4addc7 ON a_very_long_table_name_that_goes_on_and_on_for_a_while (host, an_extremely_long_column_name_to_overflow_the_limit);
 CREATE INDEX idx_a_very_long_table_name_that_goes_on_and_on_for_a_w_ce771e1d ON a_very_long_table_name_that_goes_on_and_on_for_a_while (host, an_extremely_long_column_name_to_overflow_the_limit2);
-CREATE TRIGGER trg_a_very_long_table_name_that_goes_on_and_on_for_a_w_c6b85c6e BEFORE UPDATE ON a_very_long_table_name_that_goes_on_and_on_for_a_while FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_a_very_long_table_name_that_goes_on_and_on_for_a_w_c6b85c6e BEFORE UPDATE ON a_very_long_table_name_that_goes_on_and_on_for_a_while FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

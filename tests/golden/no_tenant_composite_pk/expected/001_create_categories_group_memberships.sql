@@ -10,6 +10,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -21,7 +24,7 @@ CREATE TABLE categories (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT unique_categories_name UNIQUE (name)
 );
-CREATE TRIGGER trg_categories_updated_at BEFORE UPDATE ON categories FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_categories_updated_at BEFORE UPDATE ON categories FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE group_memberships (
     group_id TEXT NOT NULL,
     user_id TEXT NOT NULL,

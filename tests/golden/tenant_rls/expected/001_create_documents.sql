@@ -9,6 +9,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -26,7 +29,7 @@ CREATE TABLE documents (
     CONSTRAINT unique_documents_slug UNIQUE (host, slug)
 );
 CREATE INDEX idx_documents_owner_id ON documents (host, owner_id);
-CREATE TRIGGER trg_documents_updated_at BEFORE UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_documents_updated_at BEFORE UPDATE ON documents FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 -- Validation
 DO $buildamp$

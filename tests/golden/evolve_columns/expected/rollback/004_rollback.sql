@@ -12,6 +12,6 @@ CREATE TABLE labels (
     normalized_name TEXT NOT NULL,
     CONSTRAINT unique_labels_normalized_name UNIQUE (host, normalized_name)
 );
-CREATE TRIGGER trg_labels_updated_at BEFORE UPDATE ON labels FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_labels_updated_at BEFORE UPDATE ON labels FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
 COMMIT;

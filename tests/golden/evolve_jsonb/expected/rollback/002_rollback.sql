@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL buildamp.migrating = 'on';
 DROP INDEX idx_notes_heading;
 ALTER TABLE notes DROP CONSTRAINT chk_notes_heading_present;
 -- documents that held the default FALSE lose key pinned

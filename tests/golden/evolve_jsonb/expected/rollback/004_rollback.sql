@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL buildamp.migrating = 'on';
 DROP INDEX idx_notes_priority;
 DROP INDEX idx_notes_heading;
 ALTER TABLE notes ADD COLUMN data JSONB;

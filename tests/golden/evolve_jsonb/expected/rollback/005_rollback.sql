@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL buildamp.migrating = 'on';
 DROP INDEX idx_notes_heading;
 -- DESTRUCTIVE: document keys of notes not in the model are dropped
 ALTER TABLE notes ADD COLUMN heading TEXT;
