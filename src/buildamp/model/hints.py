@@ -18,6 +18,8 @@ class ColumnHint:
     backfill: str | None = None
     confirm_destructive: bool = False
     location: str = ""
+    required: bool = False  # the field's type is not optional (a document key must exist)
+    convert_back_sql: str | None = None
 
 
 @dataclass(frozen=True)

@@ -166,10 +166,17 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
             before[field.name] = replace(before.pop(source), name=field.name)
         previous = before.get(field.name)
         if previous is None:
-            if field.default is not None:
-                ops.append(
-                    FillDocumentKey(new.name, field.name, field.default, value_type=field.type)
+            fill = hint.backfill if hint.backfill is not None else field.default
+            if fill is None and hint.required:
+                raise PlanError(
+                    f'new required key {new.name}.{field.name} (storage = "jsonb"): existing '
+                    "documents would lack it",
+                    hint=f'add default = "..." or backfill = "..." at {hint.location}'
+                    if hint.location
+                    else "add a default or a backfill expression, or make the field optional",
                 )
+            if fill is not None:
+                ops.append(FillDocumentKey(new.name, field.name, fill, value_type=field.type))
             continue
         if previous.type != field.type and not widens(previous.type, field.type):
             if hint.convert_sql is None:
@@ -258,6 +265,14 @@ def _alter_column(table: str, old: Column, new: Column, hints: Hints) -> AlterCo
     fill = hint.backfill or new.default or old.default
     if fill is not None and new.not_null != old.not_null:
         change = replace(change, fill=fill)
+    elif new.not_null and not old.not_null and new.identity is None:
+        raise PlanError(
+            f"{table}.{new.name} becomes NOT NULL without a default; rows holding NULL "
+            "would make the migration fail",
+            hint=f'add default = "..." or backfill = "..." at {hint.location}'
+            if hint.location
+            else "add a default or a backfill expression",
+        )
     return change
 
 

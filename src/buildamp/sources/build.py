@@ -296,7 +296,7 @@ def _plan_field(
     )
     if column.deprecated:
         column = Column(column.name, column.type, False, column.default, column.identity, True)
-    _record_column_hint(struct, field, options, table, hints)
+    _record_column_hint(struct, field, options, table, hints, column.not_null)
     return FieldPlan(field, options, mapped, column)
 
 
@@ -317,25 +317,38 @@ def _plain_field(
         default=default,
         identity=identity,
     )
-    hints.columns[(table, field.name)] = ColumnHint(location=str(field.location))
+    hints.columns[(table, field.name)] = ColumnHint(
+        location=str(field.location), required=column.not_null
+    )
     return FieldPlan(field, options, mapped, column)
 
 
 def _record_column_hint(
-    struct: StructDecl, field: FieldDecl, options: Options, table: str, hints: Hints
+    struct: StructDecl,
+    field: FieldDecl,
+    options: Options,
+    table: str,
+    hints: Hints,
+    required: bool = False,
 ) -> None:
     where = field.location
     convert_sql = options.get_str("convert_sql")
-    if convert_sql is not None:
-        if "%s" not in convert_sql:
+    convert_back_sql = options.get_str("convert_back_sql")
+    for key, text in (("convert_sql", convert_sql), ("convert_back_sql", convert_back_sql)):
+        if text is None:
+            continue
+        if "%s" not in text:
             raise ModelError(
-                "convert_sql must use %s for the old column value",
-                options.where("convert_sql", where),
+                f"{key} must use %s for the old column value", options.where(key, where)
             )
         sqltext.check_expression(
-            convert_sql.replace("%s", "buildamp_old_value"),
-            "convert_sql",
-            options.where("convert_sql", where),
+            text.replace("%s", "buildamp_old_value"), key, options.where(key, where)
+        )
+    if convert_back_sql is not None and convert_sql is None:
+        raise ModelError(
+            "convert_back_sql without convert_sql",
+            options.where("convert_back_sql", where),
+            "add the forward convert_sql, or remove convert_back_sql",
         )
     convert_from = options.get_str("convert_from")
     if convert_from is not None:
@@ -354,6 +367,8 @@ def _record_column_hint(
         backfill=backfill,
         confirm_destructive=options.get_bool("confirm_destructive"),
         location=str(where),
+        required=required,
+        convert_back_sql=convert_back_sql,
     )
 
 

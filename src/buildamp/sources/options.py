@@ -24,6 +24,7 @@ FIELD_OPTIONS: dict[str, Kind] = {
     "deprecated": "bool",
     "convert_from": "str",
     "convert_sql": "str",
+    "convert_back_sql": "str",
     "enum_migration": "str",
     "composite_index": "list",
     "sql_type": "str",
