@@ -627,7 +627,12 @@ def test_convert_sql_is_used_and_reversed() -> None:
     ops = diff(_s(_posts(COUNT)), _s(_posts(replace(COUNT, type="TEXT"))), CONVERT)
     assert ops == [
         o.AlterColumn(
-            "posts", COUNT, replace(COUNT, type="TEXT"), "CAST(%s AS TEXT)", "%s::integer"
+            "posts",
+            COUNT,
+            replace(COUNT, type="TEXT"),
+            "CAST(%s AS TEXT)",
+            "%s::INTEGER",
+            reverse_exact=False,  # no convert_back_sql: a plain cast back (issue 15)
         )
     ]
 

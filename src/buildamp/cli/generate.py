@@ -29,7 +29,7 @@ from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
-from buildamp.plan.diff import diff
+from buildamp.plan.diff import conversions, diff
 from buildamp.plan.replay import next_state
 from buildamp.plan.summary import describe, slug_for, tables_of
 from buildamp.render.migration import RenderOptions, render_all, verify_landed
@@ -96,7 +96,10 @@ class Plan:
 def plan(config: Config) -> Plan:
     snapshot = load_snapshot(config)
     models = load_models(config)
-    operations = diff(snapshot.schema, models.schema, models.hints, custom_sql_loader(config))
+    applied = {(table, column): sql for table, column, sql in snapshot.conversions}
+    operations = diff(
+        snapshot.schema, models.schema, models.hints, custom_sql_loader(config), applied
+    )
     return Plan(
         snapshot, models, operations, next_state(snapshot.schema, operations, models.schema)
     )
@@ -190,7 +193,10 @@ def generate(
     if dry_run:
         return result
     written_snapshot = Snapshot(
-        planned.next_schema.normalized(), version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        planned.next_schema.normalized(),
+        version,
+        stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        conversions(models.schema, models.hints),
     )
     from buildamp.files import snapshot_cache
 

@@ -36,6 +36,9 @@ class Snapshot:
     schema: Schema
     version: str | None = None
     last_generated: str | None = None
+    # (table, column, convert_sql) of conversions already written into a
+    # migration: a convert_sql left in a model is not run again.
+    conversions: tuple[tuple[str, str, str], ...] = ()
 
 
 # The JSON text of each table, with the table it encodes: a later dumps() of an
@@ -59,6 +62,8 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
             e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
         },
     }
+    if snapshot.conversions:
+        data["conversions"] = _conversions_json(snapshot.conversions)
     tables = snapshot.schema.tables
     if any(type(t.name) is not str for t in tables):
         data["tables"] = {t.name: _table_json(t) for t in tables}
@@ -83,6 +88,13 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
         separator = ",\n  "
     out.append("\n}\n")
     return "".join(out)
+
+
+def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
+    data: dict[str, dict[str, str]] = {}
+    for table, column, sql in conversions:
+        data.setdefault(table, {})[column] = sql
+    return data
 
 
 def _table_chunk(table: Table, reuse: TableChunks, collect: TableChunks | None) -> str:
@@ -234,7 +246,17 @@ def _loads(text: str, path: str) -> Snapshot:
     )
     version = r.get(data, "version", (str, type(None)), "state", None)
     last = r.get(data, "last_generated", (str, type(None)), "state", None)
-    return Snapshot(Schema(tables, enums), version, last)
+    return Snapshot(Schema(tables, enums), version, last, _read_conversions(r, data))
+
+
+def _read_conversions(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    found = []
+    for table, columns in sorted(r.get(data, "conversions", dict, "state", {}).items()):
+        where = f"conversions.{table}"
+        if not isinstance(columns, dict):
+            raise r.fail(where, "an object")
+        found += [(table, column, r.get(columns, column, str, where)) for column in sorted(columns)]
+    return tuple(found)
 
 
 def _strings(r: _Reader, values: list[Any], where: str) -> list[str]:

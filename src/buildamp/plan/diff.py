@@ -8,14 +8,16 @@ tables, and finally types and functions nothing uses any more.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from buildamp.model.errors import PlanError
-from buildamp.model.hints import Hints
+from buildamp.model.hints import ColumnHint, Hints
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
+from buildamp.pg.casts import cast_exists
+from buildamp.pg.sqlbits import sql_type
 from buildamp.plan.ops import (
     AddColumn,
     AddConstraint,
@@ -47,6 +49,23 @@ from buildamp.plan.ops import (
 )
 
 CustomSqlLoader = Callable[[str], tuple[str, str | None]]
+# (table, column) -> the convert_sql an earlier migration already ran
+Applied = Mapping[tuple[str, str], str]
+
+
+def conversions(new: Schema, hints: Hints) -> tuple[tuple[str, str, str], ...]:
+    """The (table, column, convert_sql) the models carry, recorded in the snapshot
+    so a convert_sql left in a model runs once, not at every generate."""
+    return tuple(
+        sorted(
+            (table, column, hint.convert_sql)
+            for (table, column), hint in hints.columns.items()
+            if hint.convert_sql is not None
+            and (found := new.table(table)) is not None
+            and found.storage == "columns"
+            and found.column(column) is not None
+        )
+    )
 
 
 def diff(
@@ -54,10 +73,13 @@ def diff(
     new: Schema,
     hints: Hints | None = None,
     load_custom_sql: CustomSqlLoader | None = None,
+    applied: Applied | None = None,
 ) -> list[Operation]:
     """Operations turning ``old`` into ``new``. ``load_custom_sql(path)`` returns
-    the (up, down) SQL of a ``custom_sql`` file."""
+    the (up, down) SQL of a ``custom_sql`` file; ``applied`` names the
+    conversions earlier migrations ran (see :func:`conversions`)."""
     hints = hints or Hints()
+    done: Applied = applied or {}
     ops: list[Operation] = []
     renamed = _table_renames(old, new, hints)
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
@@ -73,7 +95,11 @@ def diff(
             table_ops: list[Operation] = [CreateTable(table)]
         else:
             before = replace(before, name=table.name) if before.name != table.name else before
-            table_ops = [] if before == table else _table_changes(before, table, hints)
+            table_ops = (
+                []
+                if before == table and not _pending_conversions(table, hints, done)
+                else _table_changes(before, table, hints, done)
+            )
         custom_changed = before is None or before.custom_sql != table.custom_sql
         if table.custom_sql and custom_changed and load_custom_sql is not None:
             up, down = load_custom_sql(table.custom_sql)
@@ -119,7 +145,18 @@ def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
     return ops
 
 
-def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+def _pending_conversions(table: Table, hints: Hints, applied: Applied) -> bool:
+    """Whether some column of ``table`` carries a convert_sql not run yet."""
+    return table.storage == "columns" and any(
+        (hint := hints.column(table.name, c.name)).convert_sql is not None
+        and applied.get((table.name, c.name)) != hint.convert_sql
+        for c in table.columns
+    )
+
+
+def _table_changes(
+    old: Table, new: Table, hints: Hints, applied: Applied | None = None
+) -> list[Operation]:
     ops: list[Operation] = []
     old_indexes = {i.name: i for i in old.indexes}
     new_indexes = {i.name: i for i in new.indexes}
@@ -136,7 +173,7 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
     if old.storage != new.storage:
         ops.append(ChangeStorage(old, new))
     else:
-        ops += _column_changes(old, new, hints)
+        ops += _column_changes(old, new, hints, applied or {})
         if new.storage == "jsonb":
             ops += _document_changes(old, new, hints)
     if not old.touch_updated_at and new.touch_updated_at:
@@ -186,7 +223,7 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
                     hint=f'add convert_sql = "CAST(%s AS {field.type})" at '
                     f"{hint.location or 'the field'}",
                 )
-            reverse = f"CAST(%s AS {previous.type})"
+            reverse = hint.convert_back_sql or f"CAST(%s AS {previous.type})"
             ops.append(ConvertDocumentKey(new.name, field.name, hint.convert_sql, reverse))
     return ops
 
@@ -202,7 +239,7 @@ def _info(table: Table) -> tuple[object, ...]:
     )
 
 
-def _column_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+def _column_changes(old: Table, new: Table, hints: Hints, applied: Applied) -> list[Operation]:
     ops: list[Operation] = []
     old_columns = {c.name: c for c in old.columns}
     new_names = {c.name for c in new.columns}
@@ -215,8 +252,9 @@ def _column_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
         before = old_columns.get(column.name)
         if before is None:
             ops.append(_add_column(new.name, column, hints))
-        elif before != column:
-            change = _alter_column(new.name, before, column, hints)
+        elif before != column or _converts(new.name, before, column, hints, applied):
+            converts = _converts(new.name, before, column, hints, applied)
+            change = _alter_column(new.name, before, column, hints, converts)
             if before.type != column.type:
                 change = replace(change, **_dependents(old, new, column.name))
             ops.append(change)
@@ -259,9 +297,23 @@ def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
     return AddColumn(table, column, hint.backfill)
 
 
-def _alter_column(table: str, old: Column, new: Column, hints: Hints) -> AlterColumn:
+def _converts(table: str, old: Column, new: Column, hints: Hints, applied: Applied) -> bool:
+    """A convert_sql on a column whose type stays (or only widens) is a data
+    migration of its own: run it once, when it first appears in the model. One
+    whose convert_from names another type describes an earlier change."""
     hint = hints.column(table, new.name)
-    change = _type_change(table, old, new, hints)
+    if hint.convert_sql is None or applied.get((table, new.name)) == hint.convert_sql:
+        return False
+    if old.type != new.type and not widens(old.type, new.type):
+        return False  # a real conversion: _type_change always uses it
+    return hint.convert_from is None or hint.convert_from == old.type
+
+
+def _alter_column(
+    table: str, old: Column, new: Column, hints: Hints, converts: bool = False
+) -> AlterColumn:
+    hint = hints.column(table, new.name)
+    change = _type_change(table, old, new, hints, converts)
     fill = hint.backfill or new.default or old.default
     if fill is not None and new.not_null != old.not_null:
         change = replace(change, fill=fill)
@@ -276,9 +328,11 @@ def _alter_column(table: str, old: Column, new: Column, hints: Hints) -> AlterCo
     return change
 
 
-def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterColumn:
+def _type_change(
+    table: str, old: Column, new: Column, hints: Hints, converts: bool = False
+) -> AlterColumn:
     hint = hints.column(table, new.name)
-    if old.type == new.type or widens(old.type, new.type):
+    if (old.type == new.type or widens(old.type, new.type)) and not converts:
         return AlterColumn(table, old, new)
     if hint.convert_sql is not None:
         if hint.convert_from is not None and hint.convert_from != old.type:
@@ -287,7 +341,7 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
                 f"is {old.type}",
                 hint=f"fix convert_from at {hint.location}",
             )
-        return AlterColumn(table, old, new, hint.convert_sql, f"%s::{old.type.lower()}")
+        return _conversion(table, old, new, hint.convert_sql, hint)
     if widens(new.type, old.type):
         return AlterColumn(table, old, new)
     raise PlanError(
@@ -296,3 +350,24 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
         hint=f'add #[migration(convert_from = "{old.type}", convert_sql = "CAST(%s AS '
         f'{new.type})")] at {hint.location or "the field"}',
     )
+
+
+def _conversion(
+    table: str, old: Column, new: Column, convert_sql: str, hint: ColumnHint
+) -> AlterColumn:
+    """A change through ``convert_sql``; its rollback uses ``convert_back_sql``, else
+    a plain cast back (marked lossy), refused when PostgreSQL has no such cast."""
+    if hint.convert_back_sql is not None:
+        return AlterColumn(table, old, new, convert_sql, hint.convert_back_sql)
+    if old.type == new.type:
+        return AlterColumn(table, old, new, convert_sql, None, reverse_exact=False)
+    if not cast_exists(new.type, old.type):
+        raise PlanError(
+            f"{table}.{new.name}: the rollback of convert_sql needs {new.type} -> {old.type} "
+            "and PostgreSQL has no such cast",
+            hint=f'add convert_back_sql = "..." (%s = the new value) at {hint.location}'
+            if hint.location
+            else "add convert_back_sql",
+        )
+    back = f"%s::{sql_type(old.type)}"
+    return AlterColumn(table, old, new, convert_sql, back, reverse_exact=False)

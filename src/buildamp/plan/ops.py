@@ -89,6 +89,9 @@ class AlterColumn:
     # online type change must rebuild them on the new column before the swap.
     indexes: tuple[Index, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    # False when ``reverse_using`` is only a plain cast back (no convert_back_sql):
+    # the rollback runs but does not undo what ``using`` did to the values.
+    reverse_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -254,8 +257,10 @@ def invert(op: Operation) -> Operation:
             return AddColumn(table, column, backfill)
         case RenameColumn(table, old, new):
             return RenameColumn(table, new, old)
-        case AlterColumn(table, old, new, using, reverse_using, fill, indexes, constraints):
-            return AlterColumn(table, new, old, reverse_using, using, fill, indexes, constraints)
+        case AlterColumn(table, old, new, using, reverse_using, fill, indexes, constraints, exact):
+            return AlterColumn(
+                table, new, old, reverse_using, using, fill, indexes, constraints, exact
+            )
         case CreateIndex(table, index):
             return DropIndex(table, index)
         case DropIndex(table, index):

@@ -21,8 +21,11 @@ def describe(op: o.Operation) -> str | None:
             return f"Field: {table}.{column.name} - removed (DESTRUCTIVE)"
         case o.RenameColumn(table, old, new):
             return f"Field: {table}.{new} - renamed from {old}"
-        case o.AlterColumn(table, old, new, _, _, _):
-            return f"Field: {table}.{new.name} - {_column_change(old, new)}"
+        case o.AlterColumn(table, old, new, using, _, _):
+            change = _column_change(old, new)
+            if using is not None and old.type == new.type:
+                change = "data converted" if change == "changed" else f"{change}, data converted"
+            return f"Field: {table}.{new.name} - {change}"
         case o.CreateIndex(table, index):
             kind = "unique index" if index.unique else "index"
             return f"Index: {index.name} - added {kind} on {table}"

@@ -140,11 +140,16 @@ def render_alter_column(op: o.AlterColumn) -> list[Step]:
         steps.append(Step(f"{prefix} DROP IDENTITY"))
     if old.default is not None and (type_changes or old.default != new.default):
         steps.append(Step(f"{prefix} DROP DEFAULT"))
+    if not op.reverse_exact:
+        steps.append(Step(lossy_conversion_note(op), kind="note"))
     if type_changes:
         using = ""
         if op.using:
             using = " USING " + op.using.replace("%s", q(old.name))
         steps.append(Step(f"{prefix} TYPE {sql_type(new.type)}{using}"))
+    elif op.using:  # a same-type convert_sql: a data migration
+        value = op.using.replace("%s", q(old.name))
+        steps.append(Step(f"UPDATE {q(op.table)} SET {q(new.name)} = {value}"))
     if new.default is not None and (type_changes or old.default != new.default):
         steps.append(Step(f"{prefix} SET DEFAULT {new.default}"))
     if old.not_null and not new.not_null:
@@ -164,6 +169,15 @@ def render_alter_column(op: o.AlterColumn) -> list[Step]:
         state = "deprecated (kept, now nullable)" if new.deprecated else "no longer deprecated"
         steps.append(Step(f"-- {op.table}.{new.name} is {state}", kind="note"))
     return steps
+
+
+def lossy_conversion_note(op: o.AlterColumn) -> str:
+    """Said in both files when a convert_sql has no convert_back_sql."""
+    return (
+        f"-- LOSSY: {op.table}.{op.new.name} has convert_sql but no convert_back_sql: the "
+        "rollback is a plain cast (nothing for a same-type conversion) and does not restore "
+        "the old values"
+    )
 
 
 def render_create_index(op: o.CreateIndex) -> list[Step]:

@@ -29,7 +29,7 @@ from buildamp.render.data import (
     render_fill_document_key,
     render_rename_document_key,
 )
-from buildamp.render.ddl import render_add_column, render_alter_column
+from buildamp.render.ddl import lossy_conversion_note, render_add_column, render_alter_column
 
 # Functions whose value is fixed per statement: a default using only these is
 # evaluated once by ADD COLUMN (no table rewrite); anything else is per row.
@@ -142,12 +142,19 @@ def rewrites(old_type: str, new_type: str) -> bool:
 
 def online_alter_column(op: o.AlterColumn) -> list[Step]:
     if rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity):
-        return expand_contract(op)
+        if op.reverse_exact:
+            return expand_contract(op)
+        return [Step(lossy_conversion_note(op), kind="note"), *expand_contract(op)]
+    # a same-type convert_sql is an UPDATE of every row: batched after COMMIT
+    converts = op.using is not None and op.old.type == op.new.type
     if not (op.new.not_null and not op.old.not_null):
-        return render_alter_column(op)
+        steps = render_alter_column(op)
+        return _batched(steps, op.table) if converts else steps
     # Everything but the NOT NULL goes in the transaction; NOT NULL goes online.
     relaxed = replace(op, new=replace(op.new, not_null=False), fill=None)
-    return render_alter_column(relaxed) + _set_not_null_steps(op.table, op.new.name, op.fill)
+    steps = render_alter_column(relaxed)
+    steps = _batched(steps, op.table) if converts else steps
+    return steps + _set_not_null_steps(op.table, op.new.name, op.fill)
 
 
 def _batched(steps: list[Step], table: str) -> list[Step]:

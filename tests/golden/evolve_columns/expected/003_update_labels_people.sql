@@ -32,6 +32,7 @@ ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
 UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+-- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
 ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
@@ -51,7 +52,8 @@ COMMIT;
 -- Rollback instructions (commented)
 -- ALTER TABLE people ADD COLUMN legacy TEXT;
 -- ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
--- ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::integer;
+-- -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
+-- ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::INTEGER;
 -- ALTER TABLE people ALTER COLUMN score SET DEFAULT 0;
 -- ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;
 -- ALTER TABLE people ALTER COLUMN nickname DROP NOT NULL;
