@@ -380,6 +380,8 @@ ALL_OPS: list[o.Operation] = [
     ),
     o.CreateIndex("posts", Index("idx_posts_title", (IndexKey("title", True),))),
     o.DropIndex("posts", Index("idx_posts_lower", (IndexKey("lower(title)", False, False),))),
+    o.RenameIndex("posts", "idx_articles_title", "idx_posts_title"),
+    o.RenameConstraint("posts", "unique_articles_title", "unique_posts_title"),
     o.AddConstraint("posts", Constraint("unique_posts_title", "unique", ("host", "title"))),
     o.DropConstraint("posts", Constraint("chk_posts_n", "check", (), "n > 0")),
     o.CreateTouchFunction(),

@@ -38,7 +38,9 @@ from buildamp.plan.ops import (
     FillDocumentKey,
     Operation,
     RenameColumn,
+    RenameConstraint,
     RenameDocumentKey,
+    RenameIndex,
     RenameTable,
     RunSql,
     SetRowSecurity,
@@ -162,6 +164,14 @@ def _table_changes(
     new_indexes = {i.name: i for i in new.indexes}
     old_constraints = {c.name: c for c in old.constraints}
     new_constraints = {c.name: c for c in new.constraints}
+    for before, after in _renamed(old_indexes, new_indexes):
+        ops.append(RenameIndex(new.name, before, after))
+        old_indexes[after] = new_indexes[after]
+        del old_indexes[before]
+    for before, after in _renamed(old_constraints, new_constraints):
+        ops.append(RenameConstraint(new.name, before, after))
+        old_constraints[after] = new_constraints[after]
+        del old_constraints[before]
     for name, index in sorted(old_indexes.items()):
         if new_indexes.get(name) != index:
             ops.append(DropIndex(new.name, index))
@@ -189,6 +199,21 @@ def _table_changes(
     if _info(old) != _info(new):
         ops.append(SetTableInfo(old, new))
     return ops
+
+
+def _renamed(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(old name, new name) of indexes or constraints that only changed name (a
+    table rename renames them): renamed in place instead of dropped and rebuilt.
+    Paired only when exactly one candidate has the same definition."""
+    gone = [name for name in sorted(old) if name not in new]
+    fresh = [name for name in sorted(new) if name not in old]
+    pairs = []
+    for name in gone:
+        same = [other for other in fresh if replace(old[name], name=other) == new[other]]
+        if len(same) == 1:
+            pairs.append((name, same[0]))
+            fresh.remove(same[0])
+    return pairs
 
 
 def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:

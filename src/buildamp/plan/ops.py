@@ -107,6 +107,22 @@ class DropIndex:
 
 
 @dataclass(frozen=True)
+class RenameIndex:
+    """Same definition, new name (e.g. after a table rename): instant both ways."""
+
+    table: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RenameConstraint:
+    table: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class AddConstraint:
     table: str
     constraint: Constraint
@@ -220,6 +236,8 @@ Operation = (
     | AlterColumn
     | CreateIndex
     | DropIndex
+    | RenameIndex
+    | RenameConstraint
     | AddConstraint
     | DropConstraint
     | CreateTouchFunction
@@ -265,6 +283,10 @@ def invert(op: Operation) -> Operation:
             return DropIndex(table, index)
         case DropIndex(table, index):
             return CreateIndex(table, index)
+        case RenameIndex(table, old_name, new_name):
+            return RenameIndex(table, new_name, old_name)
+        case RenameConstraint(table, old_name, new_name):
+            return RenameConstraint(table, new_name, old_name)
         case AddConstraint(table, constraint):
             return DropConstraint(table, constraint)
         case DropConstraint(table, constraint):

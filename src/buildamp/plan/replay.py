@@ -30,6 +30,8 @@ from buildamp.plan.ops import (
     DropTable,
     Operation,
     RenameColumn,
+    RenameConstraint,
+    RenameIndex,
     RenameTable,
     SetRowSecurity,
     SetTableInfo,
@@ -211,6 +213,14 @@ def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
         case DropIndex(name, index):
             t = _need(tables, name)
             tables[name] = replace(t, indexes=tuple(i for i in t.indexes if i.name != index.name))
+        case RenameIndex(name, old, new):
+            t = _need(tables, name)
+            indexes = tuple(replace(i, name=new) if i.name == old else i for i in t.indexes)
+            tables[name] = replace(t, indexes=indexes)
+        case RenameConstraint(name, old, new):
+            t = _need(tables, name)
+            kept = tuple(replace(c, name=new) if c.name == old else c for c in t.constraints)
+            tables[name] = replace(t, constraints=kept)
         case AddConstraint(name, constraint):
             t = _need(tables, name)
             tables[name] = replace(t, constraints=(*t.constraints, constraint))

@@ -31,6 +31,10 @@ def describe(op: o.Operation) -> str | None:
             return f"Index: {index.name} - added {kind} on {table}"
         case o.DropIndex(table, index):
             return f"Index: {index.name} - dropped from {table}"
+        case o.RenameIndex(table, old_name, new_name):
+            return f"Index: {new_name} - renamed from {old_name}"
+        case o.RenameConstraint(table, old_name, new_name):
+            return f"Constraint: {new_name} - renamed from {old_name}"
         case o.AddConstraint(table, constraint):
             return f"Constraint: {constraint.name} - added {constraint.kind} on {table}"
         case o.DropConstraint(table, constraint):

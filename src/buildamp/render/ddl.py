@@ -50,11 +50,45 @@ def render_drop_table(op: o.DropTable) -> list[Step]:
 
 
 def render_rename_table(op: o.RenameTable) -> list[Step]:
-    steps = [Step(f"ALTER TABLE {q(op.old)} RENAME TO {q(op.new)}")]
+    steps = [Step(f"ALTER TABLE {q(op.old)} RENAME TO {q(op.new)}"), _rename_owned(op)]
     if op.touch_trigger:
         old, new = q(trigger_name(op.old)), q(trigger_name(op.new))
         steps.append(Step(f"ALTER TRIGGER {old} ON {q(op.new)} RENAME TO {new}"))
     return steps
+
+
+def _rename_owned(op: o.RenameTable) -> Step:
+    """The primary key (``<old>_pkey``) and identity/serial sequences
+    (``<old>_<col>_seq``) carry the table's name: renamed along, so a later table
+    reusing the old name gets clean names instead of ``<old>_pkey1``."""
+    old_prefix, new_prefix = quote_literal(op.old + "_"), quote_literal(op.new + "_")
+    table = quote_literal(q(op.new))
+    return Step(
+        "DO $buildamp$\nDECLARE\n    owned record;\nBEGIN\n"
+        "    FOR owned IN\n"
+        "        SELECT 'INDEX' AS kind, c.relname::text AS name FROM pg_index i\n"
+        "        JOIN pg_class c ON c.oid = i.indexrelid\n"
+        f"        WHERE i.indrelid = {table}::regclass AND i.indisprimary\n"
+        "        UNION ALL\n"
+        "        SELECT 'SEQUENCE', s.relname::text FROM pg_depend d\n"
+        "        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'\n"
+        f"        WHERE d.refobjid = {table}::regclass AND d.classid = 'pg_class'::regclass\n"
+        "    LOOP\n"
+        f"        IF left(owned.name, length({old_prefix})) = {old_prefix} THEN\n"
+        "            EXECUTE format('ALTER %s %I RENAME TO %I', owned.kind, owned.name,\n"
+        f"                {new_prefix} || substr(owned.name, length({old_prefix}) + 1));\n"
+        "        END IF;\n"
+        "    END LOOP;\n"
+        "END\n$buildamp$"
+    )
+
+
+def render_rename_index(op: o.RenameIndex) -> list[Step]:
+    return [Step(f"ALTER INDEX {q(op.old)} RENAME TO {q(op.new)}")]
+
+
+def render_rename_constraint(op: o.RenameConstraint) -> list[Step]:
+    return [Step(f"ALTER TABLE {q(op.table)} RENAME CONSTRAINT {q(op.old)} TO {q(op.new)}")]
 
 
 def render_add_column(op: o.AddColumn) -> list[Step]:

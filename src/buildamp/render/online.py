@@ -62,6 +62,16 @@ def online_add_constraint(op: o.AddConstraint) -> list[Step]:
     ]
 
 
+def online_drop_constraint(op: o.DropConstraint) -> list[Step]:
+    """IF EXISTS: this may roll back a migration that failed after COMMIT, before
+    the constraint was attached; a unique one may have left its index alone."""
+    table, name = q(op.table), q(op.constraint.name)
+    steps = [Step(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")]
+    if op.constraint.kind == "unique":
+        steps.append(Step(f"DROP INDEX IF EXISTS {name}"))
+    return steps
+
+
 def _keys(columns: tuple[str, ...]) -> list[IndexKey]:
     return [IndexKey(column) for column in columns]
 
@@ -145,6 +155,11 @@ def online_alter_column(op: o.AlterColumn) -> list[Step]:
         if op.reverse_exact:
             return expand_contract(op)
         return [Step(lossy_conversion_note(op), kind="note"), *expand_contract(op)]
+    if op.old.not_null and not op.new.not_null:
+        # the rollback of an online SET NOT NULL that may have stopped half-way
+        check = q(not_null_check_name(op.table, op.new.name))
+        leftover = Step(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT IF EXISTS {check}")
+        return [*render_alter_column(op), leftover]
     # a same-type convert_sql is an UPDATE of every row: batched after COMMIT
     converts = op.using is not None and op.old.type == op.new.type
     if not (op.new.not_null and not op.old.not_null):

@@ -3,8 +3,7 @@
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed
 -- Table: labels - renamed from tags
--- Constraint: unique_tags_normalized_name - dropped from labels
--- Constraint: unique_labels_normalized_name - added unique on labels
+-- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name
 -- Index: idx_people_city - dropped from people
 -- Index: idx_people_email - dropped from people
 -- Field: people.city - default 'nowhere'
@@ -22,9 +21,28 @@ CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
 ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
 DROP TYPE person_status__buildamp_old;
 ALTER TABLE tags RENAME TO labels;
+DO $buildamp$
+DECLARE
+    owned record;
+BEGIN
+    FOR owned IN
+        SELECT 'INDEX' AS kind, c.relname::text AS name FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'labels'::regclass AND i.indisprimary
+        UNION ALL
+        SELECT 'SEQUENCE', s.relname::text FROM pg_depend d
+        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        WHERE d.refobjid = 'labels'::regclass AND d.classid = 'pg_class'::regclass
+    LOOP
+        IF left(owned.name, length('tags_')) = 'tags_' THEN
+            EXECUTE format('ALTER %s %I RENAME TO %I', owned.kind, owned.name,
+                'labels_' || substr(owned.name, length('tags_') + 1));
+        END IF;
+    END LOOP;
+END
+$buildamp$;
 ALTER TRIGGER trg_tags_updated_at ON labels RENAME TO trg_labels_updated_at;
-ALTER TABLE labels DROP CONSTRAINT unique_tags_normalized_name;
-ALTER TABLE labels ADD CONSTRAINT unique_labels_normalized_name UNIQUE (host, normalized_name);
+ALTER TABLE labels RENAME CONSTRAINT unique_tags_normalized_name TO unique_labels_normalized_name;
 DROP INDEX idx_people_city;
 DROP INDEX idx_people_email;
 ALTER TABLE people ALTER COLUMN city SET DEFAULT 'nowhere';
@@ -37,15 +55,6 @@ ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
 ALTER TABLE people DROP COLUMN legacy;
-
--- Validation
-DO $buildamp$
-BEGIN
-    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'labels'::regclass AND conname = 'unique_labels_normalized_name')) THEN
-        RAISE EXCEPTION 'Migration failed: constraint unique_labels_normalized_name not created';
-    END IF;
-END
-$buildamp$;
 
 COMMIT;
 
@@ -60,8 +69,27 @@ COMMIT;
 -- ALTER TABLE people ALTER COLUMN city DROP DEFAULT;
 -- CREATE INDEX idx_people_email ON people (host, email);
 -- CREATE INDEX idx_people_city ON people (host, city);
--- ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
--- ALTER TABLE labels ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
+-- ALTER TABLE labels RENAME CONSTRAINT unique_labels_normalized_name TO unique_tags_normalized_name;
 -- ALTER TABLE labels RENAME TO tags;
+-- DO $buildamp$
+-- DECLARE
+--     owned record;
+-- BEGIN
+--     FOR owned IN
+--         SELECT 'INDEX' AS kind, c.relname::text AS name FROM pg_index i
+--         JOIN pg_class c ON c.oid = i.indexrelid
+--         WHERE i.indrelid = 'tags'::regclass AND i.indisprimary
+--         UNION ALL
+--         SELECT 'SEQUENCE', s.relname::text FROM pg_depend d
+--         JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+--         WHERE d.refobjid = 'tags'::regclass AND d.classid = 'pg_class'::regclass
+--     LOOP
+--         IF left(owned.name, length('labels_')) = 'labels_' THEN
+--             EXECUTE format('ALTER %s %I RENAME TO %I', owned.kind, owned.name,
+--                 'tags_' || substr(owned.name, length('labels_') + 1));
+--         END IF;
+--     END LOOP;
+-- END
+-- $buildamp$;
 -- ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 -- ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';

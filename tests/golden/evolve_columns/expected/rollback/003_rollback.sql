@@ -16,9 +16,28 @@ ALTER TABLE people ALTER COLUMN nickname DROP NOT NULL;
 ALTER TABLE people ALTER COLUMN city DROP DEFAULT;
 CREATE INDEX idx_people_email ON people (host, email);
 CREATE INDEX idx_people_city ON people (host, city);
-ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
-ALTER TABLE labels ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
+ALTER TABLE labels RENAME CONSTRAINT unique_labels_normalized_name TO unique_tags_normalized_name;
 ALTER TABLE labels RENAME TO tags;
+DO $buildamp$
+DECLARE
+    owned record;
+BEGIN
+    FOR owned IN
+        SELECT 'INDEX' AS kind, c.relname::text AS name FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'tags'::regclass AND i.indisprimary
+        UNION ALL
+        SELECT 'SEQUENCE', s.relname::text FROM pg_depend d
+        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        WHERE d.refobjid = 'tags'::regclass AND d.classid = 'pg_class'::regclass
+    LOOP
+        IF left(owned.name, length('labels_')) = 'labels_' THEN
+            EXECUTE format('ALTER %s %I RENAME TO %I', owned.kind, owned.name,
+                'tags_' || substr(owned.name, length('labels_') + 1));
+        END IF;
+    END LOOP;
+END
+$buildamp$;
 ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 
 COMMIT;
