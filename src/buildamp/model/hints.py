@@ -34,6 +34,8 @@ class TableHint:
 class Hints:
     tables: dict[str, TableHint] = field(default_factory=dict)
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
+    # enum type -> (old value, new value) renames declared on its variants
+    enum_renames: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def column(self, table: str, column: str) -> ColumnHint:
         return self.columns.get((table, column), _NO_COLUMN_HINT)

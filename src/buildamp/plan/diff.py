@@ -85,7 +85,7 @@ def diff(
     ops: list[Operation] = []
     renamed = _table_renames(old, new, hints)
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
-    ops += _enum_changes(old, new)
+    ops += _enum_changes(old, new, hints)
     for old_name, new_name in sorted(renamed.items()):
         touch = any(t.name == old_name and t.touch_updated_at for t in old.tables)
         ops.append(RenameTable(old_name, new_name, touch))
@@ -130,7 +130,7 @@ def _table_renames(old: Schema, new: Schema, hints: Hints) -> dict[str, str]:
     return renames
 
 
-def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
+def _enum_changes(old: Schema, new: Schema, hints: Hints) -> list[Operation]:
     ops: list[Operation] = []
     for enum in new.enums:
         before = old.enum(enum.name)
@@ -143,7 +143,15 @@ def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
                 for c in t.columns
                 if c.type == enum.name
             )
-            ops.append(AlterEnum(before, enum, usages))
+            renames = tuple(
+                (a, b)
+                for a, b in hints.enum_renames.get(enum.name, ())
+                if a in before.values
+                and a not in enum.values
+                and b in enum.values
+                and b not in before.values
+            )
+            ops.append(AlterEnum(before, enum, usages, renames))
     return ops
 
 

@@ -29,11 +29,13 @@ class AlterEnum:
     old: Enum
     new: Enum
     usages: tuple[tuple[str, str, str | None], ...]  # (table, column, default) using it
+    renames: tuple[tuple[str, str], ...] = ()  # (old value, new value): RENAME VALUE
 
     @property
     def additive(self) -> bool:
+        renamed = dict(self.renames)
         remaining = iter(self.new.values)
-        return all(value in remaining for value in self.old.values)
+        return all(renamed.get(value, value) in remaining for value in self.old.values)
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,8 @@ def invert(op: Operation) -> Operation:
             return DropEnum(enum)
         case DropEnum(enum):
             return CreateEnum(enum)
-        case AlterEnum(old, new, usages):
-            return AlterEnum(new, old, usages)
+        case AlterEnum(old, new, usages, renames):
+            return AlterEnum(new, old, usages, tuple((b, a) for a, b in renames))
         case CreateTable(table):
             return DropTable(table)
         case DropTable(table):

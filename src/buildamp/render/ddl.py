@@ -242,8 +242,16 @@ def render_drop_enum(op: o.DropEnum) -> list[Step]:
 
 def render_alter_enum(op: o.AlterEnum) -> list[Step]:
     name = q(op.new.name)
+    # renamed values keep every row (no recreate); before any ADD VALUE anchored on them
+    renames = [
+        Step(
+            f"ALTER TYPE {name} RENAME VALUE {quote_literal(a)} TO {quote_literal(b)}",
+            phase="pre" if op.additive else "tx",
+        )
+        for a, b in op.renames
+    ]
     if op.additive:
-        steps = []
+        steps = renames
         for position, value in enumerate(op.new.values):
             if value in op.old.values:
                 continue
@@ -263,6 +271,7 @@ def render_alter_enum(op: o.AlterEnum) -> list[Step]:
     old_name = q(op.new.name + "__buildamp_old")
     steps = [
         Step(f"-- DESTRUCTIVE: rows holding removed values of {op.new.name} fail", kind="note"),
+        *renames,
         Step(f"ALTER TYPE {name} RENAME TO {old_name}"),
         *render_create_enum(o.CreateEnum(op.new)),
     ]

@@ -93,8 +93,16 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 decl = ctx.enums[enum_name]
                 enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
                 if enum.name in enums and enums[enum.name].values != enum.values:
-                    raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
+                    raise ModelError(
+                        f"two different enums map to type {enum.name!r}: "
+                        f"{enums[enum.name].source} and {decl.location}",
+                        decl.location,
+                        'rename one of them, or set #[migration(sql_type = "...")] on the '
+                        "fields that use it",
+                    )
                 enums[enum.name] = enum
+                if decl.renames:
+                    hints.enum_renames[enum.name] = decl.renames
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
@@ -143,6 +151,15 @@ def _context(files: list[SourceFile]) -> TypeContext:
                 )
             ctx.aliases[alias.name] = alias
         for enum in source.enums:
+            clash = ctx.enums.get(enum.name)
+            if clash is not None and clash.variants != enum.variants:
+                raise ModelError(
+                    f"two different enums are named {enum.name}: {clash.location} and "
+                    f"{enum.location}; both would be PostgreSQL type {snake_case(enum.name)!r}",
+                    enum.location,
+                    "rename one of them (enum names are global to the models), or set "
+                    '#[migration(sql_type = "...")] on the fields that use it',
+                )
             ctx.enums[enum.name] = enum
         for struct in source.structs:
             ctx.structs[struct.name] = struct

@@ -67,6 +67,8 @@ class EnumDecl:
     variants: tuple[str, ...]
     unit_only: bool
     location: Location
+    # (old, new) from ``#[migration(rename_from = "Old")]`` on a variant
+    renames: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

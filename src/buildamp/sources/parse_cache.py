@@ -34,7 +34,7 @@ from buildamp.cache.store import code_fingerprint, load_restricted, write_atomic
 from buildamp.model.errors import Location
 from buildamp.sources import decl
 
-READER_VERSION = 1  # bump when the reader's output changes for the same source
+READER_VERSION = 2  # bump when the reader's output changes for the same source
 CACHE_DIR = Path(".buildamp") / "cache" / "sources"
 DISABLE_ENV = "BUILDAMP_NO_CACHE"
 _MAGIC = "buildamp-source-cache"

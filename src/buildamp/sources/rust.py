@@ -222,15 +222,41 @@ class _Reader:
     def _enum(self, node: Node) -> None:
         name_node = self.required(node, "name")
         variants: list[str] = []
+        renames: list[tuple[str, str]] = []
         unit_only = True
+        attrs: list[_Attr] = []
         for variant in named(self.required(node, "body")):
+            if variant.type == "attribute_item":
+                attrs.extend(self._attr(variant))
+                continue
             if variant.type != "enum_variant":
                 continue
-            variants.append(node_text(self.required(variant, "name")))
+            name = node_text(self.required(variant, "name"))
+            variants.append(name)
             unit_only = unit_only and variant.child_by_field_name("body") is None
+            renames += self._variant_renames(attrs, name)
+            attrs = []
         self.enums.append(
-            EnumDecl(node_text(name_node), tuple(variants), unit_only, self.loc(name_node))
+            EnumDecl(
+                node_text(name_node),
+                tuple(variants),
+                unit_only,
+                self.loc(name_node),
+                tuple(renames),
+            )
         )
+
+    def _variant_renames(self, attrs: list[_Attr], variant: str) -> list[tuple[str, str]]:
+        """``#[migration(rename_from = "Mid")] Medium``: the value is renamed, not replaced."""
+        found = []
+        for option in self._options(attrs, ("migration",)):
+            if option.key != "rename_from" or not isinstance(option.value, str):
+                raise ModelError(
+                    f'enum variant {variant} takes only #[migration(rename_from = "...")]',
+                    option.location,
+                )
+            found.append((option.value, variant))
+        return found
 
     def _alias(self, node: Node) -> None:
         name_node = self.required(node, "name")
