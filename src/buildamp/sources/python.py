@@ -252,6 +252,10 @@ class _Collector:
                 for marker in markers
                 for option in self._options(marker, lambda key: key, "migration", places)
             ]
+            if not any(option.key == "default" for option in options):
+                literal = default_literal(_field_default(cls, name))
+                if literal is not None:
+                    options.append(OptionDecl("default", literal, field_where, "migration"))
             yield FieldDecl(name, ref, tuple(options), field_where)
 
     def _unresolved_field(self, cls: type) -> Location | None:
@@ -396,3 +400,33 @@ class _Sources:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 places[arg.value] = self.location(file, arg.lineno, arg.col_offset)
         return places
+
+
+def _field_default(cls: type, name: str) -> object:
+    """The field's plain default (``= "web"``), or None when it has none or only a
+    factory (a factory runs per object; it says nothing the database could store)."""
+    if is_pydantic(cls):
+        info = cast(Any, cls).model_fields[name]
+        value = info.default
+        return None if type(value).__name__ == "PydanticUndefinedType" else value
+    for field in dataclasses.fields(cast(Any, cls)):
+        if field.name == name and field.default is not dataclasses.MISSING:
+            return field.default
+    return None
+
+
+def default_literal(value: object) -> str | None:
+    """A Python default as SQL, for the column default a dataclass user expects.
+    Values without an obvious SQL spelling (dates, containers) give None."""
+    from buildamp.pg.sqltext import quote_literal
+
+    if isinstance(value, enum.Enum):
+        members = list(type(value))
+        return quote_literal(enum_values(type(value))[members.index(value)])
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and value == value and abs(value) != float("inf"):
+        return repr(value)
+    if isinstance(value, str):
+        return quote_literal(value)
+    return None
