@@ -28,6 +28,7 @@ from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Schema
+from buildamp.pg.sqlbits import Step, q
 from buildamp.plan import ops as o
 from buildamp.plan.diff import conversions, diff
 from buildamp.plan.replay import next_state
@@ -139,6 +140,16 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
     return found
 
 
+def _extensions(config: Config, old: Schema, new: Schema) -> list[str]:
+    """Configured extensions this migration is the first to need."""
+    from buildamp.pg.extensions import needed, type_base
+
+    def types(schema: Schema) -> set[str]:
+        return {type_base(c.type) for t in schema.tables for c in t.columns}
+
+    return needed(config.extensions, types(old), types(new)) if config.extensions else []
+
+
 def generate(
     config: Config,
     name: str | None = None,
@@ -175,6 +186,11 @@ def generate(
     )
     forward = render_all(operations, options) + verify_landed(operations, options.online)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
+    created = _extensions(config, snapshot.schema, planned.next_schema)
+    if created:
+        forward = [Step(f"CREATE EXTENSION IF NOT EXISTS {q(name)}") for name in created] + forward
+        kept = f"-- extension {', '.join(created)} is kept: other objects may use it"
+        backward = [*backward, Step(kept, kind="note")]
     summary = [line for op in operations if (line := describe(op))]
     models_changed = sorted(
         {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}

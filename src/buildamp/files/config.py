@@ -41,6 +41,7 @@ class Config:
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
     webhooks: tuple[Webhook, ...] = field(default=())
+    extensions: tuple[str, ...] = ()  # CREATE EXTENSION in the first migration using their types
     source: str = ""
 
     @property
@@ -80,6 +81,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_pause": (int, float),
     "audit_log": str,
     "webhooks": list,
+    "extensions": list,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
@@ -156,6 +158,14 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         if not all(isinstance(m, str) for m in values["models"]):
             raise ConfigError("config key 'models' must be a list of folder names", Location(where))
         values["models"] = tuple(values["models"])
+    if "extensions" in values:
+        if not all(
+            isinstance(e, str) and e.replace("_", "").isalnum() for e in values["extensions"]
+        ):
+            raise ConfigError(
+                "config key 'extensions' must be a list of extension names", Location(where)
+            )
+        values["extensions"] = tuple(values["extensions"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
     if values.get("batch_size", 1) <= 0:
