@@ -318,7 +318,7 @@ def test_dev_generate_and_apply_in_one_go(tmp_path: Path, pg_url: str) -> None:
     )
     code, out, err = cli(root, "migrate", "--generate", "--apply", "--database-url", pg_url)
     assert code == 0, err
-    assert "002_add_things_n.sql" in out and "applied 002_add_things_n.sql" in out
+    assert "002_add_n_to_things.sql" in out and "applied 002_add_n_to_things.sql" in out
     assert cli(root, "drift", "--database-url", pg_url)[0] == 0
 
 

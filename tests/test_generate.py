@@ -164,7 +164,7 @@ def test_slug_describes_the_change(project: Path) -> None:
         ),
     )
     result = generate(load_config(project))
-    assert result.up_path is not None and result.up_path.name == "002_add_people_upvotes.sql"
+    assert result.up_path is not None and result.up_path.name == "002_add_upvotes_to_people.sql"
     assert "-- Field: people.upvotes - added" in result.up_text
     assert "-- Auto-generated from Person type changes" in result.up_text
 

@@ -135,9 +135,29 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
             where = op.table.source
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
         found.append(
-            f"{model}{describe(op) or type(op).__name__}" + (f" ({where})" if where else "")
+            f"{model}{describe(op) or type(op).__name__}"
+            + (f" ({where})" if where else "")
+            + _rename_guess(op, operations, hints)
         )
     return found
+
+
+def _rename_guess(op: o.Operation, operations: list[o.Operation], hints: Hints) -> str:
+    """A removed field and an added field of the same type: probably a rename."""
+    if not isinstance(op, o.DropColumn):
+        return ""
+    for other in operations:
+        if (
+            isinstance(other, o.AddColumn)
+            and other.table == op.table
+            and other.column.type == op.column.type
+        ):
+            old, new = op.column.name, other.column.name
+            at = hints.column(other.table, new).location
+            return f' - did you rename {old} to {new}? add #[migration(rename_from = "{old}")]' + (
+                f" at {at}" if at else ""
+            )
+    return ""
 
 
 def _extensions(config: Config, old: Schema, new: Schema) -> list[str]:

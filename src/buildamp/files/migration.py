@@ -67,7 +67,10 @@ def checksum(text: str) -> str:
 
 def slugify(text: str, limit: int = 60) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    return slug[:limit].rstrip("_") or "migration"
+    if len(slug) > limit:  # cut at a word boundary when there is one
+        cut = slug[: limit + 1].rfind("_")
+        slug = slug[:cut] if cut > limit // 2 else slug[:limit]
+    return slug.rstrip("_") or "migration"
 
 
 @dataclass(frozen=True)

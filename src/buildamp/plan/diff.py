@@ -284,7 +284,8 @@ def _column_changes(old: Table, new: Table, hints: Hints, applied: Applied) -> l
     for column in new.columns:
         before = old_columns.get(column.name)
         if before is None:
-            ops.append(_add_column(new.name, column, hints))
+            gone = [c for name, c in old_columns.items() if name not in new_names]
+            ops.append(_add_column(new.name, column, hints, gone))
         elif before != column or _converts(new.name, before, column, hints, applied):
             converts = _converts(new.name, before, column, hints, applied)
             change = _alter_column(new.name, before, column, hints, converts)
@@ -316,16 +317,27 @@ def _dependents(old: Table, new: Table, column: str) -> dict[str, Any]:
     return {"indexes": indexes, "constraints": constraints}
 
 
-def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
+def _add_column(
+    table: str, column: Column, hints: Hints, gone: list[Column] | None = None
+) -> AddColumn:
     hint = hints.column(table, column.name)
     needs_value = column.not_null and column.default is None and column.identity is None
     if needs_value and hint.backfill is None:
+        fix = (
+            f'add #[migration(default = "...")] or backfill = "..." at {hint.location}'
+            if hint.location
+            else "add a default or a backfill expression"
+        )
+        twin = next((c for c in gone or [] if c.type == column.type), None)
+        if twin is not None:
+            fix = (
+                f"did you rename {twin.name} to {column.name}? add "
+                f'#[migration(rename_from = "{twin.name}")]; else {fix}'
+            )
         raise PlanError(
             f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
             "would have no value",
-            hint=f'add #[migration(default = "...")] or backfill = "..." at {hint.location}'
-            if hint.location
-            else "add a default or a backfill expression",
+            hint=fix,
         )
     return AddColumn(table, column, hint.backfill)
 

@@ -74,21 +74,116 @@ def slug_for(operations: list[o.Operation]) -> str:
     if creates and len(creates) == sum(isinstance(op, o.CreateTable) for op in meaningful):
         if all(isinstance(op, o.CreateTable | o.CreateEnum) for op in meaningful):
             return "create_" + "_".join(creates)
-    if len(meaningful) == 1:
-        op = meaningful[0]
-        match op:
-            case o.AddColumn(table, column, _):
-                return f"add_{table}_{column.name}"
-            case o.DropColumn(table, column, _):
-                return f"drop_{table}_{column.name}"
-            case o.RenameColumn(table, _, new):
-                return f"rename_{table}_{new}"
-            case o.AlterColumn(table, _, new, _, _, _):
-                return f"alter_{table}_{new.name}"
-            case o.DropTable(table):
-                return f"drop_{table.name}"
-    tables = sorted({t for op in meaningful for t in tables_of(op)})
-    return "update_" + "_".join(tables) if tables else "update_schema"
+    phrases = _phrases(operations)
+    if phrases:
+        return "_and_".join(phrases)
+    tables = sorted({t for op in operations for t in tables_of(op)})
+    return "change_" + "_".join(tables) if tables else "change_options"
+
+
+_VERBS = {"add": "to", "remove": "from", "alter": "on"}
+
+
+def _column_phrase(op: o.Operation) -> tuple[str, str, str] | None:
+    """(verb, table, column) of a column change, grouped per table in the slug."""
+    match op:
+        case o.AddColumn(table, column, _):
+            return "add", table, column.name
+        case o.DropColumn(table, column, _):
+            return "remove", table, column.name
+        case o.AlterColumn(table, _, new, _, _, _):
+            return "alter", table, new.name
+    return None
+
+
+def _phrases(operations: list[o.Operation]) -> list[str]:
+    """Django-style words, one phrase per kind of change and table:
+    ``add_phone_marketing_opt_in_to_customers``, ``add_processing_to_order_status``."""
+    columns: dict[tuple[str, str], list[str]] = {}
+    slots: list[str | tuple[str, str]] = []
+    renamed_tables = any(isinstance(op, o.RenameTable) for op in operations)
+    for op in operations:
+        change = _column_phrase(op)
+        if change is not None:
+            verb, table, column = change
+            if (verb, table) not in columns:
+                columns[verb, table] = []
+                slots.append((verb, table))
+            columns[verb, table].append(column)
+            continue
+        slots += _other_phrases(op, renamed_tables)
+    named = {t for op in operations if not isinstance(op, o.SetTableInfo) for t in tables_of(op)}
+    for op in operations:  # document keys, said only when nothing else names the table
+        if isinstance(op, o.SetTableInfo) and op.new.name not in named:
+            slots += _document_phrases(op.old, op.new)
+    if not slots:  # only indexes and constraints changed
+        slots = [phrase for op in operations if (phrase := _object(op))]
+    return [
+        slot
+        if isinstance(slot, str)
+        else f"{slot[0]}_{'_'.join(columns[slot])}_{_VERBS[slot[0]]}_{slot[1]}"
+        for slot in slots
+    ]
+
+
+def _other_phrases(op: o.Operation, renamed_tables: bool) -> list[str]:
+    match op:
+        case o.RenameColumn(table, old, new):
+            return [f"rename_{old}_to_{new}_in_{table}"]
+        case o.CreateTable(table):
+            return [f"create_{table.name}"]
+        case o.DropTable(table):
+            return [f"delete_{table.name}"]
+        case o.RenameTable(old, new):
+            return [f"rename_{old}_to_{new}"]
+        case o.CreateEnum(enum):
+            return [f"create_{enum.name}"]
+        case o.DropEnum(enum):
+            return [f"delete_{enum.name}"]
+        case o.AlterEnum(old, new, _, renames):
+            phrases = [f"rename_{a}_to_{b}_in_{new.name}" for a, b in renames]
+            renamed = {b for _, b in renames}
+            added = [v for v in new.values if v not in old.values and v not in renamed]
+            if op.additive and added:
+                phrases.append(f"add_{'_'.join(added)}_to_{new.name}")
+            elif not op.additive:
+                phrases.append(f"alter_{new.name}")
+            return phrases
+        case o.RenameIndex(_, old, new) | o.RenameConstraint(_, old, new):
+            return [] if renamed_tables else [f"rename_{old}_to_{new}"]
+        case o.SetRowSecurity(table, enabled):
+            return [f"{'enable' if enabled else 'disable'}_rls_on_{table}"]
+        case o.RunSql(label, _, _):
+            return ["custom_" + label.rsplit("/", 1)[-1].removesuffix(".sql")]
+        case o.RenameDocumentKey(table, old, new):
+            return [f"rename_{old}_to_{new}_in_{table}"]
+        case o.ConvertDocumentKey(table, key, _, _):
+            return [f"alter_{key}_on_{table}"]
+        case o.ChangeStorage(_, new):
+            return [f"store_{new.name}_as_{new.storage}"]
+    return []
+
+
+def _document_phrases(old: Table, new: Table) -> list[str]:
+    before = {d.name for d in old.document}
+    after = [d.name for d in new.document]
+    added = [k for k in after if k not in before]
+    removed = sorted(before - set(after))
+    phrases = [f"add_{'_'.join(added)}_to_{new.name}"] if added else []
+    return phrases + ([f"remove_{'_'.join(removed)}_from_{new.name}"] if removed else [])
+
+
+def _object(op: o.Operation) -> str | None:
+    match op:
+        case o.CreateIndex(_, index):
+            return f"add_{index.name}"
+        case o.DropIndex(_, index):
+            return f"remove_{index.name}"
+        case o.AddConstraint(_, constraint):
+            return f"add_{constraint.name}"
+        case o.DropConstraint(_, constraint):
+            return f"remove_{constraint.name}"
+    return None
 
 
 def tables_of(op: o.Operation) -> list[str]:

@@ -1,5 +1,5 @@
 -- migrations/rollback/001_rollback.sql
--- Rollback of 001_update_settings
+-- Rollback of 001_create_settings_and_custom_seed_settings
 
 BEGIN;
 

@@ -1,5 +1,5 @@
 -- migrations/rollback/002_rollback.sql
--- Rollback of 002_update_people_tags
+-- Rollback of 002_add_deleted_to_person_status_and_rename_name_to_display_name
 
 BEGIN;
 

@@ -1,5 +1,5 @@
 -- migrations/rollback/003_rollback.sql
--- Rollback of 003_update_labels_people
+-- Rollback of 003_alter_person_status_and_rename_tags_to_labels_and_alter_city
 
 -- buildamp:no-transaction
 ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';

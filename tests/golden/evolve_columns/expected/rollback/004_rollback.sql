@@ -1,5 +1,5 @@
 -- migrations/rollback/004_rollback.sql
--- Rollback of 004_drop_labels
+-- Rollback of 004_delete_labels
 
 BEGIN;
 

@@ -1,5 +1,5 @@
 -- migrations/rollback/002_rollback.sql
--- Rollback of 002_update_notes
+-- Rollback of 002_rename_title_to_heading_in_notes
 
 BEGIN;
 

@@ -1,5 +1,5 @@
 -- migrations/rollback/003_rollback.sql
--- Rollback of 003_update_notes
+-- Rollback of 003_alter_priority_on_notes
 
 BEGIN;
 

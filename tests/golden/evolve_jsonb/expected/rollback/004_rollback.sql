@@ -1,5 +1,5 @@
 -- migrations/rollback/004_rollback.sql
--- Rollback of 004_update_notes
+-- Rollback of 004_store_notes_as_columns
 
 BEGIN;
 

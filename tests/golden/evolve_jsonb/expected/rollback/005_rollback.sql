@@ -1,5 +1,5 @@
 -- migrations/rollback/005_rollback.sql
--- Rollback of 005_update_notes
+-- Rollback of 005_store_notes_as_jsonb
 
 BEGIN;
 

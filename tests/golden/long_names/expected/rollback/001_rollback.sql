@@ -1,5 +1,5 @@
 -- migrations/rollback/001_rollback.sql
--- Rollback of 001_create_a_very_long_table_name_that_goes_on_and_on_for_a_whil
+-- Rollback of 001_create_a_very_long_table_name_that_goes_on_and_on_for_a
 
 BEGIN;
 

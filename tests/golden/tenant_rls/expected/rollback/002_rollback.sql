@@ -1,5 +1,5 @@
 -- migrations/rollback/002_rollback.sql
--- Rollback of 002_update_documents
+-- Rollback of 002_enable_rls_on_documents
 
 BEGIN;
 

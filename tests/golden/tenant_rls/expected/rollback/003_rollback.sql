@@ -1,5 +1,5 @@
 -- migrations/rollback/003_rollback.sql
--- Rollback of 003_update_documents
+-- Rollback of 003_disable_rls_on_documents
 
 BEGIN;
 

@@ -1,4 +1,4 @@
--- migrations/002_update_notes.sql
+-- migrations/002_rename_title_to_heading_in_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
 -- Constraint: chk_notes_heading_present - added check on notes

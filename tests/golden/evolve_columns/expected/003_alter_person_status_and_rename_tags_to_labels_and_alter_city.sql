@@ -1,4 +1,4 @@
--- migrations/003_update_labels_people.sql
+-- migrations/003_alter_person_status_and_rename_tags_to_labels_and_alter_city.sql
 -- Auto-generated from Label, Person type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed

@@ -1,4 +1,4 @@
--- migrations/003_update_notes.sql
+-- migrations/003_alter_priority_on_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
 -- Index: idx_notes_priority - added index on notes

@@ -1,4 +1,4 @@
--- migrations/004_drop_labels.sql
+-- migrations/004_delete_labels.sql
 -- Auto-generated from model type changes
 -- Generated: 2024-12-04 10:30:15
 -- Table: labels - dropped (DESTRUCTIVE)

@@ -1,4 +1,4 @@
--- migrations/004_update_notes.sql
+-- migrations/004_store_notes_as_columns.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
 -- Index: idx_notes_heading - dropped from notes

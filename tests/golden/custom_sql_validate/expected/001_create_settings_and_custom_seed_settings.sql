@@ -1,4 +1,4 @@
--- migrations/001_update_settings.sql
+-- migrations/001_create_settings_and_custom_seed_settings.sql
 -- Auto-generated from Setting type changes
 -- Generated: 2024-12-04 10:30:15
 -- Table: settings - created

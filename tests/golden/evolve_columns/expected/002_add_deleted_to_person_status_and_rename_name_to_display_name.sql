@@ -1,4 +1,4 @@
--- migrations/002_update_people_tags.sql
+-- migrations/002_add_deleted_to_person_status_and_rename_name_to_display_name.sql
 -- Auto-generated from Person, Tag type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed
