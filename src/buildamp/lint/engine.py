@@ -123,6 +123,14 @@ RULES: dict[str, Rule] = {
             "the constraint builds its unique index under an ACCESS EXCLUSIVE lock",
             "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX",
         ),
+        Rule(
+            "BA012",
+            "vacuum-full-or-cluster",
+            "error",
+            "VACUUM FULL and CLUSTER rewrite the table and its indexes under an ACCESS "
+            "EXCLUSIVE lock: no reads or writes until done",
+            "use plain VACUUM (no lock against writes), or pg_repack outside the migration",
+        ),
     )
 }
 

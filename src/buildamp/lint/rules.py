@@ -280,7 +280,32 @@ def _enum_uses(node: Any, state: LintState) -> list[Hit]:
             value = string_const(item.def_)
             if value is not None and value in any_value:
                 used.append(f"DEFAULT '{value}' of {item.name}")
+    if not used and isinstance(node, ast.UpdateStmt | ast.InsertStmt | ast.DeleteStmt):
+        # a bare literal in a data change: PostgreSQL resolves it to the enum column's
+        # type and fails the same way ("unsafe use of new value")
+        literals = {string_const(item) for item in walk(node) if isinstance(item, ast.A_Const)}
+        used += [f"'{value}'" for value in sorted(v for v in literals if v in any_value)]
     return [Hit("BA010", f"new enum value used in its own transaction: {u}") for u in used]
+
+
+def _rewrite_commands(node: Any, state: LintState) -> list[Hit]:
+    """VACUUM FULL and CLUSTER rewrite existing tables under ACCESS EXCLUSIVE."""
+    if isinstance(node, ast.VacuumStmt):
+        full = any(
+            option.defname == "full" and string_const(option.arg) not in ("false", "off", "0")
+            for option in items(node.options)
+        )
+        if not full:
+            return []
+        tables = [relname(r.relation) for r in items(node.rels)]
+        old = [t for t in tables if not state.is_new(t)]
+        if old or not tables:
+            return [Hit("BA012", f"VACUUM FULL {', '.join(old) or '(every table)'}")]
+    if isinstance(node, ast.ClusterStmt):
+        table = relname(node.relation)
+        if not table or not state.is_new(table):
+            return [Hit("BA012", f"CLUSTER {table or '(every clustered table)'}")]
+    return []
 
 
 def _strong_lock(node: Any, state: LintState) -> str | None:
@@ -331,6 +356,7 @@ def check(node: Any, state: LintState) -> list[Hit]:
     hits += _index_hits(node, state)
     hits += _rename_and_drop(node, state)
     hits += _enum_uses(node, state)
+    hits += _rewrite_commands(node, state)
     if not state.has_timeout and not state.timeout_reported:
         target = _strong_lock(node, state)
         if target:
