@@ -1,0 +1,44 @@
+"""Issue 15, online runs: batch size follows the measured time per row (capped,
+shrinking before a batch would be slow), and the progress total comes from the
+key range, corrected as batches run, not from stale ``reltuples``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buildamp.run.batch import (
+    MAX_GROWTH,
+    TARGET_SECONDS,
+    BatchProgress,
+    BatchSpec,
+    next_size,
+    run_batched,
+)
+
+
+def test_batch_size_follows_time_per_row() -> None:
+    # fast rows: grow, but at most twice per batch and never past MAX_GROWTH x the start
+    assert next_size(100, 100, TARGET_SECONDS / 10_000) == 200
+    assert next_size(1_900, 100, TARGET_SECONDS / 10_000) == 100 * MAX_GROWTH
+    # a slower rate seen: the very next batch is cut to what fits the target
+    assert next_size(2_000, 100, TARGET_SECONDS / 50) == 50
+    assert next_size(2_000, 100, 1.0) == 1
+    assert next_size(300, 100, None) == 300
+
+
+def test_progress_total_is_corrected_from_the_key_range(pg_conn: Any) -> None:
+    pg_conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, n int) WITH (autovacuum_enabled = off)")
+    pg_conn.execute("INSERT INTO t SELECT g, 0 FROM generate_series(1, 100) g")
+    pg_conn.execute("ANALYZE t")  # reltuples = 100 ...
+    pg_conn.execute("INSERT INTO t SELECT g, 0 FROM generate_series(101, 3000) g")  # ... stale
+    seen: list[tuple[int, int]] = []
+
+    def report(progress: BatchProgress) -> None:
+        seen.append((progress.rows_done, progress.rows_total))
+
+    changed = run_batched(pg_conn, "UPDATE t SET n = 1", BatchSpec("t", 100), "k", report)
+    assert changed == 3000
+    assert all(total >= done for done, total in seen)
+    middle = [total for done, total in seen if 900 <= done <= 2100]
+    assert middle and all(2700 <= total <= 3300 for total in middle), seen
+    assert seen[-1] == (3000, 3000)
