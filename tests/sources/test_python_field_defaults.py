@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Annotated
 from buildamp import domain, migration
+from buildamp.types import Timestamp
 
 class Channel(enum.Enum):
     WEB = "web"
@@ -34,6 +35,7 @@ AFTER = (
     label: Annotated[str, migration(default="'x'")] = "ignored"
     tags: list[str] = field(default_factory=list)
     note: str | None = None
+    seen_at: Timestamp = 0
 """
 )
 
@@ -53,5 +55,7 @@ def test_python_defaults_become_column_defaults(tmp_path: Path, pg_url: str) -> 
     assert project.rows("SELECT DISTINCT source, bot, hits, channel::text, label FROM visits") == [
         ("web", False, 0, "app", "x")
     ]
+    # a type with its own default keeps it: Timestamp is "now", not the 0 placeholder
+    assert project.value("SELECT count(*) FROM visits WHERE seen_at > 1600000000") == 25
     project.rollback()
     project.apply()

@@ -6,7 +6,7 @@ Python model with the same meaning give byte-identical migrations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -279,6 +279,8 @@ def _plan_field(
 ) -> FieldPlan:
     where = field.location
     mapped = map_type(field.type, ctx, field.name, where)
+    if mapped.default is None and field.default is not None:
+        mapped = replace(mapped, default=field.default)
     if not options.values:
         return _plain_field(field, options, mapped, table, hints)
     sql_type = mapped.sql_type

@@ -50,6 +50,9 @@ class FieldDecl:
     type: TypeRef
     options: tuple[OptionDecl, ...]
     location: Location
+    # a Python field default as SQL (``= "web"`` -> ``'web'``): the column default
+    # unless the type has its own (Timestamp) or a ``default`` option says otherwise
+    default: str | None = None
 
 
 @dataclass(frozen=True)

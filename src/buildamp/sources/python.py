@@ -252,11 +252,8 @@ class _Collector:
                 for marker in markers
                 for option in self._options(marker, lambda key: key, "migration", places)
             ]
-            if not any(option.key == "default" for option in options):
-                literal = default_literal(_field_default(cls, name))
-                if literal is not None:
-                    options.append(OptionDecl("default", literal, field_where, "migration"))
-            yield FieldDecl(name, ref, tuple(options), field_where)
+            literal = default_literal(_field_default(cls, name))
+            yield FieldDecl(name, ref, tuple(options), field_where, literal)
 
     def _unresolved_field(self, cls: type) -> Location | None:
         """The first field whose string annotation does not evaluate, to point at its line."""
