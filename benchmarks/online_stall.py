@@ -108,6 +108,7 @@ class Writer:
     rows: int
     samples: list[tuple[float, float]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    errors: list[str] = field(default_factory=list)
 
     def run(self) -> None:
         conn = psycopg.connect(self.url, autocommit=True)
@@ -119,29 +120,36 @@ class Writer:
         )
         while not self.stop.is_set():
             began = time.monotonic()
-            if random.random() < 0.8:
-                conn.execute(update, (random.randint(1, self.rows),))
-            else:
-                next_id += 1
-                if self.table == "big":
-                    conn.execute(
-                        "INSERT INTO big (id, host, name, nickname, qty, code) "
-                        "VALUES (%s, 'acme', 'new', 'n', 1, %s)",
-                        (next_id, f"c{next_id}"),
-                    )
-                else:
-                    conn.execute(
-                        "INSERT INTO docs (id, host, data) VALUES (%s, 'acme', "
-                        '\'{"title": "t", "body": "b"}\')',
-                        (next_id,),
-                    )
+            try:
+                self._write(conn, update, next_id)
+            except psycopg.Error as error:  # counted, never silently ending the writer
+                self.errors.append(str(error).splitlines()[0])
+            next_id += 1
             self.samples.append((began, time.monotonic() - began))
             time.sleep(0.002)
         conn.close()
 
+    def _write(self, conn: psycopg.Connection, update: str, next_id: int) -> None:
+        if random.random() < 0.8:
+            conn.execute(update, (random.randint(1, self.rows),))
+        elif self.table == "big":
+            conn.execute(
+                "INSERT INTO big (id, host, name, nickname, qty, code) "
+                "VALUES (%s, 'acme', 'new', 'n', 1, %s)",
+                (next_id, f"c{next_id}"),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO docs (id, host, data) VALUES (%s, 'acme', "
+                '\'{"title": "t", "body": "b"}\')',
+                (next_id,),
+            )
+
     def worst(self, start: float, end: float) -> float:
+        """Worst latency of the writes in [start, end]; infinite when none completed
+        (a writer that stopped must not read as "no stall")."""
         inside = [lat for began, lat in self.samples if began + lat >= start and began <= end]
-        return max(inside, default=0.0)
+        return max(inside, default=float("inf"))
 
 
 def admin_url(url: str) -> str:
@@ -225,6 +233,8 @@ def measure(url: str, base: Path, op: str, online: bool, rows: int, work: Path) 
     time.sleep(0.5)
     writer.stop.set()
     thread.join()
+    if writer.errors:
+        print(f"  (writer: {len(writer.errors)} failed writes, first: {writer.errors[0]})")
     with psycopg.connect(target, autocommit=True) as conn:
         size_after = conn.execute("SELECT pg_table_size(%s)", (table,)).fetchone()[0]
     seconds = ended - started
@@ -264,6 +274,8 @@ def measure_backfill(url: str, base: Path, batched: bool, rows: int, work: Path)
     ended = time.monotonic()
     writer.stop.set()
     thread.join()
+    if writer.errors:
+        print(f"  (writer: {len(writer.errors)} failed writes, first: {writer.errors[0]})")
     with psycopg.connect(target, autocommit=True) as conn:
         size_after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
     seconds = ended - started

@@ -25,7 +25,7 @@ MARK = re.compile(r"--\s*buildamp:batch\b(?P<args>[^\n]*)")
 # writer that wants a row in the current batch waits at most about this long.
 TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
-VACUUM_EVERY = 10  # vacuum after each tenth of the table, so new versions reuse space
+VACUUM_EVERY = 15  # heap-vacuum after each fifteenth of the table, so new versions reuse space
 # Heap only: pruning frees the old row versions' space for the next batches;
 # vacuuming every index each time cost a quarter to a half of the backfill.
 VACUUM_HEAP = "VACUUM (INDEX_CLEANUP OFF, TRUNCATE OFF) "
