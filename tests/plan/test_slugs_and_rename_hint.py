@@ -73,3 +73,28 @@ def test_destructive_refusal_suggests_rename_from(tmp_path: Path, pg_url: str) -
         generate(project.config)
     text = str(error.value)
     assert "did you rename notes to customer_note?" in text and "shop_domain.rs:7:" in text
+
+
+NOTES = """
+#[table(storage = "jsonb")]
+pub struct Note {
+    pub id: String,
+    pub title: String,
+}
+"""
+
+
+def test_header_lists_every_change_naming_the_model(tmp_path: Path, pg_url: str) -> None:
+    project = Project(tmp_path, pg_url, online=False)
+    project.generate(CUSTOMERS + NOTES)
+    changed = CUSTOMERS.replace(
+        "    pub notes: String,", "    pub notes: String,\n    pub phone: Option<String>,"
+    ).replace("{ Open, Shipped }", "{ Open, Processing, Shipped }") + NOTES.replace(
+        "    pub title: String,",
+        '    pub title: String,\n    #[migration(default = "7")]\n    pub weight: i64,',
+    )
+    text = project.generate(changed).up_text
+    assert "-- Field: customers.phone - added (Customer)" in text
+    assert "-- Enum: order_status - values changed" in text
+    assert "-- Field: notes.weight - document key filled with 7 (Note)" in text
+    assert "-- Table: notes - document keys added: weight (Note)" in text

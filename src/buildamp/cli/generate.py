@@ -160,6 +160,16 @@ def _rename_guess(op: o.Operation, operations: list[o.Operation], hints: Hints) 
     return ""
 
 
+def _with_model(line: str, op: o.Operation, hints: Hints) -> str:
+    """A header line naming the model it came from: ``Field: customers.phone -
+    added (Customer)``. Index lines keep ending in their table (events read it)."""
+    tables = tables_of(op)
+    model = hints.table(tables[0]).model if tables else ""
+    if not model or not line.startswith(("Field:", "Table:")):
+        return line
+    return f"{line} ({model})"
+
+
 def _extensions(config: Config, old: Schema, new: Schema) -> list[str]:
     """Configured extensions this migration is the first to need."""
     from buildamp.pg.extensions import needed, type_base
@@ -211,7 +221,7 @@ def generate(
         forward = [Step(f"CREATE EXTENSION IF NOT EXISTS {q(name)}") for name in created] + forward
         kept = f"-- extension {', '.join(created)} is kept: other objects may use it"
         backward = [*backward, Step(kept, kind="note")]
-    summary = [line for op in operations if (line := describe(op))]
+    summary = [_with_model(line, op, models.hints) for op in operations if (line := describe(op))]
     models_changed = sorted(
         {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
     )

@@ -49,7 +49,33 @@ def describe(op: o.Operation) -> str | None:
             return f"Table: {table} - row-level security {'on' if enabled else 'off'}"
         case o.RunSql(label, _, _):
             return f"Custom SQL: {label}"
+        case o.RenameDocumentKey(table, old_key, new_key):
+            return f"Field: {table}.{new_key} - document key renamed from {old_key}"
+        case o.FillDocumentKey(table, key, value, undo, _):
+            if undo:
+                return f"Field: {table}.{key} - document key removed where it holds {value}"
+            return f"Field: {table}.{key} - document key filled with {value}"
+        case o.ConvertDocumentKey(table, key, _, _):
+            return f"Field: {table}.{key} - document key converted"
+        case o.ChangeStorage(old_table, new_table):
+            return f"Table: {new_table.name} - storage {old_table.storage} -> {new_table.storage}"
+        case o.SetTableInfo(old_table, new_table):
+            return _document_keys(old_table, new_table)
     return None
+
+
+def _document_keys(old: Table, new: Table) -> str | None:
+    """Keys added to or removed from a ``storage = "jsonb"`` model's documents."""
+    before = {d.name for d in old.document}
+    after = {d.name for d in new.document}
+    changes = []
+    if after - before:
+        changes.append("document keys added: " + ", ".join(sorted(after - before)))
+    if before - after:
+        changes.append("document keys removed: " + ", ".join(sorted(before - after)))
+    if not changes or old.storage != new.storage:
+        return None
+    return f"Table: {new.name} - " + "; ".join(changes)
 
 
 def _column_change(old: Column, new: Column) -> str:
@@ -194,4 +220,6 @@ def tables_of(op: o.Operation) -> list[str]:
         return [table.name]
     if isinstance(op, o.RenameTable):
         return [op.new]
+    if isinstance(op, o.SetTableInfo | o.ChangeStorage):
+        return [op.new.name]
     return []

@@ -1,7 +1,7 @@
 -- migrations/001_create_settings_and_custom_seed_settings.sql
 -- Auto-generated from Setting type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: settings - created
+-- Table: settings - created (Setting)
 -- Custom SQL: custom/seed_settings.sql
 
 BEGIN;

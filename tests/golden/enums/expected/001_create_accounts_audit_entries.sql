@@ -2,8 +2,8 @@
 -- Auto-generated from Account, AuditEntry type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: account_status - created
--- Table: accounts - created
--- Table: audit_entries - created
+-- Table: accounts - created (Account)
+-- Table: audit_entries - created (AuditEntry)
 
 BEGIN;
 

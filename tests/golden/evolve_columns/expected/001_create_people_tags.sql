@@ -2,8 +2,8 @@
 -- Auto-generated from Person, Tag type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - created
--- Table: people - created
--- Table: tags - created
+-- Table: people - created (Person)
+-- Table: tags - created (Tag)
 
 BEGIN;
 

@@ -2,13 +2,13 @@
 -- Auto-generated from Person, Tag type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed
--- Field: people.display_name - renamed from name
--- Field: people.age - type INTEGER -> BIGINT
--- Field: people.legacy - now nullable, deprecated
--- Field: people.nickname - added
--- Field: people.score - added
+-- Field: people.display_name - renamed from name (Person)
+-- Field: people.age - type INTEGER -> BIGINT (Person)
+-- Field: people.legacy - now nullable, deprecated (Person)
+-- Field: people.nickname - added (Person)
+-- Field: people.score - added (Person)
 -- Index: idx_people_email - added index on people
--- Field: tags.normalized_name - added
+-- Field: tags.normalized_name - added (Tag)
 -- Constraint: unique_tags_normalized_name - added unique on tags
 
 -- buildamp:no-transaction

@@ -2,14 +2,14 @@
 -- Auto-generated from Label, Person type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed
--- Table: labels - renamed from tags
+-- Table: labels - renamed from tags (Label)
 -- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name
 -- Index: idx_people_city - dropped from people
 -- Index: idx_people_email - dropped from people
--- Field: people.city - default 'nowhere'
--- Field: people.nickname - now NOT NULL, default ''
--- Field: people.score - type INTEGER -> TEXT, default '0'
--- Field: people.legacy - removed (DESTRUCTIVE)
+-- Field: people.city - default 'nowhere' (Person)
+-- Field: people.nickname - now NOT NULL, default '' (Person)
+-- Field: people.score - type INTEGER -> TEXT, default '0' (Person)
+-- Field: people.legacy - removed (DESTRUCTIVE) (Person)
 
 BEGIN;
 

@@ -1,7 +1,7 @@
 -- migrations/001_create_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: notes - created
+-- Table: notes - created (Note)
 
 BEGIN;
 

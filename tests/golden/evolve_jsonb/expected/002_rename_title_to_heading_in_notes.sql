@@ -1,8 +1,11 @@
 -- migrations/002_rename_title_to_heading_in_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
+-- Field: notes.heading - document key renamed from title (Note)
+-- Field: notes.pinned - document key filled with FALSE (Note)
 -- Constraint: chk_notes_heading_present - added check on notes
 -- Index: idx_notes_heading - added index on notes
+-- Table: notes - document keys added: heading, pinned; document keys removed: title (Note)
 
 BEGIN;
 

@@ -1,6 +1,7 @@
 -- migrations/003_alter_priority_on_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
+-- Field: notes.priority - document key converted (Note)
 -- Index: idx_notes_priority - added index on notes
 -- Index: unique_notes_pinned - added unique index on notes
 

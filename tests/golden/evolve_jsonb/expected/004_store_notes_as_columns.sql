@@ -5,6 +5,7 @@
 -- Index: idx_notes_priority - dropped from notes
 -- Index: unique_notes_pinned - dropped from notes
 -- Constraint: chk_notes_heading_present - dropped from notes
+-- Table: notes - storage jsonb -> columns (Note)
 -- Index: idx_notes_heading - added index on notes
 -- Index: idx_notes_priority - added index on notes
 

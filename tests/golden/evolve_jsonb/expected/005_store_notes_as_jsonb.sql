@@ -3,6 +3,7 @@
 -- Generated: 2024-12-04 10:30:15
 -- Index: idx_notes_heading - dropped from notes
 -- Index: idx_notes_priority - dropped from notes
+-- Table: notes - storage columns -> jsonb (Note)
 -- Index: idx_notes_heading - added index on notes
 
 BEGIN;

@@ -1,8 +1,8 @@
 -- migrations/001_create_articles_counters.sql
 -- Auto-generated from Article, Counter type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: articles - created
--- Table: counters - created
+-- Table: articles - created (Article)
+-- Table: counters - created (Counter)
 
 BEGIN;
 

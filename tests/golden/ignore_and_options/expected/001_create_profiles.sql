@@ -1,7 +1,7 @@
 -- migrations/001_create_profiles.sql
 -- Auto-generated from Profile type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: profiles - created
+-- Table: profiles - created (Profile)
 
 BEGIN;
 

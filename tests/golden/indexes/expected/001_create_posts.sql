@@ -1,7 +1,7 @@
 -- migrations/001_create_posts.sql
 -- Auto-generated from Post type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: posts - created
+-- Table: posts - created (Post)
 
 BEGIN;
 

@@ -1,7 +1,7 @@
 -- migrations/001_create_events.sql
 -- Auto-generated from Event type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: events - created
+-- Table: events - created (Event)
 
 BEGIN;
 

@@ -1,8 +1,8 @@
 -- migrations/001_create_categories_group_memberships.sql
 -- Auto-generated from Category, Membership type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: categories - created
--- Table: group_memberships - created
+-- Table: categories - created (Category)
+-- Table: group_memberships - created (Membership)
 
 BEGIN;
 

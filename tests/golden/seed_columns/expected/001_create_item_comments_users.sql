@@ -1,8 +1,8 @@
 -- migrations/001_create_item_comments_users.sql
 -- Auto-generated from ItemComment, User type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: item_comments - created
--- Table: users - created
+-- Table: item_comments - created (ItemComment)
+-- Table: users - created (User)
 
 BEGIN;
 

@@ -1,8 +1,8 @@
 -- migrations/001_create_comments_users.sql
 -- Auto-generated from Comment, User type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: comments - created
--- Table: users - created
+-- Table: comments - created (Comment)
+-- Table: users - created (User)
 
 BEGIN;
 

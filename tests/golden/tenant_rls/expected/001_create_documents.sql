@@ -1,7 +1,7 @@
 -- migrations/001_create_documents.sql
 -- Auto-generated from Document type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: documents - created
+-- Table: documents - created (Document)
 
 BEGIN;
 

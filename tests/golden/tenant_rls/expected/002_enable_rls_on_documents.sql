@@ -1,7 +1,7 @@
 -- migrations/002_enable_rls_on_documents.sql
 -- Auto-generated from Document type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: documents - row-level security on
+-- Table: documents - row-level security on (Document)
 
 BEGIN;
 

@@ -1,7 +1,7 @@
 -- migrations/001_create_everythings.sql
 -- Auto-generated from Everything type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: everythings - created
+-- Table: everythings - created (Everything)
 
 BEGIN;
 
