@@ -130,3 +130,20 @@ def test_timestamp_conversion_round_trips_with_convert_back_sql(
     )
     project.rollback()
     assert project.value("SELECT count(*) FROM items WHERE seen = 1700000000 + id") == 120
+
+
+def test_recorded_conversion_survives_a_table_rename(tmp_path: Path, pg_url: str) -> None:
+    project = start(tmp_path, pg_url, online=False)
+    converted = BEFORE.replace(
+        "    pub name: String,",
+        '    #[migration(convert_sql = "upper(%s)")]\n    pub name: String,',
+    )
+    assert "LOSSY" in project.generate(converted).up_text
+    project.apply()
+    renamed = converted.replace(
+        '#[table(name = "items")]', '#[table(name = "goods", rename_from = "items")]'
+    )
+    result = project.generate(renamed)
+    assert "UPDATE" not in result.up_text  # renamed, not converted a second time
+    project.apply()
+    assert project.value("SELECT count(*) FROM goods WHERE name = upper('item ' || id)") == 120

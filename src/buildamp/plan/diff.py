@@ -84,6 +84,8 @@ def diff(
     done: Applied = applied or {}
     ops: list[Operation] = []
     renamed = _table_renames(old, new, hints)
+    if renamed and done:  # a conversion recorded under a table's old name is still done
+        done = {(renamed.get(t, t), c): sql for (t, c), sql in done.items()}
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
     ops += _enum_changes(old, new, hints)
     for old_name, new_name in sorted(renamed.items()):
