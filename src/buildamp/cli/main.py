@@ -82,9 +82,20 @@ def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
 
 
 @main.command()
+@click.option("--from-database", "from_database", metavar="URL", help="Adopt this database.")
+@click.option("--lang", type=click.Choice(["rust", "python"]), default="rust", show_default=True)
+@click.option("--schema", "schema_name", default="public", show_default=True)
+@click.option("--update", is_flag=True, help="Record changes made to the database by hand.")
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(
+    ctx: click.Context, from_database: str | None, lang: str, schema_name: str, update: bool
+) -> None:
     """Create buildamp.toml, models/, migrations/ and an empty schema state."""
+    if from_database or update:
+        from buildamp.cli.adopt import run_adopt
+
+        root = Path(ctx.obj["project"] or ".").resolve()
+        _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name, update))
 
     def run() -> int:
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config

@@ -108,6 +108,25 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def without_password(url: str) -> str:
+    """The URL (or ``key=value`` DSN) with its password left out, for files we
+    write: the password comes from ``PGPASSWORD`` or ``~/.pgpass`` instead."""
+    if not _is_url(url):
+        return " ".join(_KV_PASSWORD.sub("", url).split())
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}@{hosts}"
+    pairs = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() != "password"
+    ]
+    query = urlencode(pairs, safe="/:") if pairs else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 def _secrets(url: str) -> list[str]:
     """Password spellings that could appear in an error message."""
     found: list[str] = []

@@ -138,9 +138,38 @@ def table_indexes(
     host = (IndexKey("host"),) if tenant else ()
     indexes = []
     for entry in options.get_list("indexes"):
+        if is_index_definition(entry):
+            indexes.append(_raw_index(entry, where, table, columns | set(types), struct))
+            continue
         keys, words = _entry_keys(entry, where, storage, columns, types, struct)
         indexes.append(_named_index(table, host, keys, words))
     return indexes
+
+
+def is_index_definition(entry: str) -> bool:
+    """An ``indexes`` entry written as a whole ``CREATE INDEX`` statement."""
+    return entry.lstrip()[:6].upper() == "CREATE"
+
+
+def _raw_index(
+    entry: str, where: Location, table: str, known: set[str], struct: StructDecl
+) -> Index:
+    """A raw index definition: taken as written, its name kept (adopted databases)."""
+    on, index = sqltext.parse_index_definition(entry, where)
+    if on != table:
+        raise ModelError(
+            f"index {index.name!r} is defined ON {on}, but {struct.name} is table {table}",
+            where,
+            f"write ON {table}",
+        )
+    for key in index.keys:
+        if key.is_column and key.expression not in known:
+            raise ModelError(
+                f"index column {key.expression!r} is not a column of {struct.name}",
+                where,
+                f"columns: {', '.join(sorted(known))}",
+            )
+    return index
 
 
 def dedupe_indexes(indexes: list[Index], where: Location) -> list[Index]:
