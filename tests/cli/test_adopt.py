@@ -246,3 +246,61 @@ def test_adopt_messy_database(tmp_path: Path, pg_url: str, pg_server_url: str, l
     with psycopg.connect(pg_url) as conn:
         row = conn.execute("SELECT version, name FROM buildamp_migrations").fetchall()
         assert row == [("001", "baseline")]
+
+
+@pytest.mark.parametrize("lang", ["rust", "python"])
+def test_update_records_a_hand_made_change(
+    tmp_path: Path, pg_url: str, pg_server_url: str, lang: str
+) -> None:
+    apply_sql(pg_url, LEGACY)
+    project = tmp_path / "shop"
+    adopt(project, pg_url, lang)
+    assert run(project, "init", "--update", "--from-database", pg_url)[1].startswith("no changes")
+    # a hot-fix by hand: a column, an index, a new table, a new enum value
+    apply_sql(
+        pg_url,
+        "ALTER TABLE customers ADD COLUMN vip boolean NOT NULL DEFAULT false;"
+        "CREATE INDEX customers_name_idx ON customers (name);"
+        "CREATE TABLE coupons (id bigserial PRIMARY KEY, code text NOT NULL);"
+        "ALTER TYPE order_status ADD VALUE 'refunded';",
+    )
+    assert run(project, "drift", "--database-url", pg_url)[0] == 1
+    code, out, err = run(project, "init", "--update", "--from-database", pg_url)
+    assert code == 0, out + err
+    assert "recorded 002 as applied" in out
+    suffix = "_domain.rs" if lang == "rust" else ".py"
+    assert (project / "models" / "coupons" / f"coupons{suffix}").is_file()
+    assert "vip" in (project / "models" / "customers" / f"customers{suffix}").read_text()
+    code, out, err = run(project, "migrate", "--check")
+    assert code == 0, out + err
+    assert "no changes" in run(project, "migrate", "--generate")[1]
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    code, out, err = run(project, "migrate", "--status", "--database-url", pg_url)
+    assert code == 0 and "pending" not in out.replace("0 pending", ""), out
+    # the migrations 001 + 002 build the same catalog on an empty database
+    empty_url, name = fresh_url(pg_server_url)
+    try:
+        code, out, err = run(project, "migrate", "--apply", "--yes", "--database-url", empty_url)
+        assert code == 0, out + err
+        live = catalog_of(pg_url)
+        keep = {"alembic_version", "audit_log"}
+        assert catalog_of(empty_url).tables == tuple(t for t in live.tables if t.name not in keep)
+    finally:
+        drop_database(pg_server_url, name)
+
+
+def test_update_stops_when_models_were_edited(tmp_path: Path, pg_url: str) -> None:
+    apply_sql(pg_url, LEGACY)
+    project = tmp_path / "shop"
+    adopt(project, pg_url, "rust")
+    model = project / "models" / "settings" / "settings_domain.rs"
+    model.write_text(model.read_text().replace("    pub value: String,\n", ""))
+    apply_sql(pg_url, "ALTER TABLE customers ADD COLUMN vip boolean")
+    before = sorted(p.as_posix() for p in project.rglob("*") if "cache" not in p.as_posix())
+    code, out, err = run(project, "init", "--update", "--from-database", pg_url)
+    assert code == 2, out + err
+    assert "database: column customers.vip" in out
+    assert "models: " in out and "settings" in out
+    assert "nothing was written" in err
+    after = sorted(p.as_posix() for p in project.rglob("*") if "cache" not in p.as_posix())
+    assert after == before
