@@ -140,7 +140,9 @@ def drop_database(pg_server_url: str, name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def assert_round_trip(project: Path, url: str, pg_server_url: str, unmanaged: set[str]) -> None:
+def assert_round_trip(
+    project: Path, url: str, pg_server_url: str, unmanaged: set[str], prelude: str = ""
+) -> None:
     """check / generate / drift / status clean, and the baseline rebuilds the catalog."""
     code, out, err = run(project, "migrate", "--check")
     assert code == 0, out + err
@@ -153,6 +155,8 @@ def assert_round_trip(project: Path, url: str, pg_server_url: str, unmanaged: se
     assert code == 0 and "001" in out and "applied" in out, out + err
     empty_url, name = fresh_url(pg_server_url)
     try:
+        if prelude:
+            apply_sql(empty_url, prelude)
         apply_sql(empty_url, (project / "migrations" / "001_baseline.sql").read_text())
         live = catalog_of(url)
         rebuilt = catalog_of(empty_url)

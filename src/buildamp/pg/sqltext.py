@@ -45,6 +45,15 @@ _TYPE_NAMES = {
     "inet": "INET",
     "cidr": "CIDR",
     "citext": "CITEXT",
+    # built-in types met in adopted databases: upper case, so never quoted as user types
+    "bit": "BIT",
+    "varbit": "VARBIT",
+    "money": "MONEY",
+    "xml": "XML",
+    "tsvector": "TSVECTOR",
+    "tsquery": "TSQUERY",
+    "macaddr": "MACADDR",
+    "oid": "OID",
 }
 
 NUMERIC_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"})
