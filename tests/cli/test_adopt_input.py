@@ -42,7 +42,7 @@ def test_role_without_catalog_access(tmp_path: Path, pg_url: str, pg_conn: objec
         assert "catalog" in err or "USAGE" in err
         assert "Traceback" not in err and not (project / "models").exists()
     finally:
-        conn.execute(f"GRANT SELECT ON pg_catalog.pg_class TO PUBLIC")
+        conn.execute("GRANT SELECT ON pg_catalog.pg_class TO PUBLIC")
         conn.execute(f"DROP OWNED BY {role}")
         conn.execute(f"DROP ROLE {role}")
 

@@ -35,13 +35,9 @@ class Adoption:
     introspection: Introspection
 
 
-def run_adopt(project: Path, url: str | None, lang: str, schema_name: str, update: bool) -> int:
+def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> int:
     from buildamp.pg.database import connect
 
-    if update:
-        from buildamp.cli.adopt_update import run_update
-
-        return run_update(load_config(project), url, schema_name)
     if not url:
         raise ConfigError("init --from-database needs a URL", hint="postgresql://user@host/db")
     project.mkdir(parents=True, exist_ok=True)

@@ -91,11 +91,15 @@ def init(
     ctx: click.Context, from_database: str | None, lang: str, schema_name: str, update: bool
 ) -> None:
     """Create buildamp.toml, models/, migrations/ and an empty schema state."""
-    if from_database or update:
+    if update:
+        from buildamp.cli.adopt_update import run_update
+
+        _guarded(ctx, lambda: run_update(_project(ctx.obj["project"]), from_database, schema_name))
+    if from_database:
         from buildamp.cli.adopt import run_adopt
 
         root = Path(ctx.obj["project"] or ".").resolve()
-        _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name, update))
+        _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name))
 
     def run() -> int:
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config

@@ -4,6 +4,7 @@ entries, keyed for the table's storage and led by ``host`` on tenant tables."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from buildamp.model.errors import Location, ModelError
@@ -14,6 +15,7 @@ from buildamp.sources.decl import FieldDecl, StructDecl
 from buildamp.sources.options import Options
 from buildamp.sources.type_map import Mapped
 
+_DEFINITION = re.compile(r"\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)
 JSONB_TEXT_TYPES = frozenset({"TEXT", "JSONB", "TIMESTAMPTZ", "TIMESTAMP", "DATE", "UUID"})
 
 
@@ -148,7 +150,7 @@ def table_indexes(
 
 def is_index_definition(entry: str) -> bool:
     """An ``indexes`` entry written as a whole ``CREATE INDEX`` statement."""
-    return entry.lstrip()[:6].upper() == "CREATE"
+    return _DEFINITION.match(entry) is not None
 
 
 def _raw_index(
