@@ -162,9 +162,15 @@ def _confirm_destructive(changes: list[str]) -> bool:
     "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
+@click.option("--squash", is_flag=True, help="Replace migrations up to --to by one baseline.")
 @click.pass_context
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
+    if opts.pop("squash"):
+        from buildamp.cli.squash import run_squash
+
+        to = opts["to_version"]
+        _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to))
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]

@@ -155,6 +155,16 @@ class Executor:
             (migration.version, migration.name, checksum(text), _actor()),
         )
 
+    def collapse_history(
+        self, versions: tuple[str, ...], baseline: MigrationFile, text: str
+    ) -> None:
+        """Replace the rows of squashed migrations by their baseline's, in one transaction."""
+        with self.conn.transaction():
+            self.conn.execute(
+                f"DELETE FROM {HISTORY_TABLE} WHERE version = ANY(%s)", (list(versions),)
+            )
+            self.record_applied(baseline, text)
+
     def lock(self) -> None:
         """Session advisory lock: two appliers never run migrations at once."""
         deadline = time.monotonic() + self.lock_wait_seconds
