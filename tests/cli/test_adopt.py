@@ -75,6 +75,16 @@ CREATE TABLE settings (
     "type" text
 );
 
+CREATE TABLE posts (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    host text NOT NULL,
+    title text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX posts_host_title ON posts (host, title);
+INSERT INTO posts (host, title) VALUES ('a.example', 'Hello');
+
 CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY);
 CREATE TABLE audit_log (at timestamptz, what text);
 
@@ -191,6 +201,8 @@ def test_adopt_legacy_round_trip(
     suffix = "_domain.rs" if lang == "rust" else ".py"
     assert (project / "models" / "orders" / f"orders{suffix}").is_file()
     assert (project / "models" / "orders" / f"order_items{suffix}").is_file()
+    posts = (project / "models" / "posts" / f"posts{suffix}").read_text()
+    assert "tenant" not in posts and "timestamps" in posts  # a host column: a tenant table
     assert_round_trip(project, pg_url, pg_server_url, {"alembic_version", "audit_log"})
 
     # a model edit migrates the adopted database with its rows and objects intact

@@ -160,3 +160,41 @@ def test_foreign_keys_round_trip(
     text = (project / "models" / "books" / f"books{suffix}").read_text()
     assert "authors.id" in text and "cascade" in text
     assert_round_trip(project, pg_url, pg_server_url, set())
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "CREATE TABLE events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+            "table events is partitioned",
+        ),
+        (
+            "CREATE TABLE secrets (id int PRIMARY KEY, host text NOT NULL);"
+            "ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;"
+            "ALTER TABLE secrets FORCE ROW LEVEL SECURITY;"
+            "CREATE POLICY p ON secrets USING (host = current_user)",
+            "table secrets forces row-level security",
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('a', 'b');"
+            "CREATE TABLE moods (id int PRIMARY KEY, history mood[])",
+            "column moods.history is an array of enum mood",
+        ),
+        (
+            "CREATE TABLE totals (id int PRIMARY KEY, n int, twice int GENERATED ALWAYS AS "
+            "(n * 2) STORED)",
+            "column totals.twice is GENERATED ALWAYS",
+        ),
+    ],
+)
+def test_shapes_not_modelled_yet_are_refused(
+    tmp_path: Path, pg_url: str, sql: str, message: str
+) -> None:
+    apply_sql(pg_url, sql)
+    project = tmp_path / "app"
+    code, out, err = run(project, "init", "--from-database", pg_url)
+    assert code == 2 and message in err, out + err
+    assert not (project / "models").exists() and not (project / "buildamp.toml").exists()
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('buildamp_migrations')").fetchone() == (None,)

@@ -134,6 +134,11 @@ WHERE n.nspname = %(schema)s
        OR EXISTS (SELECT 1 FROM unnest(i.indoption) opt WHERE (opt & 1) <> ((opt & 2) >> 1)))
 ORDER BY 1, 2
 """
+_PARTITIONED = """
+SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind = 'p'
+ORDER BY 1
+"""
 _GENERATED_COLUMNS = """
 SELECT c.relname::text, a.attname::text
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -235,6 +240,7 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         for t, n, c, rt, rc, d, u in fetch(_FOREIGN_KEYS)
         if t not in ignored
     )
+    enum_names = {e.name for e in candidates.enums}
     tables: list[Table] = []
     for table in candidates.tables:
         if table.name in ignored:
@@ -251,6 +257,23 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         f"column {table}.{column} is GENERATED ALWAYS AS (...) STORED: not modelled yet"
         for table, column in fetch(_GENERATED_COLUMNS)
         if table not in ignored
+    ]
+    unsupported += [
+        f"table {table} is partitioned: partitioned tables are not modelled yet"
+        for (table,) in fetch(_PARTITIONED)
+    ]
+    unsupported += [
+        f"table {t.name} forces row-level security: its policies are not modelled yet"
+        for t in tables
+        if t.rls
+    ]
+    direct = {c.type for t in tables for c in t.columns}
+    unsupported += [
+        f"column {t.name}.{c.name} is an array of enum {c.type[:-2]}, which no column uses "
+        "directly: not modelled yet"
+        for t in tables
+        for c in t.columns
+        if c.type.endswith("[]") and c.type[:-2] in enum_names and c.type[:-2] not in direct
     ]
     comments = {
         (table if column is None else f"{table}.{column}"): text
