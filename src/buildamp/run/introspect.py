@@ -232,7 +232,7 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
     unmodelled = [f"{kind} {name}" for kind, name in fetch(_UNMODELLED)]
     unmodelled += [f"table {name} (another migration tool's history)" for name in other_tools]
     unmodelled += [
-        f"table {name} (no primary key: add one, then --update)"
+        f"table {name} (no primary key: add one, drop it from `unmanaged`, then init --update)"
         for name in sorted(no_key - other_tools)
     ]
     keys = tuple(
