@@ -124,6 +124,8 @@ JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = ci.relnamespace
 JOIN pg_am am ON am.oid = ci.relam
 WHERE n.nspname = %(schema)s
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con  -- listed with exclusion constraints
+                  WHERE con.conindid = i.indexrelid AND con.contype = 'x')
   AND (am.amname <> 'btree' OR i.indnatts <> i.indnkeyatts
        OR EXISTS (SELECT 1 FROM unnest(i.indclass) oc JOIN pg_opclass o ON o.oid = oc
                   WHERE NOT o.opcdefault)
