@@ -199,3 +199,28 @@ def test_shapes_not_modelled_yet_are_refused(
     assert not (project / "models").exists() and not (project / "buildamp.toml").exists()
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('buildamp_migrations')").fetchone() == (None,)
+
+
+def test_adopts_into_a_fresh_init_folder(tmp_path: Path, pg_url: str, pg_conn: object) -> None:
+    conn: psycopg.Connection[object] = pg_conn  # type: ignore[assignment]
+    project = tmp_path / "app"
+    project.mkdir()
+    assert run(project, "init")[0] == 0
+    code, out, err = run(project, "init", "--from-database", pg_url)
+    assert code == 2 and "nothing to adopt" in err, out + err
+    conn.execute("CREATE TABLE notes (id bigint PRIMARY KEY)")
+    adopt(project, pg_url, "rust")
+    assert "unmanaged" not in (project / "buildamp.toml").read_text()
+    assert run(project, "migrate", "--check")[0] == 0
+
+
+def test_refuses_an_edited_config_and_other_schemas(tmp_path: Path, pg_url: str) -> None:
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "buildamp.toml").write_text('mode = "prod"\n')
+    code, out, err = run(project, "init", "--from-database", pg_url)
+    assert code == 2 and "buildamp.toml was edited" in err, out + err
+    assert (project / "buildamp.toml").read_text() == 'mode = "prod"\n'
+    apply_sql(pg_url, "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY)")
+    code, out, err = run(tmp_path / "other", "init", "--from-database", pg_url, "--schema", "app")
+    assert code == 2 and "only the public schema" in err, out + err

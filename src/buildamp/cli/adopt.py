@@ -52,6 +52,17 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
 
         _refuse_managed(conn)
         found = introspect(conn, schema_name)
+    if schema_name != "public":
+        raise ConfigError(
+            f"schema {schema_name!r}: only the public schema can be adopted for now "
+            "(migrations, drift and history all work in public)",
+            hint="adopt public, or move the tables (ALTER TABLE ... SET SCHEMA public)",
+        )
+    if not found.schema.tables:
+        raise ConfigError(
+            f"nothing to adopt: schema {schema_name!r} has no table with a primary key",
+            hint="start an empty project with `buildamp init`",
+        )
     if found.unsupported:
         raise ModelError(
             "cannot adopt: " + "; ".join(found.unsupported),
@@ -79,14 +90,35 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
 
 
 def _refuse_existing(project: Path) -> None:
-    """Adoption starts a project: it never overwrites models, migrations or state."""
-    for path in ("migrations", ".buildamp/schema_state.json", "models"):
+    """Adoption starts a project: an empty folder, or one fresh from ``buildamp init``.
+    It never overwrites models, migrations, a schema state with tables, or a config
+    someone edited."""
+    from buildamp.files.config import DEFAULT_CONFIG
+    from buildamp.files.snapshot import read_snapshot
+
+    hint = "run it in an empty folder, or use --update to record later changes"
+    for path in ("migrations", "models"):
         target = project / path
-        if target.is_file() or (target.is_dir() and any(target.iterdir())):
+        if target.is_file() or (target.is_dir() and any(p.is_file() for p in target.rglob("*"))):
             raise ConfigError(
                 f"{path} already exists in {project}: init --from-database starts a new project",
-                hint="run it in an empty folder, or use --update to record later changes",
+                hint=hint,
             )
+    state = project / ".buildamp" / "schema_state.json"
+    if state.is_file() and read_snapshot(state, ".buildamp/schema_state.json").schema.tables:
+        raise ConfigError(f"{state} already describes tables", hint=hint)
+    config = project / CONFIG_FILE
+    if config.is_file() and config.read_text(encoding="utf-8") != DEFAULT_CONFIG:
+        raise ConfigError(
+            f"{CONFIG_FILE} was edited: init --from-database writes its own",
+            hint="move it aside, adopt, then merge your settings back",
+        )
+    pyproject = project / "pyproject.toml"
+    if pyproject.is_file() and "[tool.buildamp]" in pyproject.read_text(errors="ignore"):
+        raise ConfigError(
+            "pyproject.toml has [tool.buildamp]: init --from-database writes buildamp.toml",
+            hint="remove the [tool.buildamp] table, adopt, then move the settings back",
+        )
 
 
 def _refuse_managed(conn: object) -> None:
