@@ -183,6 +183,11 @@ def test_foreign_keys_round_trip(
             "column moods.history is an array of enum mood",
         ),
         (
+            "CREATE SEQUENCE shared_ids; CREATE TABLE tokens (id bigint PRIMARY KEY "
+            "DEFAULT nextval('shared_ids'))",
+            "column tokens.id defaults to nextval",
+        ),
+        (
             "CREATE TABLE totals (id int PRIMARY KEY, n int, twice int GENERATED ALWAYS AS "
             "(n * 2) STORED)",
             "column totals.twice is GENERATED ALWAYS",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from buildamp.model.errors import DatabaseError, ModelError
 from buildamp.model.schema import Schema, Table
+from buildamp.pg.sqlbits import serial_default
 from buildamp.run.catalog import TOUCH_FUNCTION, read_catalog
 
 if TYPE_CHECKING:
@@ -268,6 +269,16 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         f"table {t.name} forces row-level security: its policies are not modelled yet"
         for t in tables
         if t.rls
+    ]
+    unsupported += [
+        f"column {t.name}.{c.name} defaults to {c.default}, a sequence that serial would "
+        f"not create: rename it (ALTER SEQUENCE ... RENAME TO {t.name}_{c.name}_seq) and "
+        f"own it (ALTER SEQUENCE ... OWNED BY {t.name}.{c.name}), or use an identity column"
+        for t in tables
+        for c in t.columns
+        if c.default is not None
+        and c.default.startswith("nextval(")
+        and c.default != serial_default(t.name, c.name)
     ]
     direct = {c.type for t in tables for c in t.columns}
     unsupported += [
