@@ -323,3 +323,21 @@ def test_update_stops_when_models_were_edited(tmp_path: Path, pg_url: str) -> No
     assert "nothing was written" in err
     after = sorted(p.as_posix() for p in project.rglob("*") if "cache" not in p.as_posix())
     assert after == before
+
+
+def test_update_records_drops(tmp_path: Path, pg_url: str) -> None:
+    apply_sql(pg_url, LEGACY)
+    project = tmp_path / "shop"
+    adopt(project, pg_url, "python")
+    apply_sql(pg_url, "DROP TABLE settings; ALTER TABLE customers DROP COLUMN country;")
+    code, out, err = run(project, "init", "--update")
+    assert code == 0, out + err
+    assert "removed models/settings/settings.py" in out
+    assert not (project / "models" / "settings" / "settings.py").exists()
+    assert "country" not in (project / "models" / "customers" / "customers.py").read_text()
+    assert (
+        "DROP TABLE settings"
+        in (project / "migrations" / "002_adopt_database_changes.sql").read_text()
+    )
+    assert run(project, "migrate", "--check")[0] == 0
+    assert run(project, "drift")[0] == 0
