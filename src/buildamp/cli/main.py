@@ -169,8 +169,8 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
     if opts.pop("squash"):
         from buildamp.cli.squash import run_squash
 
-        to = opts["to_version"]
-        _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to))
+        to, url = opts["to_version"], opts["database_url"]
+        _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to, url))
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]

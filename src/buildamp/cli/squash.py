@@ -2,7 +2,10 @@
 
 Migrations 001..VERSION are replaced by ``VERSION_squashed_baseline.sql`` (+
 rollback) that creates the schema those migrations built, rendered from the
-schema state (so VERSION must be the newest migration). Databases that applied
+schema state when VERSION is the newest migration; for an older VERSION, from the
+catalog of a scratch database the old migrations 001..VERSION are applied to, and
+checked by applying the baseline to a second one (same tables, same unmodelled
+objects: a view made by custom SQL is never lost silently). Databases that applied
 the old files keep working: the baseline's ``-- buildamp:squashes`` header names
 them with their checksums, and apply/status recognise that history.
 """
@@ -10,16 +13,18 @@ them with their checksums, and apply/status recognise that history.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from buildamp.files.config import Config
 from buildamp.model.errors import ConfigError
+from buildamp.model.schema import Schema
 
 SQUASH_SLUG = "squashed_baseline"
 
 
-def run_squash(config: Config, to: str | None) -> int:
+def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> int:
     from buildamp.cli.generate import custom_sql_loader, plan
     from buildamp.files.migration import (
         Layout,
@@ -32,7 +37,6 @@ def run_squash(config: Config, to: str | None) -> int:
     from buildamp.files.squash import Squashed, squash_lines, squashed_of
     from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums, sum_problems
     from buildamp.model.hints import Hints
-    from buildamp.model.schema import Schema
     from buildamp.plan import ops as o
     from buildamp.plan.diff import diff
     from buildamp.plan.summary import describe
@@ -42,11 +46,6 @@ def run_squash(config: Config, to: str | None) -> int:
     if not to or not to.isdigit() or not any(f.number == int(to) for f in files):
         raise ConfigError(f"--squash --to {to}: no migration with that number")
     newest = files[-1]
-    if int(to) != newest.number:
-        raise ConfigError(
-            f"--squash --to {to}: only up to the newest migration ({newest.version}) for now",
-            hint=f"use --squash --to {newest.version}",
-        )
     replaced = [f for f in files if f.number <= int(to)]
     if len(replaced) < 2:
         click.echo(f"nothing to squash: {newest.path.name} is the only migration")
@@ -68,8 +67,10 @@ def run_squash(config: Config, to: str | None) -> int:
         earlier = squashed_of(text)
         entries += earlier  # squashing a squash keeps the oldest history recognisable
         entries.append(Squashed(migration.version, migration.name, checksum(text)))
-    state = planned.snapshot.schema
-    operations = diff(Schema(), state, Hints(), custom_sql_loader(config))
+    if int(to) == newest.number:
+        operations = diff(Schema(), planned.snapshot.schema, Hints(), custom_sql_loader(config))
+    else:
+        operations = diff(Schema(), _schema_at(config, to, cli_url), Hints())
     options = RenderOptions(False, config.lock_timeout, config.batch_size)
     forward = render_all(operations, options)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
@@ -87,6 +88,8 @@ def run_squash(config: Config, to: str | None) -> int:
     first, _, rest = up_text.partition("\n")
     up_text = "\n".join([first, *squash_lines(entries)]) + "\n" + rest
     down_text = compose_down(config.display(down_path), to, SQUASH_SLUG, backward, Layout())
+    if int(to) != newest.number:
+        _verify(config, to, cli_url, up_path, up_text)
     texts = migration_texts(config.migrations_dir)
     for migration in replaced:
         texts.pop(migration.path.relative_to(config.migrations_dir).as_posix(), None)
@@ -108,3 +111,56 @@ def run_squash(config: Config, to: str | None) -> int:
     click.echo(f"wrote {config.display(up_path)} (replaces {len(replaced)} migrations)")
     click.echo(f"wrote {config.display(down_path)}")
     return 0
+
+
+def _url(config: Config, cli_url: str | None) -> str:
+    from buildamp.pg.database import resolve_database_url
+
+    return resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
+
+
+def _schema_at(config: Config, to: str, cli_url: str | None) -> Schema:
+    """The schema migrations 001..``to`` build: applied to a scratch database, read back."""
+    from buildamp.pg.database import connect, scratch_database
+    from buildamp.run.apply import apply
+    from buildamp.run.catalog import read_catalog
+
+    with scratch_database(_url(config, cli_url), "squash") as url:
+        apply(config, url, to=to, report=lambda _line: None)
+        with connect(url) as conn:
+            return read_catalog(conn)
+
+
+def _verify(config: Config, to: str, cli_url: str | None, up_path: Path, up_text: str) -> None:
+    """The baseline builds what the old migrations built, unmodelled objects included."""
+    from buildamp.files.migration import MigrationFile
+    from buildamp.pg.database import connect, scratch_database
+    from buildamp.run.apply import apply
+    from buildamp.run.catalog import comparable, read_catalog
+    from buildamp.run.drift import compare
+    from buildamp.run.executor import Executor
+    from buildamp.run.introspect import introspect
+
+    def picture(url: str) -> tuple[Schema, tuple[str, ...]]:
+        with connect(url) as conn:
+            return comparable(read_catalog(conn)), introspect(conn).unmodelled
+
+    server = _url(config, cli_url)
+    with (
+        scratch_database(server, "squash") as old_url,
+        scratch_database(server, "squash") as new_url,
+    ):
+        apply(config, old_url, to=to, report=lambda _line: None)
+        baseline = MigrationFile(to, SQUASH_SLUG, up_path, up_path)
+        with Executor(new_url) as executor:
+            executor.ensure_history()
+            executor.run_migration(baseline, up_text, config.display(up_path))
+        (old_schema, old_objects), (new_schema, new_objects) = picture(old_url), picture(new_url)
+    lost = [f"{line} (not rebuilt)" for line in old_objects if line not in new_objects]
+    lost += compare(old_schema, new_schema)
+    if lost:
+        raise ConfigError(
+            f"cannot squash up to {to}: the baseline would not build what the migrations do: "
+            + "; ".join(lost),
+            hint="squash up to the newest migration (rendered from the models), or keep them",
+        )

@@ -16,6 +16,7 @@ from buildamp.model.errors import DatabaseError, ModelError
 from buildamp.model.schema import Schema, Table
 from buildamp.pg.sqlbits import serial_default
 from buildamp.run.catalog import TOUCH_FUNCTION, read_catalog
+from buildamp.run.progress import SCHEMA as PROGRESS_SCHEMA
 
 if TYPE_CHECKING:
     import psycopg
@@ -194,7 +195,7 @@ SELECT 'extension', e.extname FROM pg_extension e WHERE e.extname <> 'plpgsql'
 UNION ALL
 SELECT 'schema', n.nspname FROM pg_namespace n
 WHERE n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_%%'
-  AND n.nspname NOT IN ('information_schema', 'public')
+  AND n.nspname NOT IN ('information_schema', 'public', %(own)s)
 ORDER BY 1, 2
 """
 
@@ -203,7 +204,7 @@ def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> In
     """Everything adoption needs from the live catalog of ``schema_name``."""
     import psycopg
 
-    params = {"schema": schema_name, "touch": TOUCH_FUNCTION}
+    params = {"schema": schema_name, "touch": TOUCH_FUNCTION, "own": PROGRESS_SCHEMA}
     try:
         exists, usable = conn.execute(_PRIVILEGES, params).fetchone() or (False, False)
         if not exists:
