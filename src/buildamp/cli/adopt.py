@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +23,9 @@ from buildamp.model.errors import ConfigError, ModelError
 from buildamp.model.schema import Schema
 from buildamp.run.introspect import Introspection
 from buildamp.sources.emit_model import ModelSpec, enum_specs, model_spec
+
+if TYPE_CHECKING:
+    import psycopg
 
 BASELINE = "baseline"
 # Foreign keys are read (run/introspect.py) and written as `references` / `on_delete`
@@ -68,7 +72,7 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
             "cannot adopt: " + "; ".join(found.unsupported),
             hint="fix these in the database (or drop them), then run init --from-database again",
         )
-    files = model_files(found, lang)
+    files = model_files(found, lang).all()
     files[CONFIG_FILE] = config_text(url, found)
     written = _build_in_scratch(project, files, found.schema)
     from buildamp.files.migration import list_migrations, write_atomically
@@ -121,12 +125,10 @@ def _refuse_existing(project: Path) -> None:
         )
 
 
-def _refuse_managed(conn: object) -> None:
+def _refuse_managed(conn: psycopg.Connection[Any]) -> None:
     from buildamp.run.executor import HISTORY_TABLE
 
-    row = conn.execute(  # type: ignore[attr-defined]
-        "SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)
-    ).fetchone()
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()
     if row and row[0]:
         raise ConfigError(
             f"this database already has buildamp history ({HISTORY_TABLE})",
@@ -134,8 +136,22 @@ def _refuse_managed(conn: object) -> None:
         )
 
 
-def model_files(found: Introspection, lang: str) -> dict[str, str]:
-    """Model files by project-relative path: one per table, grouped by name prefix."""
+@dataclass(frozen=True)
+class ModelFiles:
+    """Written models: table -> (project-relative path, text), and the enums file."""
+
+    tables: dict[str, tuple[str, str]]
+    enums: tuple[str, str] | None
+
+    def all(self) -> dict[str, str]:
+        files = dict(self.tables.values())
+        if self.enums is not None:
+            files[self.enums[0]] = self.enums[1]
+        return files
+
+
+def model_files(found: Introspection, lang: str) -> ModelFiles:
+    """One model file per table, grouped by name prefix, plus the enum types' file."""
     from buildamp.sources.options import FIELD_OPTIONS
 
     keys = [k for k in found.foreign_keys if k.table in {t.name for t in found.schema.tables}]
@@ -164,23 +180,23 @@ def model_files(found: Introspection, lang: str) -> dict[str, str]:
         specs.append(model_spec(table, enums, found.comments, references))
     _unique_struct_names(specs)
     folders = group_folders([spec.table for spec in specs])
-    files: dict[str, str] = {}
+    tables: dict[str, tuple[str, str]] = {}
     enum_list = [enums[name] for name in sorted(enums)]
     if lang == "rust":
         from buildamp.sources.emit_rust import rust_enums, rust_model
 
         for spec in specs:
-            files[f"models/{folders[spec.table]}/{spec.table}_domain.rs"] = rust_model(spec)
-        if enum_list:
-            files["models/types.rs"] = rust_enums(enum_list)
+            path = f"models/{folders[spec.table]}/{spec.table}_domain.rs"
+            tables[spec.table] = (path, rust_model(spec))
+        enum_file = ("models/types.rs", rust_enums(enum_list))
     else:
         from buildamp.sources.emit_python import python_enums, python_model
 
         for spec in specs:
-            files[f"models/{folders[spec.table]}/{spec.table}.py"] = python_model(spec, "..enums")
-        if enum_list:
-            files["models/enums.py"] = python_enums(enum_list)
-    return files
+            path = f"models/{folders[spec.table]}/{spec.table}.py"
+            tables[spec.table] = (path, python_model(spec, "..enums"))
+        enum_file = ("models/enums.py", python_enums(enum_list))
+    return ModelFiles(tables, enum_file if enum_list else None)
 
 
 def _unique_struct_names(specs: list[ModelSpec]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from buildamp.files.config import Config, load_config
 from buildamp.model.errors import ModelError
 from buildamp.model.schema import Schema, Table
 from buildamp.run.introspect import Introspection
+
+if TYPE_CHECKING:
+    from buildamp.cli.adopt import ModelFiles
 
 UPDATE_SLUG = "adopt_database_changes"
 
@@ -100,14 +104,14 @@ def _source_file(table: Table) -> str:
 
 
 def _changed_files(
-    config: Config, state: Schema, live: Schema, fresh: dict[str, str]
+    config: Config, state: Schema, live: Schema, fresh: ModelFiles
 ) -> dict[str, str | None]:
     """Files to write (text) or remove (None): models of new, changed and dropped
     tables, and the enums file. A changed table keeps its file, which must hold
     only that model (else the edit is left to a person)."""
     from buildamp.run.catalog import comparable
 
-    by_table = {_table_of(path, text): (path, text) for path, text in fresh.items()}
+    by_table = fresh.tables
     sources: dict[str, list[str]] = {}
     for table in state.tables:
         sources.setdefault(_source_file(table), []).append(table.name)
@@ -132,20 +136,14 @@ def _changed_files(
             continue
         new_path, text = by_table[name]
         changes[path or new_path] = text
-    for path, text in fresh.items():
-        if _table_of(path, text) == "" and (
-            state.enums != live.enums or (config.project_dir / path).exists()
-        ):
-            changes[path] = text if live.enums else None
+    if comparable(state).enums != comparable(live).enums:
+        if fresh.enums is not None:
+            changes[fresh.enums[0]] = fresh.enums[1]
+        else:  # the last enum type went: its file goes too
+            for name in ("models/types.rs", "models/enums.py"):
+                if (config.project_dir / name).is_file():
+                    changes[name] = None
     return changes
-
-
-def _table_of(path: str, text: str) -> str:
-    """The table a written model file holds ("" for the enums file)."""
-    import re
-
-    match = re.search(r'(?:name|table) ?= ?"([^"]+)"', text)
-    return match.group(1) if match else ""
 
 
 def _generate_in_scratch(
