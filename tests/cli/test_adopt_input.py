@@ -116,14 +116,24 @@ def test_refuses_a_project_with_models(tmp_path: Path, pg_url: str) -> None:
     assert code == 2 and "models already exists" in err, out + err
 
 
-def test_refuses_non_btree_index(tmp_path: Path, pg_url: str, pg_conn: object) -> None:
+def test_non_btree_indexes_are_listed_and_left_alone(
+    tmp_path: Path, pg_url: str, pg_conn: object
+) -> None:
     conn: psycopg.Connection[object] = pg_conn  # type: ignore[assignment]
-    conn.execute("CREATE TABLE docs (id int PRIMARY KEY, body jsonb)")
+    conn.execute("CREATE TABLE docs (id int PRIMARY KEY, body jsonb, title text)")
     conn.execute("CREATE INDEX docs_body_gin ON docs USING gin (body)")
+    conn.execute("CREATE INDEX docs_title_pattern ON docs (title text_pattern_ops)")
+    conn.execute("CREATE INDEX docs_title ON docs (title)")
     project = tmp_path / "app"
-    code, out, err = run(project, "init", "--from-database", pg_url)
-    assert code == 2 and "index docs_body_gin on docs" in err, out + err
-    assert files_in(project) == [] or not (project / "models").exists()
+    out = adopt(project, pg_url, "rust")
+    assert "index docs_body_gin on docs: CREATE INDEX docs_body_gin ON public.docs USING gin" in out
+    assert "index docs_title_pattern on docs" in out
+    config = (project / "buildamp.toml").read_text()
+    assert '"docs_body_gin"' in config and '"docs_title_pattern"' in config
+    baseline = (project / "migrations" / "001_baseline.sql").read_text()
+    assert "docs_title ON docs" in baseline and "gin" not in baseline
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    assert run(project, "migrate", "--check")[0] == 0
 
 
 FOREIGN_KEYS = """

@@ -233,9 +233,11 @@ def config_text(url: str, found: Introspection) -> str:
 
     from buildamp.pg.database import without_password
 
-    unmanaged = list(found.ignored_tables) + [
-        line.split()[1] for line in found.unmodelled if line.startswith("enum ")
-    ]
+    unmanaged = (
+        list(found.ignored_tables)
+        + list(found.ignored_indexes)
+        + [line.split()[1] for line in found.unmodelled if line.startswith("enum ")]
+    )
     lines = [
         "# buildamp configuration, written by `buildamp init --from-database`.",
         'models = ["models"]',

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,6 @@ import click
 from buildamp.files.config import Config, load_config
 from buildamp.model.errors import ModelError
 from buildamp.model.schema import Schema, Table
-from buildamp.run.introspect import Introspection
 
 if TYPE_CHECKING:
     from buildamp.cli.adopt import ModelFiles
@@ -41,14 +41,7 @@ def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     with connect(url) as conn:
         found = introspect(conn, schema_name)
     live = without_unmanaged(found.schema, config.unmanaged)
-    found = Introspection(
-        live,
-        found.foreign_keys,
-        found.comments,
-        found.unmodelled,
-        found.ignored_tables,
-        found.unsupported,
-    )
+    found = replace(found, schema=live)
     state = planned.snapshot.schema
     differences = compare(comparable(state), comparable(live))
     if not differences:

@@ -76,6 +76,7 @@ class Introspection:
     unmodelled: tuple[str, ...]  # "view public.active_users", ...
     ignored_tables: tuple[str, ...]  # tables in the schema left out of the models
     unsupported: tuple[str, ...]  # shapes that stop adoption, each with its fix
+    ignored_indexes: tuple[str, ...] = ()  # indexes left alone (listed in unmodelled)
 
 
 _PRIVILEGES = """
@@ -244,20 +245,20 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         for t, n, c, rt, rc, d, u in fetch(_FOREIGN_KEYS)
         if t not in ignored
     )
+    # Indexes the schema model cannot hold (gin, gist, opclasses, INCLUDE, ...) are
+    # listed and left alone like a view: unmanaged, so drift and migrations skip them.
+    odd = [(t, i, d) for t, i, d in fetch(_ODD_INDEXES) if t not in ignored]
+    odd_names = {index for _, index, _ in odd}
+    unmodelled += [f"index {index} on {table}: {definition}" for table, index, definition in odd]
     enum_names = {e.name for e in candidates.enums}
     tables: list[Table] = []
     for table in candidates.tables:
         if table.name in ignored:
             continue
         constraints = tuple(c for c in table.constraints if c.kind != "foreign_key")
-        tables.append(replace(table, constraints=constraints))
+        indexes = tuple(i for i in table.indexes if i.name not in odd_names)
+        tables.append(replace(table, constraints=constraints, indexes=indexes))
     unsupported = [
-        f"index {index} on {table} cannot be modelled yet ({definition}); "
-        "drop or replace it with a btree index, or adopt by hand"
-        for table, index, definition in fetch(_ODD_INDEXES)
-        if table not in ignored
-    ]
-    unsupported += [
         f"column {table}.{column} is GENERATED ALWAYS AS (...) STORED: not modelled yet"
         for table, column in fetch(_GENERATED_COLUMNS)
         if table not in ignored
@@ -308,4 +309,5 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         unmodelled=tuple(sorted(unmodelled)),
         ignored_tables=tuple(ignored),
         unsupported=tuple(unsupported),
+        ignored_indexes=tuple(sorted(odd_names)),
     )
