@@ -239,3 +239,32 @@ def test_refuses_an_edited_config_and_other_schemas(tmp_path: Path, pg_url: str)
     apply_sql(pg_url, "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY)")
     code, out, err = run(tmp_path / "other", "init", "--from-database", pg_url, "--schema", "app")
     assert code == 2 and "only the public schema" in err, out + err
+
+
+def test_readopting_a_buildamp_made_database(tmp_path: Path, pg_url: str) -> None:
+    """Tables made by buildamp (tenant host, timestamps, updated_at trigger) read back
+    as the models that made them: the trigger is modelled, not listed."""
+    first = tmp_path / "first"
+    first.mkdir()
+    assert run(first, "init")[0] == 0
+    (first / "models" / "posts_domain.rs").write_text(
+        "pub enum Mood { Happy, Sad }\n"
+        "#[derive(BuildAmpDomain)]\n"
+        '#[table(indexes = ["title"])]\n'
+        "pub struct Post {\n    pub id: i64,\n    pub title: String,\n"
+        "    #[migration(unique = true)]\n    pub slug: String,\n    pub mood: Option<Mood>,\n}\n"
+    )
+    code, out, err = run(first, "migrate", "--generate", "--apply", "--database-url", pg_url)
+    assert code == 0, out + err
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE buildamp_migrations")
+    project = tmp_path / "again"
+    out = adopt(project, pg_url, "rust")
+    assert "trigger" not in out and "function" not in out
+    text = (project / "models" / "posts" / "posts_domain.rs").read_text()
+    assert "timestamps" not in text and "tenant" not in text
+    code, out, err = run(project, "migrate", "--check")
+    assert code == 0, out + err
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    baseline = (project / "migrations" / "001_baseline.sql").read_text()
+    assert "buildamp_touch_updated_at" in baseline
