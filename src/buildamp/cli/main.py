@@ -83,14 +83,21 @@ def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
 
 @main.command()
 @click.option("--from-database", "from_database", metavar="URL", help="Adopt this database.")
-@click.option("--lang", type=click.Choice(["rust", "python"]), default="rust", show_default=True)
-@click.option("--schema", "schema_name", default="public", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["rust", "python"]),
+    default="rust",
+    show_default=True,
+    help="Language of the adopted models.",
+)
+@click.option("--schema", "schema_name", default="public", show_default=True, help="To adopt.")
 @click.option("--update", is_flag=True, help="Record changes made to the database by hand.")
 @click.pass_context
 def init(
     ctx: click.Context, from_database: str | None, lang: str, schema_name: str, update: bool
 ) -> None:
-    """Create buildamp.toml, models/, migrations/ and an empty schema state."""
+    """Create buildamp.toml, models/, migrations/ and an empty schema state;
+    with --from-database, adopt a live database (models, baseline, history row)."""
     if update:
         from buildamp.cli.adopt_update import run_update
 
