@@ -42,6 +42,7 @@ class Config:
     audit_log: str = ".buildamp/audit.log"
     webhooks: tuple[Webhook, ...] = field(default=())
     extensions: tuple[str, ...] = ()  # CREATE EXTENSION in the first migration using their types
+    unmanaged: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -82,6 +83,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "audit_log": str,
     "webhooks": list,
     "extensions": list,
+    "unmanaged": list,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
@@ -166,6 +168,12 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
                 "config key 'extensions' must be a list of extension names", Location(where)
             )
         values["extensions"] = tuple(values["extensions"])
+    if "unmanaged" in values:
+        if not all(isinstance(m, str) for m in values["unmanaged"]):
+            raise ConfigError(
+                "config key 'unmanaged' must be a list of table or type names", Location(where)
+            )
+        values["unmanaged"] = tuple(values["unmanaged"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
     if values.get("batch_size", 1) <= 0:
