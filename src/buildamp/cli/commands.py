@@ -132,10 +132,10 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
     if not _confirm_apply(config, opts, url):
         click.echo("nothing applied")
         return 1
-    from buildamp.cli.progress_view import backfill_reporter
+    from buildamp.cli.progress_view import backfill_reporter, say
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
-        done = apply(config, url, to=opts["to_version"], report=click.echo, progress=progress)
+        done = apply(config, url, to=opts["to_version"], report=say, progress=progress)
     if not done:
         click.echo("database is up to date")
     return 0
@@ -145,7 +145,7 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
     from buildamp.run.apply import rollback
 
     url = _url(config, opts["database_url"])
-    from buildamp.cli.progress_view import backfill_reporter
+    from buildamp.cli.progress_view import backfill_reporter, say
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
         undone = rollback(
@@ -153,7 +153,7 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
             url,
             steps=opts["steps"],
             to=opts["to_version"],
-            report=click.echo,
+            report=say,
             progress=progress,
         )
     if not undone:

@@ -14,6 +14,17 @@ import click
 from buildamp.run.batch import BatchProgress, ProgressReport
 
 PLAIN_EVERY_SECONDS = 5.0
+_live: list[Any] = []  # the console of the progress bar on screen, if one is
+
+
+def say(line: str) -> None:
+    """A line for the user. While a bar is live it goes through the bar's console,
+    above the bar: written straight to the terminal, the bar's next refresh
+    (carriage return, erase line) would wipe it, e.g. the closing "applied" line."""
+    if _live:
+        _live[-1].print(line, markup=False, highlight=False, soft_wrap=True)
+    else:
+        click.echo(line)
 
 
 def _eta(progress: BatchProgress) -> str:
@@ -64,6 +75,7 @@ def backfill_reporter() -> Iterator[ProgressReport]:
         TextColumn("{task.fields[rate]:,.0f} rows/s"),
         TimeRemainingColumn(),
     ) as view:
+        _live.append(view.console)
 
         def rich(progress: BatchProgress) -> None:
             if progress.key not in bars:
@@ -78,4 +90,7 @@ def backfill_reporter() -> Iterator[ProgressReport]:
                 rate=progress.rows_per_second,
             )
 
-        yield rich
+        try:
+            yield rich
+        finally:
+            _live.remove(view.console)
