@@ -495,7 +495,7 @@ def _tricky_schema() -> Schema:
                 Column("state", "post_state", True),
                 constraints=(
                     Constraint(
-                        "fk_posts_author_id", "foreign_key", ("author_id",), None, "users(id)"
+                        "fk_posts_author_id", "foreign_key", ("author_id",), None, "users", ("id",)
                     ),
                     Constraint("chk_posts_price", "check", (), "price >= 0"),
                 ),

@@ -11,8 +11,6 @@ from typing import Literal
 from buildamp.model.naming import pluralize
 from buildamp.model.schema import Column, Constraint, Index, Schema, Table
 
-_REFERENCES = re.compile(r'^\s*(?:"((?:[^"]|"")+)"|([^\s(]+))\s*\((.*)\)\s*$')
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -87,15 +85,14 @@ def references(schema: Schema) -> list[Reference]:
 def _foreign_key(table: Table, constraint: Constraint) -> Reference | None:
     if constraint.kind != "foreign_key" or not constraint.columns or not constraint.references:
         return None
-    match = _REFERENCES.match(constraint.references)
-    if match is None:
-        return None
-    quoted, plain, columns = match.groups()
-    target = quoted.replace('""', '"') if quoted is not None else plain
-    target_column = columns.split(",")[0].strip().strip('"') or "id"
-    column = table.column(constraint.columns[0])
+    # A tenant-safe key is (host, col) -> (host, id): the arrow is col -> id.
+    own = [c for c in constraint.columns if c != "host"] or list(constraint.columns)
+    target = [c for c in constraint.ref_columns if c != "host"] or list(constraint.ref_columns)
+    column = table.column(own[0])
     nullable = column is None or not column.not_null
-    return Reference(table.name, constraint.columns[0], target, target_column, nullable, False)
+    return Reference(
+        table.name, own[0], constraint.references, target[0] if target else "id", nullable, False
+    )
 
 
 def _inferred_target(schema: Schema, field: str) -> Table | None:
@@ -232,7 +229,8 @@ def _constraint_note(constraint: Constraint) -> str:
         return constraint.expression or ""
     columns = ", ".join(constraint.columns)
     if constraint.kind == "foreign_key":
-        return f"{columns} -> {constraint.references}"
+        target = ", ".join(constraint.ref_columns)
+        return f"{columns} -> {constraint.references}({target})"
     return columns
 
 

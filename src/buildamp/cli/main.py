@@ -153,6 +153,7 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]
+    opts["verbose"] = ctx.obj["verbose"]
     _guarded(ctx, lambda: run_migrate(_project(ctx.obj["project"]), opts, _confirm_destructive))
 
 

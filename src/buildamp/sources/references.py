@@ -35,6 +35,7 @@ class ReferenceDecl:
     target_column: str | None
     on_delete: OnDelete
     location: Location  # of the option or field, for errors
+    on_delete_location: Location | None = None
 
 
 def _unwrap(ref: TypeRef) -> TypeRef:
@@ -118,7 +119,17 @@ def declared(struct: StructDecl) -> list[ReferenceDecl]:
         on_delete: OnDelete = "no action"
         if chosen is not None:
             on_delete = next(c for c in ON_DELETE_CHOICES if c == chosen[0])
-        found.append(ReferenceDecl(struct.name, field.name, target, column, on_delete, where))
+        found.append(
+            ReferenceDecl(
+                struct.name,
+                field.name,
+                target,
+                column,
+                on_delete,
+                where,
+                chosen[1] if chosen is not None else None,
+            )
+        )
     return found
 
 
@@ -180,13 +191,13 @@ def _add_reference(
     if decl.on_delete == "set null" and column.not_null:
         raise ModelError(
             f'{here} is NOT NULL, so on_delete = "set null" cannot work',
-            where,
+            decl.on_delete_location or where,
             "make the field optional (Option<T> / T | None) or choose another on_delete",
         )
     if decl.on_delete == "set default" and column.default is None and column.not_null:
         raise ModelError(
             f'{here} has no default, so on_delete = "set default" cannot work',
-            where,
+            decl.on_delete_location or where,
             "add a default or choose another on_delete",
         )
     tenant = table.tenant and target.tenant
