@@ -45,7 +45,7 @@ from buildamp.plan.ops import (
     Validate,
     widens,
 )
-from buildamp.plan.references import column_renames, follow_renames
+from buildamp.plan.references import column_renames, follow_renames, keys_as_dropped
 from buildamp.plan.references import order as order_references
 
 CustomSqlLoader = Callable[[str], tuple[str, str | None]]
@@ -62,6 +62,7 @@ def diff(
     hints = hints or Hints()
     ops: list[Operation] = []
     renamed = _table_renames(old, new, hints)
+    as_dropped = keys_as_dropped(old, renamed)
     old = follow_renames(old, renamed, column_renames(old, new, renamed, hints))
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
     ops += _enum_changes(old, new)
@@ -93,7 +94,7 @@ def diff(
             ops.append(DropEnum(enum))
     if old.needs_touch_function and not new.needs_touch_function:
         ops.append(DropTouchFunction())
-    return order_references(ops, new)
+    return order_references(ops, new, as_dropped)
 
 
 def _table_renames(old: Schema, new: Schema, hints: Hints) -> dict[str, str]:

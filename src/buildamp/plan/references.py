@@ -84,9 +84,27 @@ def column_renames(
     return found
 
 
-def order(ops: list[Operation], new: Schema) -> list[Operation]:
+def keys_as_dropped(old: Schema, tables: dict[str, str]) -> dict[tuple[str, str], Constraint]:
+    """Every key of ``old`` as it stands when keys are dropped: after the table
+    renames, before the column renames (``(table, key name)`` -> key). A rollback
+    adds a dropped key back at that same point, so it must say exactly this."""
+    followed = follow_renames(old, tables, {})
+    return {
+        (tables.get(table.name, table.name), key.name): key
+        for table in followed.tables
+        for key in _keys(table)
+    }
+
+
+def order(
+    ops: list[Operation],
+    new: Schema,
+    as_dropped: dict[tuple[str, str], Constraint] | None = None,
+) -> list[Operation]:
     """``ops`` with foreign keys moved out of table creation and removal, added
-    last and dropped first; keys that must be recreated around a change are."""
+    last and dropped first; keys that must be recreated around a change are.
+    ``as_dropped`` (:func:`keys_as_dropped`) says what each dropped key was."""
+    as_dropped = as_dropped or {}
     early: list[Operation] = []
     late: list[Operation] = []
     middle: list[Operation] = []
@@ -109,9 +127,15 @@ def order(ops: list[Operation], new: Schema) -> list[Operation]:
         for op in early + late
         if isinstance(op, AddConstraint | DropConstraint)
     }
-    recreate = _recreated(ops, new, planned)
+    recreate = _recreated(ops, new, planned, as_dropped)
     early += [DropConstraint(table, key) for table, key in recreate]
     late += [AddConstraint(table, key) for table, key in recreate]
+    early = [
+        DropConstraint(op.table, as_dropped.get((op.table, op.constraint.name), op.constraint))
+        if isinstance(op, DropConstraint)
+        else op
+        for op in early
+    ]
     if not early and not late:
         return ops
     start = 0
@@ -132,7 +156,10 @@ def _without_keys(table: Table) -> Table:
 
 
 def _recreated(
-    ops: list[Operation], new: Schema, planned: set[tuple[str, str]]
+    ops: list[Operation],
+    new: Schema,
+    planned: set[tuple[str, str]],
+    as_dropped: dict[tuple[str, str], Constraint],
 ) -> list[tuple[str, Constraint]]:
     """Unchanged keys whose column on either end changes type, or whose target's
     unique constraint is dropped (and added back under its new definition)."""
@@ -142,7 +169,9 @@ def _recreated(
         if isinstance(op, AlterColumn) and op.old.type != op.new.type
     }
     lost_unique = {
-        op.table for op in ops if isinstance(op, DropConstraint) and op.constraint.kind == "unique"
+        (op.table, frozenset(op.constraint.columns))
+        for op in ops
+        if isinstance(op, DropConstraint) and op.constraint.kind == "unique"
     }
     created = {op.table.name for op in ops if isinstance(op, CreateTable)}
     found = []
@@ -154,6 +183,10 @@ def _recreated(
                 continue
             own = any((table.name, c) in retyped for c in key.columns)
             target = any((key.references, c) in retyped for c in key.ref_columns)
-            if own or target or key.references in lost_unique:
+            before = as_dropped.get((table.name, key.name), key)
+            unique = any(
+                (k.references, frozenset(k.ref_columns)) in lost_unique for k in (key, before)
+            )
+            if own or target or unique:
                 found.append((table.name, key))
     return found
