@@ -1,3 +1,5 @@
+use buildamp::framework::*;
+
 #[derive(BuildAmpDomain)]
 pub struct Team {
     pub id: DatabaseId<String>,

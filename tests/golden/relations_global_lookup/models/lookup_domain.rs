@@ -1,3 +1,5 @@
+use buildamp::framework::*;
+
 #[derive(BuildAmpDomain)]
 #[table(tenant = false)]
 pub struct Country {

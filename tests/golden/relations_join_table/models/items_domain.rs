@@ -1,3 +1,5 @@
+use buildamp::framework::*;
+
 #[derive(BuildAmpDomain)]
 pub struct Item {
     pub id: DatabaseId<String>,

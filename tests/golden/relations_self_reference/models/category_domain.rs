@@ -1,3 +1,5 @@
+use buildamp::framework::*;
+
 #[derive(BuildAmpDomain)]
 pub struct Category {
     pub id: DatabaseId<AutoIncrement<i64>>,
