@@ -252,6 +252,42 @@ def read_foreign_keys(
     }
 
 
+_ONE_KEY = """
+SELECT ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       con.confrelid::regclass::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.ord)
+FROM pg_constraint con
+WHERE con.conrelid = to_regclass(%s) AND con.conname = %s AND con.contype = 'f'
+"""
+
+
+def orphan_rows(
+    conn: psycopg.Connection[Any], table: str, constraint: str
+) -> tuple[int, str] | None:
+    """Rows of ``table`` that foreign key ``constraint`` rejects, and the query
+    listing them: what a failed ``VALIDATE CONSTRAINT`` should tell its operator.
+    None when ``constraint`` is no foreign key of ``table``."""
+    q = sqltext.quote_ident
+    row = conn.execute(_ONE_KEY, (q(table), constraint)).fetchone()
+    if row is None:
+        return None
+    columns, target, target_columns = row
+    present = " AND ".join(f"c.{q(col)} IS NOT NULL" for col in columns)
+    match = " AND ".join(
+        f"p.{q(ref)} = c.{q(col)}" for col, ref in zip(columns, target_columns, strict=True)
+    )
+    query = (
+        f"SELECT c.* FROM {q(table)} c WHERE {present} "
+        f"AND NOT EXISTS (SELECT 1 FROM {target} p WHERE {match})"
+    )
+    count_row = conn.execute(f"SELECT count(*) FROM ({query}) orphans".encode()).fetchone()
+    return (int(count_row[0]) if count_row else 0), query
+
+
 def storage_of(columns: tuple[Column, ...]) -> Storage:
     """``"jsonb"`` for the seed's document table (id, data JSONB, host?,
     created_at, updated_at), else ``"columns"``: the only thing a database says."""
