@@ -205,5 +205,5 @@ def test_removing_a_referenced_column_is_refused(tmp_path: Path) -> None:
     )
     assert generate(load_config(tmp_path)).written
     path.write_text(base.replace("CODE", ""))
-    with pytest.raises(ModelError, match="customers.country_code references countries.code"):
+    with pytest.raises(ModelError, match=r"customers\.country_code references countries\.code"):
         generate(load_config(tmp_path))

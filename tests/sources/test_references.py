@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from buildamp.cli.main import main
 from buildamp.files.config import load_config
 from buildamp.model.errors import ModelError
-from buildamp.model.schema import Constraint
+from buildamp.model.schema import Constraint, Table
 from buildamp.sources.build import BuildSettings, build_models
 from buildamp.sources.discover import read_sources
 
@@ -34,7 +34,7 @@ def project(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-def build(root: Path) -> dict[str, object]:
+def build(root: Path) -> dict[str, Table]:
     models = build_models(read_sources(load_config(root)), BuildSettings(root))
     return {t.name: t for t in models.schema.tables}
 
@@ -46,9 +46,9 @@ def post(field: str) -> str:
     )
 
 
-def key_of(tables: dict[str, object]) -> Constraint:
+def key_of(tables: dict[str, Table]) -> Constraint:
     table = tables["posts"]
-    return next(c for c in table.constraints if c.kind == "foreign_key")  # type: ignore[attr-defined]
+    return next(c for c in table.constraints if c.kind == "foreign_key")
 
 
 def test_rust_python_and_option_spellings_give_one_key(tmp_path: Path) -> None:
@@ -100,8 +100,8 @@ def test_rust_python_and_option_spellings_give_one_key(tmp_path: Path) -> None:
         "cascade",
     )
     assert key_of(by_type) == key_of(by_option) == key_of(python) == expected
-    assert [c.columns for c in by_type["authors"].constraints] == [("host", "id")]  # type: ignore[attr-defined]
-    index = by_type["posts"].index("idx_posts_author_id")  # type: ignore[attr-defined]
+    assert [c.columns for c in by_type["authors"].constraints] == [("host", "id")]
+    index = by_type["posts"].index("idx_posts_author_id")
     assert [k.expression for k in index.keys] == ["host", "author_id"]
 
 
@@ -115,7 +115,7 @@ def test_existing_index_is_reused(tmp_path: Path) -> None:
             },
         )
     )
-    assert [i.name for i in tables["posts"].indexes] == ["idx_posts_author_id"]  # type: ignore[attr-defined]
+    assert [i.name for i in tables["posts"].indexes] == ["idx_posts_author_id"]
 
 
 @pytest.mark.parametrize(
