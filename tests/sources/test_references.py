@@ -102,6 +102,7 @@ def test_rust_python_and_option_spellings_give_one_key(tmp_path: Path) -> None:
     assert key_of(by_type) == key_of(by_option) == key_of(python) == expected
     assert [c.columns for c in by_type["authors"].constraints] == [("host", "id")]
     index = by_type["posts"].index("idx_posts_author_id")
+    assert index is not None
     assert [k.expression for k in index.keys] == ["host", "author_id"]
 
 
