@@ -1,4 +1,4 @@
-"""What the schema diagram shows: references (real foreign keys, and ``<stem>_id``
+"""What the schema diagram shows: references (real foreign keys; without any, ``<stem>_id``
 fields where the target table exists) and the rows drawn for each table, shared by
 the Mermaid, DOT and JSON renderers in :mod:`buildamp.cli.diagram`."""
 
@@ -49,23 +49,26 @@ class Row:
 
 
 def references(schema: Schema) -> list[Reference]:
-    """Foreign keys, then ``*_id`` fields whose target table exists, in table order."""
+    """The foreign keys, in table order. Only a schema without any (models that
+    declare no references) gets arrows guessed from ``<stem>_id`` fields whose
+    target table exists: once real keys exist, a guess could only be wrong."""
+    tables = sorted(schema.tables, key=lambda t: t.name)
+    keys = [
+        reference
+        for table in tables
+        for constraint in table.constraints
+        if (reference := _foreign_key(table, constraint)) is not None
+    ]
+    if keys:
+        return keys
     found: list[Reference] = []
-    for table in sorted(schema.tables, key=lambda t: t.name):
-        covered: set[str] = set()
-        for constraint in table.constraints:
-            reference = _foreign_key(table, constraint)
-            if reference is not None:
-                found.append(reference)
-                covered.add(reference.column)
+    for table in tables:
         fields: list[tuple[str, bool, bool]] = []
         if table.storage == "jsonb":
             fields += [(d.name, not d.not_null, True) for d in table.document]
         else:
             fields += [(c.name, not c.not_null, False) for c in table.columns]
         for name, nullable, document in fields:
-            if name in covered:
-                continue
             target = _inferred_target(schema, name)
             if target is not None:
                 found.append(
