@@ -157,14 +157,59 @@ pub struct Customer {
         ],
     )
     assert any(isinstance(op, o.RenameTable) for op in planned[1])
-    # the key to the primary key follows both renames untouched; the key to
-    # the unique column is recreated with its unique constraint, whose name
-    # (unique_<table>_<column>) changes with the table and the column
-    recreated = [
-        "DropConstraint:fk_customers_country_code",
-        "AddConstraint:fk_customers_country_code",
+    # nothing is recreated: the keys follow, the unique constraint they rely on
+    # is renamed with its table and column (RENAME CONSTRAINT keeps its index)
+    assert keys(planned[1]) == keys(planned[2]) == []
+    renamed = [
+        (op.old.name, op.new.name)
+        for op in planned[1] + planned[2]
+        if isinstance(op, o.RenameConstraint)
     ]
-    assert keys(planned[1]) == keys(planned[2]) == recreated
+    assert renamed == [
+        ("unique_countries_code", "unique_nations_code"),
+        ("unique_nations_code", "unique_nations_iso"),
+    ]
+
+
+def test_renamed_tenant_tables_keep_their_keys(tmp_path: Path, pg_url: str) -> None:
+    """A tenant key points at UNIQUE (host, id): renaming either table renames
+    constraints (RENAME CONSTRAINT), nothing is dropped, rebuilt or re-validated."""
+    models = """
+#[derive(BuildAmpDomain)]
+#[table(name = "AUTHORS" RENAME_A)]
+pub struct Author {
+    pub id: DatabaseId<String>,
+}
+
+#[derive(BuildAmpDomain)]
+#[table(name = "POSTS" RENAME_P)]
+pub struct Post {
+    pub id: DatabaseId<String>,
+    pub author_id: ForeignKey<Author, String>,
+}
+"""
+    first = (
+        models.replace("AUTHORS", "authors")
+        .replace("POSTS", "posts")
+        .replace(" RENAME_A", "")
+        .replace(" RENAME_P", "")
+    )
+    second = (
+        models.replace("AUTHORS", "writers")
+        .replace("POSTS", "articles")
+        .replace(" RENAME_A", ', rename_from = "authors"')
+        .replace(" RENAME_P", ', rename_from = "posts"')
+    )
+    planned = run_steps(tmp_path, pg_url, [first, second])
+    kinds = {type(op).__name__ for op in planned[1]}
+    assert not kinds & {"AddConstraint", "DropConstraint"}
+    renamed = sorted(
+        (op.old.name, op.new.name) for op in planned[1] if isinstance(op, o.RenameConstraint)
+    )
+    assert renamed == [
+        ("fk_posts_author_id", "fk_articles_author_id"),
+        ("unique_authors_host_id", "unique_writers_host_id"),
+    ]
 
 
 def test_type_change_on_both_ends_recreates_the_key(tmp_path: Path, pg_url: str) -> None:

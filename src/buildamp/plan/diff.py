@@ -36,6 +36,7 @@ from buildamp.plan.ops import (
     FillDocumentKey,
     Operation,
     RenameColumn,
+    RenameConstraint,
     RenameDocumentKey,
     RenameTable,
     RunSql,
@@ -45,7 +46,12 @@ from buildamp.plan.ops import (
     Validate,
     widens,
 )
-from buildamp.plan.references import column_renames, follow_renames, keys_as_dropped
+from buildamp.plan.references import (
+    column_renames,
+    follow_renames,
+    keys_as_dropped,
+    renamed_constraints,
+)
 from buildamp.plan.references import order as order_references
 
 CustomSqlLoader = Callable[[str], tuple[str, str | None]]
@@ -129,11 +135,12 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
     new_indexes = {i.name: i for i in new.indexes}
     old_constraints = {c.name: c for c in old.constraints}
     new_constraints = {c.name: c for c in new.constraints}
+    renamed = renamed_constraints(old, new, hints)
     for name, index in sorted(old_indexes.items()):
         if new_indexes.get(name) != index:
             ops.append(DropIndex(new.name, index))
     for name, constraint in sorted(old_constraints.items()):
-        if new_constraints.get(name) != constraint:
+        if new_constraints.get(name) != constraint and name not in renamed:
             ops.append(DropConstraint(new.name, constraint))
     if old.touch_updated_at and not new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, False))
@@ -145,8 +152,10 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
             ops += _document_changes(old, new, hints)
     if not old.touch_updated_at and new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, True))
+    for name, target in sorted(renamed.items()):
+        ops.append(RenameConstraint(new.name, old_constraints[name], new_constraints[target]))
     for name, constraint in sorted(new_constraints.items()):
-        if old_constraints.get(name) != constraint:
+        if old_constraints.get(name) != constraint and name not in renamed.values():
             ops.append(AddConstraint(new.name, constraint))
     for name, index in sorted(new_indexes.items()):
         if old_indexes.get(name) != index:

@@ -30,6 +30,7 @@ from buildamp.plan.ops import (
     DropTable,
     DropTouchFunction,
     Operation,
+    RenameConstraint,
     RenameTable,
 )
 
@@ -75,12 +76,36 @@ def column_renames(
     found: dict[tuple[str, str], str] = {}
     for table in new.tables:
         before = old_by_new.get(table.name)
-        if before is None:
-            continue
-        for column in table.columns:
-            source = hints.column(table.name, column.name).rename_from
-            if source and before.column(source) and before.column(column.name) is None:
-                found[(table.name, source)] = column.name
+        if before is not None:
+            for source, target in _own_renames(before, table, hints).items():
+                found[(table.name, source)] = target
+    return found
+
+
+def _own_renames(old: Table, new: Table, hints: Hints) -> dict[str, str]:
+    """Old column -> new column of one table (``rename_from``)."""
+    found = {}
+    for column in new.columns:
+        source = hints.column(new.name, column.name).rename_from
+        if source and old.column(source) and old.column(column.name) is None:
+            found[source] = column.name
+    return found
+
+
+def renamed_constraints(old: Table, new: Table, hints: Hints) -> dict[str, str]:
+    """Old name -> new name of constraints that only changed name: their table or
+    column was renamed and the generated name followed (``unique_posts_host_id``
+    -> ``unique_articles_host_id``, ``fk_posts_author_id`` -> ``fk_articles_...``).
+    Renaming keeps the index and every key that relies on it."""
+    columns = _own_renames(old, new, hints)
+    gone = [c for c in old.constraints if new.constraint(c.name) is None]
+    added = [c for c in new.constraints if old.constraint(c.name) is None]
+    found: dict[str, str] = {}
+    for before in gone:
+        moved = replace(before, columns=tuple(columns.get(c, c) for c in before.columns), name="")
+        match = next((c for c in added if replace(c, name="") == moved), None)
+        if match is not None and match.name not in found.values():
+            found[before.name] = match.name
     return found
 
 
@@ -126,7 +151,7 @@ def order(
         (op.table, op.constraint.name)
         for op in early + late
         if isinstance(op, AddConstraint | DropConstraint)
-    }
+    } | {(op.table, op.new.name) for op in ops if isinstance(op, RenameConstraint)}
     recreate = _recreated(ops, new, planned, as_dropped)
     early += [DropConstraint(table, key) for table, key in recreate]
     late += [AddConstraint(table, key) for table, key in recreate]

@@ -30,6 +30,7 @@ from buildamp.plan.ops import (
     DropTable,
     Operation,
     RenameColumn,
+    RenameConstraint,
     RenameTable,
     SetRowSecurity,
     SetTableInfo,
@@ -232,6 +233,10 @@ def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
             t = _need(tables, name)
             kept = tuple(c for c in t.constraints if c.name != constraint.name)
             tables[name] = replace(t, constraints=kept)
+        case RenameConstraint(name, old, new):
+            t = _need(tables, name)
+            kept = tuple(c for c in t.constraints if c.name != old.name)
+            tables[name] = replace(t, constraints=(*kept, new))
         case SetTouchTrigger(name, enabled):
             tables[name] = replace(_need(tables, name), touch_updated_at=enabled)
         case SetRowSecurity(name, enabled):

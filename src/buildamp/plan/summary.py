@@ -34,6 +34,8 @@ def describe(op: o.Operation) -> str | None:
             return f"Reference: {_reference(table, constraint)} - dropped ({constraint.name})"
         case o.AddConstraint(table, constraint):
             return f"Constraint: {constraint.name} - added {constraint.kind} on {table}"
+        case o.RenameConstraint(table, old, new):
+            return f"Constraint: {new.name} - renamed from {old.name} on {table}"
         case o.DropConstraint(table, constraint):
             return f"Constraint: {constraint.name} - dropped from {table}"
         case o.CreateEnum(enum):
