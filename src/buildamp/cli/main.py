@@ -49,7 +49,12 @@ def _project(path: str | None) -> Any:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="buildamp")
 @click.option("--project", "-C", type=click.Path(file_okay=False), help="Project folder.")
-@click.option("--verbose", "-v", is_flag=True, help="Show details (tracebacks) on errors.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show details: tracebacks on errors, value types (structs that are no table).",
+)
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
