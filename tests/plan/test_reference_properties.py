@@ -98,7 +98,7 @@ def edits(draw: st.DrawFn) -> tuple[Graph, Graph, Hints]:
                 for col in [c for c, (t, _) in other.items() if t == name]:
                     del other[col]  # the reference goes in the same change
         elif kind == "new":
-            free = [n for n in NAMES if n not in new]
+            free = [n for n in NAMES if n not in new and n not in old]
             if free:
                 new[free[0]] = (draw(st.booleans()), {"ref9_id": (name, "no action")})
         elif kind == "rename" and not hints.tables:
