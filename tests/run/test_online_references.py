@@ -157,3 +157,29 @@ def test_orphan_rows_stop_validation_with_count_and_query(tmp_path: Path, pg_url
         conn.execute(f"DELETE FROM posts WHERE id IN (SELECT id FROM ({query}) o)".encode())
     apply(config, pg_url, report=SILENT)  # resumes at the validation
     assert drift_report(config, pg_url) == []
+
+
+def test_keys_of_new_tables_stay_in_the_transaction(tmp_path: Path, pg_url: str) -> None:
+    """Online mode: a new table's keys need no NOT VALID dance, unless the existing
+    target's unique key is itself built after COMMIT."""
+    root = project(tmp_path)
+    (root / "models" / "blog_domain.rs").write_text(AFTER)
+    config = load_config(root)
+    first = generate(config)
+    forward = first.up_text.split("-- Forward migration")[1]
+    assert "NOT VALID" not in first.up_text
+    assert "ADD CONSTRAINT fk_posts_author_id" in forward.split("COMMIT;")[0]
+    apply(config, pg_url, report=SILENT)
+    comment = (
+        "\n#[derive(BuildAmpDomain)]\npub struct Comment {\n    pub id: DatabaseId<i64>,\n"
+        "    pub post_id: ForeignKey<Post, i64>,\n}\n"
+    )
+    (root / "models" / "blog_domain.rs").write_text(AFTER + comment)
+    second = generate(config)
+    tx, _, after = second.up_text.partition("COMMIT;")
+    # posts exists and gains UNIQUE (host, id) concurrently, after COMMIT: the key follows it
+    assert "unique_posts_host_id" in after and "fk_comments_post_id" in after
+    assert "fk_comments_post_id" not in tx.split("-- Forward migration")[1]
+    assert [f.text() for f in lint_sql(second.up_text, "up.sql") if f.severity == "error"] == []
+    apply(config, pg_url, report=SILENT)
+    assert unordered(catalog_of(pg_url)) == unordered(comparable(load_snapshot(config).schema))
