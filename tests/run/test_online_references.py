@@ -183,3 +183,22 @@ def test_keys_of_new_tables_stay_in_the_transaction(tmp_path: Path, pg_url: str)
     assert [f.text() for f in lint_sql(second.up_text, "up.sql") if f.severity == "error"] == []
     apply(config, pg_url, report=SILENT)
     assert unordered(catalog_of(pg_url)) == unordered(comparable(load_snapshot(config).schema))
+
+
+def test_offline_key_on_orphan_rows_names_a_missing_row(tmp_path: Path, pg_url: str) -> None:
+    """Without online mode the key is added (and checked) in the transaction, which
+    rolls back whole; the error still names the key and a row that points nowhere."""
+    root = project(tmp_path)
+    (root / "buildamp.toml").write_text('models = ["models"]\nonline = false\n')
+    config = load_config(root)
+    assert generate(config).written
+    apply(config, pg_url, report=SILENT)
+    seed(pg_url, orphans=1)
+    (root / "models" / "blog_domain.rs").write_text(AFTER)
+    assert generate(config).written
+    with pytest.raises(DatabaseError) as caught:
+        apply(config, pg_url, report=SILENT)
+    message = str(caught.value)
+    assert "fk_posts_author_id" in message
+    assert "Key (host, author_id)=(h2, 1) is not present in table" in message
+    assert "fk_posts_author_id" not in str(catalog_of(pg_url))

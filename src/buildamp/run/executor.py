@@ -346,7 +346,8 @@ class Executor:
                 message = (error.diag.message_primary or str(error)).strip()
                 hint = outcome
                 if error.sqlstate == "23503":  # foreign_key_violation
-                    message += self._orphans(statement)
+                    detail = (error.diag.message_detail or "").strip()
+                    message += self._orphans(statement) or (f" ({detail})" if detail else "")
                 if error.sqlstate == "53200":  # out of shared memory: too many locks
                     hint += (
                         "; one transaction locks every table it creates or alters: raise "
