@@ -48,3 +48,10 @@ def test_blog_draws_every_key_solid() -> None:
     assert "dashed" not in render_dot(schema)
     data = json.loads(render_json(schema))
     assert len(data["references"]) == 6
+    posts = next(t for t in data["tables"] if t["name"] == "posts")
+    key = next(c for c in posts["constraints"] if c["kind"] == "foreign_key")
+    assert (key["references"], key["ref_columns"], key["on_delete"]) == (
+        "authors",
+        ["host", "id"],
+        "cascade",
+    )
