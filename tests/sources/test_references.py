@@ -193,3 +193,22 @@ def test_join_table_and_value_types(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "value type (no table): Address" in result.output
+
+
+def test_tenant_index_does_not_serve_a_plain_key(tmp_path: Path) -> None:
+    """A tenant table's index is led by host; a key to a global table needs (col)."""
+    tables = build(
+        project(
+            tmp_path,
+            {
+                "a_domain.rs": "#[derive(BuildAmpDomain)]\n#[table(tenant = false)]\n"
+                "pub struct Country {\n    pub id: DatabaseId<String>,\n}\n"
+                + post("#[migration(index)]\n    pub country_id: ForeignKey<Country, String>,")
+            },
+        )
+    )
+    keys = {i.name: [k.expression for k in i.keys] for i in tables["posts"].indexes}
+    assert keys == {
+        "idx_posts_country_id": ["host", "country_id"],
+        "idx_posts_country_id_fk": ["country_id"],
+    }

@@ -217,12 +217,10 @@ def _add_reference(
     constraints = tuple(sorted((*table.constraints, key), key=lambda c: c.name))
     indexes = table.indexes
     if not _led_by(table, columns):
-        index = Index(object_name("idx", name, [decl.field]), tuple(IndexKey(c) for c in columns))
-        if table.index(index.name) is not None:
-            raise ModelError(
-                f"index {index.name} exists but does not start with {', '.join(columns)}",
-                where,
-            )
+        keys = tuple(IndexKey(c) for c in columns)
+        index = Index(object_name("idx", name, [decl.field]), keys)
+        if table.index(index.name) is not None:  # the model's own (host, col) index
+            index = Index(object_name("idx", name, [decl.field, "fk"]), keys)
         indexes = tuple(sorted((*indexes, index), key=lambda i: i.name))
     tables[name] = replace(table, constraints=constraints, indexes=indexes)
 
