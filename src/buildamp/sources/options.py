@@ -32,6 +32,7 @@ FIELD_OPTIONS: dict[str, Kind] = {
     "backfill": "str",
     "references": "str",
     "on_delete": "str",
+    "identity": "str",
 }
 
 TABLE_OPTIONS: dict[str, Kind] = {
@@ -42,6 +43,8 @@ TABLE_OPTIONS: dict[str, Kind] = {
     "primary_key": "list",
     "rename_from": "str",
     "tenant_isolation": "str",
+    "timestamps": "bool",
+    "constraints": "list",
 }
 
 STRUCT_MIGRATION_OPTIONS: dict[str, Kind] = {
@@ -56,6 +59,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "unique": ("global",),
     "tenant_isolation": ("none", "rls"),
     "on_delete": ON_DELETE_CHOICES,
+    "identity": ("always", "by default"),
 }
 
 _KIND_TEXT = {
