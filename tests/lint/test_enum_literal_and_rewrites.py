@@ -40,10 +40,10 @@ def test_bare_new_enum_value_in_same_transaction(use: str, pg_conn: object) -> N
     "statement", ["VACUUM FULL people", "VACUUM (FULL, ANALYZE) people", "CLUSTER people"]
 )
 def test_vacuum_full_and_cluster_are_flagged(statement: str) -> None:
-    assert codes(f"SET lock_timeout = '1s';\n{statement};\n") == ["BA012"]
+    assert codes(f"SET lock_timeout = '1s';\n{statement};\n") == ["BA013"]
 
 
 def test_plain_vacuum_and_new_tables_are_fine() -> None:
     assert codes("SET lock_timeout = '1s';\nVACUUM people;\n") == []
     created = "CREATE TABLE fresh (id int PRIMARY KEY);\nVACUUM FULL fresh;\n"
-    assert "BA012" not in codes(created)
+    assert "BA013" not in codes(created)

@@ -125,6 +125,15 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "BA012",
+            "foreign-key-in-add-column",
+            "error",
+            "an inline REFERENCES is a foreign key added without NOT VALID: it locks the "
+            "referenced table too (SHARE ROW EXCLUSIVE) and cannot be split",
+            "ADD COLUMN without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, "
+            "COMMIT, VALIDATE CONSTRAINT",
+        ),
+        Rule(
+            "BA013",
             "vacuum-full-or-cluster",
             "error",
             "VACUUM FULL and CLUSTER rewrite the table and its indexes under an ACCESS "

@@ -158,6 +158,8 @@ def _add_column(table: str, column: Any) -> list[Hit]:
     for constraint in _constraints(column):
         if constraint.contype in (CT.CONSTR_UNIQUE, CT.CONSTR_PRIMARY):
             hits.append(Hit("BA011", f"ADD COLUMN {name} with an inline UNIQUE/PRIMARY KEY"))
+        elif constraint.contype == CT.CONSTR_FOREIGN:
+            hits.append(Hit("BA012", f"ADD COLUMN {name} with an inline REFERENCES"))
     return hits
 
 
@@ -300,11 +302,11 @@ def _rewrite_commands(node: Any, state: LintState) -> list[Hit]:
         tables = [relname(r.relation) for r in items(node.rels)]
         old = [t for t in tables if not state.is_new(t)]
         if old or not tables:
-            return [Hit("BA012", f"VACUUM FULL {', '.join(old) or '(every table)'}")]
+            return [Hit("BA013", f"VACUUM FULL {', '.join(old) or '(every table)'}")]
     if isinstance(node, ast.ClusterStmt):
         table = relname(node.relation)
         if not table or not state.is_new(table):
-            return [Hit("BA012", f"CLUSTER {table or '(every clustered table)'}")]
+            return [Hit("BA013", f"CLUSTER {table or '(every clustered table)'}")]
     return []
 
 

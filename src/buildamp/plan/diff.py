@@ -49,6 +49,13 @@ from buildamp.plan.ops import (
     Validate,
     widens,
 )
+from buildamp.plan.references import (
+    column_renames,
+    follow_renames,
+    keys_as_dropped,
+    renamed_constraints,
+)
+from buildamp.plan.references import order as order_references
 
 CustomSqlLoader = Callable[[str], tuple[str, str | None]]
 # (table, column) -> the convert_sql an earlier migration already ran
@@ -86,6 +93,8 @@ def diff(
     renamed = _table_renames(old, new, hints)
     if renamed and done:  # a conversion recorded under a table's old name is still done
         done = {(renamed.get(t, t), c): sql for (t, c), sql in done.items()}
+    as_dropped = keys_as_dropped(old, renamed)
+    old = follow_renames(old, renamed, column_renames(old, new, renamed, hints))
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
     ops += _enum_changes(old, new, hints)
     for old_name, new_name in sorted(renamed.items()):
@@ -120,7 +129,7 @@ def diff(
             ops.append(DropEnum(enum))
     if old.needs_touch_function and not new.needs_touch_function:
         ops.append(DropTouchFunction())
-    return ops
+    return order_references(ops, new, as_dropped)
 
 
 def _table_renames(old: Schema, new: Schema, hints: Hints) -> dict[str, str]:
@@ -178,15 +187,12 @@ def _table_changes(
         ops.append(RenameIndex(new.name, before, after))
         old_indexes[after] = new_indexes[after]
         del old_indexes[before]
-    for before, after in _renamed(old_constraints, new_constraints):
-        ops.append(RenameConstraint(new.name, before, after))
-        old_constraints[after] = new_constraints[after]
-        del old_constraints[before]
+    renamed = renamed_constraints(old, new, hints)
     for name, index in sorted(old_indexes.items()):
         if new_indexes.get(name) != index:
             ops.append(DropIndex(new.name, index))
     for name, constraint in sorted(old_constraints.items()):
-        if new_constraints.get(name) != constraint:
+        if new_constraints.get(name) != constraint and name not in renamed:
             ops.append(DropConstraint(new.name, constraint))
     if old.touch_updated_at and not new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, False))
@@ -198,8 +204,10 @@ def _table_changes(
             ops += _document_changes(old, new, hints)
     if not old.touch_updated_at and new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, True))
+    for name, target in sorted(renamed.items()):
+        ops.append(RenameConstraint(new.name, old_constraints[name], new_constraints[target]))
     for name, constraint in sorted(new_constraints.items()):
-        if old_constraints.get(name) != constraint:
+        if old_constraints.get(name) != constraint and name not in renamed.values():
             ops.append(AddConstraint(new.name, constraint))
     for name, index in sorted(new_indexes.items()):
         if old_indexes.get(name) != index:

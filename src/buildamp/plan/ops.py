@@ -118,13 +118,6 @@ class RenameIndex:
 
 
 @dataclass(frozen=True)
-class RenameConstraint:
-    table: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
 class AddConstraint:
     table: str
     constraint: Constraint
@@ -134,6 +127,17 @@ class AddConstraint:
 class DropConstraint:
     table: str
     constraint: Constraint
+
+
+@dataclass(frozen=True)
+class RenameConstraint:
+    """Same constraint, new name (its table or column was renamed and the name
+    follows): ``RENAME CONSTRAINT`` keeps its index and the foreign keys that use
+    it, instead of rebuilding and re-validating them."""
+
+    table: str
+    old: Constraint
+    new: Constraint
 
 
 @dataclass(frozen=True)
@@ -239,9 +243,9 @@ Operation = (
     | CreateIndex
     | DropIndex
     | RenameIndex
-    | RenameConstraint
     | AddConstraint
     | DropConstraint
+    | RenameConstraint
     | CreateTouchFunction
     | DropTouchFunction
     | SetTouchTrigger
@@ -287,12 +291,12 @@ def invert(op: Operation) -> Operation:
             return CreateIndex(table, index)
         case RenameIndex(table, old_name, new_name):
             return RenameIndex(table, new_name, old_name)
-        case RenameConstraint(table, old_name, new_name):
-            return RenameConstraint(table, new_name, old_name)
         case AddConstraint(table, constraint):
             return DropConstraint(table, constraint)
         case DropConstraint(table, constraint):
             return AddConstraint(table, constraint)
+        case RenameConstraint(table, old, new):
+            return RenameConstraint(table, new, old)
         case CreateTouchFunction():
             return DropTouchFunction()
         case DropTouchFunction():

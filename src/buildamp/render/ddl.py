@@ -89,10 +89,6 @@ def render_rename_index(op: o.RenameIndex) -> list[Step]:
     return [Step(f"ALTER INDEX {q(op.old)} RENAME TO {q(op.new)}")]
 
 
-def render_rename_constraint(op: o.RenameConstraint) -> list[Step]:
-    return [Step(f"ALTER TABLE {q(op.table)} RENAME CONSTRAINT {q(op.old)} TO {q(op.new)}")]
-
-
 def render_add_column(op: o.AddColumn) -> list[Step]:
     column = op.column
     if op.backfill is None and column.not_null and column.default is None and not column.identity:
@@ -231,6 +227,11 @@ def render_add_constraint(op: o.AddConstraint) -> list[Step]:
 
 def render_drop_constraint(op: o.DropConstraint) -> list[Step]:
     return [Step(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.constraint.name)}")]
+
+
+def render_rename_constraint(op: o.RenameConstraint) -> list[Step]:
+    old, new = q(op.old.name), q(op.new.name)
+    return [Step(f"ALTER TABLE {q(op.table)} RENAME CONSTRAINT {old} TO {new}")]
 
 
 def render_create_enum(op: o.CreateEnum) -> list[Step]:

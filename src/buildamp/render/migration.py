@@ -62,9 +62,9 @@ _RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
     o.CreateIndex: render_create_index,
     o.DropIndex: render_drop_index,
     o.RenameIndex: render_rename_index,
-    o.RenameConstraint: render_rename_constraint,
     o.AddConstraint: render_add_constraint,
     o.DropConstraint: render_drop_constraint,
+    o.RenameConstraint: render_rename_constraint,
     o.CreateEnum: render_create_enum,
     o.DropEnum: render_drop_enum,
     o.AlterEnum: render_alter_enum,
@@ -103,7 +103,28 @@ def render(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:
-    return [step for op in operations for step in render(op, options)]
+    fresh = _keys_of_new_tables(operations) if options is not None and options.online else set()
+    return [step for op in operations for step in render(op, None if id(op) in fresh else options)]
+
+
+def _keys_of_new_tables(operations: list[o.Operation]) -> set[int]:
+    """Foreign keys of tables created by these operations, whose target's unique
+    key is not built after COMMIT: nothing to scan or wait for, so they stay in
+    the transaction with their table instead of taking the online path."""
+    created = {op.table.name for op in operations if isinstance(op, o.CreateTable)}
+    late_unique = {
+        op.table
+        for op in operations
+        if isinstance(op, o.AddConstraint) and op.constraint.kind == "unique"
+    }
+    return {
+        id(op)
+        for op in operations
+        if isinstance(op, o.AddConstraint)
+        and op.constraint.kind == "foreign_key"
+        and op.table in created
+        and (op.constraint.references in created or op.constraint.references not in late_unique)
+    }
 
 
 __all__ = ["RenderOptions", "Step", "render", "render_all", "verify_landed"]
