@@ -3,7 +3,7 @@
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed
 -- Table: labels - renamed from tags (Label)
--- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name
+-- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name on labels
 -- Index: idx_people_city - dropped from people
 -- Index: idx_people_email - dropped from people
 -- Field: people.city - default 'nowhere' (Person)

@@ -1,11 +1,11 @@
 -- migrations/001_create_authors_comments_post_tags_posts_tags.sql
 -- Auto-generated from Author, Comment, Post, PostTag, Tag type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: authors - created
--- Table: comments - created
--- Table: post_tags - created
--- Table: posts - created
--- Table: tags - created
+-- Table: authors - created (Author)
+-- Table: comments - created (Comment)
+-- Table: post_tags - created (PostTag)
+-- Table: posts - created (Post)
+-- Table: tags - created (Tag)
 -- Reference: comments.author_id -> authors.id - added (fk_comments_author_id)
 -- Reference: comments.parent_id -> comments.id on delete set null - added (fk_comments_parent_id)
 -- Reference: comments.post_id -> posts.id on delete cascade - added (fk_comments_post_id)
@@ -19,6 +19,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -31,7 +34,7 @@ CREATE TABLE authors (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT unique_authors_host_id UNIQUE (host, id)
 );
-CREATE TRIGGER trg_authors_updated_at BEFORE UPDATE ON authors FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_authors_updated_at BEFORE UPDATE ON authors FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE comments (
     id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
@@ -46,7 +49,7 @@ CREATE TABLE comments (
 CREATE INDEX idx_comments_author_id ON comments (host, author_id);
 CREATE INDEX idx_comments_parent_id ON comments (host, parent_id);
 CREATE INDEX idx_comments_post_id ON comments (host, post_id);
-CREATE TRIGGER trg_comments_updated_at BEFORE UPDATE ON comments FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_comments_updated_at BEFORE UPDATE ON comments FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE post_tags (
     post_id TEXT NOT NULL,
     host TEXT NOT NULL,
@@ -57,7 +60,7 @@ CREATE TABLE post_tags (
 );
 CREATE INDEX idx_post_tags_post_id ON post_tags (host, post_id);
 CREATE INDEX idx_post_tags_tag_id ON post_tags (host, tag_id);
-CREATE TRIGGER trg_post_tags_updated_at BEFORE UPDATE ON post_tags FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_post_tags_updated_at BEFORE UPDATE ON post_tags FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE posts (
     id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
@@ -68,7 +71,7 @@ CREATE TABLE posts (
     CONSTRAINT unique_posts_host_id UNIQUE (host, id)
 );
 CREATE INDEX idx_posts_author_id ON posts (host, author_id);
-CREATE TRIGGER trg_posts_updated_at BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_posts_updated_at BEFORE UPDATE ON posts FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE tags (
     id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
@@ -78,7 +81,7 @@ CREATE TABLE tags (
     CONSTRAINT unique_tags_host_id UNIQUE (host, id),
     CONSTRAINT unique_tags_label UNIQUE (host, label)
 );
-CREATE TRIGGER trg_tags_updated_at BEFORE UPDATE ON tags FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_tags_updated_at BEFORE UPDATE ON tags FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 ALTER TABLE comments ADD CONSTRAINT fk_comments_author_id FOREIGN KEY (host, author_id) REFERENCES authors (host, id);
 ALTER TABLE comments ADD CONSTRAINT fk_comments_parent_id FOREIGN KEY (host, parent_id) REFERENCES comments (host, id) ON DELETE SET NULL (parent_id);
 ALTER TABLE comments ADD CONSTRAINT fk_comments_post_id FOREIGN KEY (host, post_id) REFERENCES posts (host, id) ON DELETE CASCADE;

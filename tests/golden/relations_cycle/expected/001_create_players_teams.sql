@@ -1,8 +1,8 @@
 -- migrations/001_create_players_teams.sql
 -- Auto-generated from Player, Team type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: players - created
--- Table: teams - created
+-- Table: players - created (Player)
+-- Table: teams - created (Team)
 -- Reference: players.team_id -> teams.id on delete cascade - added (fk_players_team_id)
 -- Reference: teams.captain_id -> players.id on delete set null - added (fk_teams_captain_id)
 
@@ -12,6 +12,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -25,7 +28,7 @@ CREATE TABLE players (
     CONSTRAINT unique_players_host_id UNIQUE (host, id)
 );
 CREATE INDEX idx_players_team_id ON players (host, team_id);
-CREATE TRIGGER trg_players_updated_at BEFORE UPDATE ON players FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_players_updated_at BEFORE UPDATE ON players FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE teams (
     id TEXT PRIMARY KEY,
     host TEXT NOT NULL,
@@ -36,7 +39,7 @@ CREATE TABLE teams (
     CONSTRAINT unique_teams_host_id UNIQUE (host, id)
 );
 CREATE INDEX idx_teams_captain_id ON teams (host, captain_id);
-CREATE TRIGGER trg_teams_updated_at BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_teams_updated_at BEFORE UPDATE ON teams FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 ALTER TABLE players ADD CONSTRAINT fk_players_team_id FOREIGN KEY (host, team_id) REFERENCES teams (host, id) ON DELETE CASCADE;
 ALTER TABLE teams ADD CONSTRAINT fk_teams_captain_id FOREIGN KEY (host, captain_id) REFERENCES players (host, id) ON DELETE SET NULL (captain_id);
 

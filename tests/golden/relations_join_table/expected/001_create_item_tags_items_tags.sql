@@ -1,9 +1,9 @@
 -- migrations/001_create_item_tags_items_tags.sql
 -- Auto-generated from Item, ItemTag, Tag type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: item_tags - created
--- Table: items - created
--- Table: tags - created
+-- Table: item_tags - created (ItemTag)
+-- Table: items - created (Item)
+-- Table: tags - created (Tag)
 -- Reference: item_tags.item_id -> items.id on delete cascade - added (fk_item_tags_item_id)
 -- Reference: item_tags.tag_id -> tags.id on delete cascade - added (fk_item_tags_tag_id)
 
@@ -13,6 +13,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -27,7 +30,7 @@ CREATE TABLE item_tags (
 );
 CREATE INDEX idx_item_tags_item_id ON item_tags (host, item_id);
 CREATE INDEX idx_item_tags_tag_id ON item_tags (host, tag_id);
-CREATE TRIGGER trg_item_tags_updated_at BEFORE UPDATE ON item_tags FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_item_tags_updated_at BEFORE UPDATE ON item_tags FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE items (
     id TEXT PRIMARY KEY,
     host TEXT NOT NULL,
@@ -36,7 +39,7 @@ CREATE TABLE items (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT unique_items_host_id UNIQUE (host, id)
 );
-CREATE TRIGGER trg_items_updated_at BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_items_updated_at BEFORE UPDATE ON items FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE tags (
     id TEXT PRIMARY KEY,
     host TEXT NOT NULL,
@@ -45,7 +48,7 @@ CREATE TABLE tags (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT unique_tags_host_id UNIQUE (host, id)
 );
-CREATE TRIGGER trg_tags_updated_at BEFORE UPDATE ON tags FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_tags_updated_at BEFORE UPDATE ON tags FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 ALTER TABLE item_tags ADD CONSTRAINT fk_item_tags_item_id FOREIGN KEY (host, item_id) REFERENCES items (host, id) ON DELETE CASCADE;
 ALTER TABLE item_tags ADD CONSTRAINT fk_item_tags_tag_id FOREIGN KEY (host, tag_id) REFERENCES tags (host, id) ON DELETE CASCADE;
 

@@ -1,7 +1,7 @@
 -- migrations/001_create_categories.sql
 -- Auto-generated from Category type changes
 -- Generated: 2024-12-04 10:30:15
--- Table: categories - created
+-- Table: categories - created (Category)
 -- Reference: categories.parent_id -> categories.id on delete set null - added (fk_categories_parent_id)
 
 BEGIN;
@@ -10,6 +10,9 @@ BEGIN;
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
+    IF current_setting('buildamp.migrating', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -24,7 +27,7 @@ CREATE TABLE categories (
     CONSTRAINT unique_categories_host_id UNIQUE (host, id)
 );
 CREATE INDEX idx_categories_parent_id ON categories (host, parent_id);
-CREATE TRIGGER trg_categories_updated_at BEFORE UPDATE ON categories FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+CREATE TRIGGER trg_categories_updated_at BEFORE UPDATE ON categories FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 ALTER TABLE categories ADD CONSTRAINT fk_categories_parent_id FOREIGN KEY (host, parent_id) REFERENCES categories (host, id) ON DELETE SET NULL (parent_id);
 
 -- Validation
