@@ -100,7 +100,8 @@ def test_add_change_retarget_nullable_drop(tmp_path: Path, pg_url: str, tenant: 
             ),
             post(
                 "pub title: String,",
-                '#[migration(references = "editors", on_delete = "cascade")]',
+                # nullable -> NOT NULL needs a value for NULL rows (issue 15 item 6)
+                '#[migration(references = "editors", on_delete = "cascade", backfill = "\'editor-1\'")]',
                 "pub author_id: String,",
                 tenant=tenant,
             ),
