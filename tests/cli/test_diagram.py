@@ -8,7 +8,7 @@ treatment (:func:`parse_dot`, with the HTML labels parsed as XML); when Graphviz
 ``dot`` is installed it must render the file too, and when it is not, that one test
 skips and says so: the pure-Python checks still run.
 
-``UPDATE_GOLDEN=1 pytest tests/test_diagram.py`` rewrites ``tests/diagram_cases/``.
+``UPDATE_GOLDEN=1 pytest tests/cli/test_diagram.py`` rewrites ``tests/diagram_cases/``.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ from buildamp.model.schema import (
     Table,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "blog"
-CASES = Path(__file__).parent / "diagram_cases"
+CASES = Path(__file__).resolve().parent.parent / "diagram_cases"
 SUFFIX = {"mermaid": "mmd", "dot": "dot", "json": "json"}
 
 

@@ -280,7 +280,7 @@ def test_killed_backfill_resumes_exactly_once(tmp_path: Path, pg_url: str) -> No
 def test_online_migrations_pass_squawk_and_our_lint(change: str, tmp_path: Path) -> None:
     """Every online migration we generate passes squawk's locking rules and ours."""
     from buildamp.lint.engine import lint_sql
-    from tests.test_squawk import SQUAWK, assert_squawk_clean
+    from tests.lint.test_squawk import SQUAWK, assert_squawk_clean
 
     root = make_project(tmp_path / "p", True)
     config = load_config(root)

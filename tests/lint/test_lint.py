@@ -21,9 +21,9 @@ from buildamp.files.config import Config
 from buildamp.lint.engine import RULES, Finding, lint_sql
 from buildamp.model.errors import StateError
 
-CASES_DIR = Path(__file__).resolve().parent / "lint_cases"
+CASES_DIR = Path(__file__).resolve().parent.parent / "lint_cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "lint.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "lint.md"
 
 
 def lint_cli(project: Path, *args: str) -> tuple[int, str, str]:

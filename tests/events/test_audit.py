@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from buildamp.cli.main import main
 from buildamp.events.audit import AuditLog, Scrubber
 from buildamp.events.bus import FAILED, Event
-from tests.test_webhooks import HookServer, make_project
+from tests.events.test_webhooks import HookServer, make_project
 
 PASSWORD = "pw-Sup3r-s3cret"
 HOOK_SECRET = "whsec-never-log-me-42"

@@ -16,7 +16,7 @@ from buildamp.run.apply import apply
 from buildamp.run.catalog import comparable, read_catalog
 from buildamp.run.drift import compare, drift_report
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "blog"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blog"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ Each folder under ``tests/golden/`` is readable on its own:
     <case>/steps/NN/after.sql   one SELECT that must return true after it (optional)
     <case>/expected/          the files buildamp must write (Generated line blanked)
 
-``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites ``expected/`` after a
+``UPDATE_GOLDEN=1 pytest tests/render/test_golden.py`` rewrites ``expected/`` after a
 deliberate change; review the diff like any other code.
 """
 
@@ -33,7 +33,7 @@ from buildamp.plan.replay import comparable as replay_comparable
 from buildamp.run.catalog import comparable
 from tests.helpers import apply_sql, catalog_of
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 FIXED_NOW = datetime(2024, 12, 4, 10, 30, 15, tzinfo=UTC)
 

@@ -33,7 +33,7 @@ import pytest
 
 from buildamp.lint.engine import lint_sql
 
-CASES_DIR = Path(__file__).resolve().parent / "lint_cases"
+CASES_DIR = Path(__file__).resolve().parent.parent / "lint_cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
 PG_VERSION = "13"  # the oldest PostgreSQL buildamp targets
 

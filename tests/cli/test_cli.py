@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from buildamp.cli.main import main
 from tests.helpers import catalog_of
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "blog"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blog"
 
 
 def run(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
