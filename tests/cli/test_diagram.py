@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from buildamp.cli.diagram import (
     mermaid_entity,
     references,
-    render,
+    render_diagram,
     render_dot,
     render_json,
     render_mermaid,
@@ -368,7 +368,7 @@ def _html_ports(label: str) -> set[str]:
 
 @pytest.mark.parametrize("output_format", sorted(SUFFIX))
 def test_example_diagram_is_golden(output_format: str) -> None:
-    text = render(_example_schema(), output_format)
+    text = render_diagram(_example_schema(), output_format)
     golden = CASES / f"blog.{SUFFIX[output_format]}"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
@@ -671,4 +671,4 @@ def test_mermaid_entity_quotes_only_when_needed() -> None:
 
 def test_unknown_format_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown diagram format"):
-        render(Schema(), "png")
+        render_diagram(Schema(), "png")

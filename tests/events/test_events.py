@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from buildamp.cli.main import main
 from buildamp.events import bus as events
-from buildamp.events.bus import Event, changes_from_summary, emit, subscribe, subscribed
+from buildamp.events.bus import Event, emit, subscribe, subscribed
 from buildamp.files.config import load_config
 from buildamp.files.migration import checksum
 from buildamp.model.errors import DatabaseError
@@ -53,14 +53,16 @@ def project(tmp_path: Path) -> Path:
     write(root / "buildamp.toml", 'models = ["models"]\n')
     write(
         root / "migrations" / "001_create_users.sql",
-        "-- migrations/001_create_users.sql\n-- Table: users - created\n\n"
+        "-- migrations/001_create_users.sql\n-- Table: users - created\n"
+        '-- buildamp:changes {"tables":["users"],"fields":[]}\n\n'
         "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n",
     )
     write(root / "migrations" / "rollback" / "001_rollback.sql", "DROP TABLE users;\n")
     write(
         root / "migrations" / "002_add_users_email.sql",
         "-- migrations/002_add_users_email.sql\n-- Field: users.email - added\n"
-        "-- Index: users_email_idx - added index on users\n\n"
+        "-- Index: users_email_idx - added index on users\n"
+        '-- buildamp:changes {"tables":["users"],"fields":["users.email"]}\n\n'
         "BEGIN;\nALTER TABLE users ADD COLUMN email text;\n"
         "CREATE INDEX users_email_idx ON users (email);\nCOMMIT;\n",
     )
@@ -142,21 +144,6 @@ def test_subscribe_filter_unsubscribe_and_failing_subscriber() -> None:
     assert only_migrations == [events.APPLIED]
     with pytest.raises(ValueError, match="matches no event"):
         subscribe(print, ["migrations.*"])
-
-
-def test_changes_from_summary() -> None:
-    tables, fields = changes_from_summary(
-        [
-            "-- Table: users - created",
-            "-- Field: posts.title - type text -> varchar(200)",
-            "-- Index: idx_posts_user - added index on posts",
-            "-- Constraint: fk_c - dropped from comments",
-            "-- Enum: status - values changed",
-            "-- Generated: 2024-01-01 00:00:00",
-        ]
-    )
-    assert tables == ("comments", "posts", "users")
-    assert fields == ("posts.title",)
 
 
 def test_apply_and_rollback_events_after_commit(project: Path, pg_url: str) -> None:

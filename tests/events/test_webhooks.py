@@ -112,7 +112,10 @@ def make_project(root: Path, hooks: str, failing_second: bool = False) -> Path:
         ("001", "one", "CREATE TABLE one (id int);\n", "DROP TABLE one;\n"),
         ("002", "two", second, "DROP TABLE two;\n"),
     ):
-        header = f"-- migrations/{version}_{name}.sql\n-- Table: {name} - created\n"
+        header = (
+            f"-- migrations/{version}_{name}.sql\n-- Table: {name} - created\n"
+            f'-- buildamp:changes {{"tables":["{name}"],"fields":[]}}\n'
+        )
         write(root / "migrations" / f"{version}_{name}.sql", f"{header}BEGIN;\n{up}COMMIT;\n")
         write(root / "migrations" / "rollback" / f"{version}_rollback.sql", down)
     return root

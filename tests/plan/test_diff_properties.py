@@ -34,7 +34,7 @@ from buildamp.model.schema import (
 from buildamp.pg.sqltext import normalize_default, normalize_expression
 from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
-from buildamp.plan.replay import comparable, next_state, replay
+from buildamp.plan.replay import next_state, replay, replay_comparable
 from tests.schema_values import COLUMN_TYPES, DOCUMENT_TYPES, RAW_DEFAULTS
 
 ENUM = Enum("status", ("active", "paused", "archived"))
@@ -352,7 +352,7 @@ def test_edit_plans_replay_and_roll_back(case: tuple[Schema, Schema, Hints]) -> 
         assert o.invert(o.invert(op)) == op
     forward = replay(a, ops)
     back = replay(forward, [o.invert(op) for op in reversed(ops)])
-    assert comparable(back) == comparable(a)
+    assert replay_comparable(back) == replay_comparable(a)
     assert diff(b, b) == []
 
 

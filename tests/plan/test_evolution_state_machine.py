@@ -49,8 +49,7 @@ from buildamp.pg.database import connect
 from buildamp.pg.sqltext import normalize_default, normalize_expression, quote_ident, quote_literal
 from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
-from buildamp.plan.replay import comparable as replay_comparable
-from buildamp.plan.replay import next_state
+from buildamp.plan.replay import next_state, replay_comparable
 from buildamp.render.migration import RenderOptions, render_all, verify_landed
 from buildamp.run.catalog import comparable as catalog_comparable
 from buildamp.run.catalog import read_catalog

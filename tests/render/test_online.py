@@ -18,7 +18,7 @@ from buildamp.files.config import load_config
 from buildamp.files.snapshot import load_snapshot
 from buildamp.model.schema import Schema
 from buildamp.pg.database import connect
-from buildamp.plan.replay import comparable as replay_comparable
+from buildamp.plan.replay import replay_comparable
 from buildamp.run.apply import apply, rollback
 from buildamp.run.catalog import comparable as catalog_comparable
 from buildamp.run.progress import ProgressStore

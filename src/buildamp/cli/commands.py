@@ -82,10 +82,10 @@ def run_generate(
 def _emit_generated(config: Config, result: Any) -> None:
     from buildamp.events import bus as events
     from buildamp.files.migration import checksum
-    from buildamp.plan.summary import describe
 
-    changes = [line for op in result.operations if (line := describe(op))]
-    tables, fields = events.changes_from_summary(changes)
+    changes = [op.describe() for op in result.operations]
+    tables = tuple(sorted({t for op in result.operations for t in op.tables()}))
+    fields = tuple(sorted({f for op in result.operations for f in op.fields()}))
     name = result.up_path.stem.split("_", 1)[1]
     common: dict[str, Any] = {"version": result.version, "name": name, "tables": tables}
     common["fields"] = fields
@@ -213,7 +213,6 @@ def run_check(config: Config) -> int:
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
     from buildamp.model.errors import StateError
-    from buildamp.plan.summary import describe
 
     problems: list[str] = []
     try:
@@ -230,7 +229,7 @@ def run_check(config: Config) -> int:
             f"schema state is at version {version} but the newest migration is {newest}"
         )
     operations = planned.operations
-    changes = [line for op in operations if (line := describe(op))]
+    changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]
     problems += [f"not generated: {change}" for change in changes]

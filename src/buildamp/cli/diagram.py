@@ -248,7 +248,7 @@ def render_json(schema: Schema) -> str:
 # -- entry points -------------------------------------------------------------
 
 
-def render(schema: Schema, output_format: str) -> str:
+def render_diagram(schema: Schema, output_format: str) -> str:
     if output_format == "mermaid":
         return render_mermaid(schema)
     if output_format == "dot":
@@ -266,5 +266,5 @@ def run_schema(config: Config, output_format: str) -> int:
     from buildamp.files.snapshot import read_snapshot
 
     snapshot = read_snapshot(config.state_path, config.display(config.state_path))
-    click.echo(render(snapshot.schema, output_format), nl=False)
+    click.echo(render_diagram(snapshot.schema, output_format), nl=False)
     return 0

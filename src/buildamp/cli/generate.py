@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
     Layout,
@@ -31,12 +32,10 @@ from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
 from buildamp.plan.replay import next_state
-from buildamp.plan.summary import describe, slug_for, tables_of
+from buildamp.plan.summary import slug_for
 from buildamp.render.migration import RenderOptions, render_all, verify_landed
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.discover import read_sources
-
-CUSTOM_DOWN_MARK = "-- buildamp:down"
 
 
 @dataclass
@@ -66,8 +65,8 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
         import pglast
 
         text = (config.project_dir / path).read_text(encoding="utf-8")
-        up, mark, down = text.partition(CUSTOM_DOWN_MARK)
-        for part, label in ((up, "forward"), (down, "rollback")):
+        up, down = directives.split_down(text)
+        for part, label in ((up, "forward"), (down or "", "rollback")):
             try:
                 statements = pglast.parse_sql(part)
             except pglast.parser.ParseError as error:
@@ -80,7 +79,7 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
                     Location(path),
                     "remove it: the migration runs it inside its own transaction",
                 )
-        return up.strip(), (down.strip() or None) if mark else None
+        return up.strip(), (down.strip() or None) if down is not None else None
 
     return load
 
@@ -112,7 +111,7 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
     for op in operations:
         if not o.is_destructive(op):
             continue
-        tables = tables_of(op)
+        tables = list(op.tables())
         if isinstance(op, o.AlterEnum) and op.usages:
             tables = [op.usages[0][0]]
         table_hint = hints.tables.get(tables[0]) if tables else None
@@ -130,9 +129,7 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
         elif isinstance(op, o.DropTable):
             where = op.table.source
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
-        found.append(
-            f"{model}{describe(op) or type(op).__name__}" + (f" ({where})" if where else "")
-        )
+        found.append(f"{model}{op.describe()}" + (f" ({where})" if where else ""))
     return found
 
 
@@ -172,9 +169,9 @@ def generate(
     )
     forward = render_all(operations, options) + verify_landed(operations, options.online)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
-    summary = [line for op in operations if (line := describe(op))]
+    summary = [op.describe() for op in operations]
     models_changed = sorted(
-        {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
+        {models.hints.table(t).model for op in operations for t in op.tables()} - {""}
     )
     result.version, result.up_path, result.down_path = version, up_path, down_path
     result.up_text = compose_up(

@@ -10,12 +10,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from buildamp.files import directives
 from buildamp.model.errors import Location, StateError
-from buildamp.pg.sqlbits import BATCH_MARK, Step
 from buildamp.pg.sqltext import quote_literal
+from buildamp.render.step import Step
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
-NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
 MAX_NAMED_MODELS = 10  # the header names this many models, then counts the rest
 
 
@@ -87,45 +87,49 @@ class Layout:
 def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
     lines: list[str] = []
     for step in steps:
-        if step.kind == "note":
+        if step.role == "note":
             lines.append(step.sql)
             continue
         if step.batch_table is not None:
-            pause = f" pause={layout.batch_pause:g}" if layout.batch_pause else ""
-            lines.append(f"{BATCH_MARK} table={step.batch_table} size={layout.batch_size}{pause}")
+            spec = directives.BatchSpec(step.batch_table, layout.batch_size, layout.batch_pause)
+            lines.append(directives.batch(spec))
+        if step.old_type is not None:
+            lines.append(directives.old_type(step.old_type))
         lines.append(step.sql + ";")
     return lines
 
 
-def _timeout(layout: Layout, local: bool) -> list[str]:
+def _settings(layout: Layout, local: bool) -> list[Step]:
     """Session settings at the start of each part of the file."""
     scope = "LOCAL " if local else ""
-    lines = []
+    steps = []
     if layout.lock_timeout is not None:
-        lines.append(f"SET {scope}lock_timeout = {quote_literal(layout.lock_timeout)};")
+        timeout = quote_literal(layout.lock_timeout)
+        steps.append(Step(f"SET {scope}lock_timeout = {timeout}", role="setting"))
     if layout.row_security_off:
-        lines.append(f"SET {scope}row_security = off;")
-    return lines
+        steps.append(Step(f"SET {scope}row_security = off", role="setting"))
+    return steps
 
 
 def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
     """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
     pre = [s for s in steps if s.phase == "pre"]
-    forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
-    validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
+    forward = [s for s in steps if s.phase == "tx" and s.role != "validation"]
+    validation = [s for s in steps if s.phase == "tx" and s.role == "validation"]
     post = [s for s in steps if s.phase == "post"]
+    outside = directives.no_transaction()
     lines: list[str] = []
     if pre:
-        lines += [NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(pre, layout), ""]
+        lines += [outside, *_sql_block(_settings(layout, False) + pre, layout), ""]
     lines += ["BEGIN;", ""]
     if heading:
         lines.append(heading)
-    lines += [*_timeout(layout, True), *_sql_block(forward, layout)]
+    lines += _sql_block(_settings(layout, True) + forward, layout)
     if validation:
         lines += ["", "-- Validation", *_sql_block(validation, layout)]
     lines += ["", "COMMIT;"]
     if post:
-        lines += ["", NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(post, layout)]
+        lines += ["", outside, *_sql_block(_settings(layout, False) + post, layout)]
     return lines
 
 
@@ -148,12 +152,16 @@ def compose_up(
         f"-- Auto-generated from {origin} type changes",
         f"-- Generated: {generated}",
         *[f"-- {line}" for line in summary],
+        directives.changes(
+            (t for s in steps if s.op is not None for t in s.op.tables()),
+            (f for s in steps if s.op is not None for f in s.op.fields()),
+        ),
         "",
         *_body(steps, layout, "-- Forward migration"),
         "",
         "-- Rollback instructions (commented)",
     ]
-    for line in _sql_block([s for s in rollback_steps if s.kind != "validation"], layout):
+    for line in _sql_block([s for s in rollback_steps if s.role != "validation"], layout):
         lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
     return "\n".join(lines) + "\n"
 

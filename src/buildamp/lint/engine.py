@@ -14,10 +14,10 @@ wraps such a file whole (psql would not; the stricter reading wins).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from buildamp.files import directives
 from buildamp.lint.rules import (
     CT,
     OT,
@@ -29,9 +29,6 @@ from buildamp.lint.rules import (
     string_const,
 )
 from buildamp.model.errors import Location, StateError
-
-IGNORE_MARK = re.compile(r"--\s*buildamp:lint-ignore\b(?P<codes>[^\n]*)")
-_CODE = re.compile(r"\bBA\d{3}\b")
 
 
 @dataclass(frozen=True)
@@ -161,12 +158,17 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
             f"migration does not parse: {error.args[0]}", Location(path, line, column)
         ) from None
     lines = text.split("\n")
-    state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
+    has_begin = any(_tx_kind(raw.stmt) == "begin" for raw in statements)
     findings: list[Finding] = []
-    for raw in statements:
+    state = LintState()
+    for index, raw in enumerate(statements):
         # pglast turns libpg_query's byte offsets into str indexes already
         line, column = _position(text, _skip_comments(text, raw.stmt_location or 0))
-        ignored = _ignored_codes(lines, line)
+        comments = _comments_above(lines, line)
+        if index == 0:  # buildamp applies a file without BEGIN as one transaction, unless
+            state.implicit_tx = not has_begin and not directives.is_no_transaction(comments)
+        state.old_type = directives.parse_old_type(comments)
+        ignored = _ignored_codes(comments)
         for hit in check(raw.stmt, state):
             if "*" in ignored or hit.code in ignored:
                 continue
@@ -205,17 +207,20 @@ def _skip_comments(text: str, offset: int) -> int:
     return offset
 
 
-def _ignored_codes(lines: list[str], line: int) -> set[str]:
+def _comments_above(lines: list[str], line: int) -> str:
+    """The comment lines just above a statement (where its directives are)."""
+    index = line - 2
+    while index >= 0 and lines[index].lstrip().startswith("--"):
+        index -= 1
+    return "\n".join(lines[index + 1 : line - 1])
+
+
+def _ignored_codes(comments: str) -> set[str]:
     """Codes named by ``-- buildamp:lint-ignore`` in the comment lines just
     above a statement; a bare mark (no code) ignores every rule."""
     codes: set[str] = set()
-    index = line - 2
-    while index >= 0 and lines[index].lstrip().startswith("--"):
-        match = IGNORE_MARK.search(lines[index])
-        if match:
-            named = set(_CODE.findall(match.group("codes")))
-            codes |= named or {"*"}
-        index -= 1
+    for comment in comments.splitlines():
+        codes |= directives.parse_lint_ignore(comment) or set()
     return codes
 
 

@@ -16,6 +16,7 @@ from buildamp.model.errors import PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
+from buildamp.pg.facts import widens
 from buildamp.plan.ops import (
     AddColumn,
     AddConstraint,
@@ -43,7 +44,6 @@ from buildamp.plan.ops import (
     SetTableInfo,
     SetTouchTrigger,
     Validate,
-    widens,
 )
 
 CustomSqlLoader = Callable[[str], tuple[str, str | None]]

@@ -11,6 +11,7 @@ from typing import Any
 
 from buildamp.events import bus as events
 from buildamp.files.config import Config
+from buildamp.files.directives import parse_changes
 from buildamp.files.migration import MigrationFile, checksum, list_migrations
 from buildamp.model.errors import ConfigError, Location, StateError
 from buildamp.run.batch import ProgressReport
@@ -161,7 +162,7 @@ def _observed(
     subscribers nor webhooks ever see a change that did not happen."""
     from buildamp.pg.database import database_identity
 
-    tables, fields = events.changes_from_summary(events.migration_header(text))
+    tables, fields = parse_changes(text) or ((), ())
     base: dict[str, Any] = {
         "version": migration.version,
         "name": migration.name,

@@ -12,27 +12,19 @@ row versions reuse the space of old ones.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from buildamp.files.directives import BatchSpec
 from buildamp.run.progress import ProgressStore
 
-MARK = re.compile(r"--\s*buildamp:batch\b(?P<args>[^\n]*)")
 # Batches grow while they finish well under this and shrink when over it: a
 # writer that wants a row in the current batch waits at most about this long.
 TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
 VACUUM_EVERY = 10  # vacuum after each tenth of the table, so new versions reuse space
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    table: str
-    size: int
-    pause: float = 0.0  # seconds between batches, to leave room for live traffic
 
 
 @dataclass
@@ -86,22 +78,6 @@ def announce(conn: Any, progress: BatchProgress) -> None:
             details={"key": progress.key, **progress.as_json()},
         )
     )
-
-
-def parse_mark(comment_text: str) -> BatchSpec | None:
-    """``-- buildamp:batch table=t size=1000`` -> BatchSpec, from the comments
-    that precede a statement."""
-    found = None
-    for match in MARK.finditer(comment_text):
-        args = dict(part.split("=", 1) for part in match.group("args").split() if "=" in part)
-        if "table" in args:
-            size = int(args["size"]) if args.get("size", "").isdigit() else 1000
-            try:
-                pause = max(float(args.get("pause", "0")), 0.0)
-            except ValueError:
-                pause = 0.0
-            found = BatchSpec(args["table"], max(size, 1), pause)
-    return found
 
 
 @dataclass(frozen=True)

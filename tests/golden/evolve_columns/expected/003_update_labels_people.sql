@@ -1,7 +1,7 @@
 -- migrations/003_update_labels_people.sql
 -- Auto-generated from Label, Person type changes
 -- Generated: 2024-12-04 10:30:15
--- Enum: person_status - values changed
+-- Enum: person_status - values changed (DESTRUCTIVE)
 -- Table: labels - renamed from tags
 -- Constraint: unique_tags_normalized_name - dropped from labels
 -- Constraint: unique_labels_normalized_name - added unique on labels
@@ -11,6 +11,7 @@
 -- Field: people.nickname - now NOT NULL, default ''
 -- Field: people.score - type INTEGER -> TEXT, default '0'
 -- Field: people.legacy - removed (DESTRUCTIVE)
+-- buildamp:changes {"tables":["labels","people"],"fields":["people.city","people.legacy","people.nickname","people.score"]}
 
 BEGIN;
 
@@ -31,6 +32,7 @@ ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
 UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+-- buildamp:old-type INTEGER
 ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
@@ -50,6 +52,7 @@ COMMIT;
 -- Rollback instructions (commented)
 -- ALTER TABLE people ADD COLUMN legacy TEXT;
 -- ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+-- -- buildamp:old-type TEXT
 -- ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::integer;
 -- ALTER TABLE people ALTER COLUMN score SET DEFAULT 0;
 -- ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;

@@ -5,8 +5,11 @@
 -- Index: idx_notes_priority - dropped from notes
 -- Index: unique_notes_pinned - dropped from notes
 -- Constraint: chk_notes_heading_present - dropped from notes
+-- Table: notes - storage jsonb -> columns (DESTRUCTIVE: document keys not in the model are dropped)
 -- Index: idx_notes_heading - added index on notes
 -- Index: idx_notes_priority - added index on notes
+-- Table: notes - storage, document fields changed in the schema state
+-- buildamp:changes {"tables":["notes"],"fields":[]}
 
 BEGIN;
 

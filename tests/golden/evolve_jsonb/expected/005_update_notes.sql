@@ -3,7 +3,10 @@
 -- Generated: 2024-12-04 10:30:15
 -- Index: idx_notes_heading - dropped from notes
 -- Index: idx_notes_priority - dropped from notes
+-- Table: notes - storage columns -> jsonb
 -- Index: idx_notes_heading - added index on notes
+-- Table: notes - storage, document fields changed in the schema state
+-- buildamp:changes {"tables":["notes"],"fields":[]}
 
 BEGIN;
 

@@ -13,6 +13,7 @@ ALTER TABLE people DROP COLUMN score;
 ALTER TABLE people DROP COLUMN nickname;
 ALTER TABLE people ALTER COLUMN legacy SET NOT NULL;
 -- people.legacy is no longer deprecated
+-- buildamp:old-type BIGINT
 ALTER TABLE people ALTER COLUMN age TYPE INTEGER;
 ALTER TABLE people RENAME COLUMN display_name TO name;
 -- DESTRUCTIVE: rows holding removed values of person_status fail
