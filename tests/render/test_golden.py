@@ -114,6 +114,8 @@ def test_golden_round_trip_on_postgres(case_name: str, tmp_path: Path, pg_url: s
     case = GOLDEN / case_name
     project = _prepare(case, tmp_path)
     previous = comparable(Schema())
+    # An online type change swaps in a new column, which PostgreSQL appends.
+    same = _unordered if load_config(project).is_online else (lambda schema: schema)
     for step in _steps(case):
         _use_step(step, project)
         result = generate(load_config(project), allow_destructive=True, now=FIXED_NOW)
@@ -122,12 +124,12 @@ def test_golden_round_trip_on_postgres(case_name: str, tmp_path: Path, pg_url: s
         if (step / "before.sql").is_file():
             apply_sql(pg_url, (step / "before.sql").read_text())
         apply_sql(pg_url, result.up_path.read_text())
-        assert catalog_of(pg_url) == expected, f"after up of {step.name}"
+        assert same(catalog_of(pg_url)) == same(expected), f"after up of {step.name}"
         _check_data(pg_url, step, "up")
         apply_sql(pg_url, result.down_path.read_text())
         assert _unordered(catalog_of(pg_url)) == _unordered(previous), f"after down of {step.name}"
         apply_sql(pg_url, result.up_path.read_text())
-        assert catalog_of(pg_url) == expected, f"after second up of {step.name}"
+        assert same(catalog_of(pg_url)) == same(expected), f"after second up of {step.name}"
         _check_data(pg_url, step, "second up")
         previous = expected
 

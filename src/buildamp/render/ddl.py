@@ -213,7 +213,9 @@ def render_alter_enum(op: o.AlterEnum) -> list[Step]:
         prefix = f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)}"
         if default is not None:
             steps.append(Step(f"{prefix} DROP DEFAULT"))
-        steps.append(Step(f"{prefix} TYPE {name} USING {q(column)}::text::{name}"))
+        # Re-typing rewrites the table (BA006); there is no lock-safe way to drop values.
+        retype = f"{prefix} TYPE {name} USING {q(column)}::text::{name}"
+        steps.append(Step(retype, accepts=("BA006",)))
         if default is not None:
             steps.append(Step(f"{prefix} SET DEFAULT {default}"))
     steps.append(Step(f"DROP TYPE {old_name}"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import assert_never
+from typing import Any, assert_never
 
 from buildamp.plan import ops as o
 from buildamp.render.data import (
@@ -155,7 +155,32 @@ def render_op(op: o.Operation, options: RenderOptions | None = None) -> list[Ste
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:
-    return [step for op in operations for step in render_op(op, options)]
+    """Every op's steps in order. Steps after COMMIT run once the whole transaction
+    did, so they name a table by the name it has after every rename in it (a
+    rollback renames a table back in the transaction, then re-adds its index)."""
+    online = options is not None and options.online
+    steps: list[Step] = []
+    for position, op in enumerate(operations):
+        rendered = render_op(op, options)
+        table = getattr(op, "table", None)
+        if online and isinstance(table, str) and any(s.phase == "post" for s in rendered):
+            final = _final_name(table, operations[position + 1 :])
+            if final != table:
+                retargeted: Any = replace(op, table=final)  # type: ignore[arg-type]  # ops with a table
+                moved = render_op(retargeted, options)
+                rendered = [
+                    replace(later, op=op) if step.phase == "post" else step
+                    for step, later in zip(rendered, moved, strict=True)
+                ]
+        steps += rendered
+    return steps
+
+
+def _final_name(table: str, later: list[o.Operation]) -> str:
+    for op in later:
+        if isinstance(op, o.RenameTable) and op.old == table:
+            table = op.new
+    return table
 
 
 __all__ = ["RenderOptions", "Step", "render_all", "render_op", "verify_landed"]

@@ -71,5 +71,6 @@ COMMIT;
 -- -- DESTRUCTIVE: rows holding removed values of person_status fail
 -- ALTER TYPE person_status RENAME TO person_status__buildamp_old;
 -- CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
+-- -- buildamp:lint-ignore BA006
 -- ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
 -- DROP TYPE person_status__buildamp_old;

@@ -19,6 +19,7 @@ ALTER TABLE people RENAME COLUMN display_name TO name;
 -- DESTRUCTIVE: rows holding removed values of person_status fail
 ALTER TYPE person_status RENAME TO person_status__buildamp_old;
 CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
+-- buildamp:lint-ignore BA006
 ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
 DROP TYPE person_status__buildamp_old;
 
