@@ -1,4 +1,4 @@
-"""The generate pipeline (DESIGN.md section 10):
+"""The generate pipeline (docs/architecture.md follows one change through it):
 
 models -> Schema(new); snapshot -> Schema(old); ops = diff(old, new);
 check replay(old, ops) == new; refuse destructive ops unless confirmed;
@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from buildamp.cache.store import write_all_or_none
 from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
@@ -22,7 +23,6 @@ from buildamp.files.migration import (
     list_migrations,
     next_version,
     slugify,
-    write_atomically,
 )
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
 from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
@@ -189,14 +189,14 @@ def generate(
     written_snapshot = Snapshot(
         planned.next_schema.normalized(), version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     )
-    from buildamp.files import snapshot_cache
+    from buildamp.files import snapshot_cache  # pickle: only when a state is written
 
     table_chunks: dict[str, Any] = {}
-    state = dumps(written_snapshot, reuse=snapshot_cache.chunks, collect=table_chunks)
+    state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
     texts = migration_texts(config.migrations_dir)
     texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
     texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
-    write_atomically(
+    write_all_or_none(
         {
             up_path: result.up_text,
             down_path: result.down_text,

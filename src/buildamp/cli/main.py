@@ -87,8 +87,8 @@ def init(ctx: click.Context) -> None:
     """Create buildamp.toml, models/, migrations/ and an empty schema state."""
 
     def run() -> int:
+        from buildamp.cache.store import write_all_or_none
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config
-        from buildamp.files.migration import write_atomically
         from buildamp.files.snapshot import Snapshot, dumps
         from buildamp.model.schema import Schema
 
@@ -105,7 +105,7 @@ def init(ctx: click.Context) -> None:
         ignore = root / ".buildamp" / ".gitignore"
         if not ignore.exists():
             files[ignore] = "# local to this machine\naudit.log\ncache/\npgdata/\n"
-        write_atomically(files)
+        write_all_or_none(files)
         for folder in models:
             (root / folder).mkdir(parents=True, exist_ok=True)
         (root / migrations / "rollback").mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,11 @@
-"""Migration files on disk: numbering, composing the seed's file format, and
+"""Migration files on disk: numbering, composing the file layout of
+docs/file-formats.md (header, BEGIN ... COMMIT, commented rollback), and
 writing several files atomically (all of them or none)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +143,8 @@ def compose_up(
     rollback_steps: list[Step],
     layout: Layout = Layout(),
 ) -> str:
-    """The forward file, in the seed's layout."""
+    """The forward file: header, transaction, steps after COMMIT, then the
+    rollback as comments for the reviewer (see docs/file-formats.md)."""
     shown = sources[:MAX_NAMED_MODELS]
     origin = ", ".join(shown) if shown else "model"
     if len(sources) > len(shown):
@@ -178,31 +178,3 @@ def compose_down(
         *_body(steps, layout, None),
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write every file or none: temp files first, then renames, undone on failure."""
-    staged: list[tuple[Path, Path]] = []
-    done: list[tuple[Path, bytes | None]] = []
-    try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(
-                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-            )
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            staged.append((Path(temp_name), path))
-        for temp, path in staged:
-            previous = path.read_bytes() if path.exists() else None
-            os.replace(temp, path)
-            done.append((path, previous))
-    except BaseException:
-        for path, previous in reversed(done):
-            if previous is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(previous)
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise

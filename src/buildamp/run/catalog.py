@@ -26,11 +26,11 @@ from buildamp.model.schema import (
     Table,
 )
 from buildamp.pg import sqltext
+from buildamp.pg.sqlbits import TOUCH_FUNCTION
 
 if TYPE_CHECKING:
     import psycopg
 
-TOUCH_FUNCTION = "buildamp_touch_updated_at"
 JSONB_COLUMNS = frozenset({"id", "data", "created_at", "updated_at"})
 # Literal casts PostgreSQL adds on its own (``'a'::text``, ``(0)::numeric``) and that
 # users never write; stripped from both sides before comparing.
@@ -208,7 +208,7 @@ def read_catalog(
 
 
 def storage_of(columns: tuple[Column, ...]) -> Storage:
-    """``"jsonb"`` for the seed's document table (id, data JSONB, host?,
+    """``"jsonb"`` for a ``storage = "jsonb"`` document table (id, data JSONB, host?,
     created_at, updated_at), else ``"columns"``: the only thing a database says."""
     names = {column.name for column in columns}
     data = next((column for column in columns if column.name == "data"), None)

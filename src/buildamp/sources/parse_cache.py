@@ -30,13 +30,12 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from buildamp.cache.store import code_fingerprint, load_restricted, write_atomic
+from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.model.errors import Location
 from buildamp.sources import decl
 
 READER_VERSION = 1  # bump when the reader's output changes for the same source
 CACHE_DIR = Path(".buildamp") / "cache" / "sources"
-DISABLE_ENV = "BUILDAMP_NO_CACHE"
 _MAGIC = "buildamp-source-cache"
 _SUFFIX = ".pickle"
 
@@ -85,7 +84,7 @@ class SourceCache:
 
     @classmethod
     def for_project(cls, project_dir: Path) -> SourceCache:
-        if os.environ.get(DISABLE_ENV):
+        if disabled():
             return cls(None)
         return cls(project_dir / CACHE_DIR, _fingerprint())
 

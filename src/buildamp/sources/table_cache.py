@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from buildamp.cache.store import code_fingerprint, load_restricted, write_atomic
+from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.model import hints as hint_types
 from buildamp.model import schema as schema_types
-from buildamp.sources.parse_cache import DISABLE_ENV
 
 CACHE_FILE = Path(".buildamp") / "cache" / "tables.pickle"
 DELTA_SUFFIX = ".delta"  # entries added since the main file was last written
@@ -68,10 +66,10 @@ class TableCache:
 
     @classmethod
     def for_project(cls, project_dir: Path, context: Any, settings: Any) -> TableCache:
-        if os.environ.get(DISABLE_ENV):
+        if disabled():
             return cls(None)
-        seed = pickle.dumps((_fingerprint(), _context_digest(context), settings), protocol=5)
-        cache = cls(project_dir / CACHE_FILE, hashlib.sha256(seed).digest())
+        inputs = pickle.dumps((_fingerprint(), _context_digest(context), settings), protocol=5)
+        cache = cls(project_dir / CACHE_FILE, hashlib.sha256(inputs).digest())
         cache._load()
         return cache
 

@@ -1,4 +1,4 @@
-"""Model types -> PostgreSQL column types (DESIGN.md section 4, type mapping).
+"""Model types -> PostgreSQL column types (the table in docs/type-mapping.md).
 
 Works on :class:`TypeRef` so Rust and Python models share it; the Python reader
 spells its hints with the Rust names (``str`` -> ``String``, ``int`` -> ``i64``).
