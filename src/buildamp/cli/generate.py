@@ -106,10 +106,12 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
     each naming the model, the change and where the model is.
 
     Removing a column that an earlier migration marked ``deprecated`` needs no
-    confirmation, unless the struct says ``confirm_destructive = true``."""
+    confirmation, unless the struct says ``confirm_destructive = true``; a field
+    with ``confirm_destructive = true`` asks before any change of its type (even a
+    widening or one with ``convert_sql``)."""
     found = []
     for op in operations:
-        if not o.is_destructive(op):
+        if not (o.is_destructive(op) or _field_confirms(op, hints)):
             continue
         tables = list(op.tables())
         if isinstance(op, o.AlterEnum) and op.usages:
@@ -131,6 +133,13 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
         found.append(f"{model}{op.describe()}" + (f" ({where})" if where else ""))
     return found
+
+
+def _field_confirms(op: o.Operation, hints: Hints) -> bool:
+    """A type change of a field marked ``confirm_destructive = true``."""
+    if not isinstance(op, o.AlterColumn) or op.old.type == op.new.type:
+        return False
+    return hints.column(op.table, op.new.name).confirm_destructive
 
 
 def generate(

@@ -185,7 +185,7 @@ def render_drop_enum(op: o.DropEnum) -> list[Step]:
 
 def render_alter_enum(op: o.AlterEnum) -> list[Step]:
     name = q(op.new.name)
-    if op.additive:
+    if op.additive and not op.recreate:
         steps = []
         for position, value in enumerate(op.new.values):
             if value in op.old.values:
@@ -204,8 +204,11 @@ def render_alter_enum(op: o.AlterEnum) -> list[Step]:
             )
         return steps
     old_name = q(op.new.name + "__buildamp_old")
-    steps = [
-        Step(f"-- DESTRUCTIVE: rows holding removed values of {op.new.name} fail", role="note"),
+    steps = []
+    if not op.additive:
+        note = f"-- DESTRUCTIVE: rows holding removed values of {op.new.name} fail"
+        steps.append(Step(note, role="note"))
+    steps += [
         Step(f"ALTER TYPE {name} RENAME TO {old_name}"),
         *render_create_enum(o.CreateEnum(op.new)),
     ]

@@ -44,12 +44,14 @@ class DropEnum(Op):
 
 @dataclass(frozen=True)
 class AlterEnum(Op):
-    """Values changed. Pure additions render as ``ADD VALUE``; anything else
-    recreates the type and re-casts the columns using it (destructive)."""
+    """Values changed. Pure additions render as ``ADD VALUE`` (unless ``recreate``);
+    anything else recreates the type and re-casts the columns using it
+    (destructive when values are removed)."""
 
     old: Enum
     new: Enum
     usages: tuple[tuple[str, str, str | None], ...]  # (table, column, default) using it
+    recreate: bool = False  # ``enum_migration = "recreate"``: even pure additions recreate
 
     @property
     def additive(self) -> bool:
