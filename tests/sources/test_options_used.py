@@ -122,7 +122,7 @@ def test_field_confirm_destructive_asks_before_a_type_change(tmp_path: Path) -> 
     _models(root, code='#[migration(sql_type = "VARCHAR(50)", confirm_destructive = true)]\n    ')
     assert generate(load_config(root)).written
     _models(root, code='#[migration(sql_type = "TEXT", confirm_destructive = true)]\n    ')
-    with pytest.raises(PlanError, match="destructive change refused: .*people.code"):
+    with pytest.raises(PlanError, match=r"destructive change refused: .*people\.code"):
         generate(load_config(root))
     assert generate(load_config(root), allow_destructive=True).written
 

@@ -122,7 +122,8 @@ def _enum_changes(old: Schema, new: Schema, hints: Hints) -> list[Operation]:
                     f"enum {enum.name} loses or reorders values "
                     f"({', '.join(before.values)} -> {', '.join(enum.values)}) but "
                     'enum_migration = "add_values" allows only new values',
-                    hint=f'use enum_migration = "recreate" (destructive) at {_where(hints, new, enum.name)}',
+                    hint='use enum_migration = "recreate" (destructive) at '
+                    + _where(hints, new, enum.name),
                 )
             ops.append(replace(change, recreate=how == "recreate"))
     return ops
