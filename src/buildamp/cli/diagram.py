@@ -261,8 +261,10 @@ def render_diagram(schema: Schema, output_format: str) -> str:
 def run_schema(config: Config, output_format: str) -> int:
     """``buildamp schema``: the snapshot (what the migrations build), not the models,
     so the picture matches the database once every migration is applied."""
+    # click: only when run as a command; render_diagram is a library call too
     import click
 
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.snapshot import read_snapshot
 
     snapshot = read_snapshot(config.state_path, config.display(config.state_path))

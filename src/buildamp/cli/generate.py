@@ -62,6 +62,7 @@ def load_models(config: Config) -> Models:
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
     def load(path: str) -> tuple[str, str | None]:
+        # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
         import pglast
 
         text = (config.project_dir / path).read_text(encoding="utf-8")

@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(error: BaseException, verbose: bool) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.model.errors import BuildampError
 
     if verbose:
@@ -37,6 +38,7 @@ def _fail(error: BaseException, verbose: bool) -> None:
 
 
 def _project(path: str | None) -> Any:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.config import find_project_dir, load_config
     from buildamp.model.errors import ConfigError
 
@@ -87,6 +89,7 @@ def init(ctx: click.Context) -> None:
     """Create buildamp.toml, models/, migrations/ and an empty schema state."""
 
     def run() -> int:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.cache.store import write_all_or_none
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config
         from buildamp.files.snapshot import Snapshot, dumps
@@ -150,6 +153,7 @@ def _confirm_destructive(changes: list[str]) -> bool:
 @click.pass_context
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]
@@ -161,6 +165,7 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
 @click.pass_context
 def drift(ctx: click.Context, database_url: str | None) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_drift
 
     _guarded(
@@ -175,6 +180,7 @@ def drift(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None:
     """Lock-hazard rules over migration SQL (default: every migration file)."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.lint_command import run_lint
 
     _guarded(ctx, lambda: run_lint(_project(ctx.obj["project"]), list(files), output_format))
@@ -187,6 +193,7 @@ def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None
 @click.pass_context
 def schema(ctx: click.Context, output_format: str) -> None:
     """The current schema (the snapshot) as an ER diagram or JSON."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.diagram import run_schema
 
     _guarded(ctx, lambda: run_schema(_project(ctx.obj["project"]), output_format))

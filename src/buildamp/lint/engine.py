@@ -147,6 +147,7 @@ class Finding:
 def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]:
     """Findings for one migration file, in file order. ``lock_timeout`` only
     shapes the suggested fix for BA003. Raises StateError when it does not parse."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -225,6 +226,7 @@ def _ignored_codes(comments: str) -> set[str]:
 
 
 def _tx_kind(node: Any) -> str | None:
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast, enums
 
     if not isinstance(node, ast.TransactionStmt):
@@ -239,6 +241,7 @@ def _tx_kind(node: Any) -> str | None:
 
 def _advance(node: Any, state: LintState) -> None:
     """Update the state with what this statement did (after it was checked)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast
 
     kind = _tx_kind(node)
@@ -269,6 +272,7 @@ def _advance(node: Any, state: LintState) -> None:
 
 def _advance_alter(node: Any, state: LintState) -> None:
     """Remember NOT VALID constraints and which columns a check proves NOT NULL."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast, enums
 
     table = relname(node.relation)
@@ -302,6 +306,7 @@ _NO_TIMEOUT = {"0", "0s", "0ms", "0min", "0h", "0d"}
 
 def _advance_timeout(node: Any, state: LintState) -> None:
     """SET [LOCAL] lock_timeout, RESET, and SELECT set_config('lock_timeout', ...)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast, enums
 
     setting: tuple[bool, bool] | None = None  # (is set, is local)
@@ -333,6 +338,7 @@ def _advance_timeout(node: Any, state: LintState) -> None:
 
 
 def _const_text(node: Any) -> str | None:
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast
 
     if isinstance(node, ast.A_Const):

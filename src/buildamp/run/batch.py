@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buildamp.files.directives import BatchSpec
+from buildamp.pg.sqltext import quote_ident
 from buildamp.run.progress import ProgressStore
 
 # Batches grow while they finish well under this and shrink when over it: a
@@ -65,6 +66,7 @@ def announce(conn: Any, progress: BatchProgress) -> None:
     if last is not None and last[1] == progress.status and now - last[0] < ANNOUNCE_EVERY_SECONDS:
         return
     _announced[progress.key] = (now, progress.status)
+    # events only when something is reported (the bus pulls in its sinks)
     from buildamp.events.bus import Event, emit
 
     info = conn.info
@@ -96,10 +98,9 @@ class _Plan:
 def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
     """The batched forms of an ``UPDATE ... WHERE ...``, or None when it cannot
     be batched (composite key, FROM/RETURNING/WITH, not an UPDATE)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast.stream import RawStream
-
-    from buildamp.pg.sqltext import quote_ident
 
     parsed = pglast.parse_sql(statement)
     node: Any = parsed[0].stmt if len(parsed) == 1 else None
@@ -199,7 +200,6 @@ def run_batched(
 
 
 def _quoted(table: str) -> str:
-    from buildamp.pg.sqltext import quote_ident
 
     return quote_ident(table)
 

@@ -235,6 +235,7 @@ def relax_expression(text: str, enums: frozenset[str] = frozenset()) -> str:
     and users seldom write them, so keeping them would make every such
     expression look changed. Text that is not one expression is returned as is.
     """
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast import ast, visitors
     from pglast.stream import RawStream
@@ -267,6 +268,7 @@ def relax_expression(text: str, enums: frozenset[str] = frozenset()) -> str:
 
 def _number(text: str) -> Any:
     """``'-1'`` (how PostgreSQL stores a negative default) as the constant ``-1``."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast import ast
 

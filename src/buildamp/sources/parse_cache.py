@@ -24,12 +24,14 @@ classes, so a planted cache file cannot run code.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import buildamp
 from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.model.errors import Location
 from buildamp.sources import decl
@@ -57,10 +59,6 @@ _ALLOWED: dict[tuple[str, str], type] = {
 def _fingerprint() -> str:
     """buildamp's code plus the installed parser libraries (size and mtime of
     their files): an upgrade of either changes what a file parses to."""
-    import importlib.util
-
-    import buildamp
-
     tags = [_MAGIC, str(READER_VERSION), buildamp.__version__]
     for package in ("tree_sitter", "tree_sitter_rust"):
         spec = importlib.util.find_spec(package)

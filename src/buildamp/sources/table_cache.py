@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import buildamp
 from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.model import hints as hint_types
 from buildamp.model import schema as schema_types
@@ -50,8 +51,6 @@ Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[st
 
 
 def _fingerprint() -> str:
-    import buildamp
-
     return code_fingerprint(FORMAT, buildamp.__version__)
 
 

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.naming import snake_case
 from buildamp.sources.decl import AliasDecl, EnumDecl, StructDecl, TypeRef
 
 SCALARS: dict[str, str] = {
@@ -137,8 +138,6 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
     if name in ctx.enums:
         enum = ctx.enums[name]
         if enum.unit_only:
-            from buildamp.model.naming import snake_case
-
             return Mapped(snake_case(enum.name), enum=enum.name)
         return Mapped("JSONB")
     if name in ctx.structs:
