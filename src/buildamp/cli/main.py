@@ -218,6 +218,7 @@ def watch(
 
     Example: buildamp watch --apply
     """
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.watch import run_watch
 
     _guarded(
