@@ -15,6 +15,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from buildamp.model import schema
+
+# The schema classes a cache may hold (tables, the state): one allow-list.
+SCHEMA_TYPES: tuple[type, ...] = (
+    schema.Schema,
+    schema.Table,
+    schema.Column,
+    schema.Index,
+    schema.IndexKey,
+    schema.Constraint,
+    schema.DocumentField,
+    schema.Enum,
+)
+
 
 @functools.cache
 def _package_digest() -> str:

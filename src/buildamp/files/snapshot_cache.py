@@ -14,27 +14,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
-from buildamp.model import schema as schema_types
+from buildamp.cache.store import (
+    SCHEMA_TYPES,
+    code_fingerprint,
+    disabled,
+    load_restricted,
+    write_atomic,
+)
 
 S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
 
 FORMAT = b"buildamp-state-cache-1"
-
-
-def _allowed(snapshot_type: type) -> dict[tuple[str, str], type]:
-    classes = (
-        snapshot_type,
-        schema_types.Schema,
-        schema_types.Table,
-        schema_types.Column,
-        schema_types.Index,
-        schema_types.IndexKey,
-        schema_types.Constraint,
-        schema_types.DocumentField,
-        schema_types.Enum,
-    )
-    return {(cls.__module__, cls.__name__): cls for cls in classes}
 
 
 def _digest(text: str) -> str:
@@ -81,7 +71,7 @@ def cached_loads(
     cache = _cache_file(state_path, digest)
     with contextlib.suppress(Exception):
         with cache.open("rb") as handle:
-            stored = load_restricted(handle, _allowed(snapshot_type).values())
+            stored = load_restricted(handle, (*SCHEMA_TYPES, snapshot_type))
         if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == digest:
             if isinstance(stored[1], snapshot_type) and isinstance(stored[2], dict):
                 os.utime(cache)  # recently used: kept by the pruning

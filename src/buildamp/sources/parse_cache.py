@@ -41,19 +41,16 @@ CACHE_DIR = Path(".buildamp") / "cache" / "sources"
 _MAGIC = "buildamp-source-cache"
 _SUFFIX = ".pickle"
 
-_ALLOWED: dict[tuple[str, str], type] = {
-    (cls.__module__, cls.__name__): cls
-    for cls in (
-        decl.SourceFile,
-        decl.StructDecl,
-        decl.FieldDecl,
-        decl.EnumDecl,
-        decl.AliasDecl,
-        decl.OptionDecl,
-        decl.TypeRef,
-        Location,
-    )
-}
+_ALLOWED = (
+    decl.SourceFile,
+    decl.StructDecl,
+    decl.FieldDecl,
+    decl.EnumDecl,
+    decl.AliasDecl,
+    decl.OptionDecl,
+    decl.TypeRef,
+    Location,
+)
 
 
 def _fingerprint() -> str:
@@ -99,7 +96,7 @@ class SourceCache:
             return None
         try:
             raw = (self.folder / (key + _SUFFIX)).read_bytes()
-            entry = load_restricted(io.BytesIO(raw), _ALLOWED.values())
+            entry = load_restricted(io.BytesIO(raw), _ALLOWED)
         except Exception:  # missing, truncated, foreign or corrupt: a miss
             entry = None
         if (

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import buildamp
-from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
+from buildamp.cache.store import (
+    SCHEMA_TYPES,
+    code_fingerprint,
+    disabled,
+    load_restricted,
+    write_atomic,
+)
 from buildamp.model import hints as hint_types
 from buildamp.model import schema as schema_types
 
@@ -33,19 +39,7 @@ DELTA_SUFFIX = ".delta"  # entries added since the main file was last written
 COMPACT_AT = 64  # fold the delta into the main file beyond this many entries
 FORMAT = "buildamp-table-cache-1"
 
-_ALLOWED: dict[tuple[str, str], type] = {
-    (cls.__module__, cls.__name__): cls
-    for cls in (
-        schema_types.Table,
-        schema_types.Column,
-        schema_types.Index,
-        schema_types.IndexKey,
-        schema_types.Constraint,
-        schema_types.DocumentField,
-        hint_types.TableHint,
-        hint_types.ColumnHint,
-    )
-}
+_ALLOWED = (*SCHEMA_TYPES, hint_types.TableHint, hint_types.ColumnHint)
 
 Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[str, Any]]
 
@@ -130,7 +124,7 @@ def _payload(entries: dict[str, Entry]) -> bytes:
 def _read(path: Path) -> dict[str, Entry]:
     with contextlib.suppress(Exception):
         with path.open("rb") as handle:
-            data = load_restricted(handle, _ALLOWED.values())
+            data = load_restricted(handle, _ALLOWED)
         if isinstance(data, dict) and data.get("format") == FORMAT:
             entries = data.get("entries")
             if isinstance(entries, dict):
