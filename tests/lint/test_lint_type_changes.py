@@ -48,3 +48,9 @@ def test_volatile_defaults_are_decided_on_the_parse_tree() -> None:
     assert _codes(base.format("now()::text")) == []
     assert _codes(base.format("'now()'")) == []  # a string, not a call
     assert _codes(base.format("lower('X')")) == []
+
+
+def test_a_no_transaction_file_is_linted_statement_by_statement() -> None:
+    body = "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (c);\n"
+    assert _codes(body) == ["BA002"]  # no BEGIN: applied as one transaction
+    assert _codes("-- buildamp:no-transaction\n" + body) == []
