@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from buildamp.files.directives import BatchSpec
@@ -36,6 +36,8 @@ class BatchProgress:
     rows_total: int
     started: float
     status: str = "running"
+    # (when, status) of the last backfill.progress event for this run
+    announced: tuple[float, str] | None = field(default=None, repr=False)
 
     @property
     def rows_per_second(self) -> float:
@@ -55,17 +57,16 @@ class BatchProgress:
 ProgressReport = Callable[[BatchProgress], None]
 
 ANNOUNCE_EVERY_SECONDS = 5.0
-_announced: dict[str, tuple[float, str]] = {}
 
 
 def announce(conn: Any, progress: BatchProgress) -> None:
     """A ``backfill.progress`` event when the status changes, else every few
     seconds (the audit log and webhooks need a pulse, not every batch)."""
     now = time.monotonic()
-    last = _announced.get(progress.key)
+    last = progress.announced
     if last is not None and last[1] == progress.status and now - last[0] < ANNOUNCE_EVERY_SECONDS:
         return
-    _announced[progress.key] = (now, progress.status)
+    progress.announced = (now, progress.status)
     # events only when something is reported (the bus pulls in its sinks)
     from buildamp.events.bus import Event, emit
 
