@@ -43,3 +43,18 @@ def test_generated_header_names_tables_and_fields() -> None:
     ]
     text = compose_up("m.sql", [], "now", [op.describe() for op in ops], render_all(ops), [])
     assert d.parse_changes(text) == (("posts", "users"), ("posts.text", "users.email"))
+
+
+def test_operations_without_sql_are_named_too() -> None:
+    """A new document key without default changes only the recorded state."""
+    from buildamp.model.schema import DocumentField, Table
+
+    notes = Table("notes", (Column("id", "TEXT", True),), storage="jsonb")
+    info = o.SetTableInfo(
+        notes,
+        Table("notes", notes.columns, storage="jsonb", document=(DocumentField("tag", "TEXT"),)),
+    )
+    assert render_all([info]) == []
+    text = compose_up("m.sql", [], "now", [info.describe()], [], [], operations=[info])
+    assert d.parse_changes(text) == (("notes",), ())
+    assert "-- Table: notes - document fields changed in the schema state" in text

@@ -192,6 +192,7 @@ def generate(
         forward,
         backward,
         layout,
+        operations,
     )
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
     if dry_run:

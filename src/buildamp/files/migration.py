@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from buildamp.files import directives
 from buildamp.model.errors import Location, StateError
 from buildamp.pg.sqltext import quote_literal
+from buildamp.plan.ops import Op
 from buildamp.render.step import Step
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
@@ -142,6 +144,7 @@ def compose_up(
     steps: list[Step],
     rollback_steps: list[Step],
     layout: Layout = Layout(),
+    operations: Sequence[Op] | None = None,
 ) -> str:
     """The forward file: header, transaction, steps after COMMIT, then the
     rollback as comments for the reviewer (see docs/file-formats.md)."""
@@ -154,10 +157,7 @@ def compose_up(
         f"-- Auto-generated from {origin} type changes",
         f"-- Generated: {generated}",
         *[f"-- {line}" for line in summary],
-        directives.changes(
-            (t for s in steps if s.op is not None for t in s.op.tables()),
-            (f for s in steps if s.op is not None for f in s.op.fields()),
-        ),
+        _changes(steps, operations),
         "",
         *_body(steps, layout, "-- Forward migration"),
         "",
@@ -166,6 +166,15 @@ def compose_up(
     for line in _sql_block([s for s in rollback_steps if s.role != "validation"], layout):
         lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
     return "\n".join(lines) + "\n"
+
+
+def _changes(steps: list[Step], operations: Sequence[Op] | None) -> str:
+    """The ``changes`` directive: from the operations (those without SQL, such as
+    recorded document fields, included), else from the ops the steps came from."""
+    ops = list(operations) if operations is not None else [s.op for s in steps if s.op]
+    return directives.changes(
+        (t for op in ops for t in op.tables()), (f for op in ops for f in op.fields())
+    )
 
 
 def compose_down(
