@@ -38,3 +38,18 @@ def test_varchar_widening_is_planned_without_convert_sql() -> None:
     assert isinstance(change, o.AlterColumn) and not o.is_destructive(change)
     (narrowing,) = diff(schema("VARCHAR(100)"), schema("VARCHAR(50)"))
     assert o.is_destructive(narrowing)
+
+
+def test_a_copying_type_change_with_a_rename_back_is_refused() -> None:
+    """The copy's trigger function is named after the table: created before the
+    rename and dropped after it, it would not match. Refused, not half-written."""
+    import pytest
+
+    from buildamp.model.errors import PlanError
+
+    change = o.AlterColumn("labels", Column("n", "INTEGER"), Column("n", "BIGINT"))
+    forward: list[o.Operation] = [o.RenameTable("tags", "labels"), change]
+    render_all(forward, ONLINE)  # forward: the rename comes first, fine
+    with pytest.raises(PlanError, match="renames tags to labels"):
+        render_all([o.invert(op) for op in reversed(forward)], ONLINE)
+    render_all([o.invert(op) for op in reversed(forward)])  # plain: one transaction, fine

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, assert_never
 
+from buildamp.model.errors import PlanError
 from buildamp.plan import ops as o
 from buildamp.render.data import (
     render_change_storage,
@@ -37,6 +38,7 @@ from buildamp.render.ddl import (
     render_set_touch_trigger,
 )
 from buildamp.render.online import (
+    copies_column,
     online_add_column,
     online_add_constraint,
     online_alter_column,
@@ -166,6 +168,13 @@ def render_all(operations: list[o.Operation], options: RenderOptions | None = No
         if online and isinstance(table, str) and any(s.phase == "post" for s in rendered):
             final = _final_name(table, operations[position + 1 :])
             if final != table:
+                if isinstance(op, o.AlterColumn) and copies_column(op):
+                    raise PlanError(
+                        f"online mode cannot roll back a copy of {table}.{op.new.name} "
+                        f"(a type change) in the migration that renames {final} to {table}",
+                        hint="rename the table in one migration and change the column type "
+                        "in the next",
+                    )
                 retargeted: Any = replace(op, table=final)  # type: ignore[arg-type]  # ops with a table
                 moved = render_op(retargeted, options)
                 rendered = [

@@ -105,8 +105,13 @@ def online_add_column(op: o.AddColumn) -> list[Step]:
     return [*steps, fill_nulls(op.table, column.name, fill, online=True)]
 
 
+def copies_column(op: o.AlterColumn) -> bool:
+    """Online, this type change copies into a new column (expand, copy, swap)."""
+    return rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity)
+
+
 def online_alter_column(op: o.AlterColumn) -> list[Step]:
-    if rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity):
+    if copies_column(op):
         return expand_contract(op)
     if not (op.new.not_null and not op.old.not_null):
         return render_alter_column(op)
