@@ -41,6 +41,7 @@ class Config:
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
     webhooks: tuple[Webhook, ...] = field(default=())
+    unmanaged: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -80,6 +81,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_pause": (int, float),
     "audit_log": str,
     "webhooks": list,
+    "unmanaged": list,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
@@ -156,6 +158,12 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         if not all(isinstance(m, str) for m in values["models"]):
             raise ConfigError("config key 'models' must be a list of folder names", Location(where))
         values["models"] = tuple(values["models"])
+    if "unmanaged" in values:
+        if not all(isinstance(m, str) for m in values["unmanaged"]):
+            raise ConfigError(
+                "config key 'unmanaged' must be a list of table or type names", Location(where)
+            )
+        values["unmanaged"] = tuple(values["unmanaged"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
     if values.get("batch_size", 1) <= 0:

@@ -18,6 +18,9 @@ size=N [pause=S]``              ``N`` rows, ``S`` seconds apart
 [BA001 ...]``                   is named) for the next statement
 ``-- buildamp:down``            in a ``custom_sql`` file: what follows is the
                                 rollback section
+``-- buildamp:squashes          a squashed baseline replaces this migration
+NNN_slug sha256``               (one line each, right after the first line), so
+                                a database that applied it is recognised
 =============================  ============================================
 """
 
@@ -148,3 +151,41 @@ def split_down(text: str) -> tuple[str, str | None]:
     """A ``custom_sql`` file's (forward, rollback) parts; rollback None without ``down``."""
     up, mark, down = text.partition(DOWN)
     return up, (down if mark else None)
+
+
+# -- squashes ---------------------------------------------------------------------
+# ``migrate --squash --to VERSION`` replaces migrations 001..VERSION with one
+# baseline numbered VERSION. Its header lists every migration it replaces, with
+# the checksum that file had, so a database that applied the old files is
+# recognised (its history rows become the baseline's row) instead of looking
+# edited or missing.
+
+SQUASHES = PREFIX + "squashes"
+
+
+@dataclass(frozen=True)
+class Squashed:
+    """One migration a baseline replaces: as it was named and summed."""
+
+    version: str
+    name: str
+    checksum: str
+
+
+def squashes(replaced: list[Squashed]) -> list[str]:
+    return [f"{SQUASHES} {m.version}_{m.name} {m.checksum}" for m in replaced]
+
+
+def parse_squashes(text: str) -> list[Squashed]:
+    """The migrations a file replaces ([] for an ordinary migration)."""
+    found: list[Squashed] = []
+    for line in text.splitlines():
+        if not line.startswith(SQUASHES + " "):
+            if line.startswith("BEGIN;"):
+                break
+            continue
+        parts = line[len(SQUASHES) :].split()
+        if len(parts) == 2 and "_" in parts[0]:
+            version, _, name = parts[0].partition("_")
+            found.append(Squashed(version, name, parts[1]))
+    return found
