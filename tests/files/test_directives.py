@@ -58,3 +58,10 @@ def test_operations_without_sql_are_named_too() -> None:
     text = compose_up("m.sql", [], "now", [info.describe()], [], [], operations=[info])
     assert d.parse_changes(text) == (("notes",), ())
     assert "-- Table: notes - document fields changed in the schema state" in text
+
+
+def test_squashes_round_trip() -> None:
+    replaced = [d.Squashed("001", "create_users", "a" * 64), d.Squashed("002", "add_x", "b" * 64)]
+    text = "\n".join(["-- migrations/002_baseline.sql", *d.squashes(replaced), "", "BEGIN;"])
+    assert d.parse_squashes(text) == replaced
+    assert d.parse_squashes("BEGIN;\n" + d.squashes(replaced)[0]) == []
