@@ -27,6 +27,14 @@ NOTES_COLUMNS = Table("notes", (Column("id", "TEXT", True), Column("title", "TEX
 MOOD = Enum("mood", ("happy", "sad"))
 INDEX = Index("idx_users_name", (IndexKey("name"),))
 UNIQUE = Constraint("uq_users_name", "unique", ("name",))
+KEY = Constraint(
+    "fk_users_team_id",
+    "foreign_key",
+    ("host", "team_id"),
+    references="teams",
+    ref_columns=("host", "id"),
+    on_delete="cascade",
+)
 
 SAMPLES: list[o.Operation] = [
     o.CreateEnum(MOOD),
@@ -43,6 +51,8 @@ SAMPLES: list[o.Operation] = [
     o.DropIndex("users", INDEX),
     o.AddConstraint("users", UNIQUE),
     o.DropConstraint("users", UNIQUE),
+    o.RenameConstraint("users", replace(UNIQUE, name="uq_people_name"), UNIQUE),
+    o.AddConstraint("users", KEY),
     o.CreateTouchFunction(),
     o.DropTouchFunction(),
     o.SetTouchTrigger("users", True),
@@ -59,7 +69,7 @@ SAMPLES: list[o.Operation] = [
 
 def test_samples_cover_every_operation_type() -> None:
     assert {type(op) for op in SAMPLES} == set(o.OPERATION_TYPES)
-    assert len(o.OPERATION_TYPES) == len(SAMPLES)
+    assert len(o.OPERATION_TYPES) == len({type(op) for op in SAMPLES})
 
 
 @pytest.mark.parametrize("op", SAMPLES, ids=lambda op: type(op).__name__)

@@ -11,7 +11,7 @@ from buildamp.plan import ops as o
 def slug_for(operations: list[o.Operation]) -> str:
     """``create_comments_users``, ``add_comments_upvotes``, ``update_users``."""
     creates = [op.table.name for op in operations if isinstance(op, o.CreateTable)]
-    meaningful = [op for op in operations if not op.supporting]
+    meaningful = [op for op in operations if not op.supporting and not _new_key(op, creates)]
     if creates and len(creates) == sum(isinstance(op, o.CreateTable) for op in meaningful):
         if all(isinstance(op, o.CreateTable | o.CreateEnum) for op in meaningful):
             return "create_" + "_".join(creates)
@@ -45,6 +45,7 @@ def _single_slug(op: o.Operation) -> str | None:
             | o.DropIndex()
             | o.AddConstraint()
             | o.DropConstraint()
+            | o.RenameConstraint()
             | o.CreateTouchFunction()
             | o.DropTouchFunction()
             | o.SetTouchTrigger()
@@ -60,3 +61,10 @@ def _single_slug(op: o.Operation) -> str | None:
             return None
         case _:
             assert_never(op)
+
+
+def _new_key(op: o.Operation, creates: list[str]) -> bool:
+    """A foreign key added with its table: part of creating it, not a change of its own."""
+    if not isinstance(op, o.AddConstraint):
+        return False
+    return op.constraint.kind == "foreign_key" and op.table in creates

@@ -32,6 +32,7 @@ from buildamp.render.ddl import (
     render_drop_table,
     render_drop_touch_function,
     render_rename_column,
+    render_rename_constraint,
     render_rename_table,
     render_set_row_security,
     render_set_table_info,
@@ -75,6 +76,8 @@ def _plain(op: o.Operation) -> list[Step]:
             return render_add_constraint(op)
         case o.DropConstraint():
             return render_drop_constraint(op)
+        case o.RenameConstraint():
+            return render_rename_constraint(op)
         case o.CreateEnum():
             return render_create_enum(op)
         case o.DropEnum():
@@ -133,6 +136,7 @@ def _online(op: o.Operation) -> list[Step]:
             | o.DropColumn()
             | o.RenameColumn()
             | o.DropConstraint()
+            | o.RenameConstraint()
             | o.CreateEnum()
             | o.DropEnum()
             | o.AlterEnum()
@@ -161,8 +165,12 @@ def render_all(operations: list[o.Operation], options: RenderOptions | None = No
     did, so they name a table by the name it has after every rename in it (a
     rollback renames a table back in the transaction, then re-adds its index)."""
     online = options is not None and options.online
+    fresh = _keys_of_new_tables(operations) if online else set()
     steps: list[Step] = []
     for position, op in enumerate(operations):
+        if id(op) in fresh:
+            steps += render_op(op, None)
+            continue
         rendered = render_op(op, options)
         table = getattr(op, "table", None)
         if online and isinstance(table, str) and any(s.phase == "post" for s in rendered):
@@ -183,6 +191,26 @@ def render_all(operations: list[o.Operation], options: RenderOptions | None = No
                 ]
         steps += rendered
     return steps
+
+
+def _keys_of_new_tables(operations: list[o.Operation]) -> set[int]:
+    """Foreign keys of tables created by these operations, whose target's unique
+    key is not built after COMMIT: nothing to scan or wait for, so they stay in
+    the transaction with their table instead of taking the online path."""
+    created = {op.table.name for op in operations if isinstance(op, o.CreateTable)}
+    late_unique = {
+        op.table
+        for op in operations
+        if isinstance(op, o.AddConstraint) and op.constraint.kind == "unique"
+    }
+    return {
+        id(op)
+        for op in operations
+        if isinstance(op, o.AddConstraint)
+        and op.constraint.kind == "foreign_key"
+        and op.table in created
+        and (op.constraint.references in created or op.constraint.references not in late_unique)
+    }
 
 
 def _final_name(table: str, later: list[o.Operation]) -> str:

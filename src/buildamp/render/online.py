@@ -30,7 +30,7 @@ from buildamp.render.data import (
     render_rename_document_key,
 )
 from buildamp.render.ddl import fill_nulls, render_add_column, render_alter_column
-from buildamp.render.step import Step
+from buildamp.render.step import Phase, Step
 
 
 def online_create_index(op: o.CreateIndex) -> list[Step]:
@@ -53,8 +53,15 @@ def online_add_constraint(op: o.AddConstraint) -> list[Step]:
                 phase="post",
             ),
         ]
+    # A foreign key goes after COMMIT as a whole: the unique constraint it points
+    # at may itself be built there (concurrently), and NOT VALID then takes its
+    # short locks on both tables in a transaction of its own, under lock_timeout.
+    added: Phase = "post" if constraint.kind == "foreign_key" else "tx"
     return [
-        Step(f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID"),
+        Step(
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID",
+            phase=added,
+        ),
         Step(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", phase="post"),
     ]
 

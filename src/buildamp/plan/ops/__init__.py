@@ -19,7 +19,13 @@ from buildamp.plan.ops.documents import (
     RenameDocumentKey,
 )
 from buildamp.plan.ops.enums import AlterEnum, CreateEnum, DropEnum
-from buildamp.plan.ops.indexes import AddConstraint, CreateIndex, DropConstraint, DropIndex
+from buildamp.plan.ops.indexes import (
+    AddConstraint,
+    CreateIndex,
+    DropConstraint,
+    DropIndex,
+    RenameConstraint,
+)
 from buildamp.plan.ops.settings import (
     CreateTouchFunction,
     DropTouchFunction,
@@ -44,6 +50,7 @@ Operation = (
     | DropIndex
     | AddConstraint
     | DropConstraint
+    | RenameConstraint
     | CreateTouchFunction
     | DropTouchFunction
     | SetTouchTrigger
@@ -99,6 +106,7 @@ __all__ = [
     "Op",
     "Operation",
     "RenameColumn",
+    "RenameConstraint",
     "RenameDocumentKey",
     "RenameTable",
     "RunSql",

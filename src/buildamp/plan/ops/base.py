@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from buildamp.model.errors import InternalError
-from buildamp.model.schema import Enum, Table
+from buildamp.model.schema import Constraint, Enum, Table
 
 
 @dataclass
@@ -34,6 +34,28 @@ class State:
     def change(self, name: str, **changes: Any) -> None:
         """Replace fields of table ``name`` (which must exist)."""
         self.tables[name] = replace(self.table(name), **changes)
+
+    def follow(self, old: str, new: str, columns: dict[tuple[str, str], str]) -> None:
+        """Foreign keys pointing at a renamed table (``old`` -> ``new``) or column
+        (``columns``: (table, old) -> new) follow it, as in PostgreSQL."""
+        tables = {old: new} if old != new else {}
+        for name, table in list(self.tables.items()):
+            if any(c.references == old for c in table.constraints):
+                keys = tuple(renamed_key(c, tables, columns) for c in table.constraints)
+                self.tables[name] = replace(table, constraints=keys)
+
+
+def renamed_key(
+    constraint: Constraint, tables: dict[str, str], columns: dict[tuple[str, str], str]
+) -> Constraint:
+    """A foreign key pointing at the new names of renamed tables and columns."""
+    if constraint.kind != "foreign_key" or constraint.references is None:
+        return constraint
+    target = tables.get(constraint.references, constraint.references)
+    ref_columns = tuple(columns.get((target, c), c) for c in constraint.ref_columns)
+    if target == constraint.references and ref_columns == constraint.ref_columns:
+        return constraint
+    return replace(constraint, references=target, ref_columns=ref_columns)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ class RenameColumn(Op):
             for c in state.table(self.table).columns
         )
         state.change(self.table, columns=columns)
+        state.follow(self.table, self.table, {(self.table, self.old): self.new})
 
     def describe(self) -> str:
         return f"Field: {self.table}.{self.new} - renamed from {self.old}"

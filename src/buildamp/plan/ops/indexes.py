@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from buildamp.model.schema import Constraint, Index
 from buildamp.plan.ops.base import Landed, Op, State
@@ -62,10 +62,16 @@ class AddConstraint(Op):
         state.change(self.table, constraints=constraints)
 
     def describe(self) -> str:
+        if self.constraint.kind == "foreign_key":
+            key = self.constraint
+            return f"Reference: {_reference(self.table, key)} - added ({key.name})"
         return f"Constraint: {self.constraint.name} - added {self.constraint.kind} on {self.table}"
 
     def tables(self) -> tuple[str, ...]:
-        return (self.table,)
+        return _key_tables(self.table, self.constraint)
+
+    def fields(self) -> tuple[str, ...]:
+        return _key_fields(self.table, self.constraint)
 
     def landed(self) -> tuple[Landed, ...]:
         return (Landed("constraint", self.table, self.constraint.name),)
@@ -86,7 +92,58 @@ class DropConstraint(Op):
         state.change(self.table, constraints=kept)
 
     def describe(self) -> str:
+        if self.constraint.kind == "foreign_key":
+            key = self.constraint
+            return f"Reference: {_reference(self.table, key)} - dropped ({key.name})"
         return f"Constraint: {self.constraint.name} - dropped from {self.table}"
 
     def tables(self) -> tuple[str, ...]:
+        return _key_tables(self.table, self.constraint)
+
+    def fields(self) -> tuple[str, ...]:
+        return _key_fields(self.table, self.constraint)
+
+
+@dataclass(frozen=True)
+class RenameConstraint(Op):
+    """Same constraint, new name (its table or column was renamed and the name
+    follows): ``RENAME CONSTRAINT`` keeps its index and the foreign keys that use
+    it, instead of rebuilding and re-validating them."""
+
+    table: str
+    old: Constraint
+    new: Constraint
+
+    def invert(self) -> RenameConstraint:
+        return replace(self, old=self.new, new=self.old)
+
+    def apply(self, state: State) -> None:
+        kept = tuple(c for c in state.table(self.table).constraints if c.name != self.old.name)
+        state.change(self.table, constraints=(*kept, self.new))
+
+    def describe(self) -> str:
+        return f"Constraint: {self.new.name} - renamed from {self.old.name} on {self.table}"
+
+    def tables(self) -> tuple[str, ...]:
         return (self.table,)
+
+
+def _reference(table: str, key: Constraint) -> str:
+    """``comments.post_id -> posts.id on delete cascade``: the key without ``host``."""
+    own = [c for c in key.columns if c != "host"] or list(key.columns)
+    target = [c for c in key.ref_columns if c != "host"] or list(key.ref_columns)
+    text = f"{table}.{','.join(own)} -> {key.references}.{','.join(target)}"
+    return text + (f" on delete {key.on_delete}" if key.on_delete != "no action" else "")
+
+
+def _key_tables(table: str, constraint: Constraint) -> tuple[str, ...]:
+    """A foreign key changes what both of its ends may hold."""
+    if constraint.kind == "foreign_key" and constraint.references not in (None, table):
+        return (table, str(constraint.references))
+    return (table,)
+
+
+def _key_fields(table: str, constraint: Constraint) -> tuple[str, ...]:
+    if constraint.kind != "foreign_key":
+        return ()
+    return tuple(f"{table}.{c}" for c in constraint.columns if c != "host")

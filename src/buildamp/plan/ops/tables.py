@@ -60,6 +60,7 @@ class RenameTable(Op):
     def apply(self, state: State) -> None:
         state.tables[self.new] = replace(state.table(self.old), name=self.new)
         del state.tables[self.old]
+        state.follow(self.old, self.new, {})
 
     def describe(self) -> str:
         return f"Table: {self.new} - renamed from {self.old}"

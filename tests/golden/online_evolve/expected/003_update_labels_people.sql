@@ -3,8 +3,7 @@
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed (DESTRUCTIVE)
 -- Table: labels - renamed from tags
--- Constraint: unique_tags_normalized_name - dropped from labels
--- Constraint: unique_labels_normalized_name - added unique on labels
+-- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name on labels
 -- Index: idx_people_city - dropped from people
 -- Index: idx_people_email - dropped from people
 -- Field: people.code - added
@@ -31,7 +30,7 @@ ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::pe
 DROP TYPE person_status__buildamp_old;
 ALTER TABLE tags RENAME TO labels;
 ALTER TRIGGER trg_tags_updated_at ON labels RENAME TO trg_labels_updated_at;
-ALTER TABLE labels DROP CONSTRAINT unique_tags_normalized_name;
+ALTER TABLE labels RENAME CONSTRAINT unique_tags_normalized_name TO unique_labels_normalized_name;
 ALTER TABLE people ADD COLUMN code VARCHAR(50) NOT NULL DEFAULT '';
 ALTER TABLE people ALTER COLUMN city SET DEFAULT 'nowhere';
 ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
@@ -60,8 +59,6 @@ COMMIT;
 
 -- buildamp:no-transaction
 SET lock_timeout = '1s';
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS unique_labels_normalized_name ON labels (host, normalized_name);
-ALTER TABLE labels ADD CONSTRAINT unique_labels_normalized_name UNIQUE USING INDEX unique_labels_normalized_name;
 -- buildamp:batch table=people size=1000
 UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ADD CONSTRAINT chk_people_nickname_not_null CHECK (nickname IS NOT NULL) NOT VALID;
@@ -117,9 +114,7 @@ $buildamp$;
 -- ALTER TABLE people DROP COLUMN code;
 -- CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_people_email ON people (host, email);
 -- CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_people_city ON people (host, city);
--- ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
--- CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS unique_tags_normalized_name ON tags (host, normalized_name);
--- ALTER TABLE tags ADD CONSTRAINT unique_tags_normalized_name UNIQUE USING INDEX unique_tags_normalized_name;
+-- ALTER TABLE labels RENAME CONSTRAINT unique_labels_normalized_name TO unique_tags_normalized_name;
 -- ALTER TABLE labels RENAME TO tags;
 -- ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 -- ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';

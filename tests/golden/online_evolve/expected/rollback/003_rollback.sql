@@ -23,7 +23,7 @@ ALTER TABLE people ALTER COLUMN nickname DROP NOT NULL;
 ALTER TABLE people ALTER COLUMN city DROP DEFAULT;
 -- DESTRUCTIVE: drops people.code and its data
 ALTER TABLE people DROP COLUMN code;
-ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
+ALTER TABLE labels RENAME CONSTRAINT unique_labels_normalized_name TO unique_tags_normalized_name;
 ALTER TABLE labels RENAME TO tags;
 ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 
@@ -48,5 +48,3 @@ END
 $buildamp$;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_people_email ON people (host, email);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_people_city ON people (host, city);
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS unique_tags_normalized_name ON tags (host, normalized_name);
-ALTER TABLE tags ADD CONSTRAINT unique_tags_normalized_name UNIQUE USING INDEX unique_tags_normalized_name;
