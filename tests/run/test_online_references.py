@@ -69,7 +69,7 @@ def seed(url: str, orphans: int = 0) -> None:
 
 
 def test_online_reference_on_a_busy_table(tmp_path: Path, pg_url: str) -> None:
-    from tests.test_squawk import SQUAWK, assert_squawk_clean
+    from tests.lint.test_squawk import SQUAWK, assert_squawk_clean
 
     root = project(tmp_path)
     config = load_config(root)
