@@ -1,4 +1,4 @@
-"""The generate pipeline (DESIGN.md section 10):
+"""The generate pipeline (docs/architecture.md follows one change through it):
 
 models -> Schema(new); snapshot -> Schema(old); ops = diff(old, new);
 check replay(old, ops) == new; refuse destructive ops unless confirmed;
@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from buildamp.cache.store import write_all_or_none
+from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
     Layout,
@@ -21,23 +23,21 @@ from buildamp.files.migration import (
     list_migrations,
     next_version,
     slugify,
-    write_atomically,
 )
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
 from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Schema
-from buildamp.pg.sqlbits import Step, q
+from buildamp.pg.sqlbits import q
 from buildamp.plan import ops as o
 from buildamp.plan.diff import conversions, diff
 from buildamp.plan.replay import next_state
-from buildamp.plan.summary import describe, slug_for, tables_of
+from buildamp.plan.summary import slug_for
 from buildamp.render.migration import RenderOptions, render_all, verify_landed
+from buildamp.render.step import Step
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.discover import read_sources
-
-CUSTOM_DOWN_MARK = "-- buildamp:down"
 
 
 @dataclass
@@ -65,11 +65,12 @@ def load_models(config: Config) -> Models:
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
     def load(path: str) -> tuple[str, str | None]:
+        # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
         import pglast
 
         text = (config.project_dir / path).read_text(encoding="utf-8")
-        up, mark, down = text.partition(CUSTOM_DOWN_MARK)
-        for part, label in ((up, "forward"), (down, "rollback")):
+        up, down = directives.split_down(text)
+        for part, label in ((up, "forward"), (down or "", "rollback")):
             try:
                 statements = pglast.parse_sql(part)
             except pglast.parser.ParseError as error:
@@ -82,7 +83,7 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
                     Location(path),
                     "remove it: the migration runs it inside its own transaction",
                 )
-        return up.strip(), (down.strip() or None) if mark else None
+        return up.strip(), (down.strip() or None) if down is not None else None
 
     return load
 
@@ -112,12 +113,14 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
     each naming the model, the change and where the model is.
 
     Removing a column that an earlier migration marked ``deprecated`` needs no
-    confirmation, unless the struct says ``confirm_destructive = true``."""
+    confirmation, unless the struct says ``confirm_destructive = true``; a field
+    with ``confirm_destructive = true`` asks before any change of its type (even a
+    widening or one with ``convert_sql``)."""
     found = []
     for op in operations:
-        if not o.is_destructive(op):
+        if not (o.is_destructive(op) or _field_confirms(op, hints)):
             continue
-        tables = tables_of(op)
+        tables = list(op.tables())
         if isinstance(op, o.AlterEnum) and op.usages:
             tables = [op.usages[0][0]]
         table_hint = hints.tables.get(tables[0]) if tables else None
@@ -136,7 +139,7 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
             where = op.table.source
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
         found.append(
-            f"{model}{describe(op) or type(op).__name__}"
+            f"{model}{op.describe()}"
             + (f" ({where})" if where else "")
             + _rename_guess(op, operations, hints)
         )
@@ -164,7 +167,7 @@ def _rename_guess(op: o.Operation, operations: list[o.Operation], hints: Hints) 
 def _with_model(line: str, op: o.Operation, hints: Hints) -> str:
     """A header line naming the model it came from: ``Field: customers.phone -
     added (Customer)``. Index lines keep ending in their table (events read it)."""
-    tables = tables_of(op)
+    tables = op.tables()
     model = hints.table(tables[0]).model if tables else ""
     if not model or not line.startswith(("Field:", "Table:")):
         return line
@@ -179,6 +182,13 @@ def _extensions(config: Config, old: Schema, new: Schema) -> list[str]:
         return {type_base(c.type) for t in schema.tables for c in t.columns}
 
     return needed(config.extensions, types(old), types(new)) if config.extensions else []
+
+
+def _field_confirms(op: o.Operation, hints: Hints) -> bool:
+    """A type change of a field marked ``confirm_destructive = true``."""
+    if not isinstance(op, o.AlterColumn) or op.old.type == op.new.type:
+        return False
+    return hints.column(op.table, op.new.name).confirm_destructive
 
 
 def generate(
@@ -221,10 +231,10 @@ def generate(
     if created:
         forward = [Step(f"CREATE EXTENSION IF NOT EXISTS {q(name)}") for name in created] + forward
         kept = f"-- extension {', '.join(created)} is kept: other objects may use it"
-        backward = [*backward, Step(kept, kind="note")]
-    summary = [_with_model(line, op, models.hints) for op in operations if (line := describe(op))]
+        backward = [*backward, Step(kept, role="note")]
+    summary = [_with_model(op.describe(), op, models.hints) for op in operations]
     models_changed = sorted(
-        {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
+        {models.hints.table(t).model for op in operations for t in op.tables()} - {""}
     )
     result.version, result.up_path, result.down_path = version, up_path, down_path
     result.up_text = compose_up(
@@ -235,6 +245,7 @@ def generate(
         forward,
         backward,
         layout,
+        operations,
     )
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
     if dry_run:
@@ -245,14 +256,14 @@ def generate(
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         conversions(models.schema, models.hints),
     )
-    from buildamp.files import snapshot_cache
+    from buildamp.files import snapshot_cache  # pickle: only when a state is written
 
     table_chunks: dict[str, Any] = {}
-    state = dumps(written_snapshot, reuse=snapshot_cache.chunks, collect=table_chunks)
+    state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
     texts = migration_texts(config.migrations_dir)
     texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
     texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
-    write_atomically(
+    write_all_or_none(
         {
             up_path: result.up_text,
             down_path: result.down_text,

@@ -17,6 +17,7 @@ from buildamp.model.hints import ColumnHint, Hints
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
 from buildamp.pg.casts import cast_exists
+from buildamp.pg.facts import widens
 from buildamp.pg.sqlbits import sql_type
 from buildamp.plan.ops import (
     AddColumn,
@@ -47,7 +48,6 @@ from buildamp.plan.ops import (
     SetTableInfo,
     SetTouchTrigger,
     Validate,
-    widens,
 )
 from buildamp.plan.references import (
     column_renames,
@@ -162,8 +162,44 @@ def _enum_changes(old: Schema, new: Schema, hints: Hints) -> list[Operation]:
                 and b in enum.values
                 and b not in before.values
             )
-            ops.append(AlterEnum(before, enum, usages, renames))
+            change = AlterEnum(before, enum, usages, renames=renames)
+            how = _enum_migration(new, enum.name, hints)
+            if how == "add_values" and not change.additive:
+                raise PlanError(
+                    f"enum {enum.name} loses or reorders values "
+                    f"({', '.join(before.values)} -> {', '.join(enum.values)}) but "
+                    'enum_migration = "add_values" allows only new values',
+                    hint='use enum_migration = "recreate" (destructive) at '
+                    + _where(hints, new, enum.name),
+                )
+            ops.append(replace(change, recreate=how == "recreate"))
     return ops
+
+
+def _enum_migration(new: Schema, enum: str, hints: Hints) -> str | None:
+    """``enum_migration`` of the fields using ``enum``; they must agree."""
+    chosen = {
+        hint.enum_migration
+        for t in new.tables
+        for c in t.columns
+        if c.type == enum and (hint := hints.column(t.name, c.name)).enum_migration
+    }
+    if len(chosen) > 1:
+        raise PlanError(
+            f"fields using enum {enum} ask for different enum_migration values "
+            f"({', '.join(sorted(str(c) for c in chosen))})",
+            hint=f"use one value at {_where(hints, new, enum)}",
+        )
+    return next(iter(chosen), None)
+
+
+def _where(hints: Hints, new: Schema, enum: str) -> str:
+    for t in new.tables:
+        for c in t.columns:
+            hint = hints.column(t.name, c.name)
+            if c.type == enum and hint.enum_migration and hint.location:
+                return hint.location
+    return "the fields using it"
 
 
 def _pending_conversions(table: Table, hints: Hints, applied: Applied) -> bool:

@@ -1,7 +1,7 @@
 -- migrations/003_alter_person_status_and_rename_tags_to_labels_and_alter_city.sql
 -- Auto-generated from Label, Person type changes
 -- Generated: 2024-12-04 10:30:15
--- Enum: person_status - values changed
+-- Enum: person_status - values changed (DESTRUCTIVE)
 -- Table: labels - renamed from tags (Label)
 -- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name on labels
 -- Index: idx_people_city - dropped from people
@@ -10,6 +10,7 @@
 -- Field: people.nickname - now NOT NULL, default '' (Person)
 -- Field: people.score - type INTEGER -> TEXT, default '0' (Person)
 -- Field: people.legacy - removed (DESTRUCTIVE) (Person)
+-- buildamp:changes {"tables":["labels","people"],"fields":["people.city","people.legacy","people.nickname","people.score"]}
 
 BEGIN;
 
@@ -18,6 +19,7 @@ SET LOCAL buildamp.migrating = 'on';
 -- DESTRUCTIVE: rows holding removed values of person_status fail
 ALTER TYPE person_status RENAME TO person_status__buildamp_old;
 CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
+-- buildamp:lint-ignore BA006
 ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
 DROP TYPE person_status__buildamp_old;
 ALTER TABLE tags RENAME TO labels;
@@ -51,6 +53,7 @@ UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
 -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
+-- buildamp:old-type INTEGER
 ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
@@ -62,6 +65,7 @@ COMMIT;
 -- ALTER TABLE people ADD COLUMN legacy TEXT;
 -- ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
 -- -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
+-- -- buildamp:old-type TEXT
 -- ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::INTEGER;
 -- ALTER TABLE people ALTER COLUMN score SET DEFAULT 0;
 -- ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;

@@ -4,6 +4,8 @@
 -- Field: notes.priority - document key converted (Note)
 -- Index: idx_notes_priority - added index on notes
 -- Index: unique_notes_pinned - added unique index on notes
+-- Table: notes - document fields changed in the schema state (Note)
+-- buildamp:changes {"tables":["notes"],"fields":["notes.priority"]}
 
 BEGIN;
 

@@ -9,6 +9,7 @@ BEGIN;
 ALTER TABLE people ADD COLUMN legacy TEXT;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
 -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
+-- buildamp:old-type TEXT
 ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::INTEGER;
 ALTER TABLE people ALTER COLUMN score SET DEFAULT 0;
 ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;
