@@ -220,9 +220,10 @@ def running_work(url: str) -> list[dict[str, Any]]:
 
 
 def status(config: Config, url: str) -> list[MigrationStatus]:
+    from buildamp.run.history_view import read_applied
+
     files = list_migrations(config.migrations_dir)
-    with Executor(url) as executor:
-        applied = {row.version: row for row in executor.applied()}
+    applied = {row.version: row for row in read_applied(url)}  # read-only: creates nothing
     result = []
     for migration in files:
         row = applied.pop(migration.version, None)
