@@ -105,8 +105,8 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "status": ("do_status", "as_json", *_DB),
     "check": ("do_check", "as_json"),
     "new": ("new_slug", "dry_run"),
-    "hash": ("do_hash", "force"),
-    "discard": ("do_discard",),
+    "hash": ("do_hash", "force", *_DB),
+    "discard": ("do_discard", *_DB),
     "resolve": ("resolve_version", "mark_applied", "mark_rolled_back", "yes", *_DB),
     "rebase": ("do_rebase",),
 }

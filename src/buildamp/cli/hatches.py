@@ -49,9 +49,9 @@ def run(config: Config, mode: str, opts: dict[str, Any]) -> int:
     if mode == "new":
         return new(config, opts["new_slug"], bool(opts.get("dry_run")))
     if mode == "hash":
-        return hash_files(config, bool(opts.get("force")))
+        return hash_files(config, bool(opts.get("force")), opts.get("database_url"))
     if mode == "discard":
-        return discard(config)
+        return discard(config, opts.get("database_url"))
     return rebase(config)
 
 
@@ -146,7 +146,7 @@ def _version_of(name: str) -> int | None:
 # ---- --hash ----------------------------------------------------------------------
 
 
-def hash_files(config: Config, force: bool) -> int:
+def hash_files(config: Config, force: bool, cli_url: str | None = None) -> int:
     """Accept deliberate edits: record the current checksum of every migration
     file that is new or changed. An edit to an applied migration (or when no
     database tells which are applied) needs --force."""
@@ -161,7 +161,7 @@ def hash_files(config: Config, force: bool) -> int:
         click.echo(f"{SUM_FILE} already records every migration file")
         return 0
     if edited and not force:
-        applied = _applied_versions(config, None)
+        applied = _applied_versions(config, cli_url)
         if applied is None:
             raise ConfigError(
                 f"{edited[0]} was edited; no database is configured to tell whether it is "
@@ -189,14 +189,14 @@ def hash_files(config: Config, force: bool) -> int:
 # ---- --discard -------------------------------------------------------------------
 
 
-def discard(config: Config) -> int:
+def discard(config: Config, cli_url: str | None = None) -> int:
     """Remove the newest migration (never an applied one) and put the schema
     state back where it was before it was generated."""
     files = list_migrations(config.migrations_dir)
     if not files:
         raise ConfigError("no migration to discard")
     newest = files[-1]
-    applied = _applied_versions(config, None)
+    applied = _applied_versions(config, cli_url)
     if applied is not None and newest.number in applied:
         raise ConfigError(
             f"{newest.path.name} is applied in the database",
