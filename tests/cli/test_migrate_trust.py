@@ -87,6 +87,7 @@ def test_generate_apply_dry_run_writes_and_applies_nothing(tmp_path: Path, pg_ur
     assert code == 0, err
     assert sorted(p.name for p in (root / "migrations").glob("*.sql")) == before
     assert tables(pg_url) == set() and not has_history(pg_url)
+    assert "ADD COLUMN" in out and "plan: apply 2 migrations" in out
 
 
 def test_rollback_dry_run_shows_rollback_sql_and_changes_nothing(
