@@ -197,6 +197,9 @@ def run_generate(
         click.echo(result.down_text, nl=False)
         return
     assert result.up_path is not None and result.down_path is not None
+    from buildamp.cli.change_list import echo_changes
+
+    echo_changes(result.operations)
     click.echo(f"wrote {config.display(result.up_path)}")
     click.echo(f"wrote {config.display(result.down_path)}")
     for change in result.destructive:

@@ -66,10 +66,15 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
 
 
 @contextmanager
-def locked_executor(url: str, progress: ProgressReport | None) -> Iterator[Executor]:
+def locked_executor(
+    url: str,
+    progress: ProgressReport | None,
+    lock_wait: float = 30.0,
+    report: Report | None = None,
+) -> Iterator[Executor]:
     """An executor holding the advisory lock: one applier at a time."""
-    with Executor(url, progress=progress) as executor:
-        executor.lock()
+    with Executor(url, lock_wait_seconds=lock_wait, progress=progress) as executor:
+        executor.lock(report)
         try:
             yield executor
         finally:
@@ -87,7 +92,7 @@ def apply(
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with locked_executor(url, progress) as executor:
+    with locked_executor(url, progress, config.lock_wait, report) as executor:
         applied = executor.applied()
         check_history(config, files, applied)
         versions = {row.version: row for row in applied}
@@ -123,7 +128,7 @@ def rollback(
 ) -> list[str]:
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
-    with locked_executor(url, progress) as executor:
+    with locked_executor(url, progress, config.lock_wait, report) as executor:
         applied = executor.applied()
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
         if to is not None:

@@ -145,32 +145,40 @@ class Executor:
         ).fetchall()
         return [Applied(*row) for row in rows]
 
-    def lock(self) -> None:
-        """Session advisory lock: two appliers never run migrations at once."""
+    def lock(self, report: Any = None) -> None:
+        """Session advisory lock: two appliers never run migrations at once.
+        While waiting, ``report`` (if given) is told once who holds it."""
         deadline = time.monotonic() + self.lock_wait_seconds
+        told = False
         while True:
             got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
             if got:
                 return
-            if time.monotonic() >= deadline:
-                holder = self.conn.execute(
-                    "SELECT a.pid, a.usename, a.application_name, a.client_addr "
-                    "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-                    "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
-                    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-                    "AND (l.classid::bigint << 32 | l.objid::bigint) = %s",
-                    (LOCK_KEY,),
-                ).fetchone()
-                who = (
-                    f"pid {holder[0]} ({holder[1]}, {holder[2] or 'no app name'})"
-                    if holder
-                    else "another session"
+            if report is not None and not told:
+                report(
+                    f"waiting for the migration lock held by {self._lock_holder()} "
+                    f"(up to {self.lock_wait_seconds:g}s; config lock_wait)"
                 )
+                told = True
+            if time.monotonic() >= deadline:
                 raise DatabaseError(
-                    f"another buildamp is applying migrations: lock held by {who}",
-                    hint=f"waited {self.lock_wait_seconds:.0f}s; retry when it finishes",
+                    f"another buildamp is applying migrations: lock held by {self._lock_holder()}",
+                    hint=f"waited {self.lock_wait_seconds:g}s (lock_wait); retry when it finishes",
                 )
             time.sleep(0.2)
+
+    def _lock_holder(self) -> str:
+        holder = self.conn.execute(
+            "SELECT a.pid, a.usename, a.application_name, a.client_addr "
+            "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND (l.classid::bigint << 32 | l.objid::bigint) = %s",
+            (LOCK_KEY,),
+        ).fetchone()
+        if not holder:
+            return "another session"
+        return f"pid {holder[0]} ({holder[1]}, {holder[2] or 'no app name'})"
 
     def unlock(self) -> None:
         self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
