@@ -350,8 +350,7 @@ class Executor:
             try:
                 return action()
             except psycopg.Error as error:
-                first = " ".join(statement.split())[:80]
-                message = (error.diag.message_primary or str(error)).strip()
+                message = _server_message(error)
                 hint = outcome
                 if error.sqlstate == "53200":  # out of shared memory: too many locks
                     hint += (
@@ -359,8 +358,8 @@ class Executor:
                         "max_locks_per_transaction or generate the models in smaller steps"
                     )
                 failure = DatabaseError(
-                    f"migration {migration.version}_{migration.name} failed at `{first}`: "
-                    f"{message}",
+                    f"migration {migration.version}_{migration.name} failed at "
+                    f"`{_statement_line(statement)}`: {message}",
                     Location(display),
                     hint,
                 )
@@ -385,6 +384,39 @@ class Executor:
             outcome,
             retry,
         )
+
+
+STATEMENT_SHOWN = 400  # characters of a failing statement in the one-line error
+
+
+def _statement_line(statement: str) -> str:
+    """The failing statement on one line; long ones keep their start and end."""
+    flat = " ".join(line.split("--", 1)[0] for line in statement.splitlines())
+    flat = " ".join(flat.split())
+    if len(flat) <= STATEMENT_SHOWN:
+        return flat
+    half = STATEMENT_SHOWN // 2
+    return f"{flat[:half]} ... {flat[-half:]}"
+
+
+def _server_message(error: Any) -> str:
+    """The server's message with its DETAIL and the table/column/constraint it names."""
+    diag = error.diag
+    parts = [(diag.message_primary or str(error)).strip()]
+    if diag.message_detail:
+        parts.append(f"DETAIL: {diag.message_detail.strip()}")
+    names = [
+        f"{label} {value}"
+        for label, value in (
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+            ("constraint", diag.constraint_name),
+        )
+        if value
+    ]
+    if names:
+        parts.append("(" + ", ".join(names) + ")")
+    return "; ".join(parts[:2]) + (f" {parts[2]}" if len(parts) > 2 else "")
 
 
 def concurrent_index_name(statement: str) -> str | None:
