@@ -36,10 +36,11 @@ def _fail(error: BaseException, verbose: bool) -> None:
     sys.exit(4)
 
 
-def _project(ctx: click.Context) -> Any:
+def _project(ctx: click.Context, required: bool = True) -> Any:
     """The project's config (profile applied). Outside a project (no config and no
-    model folder) every command refuses, so nothing is ever created in a random
-    folder (least of all an embedded database)."""
+    model folder) every command that may write or connect refuses, so nothing is
+    ever created in a random folder (least of all an embedded database); ``lint``
+    of SQL files works anywhere."""
     from buildamp.files.config import find_project_dir, load_config
     from buildamp.model.errors import ConfigError
 
@@ -48,7 +49,7 @@ def _project(ctx: click.Context) -> Any:
     if not start.is_dir():
         raise ConfigError(f"project folder {start} does not exist", hint="check -C/--project")
     config = load_config(find_project_dir(start) if path is None else start, env)
-    if not config.is_project:
+    if required and not config.is_project:
         raise ConfigError(
             f"no buildamp project here ({config.project_dir}); run buildamp init",
             hint="or pass -C PROJECT",
@@ -243,7 +244,7 @@ def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None
     """Lock-hazard rules over migration SQL (default: every migration file)."""
     from buildamp.cli.lint_command import run_lint
 
-    _guarded(ctx, lambda: run_lint(_project(ctx), list(files), output_format))
+    _guarded(ctx, lambda: run_lint(_project(ctx, required=False), list(files), output_format))
 
 
 @main.command(epilog="Example: buildamp schema --format dot | dot -Tsvg > schema.svg")

@@ -75,7 +75,8 @@ def apply_plan(config: Config, applied: list[Applied], to: str | None) -> list[P
         raise ConfigError(f"--to {to}: no migration with that number")
     done = {row.version for row in applied}
     chosen = [f for f in files if f.version not in done and (to is None or f.number <= int(to))]
-    return [_item(config, m.version, m.name, "apply", m.path, "") for m in chosen]
+    created: set[str] = set()  # tables earlier migrations of this plan create
+    return [_item(config, m.version, m.name, "apply", m.path, "", created) for m in chosen]
 
 
 def rollback_plan(
@@ -106,7 +107,13 @@ def rollback_plan(
 
 
 def _item(
-    config: Config, version: str, name: str, direction: str, path: Path, note: str
+    config: Config,
+    version: str,
+    name: str,
+    direction: str,
+    path: Path,
+    note: str,
+    created: set[str] | None = None,
 ) -> PlanItem:
     from buildamp.lint.engine import lint_sql
     from buildamp.lint.locks import strongly_locked_tables
@@ -115,8 +122,8 @@ def _item(
     if not path.is_file():
         return PlanItem(version, name, direction, path, "", (), (), note or "file missing")
     text = path.read_text(encoding="utf-8")
-    findings = lint_sql(text, shown, lock_timeout=config.lock_timeout)
-    locks = strongly_locked_tables(text, shown)
+    findings = lint_sql(text, shown, lock_timeout=config.lock_timeout, created=created or ())
+    locks = strongly_locked_tables(text, shown, created)
     return PlanItem(version, name, direction, path, text, tuple(findings), tuple(locks), note)
 
 

@@ -15,6 +15,7 @@ wraps such a file whole (psql would not; the stricter reading wins).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -147,9 +148,13 @@ class Finding:
         return asdict(self)
 
 
-def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]:
+def lint_sql(
+    text: str, path: str, *, lock_timeout: str = "1s", created: Iterable[str] = ()
+) -> list[Finding]:
     """Findings for one migration file, in file order. ``lock_timeout`` only
-    shapes the suggested fix for BA003. Raises StateError when it does not parse."""
+    shapes the suggested fix for BA003; ``created`` are tables an earlier
+    migration of the same plan creates (new, so locking them blocks nobody).
+    Raises StateError when it does not parse."""
     import pglast
 
     try:
@@ -162,6 +167,7 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
         ) from None
     lines = text.split("\n")
     state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
+    state.new_tables.update(created)
     findings: list[Finding] = []
     for raw in statements:
         # pglast turns libpg_query's byte offsets into str indexes already

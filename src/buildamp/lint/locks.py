@@ -12,9 +12,11 @@ from buildamp.lint.rules import LintState, _strong_lock
 from buildamp.model.errors import Location, StateError
 
 
-def strongly_locked_tables(text: str, path: str) -> list[str]:
+def strongly_locked_tables(text: str, path: str, created: set[str] | None = None) -> list[str]:
     """Existing tables (in file order, once each) a statement of ``text`` locks
-    against writes or reads; tables created earlier in the file do not count."""
+    against writes or reads; tables created earlier in the file (or in
+    ``created``, earlier in the plan) do not count. Tables this file creates are
+    added to ``created``."""
     import pglast
 
     try:
@@ -22,10 +24,13 @@ def strongly_locked_tables(text: str, path: str) -> list[str]:
     except pglast.parser.ParseError as error:
         raise StateError(f"migration does not parse: {error.args[0]}", Location(path)) from None
     state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
+    state.new_tables.update(created or ())
     found: list[str] = []
     for raw in statements:
         target = _strong_lock(raw.stmt, state)
         if target and target not in found:
             found.append(target)
         _advance(raw.stmt, state)
+    if created is not None:
+        created.update(state.new_tables)
     return found
