@@ -293,7 +293,7 @@ def watch(
     _guarded(
         ctx,
         lambda: run_watch(
-            _project(ctx.obj["project"]),
+            _project(ctx),
             do_apply,
             allow_destructive,
             database_url,
