@@ -22,3 +22,23 @@ def test_failing_statement_shows_detail_and_column(tmp_path: Path, pg_url: str) 
     assert "violates not-null constraint" in err
     assert "DETAIL: Failing row contains" in err
     assert "column host" in err
+
+
+def test_validation_failure_names_model_query_and_count(tmp_path: Path, pg_url: str) -> None:
+    from buildamp.pg.database import connect
+
+    root = make_project(tmp_path, migrations=1)
+    assert cli(root, "migrate", "--apply", "--database-url", pg_url)[0] == 0
+    with connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO things (id, host) VALUES ('', 'h'), (' ', 'h'), ('ok', 'h')")
+    (root / "models" / "things_domain.rs").write_text(
+        "#[migration(validate = \"SELECT COUNT(*) FROM things WHERE trim(id) = ''\")]\n"
+        "pub struct Thing { pub id: String, pub note: Option<String> }\n"
+    )
+    code, _, err = cli(root, "migrate")
+    assert code == 0, err
+    code, _, err = cli(root, "migrate", "--apply", "--database-url", pg_url)
+    assert code == 3
+    assert "validation of things (models/things_domain.rs:2:" in err
+    assert "returned 2, expected 0" in err
+    assert "DETAIL: query: SELECT COUNT(*) FROM things WHERE trim(id) = ''" in err

@@ -163,6 +163,7 @@ class Validate:
     table: str
     query: str
     undo: bool = False
+    source: str = ""  # the model (file:line:column) the query comes from
 
 
 @dataclass(frozen=True)
@@ -276,8 +277,8 @@ def invert(op: Operation) -> Operation:
             return SetTableInfo(new, old)
         case RunSql(label, up, down):
             return RunSql(label, down, up)
-        case Validate(table, query, undo):
-            return Validate(table, query, not undo)
+        case Validate(table, query, undo, source):
+            return Validate(table, query, not undo, source)
         case RenameDocumentKey(table, old, new):
             return RenameDocumentKey(table, new, old)
         case FillDocumentKey(table, key, value, undo, value_type):
