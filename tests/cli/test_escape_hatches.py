@@ -210,3 +210,12 @@ def _history_identity(code: int, err: str) -> None:
     both migrations."""
     if code == 0 or "add_coupons" not in err or "add_phone" not in err:
         pytest.xfail("history identity (issue 14 item 4) not merged yet: " + err[:200])
+
+
+def test_rebase_without_a_merge_says_so(tmp_path: Path) -> None:
+    root = make_project(tmp_path, migrations=1)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    code, _, err = cli(root, "migrate", "--rebase")
+    assert code == 2 and "no merge is in progress" in err

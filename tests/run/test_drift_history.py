@@ -121,6 +121,7 @@ def test_generate_prints_the_change_list(tmp_path: Path) -> None:
     )
     code, out, _ = cli(root, "migrate")
     assert code == 0 and "+ things.phone  TEXT NULL" in out
+    assert out.index("+ things.phone") < out.index("wrote migrations/002_")
     assert "\x1b[" not in out  # plain when not a terminal
     write(root / "models" / "things_domain.rs", "pub struct Thing { pub id: String }\n")
     code, out, _ = cli(root, "migrate", "--allow-destructive")

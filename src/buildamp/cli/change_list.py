@@ -28,6 +28,15 @@ def change_line(op: o.Operation) -> tuple[str, str] | None:
         return "-", f"{op.table}.{op.column.name}{destructive}"
     if isinstance(op, o.AlterColumn):
         return "~", f"{op.table}.{op.new.name}  {_column(op.old)} -> {_column(op.new)}{destructive}"
+    if isinstance(op, o.CreateIndex):
+        kind = "unique index" if op.index.unique else "index"
+        return "+", f"{kind} {op.index.name} on {op.table}"
+    if isinstance(op, o.DropIndex):
+        return "-", f"index {op.index.name} on {op.table}"
+    if isinstance(op, o.AddConstraint):
+        return "+", f"{op.constraint.kind} {op.constraint.name} on {op.table}"
+    if isinstance(op, o.DropConstraint):
+        return "-", f"{op.constraint.kind} {op.constraint.name} on {op.table}"
     text = describe(op)
     if text is None:
         return None
