@@ -89,7 +89,9 @@ def sum_problems(migrations_dir: Path) -> list[str]:
         )
     problems = []
     for name, text in texts.items():
-        if name not in recorded:
+        if has_conflict_markers(text):
+            problems.append(f"{name} has merge-conflict markers ({REBASE_HINT})")
+        elif name not in recorded:
             problems.append(
                 f"{name} is not in {SUM_FILE} (added by hand or from another branch? "
                 "`buildamp migrate --hash` records it)"
