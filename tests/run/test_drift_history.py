@@ -155,3 +155,16 @@ def test_lock_wait_is_configurable_and_names_the_holder(tmp_path: Path, pg_url: 
     finally:
         release.set()
         thread.join()
+
+
+def test_objects_made_then_dropped_by_migrations_are_forgotten() -> None:
+    from buildamp.run.drift import _created_by_sql
+
+    created, touched = _created_by_sql(
+        [
+            "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN b int;"
+            " ALTER TABLE t ADD CONSTRAINT ck_t CHECK (a > 0); CREATE INDEX ix_t ON t (a);",
+            "ALTER TABLE t DROP COLUMN b; ALTER TABLE t DROP CONSTRAINT ck_t; DROP INDEX ix_t;",
+        ]
+    )
+    assert created == {"t"} and "t" in touched

@@ -213,7 +213,7 @@ def _created_by_sql(texts: list[str]) -> tuple[set[str], set[str]]:
                         created.add(f"{table}.{definition.colname}")
                     elif isinstance(definition, ast.Constraint) and definition.conname:
                         created.add(str(definition.conname))
-                    elif cmd.name and "DROP" in str(cmd.subtype):
+                    elif cmd.name and "Drop" in getattr(cmd.subtype, "name", ""):
                         created.discard(f"{table}.{cmd.name}")
                         created.discard(str(cmd.name))
             elif isinstance(node, ast.DropStmt):
