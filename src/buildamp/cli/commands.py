@@ -126,12 +126,13 @@ def migrate_mode(opts: dict[str, Any]) -> str:
         )
     elif actions:
         mode = _FLAGS[actions[0]].lstrip("-")
-        mode = {"rolled-back": "resolve"}.get(mode, mode)
     else:
         mode = "generate"
     for key in given:
         if key not in _ALLOWED[mode]:
-            shown = "generate" if mode == "generate" else _FLAGS.get(f"do_{mode}", f"--{mode}")
+            shown = {"generate": "generate", "generate+apply": "--generate --apply"}.get(
+                mode, f"--{mode}"
+            )
             owners = [m for m, keys in _ALLOWED.items() if key in keys and "+" not in m]
             where = ", ".join("generate" if m == "generate" else f"--{m}" for m in owners)
             raise ConfigError(
