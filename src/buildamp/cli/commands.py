@@ -64,6 +64,7 @@ _FLAGS = {
     "do_discard": "--discard",
     "resolve_version": "--resolve",
     "do_rebase": "--rebase",
+    "do_squash": "--squash",
     "mark_applied": "--applied",
     "mark_rolled_back": "--rolled-back",
     "name": "--name",
@@ -86,6 +87,7 @@ _ACTIONS = (
     "do_discard",
     "resolve_version",
     "do_rebase",
+    "do_squash",
 )
 _DB = ("database_url",)
 _ALLOWED: dict[str, tuple[str, ...]] = {
@@ -109,6 +111,7 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "discard": ("do_discard", *_DB),
     "resolve": ("resolve_version", "mark_applied", "mark_rolled_back", "yes", *_DB),
     "rebase": ("do_rebase",),
+    "squash": ("do_squash", "to_version", *_DB),
 }
 
 
@@ -163,6 +166,10 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
         from buildamp.cli import hatches
 
         return hatches.run(config, mode, opts)
+    if mode == "squash":
+        from buildamp.cli.squash import run_squash
+
+        return run_squash(config, opts["to_version"], opts["database_url"])
     if mode == "resolve":
         from buildamp.cli.hatches import run_resolve
 

@@ -54,6 +54,7 @@ class Config:
     audit_log: str = ".buildamp/audit.log"
     drift_ignore: tuple[str, ...] = ()
     webhooks: tuple[Webhook, ...] = field(default=())
+    unmanaged: tuple[str, ...] = ()
     source: str = ""
     profile: str | None = None  # the [env.NAME] in use, if any
     has_config: bool = True  # False: no buildamp.toml / [tool.buildamp] was found
@@ -163,6 +164,7 @@ KEYS: dict[str, Key] = {
     "audit_log": Key(str),
     "drift_ignore": Key(list, _strings("name patterns")),
     "webhooks": Key(list, in_profile=False),
+    "unmanaged": Key(list, _strings("table or type names")),
 }
 WEBHOOK_KEYS: dict[str, Key] = {
     "url": Key(str),
@@ -170,7 +172,7 @@ WEBHOOK_KEYS: dict[str, Key] = {
     "secret": Key(str),
     "timeout": Key((int, float), _number(0, 600, low_open=True)),
 }
-_TUPLES = {"models", "drift_ignore"}  # lists kept as tuples on Config
+_TUPLES = {"models", "drift_ignore", "unmanaged"}  # lists kept as tuples on Config
 
 
 # ---- where a key is in the TOML text ---------------------------------------------

@@ -11,7 +11,7 @@ buildamp's own leftovers from an interrupted online run.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from buildamp.files.config import Config
@@ -329,7 +329,7 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
     expected = comparable(load_snapshot(config).schema)
     with connect(url, autocommit=True) as conn:
         conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        live = comparable(read_catalog(conn))
+        live = without_unmanaged(comparable(read_catalog(conn)), config.unmanaged)
         has_history = conn.execute(
             "SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)
         ).fetchone()
@@ -370,6 +370,22 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
 
 def drift_report(config: Config, url: str) -> list[str]:
     return drift(config, url)[0].lines
+
+
+def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
+    """``live`` minus the tables, indexes and enum types the config says buildamp
+    leaves alone (``unmanaged``: what an adopted database holds but does not model)."""
+    if not unmanaged:
+        return live
+    names = frozenset(unmanaged)
+    return Schema(
+        tables=tuple(
+            replace(t, indexes=tuple(i for i in t.indexes if i.name not in names))
+            for t in live.tables
+            if t.name not in names
+        ),
+        enums=tuple(e for e in live.enums if e.name not in names),
+    )
 
 
 def repair_sql(config: Config, expected: Schema, live: Schema) -> str:
