@@ -236,9 +236,12 @@ def _emit_generated(config: Config, result: Any) -> None:
 def _plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> list[Any]:
     """What an apply or rollback would do, from a read-only look at the history."""
     from buildamp.cli.plan_view import apply_plan, rollback_plan
+    from buildamp.files.migration import list_migrations
+    from buildamp.run.apply import recognise_squashed
     from buildamp.run.history_view import read_applied
 
-    applied = read_applied(url)
+    # a database that applied migrations later squashed sees the baseline's row
+    applied, _ = recognise_squashed(list_migrations(config.migrations_dir), read_applied(url))
     if direction == "apply":
         return apply_plan(config, applied, opts.get("to_version"))
     return rollback_plan(config, applied, opts.get("steps"), opts.get("to_version"))
