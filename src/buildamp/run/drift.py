@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from buildamp.files.config import Config
-from buildamp.model.schema import Column, Schema, Table
+from buildamp.model.schema import Column, Constraint, Schema, Table
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,13 @@ def _table(expected: Table, live: Table) -> list[Difference]:
             have_item = have_by_name.pop(item.name, None)
             if have_item is None:
                 add(f"{kind} {item.name} on {name}: missing in database", item.name)
+            elif isinstance(item, Constraint) and have_item == replace(item, valid=False):
+                add(
+                    f"constraint {item.name} on {name}: NOT VALID in database (an online "
+                    "migration stopped before validating it); ALTER TABLE "
+                    f"{name} VALIDATE CONSTRAINT {item.name}",
+                    item.name,
+                )
             elif have_item != item:
                 add(f"{kind} {item.name} on {name}: definition differs from the models", item.name)
         for extra_name in have_by_name:
@@ -356,6 +363,8 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
     _, pending_touch = _created_by_sql(
         [f.path.read_text(encoding="utf-8") for f in pending] if tracked else []
     )
+    modelled = {c.name for t in expected.tables for c in t.constraints}
+    extra = [d for d in extra if not ("NOT VALID" in d.text and d.names[0] in modelled)]
     for difference in differences(expected, live) + extra:
         if _ignored(difference, config.drift_ignore):
             continue
