@@ -8,7 +8,6 @@ import click
 
 from buildamp.model.schema import Column
 from buildamp.plan import ops as o
-from buildamp.plan.summary import describe
 
 
 def _column(column: Column) -> str:
@@ -37,9 +36,9 @@ def change_line(op: o.Operation) -> tuple[str, str] | None:
         return "+", f"{op.constraint.kind} {op.constraint.name} on {op.table}"
     if isinstance(op, o.DropConstraint):
         return "-", f"{op.constraint.kind} {op.constraint.name} on {op.table}"
-    text = describe(op)
-    if text is None:
+    if op.supporting:
         return None
+    text = op.describe()
     sign = "-" if "dropped" in text or "removed" in text else "+" if "added" in text else "~"
     return sign, text + destructive if destructive and "DESTRUCTIVE" not in text else text
 

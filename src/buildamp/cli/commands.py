@@ -16,6 +16,7 @@ from buildamp.model.errors import ConfigError
 def _url(config: Config, cli_url: str | None) -> str:
     """The database to use. Falling back to the embedded dev server is said out
     loud (on stderr, so JSON on stdout stays clean), with how to stop it."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import (
         explicit_database_url,
         redact,
@@ -30,6 +31,7 @@ def _url(config: Config, cli_url: str | None) -> str:
 
 def run_db(config: Config, action: str) -> int:
     """``buildamp db url|stop``: the embedded dev server of this project."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.pg.database import EMBEDDED_DIR, embedded_server_url, stop_embedded_server
 
     pgdata = config.project_dir / EMBEDDED_DIR
@@ -46,6 +48,7 @@ def run_db(config: Config, action: str) -> int:
 @contextmanager
 def _sinks(config: Config, log_format: str, url: str | None = None) -> Iterator[None]:
     """Audit log and webhooks for one action (events.py loads them lazily)."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.events.sinks import command_sinks
 
     with command_sinks(config, log_format, url):
@@ -152,6 +155,7 @@ def migrate_mode(opts: dict[str, Any]) -> str:
 
 
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.plan_view import check_to
 
     mode = migrate_mode(opts)
@@ -163,14 +167,17 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
     if mode == "rollback":
         return run_rollback(config, opts)
     if mode in ("new", "hash", "discard", "rebase"):
+        # loaded on use: commands that do not need it never import it
         from buildamp.cli import hatches
 
         return hatches.run(config, mode, opts)
     if mode == "squash":
+        # loaded on use: commands that do not need it never import it
         from buildamp.cli.squash import run_squash
 
         return run_squash(config, opts["to_version"], opts["database_url"])
     if mode == "resolve":
+        # loaded on use: commands that do not need it never import it
         from buildamp.cli.hatches import run_resolve
 
         return run_resolve(config, opts, _url(config, opts["database_url"]))
@@ -184,6 +191,7 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
 def run_generate(
     config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]
 ) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
 
     result = generate(
@@ -208,6 +216,7 @@ def run_generate(
         click.echo(result.down_text, nl=False)
         return
     assert result.up_path is not None and result.down_path is not None
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.change_list import echo_changes
 
     echo_changes(result.operations)
@@ -218,12 +227,13 @@ def run_generate(
 
 
 def _emit_generated(config: Config, result: Any) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.events import bus as events
     from buildamp.files.migration import checksum
-    from buildamp.plan.summary import describe
 
-    changes = [line for op in result.operations if (line := describe(op))]
-    tables, fields = events.changes_from_summary(changes)
+    changes = [op.describe() for op in result.operations]
+    tables = tuple(sorted({t for op in result.operations for t in op.tables()}))
+    fields = tuple(sorted({f for op in result.operations for f in op.fields()}))
     name = result.up_path.stem.split("_", 1)[1]
     common: dict[str, Any] = {"version": result.version, "name": name, "tables": tables}
     common["fields"] = fields
@@ -238,6 +248,7 @@ def _emit_generated(config: Config, result: Any) -> None:
 
 def _plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> list[Any]:
     """What an apply or rollback would do, from a read-only look at the history."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.plan_view import apply_plan, rollback_plan
     from buildamp.files.migration import list_migrations
     from buildamp.run.apply import recognise_squashed
@@ -252,6 +263,7 @@ def _plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> lis
 
 def _show_plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> int:
     """``--dry-run``: print the plan and stop; the database is only read."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.plan_view import plan_json, print_plan
     from buildamp.pg.database import database_identity
 
@@ -270,6 +282,7 @@ def _confirmed(config: Config, opts: dict[str, Any], url: str, direction: str) -
     it can drop every table."""
     if config.mode != "prod":
         return True
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.plan_view import print_plan
 
     items = _plan(config, opts, url, direction)
@@ -289,6 +302,7 @@ def _confirmed(config: Config, opts: dict[str, Any], url: str, direction: str) -
 
 
 def run_apply(config: Config, opts: dict[str, Any]) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.apply import apply
 
     url = _url(config, opts["database_url"])
@@ -297,6 +311,7 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
     if not _confirmed(config, opts, url, "apply"):
         click.echo("nothing applied")
         return 1
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.progress_view import backfill_reporter
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
@@ -307,6 +322,7 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
 
 
 def run_rollback(config: Config, opts: dict[str, Any]) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.apply import rollback
 
     url = _url(config, opts["database_url"])
@@ -319,6 +335,7 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
     if not _confirmed(config, opts, url, "rollback"):
         click.echo("nothing rolled back")
         return 1
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.progress_view import backfill_reporter
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
@@ -338,6 +355,7 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
 def run_status(config: Config, cli_url: str | None, as_json: bool = False) -> int:
     """Applied / pending / edited per migration; reads only (a replica or a
     read-only role works, and nothing is created)."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.run.apply import running_work, status
 
     url = _url(config, cli_url)
@@ -347,8 +365,10 @@ def run_status(config: Config, cli_url: str | None, as_json: bool = False) -> in
         counts[row.state] = counts.get(row.state, 0) + 1
     running = running_work(url)
     if as_json:
+        # loaded on use: commands that do not need it never import it
         import json
 
+        # loaded on use: commands that do not need it never import it
         from buildamp.pg.database import database_identity
 
         document = {
@@ -392,17 +412,18 @@ def _running_line(entry: dict[str, Any]) -> str:
 
 def run_check(config: Config, as_json: bool = False) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import check_memo
     from buildamp.sources.discover import model_files
 
     memo = check_memo.digest(config, model_files(config))
     if check_memo.was_clean(config, memo):
         return _check_result(as_json, [], [])
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.generate import plan
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
     from buildamp.model.errors import StateError
-    from buildamp.plan.summary import describe
 
     problems: list[str] = []
     try:
@@ -418,11 +439,12 @@ def run_check(config: Config, as_json: bool = False) -> int:
         problems.append(
             f"schema state is at version {version} but the newest migration is {newest}"
         )
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.sumfile import custom_sql_problems
 
     problems += custom_sql_problems(config.project_dir, config.migrations_dir)
     operations = planned.operations
-    changes = [line for op in operations if (line := describe(op))]
+    changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]
     code = _check_result(as_json, problems, changes)
@@ -435,6 +457,7 @@ def _check_result(as_json: bool, problems: list[str], changes: list[str]) -> int
     """Print the verdict of ``--check`` (text or one JSON object); exit 1 on problems."""
     everything = problems + [f"not generated: {change}" for change in changes]
     if as_json:
+        # loaded on use: commands that do not need it never import it
         import json
 
         document = {"ok": not everything, "problems": problems, "not_generated": changes}
@@ -462,12 +485,14 @@ def run_drift(
 ) -> int:
     """Differences between the database and the models, knowing the history;
     ``--sql`` prints the repair, ``--json`` one object. Reads only."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.drift import drift, repair_sql
 
     url = _url(config, cli_url)
     report, expected, live = drift(config, url)
     lines = report.lines
     if as_json:
+        # loaded on use: commands that do not need it never import it
         import json
 
         click.echo(json.dumps(report.as_dict(), indent=2))
@@ -479,6 +504,7 @@ def run_drift(
         for line in lines:
             click.echo(line)
     if lines:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.events import bus as events
         from buildamp.pg.database import database_identity
 

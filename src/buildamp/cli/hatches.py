@@ -17,13 +17,13 @@ from typing import Any
 
 import click
 
+from buildamp.cache.store import write_all_or_none
 from buildamp.files.config import Config
 from buildamp.files.migration import (
     MIGRATION_NAME,
     list_migrations,
     next_version,
     slugify,
-    write_atomically,
 )
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
 from buildamp.files.sumfile import (
@@ -101,7 +101,7 @@ def new(config: Config, slug_text: str, dry_run: bool) -> int:
         up_path.relative_to(config.migrations_dir).as_posix(): up,
         down_path.relative_to(config.migrations_dir).as_posix(): down,
     }
-    write_atomically(
+    write_all_or_none(
         {
             up_path: up,
             down_path: down,
@@ -124,12 +124,14 @@ def _now() -> str:
 def _applied_versions(config: Config, cli_url: str | None) -> set[int] | None:
     """Versions applied in the configured database, read-only; ``None`` when no
     database is configured (and no embedded one is running)."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.pg.database import EMBEDDED_DIR, explicit_database_url
     from buildamp.run.history_view import read_applied
 
     url = explicit_database_url(cli_url, config.database_url)
     if url is None and config.mode == "dev":
         if (config.project_dir / EMBEDDED_DIR / "postmaster.pid").is_file():
+            # loaded on use: commands that do not need it never import it
             from buildamp.pg.database import embedded_server_url
 
             url = embedded_server_url(config.project_dir / EMBEDDED_DIR)
@@ -152,6 +154,7 @@ def hash_files(config: Config, force: bool, cli_url: str | None = None) -> int:
     database tells which are applied) needs --force."""
     recorded = read_sums(config.migrations_dir / SUM_FILE) or {}
     texts = migration_texts(config.migrations_dir)
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import checksum
 
     added = [n for n in texts if n not in recorded]
@@ -179,7 +182,7 @@ def hash_files(config: Config, force: bool, cli_url: str | None = None) -> int:
                 )
     sums = {n: d for n, d in recorded.items() if n not in removed}
     sums.update({n: checksum(texts[n]) for n in added + edited})
-    write_atomically({config.migrations_dir / SUM_FILE: render_sums(sums)})
+    write_all_or_none({config.migrations_dir / SUM_FILE: render_sums(sums)})
     for label, names in (("recorded", added), ("accepted edit of", edited), ("forgot", removed)):
         for name in names:
             click.echo(f"{label} {config.migrations}/{name}")
@@ -221,7 +224,7 @@ def discard(config: Config, cli_url: str | None = None) -> int:
         newest.path.relative_to(config.migrations_dir).as_posix(),
         newest.rollback_path.relative_to(config.migrations_dir).as_posix(),
     }
-    write_atomically(
+    write_all_or_none(
         {
             config.state_path: state,
             config.migrations_dir / SUM_FILE: without_entries(config.migrations_dir, names),
@@ -237,6 +240,7 @@ def discard(config: Config, cli_url: str | None = None) -> int:
 
 
 def run_resolve(config: Config, opts: dict[str, Any], url: str) -> int:
+    # loaded on use: commands that do not need it never import it
     from buildamp.events.bus import actor
     from buildamp.run.history_edit import resolve
 
@@ -362,6 +366,7 @@ def rebase(config: Config) -> int:
         rollback = _show(refs, refs.theirs, f"{folder}/rollback/{version}_rollback.sql")
         if rollback is not None:
             files[config.rollback_dir / f"{version}_rollback.sql"] = rollback
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import checksum
 
     for offset, name in enumerate(ours_new, start=1):
@@ -404,7 +409,7 @@ def rebase(config: Config) -> int:
     snapshot_text = dumps(_loads_state(json.dumps(state), config))
     files[config.state_path] = snapshot_text
     files[config.migrations_dir / SUM_FILE] = render_sums(sums)
-    write_atomically(files)
+    write_all_or_none(files)
     keep = set(files)
     for name in ours_new:
         path = config.migrations_dir / name
@@ -427,6 +432,7 @@ def _parse_sums(text: str) -> dict[str, str]:
 
 
 def _loads_state(text: str, config: Config) -> Snapshot:
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.snapshot import loads
 
     return loads(text, config.display(config.state_path))

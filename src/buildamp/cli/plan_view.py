@@ -68,6 +68,7 @@ def rollback_targets(applied: list[Applied], steps: int | None, to: str | None) 
 
 
 def apply_plan(config: Config, applied: list[Applied], to: str | None) -> list[PlanItem]:
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import list_migrations
 
     files = list_migrations(config.migrations_dir)
@@ -82,6 +83,7 @@ def apply_plan(config: Config, applied: list[Applied], to: str | None) -> list[P
 def rollback_plan(
     config: Config, applied: list[Applied], steps: int | None, to: str | None
 ) -> list[PlanItem]:
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import list_migrations
 
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
@@ -115,6 +117,7 @@ def _item(
     note: str,
     created: set[str] | None = None,
 ) -> PlanItem:
+    # loaded on use: commands that do not need it never import it
     from buildamp.lint.engine import lint_sql
     from buildamp.lint.locks import strongly_locked_tables
 

@@ -55,6 +55,7 @@ def one_round(
 ) -> None:
     """Generate once (and apply when asked); report errors instead of raising them.
     The config is read again each round (it may have changed), same profile."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_apply, run_generate
 
     try:
@@ -79,6 +80,7 @@ def run_watch(
             "watch --apply applies without review, so it only runs in dev mode",
             hint='set mode = "dev" (or use an [env.dev] profile), or drop --apply',
         )
+    # watchfiles (a Rust extension): only for `buildamp watch`
     from watchfiles import watch
 
     echo = lambda text: click.echo(text, err=text.startswith("error:"))  # noqa: E731

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from buildamp.files.migration import checksum, write_atomically
+from buildamp.files.migration import checksum
 from buildamp.model.errors import Location, StateError
 
 SUM_FILE = "buildamp.sum"
@@ -124,7 +124,3 @@ def custom_sql_problems(project_dir: Path, migrations_dir: Path) -> list[str]:
                 "or restore it from git)"
             )
     return problems
-
-
-def write_sums(migrations_dir: Path, text: str) -> None:
-    write_atomically({migrations_dir / SUM_FILE: text})

@@ -17,6 +17,7 @@ def strongly_locked_tables(text: str, path: str, created: set[str] | None = None
     against writes or reads; tables created earlier in the file (or in
     ``created``, earlier in the plan) do not count. Tables this file creates are
     added to ``created``."""
+    # loaded on use: commands that do not need it never import it
     import pglast
 
     try:

@@ -188,6 +188,7 @@ def _table(expected: Table, live: Table) -> list[Difference]:
 def _created_by_sql(texts: list[str]) -> tuple[set[str], set[str]]:
     """(objects created, tables touched) by these migration texts, in order:
     tables, ``table.column``, indexes, constraints, types; a later DROP forgets."""
+    # loaded on use: commands that do not need it never import it
     import pglast
     from pglast import ast
 
@@ -235,6 +236,7 @@ def _created_by_sql(texts: list[str]) -> tuple[set[str], set[str]]:
 
 
 def _walk(node: Any) -> Any:
+    # loaded on use: commands that do not need it never import it
     from pglast import ast
 
     if isinstance(node, list | tuple):
@@ -327,6 +329,7 @@ def _ignored(difference: Difference, patterns: tuple[str, ...]) -> bool:
 
 def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
     """The report, and the expected and live schemas it compared (for ``--sql``)."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import list_migrations
     from buildamp.files.snapshot import load_snapshot
     from buildamp.pg.database import connect
@@ -399,6 +402,7 @@ def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
 
 def repair_sql(config: Config, expected: Schema, live: Schema) -> str:
     """SQL that turns the live schema back into the models' (``drift --sql``)."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import Layout, compose_down
     from buildamp.plan.diff import diff
     from buildamp.render.migration import RenderOptions, render_all

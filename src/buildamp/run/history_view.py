@@ -13,6 +13,7 @@ from buildamp.run.executor import HISTORY_TABLE, Applied
 def read_applied(url: str) -> list[Applied]:
     """Rows of the history table in version order; empty when there is none.
     The session is read-only, so nothing here can write by mistake."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.pg.database import connect
 
     with connect(url, autocommit=True) as conn:
