@@ -117,8 +117,23 @@ class SetTableInfo(Op):
             for name, word in _INFO_FIELDS.items()
             if getattr(self.old, name) != getattr(self.new, name)
         ]
+        keys = self._document_keys()
+        if changed == ["document fields"] and keys:
+            return f"Table: {self.new.name} - {keys}"
         what = ", ".join(changed) or "settings"
         return f"Table: {self.new.name} - {what} changed in the schema state"
+
+    def _document_keys(self) -> str:
+        """Keys added to or removed from a ``storage = "jsonb"`` model's documents
+        (empty when only their types or options changed)."""
+        before = {d.name for d in self.old.document}
+        after = {d.name for d in self.new.document}
+        changes = []
+        if after - before:
+            changes.append("document keys added: " + ", ".join(sorted(after - before)))
+        if before - after:
+            changes.append("document keys removed: " + ", ".join(sorted(before - after)))
+        return "; ".join(changes)
 
     def tables(self) -> tuple[str, ...]:
         return (self.new.name,)

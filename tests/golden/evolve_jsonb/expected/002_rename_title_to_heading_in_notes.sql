@@ -5,7 +5,7 @@
 -- Field: notes.pinned - document key filled with FALSE (Note)
 -- Constraint: chk_notes_heading_present - added check on notes
 -- Index: idx_notes_heading - added index on notes
--- Table: notes - document fields changed in the schema state (Note)
+-- Table: notes - document keys added: heading, pinned; document keys removed: title (Note)
 -- buildamp:changes {"tables":["notes"],"fields":["notes.heading","notes.pinned"]}
 
 BEGIN;
