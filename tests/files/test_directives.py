@@ -57,7 +57,7 @@ def test_operations_without_sql_are_named_too() -> None:
     assert render_all([info]) == []
     text = compose_up("m.sql", [], "now", [info.describe()], [], [], operations=[info])
     assert d.parse_changes(text) == (("notes",), ())
-    assert "-- Table: notes - document fields changed in the schema state" in text
+    assert "-- Table: notes - document keys added: tag" in text
 
 
 def test_squashes_round_trip() -> None:

@@ -73,11 +73,12 @@ def online_add_constraint(op: o.AddConstraint) -> list[Step]:
 
 def online_drop_constraint(op: o.DropConstraint) -> list[Step]:
     """IF EXISTS: this may roll back a migration that failed after COMMIT, before
-    the constraint was attached; a unique one may have left its index alone."""
+    the constraint was attached; a unique one may have left its concurrently
+    built index alone, dropped concurrently after COMMIT (no lock on writes)."""
     table, name = q(op.table), q(op.constraint.name)
     steps = [Step(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")]
     if op.constraint.kind == "unique":
-        steps.append(Step(f"DROP INDEX IF EXISTS {name}"))
+        steps.append(Step(f"DROP INDEX CONCURRENTLY IF EXISTS {name}", phase="post"))
     return steps
 
 

@@ -83,7 +83,7 @@ ALTER TABLE tags ADD CONSTRAINT unique_tags_normalized_name UNIQUE USING INDEX u
 
 -- Rollback instructions (commented)
 -- ALTER TABLE tags DROP CONSTRAINT IF EXISTS unique_tags_normalized_name;
--- DROP INDEX IF EXISTS unique_tags_normalized_name;
+-- DROP INDEX CONCURRENTLY IF EXISTS unique_tags_normalized_name;
 -- -- DESTRUCTIVE: drops tags.normalized_name and its data
 -- ALTER TABLE tags DROP COLUMN normalized_name;
 -- DROP INDEX CONCURRENTLY IF EXISTS idx_people_email;

@@ -9,7 +9,6 @@ BEGIN;
 
 SET LOCAL lock_timeout = '1s';
 ALTER TABLE tags DROP CONSTRAINT IF EXISTS unique_tags_normalized_name;
-DROP INDEX IF EXISTS unique_tags_normalized_name;
 -- DESTRUCTIVE: drops tags.normalized_name and its data
 ALTER TABLE tags DROP COLUMN normalized_name;
 -- DESTRUCTIVE: drops people.score and its data
@@ -39,6 +38,7 @@ COMMIT;
 -- buildamp:no-transaction
 SET lock_timeout = '1s';
 SET buildamp.migrating = 'on';
+DROP INDEX CONCURRENTLY IF EXISTS unique_tags_normalized_name;
 ALTER TABLE people ADD CONSTRAINT chk_people_legacy_not_null CHECK (legacy IS NOT NULL) NOT VALID;
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_legacy_not_null;
 ALTER TABLE people ALTER COLUMN legacy SET NOT NULL;
