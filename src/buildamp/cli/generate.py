@@ -29,6 +29,7 @@ from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Schema
+from buildamp.pg.extensions import needed, type_base
 from buildamp.pg.sqlbits import q
 from buildamp.plan import ops as o
 from buildamp.plan.diff import conversions, diff
@@ -176,7 +177,6 @@ def _with_model(line: str, op: o.Operation, hints: Hints) -> str:
 
 def _extensions(config: Config, old: Schema, new: Schema) -> list[str]:
     """Configured extensions this migration is the first to need."""
-    from buildamp.pg.extensions import needed, type_base
 
     def types(schema: Schema) -> set[str]:
         return {type_base(c.type) for t in schema.tables for c in t.columns}

@@ -28,6 +28,7 @@ from typing import Any, cast
 from buildamp.files.config import Config
 from buildamp.markers import DOMAIN_ATTRIBUTE, CallSite, Domain, Migration
 from buildamp.model.errors import Location, ModelError
+from buildamp.pg.sqltext import quote_literal
 from buildamp.sources.decl import (
     EnumDecl,
     FieldDecl,
@@ -417,7 +418,6 @@ def _field_default(cls: type, name: str) -> object:
 def default_literal(value: object) -> str | None:
     """A Python default as SQL, for the column default a dataclass user expects.
     Values without an obvious SQL spelling (dates, containers) give None."""
-    from buildamp.pg.sqltext import quote_literal
 
     if isinstance(value, enum.Enum):
         members = list(type(value))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from buildamp.model.errors import Location, ModelError
 from buildamp.model.naming import snake_case
+from buildamp.pg.sqltext import NUMERIC_TYPES
 from buildamp.sources.decl import AliasDecl, EnumDecl, StructDecl, TypeRef
 
 SCALARS: dict[str, str] = {
@@ -162,7 +163,6 @@ JSON_LISTS = frozenset({"Vec", "VecDeque", "HashSet", "BTreeSet", "[]"})
 def _empty_default(base: Mapped, arg: TypeRef | None, field: str, location: Location) -> str:
     """``DefaultValue<T>``: the empty value of T's column type, never ``''`` for a
     number (PostgreSQL refuses ``INTEGER DEFAULT ''`` at apply time)."""
-    from buildamp.pg.sqltext import NUMERIC_TYPES
 
     kind = base.sql_type.split("(")[0]
     if kind in ("TEXT", "VARCHAR", "CHAR"):
