@@ -8,7 +8,8 @@ Conservative: a pair not known here counts as missing, so generation asks for
 
 from __future__ import annotations
 
-_NUMBERS = frozenset({"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"})
+from buildamp.pg.sqltext import NUMERIC_TYPES as _NUMBERS
+
 _STRINGS = frozenset({"TEXT", "VARCHAR", "CHAR"})
 _DATETIMES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMPTZ"})
 # (source, target) families with a built-in cast, beyond the ones above

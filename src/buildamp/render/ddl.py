@@ -18,6 +18,7 @@ from buildamp.pg.sqlbits import (
     sql_type,
     trigger_name,
 )
+from buildamp.pg.sqltext import NUMERIC_TYPES
 from buildamp.plan import ops as o
 from buildamp.render.step import Step
 
@@ -142,7 +143,7 @@ def _add_with_placeholder(table: str, column: Column) -> list[Step]:
     base = column.type.split("(")[0]
     if column.type.islower():
         value = f"(enum_range(NULL::{sql_type(column.type)}))[1]"
-    elif base in ("SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"):
+    elif base in NUMERIC_TYPES:
         value = "0"
     else:
         value = PLACEHOLDERS.get(base, "''")
