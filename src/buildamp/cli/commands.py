@@ -200,6 +200,25 @@ def _running_line(entry: dict[str, Any]) -> str:
     return line
 
 
+def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
+    """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN)."""
+    from buildamp.files.integrity import check_file
+    from buildamp.model.errors import StateError
+
+    problems: list[str] = []
+    for migration in migrations:
+        for path in (migration.path, migration.rollback_path):
+            if not path.is_file():
+                continue
+            try:
+                check_file(path.read_text(encoding="utf-8"), config.display(path))
+            except StateError as error:
+                problems.append(str(error))
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append(f"{config.display(path)}: cannot read: {error}")
+    return problems
+
+
 def run_check(config: Config) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
     from buildamp.cli import check_memo
@@ -222,6 +241,7 @@ def run_check(config: Config) -> int:
         problems.append(str(error))
         migrations = []
     problems += sum_problems(config.migrations_dir)
+    problems += _file_problems(config, migrations)
     planned = plan(config)
     version = planned.snapshot.version
     newest = migrations[-1].version if migrations else None

@@ -84,11 +84,23 @@ class Layout:
     row_security_off: bool = False
 
 
+def comment(text: str) -> list[str]:
+    """``text`` as SQL comment lines, every line prefixed: a name or default
+    holding a newline (or any other line break) can never end the comment and
+    run as SQL."""
+    return [f"-- {line}".rstrip() for line in text.splitlines() or [""]]
+
+
+def _note(text: str) -> list[str]:
+    """A note step (already ``-- ...``) with every continuation line prefixed too."""
+    return comment(text[3:] if text.startswith("-- ") else text)
+
+
 def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
     lines: list[str] = []
     for step in steps:
         if step.kind == "note":
-            lines.append(step.sql)
+            lines += _note(step.sql)
             continue
         if step.batch_table is not None:
             pause = f" pause={layout.batch_pause:g}" if layout.batch_pause else ""
@@ -144,30 +156,67 @@ def compose_up(
     if len(sources) > len(shown):
         origin += f" and {len(sources) - len(shown)} more"
     lines = [
-        f"-- {display_path}",
-        f"-- Auto-generated from {origin} type changes",
-        f"-- Generated: {generated}",
-        *[f"-- {line}" for line in summary],
+        *comment(display_path),
+        *comment(f"Auto-generated from {origin} type changes"),
+        *comment(f"Generated: {generated}"),
+        *[part for line in summary for part in comment(line)],
         "",
         *_body(steps, layout, "-- Forward migration"),
         "",
         "-- Rollback instructions (commented)",
     ]
     for line in _sql_block([s for s in rollback_steps if s.kind != "validation"], layout):
-        lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
-    return "\n".join(lines) + "\n"
+        lines += comment(line)
+    text = "\n".join(lines) + "\n"
+    verify_composed(text, display_path, steps, layout)
+    return text
 
 
 def compose_down(
     display_path: str, version: str, name: str, steps: list[Step], layout: Layout = Layout()
 ) -> str:
     lines = [
-        f"-- {display_path}",
-        f"-- Rollback of {version}_{name}",
+        *comment(display_path),
+        *comment(f"Rollback of {version}_{name}"),
         "",
         *_body(steps, layout, None),
     ]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    verify_composed(text, display_path, steps, layout)
+    return text
+
+
+def verify_composed(text: str, display_path: str, steps: list[Step], layout: Layout) -> None:
+    """The composed file splits into exactly the statements the steps hold, plus
+    our BEGIN/COMMIT and session settings, never more: a value that escaped a
+    comment or a string, or swallowed the SQL after it, is refused here, at
+    generate time, instead of running at apply."""
+    import pglast
+
+    from buildamp.files.integrity import split_statements
+
+    expected = 0
+    for step in steps:
+        if step.kind == "note":
+            continue
+        try:
+            expected += len(pglast.parse_sql(step.sql))
+        except pglast.parser.ParseError as error:
+            raise StateError(
+                f"generated SQL does not parse: {error.args[0]}: {step.sql[:80]!r}",
+                Location(display_path),
+                "check the model's SQL fragments (defaults, backfill, convert_sql, custom_sql)",
+            ) from None
+    phases = {s.phase for s in steps if s.kind != "note"} | {"tx"}
+    expected += 2 + len(_timeout(layout, True)) * len(phases)  # BEGIN, COMMIT, SETs per part
+    found = len(split_statements(text, display_path))
+    if found != expected:
+        raise StateError(
+            f"generated file would run {found} statements where the plan has {expected}: "
+            "a model value ends a comment or a string early",
+            Location(display_path),
+            "remove line breaks and comment markers from names and SQL fragments",
+        )
 
 
 def write_atomically(files: dict[Path, str]) -> None:

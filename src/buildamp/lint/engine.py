@@ -28,7 +28,6 @@ from buildamp.lint.rules import (
     relname,
     string_const,
 )
-from buildamp.model.errors import Location, StateError
 
 IGNORE_MARK = re.compile(r"--\s*buildamp:lint-ignore\b(?P<codes>[^\n]*)")
 _CODE = re.compile(r"\bBA\d{3}\b")
@@ -152,20 +151,16 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
     shapes the suggested fix for BA003. Raises StateError when it does not parse."""
     import pglast
 
-    try:
-        statements = pglast.parse_sql(text)
-    except pglast.parser.ParseError as error:
-        offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
-        line, column = _position(text, offset)
-        raise StateError(
-            f"migration does not parse: {error.args[0]}", Location(path, line, column)
-        ) from None
+    from buildamp.files.integrity import check_file, position, skip_comments
+
+    check_file(text, path)  # NUL bytes, ROLLBACK/SAVEPOINT games: what apply refuses
+    statements = pglast.parse_sql(text)
     lines = text.split("\n")
     state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
     findings: list[Finding] = []
     for raw in statements:
         # pglast turns libpg_query's byte offsets into str indexes already
-        line, column = _position(text, _skip_comments(text, raw.stmt_location or 0))
+        line, column = position(text, skip_comments(text, raw.stmt_location or 0))
         ignored = _ignored_codes(lines, line)
         for hit in check(raw.stmt, state):
             if "*" in ignored or hit.code in ignored:
@@ -179,30 +174,6 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
             )
         _advance(raw.stmt, state)
     return findings
-
-
-def _position(text: str, char_offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    before = text[: max(0, char_offset)]
-    line = before.count("\n") + 1
-    return line, char_offset - (before.rfind("\n") + 1) + 1
-
-
-def _skip_comments(text: str, offset: int) -> int:
-    """Index of the statement's first token (older parsers point at the
-    whitespace or comments after the previous semicolon)."""
-    while offset < len(text):
-        if text[offset].isspace():
-            offset += 1
-        elif text.startswith("--", offset):
-            end = text.find("\n", offset)
-            offset = len(text) if end < 0 else end + 1
-        elif text.startswith("/*", offset):
-            end = text.find("*/", offset + 2)
-            offset = len(text) if end < 0 else end + 2
-        else:
-            break
-    return offset
 
 
 def _ignored_codes(lines: list[str], line: int) -> set[str]:

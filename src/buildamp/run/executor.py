@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from buildamp.files.integrity import split_statements
 from buildamp.files.migration import MigrationFile, checksum
-from buildamp.model.errors import DatabaseError, Location, StateError
+from buildamp.model.errors import DatabaseError, Location
 from buildamp.run.batch import BatchSpec, ProgressReport, parse_mark, run_batched
 from buildamp.run.progress import ProgressStore
 
@@ -61,35 +62,24 @@ class Parts:
 
 
 def split_file(text: str, where: str) -> Parts:
-    """Statements by PostgreSQL's own splitter (DO bodies stay whole). What
-    stands before ``BEGIN;`` or after ``COMMIT;`` runs outside the transaction;
-    BEGIN/COMMIT themselves are ours to issue."""
-    import pglast
-
-    try:
-        slices = pglast.split(text, only_slices=True)
-    except pglast.parser.ParseError as error:
-        raise StateError(f"migration does not parse: {error}", Location(where)) from None
+    """Statements by PostgreSQL's own parser (DO bodies stay whole), checked by
+    :func:`split_statements` first: a file that does not split into exactly the
+    parts we expect is refused before anything runs. What stands before
+    ``BEGIN;`` or after ``COMMIT;`` runs outside the transaction; BEGIN/COMMIT
+    themselves are ours to issue."""
     buckets: dict[str, list[str]] = {"before": [], "inside": [], "after": []}
     batches: dict[int, BatchSpec] = {}
     phase = "before"
     seen_begin = False
     previous_end = 0
-    for piece in slices:
-        statement = text[piece]
+    for piece in split_statements(text, where):
+        statement = text[piece.start : piece.stop]
         comments = text[previous_end : piece.start]
         previous_end = piece.stop
-        word = " ".join(statement.split()).upper()
-        if word in ("BEGIN", "START TRANSACTION", "BEGIN TRANSACTION"):
-            if seen_begin:
-                raise StateError(
-                    "a migration has one BEGIN ... COMMIT block; this file has more",
-                    Location(where),
-                    "split it into two migrations",
-                )
+        if piece.kind == "begin":
             phase, seen_begin = "inside", True
             continue
-        if word in ("COMMIT", "END", "COMMIT TRANSACTION"):
+        if piece.kind == "commit":
             phase = "after"
             continue
         spec = parse_mark(comments)

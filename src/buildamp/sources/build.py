@@ -34,7 +34,13 @@ from buildamp.sources.options import (
     validate_options,
 )
 from buildamp.sources.type_map import Mapped, TypeContext, map_type
-from buildamp.sources.validation import check_custom_sql, check_identifier
+from buildamp.sources.validation import (
+    check_custom_sql,
+    check_enum,
+    check_identifier,
+    check_validate_query,
+    embedded_expression,
+)
 
 if TYPE_CHECKING:
     from buildamp.sources.table_cache import TableCache
@@ -92,6 +98,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
             for enum_name in used_enums:
                 decl = ctx.enums[enum_name]
                 enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
+                check_enum(enum.name, enum.values, decl.location)
                 if enum.name in enums and enums[enum.name].values != enum.values:
                     raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
                 enums[enum.name] = enum
@@ -176,7 +183,9 @@ def _build_table(
     struct: StructDecl, ctx: TypeContext, settings: BuildSettings, hints: Hints
 ) -> tuple[Table, list[str]]:
     options = _struct_options(struct)
-    name = options.get_str("name") or table_name_for(struct.name)
+    name = options.get_str("name")
+    if name is None:
+        name = table_name_for(struct.name)
     storage: Storage = "jsonb" if options.get_str("storage") == "jsonb" else "columns"
     if "storage" not in options.values:
         storage = settings.default_storage
@@ -208,9 +217,7 @@ def _build_table(
         )
     validate = options.get_str("validate")
     if validate is not None:
-        validate = sqltext.check_select(
-            validate, "validate", options.where("validate", struct.location)
-        )
+        validate = check_validate_query(validate, options.where("validate", struct.location))
     updated = next((c for c in columns if c.name == "updated_at"), None)
     hints.tables[name] = TableHint(
         model=struct.name,
@@ -332,11 +339,11 @@ def _record_column_hint(
                 "convert_sql must use %s for the old column value",
                 options.where("convert_sql", where),
             )
-        sqltext.check_expression(
+        convert_sql = embedded_expression(
             convert_sql.replace("%s", "buildamp_old_value"),
             "convert_sql",
             options.where("convert_sql", where),
-        )
+        ).replace("buildamp_old_value", "%s")
     convert_from = options.get_str("convert_from")
     if convert_from is not None:
         try:
@@ -345,7 +352,7 @@ def _record_column_hint(
             raise ModelError(error.message, options.where("convert_from", where)) from None
     backfill = options.get_str("backfill")
     if backfill is not None:
-        sqltext.check_expression(backfill, "backfill", options.where("backfill", where))
+        backfill = embedded_expression(backfill, "backfill", options.where("backfill", where))
     hints.columns[(table, field.name)] = ColumnHint(
         rename_from=options.get_str("rename_from"),
         convert_from=convert_from,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from buildamp.model.errors import Location, ModelError
@@ -9,6 +10,7 @@ from buildamp.model.naming import MAX_IDENTIFIER
 
 
 def check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
+    check_no_control(path, "custom_sql path", where)
     target = (project_dir / path).resolve()
     if not target.is_file():
         raise ModelError(f"custom_sql file {path!r} not found", where, f"create {target}")
@@ -16,7 +18,30 @@ def check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
         raise ModelError(f"custom_sql file {path!r} is outside the project", where)
 
 
+def control_character(text: str) -> str | None:
+    """The first control, line or paragraph separator in ``text`` (newline, NUL,
+    U+2028, ...), or None. Such a character in a name could end a generated
+    comment line, or truncate the file (NUL)."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return char
+    return None
+
+
+def check_no_control(text: str, what: str, where: Location) -> None:
+    char = control_character(text)
+    if char is not None:
+        raise ModelError(
+            f"{what} {text!r} contains the control character U+{ord(char):04X}",
+            where,
+            "use letters, digits and underscores",
+        )
+
+
 def check_identifier(name: str, what: str, where: Location) -> None:
+    if not name:
+        raise ModelError(f"{what} is empty", where, "give it a name")
+    check_no_control(name, what, where)
     if len(name.encode()) > MAX_IDENTIFIER:
         raise ModelError(
             f"{what} {name!r} is {len(name.encode())} bytes; PostgreSQL truncates names "
@@ -24,3 +49,102 @@ def check_identifier(name: str, what: str, where: Location) -> None:
             where,
             "choose a shorter name",
         )
+
+
+def check_enum(name: str, labels: tuple[str, ...], where: Location) -> None:
+    """PostgreSQL rejects enum labels over 63 bytes and duplicates: refuse them at
+    generate time, where the fix is, not at apply."""
+    check_identifier(name, "enum type name", where)
+    seen: set[str] = set()
+    for label in labels:
+        check_no_control(label, f"enum {name} value", where)
+        if len(label.encode()) > MAX_IDENTIFIER:
+            raise ModelError(
+                f"enum {name} value {label!r} is {len(label.encode())} bytes; PostgreSQL "
+                f"allows at most {MAX_IDENTIFIER}",
+                where,
+                "shorten the value",
+            )
+        if label in seen:
+            raise ModelError(
+                f"enum {name} has the value {label!r} twice", where, "remove the duplicate"
+            )
+        seen.add(label)
+
+
+def embedded_expression(text: str, what: str, where: Location) -> str:
+    """A user expression (``backfill``, ``convert_sql``) checked to be exactly one
+    expression and re-emitted from its parse tree: a trailing ``--`` or a
+    ``$buildamp$`` inside cannot swallow or end the SQL generated around it."""
+    from buildamp.pg import sqltext
+
+    check_no_control_outside_strings(text, what, where)
+    sqltext.check_expression(text, what, where)
+    return sqltext.normalize_expression(text)
+
+
+def check_no_control_outside_strings(text: str, what: str, where: Location) -> None:
+    """NUL is never valid (it truncates the file); other control characters are
+    fine inside the expression (a multi-line string literal)."""
+    if "\x00" in text:
+        raise ModelError(f"{what} contains a NUL byte", where, "remove it")
+
+
+# Functions a ``validate`` query may call: read-only and free of side effects.
+# Anything else (nextval, pg_sleep, dblink, a user function) is refused: the
+# query runs inside the migration's transaction with the migrator's rights.
+_SAFE_FUNCTION_NAMES = """
+    count sum min max avg bool_and bool_or every array_agg string_agg jsonb_agg json_agg
+    lower upper length char_length octet_length bit_length trim btrim ltrim rtrim substring
+    substr position strpos replace left right concat concat_ws format starts_with md5
+    regexp_replace regexp_match regexp_like split_part translate initcap lpad rpad reverse
+    abs round floor ceil ceiling trunc mod sign sqrt power div
+    now date_trunc date_part extract age to_char to_date to_timestamp make_date
+    jsonb_typeof json_typeof jsonb_array_length json_array_length jsonb_exists
+    jsonb_extract_path jsonb_extract_path_text jsonb_object_keys to_jsonb to_json
+    array_length cardinality array_position unnest num_nulls num_nonnulls isfinite
+"""
+SAFE_FUNCTIONS = frozenset(_SAFE_FUNCTION_NAMES.split())
+
+
+def check_validate_query(text: str, where: Location) -> str:
+    """``validate``: exactly one side-effect-free SELECT (no locking clause, no
+    data-modifying CTE, only :data:`SAFE_FUNCTIONS`), re-emitted from its parse
+    tree so nothing after it can be swallowed."""
+    import pglast
+    from pglast import ast
+    from pglast.stream import RawStream
+    from pglast.visitors import Visitor
+
+    from buildamp.pg import sqltext
+
+    check_no_control_outside_strings(text, "validate", where)
+    sqltext.check_select(text, "validate", where)
+    statement = pglast.parse_sql(text)[0].stmt
+    assert statement is not None  # check_select accepted exactly one SELECT
+    problems: list[str] = []
+
+    class Walk(Visitor):
+        def visit_FuncCall(self, _ancestors: object, node: ast.FuncCall) -> None:
+            names = [part.sval for part in node.funcname or ()]
+            if names[0] == "pg_catalog":
+                names = names[1:]
+            if len(names) != 1 or names[0].lower() not in SAFE_FUNCTIONS:
+                problems.append(f"calls {'.'.join(names)}()")
+
+        def visit_SelectStmt(self, _ancestors: object, node: ast.SelectStmt) -> None:
+            if node.lockingClause:
+                problems.append("locks rows (FOR UPDATE/SHARE)")
+
+        def visit_CommonTableExpr(self, _ancestors: object, node: ast.CommonTableExpr) -> None:
+            if not isinstance(node.ctequery, ast.SelectStmt):
+                problems.append("holds a data-modifying WITH")
+
+    Walk()(statement)
+    if problems:
+        raise ModelError(
+            f"validate must be one side-effect-free SELECT; this one {problems[0]}",
+            where,
+            "use plain column expressions and aggregates (count, sum, lower, ...)",
+        )
+    return str(RawStream()(statement))

@@ -29,8 +29,8 @@ INSERT INTO settings (id, host, theme) VALUES ('default', 'system', 'light');
 -- Validation
 DO $buildamp$
 BEGIN
-    IF COALESCE((SELECT COUNT(*) FROM settings WHERE theme IS NULL), 0) <> 0 THEN
-        RAISE EXCEPTION USING MESSAGE = 'Migration failed: validation of settings returned non-zero', DETAIL = 'SELECT COUNT(*) FROM settings WHERE theme IS NULL';
+    IF COALESCE((SELECT count(*) FROM settings WHERE theme IS NULL), 0) <> 0 THEN
+        RAISE EXCEPTION USING MESSAGE = 'Migration failed: validation of settings returned non-zero', DETAIL = 'SELECT count(*) FROM settings WHERE theme IS NULL';
     END IF;
 END
 $buildamp$;

@@ -31,7 +31,7 @@ ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
 UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
-ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
+ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS text);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
 ALTER TABLE people DROP COLUMN legacy;
