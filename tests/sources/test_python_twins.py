@@ -601,7 +601,7 @@ def test_extra_options_and_types_twin(tmp_path: Path) -> None:
     rust = _clean(build_models([read_rust_source(EXTRA_RUST, "models/orders.rs")], build))
     python = _clean(build_models(read_python(tmp_path, {"orders.py": EXTRA_PYTHON}), build))
     assert python == rust
-    assert python[1].columns[("orders", "quantity")].convert_sql == "CAST(%s AS bigint)"  # re-emitted from its parse tree
+    assert python[1].columns[("orders", "quantity")].convert_sql == "CAST(%s AS bigint)"
     assert {e.name for e in python[0].enums} == {"order_kind", "order_state"}
 
 
