@@ -169,7 +169,8 @@ def run_status(config: Config, cli_url: str | None) -> int:
     if not rows:
         click.echo("no migrations")
     for row in rows:
-        click.echo(f"{row.version}  {row.state:<8}  {row.name}")
+        detail = f"  ({row.detail})" if row.detail else ""
+        click.echo(f"{row.version}  {row.state:<8}  {row.name}{detail}")
     if rows:
         counts: dict[str, int] = {}
         for row in rows:

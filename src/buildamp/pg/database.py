@@ -10,13 +10,16 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from buildamp.model.errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg.rows import TupleRow
+
+    Connection: TypeAlias = psycopg.Connection[TupleRow]
 
 NO_DATABASE = (
     "no database configured: pass --database-url, set BUILDAMP_DATABASE_URL or "
@@ -151,7 +154,7 @@ def database_identity(url: str) -> str:
     return f"{host or 'localhost'}:{port or '5432'}/{dbname or 'postgres'}"
 
 
-def connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
+def connect(url: str, autocommit: bool = False) -> Connection:
     """Open a connection; any failure becomes a DatabaseError (exit 3) that names
     the server without its password."""
     import psycopg

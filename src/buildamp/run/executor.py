@@ -7,17 +7,22 @@ and its history row commit together, or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import getpass
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from buildamp.events.bus import actor
 from buildamp.files.integrity import split_statements
 from buildamp.files.migration import MigrationFile, checksum
-from buildamp.model.errors import DatabaseError, Location
+from buildamp.model.errors import DatabaseError, Location, StateError
 from buildamp.run.batch import BatchSpec, ProgressReport, parse_mark, run_batched
 from buildamp.run.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from buildamp.pg.database import Connection
 
 HISTORY_TABLE = "buildamp_migrations"
 LOCK_KEY = 0x6275696C64616D70 & 0x7FFFFFFFFFFFFFFF  # "buildamp"
@@ -31,23 +36,37 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     execution_ms INTEGER NOT NULL,
     applied_by TEXT NOT NULL,
     post_total INTEGER NOT NULL DEFAULT 0,
-    post_done INTEGER NOT NULL DEFAULT 0
-)
+    post_done INTEGER NOT NULL DEFAULT 0,
+    direction TEXT NOT NULL DEFAULT 'apply'
+);
+ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS direction TEXT NOT NULL DEFAULT 'apply'
 """
+
+Direction = Literal["apply", "rollback"]
 
 
 @dataclass(frozen=True)
 class Applied:
+    """A history row. ``post_total``/``post_done`` count the no-transaction steps
+    after COMMIT of the run in ``direction``: an apply whose index build is
+    pending, or a rollback whose transaction committed but whose copy-back did
+    not finish (the row stays until the rollback is complete)."""
+
     version: str
     name: str
     checksum: str
     post_total: int = 0
     post_done: int = 0
+    direction: Direction = "apply"
 
     @property
     def unfinished(self) -> bool:
         """Committed, but a no-transaction step after COMMIT has not run yet."""
         return self.post_done < self.post_total
+
+    @property
+    def rolling_back(self) -> bool:
+        return self.direction == "rollback"
 
 
 @dataclass(frozen=True)
@@ -91,17 +110,129 @@ def split_file(text: str, where: str) -> Parts:
     return Parts(buckets["inside"], buckets["after"], buckets["before"], batches)
 
 
-def _connect(url: str, autocommit: bool) -> Any:
-    from buildamp.pg.database import connect
-
-    return connect(url, autocommit=autocommit)
-
-
 LOCK_RETRIES = 5
 LOCK_BACKOFF_SECONDS = 0.5
+CLEANUP_ATTEMPTS = 3
+CLEANUP_LOCK_TIMEOUT = "1s"  # a cleanup never queues behind live traffic for long
+
+Action = Callable[[], object]
+
+
+class History:
+    """The one writer of ``buildamp_migrations``: apply and rollback record their
+    progress through the same four calls, always inside the caller's
+    transaction or right after a step, so a crash anywhere resumes exactly."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def exists(self) -> bool:
+        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()
+        return bool(row and row[0])
+
+    def ensure(self) -> None:
+        """Create (or upgrade) the table. Call only under the advisory lock:
+        concurrent ``CREATE TABLE IF NOT EXISTS`` races on pg_type."""
+        self.conn.execute(HISTORY_DDL.encode())
+
+    def rows(self) -> list[Applied]:
+        """Every row; read-only (a database without the table has no history)."""
+        if not self.exists():
+            return []
+        has_direction = self.conn.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+            "AND attname = 'direction' AND NOT attisdropped",
+            (HISTORY_TABLE,),
+        ).fetchone()
+        direction = "direction" if has_direction and has_direction[0] else "'apply'"
+        import psycopg
+
+        try:
+            rows = self.conn.execute(
+                f"SELECT version, name, checksum, post_total, post_done, {direction} "
+                f"FROM {HISTORY_TABLE} ORDER BY version"
+            ).fetchall()
+        except psycopg.errors.InsufficientPrivilege:
+            raise DatabaseError(
+                f"this role may not read the history table {HISTORY_TABLE}",
+                hint=f"GRANT SELECT ON {HISTORY_TABLE} TO {self.conn.info.user}",
+            ) from None
+        return [
+            Applied(
+                str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                int(r[3]),
+                int(r[4]),
+                "rollback" if r[5] == "rollback" else "apply",
+            )
+            for r in rows
+        ]
+
+    def committed(
+        self,
+        migration: MigrationFile,
+        direction: Direction,
+        text: str,
+        elapsed_ms: int,
+        post_total: int,
+    ) -> None:
+        """Inside the migration's transaction: an apply inserts its row; a
+        rollback deletes it, or, when steps after COMMIT remain, marks it as
+        rolling back so a crash there resumes the rollback instead of leaving
+        a half-undone migration that history no longer mentions."""
+        if direction == "apply":
+            self.conn.execute(
+                f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
+                "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    migration.version,
+                    migration.name,
+                    checksum(text),
+                    elapsed_ms,
+                    actor(),
+                    post_total,
+                ),
+            )
+        elif post_total == 0:
+            self.finish_rollback(migration)
+        else:
+            self.conn.execute(
+                f"UPDATE {HISTORY_TABLE} SET direction = 'rollback', post_total = %s, "
+                "post_done = 0 WHERE version = %s",
+                (post_total, migration.version),
+            )
+
+    def advance(self, migration: MigrationFile, done: int) -> None:
+        self.conn.execute(
+            f"UPDATE {HISTORY_TABLE} SET post_done = %s WHERE version = %s",
+            (done, migration.version),
+        )
+
+    def finish_rollback(self, migration: MigrationFile) -> None:
+        self.conn.execute(f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,))
+
+
+def _outcome(direction: Direction, phase: str) -> str:
+    """What state a failure leaves behind, for the error's hint."""
+    noun = "migration" if direction == "apply" else "rollback"
+    rerun = "apply" if direction == "apply" else "--rollback"
+    if phase == "before":
+        return f"the {noun} stopped before its transaction; nothing of it was recorded"
+    if phase == "inside":
+        return f"the {noun} was rolled back"
+    return (
+        f"the {noun}'s transaction is committed; fix the cause and run {rerun} again "
+        "to resume from this step"
+    )
 
 
 class Executor:
+    """One runner for both directions: a file's steps before BEGIN, its
+    transaction together with the history write, then the steps after COMMIT,
+    each recorded as done in the same transaction as the step (or, for what
+    cannot run in a transaction, made idempotent by a catalog check)."""
+
     def __init__(
         self,
         url: str,
@@ -109,8 +240,11 @@ class Executor:
         progress: ProgressReport | None = None,
         lock_retries: int = LOCK_RETRIES,
     ) -> None:
+        from buildamp.pg.database import connect
+
         self.url = url
-        self.conn = _connect(url, autocommit=True)
+        self.conn: Connection = connect(url, autocommit=True)
+        self.history = History(self.conn)
         self.lock_wait_seconds = lock_wait_seconds
         self.progress = progress
         self.lock_retries = lock_retries
@@ -125,22 +259,17 @@ class Executor:
         self.close()
 
     def ensure_history(self) -> None:
-        self.conn.execute(HISTORY_DDL)
+        self.history.ensure()
 
     def applied(self) -> list[Applied]:
-        self.ensure_history()
-        rows = self.conn.execute(
-            f"SELECT version, name, checksum, post_total, post_done FROM {HISTORY_TABLE} "
-            "ORDER BY version"
-        ).fetchall()
-        return [Applied(*row) for row in rows]
+        return self.history.rows()
 
     def lock(self) -> None:
         """Session advisory lock: two appliers never run migrations at once."""
         deadline = time.monotonic() + self.lock_wait_seconds
         while True:
-            got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
-            if got:
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            if row and row[0]:
                 return
             if time.monotonic() >= deadline:
                 holder = self.conn.execute(
@@ -163,174 +292,186 @@ class Executor:
             time.sleep(0.2)
 
     def unlock(self) -> None:
-        self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        """Release the advisory lock; a session that died (terminated by an
+        operator, server restart) released it already, and the error that
+        killed it is the one to report."""
+        if self.conn.closed or self.conn.broken:
+            return
+        import psycopg
+
+        with contextlib.suppress(psycopg.OperationalError):
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
     def run_migration(self, migration: MigrationFile, text: str, display: str) -> int:
-        """Apply one file; returns elapsed milliseconds. The transactional part
-        commits together with the history row; steps after COMMIT are counted in
-        that row so a crash there resumes instead of repeating."""
+        """Apply one file; returns elapsed milliseconds."""
+        return self.run(migration, text, display, "apply")
+
+    def undo_migration(self, migration: MigrationFile, text: str, display: str) -> int:
+        """Run a rollback file; ``text`` is the rollback file's."""
+        return self.run(migration, text, display, "rollback")
+
+    def run(self, migration: MigrationFile, text: str, display: str, direction: Direction) -> int:
+        """Run ``text`` (the forward file or the rollback file) in ``direction``."""
         parts = split_file(text, display)
         started = time.monotonic()
         for statement in parts.before_begin:
-            self._execute(statement, migration, display, "nothing was applied")
+            self._execute(statement, migration, display, _outcome(direction, "before"))
+        prefix = _progress_prefix(migration, direction)
 
         def transaction() -> None:
             with self.conn.transaction():
                 if parts.batches:  # a fresh run: earlier runs' positions no longer apply
-                    ProgressStore(self.conn).delete_prefix(f"backfill:{migration.version}:")
+                    ProgressStore(self.conn).delete_prefix(prefix)
                 for statement in parts.transactional:
                     self._execute(
-                        statement, migration, display, "the migration was rolled back", retry=False
+                        statement, migration, display, _outcome(direction, "inside"), retry=False
                     )
                 elapsed = int((time.monotonic() - started) * 1000)
-                self.conn.execute(
-                    f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
-                    "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
-                    (
-                        migration.version,
-                        migration.name,
-                        checksum(text),
-                        elapsed,
-                        _actor(),
-                        len(parts.after_commit),
-                    ),
-                )
+                self.history.committed(migration, direction, text, elapsed, len(parts.after_commit))
 
         self._with_lock_retries(transaction)
-        self._run_after_commit(migration, parts, 0, display)
+        self._run_after_commit(migration, parts, 0, display, direction)
         return int((time.monotonic() - started) * 1000)
 
     def resume(self, migration: MigrationFile, row: Applied, text: str, display: str) -> int:
-        """Finish the no-transaction steps of a migration whose run was cut short."""
+        """Finish the steps after COMMIT of a run that was cut short; ``text`` is
+        the file of ``row.direction`` (the rollback file for a rollback)."""
         started = time.monotonic()
         parts = split_file(text, display)
-        self._run_after_commit(migration, parts, row.post_done, display)
+        if len(parts.after_commit) != row.post_total:
+            raise StateError(
+                f"{migration.version}_{migration.name}: the history expects "
+                f"{row.post_total} steps after COMMIT, the file has {len(parts.after_commit)}",
+                Location(display),
+                "restore the file as it was when the run started (git), then run again",
+            )
+        self._run_after_commit(migration, parts, row.post_done, display, row.direction)
         return int((time.monotonic() - started) * 1000)
 
     def _run_after_commit(
-        self, migration: MigrationFile, parts: Parts, done: int, display: str
+        self,
+        migration: MigrationFile,
+        parts: Parts,
+        done: int,
+        display: str,
+        direction: Direction,
     ) -> None:
         statements = parts.after_commit
+        outcome = _outcome(direction, "after")
         for statement in statements[:done]:
-            if statement.lstrip().upper().startswith("SET "):
+            if is_session_setting(statement):
                 self.conn.execute(statement.encode())  # session settings do not survive a crash
         for index in range(done, len(statements)):
             statement = statements[index]
-            outcome = (
-                "the transactional part is committed; fix the cause and run apply again "
-                "to resume from this step"
-            )
-            try:
-                spec = parts.batches.get(index)
-                if spec is not None:
-                    key = f"backfill:{migration.version}:{index}"
-                    self._guard(
-                        functools.partial(
-                            run_batched, self.conn, statement, spec, key, self.progress
-                        ),
-                        statement,
-                        migration,
-                        display,
-                        outcome,
-                    )
-                else:
-                    self._execute(statement, migration, display, outcome)
-            except DatabaseError:
-                self._drop_invalid_index(statement)
-                raise
-            self.conn.execute(
-                f"UPDATE {HISTORY_TABLE} SET post_done = %s WHERE version = %s",
-                (index + 1, migration.version),
-            )
-
-    def _drop_invalid_index(self, statement: str) -> None:
-        """A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind."""
-        name = concurrent_index_name(statement)
-        if name is None:
-            return
-        row = self.conn.execute(
-            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
-            (name,),
-        ).fetchone()
-        if row and row[0]:
-            from buildamp.pg.sqltext import quote_ident
-
-            self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}".encode())
-
-    def undo_migration(self, migration: MigrationFile, text: str, display: str) -> int:
-        """Run a rollback file in the same layout as a forward one: steps before
-        BEGIN, the transaction together with deleting the history row, then the
-        steps after COMMIT (an online type change copies back in batches there)."""
-        parts = split_file(text, display)
-        started = time.monotonic()
-        for statement in parts.before_begin:
-            self._execute(statement, migration, display, "the rollback stopped here")
-
-        def transaction() -> None:
-            with self.conn.transaction():
-                if parts.batches:
-                    ProgressStore(self.conn).delete_prefix(f"rollback:{migration.version}:")
-                for statement in parts.transactional:
-                    self._execute(
-                        statement, migration, display, "the rollback was rolled back", retry=False
-                    )
-                self.conn.execute(
-                    f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
-                )
-
-        self._with_lock_retries(transaction)
-        outcome = (
-            "the rollback's transaction is committed and the migration is no longer recorded; "
-            "finish the remaining steps of the rollback file by hand"
-        )
-        for index, statement in enumerate(parts.after_commit):
             spec = parts.batches.get(index)
             if spec is not None:
-                key = f"rollback:{migration.version}:{index}"
-                action = functools.partial(
+                key = f"{_progress_prefix(migration, direction)}{index}"
+                batched = functools.partial(
                     run_batched, self.conn, statement, spec, key, self.progress
                 )
-                self._guard(action, statement, migration, display, outcome)
+                self._guard(batched, statement, migration, display, outcome)
+                self.history.advance(migration, index + 1)
+            elif needs_autocommit(statement):
+                self._run_concurrently(statement, migration, display, outcome)
+                self.history.advance(migration, index + 1)
             else:
-                self._execute(statement, migration, display, outcome)
-        return int((time.monotonic() - started) * 1000)
+                # The step and its progress commit together: a client killed while
+                # the step waits for a lock leaves nothing half-recorded.
+                def step(statement: str = statement, index: int = index) -> None:
+                    with self.conn.transaction():
+                        self.conn.execute(statement.encode())
+                        self.history.advance(migration, index + 1)
 
-    def _with_lock_retries(self, action: Any) -> Any:
+                self._guard(step, statement, migration, display, outcome)
+        if direction == "rollback" and statements:
+            self.history.finish_rollback(migration)
+
+    def _run_concurrently(
+        self, statement: str, migration: MigrationFile, display: str, outcome: str
+    ) -> None:
+        """A statement that cannot run in a transaction (``CREATE INDEX
+        CONCURRENTLY`` ...). An index build is done only when pg_index says the
+        index is valid: an invalid index left by a killed or failed build is
+        dropped first, and a failed build is cleaned up on a fresh connection."""
+        name = concurrent_index_name(statement)
+        if name is not None:
+            state = index_state(self.conn, name)
+            if state == "valid":
+                return  # built by an earlier run whose client was killed
+            if state == "invalid":
+                self._drop_invalid_index(name)
+        try:
+            self._execute(statement, migration, display, outcome)
+        except DatabaseError:
+            if name is not None:
+                self._drop_invalid_index(name)
+            raise
+        if name is not None and index_state(self.conn, name) != "valid":
+            self._drop_invalid_index(name)
+            raise DatabaseError(
+                f"migration {migration.version}_{migration.name}: index {name} was built "
+                "but is not valid",
+                Location(display),
+                outcome,
+            )
+
+    def _drop_invalid_index(self, name: str) -> None:
+        """Drop an invalid index ``name`` with ``DROP INDEX CONCURRENTLY``, retried
+        on a fresh connection when it hits lock_timeout (the session that failed
+        may be the one holding things up). Best effort: the next run drops it
+        before building again."""
+        import psycopg
+
+        from buildamp.pg.database import connect
+        from buildamp.pg.sqltext import quote_ident
+
+        for attempt in range(CLEANUP_ATTEMPTS):
+            try:
+                with connect(self.url, autocommit=True) as fresh:
+                    if index_state(fresh, name) != "invalid":
+                        return
+                    fresh.execute(f"SET lock_timeout = '{CLEANUP_LOCK_TIMEOUT}'".encode())
+                    fresh.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}".encode())
+                    return
+            except (psycopg.Error, DatabaseError):
+                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
+
+    def _with_lock_retries(self, action: Action) -> None:
         """Retry ``action`` when it hit ``lock_timeout``: better to give way to
         live traffic and try again than to queue every writer behind us."""
         import psycopg
 
         for attempt in range(self.lock_retries + 1):
             try:
-                return action()
+                action()
+                return
             except psycopg.errors.LockNotAvailable:
                 if attempt == self.lock_retries:
                     raise
-                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
             except DatabaseError as error:
                 if not isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
                     raise
                 if attempt == self.lock_retries:
                     raise
-                self._drop_invalid_index(error.statement)
-                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
-        return None
+                name = concurrent_index_name(error.statement)
+                if name is not None:
+                    self._drop_invalid_index(name)
+            time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
 
     def _guard(
         self,
-        action: Any,
+        action: Action,
         statement: str,
         migration: MigrationFile,
         display: str,
         outcome: str,
         retry: bool = True,
-    ) -> Any:
+    ) -> None:
         import psycopg
 
-        def attempt() -> Any:
+        def attempt() -> None:
             try:
-                return action()
+                action()
             except psycopg.Error as error:
                 first = " ".join(statement.split())[:80]
                 message = (error.diag.message_primary or str(error)).strip()
@@ -349,7 +490,10 @@ class Executor:
                 failure.statement = statement
                 raise failure from error
 
-        return self._with_lock_retries(attempt) if retry else attempt()
+        if retry:
+            self._with_lock_retries(attempt)
+        else:
+            attempt()
 
     def _execute(
         self,
@@ -369,22 +513,50 @@ class Executor:
         )
 
 
-def concurrent_index_name(statement: str) -> str | None:
-    """The index a ``CREATE INDEX CONCURRENTLY`` statement builds, if it is one."""
+def _progress_prefix(migration: MigrationFile, direction: Direction) -> str:
+    return f"{'backfill' if direction == 'apply' else 'rollback'}:{migration.version}:"
+
+
+def index_state(conn: Connection, name: str) -> Literal["valid", "invalid", "missing"]:
+    row = conn.execute(
+        "SELECT i.indisvalid AND i.indisready FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+        (name,),
+    ).fetchone()
+    if row is None:
+        return "missing"
+    return "valid" if row[0] else "invalid"
+
+
+def _statement_node(statement: str) -> object | None:
     import pglast
 
     try:
         parsed = pglast.parse_sql(statement)
     except pglast.parser.ParseError:
         return None
-    node: Any = parsed[0].stmt if len(parsed) == 1 else None
+    return parsed[0].stmt if len(parsed) == 1 else None
+
+
+def is_session_setting(statement: str) -> bool:
+    return type(_statement_node(statement)).__name__ == "VariableSetStmt"
+
+
+def needs_autocommit(statement: str) -> bool:
+    """Statements PostgreSQL refuses inside a transaction block."""
+    node: Any = _statement_node(statement)
+    kind = type(node).__name__
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(node.concurrent)
+    if kind == "ReindexStmt":
+        return any(getattr(p, "defname", "") == "concurrently" for p in node.params or ())
+    return kind in ("VacuumStmt", "CreatedbStmt", "DropdbStmt", "AlterSystemStmt")
+
+
+def concurrent_index_name(statement: str) -> str | None:
+    """The index a ``CREATE INDEX CONCURRENTLY`` statement builds, if it is one."""
+    node: Any = _statement_node(statement)
     if type(node).__name__ == "IndexStmt" and node.concurrent and node.idxname:
         return str(node.idxname)
     return None
-
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
