@@ -23,14 +23,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _fail(error: BaseException, verbose: bool) -> None:
     from buildamp.model.errors import BuildampError
+    from buildamp.pg.secrets import scrub_text
 
     if verbose:
-        traceback.print_exception(error, file=sys.stderr)
+        lines = traceback.format_exception(error)
+        click.echo(scrub_text("".join(lines)), err=True, nl=False)
     if isinstance(error, BuildampError):
-        click.echo(f"error: {error}", err=True)
+        click.echo(scrub_text(f"error: {error}"), err=True)
         sys.exit(error.exit_code)
     click.echo(
-        f"internal error: {type(error).__name__}: {error} (re-run with --verbose and report it)",
+        scrub_text(
+            f"internal error: {type(error).__name__}: {error} (re-run with --verbose and report it)"
+        ),
         err=True,
     )
     sys.exit(4)

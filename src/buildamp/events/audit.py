@@ -9,7 +9,6 @@ so it loads on the first record, not when the command starts.
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping
@@ -19,42 +18,34 @@ from typing import Any, TextIO
 from buildamp.events.bus import FAILED, Event, utc_now
 from buildamp.model.errors import ConfigError, Location
 
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s,;\"]+)", re.IGNORECASE)
 _FIRST = ("timestamp", "level", "event")
 _LEVELS = {FAILED: "error", "drift.detected": "warning"}
 
 
 def url_secrets(url: str | None) -> list[str]:
-    """The password spellings in a database URL or DSN (raw and percent-decoded)."""
-    if not url:
-        return []
-    from buildamp.pg.database import _secrets
+    """The password spellings in a database URL or DSN (see pg.secrets)."""
+    from buildamp.pg.secrets import secrets_in
 
-    return [s for s in _secrets(url) if s]
+    return secrets_in(url)
 
 
 class Scrubber:
-    """Replaces known secrets, and anything shaped like a URL password, by ``***``."""
+    """Replaces known secrets, and anything shaped like a URL password, by
+    ``***`` (the rules live in :mod:`buildamp.pg.secrets`, shared by every
+    channel)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret containing another is replaced whole.
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.secrets = tuple(s for s in secrets if s)
 
     def text(self, value: str) -> str:
-        for secret in self.secrets:
-            value = value.replace(secret, "***")
-        value = _URL_PASSWORD.sub(r"\1***@", value)
-        return _KV_PASSWORD.sub(r"\1***", value)
+        from buildamp.pg.secrets import scrub_text
+
+        return scrub_text(value, self.secrets)
 
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, Mapping):
-            return {key: self(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self(item) for item in value]
-        return value
+        from buildamp.pg.secrets import scrub
+
+        return scrub(value, self.secrets)
 
 
 class AuditLog:

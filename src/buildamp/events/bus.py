@@ -12,6 +12,7 @@ rolled back. This module imports only the standard library: ``structlog`` and
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import getpass
 import itertools
@@ -206,6 +207,10 @@ def emit(event: Event) -> None:
     subscriber: the migration is what matters, the observers are best-effort."""
     with _lock:
         targets = list(_subscribers)
+    if targets:  # every channel (audit log, webhooks, subscribers) sees it scrubbed
+        from buildamp.pg.secrets import scrub
+
+        event = dataclasses.replace(event, error=scrub(event.error), details=scrub(event.details))
     for callback, patterns in targets:
         if not matches(patterns, event.event):
             continue

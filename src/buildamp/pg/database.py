@@ -11,7 +11,6 @@ import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from buildamp.model.errors import ConfigError, DatabaseError
 
@@ -43,6 +42,9 @@ def resolve_database_url(
         config_url,
     ):
         if candidate and candidate.strip():
+            from buildamp.pg.secrets import register
+
+            register(candidate.strip())  # every later message is scrubbed of it
             return candidate.strip()
     if mode == "dev":
         return embedded_server_url(project_dir / EMBEDDED_DIR)
@@ -84,74 +86,25 @@ def embedded_server_url(pgdata: Path) -> str:
     return str(server.get_uri())
 
 
-def _is_url(url: str) -> bool:
-    return url.startswith(_URL_SCHEMES)
-
-
 def redact(url: str) -> str:
     """The URL (or ``key=value`` DSN) with any password replaced by ``***``."""
-    if not _is_url(url):
-        return _KV_PASSWORD.sub(r"\1***", url)
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        if ":" in userinfo:
-            user, _, password = userinfo.partition(":")
-            if password:
-                userinfo = f"{user}:***"
-        netloc = f"{userinfo}@{hosts}"
-    query = parts.query
-    if query:
-        pairs = [
-            (key, "***" if key.lower() == "password" else value)
-            for key, value in parse_qsl(query, keep_blank_values=True)
-        ]
-        query = urlencode(pairs, safe="/:*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    from buildamp.pg.secrets import redact as redact_url
+
+    return redact_url(url)
 
 
 def _secrets(url: str) -> list[str]:
     """Password spellings that could appear in an error message."""
-    found: list[str] = []
-    if _is_url(url):
-        parts = urlsplit(url)
-        if parts.password:
-            found += [parts.password, unquote(parts.password)]
-        found += [v for k, v in parse_qsl(parts.query) if k.lower() == "password" and v]
-    else:
-        found += [m.group(2).strip("'") for m in _KV_PASSWORD.finditer(url)]
-    return [secret for secret in found if secret]
+    from buildamp.pg.secrets import secrets_in
 
-
-def _scrub(text: str, url: str) -> str:
-    for secret in _secrets(url):
-        text = text.replace(secret, "***")
-    return text
+    return secrets_in(url)
 
 
 def database_identity(url: str) -> str:
     """``host:port/dbname``, for messages and the audit log: never credentials."""
-    host = port = dbname = ""
-    if _is_url(url):
-        parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query))
-        host = unquote(parts.hostname or "") or query.get("host", "")
-        try:
-            port = str(parts.port or "")
-        except ValueError:
-            port = ""
-        port = port or query.get("port", "")
-        dbname = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
-    else:
-        fields = dict(
-            (key.lower(), value.strip("'"))
-            for key, value in re.findall(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", url)
-        )
-        host = fields.get("host", "")
-        port = fields.get("port", "")
-        dbname = fields.get("dbname", "")
-    return f"{host or 'localhost'}:{port or '5432'}/{dbname or 'postgres'}"
+    from buildamp.pg.secrets import database_identity as identity
+
+    return identity(url)
 
 
 def connect(url: str, autocommit: bool = False) -> Connection:
@@ -159,6 +112,9 @@ def connect(url: str, autocommit: bool = False) -> Connection:
     the server without its password."""
     import psycopg
 
+    from buildamp.pg.secrets import register, scrub_text, secrets_in
+
+    register(url)
     options: dict[str, Any] = {"autocommit": autocommit}
     if "connect_timeout" not in url:
         options["connect_timeout"] = 10
@@ -166,7 +122,7 @@ def connect(url: str, autocommit: bool = False) -> Connection:
         return psycopg.connect(url, **options)
     except (psycopg.Error, ValueError) as error:
         reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        reason = _scrub(reason, url)
+        reason = scrub_text(reason, secrets_in(url))
         raise DatabaseError(
             f"cannot connect to {redact(url)}: {reason or type(error).__name__}",
             hint="check that the server is running and the URL, user and password are right",
