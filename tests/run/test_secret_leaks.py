@@ -38,7 +38,7 @@ COMMANDS = {
 class Bodies(BaseHTTPRequestHandler):
     received: list[bytes] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         Bodies.received.append(self.rfile.read(length))
         self.send_response(200)
