@@ -129,10 +129,20 @@ class AuditLog:
         self.write(name, "warning", fields)
 
     def close(self) -> None:
+        """Close the file; a full disk shows here too (the buffered last lines):
+        warn once and carry on, as for :meth:`write`."""
         with self._lock:
             if self._file is not None:
-                self._file.close()
-                self._file = None
+                file, self._file = self._file, None
+                try:
+                    file.close()
+                except OSError as error:
+                    if not self._warned:
+                        self._warned = True
+                        print(
+                            f"warning: cannot write the audit log {self.path}: {error}",
+                            file=sys.stderr,
+                        )
 
 
 def _order_keys(_logger: Any, _method: str, event_dict: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from buildamp.pg.sqlbits import BATCH_MARK, Step
 from buildamp.pg.sqltext import quote_literal
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
+SHORT_NUMBER = re.compile(r"^\d{1,2}_[A-Za-z0-9_]+\.sql$")  # 01_x.sql: a typo, never ignored
 NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
 MAX_NAMED_MODELS = 10  # the header names this many models, then counts the rest
 
@@ -38,6 +39,12 @@ def list_migrations(migrations_dir: Path) -> list[MigrationFile]:
     found: dict[int, MigrationFile] = {}
     for path in sorted(migrations_dir.iterdir()):
         match = MIGRATION_NAME.match(path.name)
+        if not match and SHORT_NUMBER.match(path.name) and path.is_file():
+            raise StateError(
+                f"migration file {path.name} has fewer than 3 digits; it would never run",
+                Location(f"{migrations_dir.name}/{path.name}"),
+                f"rename it to {int(path.name.split('_', 1)[0]):03d}_{path.name.split('_', 1)[1]}",
+            )
         if not match or not path.is_file():
             continue
         version, name = match.group(1), match.group(2)

@@ -77,9 +77,15 @@ def canonical_type(text: str) -> str:
     except pglast.parser.ParseError as error:
         raise ModelError(f"{text!r} is not a PostgreSQL type: {error}") from None
     target = statements[0].stmt.targetList
-    if len(statements) != 1 or len(target) != 1:
+    if len(statements) != 1 or not target or len(target) != 1:
         raise ModelError(f"{text!r} is not a single PostgreSQL type")
-    type_name = target[0].val.typeName
+    cast = target[0].val
+    # `text COLLATE "C"` or `int + 1` parse too, as something other than a cast
+    if type(cast).__name__ != "TypeCast" or not _is_const(cast.arg):
+        raise ModelError(f"{text!r} is not a single PostgreSQL type (no COLLATE or operators)")
+    type_name = cast.typeName
+    if type_name.setof or type_name.pct_type:
+        raise ModelError(f"{text!r} is not a column type (SETOF and %TYPE are not)")
     names = [n.sval for n in type_name.names if n.sval != "pg_catalog"]
     base = names[-1]
     name = _TYPE_NAMES.get(base.lower())

@@ -36,8 +36,11 @@ from buildamp.sources.options import (
 from buildamp.sources.type_map import Mapped, TypeContext, map_type
 from buildamp.sources.validation import (
     check_custom_sql,
+    check_default,
     check_enum,
+    check_enum_names,
     check_identifier,
+    check_table,
     check_validate_query,
     embedded_expression,
 )
@@ -94,6 +97,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     struct.location,
                     'give one of them #[table(name = "...")]',
                 )
+            check_table(table, struct.location)
             tables[table.name] = table
             for enum_name in used_enums:
                 decl = ctx.enums[enum_name]
@@ -102,6 +106,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 if enum.name in enums and enums[enum.name].values != enum.values:
                     raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
                 enums[enum.name] = enum
+    check_enum_names(enums, tables)
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
@@ -286,6 +291,7 @@ def _plan_field(
         default = sqltext.check_expression(
             options.get_str("default") or "", "default", options.where("default", where)
         )
+        check_default(default, sql_type, options.where("default", where))
         if default.upper() == "NULL":
             default = None
     if default is not None:

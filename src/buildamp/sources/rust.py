@@ -8,6 +8,7 @@ mapping are validated by :mod:`buildamp.sources.build` for both languages.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import pathlib
@@ -88,9 +89,16 @@ class _Reader:
 
     def read(self) -> SourceFile:
         root = _parser().parse(self.src).root_node
-        if (bad := first_error(root)) is not None:
-            raise self._syntax_error(bad)
-        self._items(root)
+        try:
+            if (bad := first_error(root)) is not None:
+                raise self._syntax_error(bad)
+            self._items(root)
+        except RecursionError:
+            raise ModelError(
+                "items nested too deeply (thousands of mod blocks?)",
+                Location(self.path, 1, 1),
+                "flatten the mod blocks",
+            ) from None
         return SourceFile(self.path, tuple(self.structs), tuple(self.enums), tuple(self.aliases))
 
     # -- locations and errors -------------------------------------------------
@@ -295,12 +303,22 @@ class _Reader:
         for path, attr in attrs:
             name = path.removeprefix("buildamp::")
             if name not in wanted:
+                self._check_spelling(name, wanted, attr)
                 continue
             args = attr.child_by_field_name("arguments")
             if args is not None:
                 yield from self._option_list(args, name)
             elif attr.child_by_field_name("value") is not None:
                 raise self.error(f"expected #[{name}(key = value, ...)]", attr, _VALUE_HINT)
+
+    def _check_spelling(self, name: str, wanted: Sequence[str], attr: Node) -> None:
+        """``#[migraton(...)]`` would be ignored silently, like any foreign attribute:
+        one that is nearly ours is a typo."""
+        close = difflib.get_close_matches(name, wanted, n=1, cutoff=0.75)
+        if close:
+            raise self.error(
+                f"unknown attribute #[{name}(...)]", attr, f"did you mean #[{close[0]}(...)]?"
+            )
 
     def _option_list(self, tree: Node, attr: str) -> Iterator[OptionDecl]:
         tokens = inner(tree)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 from buildamp.model.errors import Location, ModelError
 from buildamp.model.naming import MAX_IDENTIFIER
+from buildamp.model.schema import Enum, Table
 
 
 def check_custom_sql(path: str, project_dir: Path, where: Location) -> None:
@@ -148,3 +150,96 @@ def check_validate_query(text: str, where: Location) -> str:
             "use plain column expressions and aggregates (count, sum, lower, ...)",
         )
     return str(RawStream()(statement))
+
+
+MAX_COLUMNS = 1600  # PostgreSQL's limit per table
+OWN_TABLES = frozenset({"buildamp_migrations"})
+
+
+def check_table(table: Table, where: Location) -> None:
+    """What CREATE TABLE would reject at apply time, refused at generate time."""
+    if table.name in OWN_TABLES:
+        raise ModelError(
+            f"table name {table.name!r} is buildamp's own history table",
+            where,
+            'choose another name with #[table(name = "...")]',
+        )
+    if len(table.columns) > MAX_COLUMNS:
+        raise ModelError(
+            f"table {table.name} has {len(table.columns)} columns; PostgreSQL allows {MAX_COLUMNS}",
+            where,
+            'split the model, or store rarely used fields with storage = "jsonb"',
+        )
+
+
+def check_enum_names(enums: Mapping[str, Enum], tables: Mapping[str, Table]) -> None:
+    """Every table has a row type of its own name: an enum of that name clashes."""
+    for name, enum in enums.items():
+        if name in tables:
+            raise ModelError(
+                f"enum type {name!r} has the name of table {name}'s row type",
+                Location(enum.source) if enum.source else None,
+                "rename the enum or the table",
+            )
+
+
+_BOOLEAN_WORDS = frozenset(
+    {"true", "false", "t", "f", "yes", "no", "on", "off", "1", "0", "y", "n"}
+)
+_INTEGER_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT"})
+
+
+def check_default(default: str, sql_type: str, where: Location) -> None:
+    """A default PostgreSQL would reject at apply: a subquery, or a constant
+    that cannot be of the column's type (``'abc'`` for an INTEGER)."""
+    import pglast
+    from pglast import ast
+    from pglast.visitors import Visitor
+
+    statement = pglast.parse_sql(f"SELECT {default}")[0].stmt
+    assert statement is not None  # check_expression accepted one expression
+    found: list[str] = []
+
+    class Walk(Visitor):
+        def visit_SubLink(self, _ancestors: object, _node: ast.SubLink) -> None:
+            found.append("subquery")
+
+    Walk()(statement)
+    if found:
+        raise ModelError(
+            f"default {default!r} holds a subquery; PostgreSQL does not allow one in a default",
+            where,
+            "use a constant or a function call",
+        )
+    value = getattr(statement, "targetList", None)
+    node = value[0].val if value else None
+    if not isinstance(node, ast.A_Const) or node.isnull:
+        return
+    constant = node.val
+    base = sql_type.split("(")[0].upper()
+    text = getattr(constant, "sval", None)
+    wrong = False
+    if base in _INTEGER_TYPES:
+        if isinstance(constant, ast.Float | ast.Boolean):
+            wrong = True
+        elif text is not None:
+            wrong = not text.strip().lstrip("+-").isdigit()
+    elif base in ("NUMERIC", "REAL", "DOUBLE PRECISION"):
+        if isinstance(constant, ast.Boolean):
+            wrong = True
+        elif text is not None:
+            try:
+                float(text)
+            except ValueError:
+                wrong = text.strip().lower() not in ("nan", "infinity", "-infinity")
+    elif base == "BOOLEAN":
+        if isinstance(constant, ast.Integer | ast.Float):
+            wrong = True
+        elif text is not None:
+            wrong = text.strip().lower() not in _BOOLEAN_WORDS
+    if wrong:
+        raise ModelError(
+            f"default {default!r} is not a valid {sql_type}",
+            where,
+            f"give a {sql_type} value, or change the field's type",
+        )
