@@ -16,9 +16,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildamp.run.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from buildamp.pg.database import Connection
 
 MARK = re.compile(r"--\s*buildamp:batch\b(?P<args>[^\n]*)")
 # Batches grow while they finish well under this and shrink when over it: a
@@ -65,7 +68,7 @@ ANNOUNCE_EVERY_SECONDS = 5.0
 _announced: dict[str, tuple[float, str]] = {}
 
 
-def announce(conn: Any, progress: BatchProgress) -> None:
+def announce(conn: Connection, progress: BatchProgress) -> None:
     """A ``backfill.progress`` event when the status changes, else every few
     seconds (the audit log and webhooks need a pulse, not every batch)."""
     now = time.monotonic()
@@ -117,7 +120,7 @@ class _Plan:
     update_next: str
 
 
-def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
+def _plan(conn: Connection, statement: str, table: str) -> _Plan | None:
     """The batched forms of an ``UPDATE ... WHERE ...``, or None when it cannot
     be batched (composite key, FROM/RETURNING/WITH, not an UPDATE)."""
     import pglast
@@ -159,7 +162,7 @@ def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
 
 
 def run_batched(
-    conn: Any,
+    conn: Connection,
     statement: str,
     spec: BatchSpec,
     progress_key: str,
@@ -192,7 +195,8 @@ def run_batched(
             # last commits in a crash loses both: no need to wait for the flush.
             conn.execute("SET LOCAL synchronous_commit = off")
             bound_sql = plan.bound_first if last is None else plan.bound_next
-            upper = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()[0]
+            bound = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()
+            upper = bound[0] if bound else None
             if upper is None:
                 progress.status = "done"
                 store.put(progress_key, {**progress.as_json(), "last_key": last})
@@ -228,7 +232,7 @@ def _quoted(table: str) -> str:
     return quote_ident(table)
 
 
-def _estimate(conn: Any, table: str) -> int:
+def _estimate(conn: Connection, table: str) -> int:
     row = conn.execute(
         "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(%s)",
         (_quoted(table),),

@@ -38,9 +38,11 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     post_total INTEGER NOT NULL DEFAULT 0,
     post_done INTEGER NOT NULL DEFAULT 0,
     direction TEXT NOT NULL DEFAULT 'apply'
-);
-ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS direction TEXT NOT NULL DEFAULT 'apply'
+)
 """
+HISTORY_UPGRADE = (
+    f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS direction TEXT NOT NULL DEFAULT 'apply'"
+)
 
 Direction = Literal["apply", "rollback"]
 
@@ -133,18 +135,43 @@ class History:
     def ensure(self) -> None:
         """Create (or upgrade) the table. Call only under the advisory lock:
         concurrent ``CREATE TABLE IF NOT EXISTS`` races on pg_type."""
-        self.conn.execute(HISTORY_DDL.encode())
+        import psycopg
+
+        try:
+            if not self.exists():
+                self.conn.execute(HISTORY_DDL.encode())
+            elif not self._has_direction():  # a table from before rollback tracking
+                self.conn.execute(HISTORY_UPGRADE.encode())
+        except psycopg.errors.InsufficientPrivilege as error:
+            user = self.conn.info.user
+            if self.exists():
+                message = f"this role may not alter or write the history table {HISTORY_TABLE}"
+                fix = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {HISTORY_TABLE} TO {user}"
+            else:
+                schema = self.conn.execute("SELECT current_schema()").fetchone()
+                where = schema[0] if schema and schema[0] else "public"
+                message = (
+                    f"this role may not create the history table {HISTORY_TABLE} in schema "
+                    f"{where} (PostgreSQL 15+ gives CREATE on public only to its owner)"
+                )
+                fix = f"GRANT CREATE ON SCHEMA {where} TO {user}"
+            raise DatabaseError(
+                f"{message}: {(error.diag.message_primary or '').strip()}", hint=fix
+            ) from None
+
+    def _has_direction(self) -> bool:
+        row = self.conn.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+            "AND attname = 'direction' AND NOT attisdropped",
+            (HISTORY_TABLE,),
+        ).fetchone()
+        return bool(row and row[0])
 
     def rows(self) -> list[Applied]:
         """Every row; read-only (a database without the table has no history)."""
         if not self.exists():
             return []
-        has_direction = self.conn.execute(
-            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) "
-            "AND attname = 'direction' AND NOT attisdropped",
-            (HISTORY_TABLE,),
-        ).fetchone()
-        direction = "direction" if has_direction and has_direction[0] else "'apply'"
+        direction = "direction" if self._has_direction() else "'apply'"
         import psycopg
 
         try:
