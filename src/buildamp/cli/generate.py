@@ -131,7 +131,7 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
             where = op.table.source
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
         found.append(
-            f"{model}{describe(op) or type(op).__name__}" + (f" ({where})" if where else "")
+            f"{model}{describe(op) or _words(type(op).__name__)}" + (f" ({where})" if where else "")
         )
     return found
 
@@ -212,3 +212,10 @@ def generate(
     # the snapshot tests check), so the next command can skip parsing it
     snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     return result
+
+
+def _words(class_name: str) -> str:
+    """``ChangeStorage`` -> ``change storage``: never an internal class name."""
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()

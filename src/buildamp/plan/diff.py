@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from buildamp.model.errors import PlanError
+from buildamp.model.errors import Location, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
@@ -176,8 +176,10 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
                 raise PlanError(
                     f"{new.name}.{field.name} (a document key) changes type {previous.type} -> "
                     f"{field.type}",
-                    hint=f'add convert_sql = "CAST(%s AS {field.type})" at '
-                    f"{hint.location or 'the field'}",
+                    _at(hint.location),
+                    "add "
+                    + _option(hint.location, f'convert_sql = "CAST(%s AS {field.type})"')
+                    + " to the field",
                 )
             reverse = f"CAST(%s AS {previous.type})"
             ops.append(ConvertDocumentKey(new.name, field.name, hint.convert_sql, reverse))
@@ -245,9 +247,12 @@ def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
         raise PlanError(
             f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
             "would have no value",
-            hint=f'add #[migration(default = "...")] or backfill = "..." at {hint.location}'
-            if hint.location
-            else "add a default or a backfill expression",
+            _at(hint.location),
+            "add "
+            + _option(hint.location, 'default = "..."')
+            + " or "
+            + _option(hint.location, 'backfill = "..."')
+            + " to the field",
         )
     return AddColumn(table, column, hint.backfill)
 
@@ -270,7 +275,8 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
             raise PlanError(
                 f"{table}.{new.name}: convert_from says {hint.convert_from} but the column "
                 f"is {old.type}",
-                hint=f"fix convert_from at {hint.location}",
+                _at(hint.location),
+                f"set convert_from to {old.type}",
             )
         return AlterColumn(table, old, new, hint.convert_sql, f"%s::{old.type.lower()}")
     if widens(new.type, old.type):
@@ -278,6 +284,24 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
     raise PlanError(
         f"{table}.{new.name} changes type {old.type} -> {new.type} and PostgreSQL cannot "
         "convert it safely",
-        hint=f'add #[migration(convert_from = "{old.type}", convert_sql = "CAST(%s AS '
-        f'{new.type})")] at {hint.location or "the field"}',
+        _at(hint.location),
+        "add "
+        + _option(
+            hint.location,
+            f'convert_from = "{old.type}", convert_sql = "CAST(%s AS {new.type})"',
+        )
+        + " to the field",
     )
+
+
+def _at(location: str | None) -> Location | None:
+    """A model location recorded as ``file:line:column`` text, for the error prefix."""
+    return Location(location) if location else None
+
+
+def _option(location: str | None, options: str) -> str:
+    """Options spelled the way the model's language writes them: Rust
+    ``#[migration(key = "v")]``, Python ``migration(key="v")``."""
+    if location and location.split(":")[0].endswith(".py"):
+        return "migration(" + options.replace(" = ", "=") + ")"
+    return f"#[migration({options})]"
