@@ -84,3 +84,53 @@ def test_batched_migration_runs_without_create_on_the_database(
         assert conn.execute("SELECT count(*) FROM t WHERE n IS NOT NULL").fetchone() == (0,)
         schema = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'buildamp'")
         assert schema.fetchone() == (0,)  # progress records skipped, as documented
+
+
+def test_buildamp_schema_holds_buildamps_own_tables(
+    tmp_path: Path, pg_url: str, migrator: tuple[str, str]
+) -> None:
+    """The DBA gives the migrator one schema; buildamp keeps its history and
+    progress there and never needs CREATE on public or on the database."""
+    role, url = migrator
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA deploy AUTHORIZATION {role}")
+        admin.execute("CREATE TABLE t (id int PRIMARY KEY, n int)")
+        admin.execute("INSERT INTO t SELECT g, NULL FROM generate_series(1, 300) g")
+        admin.execute(f"ALTER TABLE t OWNER TO {role}")
+    root = tmp_path / "app"
+    root.mkdir()
+    assert run(root, "init")[0] == 0
+    with (root / "buildamp.toml").open("a") as config:
+        config.write('\nbuildamp_schema = "deploy"\n')
+    (root / "migrations" / "001_fill.sql").write_text(
+        "BEGIN;\nSELECT 1;\nCOMMIT;\n\n"
+        "-- buildamp:batch table=t size=100\nUPDATE t SET n = id WHERE n IS NULL;\n"
+    )
+    (root / "migrations" / "rollback" / "001_rollback.sql").write_text("SELECT 1;\n")
+    code, _, err = run(root, "migrate", "--apply", "--database-url", url)
+    assert code == 0, err
+    code, out, err = run(root, "migrate", "--status", "--database-url", url)
+    assert code == 0 and "001  applied" in out, err
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('deploy.buildamp_migrations')").fetchone() != (
+            None,
+        )
+        assert conn.execute("SELECT to_regclass('public.buildamp_migrations')").fetchone() == (
+            None,
+        )
+        done = conn.execute(
+            "SELECT value->>'status' FROM deploy.progress WHERE key LIKE 'backfill:%'"
+        )
+        assert done.fetchone() == ("done",)
+
+
+def test_buildamp_schema_must_be_a_plain_name(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    assert run(root, "init")[0] == 0
+    with (root / "buildamp.toml").open("a") as config:
+        config.write('\nbuildamp_schema = "x; DROP TABLE t"\n')
+    code, _, err = run(
+        root, "migrate", "--status", "--database-url", "postgresql://x@127.0.0.1:1/x"
+    )
+    assert code == 2 and "buildamp.toml" in err and "buildamp_schema" in err

@@ -176,7 +176,7 @@ def run_status(config: Config, cli_url: str | None) -> int:
         for row in rows:
             counts[row.state] = counts.get(row.state, 0) + 1
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
-    for entry in running_work(url):
+    for entry in running_work(url, config.buildamp_schema):
         click.echo(_running_line(entry))
     return 0
 

@@ -6,6 +6,7 @@ because a typo silently ignored is a migration silently wrong.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ class Config:
     batch_size: int = 1000
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
+    buildamp_schema: str | None = None  # where buildamp's own tables live (None: see docs)
     webhooks: tuple[Webhook, ...] = field(default=())
     source: str = ""
 
@@ -79,6 +81,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_size": int,
     "batch_pause": (int, float),
     "audit_log": str,
+    "buildamp_schema": str,
     "webhooks": list,
 }
 _CHOICES = {
@@ -158,6 +161,13 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         values["models"] = tuple(values["models"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
+    schema = values.get("buildamp_schema")
+    if schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ConfigError(
+            f"config key 'buildamp_schema' = {schema!r} is not a plain schema name",
+            Location(where),
+            "use lower-case letters, digits and underscores",
+        )
     if values.get("batch_size", 1) <= 0:
         raise ConfigError("config key 'batch_size' must be positive", Location(where))
     return Config(project_dir=project_dir, source=source, **values)

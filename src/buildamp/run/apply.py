@@ -95,9 +95,11 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
 
 
 @contextmanager
-def locked_executor(url: str, progress: ProgressReport | None) -> Iterator[Executor]:
+def locked_executor(
+    url: str, progress: ProgressReport | None, schema: str | None = None
+) -> Iterator[Executor]:
     """An executor holding the advisory lock: one applier at a time."""
-    with Executor(url, progress=progress) as executor:
+    with Executor(url, progress=progress, schema=schema) as executor:
         executor.lock()
         try:
             executor.ensure_history()  # under the lock: concurrent creation races on pg_type
@@ -117,7 +119,7 @@ def apply(
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with locked_executor(url, progress) as executor:
+    with locked_executor(url, progress, config.buildamp_schema) as executor:
         applied = executor.applied()
         check_history(config, files, applied)
         versions = {row.version: row for row in applied}
@@ -156,7 +158,7 @@ def rollback(
     nothing else is started: the user sees where they are before going on."""
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
-    with locked_executor(url, progress) as executor:
+    with locked_executor(url, progress, config.buildamp_schema) as executor:
         applied = executor.applied()
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
         unfinished = [row for row in newest_first if row.rolling_back]
@@ -256,36 +258,34 @@ def _record(executor: Executor, migration: MigrationFile, value: dict[str, Any])
     Best-effort: a role that may not create the ``buildamp`` schema still migrates."""
     import psycopg
 
-    from buildamp.run.progress import ProgressStore
-
     value = {"version": migration.version, "name": migration.name, **value}
     value["updated_at"] = events.utc_now()
     with contextlib.suppress(psycopg.Error):
-        ProgressStore(executor.conn).put(f"migration:{migration.version}", value)
+        executor.store.put(f"migration:{migration.version}", value)
 
 
-def running_work(url: str) -> list[dict[str, Any]]:
+def running_work(url: str, schema: str | None = None) -> list[dict[str, Any]]:
     """Progress-store entries of migrations and backfills that are still running
     (read-only: creates nothing when buildamp never wrote progress here)."""
     from buildamp.pg.database import connect
-    from buildamp.run.progress import SCHEMA, TABLE, ProgressStore
+    from buildamp.run.progress import ProgressStore
 
     with connect(url, autocommit=True) as conn:
+        store = ProgressStore(conn, schema)
         usable = conn.execute(
             "SELECT coalesce(bool_and(has_schema_privilege(oid, 'USAGE')), false) "
             "FROM pg_namespace WHERE nspname = %s",
-            (SCHEMA,),
+            (store.schema,),
         ).fetchone()
         if not usable or not usable[0]:  # never written here, or not ours to read
             return []
         readable = conn.execute(
             "SELECT CASE WHEN to_regclass(%s) IS NULL THEN false "
             "ELSE has_table_privilege(to_regclass(%s), 'SELECT') END",
-            (TABLE, TABLE),
+            (store.table, store.table),
         ).fetchone()
         if not readable or not readable[0]:
             return []
-        store = ProgressStore(conn)
         entries = {**store.items("migration:"), **store.items("backfill:")}
     return [
         {"key": key, **value}
@@ -296,7 +296,7 @@ def running_work(url: str) -> list[dict[str, Any]]:
 
 def status(config: Config, url: str) -> list[MigrationStatus]:
     files = list_migrations(config.migrations_dir)
-    with Executor(url) as executor:
+    with Executor(url, schema=config.buildamp_schema) as executor:
         applied = {row.version: row for row in executor.applied()}
     result = []
     for migration in files:

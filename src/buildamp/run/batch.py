@@ -167,10 +167,11 @@ def run_batched(
     spec: BatchSpec,
     progress_key: str,
     report: ProgressReport | None = None,
+    store: ProgressStore | None = None,
 ) -> int:
     """Run ``statement`` in batches; returns rows changed. ``conn`` is autocommit."""
     plan = _plan(conn, statement, spec.table)
-    store = ProgressStore(conn)
+    store = store or ProgressStore(conn)
     if plan is None:
         with conn.transaction():
             changed = conn.execute(statement.encode()).rowcount

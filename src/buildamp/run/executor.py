@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 HISTORY_TABLE = "buildamp_migrations"
 LOCK_KEY = 0x6275696C64616D70 & 0x7FFFFFFFFFFFFFFF  # "buildamp"
 
-HISTORY_DDL = f"""
-CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+HISTORY_DDL = """
+CREATE TABLE IF NOT EXISTS {table} (
     version TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     checksum TEXT NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
 )
 """
 HISTORY_UPGRADE = (
-    f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS direction TEXT NOT NULL DEFAULT 'apply'"
+    "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS direction TEXT NOT NULL DEFAULT 'apply'"
 )
 
 Direction = Literal["apply", "rollback"]
@@ -125,45 +125,75 @@ class History:
     progress through the same four calls, always inside the caller's
     transaction or right after a step, so a crash anywhere resumes exactly."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, schema: str | None = None) -> None:
+        from buildamp.pg.sqltext import quote_ident
+
         self.conn = conn
+        self.schema = schema
+        self.table = f"{quote_ident(schema)}.{HISTORY_TABLE}" if schema else HISTORY_TABLE
 
     def exists(self) -> bool:
-        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()
+        if self.schema is not None:  # to_regclass would fail without USAGE on the schema
+            usable = self.conn.execute(
+                "SELECT coalesce(bool_and(has_schema_privilege(oid, 'USAGE')), false) "
+                "FROM pg_namespace WHERE nspname = %s",
+                (self.schema,),
+            ).fetchone()
+            if not usable or not usable[0]:
+                return False
+        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (self.table,)).fetchone()
         return bool(row and row[0])
 
     def ensure(self) -> None:
         """Create (or upgrade) the table. Call only under the advisory lock:
-        concurrent ``CREATE TABLE IF NOT EXISTS`` races on pg_type."""
+        concurrent ``CREATE TABLE IF NOT EXISTS`` races on pg_type. A missing
+        privilege is an exit-3 one-liner naming the GRANT that fixes it."""
         import psycopg
 
+        from buildamp.pg.sqltext import quote_ident
+
+        user = self.conn.info.user
+        where = self.schema
+        if where is None:
+            current = self.conn.execute("SELECT current_schema()").fetchone()
+            where = str(current[0]) if current and current[0] else "public"
+        schema_missing = self.schema is not None and not self._schema_exists()
         try:
+            if schema_missing:
+                self.conn.execute(f"CREATE SCHEMA {quote_ident(where)}".encode())
             if not self.exists():
-                self.conn.execute(HISTORY_DDL.encode())
+                self.conn.execute(HISTORY_DDL.format(table=self.table).encode())
             elif not self._has_direction():  # a table from before rollback tracking
-                self.conn.execute(HISTORY_UPGRADE.encode())
+                self.conn.execute(HISTORY_UPGRADE.format(table=self.table).encode())
         except psycopg.errors.InsufficientPrivilege as error:
-            user = self.conn.info.user
-            if self.exists():
-                message = f"this role may not alter or write the history table {HISTORY_TABLE}"
-                fix = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {HISTORY_TABLE} TO {user}"
+            if schema_missing:
+                message = f"this role may not create schema {where} for buildamp's own tables"
+                fix = f"CREATE SCHEMA {where} AUTHORIZATION {user} (as an administrator)"
+            elif self.exists():
+                message = f"this role may not alter or write the history table {self.table}"
+                fix = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {self.table} TO {user}"
             else:
-                schema = self.conn.execute("SELECT current_schema()").fetchone()
-                where = schema[0] if schema and schema[0] else "public"
                 message = (
-                    f"this role may not create the history table {HISTORY_TABLE} in schema "
-                    f"{where} (PostgreSQL 15+ gives CREATE on public only to its owner)"
+                    f"this role may not create the history table {self.table} in schema {where}"
                 )
-                fix = f"GRANT CREATE ON SCHEMA {where} TO {user}"
+                if where == "public":
+                    message += " (PostgreSQL 15+ gives CREATE on public only to its owner)"
+                fix = f"GRANT CREATE ON SCHEMA {where} TO {user}, or set buildamp_schema"
             raise DatabaseError(
                 f"{message}: {(error.diag.message_primary or '').strip()}", hint=fix
             ) from None
+
+    def _schema_exists(self) -> bool:
+        row = self.conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (self.schema,)
+        ).fetchone()
+        return bool(row and row[0])
 
     def _has_direction(self) -> bool:
         row = self.conn.execute(
             "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) "
             "AND attname = 'direction' AND NOT attisdropped",
-            (HISTORY_TABLE,),
+            (self.table,),
         ).fetchone()
         return bool(row and row[0])
 
@@ -177,12 +207,12 @@ class History:
         try:
             rows = self.conn.execute(
                 f"SELECT version, name, checksum, post_total, post_done, {direction} "
-                f"FROM {HISTORY_TABLE} ORDER BY version"
+                f"FROM {self.table} ORDER BY version"
             ).fetchall()
         except psycopg.errors.InsufficientPrivilege:
             raise DatabaseError(
-                f"this role may not read the history table {HISTORY_TABLE}",
-                hint=f"GRANT SELECT ON {HISTORY_TABLE} TO {self.conn.info.user}",
+                f"this role may not read the history table {self.table}",
+                hint=f"GRANT SELECT ON {self.table} TO {self.conn.info.user}",
             ) from None
         return [
             Applied(
@@ -210,7 +240,7 @@ class History:
         a half-undone migration that history no longer mentions."""
         if direction == "apply":
             self.conn.execute(
-                f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
+                f"INSERT INTO {self.table} (version, name, checksum, execution_ms, "
                 "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
                 (
                     migration.version,
@@ -225,19 +255,19 @@ class History:
             self.finish_rollback(migration)
         else:
             self.conn.execute(
-                f"UPDATE {HISTORY_TABLE} SET direction = 'rollback', post_total = %s, "
+                f"UPDATE {self.table} SET direction = 'rollback', post_total = %s, "
                 "post_done = 0 WHERE version = %s",
                 (post_total, migration.version),
             )
 
     def advance(self, migration: MigrationFile, done: int) -> None:
         self.conn.execute(
-            f"UPDATE {HISTORY_TABLE} SET post_done = %s WHERE version = %s",
+            f"UPDATE {self.table} SET post_done = %s WHERE version = %s",
             (done, migration.version),
         )
 
     def finish_rollback(self, migration: MigrationFile) -> None:
-        self.conn.execute(f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,))
+        self.conn.execute(f"DELETE FROM {self.table} WHERE version = %s", (migration.version,))
 
 
 def _outcome(direction: Direction, phase: str) -> str:
@@ -266,12 +296,14 @@ class Executor:
         lock_wait_seconds: float = 30.0,
         progress: ProgressReport | None = None,
         lock_retries: int = LOCK_RETRIES,
+        schema: str | None = None,
     ) -> None:
         from buildamp.pg.database import connect
 
         self.url = url
         self.conn: Connection = connect(url, autocommit=True)
-        self.history = History(self.conn)
+        self.history = History(self.conn, schema)
+        self.store = ProgressStore(self.conn, schema)
         self.lock_wait_seconds = lock_wait_seconds
         self.progress = progress
         self.lock_retries = lock_retries
@@ -348,7 +380,7 @@ class Executor:
         def transaction() -> None:
             with self.conn.transaction():
                 if parts.batches:  # a fresh run: earlier runs' positions no longer apply
-                    ProgressStore(self.conn).delete_prefix(prefix)
+                    self.store.delete_prefix(prefix)
                 for statement in parts.transactional:
                     self._execute(
                         statement, migration, display, _outcome(direction, "inside"), retry=False
@@ -394,7 +426,7 @@ class Executor:
             if spec is not None:
                 key = f"{_progress_prefix(migration, direction)}{index}"
                 batched = functools.partial(
-                    run_batched, self.conn, statement, spec, key, self.progress
+                    run_batched, self.conn, statement, spec, key, self.progress, self.store
                 )
                 self._guard(batched, statement, migration, display, outcome)
                 self.history.advance(migration, index + 1)
