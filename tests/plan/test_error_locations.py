@@ -70,3 +70,17 @@ def test_destructive_list_never_names_an_internal_class(project: Path) -> None:
     code, out, err = run(project, "migrate")  # jsonb -> columns is destructive
     assert code != 0
     assert "ChangeStorage" not in out + err and "change storage" in out + err
+
+
+def test_a_migration_creating_2000_tables_warns_about_locks(project: Path) -> None:
+    source = "".join(f"pub struct T{i} {{ pub id: String }}\n" for i in range(2000))
+    (project / "models" / "many_domain.rs").write_text(source)
+    code, _, err = run(project, "migrate")
+    assert code == 0, err
+    assert "max_locks_per_transaction" in err and "rollback/001_rollback.sql" in err
+
+
+def test_a_small_migration_does_not_warn_about_locks(project: Path) -> None:
+    (project / "models" / "few_domain.rs").write_text("pub struct T { pub id: String }\n")
+    code, _, err = run(project, "migrate")
+    assert code == 0 and "max_locks_per_transaction" not in err

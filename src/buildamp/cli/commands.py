@@ -77,6 +77,27 @@ def run_generate(
     click.echo(f"wrote {config.display(result.down_path)}")
     for change in result.destructive:
         click.echo(f"warning: destructive: {change}", err=True)
+    locks = _rollback_locks(result.operations)
+    if locks > ROLLBACK_LOCK_WARNING:
+        click.echo(
+            f"warning: {config.display(result.down_path)} drops about {locks} tables and "
+            "indexes in one transaction; PostgreSQL's default lock table holds 6,400 locks "
+            "(max_locks_per_transaction 64 x max_connections 100): raise "
+            "max_locks_per_transaction before rolling back, or generate in smaller steps",
+            err=True,
+        )
+
+
+# Half the default shared lock table: leave room for everything else running.
+ROLLBACK_LOCK_WARNING = 3200
+
+
+def _rollback_locks(operations: list[Any]) -> int:
+    """Locks the rollback of newly created tables takes at once: the table, its
+    TOAST table and each index (the primary key included)."""
+    from buildamp.plan import ops as o
+
+    return sum(3 + len(op.table.indexes) for op in operations if isinstance(op, o.CreateTable))
 
 
 def _emit_generated(config: Config, result: Any) -> None:
