@@ -21,7 +21,7 @@ MASK = "***"
 MIN_SECRET_LENGTH = 4
 _URL_SCHEMES = ("postgresql://", "postgres://")
 # Any scheme (webhook URLs too); greedy to the token's last "@".
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^\s]*@", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^\s]+@", re.IGNORECASE)
 _KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s,;\"&]+)", re.IGNORECASE)
 
 _lock = threading.Lock()
