@@ -28,6 +28,7 @@ from buildamp.lint.rules import (
     relname,
     string_const,
 )
+from buildamp.model.errors import Location, StateError
 
 IGNORE_MARK = re.compile(r"--\s*buildamp:lint-ignore\b(?P<codes>[^\n]*)")
 _CODE = re.compile(r"\bBA\d{3}\b")
@@ -151,10 +152,16 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
     shapes the suggested fix for BA003. Raises StateError when it does not parse."""
     import pglast
 
-    from buildamp.files.integrity import check_file, position, skip_comments
+    from buildamp.files.integrity import position, skip_comments
 
-    check_file(text, path)  # NUL bytes, ROLLBACK/SAVEPOINT games: what apply refuses
-    statements = pglast.parse_sql(text)
+    try:
+        statements = pglast.parse_sql(text)
+    except pglast.parser.ParseError as error:
+        offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
+        line, column = position(text, offset)
+        raise StateError(
+            f"migration does not parse: {error.args[0]}", Location(path, line, column)
+        ) from None
     lines = text.split("\n")
     state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
     findings: list[Finding] = []
