@@ -169,3 +169,11 @@ def test_audit_log_on_a_full_disk_warns_and_carries_on(project: Path) -> None:
     assert code == 0, err
     assert "warning: cannot write the audit log" in err
     assert "wrote migrations/001_create_ts.sql" in out
+
+
+def test_python_users_get_python_syntax_for_a_reserved_table_name(project: Path) -> None:
+    (project / PY).write_text(
+        PY_HEAD + '@domain(table="buildamp_migrations")\n@dataclass\nclass T:\n    id: str\n'
+    )
+    code, _, err = run(project, "migrate")
+    assert code == 2 and '@domain(table="...")' in err and "#[" not in err

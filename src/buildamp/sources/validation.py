@@ -162,7 +162,8 @@ def check_table(table: Table, where: Location) -> None:
         raise ModelError(
             f"table name {table.name!r} is buildamp's own history table",
             where,
-            'choose another name with #[table(name = "...")]',
+            "choose another name with "
+            + ('@domain(table="...")' if where.file.endswith(".py") else '#[table(name = "...")]'),
         )
     if len(table.columns) > MAX_COLUMNS:
         raise ModelError(
