@@ -1,13 +1,13 @@
 """Which database to talk to, and how to connect without leaking secrets.
 
-psycopg costs ~100 ms to import, so it is imported only inside :func:`connect`;
-resolving a URL or printing one never pays for it.
+psycopg costs ~100 ms to import, so it is imported lazily: only commands that
+talk to a database pay for it (URLs are parsed by libpq's rules through
+psycopg's conninfo parser, see :mod:`buildamp.pg.secrets`).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -25,8 +25,6 @@ NO_DATABASE = (
     "DATABASE_URL, or set database_url in buildamp.toml"
 )
 EMBEDDED_DIR = Path(".buildamp") / "pgdata"
-_URL_SCHEMES = ("postgresql://", "postgres://")
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
 def resolve_database_url(
@@ -91,13 +89,6 @@ def redact(url: str) -> str:
     from buildamp.pg.secrets import redact as redact_url
 
     return redact_url(url)
-
-
-def _secrets(url: str) -> list[str]:
-    """Password spellings that could appear in an error message."""
-    from buildamp.pg.secrets import secrets_in
-
-    return secrets_in(url)
 
 
 def database_identity(url: str) -> str:

@@ -125,7 +125,7 @@ def apply(
         versions = {row.version: row for row in applied}
         by_version = {f.version: f for f in files}
         for row in applied:
-            if row.unfinished:
+            if row.unfinished and not row.rolling_back:
                 migration = by_version[row.version]
                 text, display = _read(config, migration)
                 resume = partial(executor.resume, migration, row, text, display)
