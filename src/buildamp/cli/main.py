@@ -53,7 +53,12 @@ def _project(path: str | None) -> Any:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="buildamp")
 @click.option("--project", "-C", type=click.Path(file_okay=False), help="Project folder.")
-@click.option("--verbose", "-v", is_flag=True, help="Show details (tracebacks) on errors.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show details: tracebacks on errors, value types (structs that are no table).",
+)
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -86,9 +91,31 @@ def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
 
 
 @main.command()
+@click.option("--from-database", "from_database", metavar="URL", help="Adopt this database.")
+@click.option(
+    "--lang",
+    type=click.Choice(["rust", "python"]),
+    default="rust",
+    show_default=True,
+    help="Language of the adopted models.",
+)
+@click.option("--schema", "schema_name", default="public", show_default=True, help="To adopt.")
+@click.option("--update", is_flag=True, help="Record changes made to the database by hand.")
 @click.pass_context
-def init(ctx: click.Context) -> None:
-    """Create buildamp.toml, models/, migrations/ and an empty schema state."""
+def init(
+    ctx: click.Context, from_database: str | None, lang: str, schema_name: str, update: bool
+) -> None:
+    """Create buildamp.toml, models/, migrations/ and an empty schema state;
+    with --from-database, adopt a live database (models, baseline, history row)."""
+    if update:
+        from buildamp.cli.adopt_update import run_update
+
+        _guarded(ctx, lambda: run_update(_project(ctx.obj["project"]), from_database, schema_name))
+    if from_database:
+        from buildamp.cli.adopt import run_adopt
+
+        root = Path(ctx.obj["project"] or ".").resolve()
+        _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name))
 
     def run() -> int:
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config
@@ -151,12 +178,19 @@ def _confirm_destructive(changes: list[str]) -> bool:
     "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
+@click.option("--squash", is_flag=True, help="Replace migrations up to --to by one baseline.")
 @click.pass_context
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
+    if opts.pop("squash"):
+        from buildamp.cli.squash import run_squash
+
+        to, url = opts["to_version"], opts["database_url"]
+        _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to, url))
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]
+    opts["verbose"] = ctx.obj["verbose"]
     _guarded(ctx, lambda: run_migrate(_project(ctx.obj["project"]), opts, _confirm_destructive))
 
 

@@ -43,6 +43,7 @@ class Config:
     audit_log: str = ".buildamp/audit.log"
     buildamp_schema: str | None = None  # where buildamp's own tables live (None: see docs)
     webhooks: tuple[Webhook, ...] = field(default=())
+    unmanaged: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -83,6 +84,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "audit_log": str,
     "buildamp_schema": str,
     "webhooks": list,
+    "unmanaged": list,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
@@ -159,6 +161,12 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         if not all(isinstance(m, str) for m in values["models"]):
             raise ConfigError("config key 'models' must be a list of folder names", Location(where))
         values["models"] = tuple(values["models"])
+    if "unmanaged" in values:
+        if not all(isinstance(m, str) for m in values["unmanaged"]):
+            raise ConfigError(
+                "config key 'unmanaged' must be a list of table or type names", Location(where)
+            )
+        values["unmanaged"] = tuple(values["unmanaged"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
     schema = values.get("buildamp_schema")

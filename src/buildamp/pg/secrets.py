@@ -19,15 +19,20 @@ MASK = "***"
 # Shorter values are too common to replace everywhere ("a" would garble every
 # line); they are still removed where they stand in a URL or a key=value pair.
 MIN_SECRET_LENGTH = 4
-_URL_SCHEMES = ("postgresql://", "postgres://")
+URL_SCHEMES = ("postgresql://", "postgres://")
 # Any scheme (webhook URLs too); greedy to the token's last "@".
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^\s]+@", re.IGNORECASE)
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s,;\"&]+)", re.IGNORECASE)
+KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s,;\"&]+)", re.IGNORECASE)
 
 _lock = threading.Lock()
 _registered: set[str] = set()
 
 T = TypeVar("T")
+
+
+def is_url(url: str) -> bool:
+    """A ``postgresql://`` URL rather than a ``key=value`` DSN."""
+    return url.startswith(URL_SCHEMES)
 
 
 def conninfo(url: str) -> dict[str, str]:
@@ -47,8 +52,8 @@ def conninfo(url: str) -> dict[str, str]:
 def _naive_passwords(url: str) -> list[str]:
     """What a URL split at the *last* ``@`` would call the password: libpq stops
     at ``/`` and a URL library at ``#``, but a human wrote everything up to @."""
-    if not url.startswith(_URL_SCHEMES):
-        return [m.group(2).strip("'") for m in _KV_PASSWORD.finditer(url)]
+    if not url.startswith(URL_SCHEMES):
+        return [m.group(2).strip("'") for m in KV_PASSWORD.finditer(url)]
     rest = url.split("://", 1)[1]
     found: list[str] = []
     if "@" in rest:
@@ -102,7 +107,7 @@ def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
         if len(secret) >= MIN_SECRET_LENGTH:
             text = text.replace(secret, MASK)
     text = _URL_PASSWORD.sub(rf"\1{MASK}@", text)
-    return _KV_PASSWORD.sub(rf"\1{MASK}", text)
+    return KV_PASSWORD.sub(rf"\1{MASK}", text)
 
 
 def scrub(value: T, extra: Iterable[str] = ()) -> T:
@@ -131,7 +136,7 @@ def database_identity(url: str) -> str:
     never credentials (a password holding ``#`` no longer turns the user name
     into the host)."""
     credentials_free = url
-    if url.startswith(_URL_SCHEMES) and "@" in url:
+    if url.startswith(URL_SCHEMES) and "@" in url:
         scheme, rest = url.split("://", 1)
         credentials_free = f"{scheme}://{rest.rsplit('@', 1)[1]}"
     info = conninfo(credentials_free)

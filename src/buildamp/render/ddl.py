@@ -9,6 +9,7 @@ from buildamp.pg.sqlbits import (
     TENANT_SETTING,
     TOUCH_FUNCTION,
     Step,
+    as_serial,
     column_definition,
     constraint_body,
     create_index_sql,
@@ -24,7 +25,8 @@ def render_create_table(op: o.CreateTable) -> list[Step]:
     table = op.table
     single_pk = len(table.primary_key) == 1
     lines = [
-        "    " + column_definition(c, single_pk and c.name == table.primary_key[0])
+        "    "
+        + column_definition(as_serial(table.name, c), single_pk and c.name == table.primary_key[0])
         for c in table.columns
     ]
     if not single_pk and table.primary_key:
@@ -171,6 +173,11 @@ def render_add_constraint(op: o.AddConstraint) -> list[Step]:
 
 def render_drop_constraint(op: o.DropConstraint) -> list[Step]:
     return [Step(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.constraint.name)}")]
+
+
+def render_rename_constraint(op: o.RenameConstraint) -> list[Step]:
+    old, new = q(op.old.name), q(op.new.name)
+    return [Step(f"ALTER TABLE {q(op.table)} RENAME CONSTRAINT {old} TO {new}")]
 
 
 def render_create_enum(op: o.CreateEnum) -> list[Step]:

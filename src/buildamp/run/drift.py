@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from buildamp.files.config import Config
-from buildamp.model.schema import Schema, Table
+from buildamp.model.schema import Constraint, Schema, Table
 
 
 def compare(expected: Schema, live: Schema) -> list[str]:
@@ -63,6 +65,12 @@ def _compare_table(expected: Table, live: Table) -> list[str]:
             found_item = have_by_name.pop(item.name, None)
             if found_item is None:
                 lines.append(f"{kind} {item.name} on {name}: missing in database")
+            elif isinstance(item, Constraint) and found_item == replace(item, valid=False):
+                lines.append(
+                    f"{kind} {item.name} on {name}: NOT VALID in database (an online "
+                    "migration stopped before validating it; run ALTER TABLE "
+                    f"{name} VALIDATE CONSTRAINT {item.name})"
+                )
             elif found_item != item:
                 lines.append(f"{kind} {item.name} on {name}: definition differs from schema state")
         for extra_name in have_by_name:
@@ -83,4 +91,20 @@ def drift_report(config: Config, url: str) -> list[str]:
     expected = comparable(load_snapshot(config).schema)
     with connect(url) as conn:
         live = comparable(read_catalog(conn))
-    return compare(expected, live)
+    return compare(expected, without_unmanaged(live, config.unmanaged))
+
+
+def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
+    """``live`` minus the tables, indexes and enum types the config says buildamp
+    leaves alone (``unmanaged``: what an adopted database holds but does not model)."""
+    if not unmanaged:
+        return live
+    names = frozenset(unmanaged)
+    return Schema(
+        tables=tuple(
+            replace(t, indexes=tuple(i for i in t.indexes if i.name not in names))
+            for t in live.tables
+            if t.name not in names
+        ),
+        enums=tuple(e for e in live.enums if e.name not in names),
+    )

@@ -260,6 +260,18 @@ class History:
                 (post_total, migration.version),
             )
 
+    def record_baseline(self, migration: MigrationFile, text: str) -> None:
+        """Applied without running here: the database already holds it."""
+        self.conn.execute(
+            f"INSERT INTO {self.table} (version, name, checksum, execution_ms, applied_by) "
+            "VALUES (%s, %s, %s, 0, %s)",
+            (migration.version, migration.name, checksum(text), actor()),
+        )
+
+    def forget(self, versions: tuple[str, ...]) -> None:
+        """Drop the rows of ``versions`` (squashed into a baseline)."""
+        self.conn.execute(f"DELETE FROM {self.table} WHERE version = ANY(%s)", (list(versions),))
+
     def advance(self, migration: MigrationFile, done: int) -> None:
         self.conn.execute(
             f"UPDATE {self.table} SET post_done = %s WHERE version = %s",
@@ -322,6 +334,21 @@ class Executor:
 
     def applied(self) -> list[Applied]:
         return self.history.rows()
+
+    def record_applied(self, migration: MigrationFile, text: str) -> None:
+        """A history row for a migration that was not run here because the database
+        already holds what it creates (an adopted database's baseline)."""
+        self.ensure_history()
+        self.history.record_baseline(migration, text)
+
+    def collapse_history(
+        self, versions: tuple[str, ...], baseline: MigrationFile, text: str
+    ) -> None:
+        """Replace the rows of squashed migrations by their baseline's, in one transaction."""
+        self.ensure_history()
+        with self.conn.transaction():
+            self.history.forget(versions)
+            self.history.record_baseline(baseline, text)
 
     def lock(self) -> None:
         """Session advisory lock: two appliers never run migrations at once."""
@@ -535,6 +562,9 @@ class Executor:
                 first = " ".join(statement.split())[:80]
                 message = (error.diag.message_primary or str(error)).strip()
                 hint = outcome
+                if error.sqlstate == "23503":  # foreign_key_violation
+                    detail = (error.diag.message_detail or "").strip()
+                    message += self._orphans(statement) or (f" ({detail})" if detail else "")
                 if error.sqlstate == "53200":  # out of shared memory: too many locks
                     hint += (
                         "; one transaction locks every table it creates or alters: raise "
@@ -553,6 +583,28 @@ class Executor:
             self._with_lock_retries(attempt)
         else:
             attempt()
+
+    def _orphans(self, statement: str) -> str:
+        """For a failed ``VALIDATE CONSTRAINT`` of a foreign key: how many rows
+        point nowhere, and the query that lists them."""
+        import psycopg
+
+        from buildamp.run.catalog import orphan_rows
+
+        target = validated_constraint(statement)
+        if target is None or self.conn.info.transaction_status != 0:  # not idle: tx aborted
+            return ""
+        try:
+            found = orphan_rows(self.conn, *target)
+        except psycopg.Error:
+            return ""
+        if found is None:
+            return ""
+        count, query = found
+        return (
+            f" ({count} row(s) of {target[0]} point at no row: {query}; fix or delete them, "
+            f"then run apply again)"
+        )
 
     def _execute(
         self,
@@ -611,6 +663,19 @@ def needs_autocommit(statement: str) -> bool:
     if kind == "ReindexStmt":
         return any(getattr(p, "defname", "") == "concurrently" for p in node.params or ())
     return kind in ("VacuumStmt", "CreatedbStmt", "DropdbStmt", "AlterSystemStmt")
+
+
+def validated_constraint(statement: str) -> tuple[str, str] | None:
+    """(table, constraint) of an ``ALTER TABLE t VALIDATE CONSTRAINT c`` statement."""
+    from pglast.enums import AlterTableType
+
+    node: Any = _statement_node(statement)
+    if type(node).__name__ != "AlterTableStmt" or len(node.cmds or ()) != 1:
+        return None
+    command = node.cmds[0]
+    if command.subtype != AlterTableType.AT_ValidateConstraint:
+        return None
+    return str(node.relation.relname), str(command.name)
 
 
 def concurrent_index_name(statement: str) -> str | None:

@@ -16,6 +16,7 @@ from buildamp.model.hints import ColumnHint, Hints, TableHint
 from buildamp.model.naming import snake_case, table_name_for
 from buildamp.model.schema import (
     Column,
+    Constraint,
     DocumentField,
     Enum,
     Identity,
@@ -33,6 +34,8 @@ from buildamp.sources.options import (
     Options,
     validate_options,
 )
+from buildamp.sources.references import is_join_table, join_key
+from buildamp.sources.references import resolve as resolve_references
 from buildamp.sources.type_map import Mapped, TypeContext, map_type
 from buildamp.sources.validation import (
     check_custom_sql,
@@ -62,6 +65,9 @@ class BuildSettings:
 class Models:
     schema: Schema
     hints: Hints
+    # Domain structs that are no table (no id, no primary key, not a join
+    # table): stored as JSONB where used; ``--verbose`` lists them.
+    value_types: tuple[str, ...] = ()
 
 
 def build_models(
@@ -85,9 +91,13 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
+    built: list[tuple[StructDecl, str]] = []
+    value_types: list[str] = []
     for source in files:
         for struct in source.structs:
             if not _is_table(struct):
+                if struct.is_domain:
+                    value_types.append(f"{struct.name} ({struct.location})")
                 continue
             table, used_enums = _cached_table(struct, source.digest, ctx, settings, hints, cache)
             if table.name in tables:
@@ -99,6 +109,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 )
             check_table(table, struct.location)
             tables[table.name] = table
+            built.append((struct, table.name))
             for enum_name in used_enums:
                 decl = ctx.enums[enum_name]
                 enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
@@ -107,12 +118,13 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
                 enums[enum.name] = enum
     check_enum_names(enums, tables)
+    tables = resolve_references(tables, built)
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
     )
     cache.save()
-    return Models(schema, hints)
+    return Models(schema, hints, tuple(value_types))
 
 
 def _cached_table(
@@ -166,7 +178,9 @@ def _is_table(struct: StructDecl) -> bool:
         return False
     if any(f.name == "id" for f in struct.fields):
         return True
-    return any(o.key == "primary_key" and o.attribute == "table" for o in struct.options)
+    if any(o.key == "primary_key" and o.attribute == "table" for o in struct.options):
+        return True
+    return is_join_table(struct)
 
 
 def _struct_options(struct: StructDecl) -> Options:
@@ -198,7 +212,9 @@ def _build_table(
     isolation = options.get_str("tenant_isolation") or settings.tenant_isolation
     check_identifier(name, "table name", options.where("name", struct.location))
     plans = _plan_fields(struct, ctx, name, hints)
-    primary_key = options.get_list("primary_key") or ("id",)
+    primary_key = options.get_list("primary_key") or (
+        join_key(struct) if is_join_table(struct) else ("id",)
+    )
     field_names = {p.decl.name for p in plans}
     for key in primary_key:
         if key not in field_names:
@@ -206,15 +222,23 @@ def _build_table(
                 f"primary key column {key!r} is not a field of {struct.name}",
                 options.where("primary_key", struct.location),
             )
+    timestamps = options.get_bool("timestamps", True)
     if storage == "jsonb":
+        if not timestamps:
+            raise ModelError(
+                'timestamps = false does not apply to storage = "jsonb" tables',
+                options.where("timestamps", struct.location),
+                "jsonb tables always have created_at and updated_at",
+            )
         columns, document = _jsonb_columns(plans, tenant, primary_key, struct)
     else:
-        columns, document = _typed_columns(plans, tenant, primary_key), []
+        columns, document = _typed_columns(plans, tenant, primary_key, timestamps), []
     column_names = {c.name for c in columns}
     types = {p.column.name: p.column.type for p in plans}
     indexes, constraints = field_indexes(plans, name, tenant, storage, column_names, types, struct)
     indexes += table_indexes(options, name, tenant, storage, column_names, types, struct)
     indexes = dedupe_indexes(indexes, struct.location)
+    constraints += _table_constraints(options, column_names, struct)
     custom_sql = options.get_str("custom_sql")
     if custom_sql is not None:
         check_custom_sql(
@@ -238,7 +262,9 @@ def _build_table(
         constraints=tuple(sorted(constraints, key=lambda c: c.name)),
         storage=storage,
         tenant=tenant,
-        touch_updated_at=updated is not None and updated.type in ("TIMESTAMPTZ", "TIMESTAMP"),
+        touch_updated_at=timestamps
+        and updated is not None
+        and updated.type in ("TIMESTAMPTZ", "TIMESTAMP"),
         rls=tenant and isolation == "rls",
         document=tuple(document),
         custom_sql=custom_sql,
@@ -247,6 +273,24 @@ def _build_table(
     )
     used = sorted({p.mapped.enum for p in plans if p.mapped.enum and storage == "columns"})
     return table, used
+
+
+def _table_constraints(options: Options, columns: set[str], struct: StructDecl) -> list[Constraint]:
+    """``constraints = ["CONSTRAINT name UNIQUE (...)", "CONSTRAINT name CHECK (...)"]``:
+    constraints taken as written, names kept (how adopted tables keep theirs)."""
+    where = options.where("constraints", struct.location)
+    found: list[Constraint] = []
+    for entry in options.get_list("constraints"):
+        constraint = sqltext.parse_constraint_definition(entry, where)
+        for column in constraint.columns:
+            if column not in columns:
+                raise ModelError(
+                    f"constraint column {column!r} is not a column of {struct.name}",
+                    where,
+                    f"columns: {', '.join(sorted(columns))}",
+                )
+        found.append(constraint)
+    return found
 
 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
@@ -297,6 +341,8 @@ def _plan_field(
     if default is not None:
         default = sqltext.normalize_default(default, sql_type)
     identity: Identity | None = "by default" if mapped.identity and explicit is None else None
+    if options.get_str("identity") == "always" and identity is not None:
+        identity = "always"
     if identity is not None:
         default = None
     column = Column(
@@ -371,7 +417,7 @@ def _record_column_hint(
 
 
 def _typed_columns(
-    plans: list[FieldPlan], tenant: bool, primary_key: tuple[str, ...]
+    plans: list[FieldPlan], tenant: bool, primary_key: tuple[str, ...], timestamps: bool = True
 ) -> list[Column]:
     columns: list[Column] = []
     names = {p.decl.name for p in plans}
@@ -384,7 +430,7 @@ def _typed_columns(
         after = next(i for i, c in enumerate(columns) if c.name == primary_key[0])
         columns.insert(after + 1, Column("host", "TEXT", not_null=True))
     for name in TIMESTAMP_COLUMNS:
-        if name not in names:
+        if timestamps and name not in names:
             columns.append(Column(name, "TIMESTAMPTZ", not_null=True, default="now()"))
     return columns
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.schema import ON_DELETE_CHOICES
 from buildamp.sources.decl import OptionDecl, OptionValue
 
 Kind = Literal["str", "bool", "list", "str|bool", "int"]
@@ -29,6 +30,9 @@ FIELD_OPTIONS: dict[str, Kind] = {
     "sql_type": "str",
     "confirm_destructive": "bool",
     "backfill": "str",
+    "references": "str",
+    "on_delete": "str",
+    "identity": "str",
 }
 
 TABLE_OPTIONS: dict[str, Kind] = {
@@ -39,6 +43,8 @@ TABLE_OPTIONS: dict[str, Kind] = {
     "primary_key": "list",
     "rename_from": "str",
     "tenant_isolation": "str",
+    "timestamps": "bool",
+    "constraints": "list",
 }
 
 STRUCT_MIGRATION_OPTIONS: dict[str, Kind] = {
@@ -52,6 +58,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "enum_migration": ("add_values", "recreate"),
     "unique": ("global",),
     "tenant_isolation": ("none", "rls"),
+    "on_delete": ON_DELETE_CHOICES,
+    "identity": ("always", "by default"),
 }
 
 _KIND_TEXT = {
