@@ -125,12 +125,6 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         f"{PY}:",
         "RuntimeError: meta",
     ),
-    "python_domain_without_id": (
-        PY,
-        PY_HEAD + "@domain\n@dataclass\nclass X:\n    name: str\n",
-        f"{PY}:",
-        "has no id field",
-    ),
     "python_domain_on_function": (
         PY,
         PY_HEAD + "@domain\ndef f() -> None:\n    pass\n",

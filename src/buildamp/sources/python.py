@@ -249,17 +249,10 @@ class _Collector:
             )
         fields = tuple(self._fields(cls, where))
         options = tuple(self._table_options(marker)) if isinstance(marker, Domain) else ()
-        if (
-            isinstance(marker, Domain)
-            and not any(f.name == "id" for f in fields)
-            and not any(o.key == "primary_key" for o in options)
-        ):
-            raise ModelError(
-                f"@domain class {cls.__name__} has no id field, so it would not become a table",
-                where,
-                'add `id: str` (or `id: int`), or @domain(primary_key=["..."])',
-            )
-        decls.structs.append(StructDecl(cls.__name__, fields, options, marker is not None, where))
+        # A @domain class without id (and not a join table) is a value type, not a
+        # table: `--verbose` lists it (see tests/golden/relations_join_table).
+        struct = StructDecl(cls.__name__, fields, options, marker is not None, where)
+        decls.structs.append(struct)
 
     def _fields(self, cls: type, where: Location) -> Iterator[FieldDecl]:
         try:
