@@ -69,7 +69,7 @@ def test_destructive_list_never_names_an_internal_class(project: Path) -> None:
     model.write_text("pub struct Thing { pub id: String, pub n: String }\n")
     code, out, err = run(project, "migrate")  # jsonb -> columns is destructive
     assert code != 0
-    assert "ChangeStorage" not in out + err and "change storage" in out + err
+    assert "ChangeStorage" not in out + err and "storage jsonb -> columns" in out + err
 
 
 def test_a_migration_creating_2000_tables_warns_about_locks(project: Path) -> None:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from pathlib import Path
 
-from buildamp.cache.store import code_fingerprint, write_atomic
+from buildamp.cache.store import code_fingerprint, disabled, write_atomic
 from buildamp.files.config import CONFIG_FILE, Config
 
 MEMO_FILE = Path(".buildamp") / "cache" / "clean-check"
@@ -24,7 +23,7 @@ MEMO_FILE = Path(".buildamp") / "cache" / "clean-check"
 
 def digest(config: Config, model_files: list[Path]) -> str | None:
     """The digest of every input of ``--check``, or None when it cannot be memoised."""
-    if os.environ.get("BUILDAMP_NO_CACHE") or any(p.suffix == ".py" for p in model_files):
+    if disabled() or any(p.suffix == ".py" for p in model_files):
         return None
     code = code_fingerprint("check-1")
     hasher = hashlib.sha256(code.encode())
@@ -32,6 +31,15 @@ def digest(config: Config, model_files: list[Path]) -> str | None:
     inputs += [config.state_path, *model_files]
     if config.migrations_dir.is_dir():
         inputs += sorted(p for p in config.migrations_dir.rglob("*") if p.is_file())
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.sumfile import CUSTOM_PREFIX, SUM_FILE, read_sums
+
+    recorded = read_sums(config.migrations_dir / SUM_FILE) or {}
+    inputs += [  # custom_sql files a migration included: editing one is a finding
+        config.project_dir / name.removeprefix(CUSTOM_PREFIX)
+        for name in sorted(recorded)
+        if name.startswith(CUSTOM_PREFIX)
+    ]
     for path in inputs:
         hasher.update(str(path).encode() + b"\0")
         try:

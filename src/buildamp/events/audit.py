@@ -24,6 +24,7 @@ _LEVELS = {FAILED: "error", "drift.detected": "warning"}
 
 def url_secrets(url: str | None) -> list[str]:
     """The password spellings in a database URL or DSN (see pg.secrets)."""
+    # the secret rules (and psycopg): only when a database is used
     from buildamp.pg.secrets import secrets_in
 
     return secrets_in(url)
@@ -160,14 +161,14 @@ def _import_structlog() -> Any:
     structlog's console renderer imports rich when it is installed (about 35 ms,
     half of structlog's import); we only ever render JSON. The block is lifted
     right after, so rich imports normally for our progress bars."""
-    import sys
-
     if "structlog" in sys.modules or "rich" in sys.modules:
+        # structlog: only when an audit record is written
         import structlog
 
         return structlog
     sys.modules["rich"] = None  # type: ignore[assignment]
     try:
+        # structlog: only when an audit record is written
         import structlog
     finally:
         del sys.modules["rich"]

@@ -18,7 +18,6 @@ import getpass
 import itertools
 import logging
 import os
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -27,30 +26,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+# The names live in model/ so config validation shares them; re-exported here.
+from buildamp.model import event_names as _names
+from buildamp.model.event_names import EVENT_NAMES, matches_some_event
+
 if TYPE_CHECKING:
     pass
 
 PAYLOAD_FORMAT = 1
 
-GENERATED = "migration.generated"
-STARTED = "migration.started"
-APPLIED = "migration.applied"
-FAILED = "migration.failed"
-ROLLED_BACK = "migration.rolled_back"
-SCHEMA_CHANGED = "schema.changed"
-BACKFILL_PROGRESS = "backfill.progress"
-DRIFT_DETECTED = "drift.detected"
-
-EVENT_NAMES: tuple[str, ...] = (
-    GENERATED,
-    STARTED,
-    APPLIED,
-    FAILED,
-    ROLLED_BACK,
-    SCHEMA_CHANGED,
-    BACKFILL_PROGRESS,
-    DRIFT_DETECTED,
-)
+GENERATED = _names.GENERATED
+STARTED = _names.STARTED
+APPLIED = _names.APPLIED
+FAILED = _names.FAILED
+ROLLED_BACK = _names.ROLLED_BACK
+SCHEMA_CHANGED = _names.SCHEMA_CHANGED
+BACKFILL_PROGRESS = _names.BACKFILL_PROGRESS
+DRIFT_DETECTED = _names.DRIFT_DETECTED
 
 Callback = Callable[["Event"], None]
 
@@ -118,49 +110,6 @@ class Event:
         }
 
 
-_SUMMARY_LINE = re.compile(r"^\s*(?:--\s*)?(Table|Field|Index|Constraint):\s+(\S+)\s+-\s")
-_INDEX_ON = re.compile(r"\b(?:on|from)\s+(\S+)\s*$")
-_REFERENCE_LINE = re.compile(r"^\s*(?:--\s*)?Reference:\s+(\S+)\.[^.\s]+\s+->\s+(\S+)\.")
-
-
-def changes_from_summary(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Tables and ``table.field`` names from summary lines (``Field: t.c - added``),
-    as written in a generated migration's header; lines of other shapes are skipped,
-    so a hand-written migration simply reports none."""
-    tables: set[str] = set()
-    fields: set[str] = set()
-    for line in lines:
-        reference = _REFERENCE_LINE.match(line)
-        if reference:  # Reference: posts.author_id -> authors.id ...: both ends' tables
-            tables.update(reference.groups())
-            fields.add(line.split("Reference:", 1)[1].split()[0])
-            continue
-        match = _SUMMARY_LINE.match(line)
-        if not match:
-            continue
-        kind, subject = match.groups()
-        if kind == "Table":
-            tables.add(subject)
-        elif kind == "Field":
-            fields.add(subject)
-            tables.add(subject.rsplit(".", 1)[0])
-        else:
-            where = _INDEX_ON.search(line)
-            if where:
-                tables.add(where.group(1))
-    return tuple(sorted(tables)), tuple(sorted(fields))
-
-
-def migration_header(text: str) -> list[str]:
-    """The leading comment lines of a migration file (its change summary)."""
-    header = []
-    for line in text.splitlines():
-        if not line.startswith("--"):
-            break
-        header.append(line)
-    return header
-
-
 # -- subscribers ---------------------------------------------------------------
 
 _lock = threading.Lock()
@@ -170,7 +119,7 @@ _subscribers: list[tuple[Callback, tuple[str, ...] | None]] = []
 def check_patterns(events: Iterable[str]) -> tuple[str, ...]:
     patterns = tuple(events)
     for pattern in patterns:
-        if not any(fnmatch.fnmatchcase(name, pattern) for name in EVENT_NAMES):
+        if not matches_some_event(pattern):
             raise ValueError(
                 f"{pattern!r} matches no event; known events: {', '.join(EVENT_NAMES)}"
             )

@@ -11,6 +11,7 @@ from typing import Any
 
 from buildamp.events import bus as events
 from buildamp.files.config import Config
+from buildamp.files.directives import parse_changes, parse_squashes
 from buildamp.files.migration import MigrationFile, checksum, list_migrations
 from buildamp.model.errors import ConfigError, Location, StateError
 from buildamp.run.batch import ProgressReport
@@ -62,8 +63,6 @@ def recognise_squashed(
 ) -> tuple[list[Applied], list[Collapse]]:
     """History of migrations that were later squashed (``migrate --squash``) seen as
     the baseline's row: a database that applied the old files keeps working."""
-    from buildamp.files.squash import squashed_of
-
     rows = {row.version: row for row in applied}
     collapses: list[Collapse] = []
     for migration in files:
@@ -71,7 +70,7 @@ def recognise_squashed(
         if row is not None and row.name == migration.name:
             continue
         text = migration.path.read_text(encoding="utf-8")
-        entries = squashed_of(text)
+        entries = parse_squashes(text)
         present = [
             e
             for e in entries
@@ -148,11 +147,15 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
 
 @contextmanager
 def locked_executor(
-    url: str, progress: ProgressReport | None, schema: str | None = None
+    url: str,
+    progress: ProgressReport | None,
+    lock_wait: float = 30.0,
+    report: Report | None = None,
+    schema: str | None = None,
 ) -> Iterator[Executor]:
     """An executor holding the advisory lock: one applier at a time."""
-    with Executor(url, progress=progress, schema=schema) as executor:
-        executor.lock()
+    with Executor(url, lock_wait_seconds=lock_wait, progress=progress, schema=schema) as executor:
+        executor.lock(report)
         try:
             executor.ensure_history()  # under the lock: concurrent creation races on pg_type
             yield executor
@@ -171,7 +174,9 @@ def apply(
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with locked_executor(url, progress, config.buildamp_schema) as executor:
+    with locked_executor(
+        url, progress, config.lock_wait, report, config.buildamp_schema
+    ) as executor:
         applied, collapses = recognise_squashed(files, executor.applied())
         check_history(config, files, applied)
         _collapse(executor, collapses)
@@ -211,7 +216,9 @@ def rollback(
     nothing else is started: the user sees where they are before going on."""
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
-    with locked_executor(url, progress, config.buildamp_schema) as executor:
+    with locked_executor(
+        url, progress, config.lock_wait, report, config.buildamp_schema
+    ) as executor:
         applied, collapses = recognise_squashed(list(files.values()), executor.applied())
         _collapse(executor, collapses)
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
@@ -281,7 +288,7 @@ def _observed(
     subscribers nor webhooks ever see a change that did not happen."""
     from buildamp.pg.database import database_identity
 
-    tables, fields = events.changes_from_summary(events.migration_header(text))
+    tables, fields = parse_changes(text) or ((), ())
     base: dict[str, Any] = {
         "version": migration.version,
         "name": migration.name,
@@ -349,10 +356,11 @@ def running_work(url: str, schema: str | None = None) -> list[dict[str, Any]]:
 
 
 def status(config: Config, url: str) -> list[MigrationStatus]:
+    from buildamp.run.history_view import read_applied
+
     files = list_migrations(config.migrations_dir)
-    with Executor(url, schema=config.buildamp_schema) as executor:
-        rows, _ = recognise_squashed(files, executor.applied())
-        applied = {row.version: row for row in rows}
+    rows, _ = recognise_squashed(files, read_applied(url, config.buildamp_schema))  # read-only
+    applied = {row.version: row for row in rows}
     result = []
     for migration in files:
         row = applied.pop(migration.version, None)

@@ -106,11 +106,6 @@ class ProgressStore:
         ).fetchall()
         return {key: dict(value) for key, value in rows}
 
-    def delete(self, key: str) -> None:
-        if not self.ensure():
-            return
-        self.conn.execute(f"DELETE FROM {self.table} WHERE key = %s", (key,))
-
     def delete_prefix(self, prefix: str) -> None:
         """Forget every key under ``prefix`` (a migration applied afresh)."""
         if not self.ensure():

@@ -1,8 +1,11 @@
 -- migrations/001_update_settings.sql
 -- Auto-generated from Setting type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: settings - created
 -- Custom SQL: custom/seed_settings.sql
+-- Validation: settings - query must return 0
+-- buildamp:changes {"tables":["settings"],"fields":[]}
 
 BEGIN;
 
@@ -28,9 +31,11 @@ INSERT INTO settings (id, host, theme) VALUES ('default', 'system', 'light');
 
 -- Validation
 DO $buildamp$
+DECLARE found numeric;
 BEGIN
-    IF COALESCE((SELECT count(*) FROM settings WHERE theme IS NULL), 0) <> 0 THEN
-        RAISE EXCEPTION USING MESSAGE = 'Migration failed: validation of settings returned non-zero', DETAIL = 'SELECT count(*) FROM settings WHERE theme IS NULL';
+    found := COALESCE((SELECT count(*) FROM settings WHERE theme IS NULL), 0);
+    IF found <> 0 THEN
+        RAISE EXCEPTION USING MESSAGE = format('Migration failed: validation of settings (models/settings_domain.rs:4:12) returned %s, expected 0', found), DETAIL = 'query: SELECT count(*) FROM settings WHERE theme IS NULL';
     END IF;
 END
 $buildamp$;
