@@ -47,8 +47,10 @@ def test_online_not_null_backfill_under_live_inserts(tmp_path: Path, pg_url: str
     project = tmp_path / "app"
     project.mkdir()
     assert run(project, "init")[0] == 0
-    with (project / "buildamp.toml").open("a") as config:
-        config.write("\nonline = true\nbatch_size = 200\nbatch_pause = 0.02\n")
+    config = project / "buildamp.toml"  # top-level keys go before any [env.*] table
+    config.write_text(
+        "\nonline = true\nbatch_size = 200\nbatch_pause = 0.02\n" + "\n" + config.read_text()
+    )
     model = project / "models" / "items_domain.rs"
     model.write_text("pub struct Item { pub id: String, pub name: String }\n")
     assert run(project, "migrate")[0] == 0

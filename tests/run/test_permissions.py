@@ -100,8 +100,8 @@ def test_buildamp_schema_holds_buildamps_own_tables(
     root = tmp_path / "app"
     root.mkdir()
     assert run(root, "init")[0] == 0
-    with (root / "buildamp.toml").open("a") as config:
-        config.write('\nbuildamp_schema = "deploy"\n')
+    config = root / "buildamp.toml"  # top-level keys go before any [env.*] table
+    config.write_text('\nbuildamp_schema = "deploy"\n' + "\n" + config.read_text())
     (root / "migrations" / "001_fill.sql").write_text(
         "BEGIN;\nSELECT 1;\nCOMMIT;\n\n"
         "-- buildamp:batch table=t size=100\nUPDATE t SET n = id WHERE n IS NULL;\n"
@@ -128,8 +128,8 @@ def test_buildamp_schema_must_be_a_plain_name(tmp_path: Path) -> None:
     root = tmp_path / "app"
     root.mkdir()
     assert run(root, "init")[0] == 0
-    with (root / "buildamp.toml").open("a") as config:
-        config.write('\nbuildamp_schema = "x; DROP TABLE t"\n')
+    config = root / "buildamp.toml"  # top-level keys go before any [env.*] table
+    config.write_text('\nbuildamp_schema = "x; DROP TABLE t"\n' + "\n" + config.read_text())
     code, _, err = run(
         root, "migrate", "--status", "--database-url", "postgresql://x@127.0.0.1:1/x"
     )

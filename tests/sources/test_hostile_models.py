@@ -156,8 +156,8 @@ def test_two_digit_migration_name_is_an_error(project: Path, pg_url: str) -> Non
 def test_audit_log_on_a_full_disk_warns_and_carries_on(project: Path) -> None:
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
-    with (project / "buildamp.toml").open("a") as config:
-        config.write('\naudit_log = "/dev/full"\n')
+    config = project / "buildamp.toml"  # top-level keys go before any [env.*] table
+    config.write_text('\naudit_log = "/dev/full"\n' + "\n" + config.read_text())
     (project / RUST).write_text("pub struct T { pub id: String }\n")
     code, out, err = run(project, "migrate")
     assert code == 0, err

@@ -242,6 +242,7 @@ ROLLBACK_LOCK_WARNING = 3200
 def _rollback_locks(operations: list[Any]) -> int:
     """Locks the rollback of newly created tables takes at once: the table, its
     TOAST table and each index (the primary key included)."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.plan import ops as o
 
     return sum(3 + len(op.table.indexes) for op in operations if isinstance(op, o.CreateTable))
@@ -436,6 +437,7 @@ def _running_line(entry: dict[str, Any]) -> str:
 
 def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
     """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN)."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.files.integrity import check_file
     from buildamp.model.errors import StateError
 

@@ -39,11 +39,13 @@ class Scrubber:
         self.secrets = tuple(s for s in secrets if s)
 
     def text(self, value: str) -> str:
+        # loaded on use: only this path needs it (keeps start-up cheap)
         from buildamp.pg.secrets import scrub_text
 
         return scrub_text(value, self.secrets)
 
     def __call__(self, value: Any) -> Any:
+        # loaded on use: only this path needs it (keeps start-up cheap)
         from buildamp.pg.secrets import scrub
 
         return scrub(value, self.secrets)

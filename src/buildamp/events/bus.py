@@ -163,6 +163,7 @@ def emit(event: Event) -> None:
     with _lock:
         targets = list(_subscribers)
     if targets:  # every channel (audit log, webhooks, subscribers) sees it scrubbed
+        # loaded on use: only this path needs it (keeps start-up cheap)
         from buildamp.pg.secrets import scrub
 
         event = dataclasses.replace(event, error=scrub(event.error), details=scrub(event.details))

@@ -44,6 +44,7 @@ def _refuse(text: str, where: str, offset: int, message: str, fix: str) -> State
 def _transaction_kind(node: Any) -> str | None:
     """``begin`` / ``commit`` for the plain forms, the statement's name for any
     other transaction control, None for ordinary statements."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from pglast import ast, enums
 
     if not isinstance(node, ast.TransactionStmt):
@@ -69,6 +70,7 @@ def split_statements(text: str, where: str) -> list[Piece]:
     """Every statement of ``text`` with its kind; raises StateError (exit 2,
     ``file:line:column``) for a NUL byte, a parse error, or transaction control
     other than one leading ``BEGIN;`` and one ``COMMIT;`` after it."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
 
     nul = text.find("\x00")

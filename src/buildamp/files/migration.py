@@ -217,8 +217,10 @@ def verify_composed(text: str, display_path: str, steps: list[Step], layout: Lay
     our BEGIN/COMMIT and session settings, never more: a value that escaped a
     comment or a string, or swallowed the SQL after it, is refused here, at
     generate time, instead of running at apply."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
 
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.files.integrity import split_statements
 
     expected = 0

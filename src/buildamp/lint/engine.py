@@ -164,6 +164,7 @@ def lint_sql(
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.files.integrity import position, skip_comments
 
     try:

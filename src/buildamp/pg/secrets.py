@@ -39,6 +39,7 @@ def conninfo(url: str) -> dict[str, str]:
     """``url`` (URL or ``key=value`` DSN) parsed by libpq's rules; empty when
     libpq cannot parse it."""
     try:
+        # loaded on use: only this path needs it (keeps start-up cheap)
         from psycopg.conninfo import conninfo_to_dict
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return {}

@@ -42,6 +42,7 @@ class ProgressStore:
     a migration's transaction."""
 
     def __init__(self, conn: Connection, schema: str | None = None) -> None:
+        # loaded on use: only this path needs it (keeps start-up cheap)
         from buildamp.pg.sqltext import quote_ident
 
         self.conn = conn
@@ -75,6 +76,7 @@ class ProgressStore:
         elif schema_exists and not may_create_table:
             self.available = False
         else:
+            # loaded on use: only this path needs it (keeps start-up cheap)
             from buildamp.pg.sqltext import quote_ident
 
             self.conn.execute(ddl(quote_ident(self.schema), not schema_exists).encode())

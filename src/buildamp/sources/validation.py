@@ -78,6 +78,7 @@ def embedded_expression(text: str, what: str, where: Location) -> str:
     """A user expression (``backfill``, ``convert_sql``) checked to be exactly one
     expression and re-emitted from its parse tree: a trailing ``--`` or a
     ``$buildamp$`` inside cannot swallow or end the SQL generated around it."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.pg import sqltext
 
     check_no_control_outside_strings(text, what, where)
@@ -113,11 +114,13 @@ def check_validate_query(text: str, where: Location) -> str:
     """``validate``: exactly one side-effect-free SELECT (no locking clause, no
     data-modifying CTE, only :data:`SAFE_FUNCTIONS`), re-emitted from its parse
     tree so nothing after it can be swallowed."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
     from pglast import ast
     from pglast.stream import RawStream
     from pglast.visitors import Visitor
 
+    # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.pg import sqltext
 
     check_no_control_outside_strings(text, "validate", where)
@@ -193,6 +196,7 @@ _INTEGER_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT"})
 def check_default(default: str, sql_type: str, where: Location) -> None:
     """A default PostgreSQL would reject at apply: a subquery, or a constant
     that cannot be of the column's type (``'abc'`` for an INTEGER)."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
     from pglast import ast
     from pglast.visitors import Visitor
