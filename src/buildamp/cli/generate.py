@@ -57,6 +57,7 @@ def load_models(config: Config) -> Models:
         project_dir=config.project_dir,
         default_storage="jsonb" if config.storage == "jsonb" else "columns",
         tenant_isolation=config.tenant_isolation,
+        table_names=config.table_names,
     )
     return build_models(files, settings, use_cache=True)
 

@@ -41,6 +41,8 @@ class Config:
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
     webhooks: tuple[Webhook, ...] = field(default=())
+    table_names: str = "plural"
+    events_queue: str | None = None
     source: str = ""
 
     @property
@@ -80,11 +82,14 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_pause": (int, float),
     "audit_log": str,
     "webhooks": list,
+    "table_names": str,
+    "events_queue": str,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
     "mode": ("dev", "prod"),
     "tenant_isolation": ("none", "rls"),
+    "table_names": ("plural", "singular"),
 }
 _WEBHOOK_KEYS: dict[str, type | tuple[type, ...]] = {
     "url": str,

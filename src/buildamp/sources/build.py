@@ -6,7 +6,7 @@ Python model with the same meaning give byte-identical migrations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,13 @@ from buildamp.model.schema import (
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
-from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
+from buildamp.sources.indexes import (
+    FieldPlan,
+    dedupe_indexes,
+    field_indexes,
+    soft_delete_uniques,
+    table_indexes,
+)
 from buildamp.sources.options import (
     FIELD_OPTIONS,
     STRUCT_MIGRATION_OPTIONS,
@@ -47,6 +53,7 @@ class BuildSettings:
     project_dir: Path
     default_storage: Storage = "columns"
     tenant_isolation: str = "none"
+    table_names: str = "plural"  # "singular": BuildAmp's own `microblog_item`
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,7 @@ def _build_table(
     struct: StructDecl, ctx: TypeContext, settings: BuildSettings, hints: Hints
 ) -> tuple[Table, list[str]]:
     options = _struct_options(struct)
-    name = options.get_str("name") or table_name_for(struct.name)
+    name = options.get_str("name") or _default_table_name(struct.name, settings)
     storage: Storage = "jsonb" if options.get_str("storage") == "jsonb" else "columns"
     if "storage" not in options.values:
         storage = settings.default_storage
@@ -199,6 +206,7 @@ def _build_table(
     column_names = {c.name for c in columns}
     types = {p.column.name: p.column.type for p in plans}
     indexes, constraints = field_indexes(plans, name, tenant, storage, column_names, types, struct)
+    indexes, constraints = soft_delete_uniques(plans, storage, indexes, constraints)
     indexes += table_indexes(options, name, tenant, storage, column_names, types, struct)
     indexes = dedupe_indexes(indexes, struct.location)
     custom_sql = options.get_str("custom_sql")
@@ -237,10 +245,28 @@ def _build_table(
     return table, used
 
 
+def _default_table_name(struct_name: str, settings: BuildSettings) -> str:
+    """``MicroblogItem`` -> ``microblog_items``, or ``microblog_item`` with
+    ``table_names = "singular"`` in the config."""
+    if settings.table_names == "singular":
+        return snake_case(struct_name)
+    return table_name_for(struct_name)
+
+
+def _tenant_named(field: FieldDecl, ctx: TypeContext) -> FieldDecl:
+    """The field typed ``Host``/``MultiTenant`` is the tenant column ``host``,
+    whatever the model calls it."""
+    if field.name == "host" or field.type.name not in ("Host", "MultiTenant"):
+        return field
+    if not map_type(field.type, ctx, field.name, field.location).tenant_column:
+        return field  # a project type of that name, not the framework's
+    return replace(field, name="host")
+
+
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for field in struct.fields:
+    for field in (_tenant_named(f, ctx) for f in struct.fields):
         options = _field_options(struct, field)
         if options.get_bool("ignore"):
             continue

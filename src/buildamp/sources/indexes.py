@@ -151,3 +151,27 @@ def dedupe_indexes(indexes: list[Index], where: Location) -> list[Index]:
             raise ModelError(f"two different indexes are both named {index.name!r}", where)
         by_name[index.name] = index
     return list(by_name.values())
+
+
+def soft_delete_uniques(
+    plans: list[FieldPlan],
+    storage: Storage,
+    indexes: list[Index],
+    constraints: list[Constraint],
+) -> tuple[list[Index], list[Constraint]]:
+    """On a table with a ``SoftDelete`` field, a deleted row must not block a new
+    one with the same value: each unique constraint becomes a unique index
+    ``WHERE <field> IS NULL`` (same name, same columns)."""
+    soft = next((p.column.name for p in plans if p.mapped.soft_delete), None)
+    if soft is None or storage != "columns":
+        return indexes, constraints
+    where = sqltext.normalize_expression(f"{sqltext.quote_ident(soft)} IS NULL")
+    kept: list[Constraint] = []
+    partial = list(indexes)
+    for constraint in constraints:
+        if constraint.kind != "unique":
+            kept.append(constraint)
+            continue
+        keys = tuple(IndexKey(column) for column in constraint.columns)
+        partial.append(Index(constraint.name, keys, unique=True, where=where))
+    return partial, kept
