@@ -404,6 +404,7 @@ class _Reader:
     def _tag_value(self, comment: Node, tokens: list[_Token], tag: str) -> OptionValue:
         """``@renameFrom fullName``, ``@default "''"``, ``@onDelete set null``,
         ``@compositeIndex ["a", "b"]``, ``@unique global``, ``@index false``."""
+        value: OptionValue
         if tokens[0].kind == "[":
             value, used = self._list(comment, tokens, 0, tag)
         elif all(t.kind == "word" for t in tokens):
