@@ -16,17 +16,22 @@ T = TypeVar("T")
 
 __all__ = [
     "AutoIncrement",
+    "CreateTimestamp",
     "DatabaseId",
     "DefaultComment",
     "DefaultEmpty",
     "DefaultValue",
     "Generated",
+    "Host",
     "JsonBlob",
     "Link",
+    "MultiTenant",
     "NaiveDateTime",
     "RichContent",
+    "SoftDelete",
     "Timestamp",
     "TypeName",
+    "UpdateTimestamp",
     "f32",
     "f64",
     "i8",
@@ -90,3 +95,15 @@ DefaultEmpty: TypeAlias = Annotated[str, TypeName("DefaultEmpty")]
 """``TEXT DEFAULT ''``."""
 RichContent: TypeAlias = Annotated[Any, TypeName("RichContent")]
 """Structured rich text, stored as ``JSONB``."""
+
+# BuildAmp's Interface.Schema vocabulary (the same names in Rust and Elm models).
+MultiTenant: TypeAlias = Annotated[str, TypeName("MultiTenant")]
+"""The tenant column: stored as ``host TEXT NOT NULL`` whatever the field is called."""
+Host: TypeAlias = Annotated[str, TypeName("Host")]
+"""Same as :data:`MultiTenant`."""
+CreateTimestamp: TypeAlias = Annotated[datetime, TypeName("CreateTimestamp")]
+"""``TIMESTAMPTZ NOT NULL DEFAULT now()``."""
+UpdateTimestamp: TypeAlias = Annotated[datetime | None, TypeName("UpdateTimestamp")]
+"""``TIMESTAMPTZ``, nullable, kept current by the ``updated_at`` trigger."""
+SoftDelete: TypeAlias = Annotated[int | None, TypeName("SoftDelete")]
+"""``BIGINT`` nullable deletion time; unique constraints become ``WHERE ... IS NULL``."""

@@ -37,7 +37,12 @@ from buildamp.sources.decl import (
     StructDecl,
     TypeRef,
 )
-from buildamp.sources.options import FIELD_OPTIONS, STRUCT_MIGRATION_OPTIONS, TABLE_OPTIONS
+from buildamp.sources.options import (
+    FIELD_OPTIONS,
+    STRUCT_MIGRATION_OPTIONS,
+    TABLE_OPTIONS,
+    camel_case,
+)
 from buildamp.sources.rust_syntax import first_error, named, node_text, to_bytes
 
 _MAX_TYPE_DEPTH = 64
@@ -93,12 +98,6 @@ def read_elm_file(path: pathlib.Path, display_path: str) -> SourceFile:
 
 def read_elm_source(text: bytes | str, display_path: str) -> SourceFile:
     return _Reader(to_bytes(text, display_path), display_path).read()
-
-
-def camel_case(key: str) -> str:
-    """``rename_from`` -> ``renameFrom``: how an option is spelled as an Elm tag."""
-    head, *rest = key.split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 _FIELD_TAGS = {camel_case(k): k for k in FIELD_OPTIONS}
