@@ -21,6 +21,7 @@ __all__ = [
     "DefaultComment",
     "DefaultEmpty",
     "DefaultValue",
+    "ForeignKey",
     "Generated",
     "Host",
     "JsonBlob",
@@ -57,6 +58,7 @@ class TypeName:
 
     name: str
     wraps: bool = False
+    target: str = ""  # ForeignKey: the referenced model's name
 
 
 i8: TypeAlias = Annotated[int, TypeName("i8")]
@@ -107,3 +109,15 @@ UpdateTimestamp: TypeAlias = Annotated[datetime | None, TypeName("UpdateTimestam
 """``TIMESTAMPTZ``, nullable, kept current by the ``updated_at`` trigger."""
 SoftDelete: TypeAlias = Annotated[int | None, TypeName("SoftDelete")]
 """``BIGINT`` nullable deletion time; unique constraints become ``WHERE ... IS NULL``."""
+
+
+class ForeignKey:
+    """``ForeignKey[Guest, str]``: a reference to ``Guest``'s key, stored as ``str``
+    (Rust ``ForeignKey<Guest, String>``, Elm ``ForeignKey Guest String``)."""
+
+    def __class_getitem__(cls, params: tuple[Any, Any]) -> Any:
+        if not isinstance(params, tuple) or len(params) != 2:
+            raise TypeError("write ForeignKey[Model, key type], e.g. ForeignKey[Guest, str]")
+        model, key = params
+        name = model if isinstance(model, str) else getattr(model, "__name__", str(model))
+        return Annotated[key, TypeName("ForeignKey", wraps=True, target=name)]

@@ -168,6 +168,8 @@ class HintReader:
                         "write Annotated[list[str], migration(...)], not list[Annotated[...]]",
                     )
                 state.markers.append(item)
+            elif isinstance(item, TypeName) and item.target:
+                ref = TypeRef(item.name, (TypeRef(item.target), ref))
             elif isinstance(item, TypeName):
                 ref = TypeRef(item.name, (ref,)) if item.wraps else TypeRef(item.name)
         return ref
