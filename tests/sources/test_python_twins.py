@@ -24,8 +24,8 @@ from buildamp.model.schema import Schema
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import model_files
-from buildamp.sources.python import read_python_files
 from buildamp.sources.elm import read_elm_file
+from buildamp.sources.python import read_python_files
 from buildamp.sources.rust import read_rust_file, read_rust_source
 from tests.sources.elm_twin_models import PYTHON_TWINS as ELM_PYTHON_TWINS
 
