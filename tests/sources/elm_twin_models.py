@@ -154,7 +154,10 @@ PYTHON_STEP_02 = (
         "    name: str\n    picture",
         '    display_name: Annotated[str, migration(rename_from="name")]\n    picture',
     )
-    .replace("    title: str\n", "    title: str\n    summary: Annotated[str, migration(default=\"''\")]\n")
+    .replace(
+        "    title: str\n",
+        "    title: str\n    summary: Annotated[str, migration(default=\"''\")]\n",
+    )
     .replace("    author_name: str\n", "    author_name: Annotated[str, migration(index=True)]\n")
 )
 RUST_STEP_02 = (
