@@ -6,6 +6,7 @@ because a typo silently ignored is a migration silently wrong.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,13 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         values["models"] = tuple(values["models"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
+    queue = values.get("events_queue")
+    if queue is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", queue):
+        raise ConfigError(
+            f"config key 'events_queue' must be a table name, got {queue!r}",
+            Location(where),
+            'e.g. events_queue = "buildamp_events" (lower case, optionally schema.table)',
+        )
     if values.get("batch_size", 1) <= 0:
         raise ConfigError("config key 'batch_size' must be positive", Location(where))
     return Config(project_dir=project_dir, source=source, **values)

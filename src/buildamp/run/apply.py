@@ -88,6 +88,7 @@ def apply(
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
     with locked_executor(url, progress) as executor:
+        executor.events_queue = config.events_queue
         applied = executor.applied()
         check_history(config, files, applied)
         versions = {row.version: row for row in applied}
@@ -124,6 +125,7 @@ def rollback(
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
     with locked_executor(url, progress) as executor:
+        executor.events_queue = config.events_queue
         applied = executor.applied()
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
         if to is not None:

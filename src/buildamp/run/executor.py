@@ -16,6 +16,7 @@ from typing import Any
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError, Location, StateError
 from buildamp.run.batch import BatchSpec, ProgressReport, parse_mark, run_batched
+from buildamp.run.framework_events import EventType, enqueue
 from buildamp.run.progress import ProgressStore
 
 HISTORY_TABLE = "buildamp_migrations"
@@ -134,6 +135,21 @@ class Executor:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    events_queue: str | None = None  # config `events_queue`: BuildAmp's event table
+
+    def _framework_event(self, event_type: EventType, migration: MigrationFile, text: str) -> None:
+        """Beside the history row, in its transaction (:mod:`.framework_events`); a
+        rollback's event names the forward migration's checksum, from its history row."""
+        if not self.events_queue:
+            return
+        digest = checksum(text)
+        if event_type == "MigrationRolledBack":
+            row = self.conn.execute(
+                f"SELECT checksum FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
+            ).fetchone()
+            digest = row[0] if row else digest
+        enqueue(self.conn, self.events_queue, event_type, migration, digest, _actor())
+
     def ensure_history(self) -> None:
         self.conn.execute(HISTORY_DDL)
 
@@ -205,6 +221,7 @@ class Executor:
                         len(parts.after_commit),
                     ),
                 )
+                self._framework_event("MigrationApplied", migration, text)
 
         self._with_lock_retries(transaction)
         self._run_after_commit(migration, parts, 0, display)
@@ -285,6 +302,7 @@ class Executor:
                     self._execute(
                         statement, migration, display, "the rollback was rolled back", retry=False
                     )
+                self._framework_event("MigrationRolledBack", migration, text)
                 self.conn.execute(
                     f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
                 )
