@@ -436,3 +436,27 @@ def test_golden_corpus_is_copyable(tmp_path: Path) -> None:
     shutil.copytree(GOLDEN / "steps" / "01", project)
     shutil.copy(GOLDEN / "buildamp.toml", project / "buildamp.toml")
     assert generate(load_config(project)).written
+
+
+@pytest.mark.parametrize(
+    ("tag", "key", "attribute", "value"),
+    [
+        ('name="people"', "name", "table", "people"),
+        ('indexes=["email", "created_at DESC"]', "indexes", "table", ("email", "created_at DESC")),
+        ("storage=jsonb", "storage", "table", "jsonb"),
+        ("tenant=false", "tenant", "table", False),
+        ('primaryKey=["a", "b"]', "primary_key", "table", ("a", "b")),
+        ("renameFrom=persons", "rename_from", "table", "persons"),
+        ("tenantIsolation=rls", "tenant_isolation", "table", "rls"),
+        ('customSql="custom/seed.sql"', "custom_sql", "migration", "custom/seed.sql"),
+        ('validate="SELECT 1"', "validate", "migration", "SELECT 1"),
+        ("confirmDestructive=true", "confirm_destructive", "migration", True),
+    ],
+)
+def test_every_table_option_key(tag: str, key: str, attribute: str, value: object) -> None:
+    text = _thing(
+        f"{{-| Doc.\n\n@table {tag}\n-}}\ntype alias Thing =\n    {{ id : DatabaseId String }}\n"
+    )
+    (option, *_) = read_elm_source(text, PATH).structs[0].options
+    assert (option.key, option.attribute, option.value) == (key, attribute, value)
+    assert str(option.location).startswith(f"{PATH}:8:")
