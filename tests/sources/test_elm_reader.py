@@ -460,3 +460,48 @@ def test_every_table_option_key(tag: str, key: str, attribute: str, value: objec
     (option, *_) = read_elm_source(text, PATH).structs[0].options
     assert (option.key, option.attribute, option.value) == (key, attribute, value)
     assert str(option.location).startswith(f"{PATH}:8:")
+
+
+def test_api_records_and_aliases_may_hold_anything(tmp_path: Path) -> None:
+    """Functions, type variables and records with them live beside the models."""
+    source = read_elm_source(
+        _thing(
+            """\
+            type alias Handler =
+                Request -> Cmd Msg
+
+
+            type alias Paged a =
+                { items : List a, next : Maybe String }
+
+
+            type alias Config =
+                { onSave : String -> Cmd Msg
+                , item : a
+                }
+
+
+            type alias Thing =
+                { id : DatabaseId String
+                , config : Config
+                }
+            """
+        ),
+        PATH,
+    )
+    assert [a.name for a in source.aliases] == []
+    assert [(s.name, s.is_domain) for s in source.structs] == [("Config", False), ("Thing", True)]
+    table = build_models([source], BuildSettings(tmp_path)).schema.tables[0]
+    assert {c.name: c.type for c in table.columns}["config"] == "JSONB"
+    with pytest.raises(ModelError, match="function type is not storable in field f") as error:
+        read_elm_source(
+            _thing("type alias T =\n    { id : DatabaseId String\n    , f : Int -> Int\n    }\n"),
+            PATH,
+        )
+    assert str(error.value.location) == f"{PATH}:8:11"
+
+
+def test_table_tag_above_a_union_or_plain_alias_is_refused() -> None:
+    for decl in ("type Mood\n    = Happy\n", "type alias Email =\n    String\n"):
+        with pytest.raises(ModelError, match="directly above its type alias"):
+            read_elm_source(_thing("{-| @table name=x -}\n" + decl), PATH)

@@ -43,7 +43,7 @@ from buildamp.sources.options import (
     TABLE_OPTIONS,
     camel_case,
 )
-from buildamp.sources.rust_syntax import first_error, named, node_text, to_bytes
+from buildamp.sources.rust_syntax import first_error, named, node_text, snippet, to_bytes
 
 _MAX_TYPE_DEPTH = 64
 _TYPE_HINT = "use a named type, Maybe a, List a, Dict k v, a tuple or a record"
@@ -76,6 +76,7 @@ VOCABULARY = frozenset(
         "Link",
     }
 )
+_ANY_JSON = TypeRef("Value")
 _FRAMEWORK_MODULE = "Interface."  # Interface.Schema, Interface.Api: the vocabulary itself
 
 
@@ -145,6 +146,8 @@ class _Reader:
             if child.type == "type_alias_declaration":
                 self._alias(child, doc)
             elif child.type == "type_declaration":
+                if doc is not None:
+                    self._stray_table_tag(doc)  # a union is never a table
                 self._union(child)
             elif doc is not None and child.type != "line_comment":
                 self._stray_table_tag(doc)
@@ -170,9 +173,7 @@ class _Reader:
         return ModelError(message, self.loc(node, offset), hint)
 
     def _syntax_error(self, node: Node) -> ModelError:
-        end = node.end_byte if node.end_byte > node.start_byte else node.start_byte + 80
-        text = self.src[node.start_byte : end].decode("utf-8", "replace").strip()
-        near = text.splitlines()[0][:40] if text else ""
+        near = snippet(self.src, node)
         message = f"Elm syntax error near `{near}`" if near else "Elm syntax error at end of file"
         if node.is_missing:
             message += f": missing `{node.type}`"
@@ -194,12 +195,18 @@ class _Reader:
         if len(parts) == 1 and parts[0].type == "record_type":
             self._record(name, name_node, parts[0], doc)
             return
-        target = self.type_ref(body, f"type alias {name}")
+        if doc is not None:
+            self._stray_table_tag(doc)
+        try:
+            target = self.type_ref(body, f"type alias {name}")
+        except ModelError:
+            return  # `type alias Handler = Msg -> Cmd Msg`: never a column; a table
+            # naming it gets "unknown type Handler" from the builder
         self.aliases.append(AliasDecl(name, target, self.loc(name_node)))
 
     def _stray_table_tag(self, doc: Node) -> None:
-        """A doc comment that documents no type alias (the module's, say) cannot
-        carry table options: refuse rather than ignore them."""
+        """A doc comment that documents no record alias (the module's, a union's)
+        cannot carry table options: refuse rather than ignore them."""
         match = re.search(r"(?:^|(?<=\s))@table\b", node_text(doc))
         if match is not None:
             raise self.error(
@@ -231,6 +238,7 @@ class _Reader:
             return  # extensible record `{ r | x : Int }`: a constraint, not a shape
         comments = self._line_comments(record)
         fields: list[tuple[FieldDecl, Node | None]] = []
+        problem: ModelError | None = None  # a field type no table could store
         for field in record.named_children:
             if field.type != "field_type":
                 continue
@@ -239,7 +247,10 @@ class _Reader:
             if name_part is None or type_part is None:
                 raise self.error("Elm syntax error in record field", field)
             field_name = node_text(name_part)
-            type_ref = self.type_ref(type_part, f"field {field_name}")
+            try:
+                type_ref = self.type_ref(type_part, f"field {field_name}")
+            except ModelError as error:
+                problem, type_ref = problem or error, _ANY_JSON
             row, column = type_part.end_point
             comment = comments.get(row)
             if comment is not None and comment.start_point[1] < column:
@@ -250,10 +261,13 @@ class _Reader:
         is_table = "DatabaseId" in kinds or kinds.count("ForeignKey") >= 2
         table_options = tuple(self._table_tags(doc)) if doc is not None else ()
         if not (is_table or table_options):
-            # value types (API, KV, SSE records) keep their own tags, unread
+            # value types (API, KV, SSE records) keep their own tags, unread, and
+            # may hold functions or type variables: stored, they are JSON
             decls = tuple(f for f, _ in fields)
             self.structs.append(StructDecl(name, decls, (), False, self.loc(name_node)))
             return
+        if problem is not None:
+            raise problem
         used = {c.start_point[0] for _, c in fields if c is not None}
         for row, comment in comments.items():
             if row not in used and self._tag_offset(node_text(comment)) is not None:
@@ -323,7 +337,7 @@ class _Reader:
             items = [c for c in named(node) if c.type != "unit_expr"]
             return TypeRef("()", tuple(self.type_ref(c, owner, depth + 1) for c in items))
         if kind == "record_type":
-            return TypeRef("Value")  # an inline record is a JSON object
+            return _ANY_JSON  # an inline record is a JSON object
         if kind == "type_variable":
             raise self.error(
                 f"type variable `{node_text(node)}` in {owner} is not storable",
