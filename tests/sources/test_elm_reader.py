@@ -535,3 +535,31 @@ def test_foreign_keys_become_references(tmp_path: Path) -> None:
     tables = {t.name: t for t in build_models([source], BuildSettings(tmp_path)).schema.tables}
     assert tables["item_tags"].primary_key == ("item_id", "tag_id")
     assert {c.kind for c in tables["item_tags"].constraints} == {"foreign_key"}
+
+
+def test_soft_delete_uniques_on_jsonb_tables(tmp_path: Path, pg_url: str) -> None:
+    project = _project(
+        tmp_path,
+        {
+            PATH: _thing(
+                """\
+                {-| @table storage=jsonb -}
+                type alias Person =
+                    { id : DatabaseId String
+                    , email : String -- @unique
+                    , deletedAt : SoftDelete
+                    }
+                """
+            )
+        },
+    )
+    result = generate(load_config(project))
+    assert result.up_path is not None
+    assert "(data ->> 'email')) WHERE data ->> 'deleted_at' IS NULL;" in result.up_text
+    apply_sql(pg_url, result.up_path.read_text())
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        insert = "INSERT INTO persons (host, data) VALUES ('a', %s::jsonb)"
+        conn.execute(insert, ('{"email": "x", "deleted_at": 1}',))
+        conn.execute(insert, ('{"email": "x"}',))
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(insert, ('{"email": "x"}',))
