@@ -14,12 +14,14 @@ from click.testing import CliRunner
 from buildamp.cli.generate import generate, load_models
 from buildamp.cli.main import main
 from buildamp.files.config import Config, load_config
+from buildamp.files.snapshot import read_snapshot
 from buildamp.model.errors import ConfigError, ModelError
+from buildamp.run.catalog import comparable
 from buildamp.sources.build import BuildSettings, build_models
 from buildamp.sources.discover import _read_elm, read_sources
 from buildamp.sources.elm import read_elm_source
 from buildamp.sources.parse_cache import SourceCache
-from tests.helpers import apply_sql
+from tests.helpers import apply_sql, catalog_of
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "elm_buildamp"
 PATH = "models/Schema/Thing.elm"
@@ -557,6 +559,8 @@ def test_soft_delete_uniques_on_jsonb_tables(tmp_path: Path, pg_url: str) -> Non
     assert result.up_path is not None
     assert "(data ->> 'email')) WHERE data ->> 'deleted_at' IS NULL;" in result.up_text
     apply_sql(pg_url, result.up_path.read_text())
+    state = read_snapshot(project / ".buildamp" / "schema_state.json", "state").schema
+    assert catalog_of(pg_url) == comparable(state)  # the catalog reads the predicate back
     with psycopg.connect(pg_url, autocommit=True) as conn:
         insert = "INSERT INTO persons (host, data) VALUES ('a', %s::jsonb)"
         conn.execute(insert, ('{"email": "x", "deleted_at": 1}',))
