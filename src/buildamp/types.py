@@ -58,7 +58,7 @@ class TypeName:
 
     name: str
     wraps: bool = False
-    target: str = ""  # ForeignKey: the referenced model's name
+    model: str = ""  # ForeignKey: the referenced model's class name
 
 
 i8: TypeAlias = Annotated[int, TypeName("i8")]
@@ -98,6 +98,21 @@ DefaultEmpty: TypeAlias = Annotated[str, TypeName("DefaultEmpty")]
 RichContent: TypeAlias = Annotated[Any, TypeName("RichContent")]
 """Structured rich text, stored as ``JSONB``."""
 
+
+class ForeignKey:
+    """``ForeignKey[Author, str]``: a ``str`` column referencing model ``Author``
+    (its table's id), as Rust's ``ForeignKey<Author, String>``. At run time it is
+    ``Annotated[str, TypeName("ForeignKey", model="Author")]``, so Pydantic and
+    dataclasses see a plain ``str``. ``Author`` may be a class or its name."""
+
+    def __class_getitem__(cls, params: tuple[Any, Any]) -> Any:
+        if not isinstance(params, tuple) or len(params) != 2:
+            raise TypeError("ForeignKey takes two arguments: ForeignKey[Model, type]")
+        model, value_type = params
+        name = model if isinstance(model, str) else getattr(model, "__name__", str(model))
+        return Annotated[value_type, TypeName("ForeignKey", wraps=True, model=name)]
+
+
 # BuildAmp's Interface.Schema vocabulary (the same names in Rust and Elm models).
 MultiTenant: TypeAlias = Annotated[str, TypeName("MultiTenant")]
 """The tenant column: stored as ``host TEXT NOT NULL`` whatever the field is called."""
@@ -109,15 +124,3 @@ UpdateTimestamp: TypeAlias = Annotated[datetime | None, TypeName("UpdateTimestam
 """``TIMESTAMPTZ``, nullable, kept current by the ``updated_at`` trigger."""
 SoftDelete: TypeAlias = Annotated[int | None, TypeName("SoftDelete")]
 """``BIGINT`` nullable deletion time; unique constraints become ``WHERE ... IS NULL``."""
-
-
-class ForeignKey:
-    """``ForeignKey[Guest, str]``: a reference to ``Guest``'s key, stored as ``str``
-    (Rust ``ForeignKey<Guest, String>``, Elm ``ForeignKey Guest String``)."""
-
-    def __class_getitem__(cls, params: tuple[Any, Any]) -> Any:
-        if not isinstance(params, tuple) or len(params) != 2:
-            raise TypeError("write ForeignKey[Model, key type], e.g. ForeignKey[Guest, str]")
-        model, key = params
-        name = model if isinstance(model, str) else getattr(model, "__name__", str(model))
-        return Annotated[key, TypeName("ForeignKey", wraps=True, target=name)]

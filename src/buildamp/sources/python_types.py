@@ -168,10 +168,11 @@ class HintReader:
                         "write Annotated[list[str], migration(...)], not list[Annotated[...]]",
                     )
                 state.markers.append(item)
-            elif isinstance(item, TypeName) and item.target:
-                ref = TypeRef(item.name, (TypeRef(item.target), ref))
             elif isinstance(item, TypeName):
-                ref = TypeRef(item.name, (ref,)) if item.wraps else TypeRef(item.name)
+                if item.model:
+                    ref = TypeRef(item.name, (TypeRef(item.model), ref))
+                else:
+                    ref = TypeRef(item.name, (ref,)) if item.wraps else TypeRef(item.name)
         return ref
 
     def _union(

@@ -124,10 +124,12 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
         return replace(inner(), nullable=True)
     if name in WRAPPERS:
         return inner()
+    if name == "ForeignKey":
+        # ForeignKey<Model, T>: a T column; the reference itself is resolved
+        # across models by buildamp.sources.references.
+        return inner(1)
     if name == "DatabaseId":
         return _database_id(inner())
-    if name == "ForeignKey":
-        return inner(1)  # ForeignKey<Model, T>: stored as the key type T
     if not args and name in FRAMEWORK_SCALARS:
         return FRAMEWORK_SCALARS[name]
     if name in ("Generated", "AutoIncrement"):
