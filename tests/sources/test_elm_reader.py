@@ -261,6 +261,16 @@ BAD = [
         8,
     ),
     (
+        "type alias Thing =\n    { id : DatabaseId String\n    , m : Maybe\n    }\n",
+        "Maybe takes 1 type argument in field m, got 0",
+        8,
+    ),
+    (
+        "type alias Thing =\n    { id : DatabaseId String\n    , t : ForeignKey String\n    }\n",
+        "ForeignKey takes 2 type arguments in field t, got 1",
+        8,
+    ),
+    (
         "type alias Thing =\n    { id : DatabaseId String\n    , f : Int -> Int\n    }\n",
         "function type is not storable in field f",
         8,

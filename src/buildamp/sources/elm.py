@@ -76,6 +76,16 @@ VOCABULARY = frozenset(
         "Link",
     }
 )
+# Type constructors whose argument count the builder relies on.
+_ARITY = {
+    "Maybe": 1,
+    "List": 1,
+    "Array": 1,
+    "Set": 1,
+    "Dict": 2,
+    "DatabaseId": 1,
+    "ForeignKey": 2,
+}
 _ANY_JSON = TypeRef("Value")
 _FRAMEWORK_MODULE = "Interface."  # Interface.Schema, Interface.Api: the vocabulary itself
 
@@ -353,6 +363,14 @@ class _Reader:
         name = qualified.rsplit(".", 1)[-1]
         args = tuple(self.type_ref(a, owner, depth + 1) for a in parts[1:])
         path = qualified if "." in qualified else ""
+        arity = _ARITY.get(name)
+        if arity is not None and len(args) != arity:
+            raise self.error(
+                f"{name} takes {arity} type argument{'s' if arity > 1 else ''} in {owner}, "
+                f"got {len(args)}",
+                node,
+                _TYPE_HINT,
+            )
         if name in _ELM_SCALARS and not args:
             return _ELM_SCALARS[name]
         if name in _ELM_CONTAINERS:
