@@ -577,3 +577,12 @@ def test_soft_delete_uniques_on_jsonb_tables(tmp_path: Path, pg_url: str) -> Non
         conn.execute(insert, ('{"email": "x"}',))
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute(insert, ('{"email": "x"}',))
+
+
+def test_a_trailing_comment_belongs_to_the_last_field_on_its_line() -> None:
+    text = _thing("type alias Thing =\n    { id : DatabaseId String, email : String } -- @unique\n")
+    fields = read_elm_source(text, PATH).structs[0].fields
+    assert [(f.name, [o.key for o in f.options]) for f in fields] == [
+        ("id", []),
+        ("email", ["unique"]),
+    ]

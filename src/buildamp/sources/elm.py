@@ -138,11 +138,13 @@ class _Reader:
         self.structs: list[StructDecl] = []
         self.enums: list[EnumDecl] = []
         self.aliases: list[AliasDecl] = []
+        self.comments: dict[int, Node] = {}  # line comments of the file, by line
 
     def read(self) -> SourceFile:
         root = _parser().parse(self.src).root_node
         if (bad := first_error(root)) is not None:
             raise self._syntax_error(bad)
+        self.comments = self._line_comments(root)
         module = next((c for c in root.named_children if c.type == "module_declaration"), None)
         if module is not None:
             name = module.child_by_field_name("name")
@@ -262,10 +264,12 @@ class _Reader:
             except ModelError as error:
                 problem, type_ref = problem or error, _ANY_JSON
             row, column = type_part.end_point
-            comment = comments.get(row)
+            comment = self.comments.get(row)
             if comment is not None and comment.start_point[1] < column:
                 comment = None
             decl = FieldDecl(snake_case(field_name), type_ref, (), self.loc(name_part))
+            if fields and comment is not None and fields[-1][1] is comment:
+                fields[-1] = (fields[-1][0], None)  # `{ a : A, b : B } -- @x`: the last field's
             fields.append((decl, comment))
         kinds = [f.type.name for f, _ in fields]
         is_table = "DatabaseId" in kinds or kinds.count("ForeignKey") >= 2
@@ -317,15 +321,15 @@ class _Reader:
             return ()
         return (OptionDecl("primary_key", tuple(key), self.loc(name_node), "table"),)
 
-    def _line_comments(self, record: Node) -> dict[int, Node]:
-        """Line comments inside a record by line (the grammar may nest them anywhere)."""
+    def _line_comments(self, node: Node) -> dict[int, Node]:
+        """Line comments under ``node`` by line (the grammar may nest them anywhere)."""
         found: dict[int, Node] = {}
-        stack = [record]
+        stack = [node]
         while stack:
-            node = stack.pop()
-            if node.type == "line_comment":
-                found.setdefault(node.start_point[0], node)
-            stack.extend(node.children)
+            current = stack.pop()
+            if current.type == "line_comment":
+                found.setdefault(current.start_point[0], current)
+            stack.extend(current.children)
         return found
 
     # -- types ----------------------------------------------------------------
