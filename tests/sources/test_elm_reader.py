@@ -15,7 +15,7 @@ from buildamp.cli.generate import generate, load_models
 from buildamp.cli.main import main
 from buildamp.files.config import Config, load_config
 from buildamp.files.snapshot import read_snapshot
-from buildamp.model.errors import ConfigError, ModelError
+from buildamp.model.errors import ConfigError, ModelError, PlanError
 from buildamp.run.catalog import comparable
 from buildamp.sources.build import BuildSettings, build_models
 from buildamp.sources.discover import _read_elm, read_sources
@@ -586,3 +586,20 @@ def test_a_trailing_comment_belongs_to_the_last_field_on_its_line() -> None:
         ("id", []),
         ("email", ["unique"]),
     ]
+
+
+def test_plan_hints_speak_elm(tmp_path: Path) -> None:
+    """A refusal tells an Elm user what to write in Elm, not in Rust."""
+    model = "type alias Thing =\n    { id : DatabaseId String\n    , n : Int\n    }\n"
+    project = _project(tmp_path, {PATH: _thing(model)})
+    assert generate(load_config(project)).written
+    (project / PATH).write_text(
+        _thing(model.replace("    , n : Int\n", "    , n : Int\n    , m : Int\n"))
+    )
+    with pytest.raises(PlanError) as error:
+        generate(load_config(project))
+    assert f'add -- @default "..." or -- @backfill "..." at {PATH}:9:7' in str(error.value)
+    (project / PATH).write_text(_thing(model.replace("n : Int", "n : Bool")))
+    with pytest.raises(PlanError) as error:
+        generate(load_config(project))
+    assert '-- @convertFrom "INTEGER" and -- @convertSql "CAST(%s AS BOOLEAN)"' in str(error.value)

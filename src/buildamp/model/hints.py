@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from buildamp.model.naming import camel_case
+
 
 @dataclass(frozen=True)
 class ColumnHint:
@@ -41,3 +43,16 @@ class Hints:
 
 
 _NO_COLUMN_HINT = ColumnHint()
+
+
+def field_option(location: str, key: str, value: str) -> str:
+    """One field option as the model at ``location`` writes it, for fix hints:
+    Rust ``#[migration(key = "v")]``, Python ``migration(key="v")``, Elm
+    ``-- @camelKey "v"``."""
+    path = location.split(":", 1)[0]
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if path.endswith(".elm"):
+        return f"-- @{camel_case(key)} {quoted}"
+    if path.endswith(".py"):
+        return f"migration({key}={quoted})"
+    return f"#[migration({key} = {quoted})]"

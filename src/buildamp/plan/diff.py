@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from buildamp.model.errors import PlanError
-from buildamp.model.hints import Hints
+from buildamp.model.hints import Hints, field_option
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
 from buildamp.plan.ops import (
@@ -245,7 +245,8 @@ def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
         raise PlanError(
             f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
             "would have no value",
-            hint=f'add #[migration(default = "...")] or backfill = "..." at {hint.location}'
+            hint=f"add {field_option(hint.location, 'default', '...')} or "
+            f"{field_option(hint.location, 'backfill', '...')} at {hint.location}"
             if hint.location
             else "add a default or a backfill expression",
         )
@@ -278,6 +279,7 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
     raise PlanError(
         f"{table}.{new.name} changes type {old.type} -> {new.type} and PostgreSQL cannot "
         "convert it safely",
-        hint=f'add #[migration(convert_from = "{old.type}", convert_sql = "CAST(%s AS '
-        f'{new.type})")] at {hint.location or "the field"}',
+        hint=f"add {field_option(hint.location, 'convert_from', old.type)} and "
+        f"{field_option(hint.location, 'convert_sql', f'CAST(%s AS {new.type})')} "
+        f"at {hint.location or 'the field'}",
     )

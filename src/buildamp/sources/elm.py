@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from tree_sitter import Language, Node, Parser
 
 from buildamp.model.errors import Location, ModelError
-from buildamp.model.naming import snake_case
+from buildamp.model.naming import camel_case, snake_case
 from buildamp.sources.decl import (
     AliasDecl,
     EnumDecl,
@@ -41,7 +41,6 @@ from buildamp.sources.options import (
     FIELD_OPTIONS,
     STRUCT_MIGRATION_OPTIONS,
     TABLE_OPTIONS,
-    camel_case,
 )
 from buildamp.sources.rust_syntax import first_error, named, node_text, snippet, to_bytes
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.naming import camel_case
 from buildamp.sources.decl import OptionDecl, OptionValue
 
 Kind = Literal["str", "bool", "list", "str|bool", "int"]
@@ -111,12 +112,6 @@ def _spelling(option: OptionDecl, allowed: dict[str, dict[str, Kind]]) -> str:
         return f"#[{option.attribute}(...)]"
     struct_level = "table" in allowed
     return "@domain(...)" if struct_level else "migration(...)"
-
-
-def camel_case(key: str) -> str:
-    """``rename_from`` -> ``renameFrom``: an option as an Elm tag spells it."""
-    head, *rest = key.split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 def _shown(option: OptionDecl) -> str:
