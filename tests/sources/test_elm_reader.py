@@ -602,4 +602,4 @@ def test_plan_hints_speak_elm(tmp_path: Path) -> None:
     (project / PATH).write_text(_thing(model.replace("n : Int", "n : Bool")))
     with pytest.raises(PlanError) as error:
         generate(load_config(project))
-    assert '-- @convertFrom "INTEGER" and -- @convertSql "CAST(%s AS BOOLEAN)"' in str(error.value)
+    assert '-- @convertFrom "INTEGER" @convertSql "CAST(%s AS BOOLEAN)"' in str(error.value)

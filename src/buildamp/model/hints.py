@@ -45,14 +45,17 @@ class Hints:
 _NO_COLUMN_HINT = ColumnHint()
 
 
-def field_option(location: str, key: str, value: str) -> str:
-    """One field option as the model at ``location`` writes it, for fix hints:
-    Rust ``#[migration(key = "v")]``, Python ``migration(key="v")``, Elm
-    ``-- @camelKey "v"``."""
+def field_options(location: str, *options: tuple[str, str]) -> str:
+    """Field options as the model at ``location`` writes them, for fix hints:
+    Rust ``#[migration(a = "x", b = "y")]``, Python ``migration(a="x", b="y")``,
+    Elm ``-- @a "x" @b "y"``."""
     path = location.split(":", 1)[0]
-    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    def quoted(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
     if path.endswith(".elm"):
-        return f"-- @{camel_case(key)} {quoted}"
+        return "-- " + " ".join(f"@{camel_case(k)} {quoted(v)}" for k, v in options)
     if path.endswith(".py"):
-        return f"migration({key}={quoted})"
-    return f"#[migration({key} = {quoted})]"
+        return "migration(" + ", ".join(f"{k}={quoted(v)}" for k, v in options) + ")"
+    return "#[migration(" + ", ".join(f"{k} = {quoted(v)}" for k, v in options) + ")]"

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from buildamp.model.errors import PlanError
-from buildamp.model.hints import Hints, field_option
+from buildamp.model.hints import Hints, field_options
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
 from buildamp.plan.ops import (
@@ -245,8 +245,8 @@ def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
         raise PlanError(
             f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
             "would have no value",
-            hint=f"add {field_option(hint.location, 'default', '...')} or "
-            f"{field_option(hint.location, 'backfill', '...')} at {hint.location}"
+            hint=f"add {field_options(hint.location, ('default', '...'))} or "
+            f"{field_options(hint.location, ('backfill', '...'))} at {hint.location}"
             if hint.location
             else "add a default or a backfill expression",
         )
@@ -276,10 +276,11 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
         return AlterColumn(table, old, new, hint.convert_sql, f"%s::{old.type.lower()}")
     if widens(new.type, old.type):
         return AlterColumn(table, old, new)
+    conversion = field_options(
+        hint.location, ("convert_from", old.type), ("convert_sql", f"CAST(%s AS {new.type})")
+    )
     raise PlanError(
         f"{table}.{new.name} changes type {old.type} -> {new.type} and PostgreSQL cannot "
         "convert it safely",
-        hint=f"add {field_option(hint.location, 'convert_from', old.type)} and "
-        f"{field_option(hint.location, 'convert_sql', f'CAST(%s AS {new.type})')} "
-        f"at {hint.location or 'the field'}",
+        hint=f"add {conversion} at {hint.location or 'the field'}",
     )
