@@ -104,6 +104,7 @@ def test_vocabulary_columns() -> None:
                 , ok : Bool
                 , mood : Mood
                 , notes : List String
+                , labels : Set String
                 , maybeNotes : Maybe (List String)
                 , pair : ( Int, String )
                 , scores : Dict String Int
@@ -132,6 +133,7 @@ def test_vocabulary_columns() -> None:
     assert got["ok"] == ("BOOLEAN", True, None)
     assert got["mood"] == ("mood", True, None)
     assert got["notes"] == ("JSONB", True, "'[]'")
+    assert got["labels"] == ("JSONB", True, "'[]'")
     assert got["maybe_notes"] == ("JSONB", False, None)
     assert got["pair"][0] == got["scores"][0] == "JSONB"
     assert got["stamp"][0] == "BIGINT"
@@ -239,6 +241,11 @@ BAD = [
         "{-| @table name things -}\ntype alias Thing =\n    { id : DatabaseId String }\n",
         "expected `key=value` in @table",
         6,
+    ),
+    (
+        "{-| @table tenant=false -}\ntype alias Thing =\n    { name : String }\n",
+        "table Thing has no primary key",
+        7,
     ),
     (
         "{-| @table storage=rows -}\ntype alias Thing =\n    { id : DatabaseId String }\n",

@@ -296,11 +296,21 @@ class _Reader:
             for f, c in fields
         )
         table_options += self._implied_key(name_node, list(decls), table_options)
+        keyed = any(o.key == "primary_key" for o in table_options)
+        if not keyed and not any(f.name == "id" for f in decls):
+            raise self.error(
+                f"table {name} has no primary key",
+                name_node,
+                "add `id : DatabaseId String` or `@table primaryKey=[...]`",
+            )
         self.structs.append(StructDecl(name, decls, table_options, True, self.loc(name_node)))
 
     def _implied(self, decl: FieldDecl) -> FieldDecl:
-        """``List a`` is JSONB NOT NULL DEFAULT '[]' unless the field says otherwise."""
-        if decl.type.name != "Vec" or any(o.key == "default" for o in decl.options):
+        """``List a`` (``Array``, ``Set``) is JSONB NOT NULL DEFAULT '[]' unless the
+        field says otherwise."""
+        if decl.type.name not in ("Vec", "HashSet") or any(
+            o.key == "default" for o in decl.options
+        ):
             return decl
         default = OptionDecl("default", "'[]'", decl.location, "migration")
         return FieldDecl(decl.name, decl.type, (*decl.options, default), decl.location)
