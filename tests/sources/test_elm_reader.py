@@ -162,7 +162,7 @@ def test_every_rust_option_is_a_tag(tmp_path: Path) -> None:
             -}
             type alias Thing =
                 { id : DatabaseId Int
-                , title : String -- @default "''" @notNull true @renameFrom name @index
+                , title : String -- @default "''" @notNull true @renameFrom fullName @index
                 , made : CreateTimestamp -- @compositeIndex ["title", "made"]
                 , n : Int -- @convertFrom "text" @convertSql "CAST(%s AS INTEGER)"
                 , code : String -- @unique global @sqlType "varchar(20)" @confirmDestructive
@@ -184,10 +184,11 @@ def test_every_rust_option_is_a_tag(tmp_path: Path) -> None:
         "confirm_destructive": True,
     }
     fields = {f.name: {o.key: o.value for o in f.options} for f in struct.fields}
+    # the old field is named as Elm wrote it (camelCase) and found as its column
     assert fields["title"] == {
         "default": "''",
         "not_null": True,
-        "rename_from": "name",
+        "rename_from": "full_name",
         "index": True,
     }
     assert fields["made"] == {"composite_index": ("title", "made")}
@@ -610,3 +611,13 @@ def test_plan_hints_speak_elm(tmp_path: Path) -> None:
     with pytest.raises(PlanError) as error:
         generate(load_config(project))
     assert '-- @convertFrom "INTEGER" @convertSql "CAST(%s AS BOOLEAN)"' in str(error.value)
+
+
+def test_rename_from_names_the_old_elm_field(tmp_path: Path) -> None:
+    model = "type alias Thing =\n    { id : DatabaseId String\n    , authorName : String\n    }\n"
+    project = _project(tmp_path, {PATH: _thing(model)})
+    assert generate(load_config(project)).written
+    renamed = model.replace("authorName : String", "writerName : String -- @renameFrom authorName")
+    (project / PATH).write_text(_thing(renamed))
+    result = generate(load_config(project))
+    assert "ALTER TABLE things RENAME COLUMN author_name TO writer_name;" in result.up_text

@@ -442,6 +442,8 @@ class _Reader:
             while j < len(tokens) and tokens[j].kind != "tag":
                 j += 1
             value = self._tag_value(comment, tokens[i:j], tag) if j > i else True
+            if key == "rename_from" and isinstance(value, str):
+                value = snake_case(value)  # `@renameFrom fullName`: the old field, as a column
             yield OptionDecl(key, value, self.loc(comment, token.offset), "migration")
             i = j
 
