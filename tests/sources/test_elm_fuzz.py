@@ -19,7 +19,7 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "elm_buildamp" / "s
 
 VALID_SOURCES = [
     (GOLDEN / "models" / "Schema" / name).read_text()
-    for name in ("MicroblogItem.elm", "ItemComment.elm", "Tag.elm")
+    for name in ("Guest.elm", "MicroblogItem.elm", "ItemComment.elm", "Tag.elm")
 ] + [
     """\
 module Schema.Thing exposing (..)
@@ -117,8 +117,11 @@ def mutated_sources(draw: st.DrawFn) -> bytes | str:
 
 
 def test_valid_sources_build() -> None:
-    for src in VALID_SOURCES:
-        assert build_models([read_elm_source(src, PATH)], BuildSettings(Path("."))).schema.tables
+    """Together: ItemComment's and ItemTag's references need their target models."""
+    sources = [
+        read_elm_source(src, f"models/Schema/M{i}.elm") for i, src in enumerate(VALID_SOURCES)
+    ]
+    assert len(build_models(sources, BuildSettings(Path("."))).schema.tables) == 6
 
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])

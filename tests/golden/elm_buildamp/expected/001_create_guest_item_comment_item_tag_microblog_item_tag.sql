@@ -7,6 +7,10 @@
 -- Table: item_tag - created
 -- Table: microblog_item - created
 -- Table: tag - created
+-- Reference: item_comment.guest_id -> guest.id - added (fk_item_comment_guest_id)
+-- Reference: item_comment.item_id -> microblog_item.id - added (fk_item_comment_item_id)
+-- Reference: item_tag.item_id -> microblog_item.id - added (fk_item_tag_item_id)
+-- Reference: item_tag.tag_id -> tag.id - added (fk_item_tag_tag_id)
 
 BEGIN;
 
@@ -27,7 +31,8 @@ CREATE TABLE guest (
     session_id TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     deleted_at BIGINT,
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT unique_guest_host_id UNIQUE (host, id)
 );
 CREATE UNIQUE INDEX unique_guest_session_id ON guest (host, session_id) WHERE deleted_at IS NULL;
 CREATE TRIGGER trg_guest_updated_at BEFORE UPDATE ON guest FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
@@ -44,6 +49,8 @@ CREATE TABLE item_comment (
     deleted_at BIGINT,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+CREATE INDEX idx_item_comment_guest_id ON item_comment (host, guest_id);
+CREATE INDEX idx_item_comment_item_id ON item_comment (host, item_id);
 CREATE TRIGGER trg_item_comment_updated_at BEFORE UPDATE ON item_comment FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE item_tag (
     host TEXT NOT NULL,
@@ -53,6 +60,8 @@ CREATE TABLE item_tag (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (item_id, tag_id)
 );
+CREATE INDEX idx_item_tag_item_id ON item_tag (host, item_id);
+CREATE INDEX idx_item_tag_tag_id ON item_tag (host, tag_id);
 CREATE TRIGGER trg_item_tag_updated_at BEFORE UPDATE ON item_tag FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE microblog_item (
     id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
@@ -69,7 +78,8 @@ CREATE TABLE microblog_item (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ,
     view_count INTEGER NOT NULL DEFAULT 0,
-    deleted_at BIGINT
+    deleted_at BIGINT,
+    CONSTRAINT unique_microblog_item_host_id UNIQUE (host, id)
 );
 CREATE INDEX idx_microblog_item_created_at_desc ON microblog_item (host, created_at DESC);
 CREATE TRIGGER trg_microblog_item_updated_at BEFORE UPDATE ON microblog_item FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
@@ -79,9 +89,14 @@ CREATE TABLE tag (
     name TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT unique_tag_host_id UNIQUE (host, id),
     CONSTRAINT unique_tag_name UNIQUE (host, name)
 );
 CREATE TRIGGER trg_tag_updated_at BEFORE UPDATE ON tag FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
+ALTER TABLE item_comment ADD CONSTRAINT fk_item_comment_guest_id FOREIGN KEY (host, guest_id) REFERENCES guest (host, id);
+ALTER TABLE item_comment ADD CONSTRAINT fk_item_comment_item_id FOREIGN KEY (host, item_id) REFERENCES microblog_item (host, id);
+ALTER TABLE item_tag ADD CONSTRAINT fk_item_tag_item_id FOREIGN KEY (host, item_id) REFERENCES microblog_item (host, id);
+ALTER TABLE item_tag ADD CONSTRAINT fk_item_tag_tag_id FOREIGN KEY (host, tag_id) REFERENCES tag (host, id);
 
 -- Validation
 DO $buildamp$
@@ -101,12 +116,28 @@ BEGIN
     IF NOT (to_regclass('tag') IS NOT NULL) THEN
         RAISE EXCEPTION 'Migration failed: table tag not created';
     END IF;
+    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'item_comment'::regclass AND conname = 'fk_item_comment_guest_id')) THEN
+        RAISE EXCEPTION 'Migration failed: constraint fk_item_comment_guest_id not created';
+    END IF;
+    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'item_comment'::regclass AND conname = 'fk_item_comment_item_id')) THEN
+        RAISE EXCEPTION 'Migration failed: constraint fk_item_comment_item_id not created';
+    END IF;
+    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'item_tag'::regclass AND conname = 'fk_item_tag_item_id')) THEN
+        RAISE EXCEPTION 'Migration failed: constraint fk_item_tag_item_id not created';
+    END IF;
+    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'item_tag'::regclass AND conname = 'fk_item_tag_tag_id')) THEN
+        RAISE EXCEPTION 'Migration failed: constraint fk_item_tag_tag_id not created';
+    END IF;
 END
 $buildamp$;
 
 COMMIT;
 
 -- Rollback instructions (commented)
+-- ALTER TABLE item_tag DROP CONSTRAINT fk_item_tag_tag_id;
+-- ALTER TABLE item_tag DROP CONSTRAINT fk_item_tag_item_id;
+-- ALTER TABLE item_comment DROP CONSTRAINT fk_item_comment_item_id;
+-- ALTER TABLE item_comment DROP CONSTRAINT fk_item_comment_guest_id;
 -- -- DESTRUCTIVE: drops table tag and all its rows
 -- DROP TABLE tag;
 -- -- DESTRUCTIVE: drops table microblog_item and all its rows
