@@ -621,3 +621,41 @@ def test_rename_from_names_the_old_elm_field(tmp_path: Path) -> None:
     (project / PATH).write_text(_thing(renamed))
     result = generate(load_config(project))
     assert "ALTER TABLE things RENAME COLUMN author_name TO writer_name;" in result.up_text
+
+
+def test_reference_tags_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    """`-- @references tag @onDelete set null`: the Rust options, as Elm tags."""
+    project = _project(
+        tmp_path,
+        {
+            PATH: _thing(
+                """\
+                type alias Tag =
+                    { id : DatabaseId String
+                    , host : MultiTenant
+                    }
+
+
+                type alias Post =
+                    { id : DatabaseId String
+                    , host : MultiTenant
+                    , tagId : Maybe String -- @references tag @onDelete set null
+                    , mainTag : ForeignKey Tag String -- @onDelete cascade
+                    }
+                """
+            )
+        },
+        'table_names = "singular"\n',
+    )
+    result = generate(load_config(project))
+    assert result.up_path is not None
+    assert "REFERENCES tag (host, id) ON DELETE SET NULL (tag_id)" in result.up_text
+    assert "REFERENCES tag (host, id) ON DELETE CASCADE" in result.up_text
+    apply_sql(pg_url, result.up_path.read_text())
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO tag (id, host) VALUES ('t1', 'a'), ('t2', 'a')")
+        conn.execute("INSERT INTO post (host, tag_id, main_tag) VALUES ('a', 't1', 't2')")
+        conn.execute("DELETE FROM tag WHERE id = 't1'")
+        assert conn.execute("SELECT host, tag_id FROM post").fetchall() == [("a", None)]
+        conn.execute("DELETE FROM tag WHERE id = 't2'")
+        assert conn.execute("SELECT count(*) FROM post").fetchone() == (0,)
