@@ -2,6 +2,7 @@
 -- Auto-generated from Guest, ItemComment, ItemTag, MicroblogItem, Tag type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: item_status - created
+-- Function: buildamp_touch_updated_at() - created
 -- Table: guest - created
 -- Table: item_comment - created
 -- Table: item_tag - created
@@ -11,6 +12,7 @@
 -- Reference: item_comment.item_id -> microblog_item.id - added (fk_item_comment_item_id)
 -- Reference: item_tag.item_id -> microblog_item.id - added (fk_item_tag_item_id)
 -- Reference: item_tag.tag_id -> tag.id - added (fk_item_tag_tag_id)
+-- buildamp:changes {"tables":["guest","item_comment","item_tag","microblog_item","tag"],"fields":["item_comment.guest_id","item_comment.item_id","item_tag.item_id","item_tag.tag_id"]}
 
 BEGIN;
 

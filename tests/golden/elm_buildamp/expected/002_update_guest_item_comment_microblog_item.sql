@@ -4,6 +4,7 @@
 -- Field: guest.display_name - renamed from name
 -- Index: idx_item_comment_author_name - added index on item_comment
 -- Field: microblog_item.summary - added
+-- buildamp:changes {"tables":["guest","item_comment","microblog_item"],"fields":["guest.display_name","microblog_item.summary"]}
 
 BEGIN;
 
