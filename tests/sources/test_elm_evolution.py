@@ -32,7 +32,7 @@ from buildamp.files.config import load_config
 from buildamp.files.snapshot import read_snapshot
 from buildamp.model.schema import Schema
 from buildamp.pg.database import connect
-from buildamp.plan.replay import comparable as replay_comparable
+from buildamp.plan.replay import replay_comparable
 from buildamp.run.catalog import comparable
 from tests.helpers import apply_sql, catalog_of
 

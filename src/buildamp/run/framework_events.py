@@ -50,6 +50,7 @@ def enqueue(
     exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (queue,)).fetchone()
     if not exists or not exists[0]:
         return False
+    # psycopg is loaded by the executor already; kept lazy like every run/ caller
     import psycopg
     from psycopg import sql
 

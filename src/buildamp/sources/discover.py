@@ -87,6 +87,7 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
 
 def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
     """One Elm file from the cache, else parsed (and stored); keyed apart from Rust."""
+    # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
     from buildamp.sources.elm import read_elm_file, read_elm_source
 
     try:

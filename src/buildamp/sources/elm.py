@@ -91,6 +91,7 @@ _FRAMEWORK_MODULE = "Interface."  # Interface.Schema, Interface.Api: the vocabul
 
 @functools.cache
 def _parser() -> Parser:
+    # the language pack's import costs ~100 ms: only when an .elm file is read
     from tree_sitter_language_pack import get_language
 
     language: Language = get_language("elm")
