@@ -29,6 +29,11 @@ def _sinks(config: Config, log_format: str, url: str | None = None) -> Iterator[
 
 
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_migrate
+
+    check_fleet_flags(opts)
+    if opts.get("targets"):
+        return run_fleet_migrate(config, opts)
     actions = [k for k in ("do_apply", "do_rollback", "do_status", "do_check") if opts[k]]
     if opts["do_rollback"] and len(actions) > 1:
         raise ConfigError("--rollback cannot be combined with --apply, --status or --check")

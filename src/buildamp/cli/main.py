@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
+from buildamp.cli.fleet import fleet_options
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -147,6 +149,8 @@ def _confirm_destructive(changes: list[str]) -> bool:
     "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@fleet_options
 @click.pass_context
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
@@ -158,15 +162,22 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
 
 @main.command()
 @click.option("--database-url", help="PostgreSQL URL.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@fleet_options
 @click.pass_context
-def drift(ctx: click.Context, database_url: str | None) -> None:
+def drift(ctx: click.Context, /, database_url: str | None, **fleet: Any) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
     from buildamp.cli.commands import run_drift
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_drift
 
-    _guarded(
-        ctx,
-        lambda: run_drift(_project(ctx.obj["project"]), database_url, ctx.obj["log_format"]),
-    )
+    def run() -> int:
+        check_fleet_flags(fleet)
+        config = _project(ctx.obj["project"])
+        if fleet["targets"]:
+            return run_fleet_drift(config, {**fleet, "database_url": database_url})
+        return run_drift(config, database_url, ctx.obj["log_format"])
+
+    _guarded(ctx, run)
 
 
 @main.command()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buildamp.files.targets import Target, parse_targets
 from buildamp.model.errors import ConfigError, Location
 
 CONFIG_FILE = "buildamp.toml"
@@ -41,6 +42,8 @@ class Config:
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
     webhooks: tuple[Webhook, ...] = field(default=())
+    targets: tuple[Target, ...] = field(default=())
+    distribution: str = "none"
     source: str = ""
 
     @property
@@ -80,11 +83,14 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_pause": (int, float),
     "audit_log": str,
     "webhooks": list,
+    "targets": list,
+    "distribution": str,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
     "mode": ("dev", "prod"),
     "tenant_isolation": ("none", "rls"),
+    "distribution": ("none", "citus"),
 }
 _WEBHOOK_KEYS: dict[str, type | tuple[type, ...]] = {
     "url": str,
@@ -158,6 +164,8 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         values["models"] = tuple(values["models"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
+    if "targets" in values:
+        values["targets"] = parse_targets(values["targets"], where)
     if values.get("batch_size", 1) <= 0:
         raise ConfigError("config key 'batch_size' must be positive", Location(where))
     return Config(project_dir=project_dir, source=source, **values)
