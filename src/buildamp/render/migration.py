@@ -92,8 +92,14 @@ _ONLINE_RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
 
 def render(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
     if options is not None and options.online and type(op) in _ONLINE_RENDERERS:
-        return _ONLINE_RENDERERS[type(op)](op)
-    return _RENDERERS[type(op)](op)
+        steps = _ONLINE_RENDERERS[type(op)](op)
+    else:
+        steps = _RENDERERS[type(op)](op)
+    if options is not None and options.distribution == "citus":
+        from buildamp.render.citus import citus_steps
+
+        return citus_steps(op, steps, options)
+    return steps
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:

@@ -25,6 +25,7 @@ from buildamp.model.schema import (
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
+from buildamp.sources.distribution import distributed_key
 from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
 from buildamp.sources.options import (
     FIELD_OPTIONS,
@@ -47,6 +48,7 @@ class BuildSettings:
     project_dir: Path
     default_storage: Storage = "columns"
     tenant_isolation: str = "none"
+    distribution: str = "none"
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ def _build_table(
             validate, "validate", options.where("validate", struct.location)
         )
     updated = next((c for c in columns if c.name == "updated_at"), None)
+    if settings.distribution == "citus" and tenant:
+        primary_key = distributed_key(plans, tuple(primary_key), struct)
     hints.tables[name] = TableHint(
         model=struct.name,
         rename_from=options.get_str("rename_from"),
