@@ -244,6 +244,7 @@ def _view(targets: list[FleetTarget], quiet: bool) -> Iterator[Notify]:
 
         yield plain
         return
+    from rich.console import Console
     from rich.live import Live
     from rich.table import Table
     from rich.text import Text
@@ -259,7 +260,8 @@ def _view(targets: list[FleetTarget], quiet: bool) -> Iterator[Notify]:
                 table.add_row(name, Text(state, style=style), Text(message))
             return table
 
-    with Live(Board(), refresh_per_second=8, transient=False):
+    console = Console(file=sys.stdout)
+    with Live(Board(), console=console, refresh_per_second=8, transient=False):
 
         def live(name: str, state: str, message: str) -> None:
             lines[name] = (state, message)
