@@ -206,3 +206,21 @@ def test_bad_targets_config(tmp_path: Path, toml: str, message: str) -> None:
     (tmp_path / "buildamp.toml").write_text(toml)
     code, _, err = cli(tmp_path, "migrate", "--status", "--targets", "all")
     assert code == 2 and message in err and "buildamp.toml" in err
+
+
+def test_rollback_to_and_prod_confirmation(tmp_path: Path, pg_url: str) -> None:
+    project = make_project(tmp_path / "app", targets_toml({"one": pg_url}))
+    config = project / "buildamp.toml"
+    config.write_text(config.read_text().replace('mode = "dev"', 'mode = "prod"'))
+    code, out, err = cli(project, "migrate", "--apply", "--targets", "all")
+    assert code == 2 and "needs --yes" in err
+    assert applied_versions(pg_url) == []
+    code, out, err = cli(project, "migrate", "--apply", "--targets", "all", "--yes")
+    assert code == 0 and "apply on 1 target(s): one" in out, out + err
+    code, out, err = cli(
+        project, "migrate", "--rollback", "--targets", "one", "--to", "001", "--yes", "--json"
+    )
+    assert code == 0, out + err
+    assert by_target(parse_json(out))["one"]["changed"] == ["003", "002"]
+    assert "rollback on 1 target(s): one" in err  # with --json the plan goes to stderr
+    assert applied_versions(pg_url) == ["001"]

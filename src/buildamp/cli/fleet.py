@@ -155,8 +155,11 @@ def _confirm(
     from buildamp.files.migration import list_migrations
 
     files = list_migrations(config.migrations_dir)
-    click.echo(f"{action} on {len(targets)} target(s): {', '.join(t.name for t in targets)}")
-    click.echo(f"migration files: {', '.join(config.display(m.path) for m in files) or 'none'}")
+    err = bool(opts.get("as_json"))  # keep stdout one JSON document
+    names = ", ".join(t.name for t in targets)
+    click.echo(f"{action} on {len(targets)} target(s): {names}", err=err)
+    paths = ", ".join(config.display(m.path) for m in files) or "none"
+    click.echo(f"migration files: {paths}", err=err)
     if opts.get("yes"):
         return True
     if not sys.stdin.isatty():
