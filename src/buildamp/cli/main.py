@@ -203,5 +203,39 @@ def schema(ctx: click.Context, output_format: str) -> None:
     _guarded(ctx, lambda: run_schema(_project(ctx.obj["project"]), output_format))
 
 
+@main.command()
+@click.option("--apply", "do_apply", is_flag=True, help="Also apply each new migration (dev mode).")
+@click.option("--allow-destructive", is_flag=True, help="Allow drops and narrowing changes.")
+@click.option("--database-url", help="PostgreSQL URL for --apply.")
+@click.option(
+    "--debounce", type=click.IntRange(min=10), default=300, show_default=True, help="Milliseconds."
+)
+@click.pass_context
+def watch(
+    ctx: click.Context,
+    do_apply: bool,
+    allow_destructive: bool,
+    database_url: str | None,
+    debounce: int,
+) -> None:
+    """Regenerate on every save under the model folders (and apply with --apply).
+
+    Example: buildamp watch --apply
+    """
+    from buildamp.cli.watch import run_watch
+
+    _guarded(
+        ctx,
+        lambda: run_watch(
+            _project(ctx.obj["project"]),
+            do_apply,
+            allow_destructive,
+            database_url,
+            debounce,
+            ctx.obj["log_format"],
+        ),
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,6 +9,7 @@ pub enum Plan {
     Paid { seats: u32 },
 }
 
+#[buildamp_domain]
 pub struct Account {
     pub id: String,
     pub status: AccountStatus,

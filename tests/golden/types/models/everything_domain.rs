@@ -6,6 +6,7 @@ pub struct Address {
     pub city: String,
 }
 
+#[buildamp_domain]
 pub struct Everything {
     pub id: UserId,
     pub a_string: String,

@@ -3,6 +3,7 @@ pub enum PersonStatus {
     Suspended,
 }
 
+#[buildamp_domain]
 #[table(name = "people")]
 pub struct Person {
     pub id: String,

@@ -4,6 +4,7 @@ pub enum PersonStatus {
     Deleted,
 }
 
+#[buildamp_domain]
 #[table(name = "people")]
 pub struct Person {
     pub id: String,
@@ -23,6 +24,7 @@ pub struct Person {
     pub score: i32,
 }
 
+#[buildamp_domain]
 pub struct Tag {
     pub id: String,
     pub name: String,

@@ -3,6 +3,7 @@ pub enum PersonStatus {
     Suspended,
 }
 
+#[buildamp_domain]
 #[table(name = "people")]
 pub struct Person {
     pub id: String,
@@ -19,6 +20,7 @@ pub struct Person {
     pub score: String,
 }
 
+#[buildamp_domain]
 #[table(rename_from = "tags")]
 pub struct Label {
     pub id: String,

@@ -1,3 +1,4 @@
+#[buildamp_domain]
 #[table(storage = "jsonb")]
 pub struct Note {
     pub id: String,
