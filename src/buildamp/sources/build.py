@@ -25,7 +25,7 @@ from buildamp.model.schema import (
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
-from buildamp.sources.distribution import distributed_key
+from buildamp.sources.distribution import distribute_tables, refuse_global_unique
 from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
 from buildamp.sources.options import (
     FIELD_OPTIONS,
@@ -97,6 +97,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 if enum.name in enums and enums[enum.name].values != enum.values:
                     raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
                 enums[enum.name] = enum
+    if settings.distribution == "citus":
+        tables = distribute_tables(tables)
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
@@ -215,7 +217,7 @@ def _build_table(
         )
     updated = next((c for c in columns if c.name == "updated_at"), None)
     if settings.distribution == "citus" and tenant:
-        primary_key = distributed_key(plans, tuple(primary_key), struct)
+        refuse_global_unique(plans, struct)
     hints.tables[name] = TableHint(
         model=struct.name,
         rename_from=options.get_str("rename_from"),
