@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from buildamp.run.progress import ProgressStore
 from tests.run.fleet_support import (
     UNREACHABLE,
     applied_versions,
@@ -80,6 +81,11 @@ def test_twenty_targets_one_broken_one_unreachable(tmp_path: Path, pg_server_url
         assert table["t01"][1:4] == ["003", "->", "003"] and table["t01"][-1] == "ok"
         assert table["t07"][1:4] == ["-", "->", "-"]
         assert "t07: 001  pending   step_1" in out
+        with psycopg.connect(targets["t05"], autocommit=True) as conn:  # a backfill under way
+            ProgressStore(conn).put("backfill:002:notes", {"status": "running", "rows_done": 7})
+        code, out, err = cli(project, "migrate", "--status", "--targets", "t05,t06")
+        assert "t05: running  backfill:002:notes, 7 rows" in out
+        assert "t06: running" not in out
 
         # Fix the broken target; the rerun applies only what is missing anywhere.
         with psycopg.connect(targets["t07"], autocommit=True) as conn:

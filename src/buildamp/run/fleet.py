@@ -142,6 +142,9 @@ def _work(
                 counts[row.state] = counts.get(row.state, 0) + 1
             summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
             lines = [f"{row.version}  {row.state:<8}  {row.name}" for row in rows]
+            for entry in runner.running_work(target.url):  # this target's progress store
+                rows_done = f", {entry['rows_done']} rows" if "rows_done" in entry else ""
+                lines.append(f"running  {entry['key']}{rows_done}")
             notify(target.name, "running", summary or "no migrations")
             return "ok", [], lines
         case "drift":
