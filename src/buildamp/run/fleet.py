@@ -253,6 +253,10 @@ def rollout(
     for target in rest:
         notify(target.name, "waiting", "")
     with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
-        for outcome in pool.map(run, rest):
-            results[outcome.target] = outcome
+        try:
+            for outcome in pool.map(run, rest):
+                results[outcome.target] = outcome
+        except BaseException:  # Ctrl-C: running targets finish their migration, no new one starts
+            stop.set()
+            raise
     return [results[t.name] for t in targets]
