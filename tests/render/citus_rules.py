@@ -11,7 +11,9 @@ From docs.citusdata.com ("Creating and Modifying Distributed Tables",
    both sides, at the same position (the tables are colocated);
 3. reference tables are referenced, not referencing: no foreign key from a
    reference table to a distributed table;
-4. here additionally: each table is distributed or made a reference table in
+4. a constraint added to a distributed table has a name (Citus cannot name it
+   the same on every shard: "cannot create constraint without a name");
+5. here additionally: each table is distributed or made a reference table in
    the migration that creates it, after its CREATE TABLE, colocated with
    ``default`` or a table already distributed.
 """
@@ -70,7 +72,10 @@ class CitusRules:
         elif kind == "AlterTableStmt":
             for cmd in stmt.cmds:
                 if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_ is not None:
-                    self._constraint(stmt.relation.relname, cmd.def_, label)
+                    table = stmt.relation.relname
+                    if not cmd.def_.conname and self.tables.get(table, _Table()).kind != "local":
+                        self.problems.append(f"{label}: unnamed constraint on {table}")
+                    self._constraint(table, cmd.def_, label)
         elif kind == "DropStmt" and stmt.removeType == ObjectType.OBJECT_TABLE:
             for names in stmt.objects:
                 self.tables.pop(names[-1].sval, None)

@@ -132,6 +132,12 @@ def check_rules(project: Path) -> CitusRules:
             "SELECT create_distributed_table('b', 'host', colocate_with => 'a');",
             "colocated with undistributed a",
         ),
+        (
+            "CREATE TABLE b (id TEXT, host TEXT, e TEXT, PRIMARY KEY (host, id));"
+            "SELECT create_distributed_table('b', 'host');"
+            "ALTER TABLE b ADD UNIQUE (host, e);",
+            "unnamed constraint on b",
+        ),
     ],
 )
 def test_the_rules_catch_each_restriction(sql: str, problem: str) -> None:
