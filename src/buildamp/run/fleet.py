@@ -175,7 +175,7 @@ def _one(
     action, version after. Every outcome becomes a result; nothing raises."""
     result = TargetResult(target.name, target.database)
     if stop.is_set():
-        notify(target.name, "skipped", "not started: an earlier target failed")
+        notify(target.name, "skipped", "not started: the canary or another target failed")
         return result
     started = time.monotonic()
     with events.for_target(target.name):
