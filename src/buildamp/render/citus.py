@@ -32,15 +32,15 @@ def colocate_with(old: Schema, operations: list[o.Operation]) -> str | None:
 
 def citus_steps(op: o.Operation, steps: list[Step], options: RenderOptions) -> list[Step]:
     """``steps`` (the plain rendering of ``op``) adjusted for Citus: after
-    CREATE TABLE, the distribution call; an updated_at trigger on a distributed
-    table needs ``citus.enable_unsafe_triggers`` (it only sets NEW.updated_at,
+    CREATE TABLE, the distribution call; an updated_at trigger on a Citus
+    (distributed or reference) table needs ``citus.enable_unsafe_triggers`` (it only sets NEW.updated_at,
     row-local, which is what the setting's name warns about)."""
     if not isinstance(op, o.CreateTable):
         return steps
     table = op.table
     anchor = options.colocate_with if options.colocate_with != table.name else None
     extra = [SEQUENTIAL]
-    if table.tenant and table.touch_updated_at:
+    if table.touch_updated_at:
         extra.append(Step(f"SET LOCAL {UNSAFE_TRIGGERS} TO on"))
     extra.append(Step(distribute_sql(table, anchor)))
     return [steps[0], *extra, *steps[1:]]
