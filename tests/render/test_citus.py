@@ -235,3 +235,26 @@ def test_switching_an_existing_project_to_citus_is_refused(tmp_path: Path) -> No
     code, _, err = cli(project, "migrate")
     assert code == 2 and "changing a table's distribution is not generated" in err
     assert len(list_migrations(project / "migrations")) == 1
+
+
+def test_python_models_distribute_the_same(tmp_path: Path) -> None:
+    root = tmp_path / "py"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "shop.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from typing import Annotated\n"
+        "from buildamp import domain, migration\n\n"
+        "@domain()\n@dataclass\nclass Member:\n"
+        "    id: str\n"
+        '    email: Annotated[str, migration(unique="global")]\n'
+    )
+    (root / "buildamp.toml").write_text('distribution = "citus"\n')
+    assert cli(root, "init")[0] == 0
+    code, _, err = cli(root, "migrate")
+    assert code == 2 and "models/shop.py:9:" in err and "Member.email" in err
+    text = (root / "models" / "shop.py").read_text().replace('unique="global"', "unique=True")
+    (root / "models" / "shop.py").write_text(text)
+    generate(root)
+    sql = next((root / "migrations").glob("001_*.sql")).read_text()
+    assert "PRIMARY KEY (host, id)" in sql and "UNIQUE (host, email)" in sql
+    assert "create_distributed_table('members', 'host'" in sql
