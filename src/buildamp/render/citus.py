@@ -32,9 +32,9 @@ def colocate_with(old: Schema, operations: list[o.Operation]) -> str | None:
 
 def citus_steps(op: o.Operation, steps: list[Step], options: RenderOptions) -> list[Step]:
     """``steps`` (the plain rendering of ``op``) adjusted for Citus: after
-    CREATE TABLE, the distribution call; an updated_at trigger on a Citus
-    (distributed or reference) table needs ``citus.enable_unsafe_triggers`` (it only sets NEW.updated_at,
-    row-local, which is what the setting's name warns about)."""
+    CREATE TABLE, the distribution call. An updated_at trigger on a Citus
+    (distributed or reference) table needs ``citus.enable_unsafe_triggers``;
+    it only sets NEW.updated_at, row-local, so it is safe on a shard."""
     if not isinstance(op, o.CreateTable):
         return steps
     table = op.table

@@ -62,27 +62,28 @@ class BatchProgress:
 ProgressReport = Callable[[BatchProgress], None]
 
 ANNOUNCE_EVERY_SECONDS = 5.0
-_announced: dict[str, tuple[float, str]] = {}
+_announced: dict[tuple[str, str], tuple[float, str]] = {}  # (database, key): per fleet target
 
 
 def announce(conn: Any, progress: BatchProgress) -> None:
     """A ``backfill.progress`` event when the status changes, else every few
     seconds (the audit log and webhooks need a pulse, not every batch)."""
     now = time.monotonic()
-    last = _announced.get(progress.key)
+    info = conn.info
+    database = f"{info.host}:{info.port}/{info.dbname}"
+    last = _announced.get((database, progress.key))
     if last is not None and last[1] == progress.status and now - last[0] < ANNOUNCE_EVERY_SECONDS:
         return
-    _announced[progress.key] = (now, progress.status)
+    _announced[(database, progress.key)] = (now, progress.status)
     from buildamp.events.bus import Event, emit
 
-    info = conn.info
     version = progress.key.split(":")[1] if progress.key.count(":") >= 2 else None
     emit(
         Event(
             "backfill.progress",
             version=version,
             tables=(progress.table,),
-            database=f"{info.host}:{info.port}/{info.dbname}",
+            database=database,
             details={"key": progress.key, **progress.as_json()},
         )
     )
