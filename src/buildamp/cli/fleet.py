@@ -114,17 +114,17 @@ def _options(action: Action, opts: dict[str, Any]) -> FleetOptions:
 
 def run_fleet_migrate(config: Config, opts: dict[str, Any]) -> int:
     """``migrate --apply|--rollback|--status --targets ...``."""
+    from buildamp.run.fleet import ACTIONS
+
     if opts.get("do_check") or opts.get("do_generate"):
         raise ConfigError(
             "--targets works with --apply, --rollback or --status",
             hint="generate first (buildamp migrate), then roll it out with --apply --targets",
         )
-    actions = [a for a in ("apply", "rollback", "status") if opts.get(f"do_{a}")]
+    actions = [a for a in ACTIONS if a != "drift" and opts.get(f"do_{a}")]
     if len(actions) != 1:
         raise ConfigError("--targets needs exactly one of --apply, --rollback or --status")
-    action: Action = (
-        "apply" if actions[0] == "apply" else ("rollback" if actions[0] == "rollback" else "status")
-    )
+    action = actions[0]
     targets = _targets(config, opts)
     options = _options(action, opts)
     if opts.get("dry_run"):
@@ -143,7 +143,8 @@ def run_fleet_drift(config: Config, opts: dict[str, Any]) -> int:
     if opts.get("as_sql"):
         raise ConfigError("drift --sql works on one database", hint="drop --targets")
     targets = _targets(config, opts)
-    return _run(config, targets, _options("drift", opts), bool(opts.get("as_json")), None)
+    options = _options("drift", opts)
+    return _run(config, targets, options, bool(opts.get("as_json")), opts.get("log_format"))
 
 
 def _confirm(

@@ -174,7 +174,8 @@ def drift(ctx: click.Context, /, database_url: str | None, **fleet: Any) -> None
         check_fleet_flags(fleet)
         config = _project(ctx.obj["project"])
         if fleet["targets"]:
-            return run_fleet_drift(config, {**fleet, "database_url": database_url})
+            extra = {"database_url": database_url, "log_format": ctx.obj["log_format"]}
+            return run_fleet_drift(config, {**fleet, **extra})
         return run_drift(config, database_url, ctx.obj["log_format"])
 
     _guarded(ctx, run)
