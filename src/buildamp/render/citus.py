@@ -70,6 +70,6 @@ def check_plan(old: Schema, new: Schema) -> None:
                 f"({', '.join(before.primary_key)}) and tenant = {str(before.tenant).lower()}; "
                 "changing a table's distribution is not generated",
                 where,
-                "create a new table (and copy the rows), or undistribute it by hand "
-                "with undistribute_table() and write the migration with --new",
+                "set distribution before the first migration, or model a new table and "
+                "copy the rows; converting existing tables is not generated (docs/sharding.md)",
             )
