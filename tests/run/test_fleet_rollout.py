@@ -230,3 +230,16 @@ def test_rollback_to_and_prod_confirmation(tmp_path: Path, pg_url: str) -> None:
     assert by_target(parse_json(out))["one"]["changed"] == ["003", "002"]
     assert "rollback on 1 target(s): one" in err  # with --json the plan goes to stderr
     assert applied_versions(pg_url) == ["001"]
+
+
+def test_two_targets_on_one_database_apply_once(tmp_path: Path, pg_url: str) -> None:
+    """The advisory lock is per database: two targets naming one database at
+    once apply each migration once; the second finds the work done."""
+    project = make_project(tmp_path / "app", targets_toml({"a": pg_url, "b": pg_url}))
+    code, out, err = cli(
+        project, "migrate", "--apply", "--targets", "all", "--parallel", "2", "--json"
+    )
+    assert code == 0, out + err
+    changed = sorted(entry["changed"] for entry in parse_json(out)["targets"])
+    assert changed == [[], ALL]
+    assert applied_versions(pg_url) == ALL
