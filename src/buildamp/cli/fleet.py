@@ -71,9 +71,12 @@ def check_fleet_flags(opts: dict[str, Any]) -> None:
     if opts.get("targets"):
         return
     stray = [f for f in FLEET_FLAGS[1:] if opts.get(f, _DEFAULTS[f]) != _DEFAULTS[f]]
+    if opts.get("as_json"):  # single-database --json output is not implemented here
+        stray.append("json")
     if stray:
         flags = ", ".join("--" + f.replace("_", "-") for f in stray)
-        raise ConfigError(f"{flags} only apply with --targets")
+        verb = "work" if len(stray) > 1 else "works"
+        raise ConfigError(f"{flags} {verb} only with --targets", hint="add --targets all|NAME,...")
 
 
 def _targets(config: Config, opts: dict[str, Any]) -> list[FleetTarget]:
