@@ -84,9 +84,31 @@ def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
 
 
 @main.command()
+@click.option("--from-database", "from_database", metavar="URL", help="Adopt this database.")
+@click.option(
+    "--lang",
+    type=click.Choice(["rust", "python"]),
+    default="rust",
+    show_default=True,
+    help="Language of the adopted models.",
+)
+@click.option("--schema", "schema_name", default="public", show_default=True, help="To adopt.")
+@click.option("--update", is_flag=True, help="Record changes made to the database by hand.")
 @click.pass_context
-def init(ctx: click.Context) -> None:
-    """Create buildamp.toml, models/, migrations/ and an empty schema state."""
+def init(
+    ctx: click.Context, from_database: str | None, lang: str, schema_name: str, update: bool
+) -> None:
+    """Create buildamp.toml, models/, migrations/ and an empty schema state;
+    with --from-database, adopt a live database (models, baseline, history row)."""
+    if update:
+        from buildamp.cli.adopt_update import run_update
+
+        _guarded(ctx, lambda: run_update(_project(ctx.obj["project"]), from_database, schema_name))
+    if from_database:
+        from buildamp.cli.adopt import run_adopt
+
+        root = Path(ctx.obj["project"] or ".").resolve()
+        _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name))
 
     def run() -> int:
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config
@@ -151,9 +173,15 @@ def _confirm_destructive(changes: list[str]) -> bool:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @fleet_options
+@click.option("--squash", is_flag=True, help="Replace migrations up to --to by one baseline.")
 @click.pass_context
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
+    if opts.pop("squash"):
+        from buildamp.cli.squash import run_squash
+
+        to, url = opts["to_version"], opts["database_url"]
+        _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to, url))
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]

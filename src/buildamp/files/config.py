@@ -44,6 +44,7 @@ class Config:
     webhooks: tuple[Webhook, ...] = field(default=())
     targets: tuple[Target, ...] = field(default=())
     distribution: str = "none"
+    unmanaged: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -85,6 +86,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "webhooks": list,
     "targets": list,
     "distribution": str,
+    "unmanaged": list,
 }
 _CHOICES = {
     "storage": ("columns", "jsonb"),
@@ -162,6 +164,12 @@ def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
         if not all(isinstance(m, str) for m in values["models"]):
             raise ConfigError("config key 'models' must be a list of folder names", Location(where))
         values["models"] = tuple(values["models"])
+    if "unmanaged" in values:
+        if not all(isinstance(m, str) for m in values["unmanaged"]):
+            raise ConfigError(
+                "config key 'unmanaged' must be a list of table or type names", Location(where)
+            )
+        values["unmanaged"] = tuple(values["unmanaged"])
     if "webhooks" in values:
         values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
     if "targets" in values:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -106,6 +108,55 @@ def redact(url: str) -> str:
         ]
         query = urlencode(pairs, safe="/:*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def without_password(url: str) -> str:
+    """The URL (or ``key=value`` DSN) with its password left out, for files we
+    write: the password comes from ``PGPASSWORD`` or ``~/.pgpass`` instead."""
+    if not _is_url(url):
+        return " ".join(_KV_PASSWORD.sub("", url).split())
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}@{hosts}"
+    pairs = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() != "password"
+    ]
+    query = urlencode(pairs, safe="/:") if pairs else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def with_database(url: str, dbname: str) -> str:
+    """``url`` pointing at another database on the same server, same credentials."""
+    if not _is_url(url):
+        return f"{url} dbname={dbname}"
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{dbname}", parts.query, parts.fragment))
+
+
+@contextmanager
+def scratch_database(url: str, purpose: str) -> Iterator[str]:
+    """A throwaway database on ``url``'s server (needs CREATEDB), dropped afterwards."""
+    import uuid
+
+    name = f"buildamp_{purpose}_{uuid.uuid4().hex[:10]}"
+    with connect(url, autocommit=True) as admin:
+        try:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        except Exception as error:
+            raise DatabaseError(
+                f"cannot create a scratch database on {redact(url)}: "
+                + _scrub(str(error).strip().splitlines()[0], url),
+                hint="use a role with CREATEDB (only a throwaway database is made)",
+            ) from None
+    try:
+        yield with_database(url, name)
+    finally:
+        with connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _secrets(url: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from buildamp.model.schema import Column, Constraint, Index
-from buildamp.pg.sqltext import quote_ident, quote_literal
+from buildamp.pg.sqltext import normalize_default, quote_ident, quote_literal
 
 Phase = Literal["pre", "tx", "post"]
 TOUCH_FUNCTION = "buildamp_touch_updated_at"
@@ -67,6 +67,26 @@ def column_definition(column: Column, inline_primary_key: bool = False) -> str:
     if column.default is not None:
         parts.append(f"DEFAULT {column.default}")
     return " ".join(parts)
+
+
+SERIAL_TYPES = {"SMALLINT": "SMALLSERIAL", "INTEGER": "SERIAL", "BIGINT": "BIGSERIAL"}
+
+
+def serial_default(table: str, column: str) -> str:
+    """The default PostgreSQL gives a ``serial`` column (its owned sequence's
+    ``nextval``), spelled as the catalog reader normalises it."""
+    sequence = quote_ident(f"{table}_{column}_seq")
+    return normalize_default(f"nextval({quote_literal(sequence)}::regclass)", "BIGINT")
+
+
+def as_serial(table: str, column: Column) -> Column:
+    """``column`` as ``SERIAL`` when its default is its own table's serial sequence:
+    creating the table then creates (and owns) the sequence too, as it did when
+    the column was first made (adopted databases)."""
+    serial = SERIAL_TYPES.get(column.type)
+    if serial is None or column.identity or column.default != serial_default(table, column.name):
+        return column
+    return Column(column.name, serial, column.not_null, None, None, column.deprecated)
 
 
 def index_keys(index: Index) -> str:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from buildamp.model.errors import Location, ModelError
-from buildamp.model.schema import IndexKey
+from buildamp.model.schema import Constraint, Index, IndexKey
 
 _TYPE_NAMES = {
     "int2": "SMALLINT",
@@ -45,6 +45,15 @@ _TYPE_NAMES = {
     "inet": "INET",
     "cidr": "CIDR",
     "citext": "CITEXT",
+    # built-in types met in adopted databases: upper case, so never quoted as user types
+    "bit": "BIT",
+    "varbit": "VARBIT",
+    "money": "MONEY",
+    "xml": "XML",
+    "tsvector": "TSVECTOR",
+    "tsquery": "TSQUERY",
+    "macaddr": "MACADDR",
+    "oid": "OID",
 }
 
 NUMERIC_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "NUMERIC"})
@@ -189,6 +198,70 @@ def _index_keys(text: str) -> tuple[IndexKey, ...] | None:
         else:
             keys.append(IndexKey(normalize_expression(_deparse(param.expr)), descending, False))
     return tuple(keys)
+
+
+INDEX_DEFINITION = "one CREATE [UNIQUE] INDEX name ON table (keys) [WHERE ...] statement"
+
+
+def parse_index_definition(text: str, location: Location | None = None) -> tuple[str, Index]:
+    """A raw ``indexes`` entry (``CREATE UNIQUE INDEX users_email_key ON users
+    (lower(email)) WHERE ...``): its table and the index, name kept as written.
+    Only what the schema model can hold: btree keys, no opclass, collation,
+    NULLS order or INCLUDE."""
+    import pglast
+
+    try:
+        statements = _parse(text)
+    except pglast.parser.ParseError:
+        raise _fail("indexes entry", text, location, INDEX_DEFINITION) from None
+    stmt: Any = statements[0].stmt if len(statements) == 1 else None
+    if (
+        stmt is None
+        or type(stmt).__name__ != "IndexStmt"
+        or not stmt.idxname
+        or stmt.concurrent
+        or stmt.indexIncludingParams
+        or (stmt.accessMethod or "btree") != "btree"
+    ):
+        raise _fail("indexes entry", text, location, INDEX_DEFINITION + " (btree, no INCLUDE)")
+    keys = []
+    for param in stmt.indexParams:
+        if param.collation or param.opclass or int(param.nulls_ordering):
+            raise _fail("indexes entry", text, location, "supported: no COLLATE, opclass or NULLS")
+        descending = int(param.ordering) == 2
+        if param.name:
+            keys.append(IndexKey(param.name, descending, True))
+        else:
+            keys.append(IndexKey(normalize_expression(_deparse(param.expr)), descending, False))
+    where = normalize_expression(_deparse(stmt.whereClause)) if stmt.whereClause else None
+    index = Index(stmt.idxname, tuple(keys), bool(stmt.unique), where)
+    return stmt.relation.relname, index
+
+
+CONSTRAINT_DEFINITION = 'one "CONSTRAINT name UNIQUE (columns)" or "CONSTRAINT name CHECK (...)"'
+
+
+def parse_constraint_definition(text: str, location: Location | None = None) -> Constraint:
+    """A ``constraints`` entry (``CONSTRAINT orders_total_check CHECK (total >= 0)``),
+    name kept as written: how adopted tables carry their existing constraints."""
+    import pglast
+
+    try:
+        statements = _parse(f"ALTER TABLE buildamp_check ADD {text}")
+    except pglast.parser.ParseError:
+        raise _fail("constraints entry", text, location, CONSTRAINT_DEFINITION) from None
+    stmt = statements[0].stmt if len(statements) == 1 else None
+    cmds: tuple[Any, ...] = tuple(getattr(stmt, "cmds", None) or ())
+    node: Any = getattr(cmds[0], "def_", None) if len(cmds) == 1 else None
+    if node is None or type(node).__name__ != "Constraint" or not node.conname:
+        raise _fail("constraints entry", text, location, CONSTRAINT_DEFINITION)
+    kind = node.contype.name
+    if kind == "CONSTR_UNIQUE" and not getattr(node, "including", None):
+        columns = tuple(key.sval for key in node.keys)
+        return Constraint(node.conname, "unique", columns)
+    if kind == "CONSTR_CHECK":
+        return Constraint(node.conname, "check", (), normalize_expression(_deparse(node.raw_expr)))
+    raise _fail("constraints entry", text, location, CONSTRAINT_DEFINITION)
 
 
 @lru_cache(maxsize=4096)

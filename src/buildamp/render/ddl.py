@@ -9,6 +9,7 @@ from buildamp.pg.sqlbits import (
     TENANT_SETTING,
     TOUCH_FUNCTION,
     Step,
+    as_serial,
     column_definition,
     constraint_body,
     create_index_sql,
@@ -24,7 +25,8 @@ def render_create_table(op: o.CreateTable) -> list[Step]:
     table = op.table
     single_pk = len(table.primary_key) == 1
     lines = [
-        "    " + column_definition(c, single_pk and c.name == table.primary_key[0])
+        "    "
+        + column_definition(as_serial(table.name, c), single_pk and c.name == table.primary_key[0])
         for c in table.columns
     ]
     if not single_pk and table.primary_key:

@@ -34,6 +34,58 @@ def _read(config: Config, migration: MigrationFile, rollback: bool = False) -> t
     return path.read_text(encoding="utf-8"), display
 
 
+@dataclass(frozen=True)
+class Collapse:
+    """History rows of squashed migrations to replace by their baseline's row."""
+
+    baseline: MigrationFile
+    text: str
+    versions: tuple[str, ...]
+
+
+def recognise_squashed(
+    files: list[MigrationFile], applied: list[Applied]
+) -> tuple[list[Applied], list[Collapse]]:
+    """History of migrations that were later squashed (``migrate --squash``) seen as
+    the baseline's row: a database that applied the old files keeps working."""
+    from buildamp.files.squash import squashed_of
+
+    rows = {row.version: row for row in applied}
+    collapses: list[Collapse] = []
+    for migration in files:
+        row = rows.get(migration.version)
+        if row is not None and row.name == migration.name:
+            continue
+        text = migration.path.read_text(encoding="utf-8")
+        entries = squashed_of(text)
+        present = [
+            e
+            for e in entries
+            if (r := rows.get(e.version)) is not None
+            and (r.name, r.checksum) == (e.name, e.checksum)
+        ]
+        if not present:
+            continue
+        if len(present) < len(entries):
+            missing = ", ".join(f"{e.version}_{e.name}" for e in entries if e not in present)
+            raise StateError(
+                f"{migration.path.name} replaces migrations this database applied only in "
+                f"part (not applied: {missing})",
+                Location(migration.path.name),
+                "apply the remaining old migrations from git history first, then this one",
+            )
+        for entry in entries:
+            rows.pop(entry.version, None)
+        rows[migration.version] = Applied(migration.version, migration.name, checksum(text))
+        collapses.append(Collapse(migration, text, tuple(e.version for e in entries)))
+    return sorted(rows.values(), key=lambda r: int(r.version)), collapses
+
+
+def _collapse(executor: Executor, collapses: list[Collapse]) -> None:
+    for item in collapses:
+        executor.collapse_history(item.versions, item.baseline, item.text)
+
+
 def check_history(config: Config, files: list[MigrationFile], applied: list[Applied]) -> None:
     """Stop before running anything if history and files disagree."""
     by_version = {f.version: f for f in files}
@@ -88,8 +140,9 @@ def apply(
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
     with locked_executor(url, progress) as executor:
-        applied = executor.applied()
+        applied, collapses = recognise_squashed(files, executor.applied())
         check_history(config, files, applied)
+        _collapse(executor, collapses)
         versions = {row.version: row for row in applied}
         by_version = {f.version: f for f in files}
         for row in applied:
@@ -124,7 +177,8 @@ def rollback(
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
     with locked_executor(url, progress) as executor:
-        applied = executor.applied()
+        applied, collapses = recognise_squashed(list(files.values()), executor.applied())
+        _collapse(executor, collapses)
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
         if to is not None:
             targets = [row for row in newest_first if int(row.version) > int(to)]
@@ -222,7 +276,8 @@ def running_work(url: str) -> list[dict[str, Any]]:
 def status(config: Config, url: str) -> list[MigrationStatus]:
     files = list_migrations(config.migrations_dir)
     with Executor(url) as executor:
-        applied = {row.version: row for row in executor.applied()}
+        rows, _ = recognise_squashed(files, executor.applied())
+        applied = {row.version: row for row in rows}
     result = []
     for migration in files:
         row = applied.pop(migration.version, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from buildamp.files.config import Config
 from buildamp.model.schema import Schema, Table
 
@@ -83,4 +85,20 @@ def drift_report(config: Config, url: str) -> list[str]:
     expected = comparable(load_snapshot(config).schema)
     with connect(url) as conn:
         live = comparable(read_catalog(conn))
-    return compare(expected, live)
+    return compare(expected, without_unmanaged(live, config.unmanaged))
+
+
+def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
+    """``live`` minus the tables, indexes and enum types the config says buildamp
+    leaves alone (``unmanaged``: what an adopted database holds but does not model)."""
+    if not unmanaged:
+        return live
+    names = frozenset(unmanaged)
+    return Schema(
+        tables=tuple(
+            replace(t, indexes=tuple(i for i in t.indexes if i.name not in names))
+            for t in live.tables
+            if t.name not in names
+        ),
+        enums=tuple(e for e in live.enums if e.name not in names),
+    )

@@ -145,6 +145,26 @@ class Executor:
         ).fetchall()
         return [Applied(*row) for row in rows]
 
+    def record_applied(self, migration: MigrationFile, text: str) -> None:
+        """A history row for a migration that was not run here because the database
+        already holds what it creates (an adopted database's baseline)."""
+        self.ensure_history()
+        self.conn.execute(
+            f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, applied_by) "
+            "VALUES (%s, %s, %s, 0, %s)",
+            (migration.version, migration.name, checksum(text), _actor()),
+        )
+
+    def collapse_history(
+        self, versions: tuple[str, ...], baseline: MigrationFile, text: str
+    ) -> None:
+        """Replace the rows of squashed migrations by their baseline's, in one transaction."""
+        with self.conn.transaction():
+            self.conn.execute(
+                f"DELETE FROM {HISTORY_TABLE} WHERE version = ANY(%s)", (list(versions),)
+            )
+            self.record_applied(baseline, text)
+
     def lock(self) -> None:
         """Session advisory lock: two appliers never run migrations at once."""
         deadline = time.monotonic() + self.lock_wait_seconds

@@ -16,6 +16,7 @@ from buildamp.model.hints import ColumnHint, Hints, TableHint
 from buildamp.model.naming import snake_case, table_name_for
 from buildamp.model.schema import (
     Column,
+    Constraint,
     DocumentField,
     Enum,
     Identity,
@@ -196,15 +197,23 @@ def _build_table(
                 f"primary key column {key!r} is not a field of {struct.name}",
                 options.where("primary_key", struct.location),
             )
+    timestamps = options.get_bool("timestamps", True)
     if storage == "jsonb":
+        if not timestamps:
+            raise ModelError(
+                'timestamps = false does not apply to storage = "jsonb" tables',
+                options.where("timestamps", struct.location),
+                "jsonb tables always have created_at and updated_at",
+            )
         columns, document = _jsonb_columns(plans, tenant, primary_key, struct)
     else:
-        columns, document = _typed_columns(plans, tenant, primary_key), []
+        columns, document = _typed_columns(plans, tenant, primary_key, timestamps), []
     column_names = {c.name for c in columns}
     types = {p.column.name: p.column.type for p in plans}
     indexes, constraints = field_indexes(plans, name, tenant, storage, column_names, types, struct)
     indexes += table_indexes(options, name, tenant, storage, column_names, types, struct)
     indexes = dedupe_indexes(indexes, struct.location)
+    constraints += _table_constraints(options, column_names, struct)
     custom_sql = options.get_str("custom_sql")
     if custom_sql is not None:
         check_custom_sql(
@@ -232,7 +241,9 @@ def _build_table(
         constraints=tuple(sorted(constraints, key=lambda c: c.name)),
         storage=storage,
         tenant=tenant,
-        touch_updated_at=updated is not None and updated.type in ("TIMESTAMPTZ", "TIMESTAMP"),
+        touch_updated_at=timestamps
+        and updated is not None
+        and updated.type in ("TIMESTAMPTZ", "TIMESTAMP"),
         rls=tenant and isolation == "rls",
         document=tuple(document),
         custom_sql=custom_sql,
@@ -241,6 +252,24 @@ def _build_table(
     )
     used = sorted({p.mapped.enum for p in plans if p.mapped.enum and storage == "columns"})
     return table, used
+
+
+def _table_constraints(options: Options, columns: set[str], struct: StructDecl) -> list[Constraint]:
+    """``constraints = ["CONSTRAINT name UNIQUE (...)", "CONSTRAINT name CHECK (...)"]``:
+    constraints taken as written, names kept (how adopted tables keep theirs)."""
+    where = options.where("constraints", struct.location)
+    found: list[Constraint] = []
+    for entry in options.get_list("constraints"):
+        constraint = sqltext.parse_constraint_definition(entry, where)
+        for column in constraint.columns:
+            if column not in columns:
+                raise ModelError(
+                    f"constraint column {column!r} is not a column of {struct.name}",
+                    where,
+                    f"columns: {', '.join(sorted(columns))}",
+                )
+        found.append(constraint)
+    return found
 
 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
@@ -290,6 +319,8 @@ def _plan_field(
     if default is not None:
         default = sqltext.normalize_default(default, sql_type)
     identity: Identity | None = "by default" if mapped.identity and explicit is None else None
+    if options.get_str("identity") == "always" and identity is not None:
+        identity = "always"
     if identity is not None:
         default = None
     column = Column(
@@ -364,7 +395,7 @@ def _record_column_hint(
 
 
 def _typed_columns(
-    plans: list[FieldPlan], tenant: bool, primary_key: tuple[str, ...]
+    plans: list[FieldPlan], tenant: bool, primary_key: tuple[str, ...], timestamps: bool = True
 ) -> list[Column]:
     columns: list[Column] = []
     names = {p.decl.name for p in plans}
@@ -377,7 +408,7 @@ def _typed_columns(
         after = next(i for i, c in enumerate(columns) if c.name == primary_key[0])
         columns.insert(after + 1, Column("host", "TEXT", not_null=True))
     for name in TIMESTAMP_COLUMNS:
-        if name not in names:
+        if timestamps and name not in names:
             columns.append(Column(name, "TIMESTAMPTZ", not_null=True, default="now()"))
     return columns
 

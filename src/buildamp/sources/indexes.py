@@ -4,6 +4,7 @@ entries, keyed for the table's storage and led by ``host`` on tenant tables."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from buildamp.model.errors import Location, ModelError
@@ -14,6 +15,7 @@ from buildamp.sources.decl import FieldDecl, StructDecl
 from buildamp.sources.options import Options
 from buildamp.sources.type_map import Mapped
 
+_DEFINITION = re.compile(r"\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)
 JSONB_TEXT_TYPES = frozenset({"TEXT", "JSONB", "TIMESTAMPTZ", "TIMESTAMP", "DATE", "UUID"})
 
 
@@ -138,9 +140,38 @@ def table_indexes(
     host = (IndexKey("host"),) if tenant else ()
     indexes = []
     for entry in options.get_list("indexes"):
+        if is_index_definition(entry):
+            indexes.append(_raw_index(entry, where, table, columns | set(types), struct))
+            continue
         keys, words = _entry_keys(entry, where, storage, columns, types, struct)
         indexes.append(_named_index(table, host, keys, words))
     return indexes
+
+
+def is_index_definition(entry: str) -> bool:
+    """An ``indexes`` entry written as a whole ``CREATE INDEX`` statement."""
+    return _DEFINITION.match(entry) is not None
+
+
+def _raw_index(
+    entry: str, where: Location, table: str, known: set[str], struct: StructDecl
+) -> Index:
+    """A raw index definition: taken as written, its name kept (adopted databases)."""
+    on, index = sqltext.parse_index_definition(entry, where)
+    if on != table:
+        raise ModelError(
+            f"index {index.name!r} is defined ON {on}, but {struct.name} is table {table}",
+            where,
+            f"write ON {table}",
+        )
+    for key in index.keys:
+        if key.is_column and key.expression not in known:
+            raise ModelError(
+                f"index column {key.expression!r} is not a column of {struct.name}",
+                where,
+                f"columns: {', '.join(sorted(known))}",
+            )
+    return index
 
 
 def dedupe_indexes(indexes: list[Index], where: Location) -> list[Index]:

@@ -29,6 +29,7 @@ FIELD_OPTIONS: dict[str, Kind] = {
     "sql_type": "str",
     "confirm_destructive": "bool",
     "backfill": "str",
+    "identity": "str",
 }
 
 TABLE_OPTIONS: dict[str, Kind] = {
@@ -39,6 +40,8 @@ TABLE_OPTIONS: dict[str, Kind] = {
     "primary_key": "list",
     "rename_from": "str",
     "tenant_isolation": "str",
+    "timestamps": "bool",
+    "constraints": "list",
 }
 
 STRUCT_MIGRATION_OPTIONS: dict[str, Kind] = {
@@ -52,6 +55,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "enum_migration": ("add_values", "recreate"),
     "unique": ("global",),
     "tenant_isolation": ("none", "rls"),
+    "identity": ("always", "by default"),
 }
 
 _KIND_TEXT = {

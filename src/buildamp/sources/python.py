@@ -55,6 +55,8 @@ TABLE_KEYS = {
     "primary_key": "primary_key",
     "rename_from": "rename_from",
     "tenant_isolation": "tenant_isolation",
+    "timestamps": "timestamps",
+    "constraints": "constraints",
 }
 _IMPORT_HINT = "model files are imported: they must run without a database or side effects"
 
