@@ -493,12 +493,7 @@ def _tricky_schema() -> Schema:
                 Column("ratio", "DOUBLE PRECISION", True),
                 Column("pk", "TEXT", False, "'say \"hi\"'"),
                 Column("state", "post_state", True),
-                constraints=(
-                    Constraint(
-                        "fk_posts_author_id", "foreign_key", ("author_id",), None, "users(id)"
-                    ),
-                    Constraint("chk_posts_price", "check", (), "price >= 0"),
-                ),
+                constraints=(Constraint("chk_posts_price", "check", (), "price >= 0"),),
                 indexes=(
                     Index(
                         "idx_posts_live",
@@ -542,14 +537,11 @@ def _tricky_schema() -> Schema:
 def test_references_come_from_foreign_keys_and_existing_tables_only() -> None:
     found = {(r.table, r.column): r for r in references(_tricky_schema())}
     assert set(found) == {
-        ("posts", "author_id"),
         ("posts", "user_id"),
         ("posts", "category_id"),
         ("posts", "post_id"),
         ("events", "user_id"),
     }
-    author = found[("posts", "author_id")]
-    assert (author.target, author.target_column, author.inferred) == ("users", "id", False)
     assert found[("posts", "category_id")].target == "categories"  # y -> ies
     assert found[("posts", "post_id")].target == "posts"  # a table may point at itself
     assert found[("posts", "user_id")].nullable and not found[("posts", "category_id")].nullable
@@ -564,8 +556,6 @@ def test_rows_mark_keys_and_notes() -> None:
     assert posts is not None
     rows = {r.name: r for r in table_rows(schema, posts, references(schema))}
     assert rows["host"].note == "tenant, row-level security"
-    assert rows["author_id"].keys == ("FK",)
-    assert rows["author_id"].note == "-> users.id"
     assert rows["user_id"].note == "nullable, -> users.id (by name)"
     assert rows["state"].note == "one of Draft | Live"
     assert rows["idx_posts_live"].type == "UNIQUE_INDEX"
@@ -594,17 +584,15 @@ def test_awkward_names_still_make_valid_mermaid() -> None:
     assert posts["ratio"][0] == "DOUBLE_PRECISION"
     assert "pk_" in posts  # a column named pk is not read as the PK marker
     assert posts["pk_"][3] == "nullable, default 'say 'hi''"
-    assert ("users", "||", "--", "o{", "posts", "author_id") in diagram.relationships
     assert ("users", "|o", "..", "o{", "posts", "user_id") in diagram.relationships
     assert ("posts", "|o", "..", "o{", "posts", "post_id") in diagram.relationships
-    assert len(diagram.relationships) == 5
+    assert len(diagram.relationships) == 4
 
 
 def test_awkward_names_still_make_valid_dot() -> None:
     graph = parse_dot(render_dot(_tricky_schema()))
     assert "weird name" in graph.nodes
     styles = {(s[0], s[1]): attrs["style"] for s, _, attrs in graph.edges}
-    assert styles[("posts", "c_author_id")] == "solid"
     assert styles[("posts", "c_user_id")] == "dashed"
     assert styles[("events", "d_user_id")] == "dashed"
 
@@ -613,7 +601,7 @@ def test_json_is_stable_and_complete() -> None:
     schema = _tricky_schema()
     data = json.loads(render_json(schema))
     assert render_json(schema) == render_json(schema.normalized())
-    assert len(data["references"]) == 5
+    assert len(data["references"]) == 4
     posts = next(t for t in data["tables"] if t["name"] == "posts")
     assert posts["rls"] is True
     assert [c["name"] for c in posts["columns"]][:2] == ["id", "host"]

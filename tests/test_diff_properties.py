@@ -382,6 +382,11 @@ ALL_OPS: list[o.Operation] = [
     o.DropIndex("posts", Index("idx_posts_lower", (IndexKey("lower(title)", False, False),))),
     o.AddConstraint("posts", Constraint("unique_posts_title", "unique", ("host", "title"))),
     o.DropConstraint("posts", Constraint("chk_posts_n", "check", (), "n > 0")),
+    o.RenameConstraint(
+        "posts",
+        Constraint("unique_items_host_id", "unique", ("host", "id")),
+        Constraint("unique_posts_host_id", "unique", ("host", "id")),
+    ),
     o.CreateTouchFunction(),
     o.DropTouchFunction(),
     o.SetTouchTrigger("posts", True),

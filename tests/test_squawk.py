@@ -73,6 +73,7 @@ SQUAWK_TWINS: dict[str, frozenset[str]] = {
     "BA008": frozenset({"ban-drop-column", "ban-drop-table"}),
     "BA009": frozenset({"constraint-missing-not-valid", "adding-foreign-key-constraint"}),
     "BA011": frozenset({"disallowed-unique-constraint", "constraint-missing-not-valid"}),
+    "BA012": frozenset({"adding-foreign-key-constraint"}),
 }
 
 

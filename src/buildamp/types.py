@@ -20,6 +20,7 @@ __all__ = [
     "DefaultComment",
     "DefaultEmpty",
     "DefaultValue",
+    "ForeignKey",
     "Generated",
     "JsonBlob",
     "Link",
@@ -52,6 +53,7 @@ class TypeName:
 
     name: str
     wraps: bool = False
+    model: str = ""  # ForeignKey: the referenced model's class name
 
 
 i8: TypeAlias = Annotated[int, TypeName("i8")]
@@ -90,3 +92,17 @@ DefaultEmpty: TypeAlias = Annotated[str, TypeName("DefaultEmpty")]
 """``TEXT DEFAULT ''``."""
 RichContent: TypeAlias = Annotated[Any, TypeName("RichContent")]
 """Structured rich text, stored as ``JSONB``."""
+
+
+class ForeignKey:
+    """``ForeignKey[Author, str]``: a ``str`` column referencing model ``Author``
+    (its table's id), as Rust's ``ForeignKey<Author, String>``. At run time it is
+    ``Annotated[str, TypeName("ForeignKey", model="Author")]``, so Pydantic and
+    dataclasses see a plain ``str``. ``Author`` may be a class or its name."""
+
+    def __class_getitem__(cls, params: tuple[Any, Any]) -> Any:
+        if not isinstance(params, tuple) or len(params) != 2:
+            raise TypeError("ForeignKey takes two arguments: ForeignKey[Model, type]")
+        model, value_type = params
+        name = model if isinstance(model, str) else getattr(model, "__name__", str(model))
+        return Annotated[value_type, TypeName("ForeignKey", wraps=True, model=name)]

@@ -93,7 +93,10 @@ def test_an_edit_writes_a_migration_and_a_bad_edit_keeps_watching(
 
     model = root / "models" / "notes_domain.rs"
     model.write_text(MODEL.format(extra="\n    pub body: Strng,"))  # unknown type
-    w.wait_for(lambda: any("notes_domain.rs:5:9: unknown type Strng" in line for line in w.lines), "the error line")
+    w.wait_for(
+        lambda: any("notes_domain.rs:5:9: unknown type Strng" in line for line in w.lines),
+        "the error line",
+    )
     assert w.proc.poll() is None, "a bad edit must not stop the watch"
     assert len(list(migrations.glob("*.sql"))) == 1
 

@@ -45,6 +45,117 @@ from buildamp.types import *
 """
 
 PYTHON_TWINS: dict[str, dict[str, str]] = {
+    "relations_blog": {
+        "blog.py": """
+@domain
+@dataclass
+class Author:
+    id: DatabaseId[Generated[str]]
+    name: str
+
+@domain
+@dataclass
+class Post:
+    id: DatabaseId[Generated[str]]
+    author_id: Annotated[ForeignKey[Author, str], migration(on_delete="cascade")]
+    title: str
+
+@domain
+@dataclass
+class Comment:
+    id: DatabaseId[Generated[str]]
+    post_id: Annotated[str, migration(references="posts", on_delete="cascade")]
+    parent_id: Annotated[str | None, migration(references="comments", on_delete="set null")]
+    author_id: Annotated[Optional[ForeignKey[Author, str]], migration(index=True)]
+    body: str
+
+@domain
+@dataclass
+class Tag:
+    id: DatabaseId[Generated[str]]
+    label: Annotated[str, migration(unique=True)]
+
+@domain
+@dataclass
+class PostTag:
+    post_id: Annotated[ForeignKey[Post, str], migration(on_delete="cascade")]
+    tag_id: Annotated[ForeignKey[Tag, str], migration(on_delete="restrict")]
+"""
+    },
+    "relations_cycle": {
+        "teams.py": """
+@domain
+@dataclass
+class Team:
+    id: DatabaseId[str]
+    name: str
+    captain_id: Annotated[ForeignKey["Player", str] | None, migration(on_delete="set null")]
+
+@domain
+@dataclass
+class Player:
+    id: DatabaseId[str]
+    team_id: Annotated[ForeignKey[Team, str], migration(on_delete="cascade")]
+"""
+    },
+    "relations_global_lookup": {
+        "lookup.py": """
+@domain(tenant=False)
+@dataclass
+class Country:
+    id: DatabaseId[AutoIncrement[i32]]
+    code: Annotated[str, migration(unique="global")]
+    name: str
+
+@domain
+@dataclass
+class Customer:
+    id: DatabaseId[str]
+    country_code: Annotated[str, migration(references="countries.code", on_delete="restrict")]
+
+@domain(tenant=False)
+@dataclass
+class AuditEntry:
+    id: DatabaseId[AutoIncrement[int]]
+    customer_id: Annotated[str, migration(references="Customer", on_delete="cascade")]
+"""
+    },
+    "relations_join_table": {
+        "items.py": """
+@domain
+@dataclass
+class Item:
+    id: DatabaseId[str]
+    title: str
+
+@domain
+@dataclass
+class Tag:
+    id: DatabaseId[str]
+    name: str
+
+@domain
+@dataclass
+class ItemTag:
+    item_id: Annotated[ForeignKey[Item, str], migration(on_delete="cascade")]
+    tag_id: Annotated[ForeignKey[Tag, str], migration(on_delete="cascade")]
+
+@domain
+@dataclass
+class Note:
+    text: str
+"""
+    },
+    "relations_self_reference": {
+        "category.py": """
+@domain
+@dataclass
+class Category:
+    id: DatabaseId[AutoIncrement[int]]
+    name: str
+    parent_id: Annotated[int | None, migration(references="categories", on_delete="set null")]
+"""
+    },
     "custom_sql_validate": {
         "settings.py": """
 @domain(

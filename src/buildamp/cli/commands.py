@@ -66,6 +66,9 @@ def run_generate(
         allow_destructive=opts["allow_destructive"],
         confirm=confirm,
     )
+    if opts.get("verbose"):
+        for value_type in result.value_types:
+            click.echo(f"value type (no table): {value_type}")
     if result.written:
         with _sinks(config, opts.get("log_format", "text")):
             _emit_generated(config, result)

@@ -214,6 +214,11 @@ def schema_json(schema: Schema) -> dict[str, Any]:
                         "columns": list(c.columns),
                         "expression": c.expression,
                         "references": c.references,
+                        **(
+                            {"ref_columns": list(c.ref_columns), "on_delete": c.on_delete}
+                            if c.kind == "foreign_key"
+                            else {}
+                        ),
                     }
                     for c in sorted(table.constraints, key=lambda c: c.name)
                 ],

@@ -1,4 +1,4 @@
-"""What the schema diagram shows: references (real foreign keys, and ``<stem>_id``
+"""What the schema diagram shows: references (real foreign keys; without any, ``<stem>_id``
 fields where the target table exists) and the rows drawn for each table, shared by
 the Mermaid, DOT and JSON renderers in :mod:`buildamp.cli.diagram`."""
 
@@ -10,8 +10,6 @@ from typing import Literal
 
 from buildamp.model.naming import pluralize
 from buildamp.model.schema import Column, Constraint, Index, Schema, Table
-
-_REFERENCES = re.compile(r'^\s*(?:"((?:[^"]|"")+)"|([^\s(]+))\s*\((.*)\)\s*$')
 
 
 @dataclass(frozen=True)
@@ -51,23 +49,26 @@ class Row:
 
 
 def references(schema: Schema) -> list[Reference]:
-    """Foreign keys, then ``*_id`` fields whose target table exists, in table order."""
+    """The foreign keys, in table order. Only a schema without any (models that
+    declare no references) gets arrows guessed from ``<stem>_id`` fields whose
+    target table exists: once real keys exist, a guess could only be wrong."""
+    tables = sorted(schema.tables, key=lambda t: t.name)
+    keys = [
+        reference
+        for table in tables
+        for constraint in table.constraints
+        if (reference := _foreign_key(table, constraint)) is not None
+    ]
+    if keys:
+        return keys
     found: list[Reference] = []
-    for table in sorted(schema.tables, key=lambda t: t.name):
-        covered: set[str] = set()
-        for constraint in table.constraints:
-            reference = _foreign_key(table, constraint)
-            if reference is not None:
-                found.append(reference)
-                covered.add(reference.column)
+    for table in tables:
         fields: list[tuple[str, bool, bool]] = []
         if table.storage == "jsonb":
             fields += [(d.name, not d.not_null, True) for d in table.document]
         else:
             fields += [(c.name, not c.not_null, False) for c in table.columns]
         for name, nullable, document in fields:
-            if name in covered:
-                continue
             target = _inferred_target(schema, name)
             if target is not None:
                 found.append(
@@ -87,15 +88,14 @@ def references(schema: Schema) -> list[Reference]:
 def _foreign_key(table: Table, constraint: Constraint) -> Reference | None:
     if constraint.kind != "foreign_key" or not constraint.columns or not constraint.references:
         return None
-    match = _REFERENCES.match(constraint.references)
-    if match is None:
-        return None
-    quoted, plain, columns = match.groups()
-    target = quoted.replace('""', '"') if quoted is not None else plain
-    target_column = columns.split(",")[0].strip().strip('"') or "id"
-    column = table.column(constraint.columns[0])
+    # A tenant-safe key is (host, col) -> (host, id): the arrow is col -> id.
+    own = [c for c in constraint.columns if c != "host"] or list(constraint.columns)
+    target = [c for c in constraint.ref_columns if c != "host"] or list(constraint.ref_columns)
+    column = table.column(own[0])
     nullable = column is None or not column.not_null
-    return Reference(table.name, constraint.columns[0], target, target_column, nullable, False)
+    return Reference(
+        table.name, own[0], constraint.references, target[0] if target else "id", nullable, False
+    )
 
 
 def _inferred_target(schema: Schema, field: str) -> Table | None:
@@ -232,7 +232,8 @@ def _constraint_note(constraint: Constraint) -> str:
         return constraint.expression or ""
     columns = ", ".join(constraint.columns)
     if constraint.kind == "foreign_key":
-        return f"{columns} -> {constraint.references}"
+        target = ", ".join(constraint.ref_columns)
+        return f"{columns} -> {constraint.references}({target})"
     return columns
 
 

@@ -49,6 +49,7 @@ class GenerateResult:
     down_text: str = ""
     destructive: list[str] = field(default_factory=list)
     written: bool = False
+    value_types: tuple[str, ...] = ()  # domain structs that are no table (``--verbose``)
 
 
 def load_models(config: Config) -> Models:
@@ -147,7 +148,7 @@ def generate(
 ) -> GenerateResult:
     planned = plan(config)
     snapshot, models, operations = planned.snapshot, planned.models, planned.operations
-    result = GenerateResult(operations)
+    result = GenerateResult(operations, value_types=models.value_types)
     if not operations:
         return result
     result.destructive = destructive_changes(snapshot.schema, operations, models.hints)

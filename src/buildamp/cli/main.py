@@ -51,7 +51,12 @@ def _project(path: str | None) -> Any:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="buildamp")
 @click.option("--project", "-C", type=click.Path(file_okay=False), help="Project folder.")
-@click.option("--verbose", "-v", is_flag=True, help="Show details (tracebacks) on errors.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show details: tracebacks on errors, value types (structs that are no table).",
+)
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -185,6 +190,7 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]
+    opts["verbose"] = ctx.obj["verbose"]
     _guarded(ctx, lambda: run_migrate(_project(ctx.obj["project"]), opts, _confirm_destructive))
 
 

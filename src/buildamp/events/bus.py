@@ -135,6 +135,7 @@ class Event:
 
 _SUMMARY_LINE = re.compile(r"^\s*(?:--\s*)?(Table|Field|Index|Constraint):\s+(\S+)\s+-\s")
 _INDEX_ON = re.compile(r"\b(?:on|from)\s+(\S+)\s*$")
+_REFERENCE_LINE = re.compile(r"^\s*(?:--\s*)?Reference:\s+(\S+)\.[^.\s]+\s+->\s+(\S+)\.")
 
 
 def changes_from_summary(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -144,6 +145,11 @@ def changes_from_summary(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[s
     tables: set[str] = set()
     fields: set[str] = set()
     for line in lines:
+        reference = _REFERENCE_LINE.match(line)
+        if reference:  # Reference: posts.author_id -> authors.id ...: both ends' tables
+            tables.update(reference.groups())
+            fields.add(line.split("Reference:", 1)[1].split()[0])
+            continue
         match = _SUMMARY_LINE.match(line)
         if not match:
             continue

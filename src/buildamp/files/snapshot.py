@@ -18,12 +18,14 @@ from buildamp.files.config import Config
 from buildamp.files.snapshot_json import Unusual, dumps_json, encode, encode_chunks, encode_string
 from buildamp.model.errors import Location, StateError
 from buildamp.model.schema import (
+    ON_DELETE_CHOICES,
     Column,
     Constraint,
     DocumentField,
     Enum,
     Index,
     IndexKey,
+    OnDelete,
     Schema,
     Table,
 )
@@ -132,6 +134,10 @@ def _constraint_json(constraint: Constraint) -> dict[str, Any]:
         data["expression"] = constraint.expression
     if constraint.references is not None:
         data["references"] = constraint.references
+        data["ref_columns"] = list(constraint.ref_columns)
+        data["on_delete"] = constraint.on_delete
+    if not constraint.valid:
+        data["valid"] = False
     return data
 
 
@@ -385,7 +391,19 @@ def _read_constraint(r: _Reader, data: Any, where: str) -> Constraint:
         tuple(_strings(r, r.get(data, "columns", list, where, []), f"{where}.{name}.columns")),
         r.get(data, "expression", str, where, None),
         r.get(data, "references", str, where, None),
+        tuple(
+            _strings(r, r.get(data, "ref_columns", list, where, []), f"{where}.{name}.ref_columns")
+        ),
+        _on_delete(r, r.get(data, "on_delete", str, where, "no action"), f"{where}.{name}"),
+        r.get(data, "valid", bool, where, True),
     )
+
+
+def _on_delete(r: _Reader, value: str, where: str) -> OnDelete:
+    for choice in ON_DELETE_CHOICES:
+        if value == choice:
+            return choice
+    raise r.fail(f"{where}.on_delete", " | ".join(f'"{c}"' for c in ON_DELETE_CHOICES))
 
 
 def read_snapshot(path: Path, display: str) -> Snapshot:

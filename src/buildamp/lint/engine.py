@@ -123,6 +123,15 @@ RULES: dict[str, Rule] = {
             "the constraint builds its unique index under an ACCESS EXCLUSIVE lock",
             "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX",
         ),
+        Rule(
+            "BA012",
+            "foreign-key-in-add-column",
+            "error",
+            "an inline REFERENCES is a foreign key added without NOT VALID: it locks the "
+            "referenced table too (SHARE ROW EXCLUSIVE) and cannot be split",
+            "ADD COLUMN without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, "
+            "COMMIT, VALIDATE CONSTRAINT",
+        ),
     )
 }
 

@@ -158,6 +158,8 @@ def _add_column(table: str, column: Any) -> list[Hit]:
     for constraint in _constraints(column):
         if constraint.contype in (CT.CONSTR_UNIQUE, CT.CONSTR_PRIMARY):
             hits.append(Hit("BA011", f"ADD COLUMN {name} with an inline UNIQUE/PRIMARY KEY"))
+        elif constraint.contype == CT.CONSTR_FOREIGN:
+            hits.append(Hit("BA012", f"ADD COLUMN {name} with an inline REFERENCES"))
     return hits
 
 

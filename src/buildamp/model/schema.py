@@ -25,6 +25,14 @@ from typing import Literal
 Storage = Literal["columns", "jsonb"]
 Identity = Literal["always", "by default"]
 ConstraintKind = Literal["unique", "check", "foreign_key"]
+OnDelete = Literal["no action", "restrict", "cascade", "set null", "set default"]
+ON_DELETE_CHOICES: tuple[OnDelete, ...] = (
+    "no action",
+    "restrict",
+    "cascade",
+    "set null",
+    "set default",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,13 @@ class Constraint:
     kind: ConstraintKind
     columns: tuple[str, ...] = ()
     expression: str | None = None
+    # Foreign keys: the referenced table and its columns (``("host", "id")`` for a
+    # tenant-safe key), what a delete of the referenced row does, and whether the
+    # database has checked every existing row (``NOT VALID`` keys are not).
     references: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: OnDelete = "no action"
+    valid: bool = True
 
 
 @dataclass(frozen=True)

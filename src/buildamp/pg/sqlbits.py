@@ -110,7 +110,22 @@ def constraint_body(constraint: Constraint) -> str:
         return f"UNIQUE ({columns})"
     if constraint.kind == "check":
         return f"CHECK ({constraint.expression})"
-    return f"FOREIGN KEY ({columns}) REFERENCES {constraint.references}"
+    return foreign_key_body(constraint)
+
+
+def foreign_key_body(constraint: Constraint) -> str:
+    """``FOREIGN KEY (host, col) REFERENCES t (host, id) ON DELETE SET NULL (col)``:
+    SET NULL / SET DEFAULT name the reference's own columns (PostgreSQL 15+) so the
+    tenant column ``host``, shared by both ends, is never touched."""
+    columns = ", ".join(q(c) for c in constraint.columns)
+    target = ", ".join(q(c) for c in constraint.ref_columns)
+    text = f"FOREIGN KEY ({columns}) REFERENCES {q(constraint.references or '')} ({target})"
+    if constraint.on_delete != "no action":
+        text += f" ON DELETE {constraint.on_delete.upper()}"
+        own = [c for c in constraint.columns if c != "host"]
+        if constraint.on_delete.startswith("set ") and len(own) < len(constraint.columns):
+            text += " (" + ", ".join(q(c) for c in own) + ")"
+    return text
 
 
 def trigger_name(table: str) -> str:

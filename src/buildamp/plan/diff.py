@@ -36,6 +36,7 @@ from buildamp.plan.ops import (
     FillDocumentKey,
     Operation,
     RenameColumn,
+    RenameConstraint,
     RenameDocumentKey,
     RenameTable,
     RunSql,
@@ -45,6 +46,13 @@ from buildamp.plan.ops import (
     Validate,
     widens,
 )
+from buildamp.plan.references import (
+    column_renames,
+    follow_renames,
+    keys_as_dropped,
+    renamed_constraints,
+)
+from buildamp.plan.references import order as order_references
 
 CustomSqlLoader = Callable[[str], tuple[str, str | None]]
 
@@ -60,6 +68,8 @@ def diff(
     hints = hints or Hints()
     ops: list[Operation] = []
     renamed = _table_renames(old, new, hints)
+    as_dropped = keys_as_dropped(old, renamed)
+    old = follow_renames(old, renamed, column_renames(old, new, renamed, hints))
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
     ops += _enum_changes(old, new)
     for old_name, new_name in sorted(renamed.items()):
@@ -90,7 +100,7 @@ def diff(
             ops.append(DropEnum(enum))
     if old.needs_touch_function and not new.needs_touch_function:
         ops.append(DropTouchFunction())
-    return ops
+    return order_references(ops, new, as_dropped)
 
 
 def _table_renames(old: Schema, new: Schema, hints: Hints) -> dict[str, str]:
@@ -125,11 +135,12 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
     new_indexes = {i.name: i for i in new.indexes}
     old_constraints = {c.name: c for c in old.constraints}
     new_constraints = {c.name: c for c in new.constraints}
+    renamed = renamed_constraints(old, new, hints)
     for name, index in sorted(old_indexes.items()):
         if new_indexes.get(name) != index:
             ops.append(DropIndex(new.name, index))
     for name, constraint in sorted(old_constraints.items()):
-        if new_constraints.get(name) != constraint:
+        if new_constraints.get(name) != constraint and name not in renamed:
             ops.append(DropConstraint(new.name, constraint))
     if old.touch_updated_at and not new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, False))
@@ -141,8 +152,10 @@ def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
             ops += _document_changes(old, new, hints)
     if not old.touch_updated_at and new.touch_updated_at:
         ops.append(SetTouchTrigger(new.name, True))
+    for name, target in sorted(renamed.items()):
+        ops.append(RenameConstraint(new.name, old_constraints[name], new_constraints[target]))
     for name, constraint in sorted(new_constraints.items()):
-        if old_constraints.get(name) != constraint:
+        if old_constraints.get(name) != constraint and name not in renamed.values():
             ops.append(AddConstraint(new.name, constraint))
     for name, index in sorted(new_indexes.items()):
         if old_indexes.get(name) != index:

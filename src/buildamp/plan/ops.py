@@ -116,6 +116,17 @@ class DropConstraint:
 
 
 @dataclass(frozen=True)
+class RenameConstraint:
+    """Same constraint, new name (its table or column was renamed and the name
+    follows): ``RENAME CONSTRAINT`` keeps its index and the foreign keys that use
+    it, instead of rebuilding and re-validating them."""
+
+    table: str
+    old: Constraint
+    new: Constraint
+
+
+@dataclass(frozen=True)
 class CreateTouchFunction:
     """The shared ``buildamp_touch_updated_at()`` trigger function."""
 
@@ -219,6 +230,7 @@ Operation = (
     | DropIndex
     | AddConstraint
     | DropConstraint
+    | RenameConstraint
     | CreateTouchFunction
     | DropTouchFunction
     | SetTouchTrigger
@@ -264,6 +276,8 @@ def invert(op: Operation) -> Operation:
             return DropConstraint(table, constraint)
         case DropConstraint(table, constraint):
             return AddConstraint(table, constraint)
+        case RenameConstraint(table, old, new):
+            return RenameConstraint(table, new, old)
         case CreateTouchFunction():
             return DropTouchFunction()
         case DropTouchFunction():

@@ -30,11 +30,13 @@ from buildamp.plan.ops import (
     DropTable,
     Operation,
     RenameColumn,
+    RenameConstraint,
     RenameTable,
     SetRowSecurity,
     SetTableInfo,
     SetTouchTrigger,
 )
+from buildamp.plan.references import follow_renames
 
 
 def replay(schema: Schema, ops: list[Operation]) -> Schema:
@@ -169,6 +171,7 @@ def _apply(op: Operation, tables: dict[str, Table], enums: dict[str, Enum]) -> N
         case RenameTable(old, new):
             tables[new] = replace(_need(tables, old), name=new)
             del tables[old]
+            _follow(tables, old, new, {})
         case ChangeStorage(_, new):
             current = _need(tables, new.name)
             kept = [new.column(c.name) or c for c in current.columns if new.column(c.name)]
@@ -189,6 +192,17 @@ def _apply(op: Operation, tables: dict[str, Table], enums: dict[str, Enum]) -> N
             _apply_to_table(op, tables)
 
 
+def _follow(
+    tables: dict[str, Table], old: str, new: str, columns: dict[tuple[str, str], str]
+) -> None:
+    """Foreign keys pointing at a renamed table or column follow it (as in PostgreSQL)."""
+    for name, table in list(tables.items()):
+        if any(c.references == old for c in table.constraints):
+            renames = {old: new} if old != new else {}
+            single = Schema((table,))
+            tables[name] = follow_renames(single, renames, columns).tables[0]
+
+
 def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
     match op:
         case AddColumn(name, column, _):
@@ -201,6 +215,7 @@ def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
             t = _need(tables, name)
             columns = tuple(replace(c, name=new) if c.name == old else c for c in t.columns)
             tables[name] = replace(t, columns=columns)
+            _follow(tables, name, name, {(name, old): new})
         case AlterColumn(name, old, new, _, _):
             t = _need(tables, name)
             columns = tuple(new if c.name == old.name else c for c in t.columns)
@@ -218,6 +233,10 @@ def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
             t = _need(tables, name)
             kept = tuple(c for c in t.constraints if c.name != constraint.name)
             tables[name] = replace(t, constraints=kept)
+        case RenameConstraint(name, old, new):
+            t = _need(tables, name)
+            kept = tuple(c for c in t.constraints if c.name != old.name)
+            tables[name] = replace(t, constraints=(*kept, new))
         case SetTouchTrigger(name, enabled):
             tables[name] = replace(_need(tables, name), touch_updated_at=enabled)
         case SetRowSecurity(name, enabled):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from buildamp.model.schema import Column, Table
+from buildamp.model.schema import Column, Constraint, Table
 from buildamp.plan import ops as o
 
 
@@ -28,8 +28,14 @@ def describe(op: o.Operation) -> str | None:
             return f"Index: {index.name} - added {kind} on {table}"
         case o.DropIndex(table, index):
             return f"Index: {index.name} - dropped from {table}"
+        case o.AddConstraint(table, constraint) if constraint.kind == "foreign_key":
+            return f"Reference: {_reference(table, constraint)} - added ({constraint.name})"
+        case o.DropConstraint(table, constraint) if constraint.kind == "foreign_key":
+            return f"Reference: {_reference(table, constraint)} - dropped ({constraint.name})"
         case o.AddConstraint(table, constraint):
             return f"Constraint: {constraint.name} - added {constraint.kind} on {table}"
+        case o.RenameConstraint(table, old, new):
+            return f"Constraint: {new.name} - renamed from {old.name} on {table}"
         case o.DropConstraint(table, constraint):
             return f"Constraint: {constraint.name} - dropped from {table}"
         case o.CreateEnum(enum):
@@ -43,6 +49,14 @@ def describe(op: o.Operation) -> str | None:
         case o.RunSql(label, _, _):
             return f"Custom SQL: {label}"
     return None
+
+
+def _reference(table: str, key: Constraint) -> str:
+    """``comments.post_id -> posts.id (on delete cascade)``: the key without ``host``."""
+    own = [c for c in key.columns if c != "host"] or list(key.columns)
+    target = [c for c in key.ref_columns if c != "host"] or list(key.ref_columns)
+    text = f"{table}.{','.join(own)} -> {key.references}.{','.join(target)}"
+    return text + (f" on delete {key.on_delete}" if key.on_delete != "no action" else "")
 
 
 def _column_change(old: Column, new: Column) -> str:
@@ -63,7 +77,7 @@ def _column_change(old: Column, new: Column) -> str:
 def slug_for(operations: list[o.Operation]) -> str:
     """``create_comments_users``, ``add_comments_upvotes``, ``update_users``."""
     creates = [op.table.name for op in operations if isinstance(op, o.CreateTable)]
-    meaningful = [op for op in operations if describe(op) is not None]
+    meaningful = [op for op in operations if describe(op) is not None and not _new_key(op, creates)]
     if creates and len(creates) == sum(isinstance(op, o.CreateTable) for op in meaningful):
         if all(isinstance(op, o.CreateTable | o.CreateEnum) for op in meaningful):
             return "create_" + "_".join(creates)
@@ -82,6 +96,13 @@ def slug_for(operations: list[o.Operation]) -> str:
                 return f"drop_{table.name}"
     tables = sorted({t for op in meaningful for t in tables_of(op)})
     return "update_" + "_".join(tables) if tables else "update_schema"
+
+
+def _new_key(op: o.Operation, creates: list[str]) -> bool:
+    """A foreign key added with its table: part of creating it, not a change of its own."""
+    if not isinstance(op, o.AddConstraint):
+        return False
+    return op.constraint.kind == "foreign_key" and op.table in creates
 
 
 def tables_of(op: o.Operation) -> list[str]:

@@ -175,6 +175,11 @@ def render_drop_constraint(op: o.DropConstraint) -> list[Step]:
     return [Step(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.constraint.name)}")]
 
 
+def render_rename_constraint(op: o.RenameConstraint) -> list[Step]:
+    old, new = q(op.old.name), q(op.new.name)
+    return [Step(f"ALTER TABLE {q(op.table)} RENAME CONSTRAINT {old} TO {new}")]
+
+
 def render_create_enum(op: o.CreateEnum) -> list[Step]:
     values = ", ".join(quote_literal(v) for v in op.enum.values)
     return [Step(f"CREATE TYPE {q(op.enum.name)} AS ENUM ({values})")]

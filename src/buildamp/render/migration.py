@@ -32,6 +32,7 @@ from buildamp.render.ddl import (
     render_drop_table,
     render_drop_touch_function,
     render_rename_column,
+    render_rename_constraint,
     render_rename_table,
     render_set_row_security,
     render_set_table_info,
@@ -60,6 +61,7 @@ _RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
     o.DropIndex: render_drop_index,
     o.AddConstraint: render_add_constraint,
     o.DropConstraint: render_drop_constraint,
+    o.RenameConstraint: render_rename_constraint,
     o.CreateEnum: render_create_enum,
     o.DropEnum: render_drop_enum,
     o.AlterEnum: render_alter_enum,
@@ -103,7 +105,28 @@ def render(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:
-    return [step for op in operations for step in render(op, options)]
+    fresh = _keys_of_new_tables(operations) if options is not None and options.online else set()
+    return [step for op in operations for step in render(op, None if id(op) in fresh else options)]
+
+
+def _keys_of_new_tables(operations: list[o.Operation]) -> set[int]:
+    """Foreign keys of tables created by these operations, whose target's unique
+    key is not built after COMMIT: nothing to scan or wait for, so they stay in
+    the transaction with their table instead of taking the online path."""
+    created = {op.table.name for op in operations if isinstance(op, o.CreateTable)}
+    late_unique = {
+        op.table
+        for op in operations
+        if isinstance(op, o.AddConstraint) and op.constraint.kind == "unique"
+    }
+    return {
+        id(op)
+        for op in operations
+        if isinstance(op, o.AddConstraint)
+        and op.constraint.kind == "foreign_key"
+        and op.table in created
+        and (op.constraint.references in created or op.constraint.references not in late_unique)
+    }
 
 
 __all__ = ["RenderOptions", "Step", "render", "render_all", "verify_landed"]

@@ -15,6 +15,7 @@ from dataclasses import replace
 from buildamp.model.naming import fit_identifier, word_pattern
 from buildamp.model.schema import Column, Index, IndexKey
 from buildamp.pg.sqlbits import (
+    Phase,
     Step,
     column_definition,
     constraint_body,
@@ -56,8 +57,15 @@ def online_add_constraint(op: o.AddConstraint) -> list[Step]:
                 phase="post",
             ),
         ]
+    # A foreign key goes after COMMIT as a whole: the unique constraint it points
+    # at may itself be built there (concurrently), and NOT VALID then takes its
+    # short locks on both tables in a transaction of its own, under lock_timeout.
+    added: Phase = "post" if constraint.kind == "foreign_key" else "tx"
     return [
-        Step(f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID"),
+        Step(
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID",
+            phase=added,
+        ),
         Step(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", phase="post"),
     ]
 

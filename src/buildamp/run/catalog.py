@@ -21,6 +21,7 @@ from buildamp.model.schema import (
     Identity,
     Index,
     IndexKey,
+    OnDelete,
     Schema,
     Storage,
     Table,
@@ -87,7 +88,8 @@ SELECT con.conrelid, con.conname::text, con.contype::text,
        fc.relname::text,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.ord)
+             ORDER BY k.ord),
+       con.confdeltype::text, con.convalidated
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -172,7 +174,8 @@ def read_catalog(
 
     primary_keys: dict[int, tuple[str, ...]] = {}
     constraints: dict[int, list[Constraint]] = defaultdict(list)
-    for oid, name, kind, cols, check, ref_table, ref_cols in fetch(_CONSTRAINTS):
+    for row in fetch(_CONSTRAINTS):
+        oid, name, kind, cols, check, ref_table, ref_cols, on_delete, validated = row
         if oid not in names:
             continue
         if kind == "p":
@@ -180,11 +183,12 @@ def read_catalog(
         elif kind == "u":
             constraints[oid].append(Constraint(name, "unique", tuple(cols)))
         elif kind == "c":
-            constraints[oid].append(Constraint(name, "check", (), expression(check, enum_names)))
+            check_constraint = Constraint(name, "check", (), expression(check, enum_names))
+            constraints[oid].append(replace(check_constraint, valid=bool(validated)))
         else:
-            target = ", ".join(sqltext.quote_ident(col) for col in ref_cols)
-            references = f"{sqltext.quote_ident(ref_table)}({target})"
-            constraints[oid].append(Constraint(name, "foreign_key", tuple(cols), None, references))
+            constraints[oid].append(
+                foreign_key(name, cols, ref_table, ref_cols, on_delete, bool(validated))
+            )
 
     touched = {oid for oid, _name, function in fetch(_TRIGGERS) if function == TOUCH_FUNCTION}
 
@@ -205,6 +209,83 @@ def read_catalog(
             )
         )
     return Schema(tables=tuple(sorted(tables, key=lambda t: t.name)), enums=enums)
+
+
+_ON_DELETE: dict[str, OnDelete] = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
+
+
+def foreign_key(
+    name: str,
+    columns: list[str],
+    target: str,
+    target_columns: list[str],
+    on_delete: str,
+    validated: bool = True,
+) -> Constraint:
+    """A foreign key as the catalog states it (``pg_constraint.confdeltype`` codes)."""
+    return Constraint(
+        name,
+        "foreign_key",
+        tuple(columns),
+        None,
+        target,
+        tuple(target_columns),
+        _ON_DELETE.get(on_delete, "no action"),
+        validated,
+    )
+
+
+def read_foreign_keys(
+    conn: psycopg.Connection[Any], schema_name: str = "public"
+) -> dict[str, tuple[Constraint, ...]]:
+    """Every foreign key of ``schema_name``, by the name of the table holding it."""
+    return {
+        table.name: keys
+        for table in read_catalog(conn, schema_name).tables
+        if (keys := tuple(c for c in table.constraints if c.kind == "foreign_key"))
+    }
+
+
+_ONE_KEY = """
+SELECT ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       con.confrelid::regclass::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.ord)
+FROM pg_constraint con
+WHERE con.conrelid = to_regclass(%s) AND con.conname = %s AND con.contype = 'f'
+"""
+
+
+def orphan_rows(
+    conn: psycopg.Connection[Any], table: str, constraint: str
+) -> tuple[int, str] | None:
+    """Rows of ``table`` that foreign key ``constraint`` rejects, and the query
+    listing them: what a failed ``VALIDATE CONSTRAINT`` should tell its operator.
+    None when ``constraint`` is no foreign key of ``table``."""
+    q = sqltext.quote_ident
+    row = conn.execute(_ONE_KEY, (q(table), constraint)).fetchone()
+    if row is None:
+        return None
+    columns, target, target_columns = row
+    present = " AND ".join(f"c.{q(col)} IS NOT NULL" for col in columns)
+    match = " AND ".join(
+        f"p.{q(ref)} = c.{q(col)}" for col, ref in zip(columns, target_columns, strict=True)
+    )
+    query = (
+        f"SELECT c.* FROM {q(table)} c WHERE {present} "
+        f"AND NOT EXISTS (SELECT 1 FROM {target} p WHERE {match})"
+    )
+    count_row = conn.execute(f"SELECT count(*) FROM ({query}) orphans".encode()).fetchone()
+    return (int(count_row[0]) if count_row else 0), query
 
 
 def storage_of(columns: tuple[Column, ...]) -> Storage:

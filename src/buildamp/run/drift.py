@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from buildamp.files.config import Config
-from buildamp.model.schema import Schema, Table
+from buildamp.model.schema import Constraint, Schema, Table
 
 
 def compare(expected: Schema, live: Schema) -> list[str]:
@@ -65,6 +65,12 @@ def _compare_table(expected: Table, live: Table) -> list[str]:
             found_item = have_by_name.pop(item.name, None)
             if found_item is None:
                 lines.append(f"{kind} {item.name} on {name}: missing in database")
+            elif isinstance(item, Constraint) and found_item == replace(item, valid=False):
+                lines.append(
+                    f"{kind} {item.name} on {name}: NOT VALID in database (an online "
+                    "migration stopped before validating it; run ALTER TABLE "
+                    f"{name} VALIDATE CONSTRAINT {item.name})"
+                )
             elif found_item != item:
                 lines.append(f"{kind} {item.name} on {name}: definition differs from schema state")
         for extra_name in have_by_name:

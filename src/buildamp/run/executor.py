@@ -365,6 +365,9 @@ class Executor:
                 first = " ".join(statement.split())[:80]
                 message = (error.diag.message_primary or str(error)).strip()
                 hint = outcome
+                if error.sqlstate == "23503":  # foreign_key_violation
+                    detail = (error.diag.message_detail or "").strip()
+                    message += self._orphans(statement) or (f" ({detail})" if detail else "")
                 if error.sqlstate == "53200":  # out of shared memory: too many locks
                     hint += (
                         "; one transaction locks every table it creates or alters: raise "
@@ -380,6 +383,28 @@ class Executor:
                 raise failure from error
 
         return self._with_lock_retries(attempt) if retry else attempt()
+
+    def _orphans(self, statement: str) -> str:
+        """For a failed ``VALIDATE CONSTRAINT`` of a foreign key: how many rows
+        point nowhere, and the query that lists them."""
+        import psycopg
+
+        from buildamp.run.catalog import orphan_rows
+
+        target = validated_constraint(statement)
+        if target is None or self.conn.info.transaction_status != 0:  # not idle: tx aborted
+            return ""
+        try:
+            found = orphan_rows(self.conn, *target)
+        except psycopg.Error:
+            return ""
+        if found is None:
+            return ""
+        count, query = found
+        return (
+            f" ({count} row(s) of {target[0]} point at no row: {query}; fix or delete them, "
+            f"then run apply again)"
+        )
 
     def _execute(
         self,
@@ -397,6 +422,24 @@ class Executor:
             outcome,
             retry,
         )
+
+
+def validated_constraint(statement: str) -> tuple[str, str] | None:
+    """(table, constraint) of an ``ALTER TABLE t VALIDATE CONSTRAINT c`` statement."""
+    import pglast
+    from pglast.enums import AlterTableType
+
+    try:
+        parsed = pglast.parse_sql(statement)
+    except pglast.parser.ParseError:
+        return None
+    node: Any = parsed[0].stmt if len(parsed) == 1 else None
+    if type(node).__name__ != "AlterTableStmt" or len(node.cmds or ()) != 1:
+        return None
+    command = node.cmds[0]
+    if command.subtype != AlterTableType.AT_ValidateConstraint:
+        return None
+    return str(node.relation.relname), str(command.name)
 
 
 def concurrent_index_name(statement: str) -> str | None:

@@ -35,6 +35,8 @@ from buildamp.sources.options import (
     Options,
     validate_options,
 )
+from buildamp.sources.references import is_join_table, join_key
+from buildamp.sources.references import resolve as resolve_references
 from buildamp.sources.type_map import Mapped, TypeContext, map_type
 from buildamp.sources.validation import check_custom_sql, check_identifier
 
@@ -56,6 +58,9 @@ class BuildSettings:
 class Models:
     schema: Schema
     hints: Hints
+    # Domain structs that are no table (no id, no primary key, not a join
+    # table): stored as JSONB where used; ``--verbose`` lists them.
+    value_types: tuple[str, ...] = ()
 
 
 def build_models(
@@ -79,9 +84,13 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
+    built: list[tuple[StructDecl, str]] = []
+    value_types: list[str] = []
     for source in files:
         for struct in source.structs:
             if not _is_table(struct):
+                if struct.is_domain:
+                    value_types.append(f"{struct.name} ({struct.location})")
                 continue
             table, used_enums = _cached_table(struct, source.digest, ctx, settings, hints, cache)
             if table.name in tables:
@@ -92,12 +101,14 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     'give one of them #[table(name = "...")]',
                 )
             tables[table.name] = table
+            built.append((struct, table.name))
             for enum_name in used_enums:
                 decl = ctx.enums[enum_name]
                 enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
                 if enum.name in enums and enums[enum.name].values != enum.values:
                     raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
                 enums[enum.name] = enum
+    tables = resolve_references(tables, built)
     if settings.distribution == "citus":
         tables = distribute_tables(tables)
     schema = Schema(
@@ -105,7 +116,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
         enums=tuple(enums[name] for name in sorted(enums)),
     )
     cache.save()
-    return Models(schema, hints)
+    return Models(schema, hints, tuple(value_types))
 
 
 def _cached_table(
@@ -159,7 +170,9 @@ def _is_table(struct: StructDecl) -> bool:
         return False
     if any(f.name == "id" for f in struct.fields):
         return True
-    return any(o.key == "primary_key" and o.attribute == "table" for o in struct.options)
+    if any(o.key == "primary_key" and o.attribute == "table" for o in struct.options):
+        return True
+    return is_join_table(struct)
 
 
 def _struct_options(struct: StructDecl) -> Options:
@@ -189,7 +202,9 @@ def _build_table(
     isolation = options.get_str("tenant_isolation") or settings.tenant_isolation
     check_identifier(name, "table name", options.where("name", struct.location))
     plans = _plan_fields(struct, ctx, name, hints)
-    primary_key = options.get_list("primary_key") or ("id",)
+    primary_key = options.get_list("primary_key") or (
+        join_key(struct) if is_join_table(struct) else ("id",)
+    )
     field_names = {p.decl.name for p in plans}
     for key in primary_key:
         if key not in field_names:

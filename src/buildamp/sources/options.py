@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.schema import ON_DELETE_CHOICES
 from buildamp.sources.decl import OptionDecl, OptionValue
 
 Kind = Literal["str", "bool", "list", "str|bool", "int"]
@@ -29,6 +30,8 @@ FIELD_OPTIONS: dict[str, Kind] = {
     "sql_type": "str",
     "confirm_destructive": "bool",
     "backfill": "str",
+    "references": "str",
+    "on_delete": "str",
     "identity": "str",
 }
 
@@ -55,6 +58,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "enum_migration": ("add_values", "recreate"),
     "unique": ("global",),
     "tenant_isolation": ("none", "rls"),
+    "on_delete": ON_DELETE_CHOICES,
     "identity": ("always", "by default"),
 }
 

@@ -169,7 +169,10 @@ class HintReader:
                     )
                 state.markers.append(item)
             elif isinstance(item, TypeName):
-                ref = TypeRef(item.name, (ref,)) if item.wraps else TypeRef(item.name)
+                if item.model:
+                    ref = TypeRef(item.name, (TypeRef(item.model), ref))
+                else:
+                    ref = TypeRef(item.name, (ref,)) if item.wraps else TypeRef(item.name)
         return ref
 
     def _union(

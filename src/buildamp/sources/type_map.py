@@ -103,6 +103,10 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
         return replace(inner(), nullable=True)
     if name in WRAPPERS:
         return inner()
+    if name == "ForeignKey":
+        # ForeignKey<Model, T>: a T column; the reference itself is resolved
+        # across models by buildamp.sources.references.
+        return inner(1)
     if name == "DatabaseId":
         return replace(inner(), primary_key=True)
     if name in ("Generated", "AutoIncrement"):

@@ -3,8 +3,7 @@
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - values changed
 -- Table: labels - renamed from tags
--- Constraint: unique_tags_normalized_name - dropped from labels
--- Constraint: unique_labels_normalized_name - added unique on labels
+-- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name on labels
 -- Index: idx_people_city - dropped from people
 -- Index: idx_people_email - dropped from people
 -- Field: people.city - default 'nowhere'
@@ -22,8 +21,7 @@ ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::pe
 DROP TYPE person_status__buildamp_old;
 ALTER TABLE tags RENAME TO labels;
 ALTER TRIGGER trg_tags_updated_at ON labels RENAME TO trg_labels_updated_at;
-ALTER TABLE labels DROP CONSTRAINT unique_tags_normalized_name;
-ALTER TABLE labels ADD CONSTRAINT unique_labels_normalized_name UNIQUE (host, normalized_name);
+ALTER TABLE labels RENAME CONSTRAINT unique_tags_normalized_name TO unique_labels_normalized_name;
 DROP INDEX idx_people_city;
 DROP INDEX idx_people_email;
 ALTER TABLE people ALTER COLUMN city SET DEFAULT 'nowhere';
@@ -35,15 +33,6 @@ ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
 ALTER TABLE people DROP COLUMN legacy;
-
--- Validation
-DO $buildamp$
-BEGIN
-    IF NOT (EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'labels'::regclass AND conname = 'unique_labels_normalized_name')) THEN
-        RAISE EXCEPTION 'Migration failed: constraint unique_labels_normalized_name not created';
-    END IF;
-END
-$buildamp$;
 
 COMMIT;
 
@@ -57,8 +46,7 @@ COMMIT;
 -- ALTER TABLE people ALTER COLUMN city DROP DEFAULT;
 -- CREATE INDEX idx_people_email ON people (host, email);
 -- CREATE INDEX idx_people_city ON people (host, city);
--- ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
--- ALTER TABLE labels ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
+-- ALTER TABLE labels RENAME CONSTRAINT unique_labels_normalized_name TO unique_tags_normalized_name;
 -- ALTER TABLE labels RENAME TO tags;
 -- ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 -- ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';

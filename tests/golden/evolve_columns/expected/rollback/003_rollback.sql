@@ -15,8 +15,7 @@ ALTER TABLE people ALTER COLUMN nickname DROP NOT NULL;
 ALTER TABLE people ALTER COLUMN city DROP DEFAULT;
 CREATE INDEX idx_people_email ON people (host, email);
 CREATE INDEX idx_people_city ON people (host, city);
-ALTER TABLE labels DROP CONSTRAINT unique_labels_normalized_name;
-ALTER TABLE labels ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
+ALTER TABLE labels RENAME CONSTRAINT unique_labels_normalized_name TO unique_tags_normalized_name;
 ALTER TABLE labels RENAME TO tags;
 ALTER TRIGGER trg_labels_updated_at ON tags RENAME TO trg_tags_updated_at;
 

@@ -1,0 +1,14 @@
+-- migrations/rollback/001_rollback.sql
+-- Rollback of 001_create_players_teams
+
+BEGIN;
+
+ALTER TABLE teams DROP CONSTRAINT fk_teams_captain_id;
+ALTER TABLE players DROP CONSTRAINT fk_players_team_id;
+-- DESTRUCTIVE: drops table teams and all its rows
+DROP TABLE teams;
+-- DESTRUCTIVE: drops table players and all its rows
+DROP TABLE players;
+DROP FUNCTION buildamp_touch_updated_at();
+
+COMMIT;
