@@ -15,15 +15,17 @@ from buildamp.run.batch import BatchProgress, announce
 
 def test_backfill_progress_is_announced_per_database(pg_url: str, pg_server_url: str) -> None:
     seen: list[bus.Event] = []
-    progress = BatchProgress("backfill:002:notes", "notes", 10, 100, time.monotonic())
+    first, second = (
+        BatchProgress("backfill:002:notes", "notes", 10, 100, time.monotonic()) for _ in range(2)
+    )  # each target's backfill has its own progress (and pulse)
     with (
         bus.subscribed(seen.append, ["backfill.progress"]),
         psycopg.connect(pg_url) as one,
         psycopg.connect(pg_server_url) as two,
     ):
-        announce(one, progress)
-        announce(two, progress)  # same key, same second, other database: announced too
-        announce(one, progress)  # same database again within the interval: not
+        announce(one, first)
+        announce(two, second)  # same key, same second, other database: announced too
+        announce(one, first)  # same database again within the interval: not
     assert len(seen) == 2 and seen[0].database != seen[1].database
 
 

@@ -80,6 +80,7 @@ def check_fleet_flags(opts: dict[str, Any]) -> None:
 
 
 def _targets(config: Config, opts: dict[str, Any]) -> list[FleetTarget]:
+    # loaded only when --targets is given (this module is imported at CLI start)
     from buildamp.files.targets import select_targets
     from buildamp.run.fleet import FleetTarget
 
@@ -99,6 +100,7 @@ def _targets(config: Config, opts: dict[str, Any]) -> list[FleetTarget]:
 
 
 def _options(action: Action, opts: dict[str, Any]) -> FleetOptions:
+    # the runner (and its imports) only when a fleet runs
     from buildamp.run.fleet import FleetOptions
 
     to = opts.get("to_version")
@@ -117,6 +119,7 @@ def _options(action: Action, opts: dict[str, Any]) -> FleetOptions:
 
 def run_fleet_migrate(config: Config, opts: dict[str, Any]) -> int:
     """``migrate --apply|--rollback|--status --targets ...``."""
+    # the runner (and its imports) only when a fleet runs
     from buildamp.run.fleet import ACTIONS
 
     if opts.get("do_check") or opts.get("do_generate"):
@@ -156,6 +159,7 @@ def _confirm(
     """Prod mode: name every target and the migration files; need --yes or a yes."""
     if config.mode != "prod":
         return True
+    # prod confirmation only
     from buildamp.files.migration import list_migrations
 
     files = list_migrations(config.migrations_dir)
@@ -178,6 +182,7 @@ def _run(
     as_json: bool,
     log_format: str | None,
 ) -> int:
+    # sinks and the runner pull in structlog/httpx/psycopg: only for a rollout
     from buildamp.events.audit import url_secrets
     from buildamp.events.sinks import command_sinks
     from buildamp.run.fleet import exit_code, rollout
@@ -251,6 +256,7 @@ def _view(targets: list[FleetTarget], quiet: bool) -> Iterator[Notify]:
 
         yield plain
         return
+    # rich costs ~40 ms: only on a terminal
     from rich.console import Console
     from rich.live import Live
     from rich.table import Table

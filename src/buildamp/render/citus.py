@@ -11,8 +11,8 @@ from __future__ import annotations
 from buildamp.model.errors import Location, PlanError
 from buildamp.model.schema import Schema
 from buildamp.pg.citus import UNSAFE_TRIGGERS, colocation_anchor, distribute_sql, key_problems
-from buildamp.pg.sqlbits import RenderOptions, Step
 from buildamp.plan import ops as o
+from buildamp.render.step import RenderOptions, Step
 
 # Inside a transaction that already touched a reference table, Citus refuses
 # to distribute in parallel ("cannot ... in this transaction"): sequential

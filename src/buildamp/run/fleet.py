@@ -46,6 +46,7 @@ class FleetTarget:
 
     @property
     def database(self) -> str:
+        # identity formatting without psycopg
         from buildamp.pg.database import database_identity
 
         return database_identity(self.url)
@@ -103,6 +104,7 @@ def exit_code(results: list[TargetResult]) -> int:
 def current_version(url: str) -> str | None:
     """The newest applied version, ``None`` without history. Read-only: creates
     nothing. Raises :class:`DatabaseError` when the target cannot be reached."""
+    # psycopg (~100 ms) only when a target is contacted
     from buildamp.pg.database import connect
     from buildamp.run.executor import HISTORY_TABLE
 
@@ -118,6 +120,7 @@ def _work(
     config: Config, options: FleetOptions, target: FleetTarget, notify: Notify
 ) -> tuple[str, list[str], list[str]]:
     """Run the action on one reachable target: (result, changed versions, lines)."""
+    # the single-database runner: imported when a target runs
     from buildamp.run import apply as runner
 
     def report(line: str) -> None:
@@ -148,6 +151,7 @@ def _work(
             notify(target.name, "running", summary or "no migrations")
             return "ok", [], lines
         case "drift":
+            # drift's catalog reader only for drift
             from buildamp.run.drift import drift_report
 
             differences = drift_report(config, target.url)
