@@ -184,7 +184,7 @@ def test_env_url_and_usage_errors(tmp_path: Path, pg_url: str) -> None:
         (("--targets", "one", "--canary", "two"), "--canary two: not among the selected"),
         (("--targets", "one", "--database-url", pg_url), "cannot be combined"),
         (("--parallel", "2"), "--parallel works only with --targets"),
-        (("--json", "--retries", "1"), "--retries, --json work only with --targets"),
+        (("--canary", "one", "--retries", "1"), "--canary, --retries work only with --targets"),
     ]:
         code, _, err = cli(project, "migrate", "--apply", *args, env=env)
         assert code == 2 and message in err, (args, err)

@@ -71,8 +71,6 @@ def check_fleet_flags(opts: dict[str, Any]) -> None:
     if opts.get("targets"):
         return
     stray = [f for f in FLEET_FLAGS[1:] if opts.get(f, _DEFAULTS[f]) != _DEFAULTS[f]]
-    if opts.get("as_json"):  # single-database --json output is not implemented here
-        stray.append("json")
     if stray:
         flags = ", ".join("--" + f.replace("_", "-") for f in stray)
         verb = "work" if len(stray) > 1 else "works"
@@ -122,6 +120,9 @@ def run_fleet_migrate(config: Config, opts: dict[str, Any]) -> int:
     # the runner (and its imports) only when a fleet runs
     from buildamp.run.fleet import ACTIONS
 
+    other = ("do_hash", "do_discard", "new_slug", "resolve_version", "do_rebase", "do_squash")
+    if any(opts.get(key) for key in other):
+        raise ConfigError("--targets works with --apply, --rollback or --status only")
     if opts.get("do_check") or opts.get("do_generate"):
         raise ConfigError(
             "--targets works with --apply, --rollback or --status",
