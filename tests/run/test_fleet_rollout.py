@@ -108,7 +108,7 @@ def test_twenty_targets_one_broken_one_unreachable(tmp_path: Path, pg_server_url
             conn.execute("ALTER TABLE notes ADD COLUMN sneaky INTEGER")
         code, out, err = cli(project, "drift", "--targets", "t02,t03")
         assert code == 1
-        assert "t03: column notes.sneaky: in database but not in schema state" in out
+        assert "t03: column notes.sneaky: in database but not in the models" in out
 
         # Roll the eu group back one step: each goes 003 -> 002.
         code, out, err = cli(
