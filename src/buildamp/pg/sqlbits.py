@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from buildamp.model.schema import Column, Constraint, Index
-from buildamp.pg.sqltext import normalize_default, quote_ident, quote_literal
+from buildamp.pg.sqltext import normalize_default, quote_ident, quote_literal, set_null_columns
 
 Phase = Literal["pre", "tx", "post"]
 TOUCH_FUNCTION = "buildamp_touch_updated_at"
@@ -120,8 +120,7 @@ def foreign_key_body(constraint: Constraint) -> str:
     text = f"FOREIGN KEY ({columns}) REFERENCES {q(constraint.references or '')} ({target})"
     if constraint.on_delete != "no action":
         text += f" ON DELETE {constraint.on_delete.upper()}"
-        own = [c for c in constraint.columns if c != "host"]
-        if constraint.on_delete.startswith("set ") and len(own) < len(constraint.columns):
+        if own := set_null_columns(constraint):
             text += " (" + ", ".join(q(c) for c in own) + ")"
     return text
 
