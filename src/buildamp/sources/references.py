@@ -143,7 +143,8 @@ def resolve(
     target is a model name (``Author``) or a table name (``authors``)."""
     by_model = {struct.name: name for struct, name in structs}
     for struct, name in structs:
-        _check_written_keys(tables, name, struct.location)
+        written = next((o.location for o in struct.options if o.key == "constraints"), None)
+        _check_written_keys(tables, name, written or struct.location)
     result = dict(tables)
     for struct, name in structs:
         for decl in declared(struct):
