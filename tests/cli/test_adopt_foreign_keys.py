@@ -247,3 +247,18 @@ def test_written_key_with_on_update_is_refused(tmp_path: Path) -> None:
     code, out, err = run(project, "migrate", "--generate")
     assert code == 2, out + err
     assert "b_domain.rs:2:" in err and "has ON UPDATE CASCADE" in err
+
+
+def test_comments_are_listed_as_not_recreated(tmp_path: Path, pg_url: str) -> None:
+    """Comments go into the models as doc comments only: the output says so."""
+    apply_sql(
+        pg_url,
+        "CREATE TABLE notes (id int PRIMARY KEY, body text);"
+        "COMMENT ON TABLE notes IS 'Scribbles.'; COMMENT ON COLUMN notes.body IS 'Markdown.'",
+    )
+    out = adopt(tmp_path / "app", pg_url, "python")
+    assert "the baseline does not recreate them" in out
+    assert "  - comment on table notes\n  - comment on column notes.body\n" in out
+    baseline = (tmp_path / "app" / "migrations" / "001_baseline.sql").read_text()
+    assert "COMMENT" not in baseline
+    assert "Scribbles." in (tmp_path / "app" / "models" / "notes" / "notes.py").read_text()
