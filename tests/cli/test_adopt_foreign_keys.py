@@ -170,7 +170,9 @@ def test_set_null_over_host_is_refused(tmp_path: Path, pg_url: str) -> None:
         " CONSTRAINT b_a_fk FOREIGN KEY (host, a_id) REFERENCES a (host, id) ON DELETE SET NULL)",
     )
     code, out, err = run(tmp_path / "app", "init", "--from-database", pg_url)
-    assert code == 2 and "foreign key b.b_a_fk has ON DELETE SET NULL over host, a_id" in err
+    assert code == 2 and "foreign key b.b_a_fk has ON DELETE SET NULL over host, a_id" in err, (
+        out + err
+    )
 
 
 def test_key_to_a_table_without_primary_key_is_refused(tmp_path: Path, pg_url: str) -> None:
@@ -180,7 +182,9 @@ def test_key_to_a_table_without_primary_key_is_refused(tmp_path: Path, pg_url: s
         " code text CONSTRAINT b_code_fk REFERENCES a (code))",
     )
     code, out, err = run(tmp_path / "app", "init", "--from-database", pg_url)
-    assert code == 2 and "foreign key b.b_code_fk references public.a, which is not" in err
+    assert code == 2 and "foreign key b.b_code_fk references public.a, which is not" in err, (
+        out + err
+    )
 
 
 def test_plain_tenant_key_made_tenant_safe_later(tmp_path: Path, pg_url: str) -> None:
