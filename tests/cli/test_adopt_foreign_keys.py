@@ -266,3 +266,22 @@ def test_comments_are_listed_as_not_recreated(tmp_path: Path, pg_url: str) -> No
     baseline = (tmp_path / "app" / "migrations" / "001_baseline.sql").read_text()
     assert "COMMENT" not in baseline
     assert "Scribbles." in (tmp_path / "app" / "models" / "notes" / "notes.py").read_text()
+
+
+def test_update_records_a_key_added_by_hand(tmp_path: Path, pg_url: str) -> None:
+    apply_sql(pg_url, KEYS)
+    project = tmp_path / "shop"
+    adopt(project, pg_url, "python")
+    apply_sql(
+        pg_url,
+        "ALTER TABLE shipments ADD CONSTRAINT shipments_order_fk FOREIGN KEY (order_id)"
+        " REFERENCES orders (id) ON DELETE CASCADE",
+    )
+    assert run(project, "drift", "--database-url", pg_url)[0] == 1
+    code, out, err = run(project, "init", "--update", "--from-database", pg_url)
+    assert code == 0 and "recorded 002 as applied" in out, out + err
+    model = (project / "models" / "shipments" / "shipments.py").read_text()
+    assert "CONSTRAINT shipments_order_fk FOREIGN KEY (order_id) REFERENCES orders (id)" in model
+    assert run(project, "migrate", "--check")[0] == 0
+    assert "no changes" in run(project, "migrate", "--generate")[1]
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
