@@ -257,6 +257,13 @@ def set_null_columns(constraint: Constraint) -> tuple[str, ...]:
     return ()
 
 
+def set_columns_differ(constraint: Constraint, named: tuple[str, ...]) -> bool:
+    """Whether a key whose ``SET NULL/SET DEFAULT`` names ``named`` (empty: none)
+    differs from the key buildamp writes for ``constraint``."""
+    named = () if set(named) == set(constraint.columns) else named
+    return named != set_null_columns(constraint)
+
+
 CONSTRAINT_DEFINITION = (
     'one "CONSTRAINT name UNIQUE (columns)", "CONSTRAINT name CHECK (...)" or '
     '"CONSTRAINT name FOREIGN KEY (columns) REFERENCES table (columns) [ON DELETE ...]"'
@@ -315,9 +322,9 @@ def _foreign_key_definition(node: Any, text: str, location: Location | None) -> 
         tuple(attr.sval for attr in node.pk_attrs or ()),
         FK_ACTIONS[node.fk_del_action],
     )
-    set_columns = tuple(attr.sval for attr in node.fk_del_set_cols or ())
-    if set_columns and set_columns != set_null_columns(key):
-        problems.append(f"ON DELETE {key.on_delete.upper()} with a column list")
+    if set_columns_differ(key, tuple(attr.sval for attr in node.fk_del_set_cols or ())):
+        own = ", ".join(set_null_columns(key)) or "no column list"
+        problems.append(f"ON DELETE {key.on_delete.upper()} other than with ({own})")
     if problems:
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise ModelError(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from buildamp.model.errors import DatabaseError, ModelError
 from buildamp.model.schema import Constraint, OnDelete, Schema, Table
 from buildamp.pg.sqlbits import serial_default
-from buildamp.pg.sqltext import FK_ACTIONS, set_null_columns
+from buildamp.pg.sqltext import FK_ACTIONS, set_columns_differ
 from buildamp.run.catalog import TOUCH_FUNCTION, read_catalog
 from buildamp.run.progress import SCHEMA as PROGRESS_SCHEMA
 
@@ -339,16 +339,13 @@ def _key_problem(key: ForeignKey, ignored: list[str]) -> str | None:
         parts.append("DEFERRABLE")
     if key.match_full:
         parts.append("MATCH FULL")
-    rendered = set_null_columns(
-        Constraint(key.name, "foreign_key", key.columns, on_delete=_on_delete(key))
-    )
-    named = () if set(key.set_columns) == set(key.columns) else key.set_columns
-    if named != rendered:
+    written = Constraint(key.name, "foreign_key", key.columns, on_delete=_on_delete(key))
+    if set_columns_differ(written, key.set_columns):
         parts.append(f"ON DELETE {key.on_delete.upper()} over {', '.join(key.columns)}")
     if not parts:
         return None
     return (
-        f"{here} has {' '.join(parts)}, which buildamp does not model yet: recreate it "
+        f"{here} has {', '.join(parts)}, which buildamp does not model yet: recreate it "
         f"without ({drop}, then ADD CONSTRAINT {key.name} FOREIGN KEY ... with ON DELETE only)"
     )
 
