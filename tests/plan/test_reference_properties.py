@@ -18,7 +18,8 @@ from buildamp.model.naming import object_name
 from buildamp.model.schema import Column, Constraint, Index, IndexKey, OnDelete, Schema, Table
 from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
-from buildamp.plan.replay import comparable, replay
+from buildamp.plan.replay import replay
+from buildamp.plan.replay import replay_comparable as comparable
 
 NAMES = ("accounts", "posts", "items", "orders", "tags")
 ON_DELETE: tuple[OnDelete, ...] = ("no action", "cascade", "set null", "restrict", "set default")

@@ -17,7 +17,7 @@ from buildamp.files.config import load_config
 from buildamp.files.snapshot import load_snapshot
 from buildamp.lint.engine import lint_sql
 from buildamp.model.errors import DatabaseError
-from buildamp.plan.replay import comparable as unordered
+from buildamp.plan.replay import replay_comparable as unordered
 from buildamp.run.apply import apply, rollback
 from buildamp.run.catalog import comparable
 from buildamp.run.drift import drift_report
@@ -69,7 +69,7 @@ def seed(url: str, orphans: int = 0) -> None:
 
 
 def test_online_reference_on_a_busy_table(tmp_path: Path, pg_url: str) -> None:
-    from tests.test_squawk import SQUAWK, assert_squawk_clean
+    from tests.lint.test_squawk import SQUAWK, assert_squawk_clean
 
     root = project(tmp_path)
     config = load_config(root)

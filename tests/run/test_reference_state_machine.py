@@ -16,7 +16,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule, run_state_machine_as_test
 
-import tests.test_evolution_state_machine as evo
+import tests.plan.test_evolution_state_machine as evo
 from buildamp.model.hints import Hints
 from buildamp.model.naming import object_name
 from buildamp.model.schema import Column, Constraint, Index, IndexKey, OnDelete, Schema, Table

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 import buildamp
+from buildamp.cache.store import DISABLE_ENV
 from buildamp.cli.generate import generate
 from buildamp.files.config import load_config
 from buildamp.model.errors import ModelError
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import read_sources
-from buildamp.sources.parse_cache import CACHE_DIR, DISABLE_ENV, SourceCache
+from buildamp.sources.parse_cache import CACHE_DIR, SourceCache
 
 NOW = datetime(2024, 12, 4, 10, 30, 15, tzinfo=UTC)
 

@@ -575,6 +575,26 @@ class Everything:
     },
 }
 
+# online_evolve: evolve_columns' models, plus a VARCHAR(50) column widened to TEXT
+# and a column with a volatile default (step 04).
+_ONLINE_03 = PYTHON_TWINS["evolve_columns/steps/03"]["people.py"].replace(
+    "    email: str\n",
+    '    email: str\n    code: Annotated[str, migration(sql_type="VARCHAR(50)", default="\'\'")]\n',
+)
+_ONLINE_04 = (
+    _ONLINE_03.replace("VARCHAR(50)", "TEXT")
+    .replace("    email: str\n", "    email: Annotated[str, migration(index=True)]\n")
+    .replace(
+        "    nickname: Annotated[str, migration(default=\"''\")]\n",
+        "    nickname: Annotated[str, migration(default=\"''\")]\n"
+        '    token: Annotated[str, migration(default="gen_random_uuid()::text")]\n',
+    )
+)
+PYTHON_TWINS["online_evolve/steps/01"] = PYTHON_TWINS["evolve_columns/steps/01"]
+PYTHON_TWINS["online_evolve/steps/02"] = PYTHON_TWINS["evolve_columns/steps/02"]
+PYTHON_TWINS["online_evolve/steps/03"] = {"people.py": _ONLINE_03}
+PYTHON_TWINS["online_evolve/steps/04"] = {"people.py": _ONLINE_04}
+
 BLOG_RUST = """\
 #[derive(BuildAmpDomain)]
 #[table(storage = "jsonb", indexes = ["author_id, created_at DESC"])]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from buildamp.cache.store import DISABLE_ENV
 from buildamp.cli.generate import load_models
 from buildamp.files.config import load_config
 from buildamp.sources import table_cache
-from buildamp.sources.parse_cache import DISABLE_ENV
 
 
 def write_models(root: Path, count: int, extra: dict[int, str] | None = None) -> None:

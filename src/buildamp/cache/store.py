@@ -15,6 +15,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from buildamp.model import schema
+
+# The schema classes a cache may hold (tables, the state): one allow-list.
+SCHEMA_TYPES: tuple[type, ...] = (
+    schema.Schema,
+    schema.Table,
+    schema.Column,
+    schema.Index,
+    schema.IndexKey,
+    schema.Constraint,
+    schema.DocumentField,
+    schema.Enum,
+)
+
 
 @functools.cache
 def _package_digest() -> str:
@@ -27,6 +41,14 @@ def _package_digest() -> str:
         stat = path.stat()
         parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+DISABLE_ENV = "BUILDAMP_NO_CACHE"
+
+
+def disabled() -> bool:
+    """``BUILDAMP_NO_CACHE=1`` turns every cache off (each then computes afresh)."""
+    return bool(os.environ.get(DISABLE_ENV))
 
 
 def code_fingerprint(*tags: str) -> str:
@@ -49,15 +71,50 @@ def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
     return Restricted(handle).load()
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+def _stage(path: Path, payload: bytes) -> Path:
+    """``payload`` in a temporary file beside ``path``, ready to be renamed over it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace one file: readers see the old bytes or the new, never a part."""
+    staged = _stage(path, payload)
+    try:
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+
+
+def write_all_or_none(files: dict[Path, str]) -> None:
+    """Write every file or none (a migration, its rollback, the sum file and the
+    state): stage all first, then rename, restoring earlier contents on failure."""
+    staged: list[tuple[Path, Path]] = []
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((_stage(path, text.encode("utf-8")), path))
+        for temp, path in staged:
+            previous = path.read_bytes() if path.exists() else None
+            os.replace(temp, path)
+            done.append((path, previous))
+    except BaseException:
+        for path, previous in reversed(done):
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(previous)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
         raise
 
 

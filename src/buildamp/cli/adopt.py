@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from json import dumps as json_string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ class Adoption:
 
 
 def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import connect
 
     if not url:
@@ -47,6 +49,7 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
     project.mkdir(parents=True, exist_ok=True)
     _refuse_existing(project)
     with connect(url) as conn:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.run.introspect import introspect
 
         _refuse_managed(conn)
@@ -70,10 +73,12 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
     files = model_files(found, lang).all()
     files[CONFIG_FILE] = config_text(url, found)
     written = _build_in_scratch(project, files, found.schema)
-    from buildamp.files.migration import list_migrations, write_atomically
+    # per command: `buildamp --help` and other commands import none of it
+    from buildamp.cache.store import write_all_or_none
+    from buildamp.files.migration import list_migrations
     from buildamp.run.executor import Executor
 
-    write_atomically({project / path: text for path, text in written.items()})
+    write_all_or_none({project / path: text for path, text in written.items()})
     for folder in ("models", "migrations/rollback"):
         (project / folder).mkdir(parents=True, exist_ok=True)
     config = load_config(project)
@@ -92,6 +97,7 @@ def _refuse_existing(project: Path) -> None:
     """Adoption starts a project: an empty folder, or one fresh from ``buildamp init``.
     It never overwrites models, migrations, a schema state with tables, or a config
     someone edited."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.config import DEFAULT_CONFIG
     from buildamp.files.snapshot import read_snapshot
 
@@ -121,6 +127,7 @@ def _refuse_existing(project: Path) -> None:
 
 
 def _refuse_managed(conn: psycopg.Connection[Any]) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.executor import HISTORY_TABLE
 
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()
@@ -156,6 +163,7 @@ def model_files(found: Introspection, lang: str) -> ModelFiles:
     tables: dict[str, tuple[str, str]] = {}
     enum_list = [enums[name] for name in sorted(enums)]
     if lang == "rust":
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.sources.emit_rust import rust_enums, rust_model
 
         for spec in specs:
@@ -163,6 +171,7 @@ def model_files(found: Introspection, lang: str) -> ModelFiles:
             tables[spec.table] = (path, rust_model(spec))
         enum_file = ("models/types.rs", rust_enums(enum_list))
     else:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.sources.emit_python import python_enums, python_model
 
         for spec in specs:
@@ -173,8 +182,6 @@ def model_files(found: Introspection, lang: str) -> ModelFiles:
 
 
 def _unique_struct_names(specs: list[ModelSpec]) -> None:
-    from dataclasses import replace
-
     seen: dict[str, int] = {}
     for position, spec in enumerate(specs):
         count = seen.get(spec.struct, 0)
@@ -202,8 +209,7 @@ def group_folders(tables: list[str]) -> dict[str, str]:
 def config_text(url: str, found: Introspection) -> str:
     """The adopted project's config: prod mode (a live database), the URL without
     its password, and what the database holds that buildamp leaves alone."""
-    from json import dumps as json_string
-
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import without_password
 
     unmanaged = (
@@ -228,6 +234,7 @@ def config_text(url: str, found: Introspection) -> str:
 def _build_in_scratch(project: Path, files: dict[str, str], expected: Schema) -> dict[str, str]:
     """Write ``files`` to a scratch project, read the models back, check they are
     the live schema, generate the baseline there; every file the project gets."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
     from buildamp.files.snapshot import Snapshot, dumps
     from buildamp.run.catalog import comparable
@@ -266,6 +273,7 @@ def _build_in_scratch(project: Path, files: dict[str, str], expected: Schema) ->
 
 
 def _report(config: Config, found: Introspection, written: dict[str, str], url: str) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import redact
 
     tables = len(found.schema.tables)

@@ -28,10 +28,10 @@ UPDATE_SLUG = "adopt_database_changes"
 
 
 def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.adopt import model_files
     from buildamp.cli.generate import plan
     from buildamp.pg.database import connect, resolve_database_url
-    from buildamp.plan.summary import describe
     from buildamp.run.catalog import comparable
     from buildamp.run.drift import compare, without_unmanaged
     from buildamp.run.introspect import introspect
@@ -47,7 +47,7 @@ def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     if not differences:
         click.echo("no changes: the database matches the schema state")
         return 0
-    edits = [line for op in planned.operations if (line := describe(op))]
+    edits = [op.describe() for op in planned.operations]
     if planned.operations:
         for line in differences:
             click.echo(f"database: {line}")
@@ -63,10 +63,12 @@ def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     lang = _language(config, state)
     files = _changed_files(config, state, live, model_files(found, lang))
     written, removed, version = _generate_in_scratch(config, files, live)
-    from buildamp.files.migration import list_migrations, write_atomically
+    # per command: `buildamp --help` and other commands import none of it
+    from buildamp.cache.store import write_all_or_none
+    from buildamp.files.migration import list_migrations
     from buildamp.run.executor import Executor
 
-    write_atomically({config.project_dir / path: text for path, text in written.items()})
+    write_all_or_none({config.project_dir / path: text for path, text in written.items()})
     for path in removed:
         (config.project_dir / path).unlink(missing_ok=True)
     migration = next(m for m in list_migrations(config.migrations_dir) if m.version == version)
@@ -102,6 +104,7 @@ def _changed_files(
     """Files to write (text) or remove (None): models of new, changed and dropped
     tables, and the enums file. A changed table keeps its file, which must hold
     only that model (else the edit is left to a person)."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.catalog import comparable
 
     by_table = fresh.tables
@@ -144,6 +147,7 @@ def _generate_in_scratch(
 ) -> tuple[dict[str, str], list[str], str]:
     """Apply ``files`` to a scratch copy of the project and generate the migration
     there; returns the files to write, the files to remove and the new version."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate, load_models
     from buildamp.run.catalog import comparable
     from buildamp.run.drift import compare

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from pathlib import Path
 
-from buildamp.cache.store import code_fingerprint, write_atomic
+from buildamp.cache.store import code_fingerprint, disabled, write_atomic
 from buildamp.files.config import CONFIG_FILE, Config
 
 MEMO_FILE = Path(".buildamp") / "cache" / "clean-check"
@@ -24,7 +23,7 @@ MEMO_FILE = Path(".buildamp") / "cache" / "clean-check"
 
 def digest(config: Config, model_files: list[Path]) -> str | None:
     """The digest of every input of ``--check``, or None when it cannot be memoised."""
-    if os.environ.get("BUILDAMP_NO_CACHE") or any(p.suffix == ".py" for p in model_files):
+    if disabled() or any(p.suffix == ".py" for p in model_files):
         return None
     code = code_fingerprint("check-1")
     hasher = hashlib.sha256(code.encode())

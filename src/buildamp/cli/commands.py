@@ -14,6 +14,7 @@ from buildamp.model.errors import ConfigError
 
 
 def _url(config: Config, cli_url: str | None) -> str:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import resolve_database_url
 
     return resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
@@ -22,6 +23,7 @@ def _url(config: Config, cli_url: str | None) -> str:
 @contextmanager
 def _sinks(config: Config, log_format: str, url: str | None = None) -> Iterator[None]:
     """Audit log and webhooks for one action (events.py loads them lazily)."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.events.sinks import command_sinks
 
     with command_sinks(config, log_format, url):
@@ -52,6 +54,7 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
 def run_generate(
     config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]
 ) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
 
     result = generate(
@@ -83,12 +86,13 @@ def run_generate(
 
 
 def _emit_generated(config: Config, result: Any) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.events import bus as events
     from buildamp.files.migration import checksum
-    from buildamp.plan.summary import describe
 
-    changes = [line for op in result.operations if (line := describe(op))]
-    tables, fields = events.changes_from_summary(changes)
+    changes = [op.describe() for op in result.operations]
+    tables = tuple(sorted({t for op in result.operations for t in op.tables()}))
+    fields = tuple(sorted({f for op in result.operations for f in op.fields()}))
     name = result.up_path.stem.split("_", 1)[1]
     common: dict[str, Any] = {"version": result.version, "name": name, "tables": tables}
     common["fields"] = fields
@@ -106,6 +110,7 @@ def _confirm_apply(config: Config, opts: dict[str, Any], url: str) -> bool:
     require --yes or an interactive confirmation."""
     if config.mode != "prod":
         return True
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.lint_command import format_text, lint_findings_for
     from buildamp.files.migration import list_migrations
     from buildamp.run.apply import status
@@ -129,12 +134,14 @@ def _confirm_apply(config: Config, opts: dict[str, Any], url: str) -> bool:
 
 
 def run_apply(config: Config, opts: dict[str, Any]) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.apply import apply
 
     url = _url(config, opts["database_url"])
     if not _confirm_apply(config, opts, url):
         click.echo("nothing applied")
         return 1
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.progress_view import backfill_reporter
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
@@ -145,9 +152,11 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
 
 
 def run_rollback(config: Config, opts: dict[str, Any]) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.apply import rollback
 
     url = _url(config, opts["database_url"])
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.progress_view import backfill_reporter
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
@@ -165,6 +174,7 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
 
 
 def run_status(config: Config, cli_url: str | None) -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.apply import running_work, status
 
     url = _url(config, cli_url)
@@ -205,6 +215,7 @@ def _running_line(entry: dict[str, Any]) -> str:
 
 def run_check(config: Config) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import check_memo
     from buildamp.sources.discover import model_files
 
@@ -212,11 +223,11 @@ def run_check(config: Config) -> int:
     if check_memo.was_clean(config, memo):
         click.echo(CLEAN_CHECK)
         return 0
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import plan
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
     from buildamp.model.errors import StateError
-    from buildamp.plan.summary import describe
 
     problems: list[str] = []
     try:
@@ -233,7 +244,7 @@ def run_check(config: Config) -> int:
             f"schema state is at version {version} but the newest migration is {newest}"
         )
     operations = planned.operations
-    changes = [line for op in operations if (line := describe(op))]
+    changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]
     problems += [f"not generated: {change}" for change in changes]
@@ -252,6 +263,7 @@ CLEAN_CHECK = "ok: models, schema state and migrations agree"
 
 
 def run_drift(config: Config, cli_url: str | None, log_format: str = "text") -> int:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.run.drift import drift_report
 
     url = _url(config, cli_url)
@@ -259,6 +271,7 @@ def run_drift(config: Config, cli_url: str | None, log_format: str = "text") -> 
     for line in lines:
         click.echo(line)
     if lines:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.events import bus as events
         from buildamp.pg.database import database_identity
 

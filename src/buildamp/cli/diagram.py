@@ -253,7 +253,7 @@ def render_json(schema: Schema) -> str:
 # -- entry points -------------------------------------------------------------
 
 
-def render(schema: Schema, output_format: str) -> str:
+def render_diagram(schema: Schema, output_format: str) -> str:
     if output_format == "mermaid":
         return render_mermaid(schema)
     if output_format == "dot":
@@ -266,10 +266,12 @@ def render(schema: Schema, output_format: str) -> str:
 def run_schema(config: Config, output_format: str) -> int:
     """``buildamp schema``: the snapshot (what the migrations build), not the models,
     so the picture matches the database once every migration is applied."""
+    # click: only when run as a command; render_diagram is a library call too
     import click
 
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.snapshot import read_snapshot
 
     snapshot = read_snapshot(config.state_path, config.display(config.state_path))
-    click.echo(render(snapshot.schema, output_format), nl=False)
+    click.echo(render_diagram(snapshot.schema, output_format), nl=False)
     return 0

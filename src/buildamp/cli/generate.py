@@ -1,4 +1,4 @@
-"""The generate pipeline (DESIGN.md section 10):
+"""The generate pipeline (docs/architecture.md follows one change through it):
 
 models -> Schema(new); snapshot -> Schema(old); ops = diff(old, new);
 check replay(old, ops) == new; refuse destructive ops unless confirmed;
@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from buildamp.cache.store import write_all_or_none
+from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
     Layout,
@@ -21,7 +23,6 @@ from buildamp.files.migration import (
     list_migrations,
     next_version,
     slugify,
-    write_atomically,
 )
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
 from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
@@ -31,12 +32,10 @@ from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
 from buildamp.plan.replay import next_state
-from buildamp.plan.summary import describe, slug_for, tables_of
+from buildamp.plan.summary import slug_for
 from buildamp.render.migration import RenderOptions, render_all, verify_landed
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.discover import read_sources
-
-CUSTOM_DOWN_MARK = "-- buildamp:down"
 
 
 @dataclass
@@ -64,11 +63,12 @@ def load_models(config: Config) -> Models:
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
     def load(path: str) -> tuple[str, str | None]:
+        # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
         import pglast
 
         text = (config.project_dir / path).read_text(encoding="utf-8")
-        up, mark, down = text.partition(CUSTOM_DOWN_MARK)
-        for part, label in ((up, "forward"), (down, "rollback")):
+        up, down = directives.split_down(text)
+        for part, label in ((up, "forward"), (down or "", "rollback")):
             try:
                 statements = pglast.parse_sql(part)
             except pglast.parser.ParseError as error:
@@ -81,7 +81,7 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
                     Location(path),
                     "remove it: the migration runs it inside its own transaction",
                 )
-        return up.strip(), (down.strip() or None) if mark else None
+        return up.strip(), (down.strip() or None) if down is not None else None
 
     return load
 
@@ -108,12 +108,14 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
     each naming the model, the change and where the model is.
 
     Removing a column that an earlier migration marked ``deprecated`` needs no
-    confirmation, unless the struct says ``confirm_destructive = true``."""
+    confirmation, unless the struct says ``confirm_destructive = true``; a field
+    with ``confirm_destructive = true`` asks before any change of its type (even a
+    widening or one with ``convert_sql``)."""
     found = []
     for op in operations:
-        if not o.is_destructive(op):
+        if not (o.is_destructive(op) or _field_confirms(op, hints)):
             continue
-        tables = tables_of(op)
+        tables = list(op.tables())
         if isinstance(op, o.AlterEnum) and op.usages:
             tables = [op.usages[0][0]]
         table_hint = hints.tables.get(tables[0]) if tables else None
@@ -131,10 +133,15 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
         elif isinstance(op, o.DropTable):
             where = op.table.source
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
-        found.append(
-            f"{model}{describe(op) or type(op).__name__}" + (f" ({where})" if where else "")
-        )
+        found.append(f"{model}{op.describe()}" + (f" ({where})" if where else ""))
     return found
+
+
+def _field_confirms(op: o.Operation, hints: Hints) -> bool:
+    """A type change of a field marked ``confirm_destructive = true``."""
+    if not isinstance(op, o.AlterColumn) or op.old.type == op.new.type:
+        return False
+    return hints.column(op.table, op.new.name).confirm_destructive
 
 
 def generate(
@@ -173,9 +180,9 @@ def generate(
     )
     forward = render_all(operations, options) + verify_landed(operations, options.online)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
-    summary = [line for op in operations if (line := describe(op))]
+    summary = [op.describe() for op in operations]
     models_changed = sorted(
-        {models.hints.table(t).model for op in operations for t in tables_of(op)} - {""}
+        {models.hints.table(t).model for op in operations for t in op.tables()} - {""}
     )
     result.version, result.up_path, result.down_path = version, up_path, down_path
     result.up_text = compose_up(
@@ -186,6 +193,7 @@ def generate(
         forward,
         backward,
         layout,
+        operations,
     )
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
     if dry_run:
@@ -193,14 +201,14 @@ def generate(
     written_snapshot = Snapshot(
         planned.next_schema.normalized(), version, stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     )
-    from buildamp.files import snapshot_cache
+    from buildamp.files import snapshot_cache  # pickle: only when a state is written
 
     table_chunks: dict[str, Any] = {}
-    state = dumps(written_snapshot, reuse=snapshot_cache.chunks, collect=table_chunks)
+    state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
     texts = migration_texts(config.migrations_dir)
     texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
     texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
-    write_atomically(
+    write_all_or_none(
         {
             up_path: result.up_text,
             down_path: result.down_text,

@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(error: BaseException, verbose: bool) -> None:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.model.errors import BuildampError
 
     if verbose:
@@ -37,6 +38,7 @@ def _fail(error: BaseException, verbose: bool) -> None:
 
 
 def _project(path: str | None) -> Any:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.config import find_project_dir, load_config
     from buildamp.model.errors import ConfigError
 
@@ -104,18 +106,21 @@ def init(
     """Create buildamp.toml, models/, migrations/ and an empty schema state;
     with --from-database, adopt a live database (models, baseline, history row)."""
     if update:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.cli.adopt_update import run_update
 
         _guarded(ctx, lambda: run_update(_project(ctx.obj["project"]), from_database, schema_name))
     if from_database:
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.cli.adopt import run_adopt
 
         root = Path(ctx.obj["project"] or ".").resolve()
         _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name))
 
     def run() -> int:
+        # per command: `buildamp --help` and other commands import none of it
+        from buildamp.cache.store import write_all_or_none
         from buildamp.files.config import CONFIG_FILE, DEFAULT_CONFIG, load_config
-        from buildamp.files.migration import write_atomically
         from buildamp.files.snapshot import Snapshot, dumps
         from buildamp.model.schema import Schema
 
@@ -132,7 +137,7 @@ def init(
         ignore = root / ".buildamp" / ".gitignore"
         if not ignore.exists():
             files[ignore] = "# local to this machine\naudit.log\ncache/\npgdata/\n"
-        write_atomically(files)
+        write_all_or_none(files)
         for folder in models:
             (root / folder).mkdir(parents=True, exist_ok=True)
         (root / migrations / "rollback").mkdir(parents=True, exist_ok=True)
@@ -179,10 +184,12 @@ def _confirm_destructive(changes: list[str]) -> bool:
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
     if opts.pop("squash"):
+        # per command: `buildamp --help` and other commands import none of it
         from buildamp.cli.squash import run_squash
 
         to, url = opts["to_version"], opts["database_url"]
         _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to, url))
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]
@@ -195,6 +202,7 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
 @click.pass_context
 def drift(ctx: click.Context, database_url: str | None) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_drift
 
     _guarded(
@@ -209,6 +217,7 @@ def drift(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None:
     """Lock-hazard rules over migration SQL (default: every migration file)."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.lint_command import run_lint
 
     _guarded(ctx, lambda: run_lint(_project(ctx.obj["project"]), list(files), output_format))
@@ -221,6 +230,7 @@ def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None
 @click.pass_context
 def schema(ctx: click.Context, output_format: str) -> None:
     """The current schema (the snapshot) as an ER diagram or JSON."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.diagram import run_schema
 
     _guarded(ctx, lambda: run_schema(_project(ctx.obj["project"]), output_format))
@@ -245,6 +255,7 @@ def watch(
 
     Example: buildamp watch --apply
     """
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.watch import run_watch
 
     _guarded(

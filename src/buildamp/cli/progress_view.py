@@ -48,6 +48,7 @@ def backfill_reporter() -> Iterator[ProgressReport]:
 
         yield plain
         return
+    # rich (~35 ms): only for a live progress display
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

@@ -25,21 +25,23 @@ SQUASH_SLUG = "squashed_baseline"
 
 
 def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> int:
+    # per command: `buildamp --help` and other commands import none of it
+    from buildamp.cache.store import write_all_or_none
     from buildamp.cli.generate import custom_sql_loader, plan
+    from buildamp.files.directives import Squashed, parse_squashes, squashes
     from buildamp.files.migration import (
         Layout,
         checksum,
         compose_down,
         compose_up,
         list_migrations,
-        write_atomically,
     )
-    from buildamp.files.squash import Squashed, squash_lines, squashed_of
+
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums, sum_problems
     from buildamp.model.hints import Hints
     from buildamp.plan import ops as o
     from buildamp.plan.diff import diff
-    from buildamp.plan.summary import describe
     from buildamp.render.migration import RenderOptions, render_all
 
     files = list_migrations(config.migrations_dir)
@@ -64,7 +66,7 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
     entries: list[Squashed] = []
     for migration in replaced:
         text = migration.path.read_text(encoding="utf-8")
-        earlier = squashed_of(text)
+        earlier = parse_squashes(text)
         entries += earlier  # squashing a squash keeps the oldest history recognisable
         entries.append(Squashed(migration.version, migration.name, checksum(text)))
     if int(to) == newest.number:
@@ -74,7 +76,7 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
     options = RenderOptions(False, config.lock_timeout, config.batch_size)
     forward = render_all(operations, options)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
-    summary = [line for op in operations if (line := describe(op))]
+    summary = [op.describe() for op in operations]
     up_path = config.migrations_dir / f"{to}_{SQUASH_SLUG}.sql"
     down_path = config.rollback_dir / f"{to}_rollback.sql"
     stamp = datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
@@ -83,10 +85,17 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
         "databases that applied them are recognised by the lines below.",
     ]
     up_text = compose_up(
-        config.display(up_path), [], stamp, heading + summary, forward, backward, Layout()
+        config.display(up_path),
+        [],
+        stamp,
+        heading + summary,
+        forward,
+        backward,
+        Layout(),
+        operations,
     )
     first, _, rest = up_text.partition("\n")
-    up_text = "\n".join([first, *squash_lines(entries)]) + "\n" + rest
+    up_text = "\n".join([first, *squashes(entries)]) + "\n" + rest
     down_text = compose_down(config.display(down_path), to, SQUASH_SLUG, backward, Layout())
     if int(to) != newest.number:
         _verify(config, to, cli_url, up_path, up_text)
@@ -96,7 +105,7 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
         texts.pop(migration.rollback_path.relative_to(config.migrations_dir).as_posix(), None)
     texts[up_path.relative_to(config.migrations_dir).as_posix()] = up_text
     texts[down_path.relative_to(config.migrations_dir).as_posix()] = down_text
-    write_atomically(
+    write_all_or_none(
         {
             up_path: up_text,
             down_path: down_text,
@@ -114,6 +123,7 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
 
 
 def _url(config: Config, cli_url: str | None) -> str:
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import resolve_database_url
 
     return resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
@@ -121,6 +131,7 @@ def _url(config: Config, cli_url: str | None) -> str:
 
 def _schema_at(config: Config, to: str, cli_url: str | None) -> Schema:
     """The schema migrations 001..``to`` build: applied to a scratch database, read back."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.pg.database import connect, scratch_database
     from buildamp.run.apply import apply
     from buildamp.run.catalog import read_catalog
@@ -133,6 +144,7 @@ def _schema_at(config: Config, to: str, cli_url: str | None) -> Schema:
 
 def _verify(config: Config, to: str, cli_url: str | None, up_path: Path, up_text: str) -> None:
     """The baseline builds what the old migrations built, unmodelled objects included."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.migration import MigrationFile
     from buildamp.pg.database import connect, scratch_database
     from buildamp.run.apply import apply

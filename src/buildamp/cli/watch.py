@@ -50,6 +50,7 @@ def one_round(
     project_dir: Path, opts: dict[str, Any], apply: bool, echo: Callable[[str], None]
 ) -> None:
     """Generate once (and apply when asked); report errors instead of raising them."""
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_apply, run_generate
 
     try:
@@ -74,6 +75,7 @@ def run_watch(
             "watch --apply applies without review, so it only runs in dev mode",
             hint='set mode = "dev" (or use an [env.dev] profile), or drop --apply',
         )
+    # watchfiles (a Rust extension): only for `buildamp watch`
     from watchfiles import watch
 
     echo = lambda text: click.echo(text, err=text.startswith("error:"))  # noqa: E731

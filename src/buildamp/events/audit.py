@@ -29,6 +29,7 @@ def url_secrets(url: str | None) -> list[str]:
     """The password spellings in a database URL or DSN (raw and percent-decoded)."""
     if not url:
         return []
+    # connection code (and psycopg): only when a database is used
     from buildamp.pg.database import _secrets
 
     return [s for s in _secrets(url) if s]
@@ -159,14 +160,14 @@ def _import_structlog() -> Any:
     structlog's console renderer imports rich when it is installed (about 35 ms,
     half of structlog's import); we only ever render JSON. The block is lifted
     right after, so rich imports normally for our progress bars."""
-    import sys
-
     if "structlog" in sys.modules or "rich" in sys.modules:
+        # structlog: only when an audit record is written
         import structlog
 
         return structlog
     sys.modules["rich"] = None  # type: ignore[assignment]
     try:
+        # structlog: only when an audit record is written
         import structlog
     finally:
         del sys.modules["rich"]

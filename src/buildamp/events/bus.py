@@ -17,7 +17,6 @@ import getpass
 import itertools
 import logging
 import os
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -115,49 +114,6 @@ class Event:
             "error": self.error,
             "details": dict(self.details),
         }
-
-
-_SUMMARY_LINE = re.compile(r"^\s*(?:--\s*)?(Table|Field|Index|Constraint):\s+(\S+)\s+-\s")
-_INDEX_ON = re.compile(r"\b(?:on|from)\s+(\S+)\s*$")
-_REFERENCE_LINE = re.compile(r"^\s*(?:--\s*)?Reference:\s+(\S+)\.[^.\s]+\s+->\s+(\S+)\.")
-
-
-def changes_from_summary(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Tables and ``table.field`` names from summary lines (``Field: t.c - added``),
-    as written in a generated migration's header; lines of other shapes are skipped,
-    so a hand-written migration simply reports none."""
-    tables: set[str] = set()
-    fields: set[str] = set()
-    for line in lines:
-        reference = _REFERENCE_LINE.match(line)
-        if reference:  # Reference: posts.author_id -> authors.id ...: both ends' tables
-            tables.update(reference.groups())
-            fields.add(line.split("Reference:", 1)[1].split()[0])
-            continue
-        match = _SUMMARY_LINE.match(line)
-        if not match:
-            continue
-        kind, subject = match.groups()
-        if kind == "Table":
-            tables.add(subject)
-        elif kind == "Field":
-            fields.add(subject)
-            tables.add(subject.rsplit(".", 1)[0])
-        else:
-            where = _INDEX_ON.search(line)
-            if where:
-                tables.add(where.group(1))
-    return tuple(sorted(tables)), tuple(sorted(fields))
-
-
-def migration_header(text: str) -> list[str]:
-    """The leading comment lines of a migration file (its change summary)."""
-    header = []
-    for line in text.splitlines():
-        if not line.startswith("--"):
-            break
-        header.append(line)
-    return header
 
 
 # -- subscribers ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -17,8 +18,7 @@ def command_sinks(
     configured webhooks, subscribed while the command runs. On exit, pending
     webhook deliveries are joined, bounded by the longest webhook timeout; the
     secrets in ``url`` and the webhook secrets are scrubbed from every record."""
-    import sys
-
+    # events only when something is reported (the bus pulls in its sinks)
     from buildamp.events.audit import AuditLog
 
     secrets = [w.secret for w in config.webhooks if w.secret]
@@ -33,6 +33,7 @@ def command_sinks(
     unsubscribe_hooks: Callable[[], None] | None = None
     try:
         if config.webhooks:
+            # events only when something is reported (the bus pulls in its sinks)
             from buildamp.events.webhooks import WebhookDispatcher
 
             dispatcher = WebhookDispatcher(config.webhooks, on_failure=audit.record_failure)

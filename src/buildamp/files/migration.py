@@ -1,21 +1,22 @@
-"""Migration files on disk: numbering, composing the seed's file format, and
+"""Migration files on disk: numbering, composing the file layout of
+docs/file-formats.md (header, BEGIN ... COMMIT, commented rollback), and
 writing several files atomically (all of them or none)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from buildamp.files import directives
 from buildamp.model.errors import Location, StateError
-from buildamp.pg.sqlbits import BATCH_MARK, Step
 from buildamp.pg.sqltext import quote_literal
+from buildamp.plan.ops import Op
+from buildamp.render.step import Step
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
-NO_TRANSACTION_MARK = "-- buildamp:no-transaction"
 MAX_NAMED_MODELS = 10  # the header names this many models, then counts the rest
 
 
@@ -87,45 +88,51 @@ class Layout:
 def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
     lines: list[str] = []
     for step in steps:
-        if step.kind == "note":
+        if step.role == "note":
             lines.append(step.sql)
             continue
         if step.batch_table is not None:
-            pause = f" pause={layout.batch_pause:g}" if layout.batch_pause else ""
-            lines.append(f"{BATCH_MARK} table={step.batch_table} size={layout.batch_size}{pause}")
+            spec = directives.BatchSpec(step.batch_table, layout.batch_size, layout.batch_pause)
+            lines.append(directives.batch(spec))
+        if step.old_type is not None:
+            lines.append(directives.old_type(step.old_type))
+        if step.accepts:
+            lines.append(directives.lint_ignore(step.accepts))
         lines.append(step.sql + ";")
     return lines
 
 
-def _timeout(layout: Layout, local: bool) -> list[str]:
+def _settings(layout: Layout, local: bool) -> list[Step]:
     """Session settings at the start of each part of the file."""
     scope = "LOCAL " if local else ""
-    lines = []
+    steps = []
     if layout.lock_timeout is not None:
-        lines.append(f"SET {scope}lock_timeout = {quote_literal(layout.lock_timeout)};")
+        timeout = quote_literal(layout.lock_timeout)
+        steps.append(Step(f"SET {scope}lock_timeout = {timeout}", role="setting"))
     if layout.row_security_off:
-        lines.append(f"SET {scope}row_security = off;")
-    return lines
+        steps.append(Step(f"SET {scope}row_security = off", role="setting"))
+    return steps
 
 
 def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
     """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
     pre = [s for s in steps if s.phase == "pre"]
-    forward = [s for s in steps if s.phase == "tx" and s.kind != "validation"]
-    validation = [s for s in steps if s.phase == "tx" and s.kind == "validation"]
+    forward = [s for s in steps if s.phase == "tx" and s.role != "validation"]
+    validation = [s for s in steps if s.phase == "tx" and s.role == "validation"]
     post = [s for s in steps if s.phase == "post"]
+    outside = directives.no_transaction()
     lines: list[str] = []
     if pre:
-        lines += [NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(pre, layout), ""]
+        lines += [outside, *_sql_block(_settings(layout, False) + pre, layout), ""]
     lines += ["BEGIN;", ""]
     if heading:
         lines.append(heading)
-    lines += [*_timeout(layout, True), *_sql_block(forward, layout)]
+    lines += _sql_block(_settings(layout, True) + forward, layout)
     if validation:
         lines += ["", "-- Validation", *_sql_block(validation, layout)]
     lines += ["", "COMMIT;"]
     if post:
-        lines += ["", NO_TRANSACTION_MARK, *_timeout(layout, False), *_sql_block(post, layout)]
+        lines += ["", outside, *_sql_block(_settings(layout, False) + post, layout)]
     return lines
 
 
@@ -137,8 +144,10 @@ def compose_up(
     steps: list[Step],
     rollback_steps: list[Step],
     layout: Layout = Layout(),
+    operations: Sequence[Op] | None = None,
 ) -> str:
-    """The forward file, in the seed's layout."""
+    """The forward file: header, transaction, steps after COMMIT, then the
+    rollback as comments for the reviewer (see docs/file-formats.md)."""
     shown = sources[:MAX_NAMED_MODELS]
     origin = ", ".join(shown) if shown else "model"
     if len(sources) > len(shown):
@@ -148,14 +157,24 @@ def compose_up(
         f"-- Auto-generated from {origin} type changes",
         f"-- Generated: {generated}",
         *[f"-- {line}" for line in summary],
+        _changes(steps, operations),
         "",
         *_body(steps, layout, "-- Forward migration"),
         "",
         "-- Rollback instructions (commented)",
     ]
-    for line in _sql_block([s for s in rollback_steps if s.kind != "validation"], layout):
+    for line in _sql_block([s for s in rollback_steps if s.role != "validation"], layout):
         lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
     return "\n".join(lines) + "\n"
+
+
+def _changes(steps: list[Step], operations: Sequence[Op] | None) -> str:
+    """The ``changes`` directive: from the operations (those without SQL, such as
+    recorded document fields, included), else from the ops the steps came from."""
+    ops = list(operations) if operations is not None else [s.op for s in steps if s.op]
+    return directives.changes(
+        (t for op in ops for t in op.tables()), (f for op in ops for f in op.fields())
+    )
 
 
 def compose_down(
@@ -168,31 +187,3 @@ def compose_down(
         *_body(steps, layout, None),
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write every file or none: temp files first, then renames, undone on failure."""
-    staged: list[tuple[Path, Path]] = []
-    done: list[tuple[Path, bytes | None]] = []
-    try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(
-                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-            )
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            staged.append((Path(temp_name), path))
-        for temp, path in staged:
-            previous = path.read_bytes() if path.exists() else None
-            os.replace(temp, path)
-            done.append((path, previous))
-    except BaseException:
-        for path, previous in reversed(done):
-            if previous is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(previous)
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise

@@ -1,7 +1,8 @@
 """``.buildamp/schema_state.json``: the schema as of the newest migration.
 
-The seed's shape (``tables`` -> ``columns`` / ``indexes``, ``version``,
-``last_generated``) extended with what diffing needs. Deterministic bytes:
+BuildAmp's original state-file shape (``tables`` -> ``columns`` / ``indexes``,
+``version``, ``last_generated``, still read by its tools) extended with what
+diffing needs. Deterministic bytes:
 sorted keys, 2-space indent, trailing newline. Reading is strict: a
 hand-mangled file is an error naming the file and the bad entry.
 """
@@ -9,7 +10,7 @@ hand-mangled file is an error naming the file and the bad entry.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,19 @@ from buildamp.model.schema import (
 FORMAT_VERSION = 1
 
 
+# The JSON text of each table, with the table it encodes: a later dumps() of an
+# equal table reuses the text instead of encoding it again.
+TableChunks = dict[str, tuple[Table, str]]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     schema: Schema
     version: str | None = None
     last_generated: str | None = None
-
-
-# The JSON text of each table, with the table it encodes: a later dumps() of an
-# equal table reuses the text instead of encoding it again.
-TableChunks = dict[str, tuple[Table, str]]
+    # The JSON of each table as read (when the cache had it): pass it to dumps()
+    # as ``reuse``. Not part of the value: equality ignores it.
+    chunks: TableChunks = field(default_factory=dict, compare=False, repr=False)
 
 
 def dumps(
@@ -413,18 +417,10 @@ def read_snapshot(path: Path, display: str) -> Snapshot:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise StateError(f"cannot read schema state: {error}", Location(display)) from None
-    global _last_read
-    if _last_read is not None and _last_read[0] == text and _last_read[1] == display:
-        return _last_read[2]  # same bytes read again (``--check`` reads the state twice)
-    from buildamp.files.snapshot_cache import cached_loads
+    from buildamp.files.snapshot_cache import cached_loads  # pickle: only when a state exists
 
-    snapshot = cached_loads(path, text, lambda: loads(text, display), Snapshot)
-    _last_read = (text, display, snapshot)
-    return snapshot
-
-
-# The last snapshot read, by its exact text; a Snapshot is immutable, so sharing is safe.
-_last_read: tuple[str, str, Snapshot] | None = None
+    snapshot, chunks = cached_loads(path, text, lambda: loads(text, display), Snapshot)
+    return replace(snapshot, chunks=chunks) if chunks else snapshot
 
 
 def load_snapshot(config: Config) -> Snapshot:

@@ -14,33 +14,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from buildamp.cache.store import load_restricted, write_atomic
-from buildamp.model import schema as schema_types
+from buildamp.cache.store import (
+    SCHEMA_TYPES,
+    code_fingerprint,
+    disabled,
+    load_restricted,
+    write_atomic,
+)
 
 S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
 
 FORMAT = b"buildamp-state-cache-1"
 
 
-def _allowed(snapshot_type: type) -> dict[tuple[str, str], type]:
-    classes = (
-        snapshot_type,
-        schema_types.Schema,
-        schema_types.Table,
-        schema_types.Column,
-        schema_types.Index,
-        schema_types.IndexKey,
-        schema_types.Constraint,
-        schema_types.DocumentField,
-        schema_types.Enum,
-    )
-    return {(cls.__module__, cls.__name__): cls for cls in classes}
-
-
 def _digest(text: str) -> str:
-    import buildamp
-
-    return hashlib.sha256(FORMAT + buildamp.__version__.encode() + text.encode()).hexdigest()
+    key = code_fingerprint(FORMAT.decode()).encode()
+    return hashlib.sha256(key + b"\0" + text.encode()).hexdigest()
 
 
 KEEP = 2  # the current state and the one before it (a branch switch, a reverted edit)
@@ -56,15 +45,11 @@ def _prune(folder: Path, keep: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-# Per-table JSON text of the state last loaded from the cache (see snapshot.dumps).
-chunks: dict[str, tuple[Any, str]] = {}
-
-
 def store(
     state_path: Path, text: str, snapshot: object, table_chunks: dict[str, Any] | None = None
 ) -> None:
     """Remember a state we just wrote, so the next command need not parse it."""
-    if os.environ.get("BUILDAMP_NO_CACHE"):
+    if disabled():
         return
     with contextlib.suppress(Exception):
         digest = _digest(text)
@@ -75,20 +60,22 @@ def store(
         _prune(cache.parent, cache)
 
 
-def cached_loads(state_path: Path, text: str, parse: Callable[[], S], snapshot_type: type[S]) -> S:
-    if os.environ.get("BUILDAMP_NO_CACHE"):
-        return parse()
+def cached_loads(
+    state_path: Path, text: str, parse: Callable[[], S], snapshot_type: type[S]
+) -> tuple[S, dict[str, Any]]:
+    """The snapshot of ``text`` and the per-table JSON chunks stored with it
+    (empty after a fresh parse), which let the next ``dumps`` skip equal tables."""
+    if disabled():
+        return parse(), {}
     digest = _digest(text)
     cache = _cache_file(state_path, digest)
     with contextlib.suppress(Exception):
         with cache.open("rb") as handle:
-            stored = load_restricted(handle, _allowed(snapshot_type).values())
+            stored = load_restricted(handle, (*SCHEMA_TYPES, snapshot_type))
         if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == digest:
             if isinstance(stored[1], snapshot_type) and isinstance(stored[2], dict):
-                chunks.clear()
-                chunks.update(stored[2])
                 os.utime(cache)  # recently used: kept by the pruning
-                return stored[1]
+                return stored[1], stored[2]
     snapshot = parse()
     store(state_path, text, snapshot)
-    return snapshot
+    return snapshot, {}

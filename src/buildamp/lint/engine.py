@@ -14,10 +14,10 @@ wraps such a file whole (psql would not; the stricter reading wins).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from buildamp.files import directives
 from buildamp.lint.rules import (
     CT,
     OT,
@@ -29,9 +29,6 @@ from buildamp.lint.rules import (
     string_const,
 )
 from buildamp.model.errors import Location, StateError
-
-IGNORE_MARK = re.compile(r"--\s*buildamp:lint-ignore\b(?P<codes>[^\n]*)")
-_CODE = re.compile(r"\bBA\d{3}\b")
 
 
 @dataclass(frozen=True)
@@ -159,6 +156,7 @@ class Finding:
 def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]:
     """Findings for one migration file, in file order. ``lock_timeout`` only
     shapes the suggested fix for BA003. Raises StateError when it does not parse."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -170,12 +168,17 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
             f"migration does not parse: {error.args[0]}", Location(path, line, column)
         ) from None
     lines = text.split("\n")
-    state = LintState(implicit_tx=not any(_tx_kind(raw.stmt) == "begin" for raw in statements))
+    has_begin = any(_tx_kind(raw.stmt) == "begin" for raw in statements)
     findings: list[Finding] = []
-    for raw in statements:
+    state = LintState()
+    for index, raw in enumerate(statements):
         # pglast turns libpg_query's byte offsets into str indexes already
         line, column = _position(text, _skip_comments(text, raw.stmt_location or 0))
-        ignored = _ignored_codes(lines, line)
+        comments = _comments_above(lines, line)
+        if index == 0:  # buildamp applies a file without BEGIN as one transaction, unless
+            state.implicit_tx = not has_begin and not directives.is_no_transaction(comments)
+        state.old_type = directives.parse_old_type(comments)
+        ignored = _ignored_codes(comments)
         for hit in check(raw.stmt, state):
             if "*" in ignored or hit.code in ignored:
                 continue
@@ -214,21 +217,25 @@ def _skip_comments(text: str, offset: int) -> int:
     return offset
 
 
-def _ignored_codes(lines: list[str], line: int) -> set[str]:
+def _comments_above(lines: list[str], line: int) -> str:
+    """The comment lines just above a statement (where its directives are)."""
+    index = line - 2
+    while index >= 0 and lines[index].lstrip().startswith("--"):
+        index -= 1
+    return "\n".join(lines[index + 1 : line - 1])
+
+
+def _ignored_codes(comments: str) -> set[str]:
     """Codes named by ``-- buildamp:lint-ignore`` in the comment lines just
     above a statement; a bare mark (no code) ignores every rule."""
     codes: set[str] = set()
-    index = line - 2
-    while index >= 0 and lines[index].lstrip().startswith("--"):
-        match = IGNORE_MARK.search(lines[index])
-        if match:
-            named = set(_CODE.findall(match.group("codes")))
-            codes |= named or {"*"}
-        index -= 1
+    for comment in comments.splitlines():
+        codes |= directives.parse_lint_ignore(comment) or set()
     return codes
 
 
 def _tx_kind(node: Any) -> str | None:
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast, enums
 
     if not isinstance(node, ast.TransactionStmt):
@@ -243,6 +250,7 @@ def _tx_kind(node: Any) -> str | None:
 
 def _advance(node: Any, state: LintState) -> None:
     """Update the state with what this statement did (after it was checked)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast
 
     kind = _tx_kind(node)
@@ -273,6 +281,7 @@ def _advance(node: Any, state: LintState) -> None:
 
 def _advance_alter(node: Any, state: LintState) -> None:
     """Remember NOT VALID constraints and which columns a check proves NOT NULL."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast, enums
 
     table = relname(node.relation)
@@ -306,6 +315,7 @@ _NO_TIMEOUT = {"0", "0s", "0ms", "0min", "0h", "0d"}
 
 def _advance_timeout(node: Any, state: LintState) -> None:
     """SET [LOCAL] lock_timeout, RESET, and SELECT set_config('lock_timeout', ...)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast, enums
 
     setting: tuple[bool, bool] | None = None  # (is set, is local)
@@ -337,6 +347,7 @@ def _advance_timeout(node: Any, state: LintState) -> None:
 
 
 def _const_text(node: Any) -> str | None:
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast import ast
 
     if isinstance(node, ast.A_Const):

@@ -8,11 +8,14 @@ exactly what PostgreSQL would have seen when the statement runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import ast, enums
+
+from buildamp.model.errors import ModelError
+from buildamp.pg.facts import is_volatile_default, rewrites, walk
+from buildamp.pg.sqltext import canonical_type
 
 AT = enums.AlterTableType
 CT = enums.ConstrType
@@ -42,6 +45,7 @@ class LintState:
     tx_not_valid: set[tuple[str, str]] = field(default_factory=set)
     not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)
     proven_not_null: set[tuple[str, str]] = field(default_factory=set)
+    old_type: str | None = None  # the statement's ``-- buildamp:old-type`` directive
 
     @property
     def in_transaction(self) -> bool:
@@ -53,17 +57,6 @@ class LintState:
 
     def is_new(self, table: str) -> bool:
         return table in self.new_tables
-
-
-def walk(node: Any) -> Iterator[Any]:
-    """Every pglast node under ``node`` (itself included), depth first."""
-    if isinstance(node, list | tuple):
-        for item in node:
-            yield from walk(item)
-    elif isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from walk(getattr(node, name))
 
 
 def items(value: Any) -> tuple[Any, ...]:
@@ -86,10 +79,17 @@ def type_name(node: Any) -> str:
     return str(node.names[-1].sval) if node is not None and node.names else ""
 
 
-def render(node: Any) -> str:
-    from pglast.stream import RawStream
+def deparse(node: Any) -> str:
+    from pglast.stream import RawStream  # pglast is imported by whoever parsed ``node``
 
     return str(RawStream()(node))
+
+
+def _canonical(type_text: str) -> str:
+    try:
+        return canonical_type(type_text)
+    except ModelError:
+        return type_text
 
 
 def string_const(node: Any) -> str | None:
@@ -102,19 +102,6 @@ def _constraints(column: Any) -> list[Any]:
     return list(column.constraints or ())
 
 
-_VOLATILE = {
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v4",
-    "uuidv4",
-    "uuidv7",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "txid_current",
-    "statement_timestamp",
-}
 _SERIAL = {"serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"}
 
 
@@ -128,10 +115,9 @@ def _rewrites(column: Any) -> str | None:
         if constraint.contype == CT.CONSTR_GENERATED:
             return "a stored generated column is computed for every row"
         if constraint.contype == CT.CONSTR_DEFAULT:
-            for node in walk(constraint.raw_expr):
-                if isinstance(node, ast.FuncCall) and last_name(node.funcname) in _VOLATILE:
-                    name = last_name(node.funcname)
-                    return f"the volatile default {name}() is computed per row"
+            default = deparse(constraint.raw_expr)
+            if is_volatile_default(default):
+                return f"the volatile default {default} is computed per row"
     return None
 
 
@@ -187,9 +173,13 @@ def _alter_table(node: Any, state: LintState) -> list[Hit]:
         elif kind == AT.AT_SetNotNull and (table, cmd.name) not in state.proven_not_null:
             hits.append(Hit("BA005", f"SET NOT NULL on {table}.{cmd.name} scans the table"))
         elif kind == AT.AT_AlterColumnType:
-            new_type = render(cmd.def_.typeName)
-            using = " with USING" if cmd.def_.raw_default is not None else ""
-            hits.append(Hit("BA006", f"{table}.{cmd.name} changes type to {new_type}{using}"))
+            new_type = deparse(cmd.def_.typeName)
+            using = cmd.def_.raw_default is not None
+            if using or state.old_type is None or rewrites(state.old_type, _canonical(new_type)):
+                with_using = " with USING" if using else ""
+                hits.append(
+                    Hit("BA006", f"{table}.{cmd.name} changes type to {new_type}{with_using}")
+                )
         elif kind == AT.AT_DropColumn:
             hits.append(Hit("BA008", f"DROP COLUMN {table}.{cmd.name}"))
         elif kind == AT.AT_AddConstraint:

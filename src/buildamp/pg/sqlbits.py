@@ -1,45 +1,15 @@
-"""SQL building blocks shared by the renderers: quoting, column and index text.
-
-Each renderer returns :class:`Step` objects; a step knows whether it runs
-inside the migration's transaction (``phase = "tx"``), must be committed before
-it (``"pre"``: ``ALTER TYPE ... ADD VALUE``, whose new value cannot be used in
-the transaction that adds it), or must run after ``COMMIT`` (``"post"``, e.g.
-``CREATE INDEX CONCURRENTLY``).
-"""
+"""SQL building blocks shared by the renderers and the catalog reader: quoting,
+column and index text, and the names of the objects buildamp itself owns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
+from buildamp.model.naming import fit_identifier, object_name
 from buildamp.model.schema import Column, Constraint, Index
 from buildamp.pg.sqltext import normalize_default, quote_ident, quote_literal, set_null_columns
 
-Phase = Literal["pre", "tx", "post"]
 TOUCH_FUNCTION = "buildamp_touch_updated_at"
 POLICY = "buildamp_tenant_isolation"
 TENANT_SETTING = "buildamp.host"
-
-
-BATCH_MARK = "-- buildamp:batch"
-
-
-@dataclass(frozen=True)
-class Step:
-    sql: str
-    phase: Phase = "tx"
-    kind: Literal["forward", "validation", "note"] = "forward"
-    batch_table: str | None = None  # an UPDATE the executor may run in key-range batches
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How to render: ``online`` picks lock-safe forms for tables that already
-    exist (concurrent indexes, NOT VALID + VALIDATE, batched backfills)."""
-
-    online: bool = False
-    lock_timeout: str = "1s"
-    batch_size: int = 1000
 
 
 def q(name: str) -> str:
@@ -127,16 +97,12 @@ def foreign_key_body(constraint: Constraint) -> str:
 
 def trigger_name(table: str) -> str:
     """The updated_at trigger of a table."""
-    from buildamp.model.naming import fit_identifier
-
     return fit_identifier(f"trg_{table}_updated_at")
 
 
 def not_null_check_name(table: str, column: str) -> str:
     """The temporary CHECK that lets SET NOT NULL skip its full-table scan."""
-    from buildamp.model.naming import object_name
-
     return object_name("chk", table, [column, "not_null"])
 
 
-__all__ = ["Phase", "Step", "quote_literal"]
+__all__ = ["quote_literal"]

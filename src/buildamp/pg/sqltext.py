@@ -60,12 +60,14 @@ NUMERIC_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PREC
 
 
 def _parse(sql: str) -> Any:
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     return pglast.parse_sql(sql)
 
 
 def _deparse(node: Any) -> str:
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast.stream import RawStream
 
     return str(RawStream()(node))
@@ -79,6 +81,7 @@ def _fail(what: str, text: str, location: Location | None, allowed: str) -> Mode
 @lru_cache(maxsize=4096)
 def canonical_type(text: str) -> str:
     """``timestamp with time zone`` -> ``TIMESTAMPTZ``; enums keep their (lower) name."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -104,6 +107,7 @@ def canonical_type(text: str) -> str:
 
 def _single_expression(text: str) -> Any:
     """The one expression node in ``text``, or None when it is anything else."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -151,6 +155,7 @@ def _is_single_expression(text: str) -> bool:
 
 def check_select(text: str, what: str, location: Location | None = None) -> str:
     """Validate a query that must be exactly one SELECT (``validate``)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -177,6 +182,7 @@ def parse_index_keys(text: str, location: Location | None = None) -> tuple[Index
 def _index_keys(text: str) -> tuple[IndexKey, ...] | None:
     """The keys of one index column list, or None when ``text`` is anything else.
     Memoised: many models share the same ``indexes`` entries."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -208,6 +214,7 @@ def parse_index_definition(text: str, location: Location | None = None) -> tuple
     (lower(email)) WHERE ...``): its table and the index, name kept as written.
     Only what the schema model can hold: btree keys, no opclass, collation,
     NULLS order or INCLUDE."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -273,6 +280,7 @@ CONSTRAINT_DEFINITION = (
 def parse_constraint_definition(text: str, location: Location | None = None) -> Constraint:
     """A ``constraints`` entry (``CONSTRAINT orders_total_check CHECK (total >= 0)``),
     name kept as written: how adopted tables carry their existing constraints."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
     try:
@@ -386,6 +394,7 @@ def _looks_numeric(text: str) -> bool:
 
 def quote_ident(name: str) -> str:
     """Quote an identifier only when PostgreSQL needs it (keywords, case, symbols)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
     if (

@@ -16,6 +16,7 @@ from buildamp.model.errors import PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
+from buildamp.pg.facts import widens
 from buildamp.plan.ops import (
     AddColumn,
     AddConstraint,
@@ -44,7 +45,6 @@ from buildamp.plan.ops import (
     SetTableInfo,
     SetTouchTrigger,
     Validate,
-    widens,
 )
 from buildamp.plan.references import (
     column_renames,
@@ -71,7 +71,7 @@ def diff(
     as_dropped = keys_as_dropped(old, renamed)
     old = follow_renames(old, renamed, column_renames(old, new, renamed, hints))
     old_tables = {renamed.get(t.name, t.name): t for t in old.tables}
-    ops += _enum_changes(old, new)
+    ops += _enum_changes(old, new, hints)
     for old_name, new_name in sorted(renamed.items()):
         touch = any(t.name == old_name and t.touch_updated_at for t in old.tables)
         ops.append(RenameTable(old_name, new_name, touch))
@@ -112,7 +112,7 @@ def _table_renames(old: Schema, new: Schema, hints: Hints) -> dict[str, str]:
     return renames
 
 
-def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
+def _enum_changes(old: Schema, new: Schema, hints: Hints) -> list[Operation]:
     ops: list[Operation] = []
     for enum in new.enums:
         before = old.enum(enum.name)
@@ -125,8 +125,44 @@ def _enum_changes(old: Schema, new: Schema) -> list[Operation]:
                 for c in t.columns
                 if c.type == enum.name
             )
-            ops.append(AlterEnum(before, enum, usages))
+            change = AlterEnum(before, enum, usages)
+            how = _enum_migration(new, enum.name, hints)
+            if how == "add_values" and not change.additive:
+                raise PlanError(
+                    f"enum {enum.name} loses or reorders values "
+                    f"({', '.join(before.values)} -> {', '.join(enum.values)}) but "
+                    'enum_migration = "add_values" allows only new values',
+                    hint='use enum_migration = "recreate" (destructive) at '
+                    + _where(hints, new, enum.name),
+                )
+            ops.append(replace(change, recreate=how == "recreate"))
     return ops
+
+
+def _enum_migration(new: Schema, enum: str, hints: Hints) -> str | None:
+    """``enum_migration`` of the fields using ``enum``; they must agree."""
+    chosen = {
+        hint.enum_migration
+        for t in new.tables
+        for c in t.columns
+        if c.type == enum and (hint := hints.column(t.name, c.name)).enum_migration
+    }
+    if len(chosen) > 1:
+        raise PlanError(
+            f"fields using enum {enum} ask for different enum_migration values "
+            f"({', '.join(sorted(str(c) for c in chosen))})",
+            hint=f"use one value at {_where(hints, new, enum)}",
+        )
+    return next(iter(chosen), None)
+
+
+def _where(hints: Hints, new: Schema, enum: str) -> str:
+    for t in new.tables:
+        for c in t.columns:
+            hint = hints.column(t.name, c.name)
+            if c.type == enum and hint.enum_migration and hint.location:
+                return hint.location
+    return "the fields using it"
 
 
 def _table_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:

@@ -33,6 +33,7 @@ from buildamp.plan.ops import (
     RenameConstraint,
     RenameTable,
 )
+from buildamp.plan.ops.base import renamed_key
 
 _LEADING = (CreateEnum, AlterEnum, RenameTable, CreateTouchFunction)
 _TRAILING = (DropTable, DropEnum, DropTouchFunction)
@@ -51,21 +52,9 @@ def follow_renames(
         return old
     changed = []
     for table in old.tables:
-        keys = tuple(_renamed_key(c, tables, columns) for c in table.constraints)
+        keys = tuple(renamed_key(c, tables, columns) for c in table.constraints)
         changed.append(table if keys == table.constraints else replace(table, constraints=keys))
     return replace(old, tables=tuple(changed))
-
-
-def _renamed_key(
-    constraint: Constraint, tables: dict[str, str], columns: dict[tuple[str, str], str]
-) -> Constraint:
-    if not is_foreign_key(constraint) or constraint.references is None:
-        return constraint
-    target = tables.get(constraint.references, constraint.references)
-    ref_columns = tuple(columns.get((target, c), c) for c in constraint.ref_columns)
-    if target == constraint.references and ref_columns == constraint.ref_columns:
-        return constraint
-    return replace(constraint, references=target, ref_columns=ref_columns)
 
 
 def column_renames(

@@ -14,37 +14,14 @@ from typing import Any
 from buildamp.cache.store import gc_paused
 from buildamp.model.errors import InternalError
 from buildamp.model.schema import Enum, Schema, Table
-from buildamp.plan.ops import (
-    AddColumn,
-    AddConstraint,
-    AlterColumn,
-    AlterEnum,
-    ChangeStorage,
-    CreateEnum,
-    CreateIndex,
-    CreateTable,
-    DropColumn,
-    DropConstraint,
-    DropEnum,
-    DropIndex,
-    DropTable,
-    Operation,
-    RenameColumn,
-    RenameConstraint,
-    RenameTable,
-    SetRowSecurity,
-    SetTableInfo,
-    SetTouchTrigger,
-)
-from buildamp.plan.references import follow_renames
+from buildamp.plan.ops import Operation, State
 
 
 def replay(schema: Schema, ops: list[Operation]) -> Schema:
-    tables = {t.name: t for t in schema.tables}
-    enums = {e.name: e for e in schema.enums}
+    state = State({t.name: t for t in schema.tables}, {e.name: e for e in schema.enums})
     for op in ops:
-        _apply(op, tables, enums)
-    return _normalized(Schema(tuple(tables.values()), tuple(enums.values())))
+        op.apply(state)
+    return _normalized(Schema(tuple(state.tables.values()), tuple(state.enums.values())))
 
 
 def _name(item: Table | Enum) -> str:
@@ -82,7 +59,7 @@ _SORTED_FIELDS = frozenset({"indexes", "constraints", "document"})
 
 
 def _table_key(table: Table) -> tuple[Any, ...]:
-    """What :func:`comparable` keeps of a table, as a tuple (no copies made)."""
+    """What :func:`replay_comparable` keeps of a table, as a tuple (no copies made)."""
     key: list[Any] = []
     for name in _TABLE_FIELDS:
         value = getattr(table, name)
@@ -95,7 +72,7 @@ def _table_key(table: Table) -> tuple[Any, ...]:
 
 
 def _same(replayed: Schema, new: Schema) -> bool:
-    """``comparable(replayed) == comparable(new)``, table by table: most tables of a
+    """``replay_comparable(replayed) == replay_comparable(new)``, table by table: most tables of a
     big project are equal outright, and only the others need the order-blind key."""
     if len(replayed.tables) != len(new.tables) or len(replayed.enums) != len(new.enums):
         return False
@@ -114,7 +91,7 @@ def _same(replayed: Schema, new: Schema) -> bool:
     return True
 
 
-def comparable(schema: Schema) -> Schema:
+def replay_comparable(schema: Schema) -> Schema:
     """What replay must reproduce: everything but where a model was read from and
     the column order (PostgreSQL appends new columns; the models may not)."""
     return Schema(
@@ -150,94 +127,3 @@ def _next_state(old: Schema, ops: list[Operation], new: Schema) -> Schema:
 
 def _with_source(item: Any, source: str) -> Any:
     return item if item.source == source else replace(item, source=source)
-
-
-def _need(tables: dict[str, Table], name: str) -> Table:
-    if name not in tables:
-        raise InternalError(f"internal self-check failed: table {name!r} missing during replay")
-    return tables[name]
-
-
-def _apply(op: Operation, tables: dict[str, Table], enums: dict[str, Enum]) -> None:
-    match op:
-        case CreateEnum(enum) | AlterEnum(_, enum, _):
-            enums[enum.name] = enum
-        case DropEnum(enum):
-            enums.pop(enum.name, None)
-        case CreateTable(table):
-            tables[table.name] = table
-        case DropTable(table):
-            tables.pop(table.name, None)
-        case RenameTable(old, new):
-            tables[new] = replace(_need(tables, old), name=new)
-            del tables[old]
-            _follow(tables, old, new, {})
-        case ChangeStorage(_, new):
-            current = _need(tables, new.name)
-            kept = [new.column(c.name) or c for c in current.columns if new.column(c.name)]
-            added = [c for c in new.columns if current.column(c.name) is None]
-            tables[new.name] = replace(current, columns=tuple(kept + added))
-        case SetTableInfo(_, new):
-            current = _need(tables, new.name)
-            tables[new.name] = replace(
-                current,
-                storage=new.storage,
-                document=new.document,
-                custom_sql=new.custom_sql,
-                validate=new.validate,
-                tenant=new.tenant,
-                primary_key=new.primary_key,
-            )
-        case _:
-            _apply_to_table(op, tables)
-
-
-def _follow(
-    tables: dict[str, Table], old: str, new: str, columns: dict[tuple[str, str], str]
-) -> None:
-    """Foreign keys pointing at a renamed table or column follow it (as in PostgreSQL)."""
-    for name, table in list(tables.items()):
-        if any(c.references == old for c in table.constraints):
-            renames = {old: new} if old != new else {}
-            single = Schema((table,))
-            tables[name] = follow_renames(single, renames, columns).tables[0]
-
-
-def _apply_to_table(op: Operation, tables: dict[str, Table]) -> None:
-    match op:
-        case AddColumn(name, column, _):
-            t = _need(tables, name)
-            tables[name] = replace(t, columns=(*t.columns, column))
-        case DropColumn(name, column, _):
-            t = _need(tables, name)
-            tables[name] = replace(t, columns=tuple(c for c in t.columns if c.name != column.name))
-        case RenameColumn(name, old, new):
-            t = _need(tables, name)
-            columns = tuple(replace(c, name=new) if c.name == old else c for c in t.columns)
-            tables[name] = replace(t, columns=columns)
-            _follow(tables, name, name, {(name, old): new})
-        case AlterColumn(name, old, new, _, _):
-            t = _need(tables, name)
-            columns = tuple(new if c.name == old.name else c for c in t.columns)
-            tables[name] = replace(t, columns=columns)
-        case CreateIndex(name, index):
-            t = _need(tables, name)
-            tables[name] = replace(t, indexes=(*t.indexes, index))
-        case DropIndex(name, index):
-            t = _need(tables, name)
-            tables[name] = replace(t, indexes=tuple(i for i in t.indexes if i.name != index.name))
-        case AddConstraint(name, constraint):
-            t = _need(tables, name)
-            tables[name] = replace(t, constraints=(*t.constraints, constraint))
-        case DropConstraint(name, constraint):
-            t = _need(tables, name)
-            kept = tuple(c for c in t.constraints if c.name != constraint.name)
-            tables[name] = replace(t, constraints=kept)
-        case RenameConstraint(name, old, new):
-            t = _need(tables, name)
-            kept = tuple(c for c in t.constraints if c.name != old.name)
-            tables[name] = replace(t, constraints=(*kept, new))
-        case SetTouchTrigger(name, enabled):
-            tables[name] = replace(_need(tables, name), touch_updated_at=enabled)
-        case SetRowSecurity(name, enabled):
-            tables[name] = replace(_need(tables, name), rls=enabled)

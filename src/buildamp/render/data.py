@@ -3,17 +3,20 @@ changes and storage switches; plus the block proving a migration landed."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from buildamp.model.schema import Column
-from buildamp.pg.sqlbits import Step, column_definition, q, quote_literal, sql_type
+from buildamp.pg.sqlbits import column_definition, q, quote_literal, sql_type
 from buildamp.plan import ops as o
+from buildamp.render.step import Step
 
 
 def render_run_sql(op: o.RunSql) -> list[Step]:
     if op.up is None:
         return [
-            Step(f"-- custom SQL {op.label} has no rollback section: nothing undone", kind="note")
+            Step(f"-- custom SQL {op.label} has no rollback section: nothing undone", role="note")
         ]
-    return [Step(f"-- Custom SQL from {op.label}", kind="note"), Step(op.up.strip().rstrip(";"))]
+    return [Step(f"-- Custom SQL from {op.label}", role="note"), Step(op.up.strip().rstrip(";"))]
 
 
 def render_validate(op: o.Validate) -> list[Step]:
@@ -27,7 +30,7 @@ def render_validate(op: o.Validate) -> list[Step]:
             f"        RAISE EXCEPTION USING MESSAGE = {message}, "
             f"DETAIL = {quote_literal(op.query)};\n"
             "    END IF;\nEND\n$buildamp$",
-            kind="validation",
+            role="validation",
         )
     ]
 
@@ -47,7 +50,8 @@ def render_rename_document_key(op: o.RenameDocumentKey) -> list[Step]:
     return [
         Step(
             f"UPDATE {q(op.table)} SET data = (data - {old}) || "
-            f"jsonb_build_object({new}, data -> {old}) WHERE data ? {old}"
+            f"jsonb_build_object({new}, data -> {old}) WHERE data ? {old}",
+            role="backfill",
         )
     ]
 
@@ -66,13 +70,17 @@ def render_fill_document_key(op: o.FillDocumentKey) -> list[Step]:
     value = json_value(op.value, op.value_type)
     if op.undo:
         return [
-            Step(f"-- documents that held the default {op.value} lose key {op.key}", kind="note"),
-            Step(f"UPDATE {q(op.table)} SET data = data - {key} WHERE data -> {key} = {value}"),
+            Step(f"-- documents that held the default {op.value} lose key {op.key}", role="note"),
+            Step(
+                f"UPDATE {q(op.table)} SET data = data - {key} WHERE data -> {key} = {value}",
+                role="backfill",
+            ),
         ]
     return [
         Step(
             f"UPDATE {q(op.table)} SET data = jsonb_set(data, ARRAY[{key}], {value}) "
-            f"WHERE NOT data ? {key}"
+            f"WHERE NOT data ? {key}",
+            role="backfill",
         )
     ]
 
@@ -83,11 +91,15 @@ def render_convert_document_key(op: o.ConvertDocumentKey) -> list[Step]:
     return [
         Step(
             f"UPDATE {q(op.table)} SET data = jsonb_set(data, ARRAY[{key}], to_jsonb({value})) "
-            f"WHERE data ? {key} AND jsonb_typeof(data -> {key}) <> 'null'"
+            f"WHERE data ? {key} AND jsonb_typeof(data -> {key}) <> 'null'",
+            role="backfill",
         )
     ]
 
 
+# A storage switch rewrites every row in one UPDATE anyway: the SET NOT NULL scan
+# after it (BA005) adds little, and there is no lock-safe form of the switch.
+_REWRITTEN = ("BA005",)
 FIXED_JSONB_COLUMNS = ("id", "data", "host", "created_at", "updated_at")
 
 
@@ -98,8 +110,8 @@ def render_change_storage(op: o.ChangeStorage) -> list[Step]:
         pairs = ", ".join(f"{quote_literal(c.name)}, {q(c.name)}" for c in moved)
         steps = [
             Step(f"ALTER TABLE {table} ADD COLUMN data JSONB"),
-            Step(f"UPDATE {table} SET data = jsonb_build_object({pairs})"),
-            Step(f"ALTER TABLE {table} ALTER COLUMN data SET NOT NULL"),
+            Step(f"UPDATE {table} SET data = jsonb_build_object({pairs})", role="backfill"),
+            Step(f"ALTER TABLE {table} ALTER COLUMN data SET NOT NULL", accepts=_REWRITTEN),
         ]
         steps += [Step(f"ALTER TABLE {table} DROP COLUMN {q(c.name)}") for c in moved]
         return steps
@@ -107,7 +119,7 @@ def render_change_storage(op: o.ChangeStorage) -> list[Step]:
     steps = [
         Step(
             f"-- DESTRUCTIVE: document keys of {op.new.name} not in the model are dropped",
-            kind="note",
+            role="note",
         )
     ]
     for column in added:
@@ -120,9 +132,9 @@ def render_change_storage(op: o.ChangeStorage) -> list[Step]:
             if column.default is not None:
                 value = f"COALESCE({value}, {column.default})"
             sets.append(f"{q(column.name)} = {value}")
-        steps.append(Step(f"UPDATE {table} SET " + ", ".join(sets)))
+        steps.append(Step(f"UPDATE {table} SET " + ", ".join(sets), role="backfill"))
     steps += [
-        Step(f"ALTER TABLE {table} ALTER COLUMN {q(c.name)} SET NOT NULL")
+        Step(f"ALTER TABLE {table} ALTER COLUMN {q(c.name)} SET NOT NULL", accepts=_REWRITTEN)
         for c in added
         if c.not_null
     ]
@@ -130,45 +142,43 @@ def render_change_storage(op: o.ChangeStorage) -> list[Step]:
     return steps
 
 
-def _landed_checks(op: o.Operation) -> list[tuple[str, str]]:
-    """(condition that must hold, what it proves) for objects an operation creates."""
-    match op:
-        case o.CreateTable(table):
-            return [
-                (f"to_regclass({quote_literal(q(table.name))}) IS NOT NULL", f"table {table.name}")
-            ]
-        case o.AddColumn(table, column, _):
-            return [
-                (
-                    "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
-                    f"{quote_literal(q(table))}::regclass "
-                    f"AND attname = {quote_literal(column.name)} AND NOT attisdropped)",
-                    f"column {table}.{column.name}",
-                )
-            ]
-        case o.CreateIndex(_, index):
-            return [
-                (f"to_regclass({quote_literal(q(index.name))}) IS NOT NULL", f"index {index.name}")
-            ]
-        case o.AddConstraint(table, constraint):
-            return [
-                (
-                    "EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
-                    f"{quote_literal(q(table))}::regclass "
-                    f"AND conname = {quote_literal(constraint.name)})",
-                    f"constraint {constraint.name}",
-                )
-            ]
-    return []
+def _landed_check(landed: o.Landed) -> tuple[str, str]:
+    """(condition that must hold, what it proves) for one created object."""
+    table = quote_literal(q(landed.table))
+    name = quote_literal(landed.name)
+    match landed.kind:
+        case "table":
+            return f"to_regclass({table}) IS NOT NULL", f"table {landed.name}"
+        case "column":
+            return (
+                f"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {table}::regclass "
+                f"AND attname = {name} AND NOT attisdropped)",
+                f"column {landed.table}.{landed.name}",
+            )
+        case "index":
+            index = quote_literal(q(landed.name))
+            return f"to_regclass({index}) IS NOT NULL", f"index {landed.name}"
+        case "constraint":
+            return (
+                f"EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {table}::regclass "
+                f"AND conname = {name})",
+                f"constraint {landed.name}",
+            )
+        case _:
+            assert_never(landed.kind)
 
 
 def verify_landed(operations: list[o.Operation], online: bool = False) -> list[Step]:
-    """One DO block proving that what the migration creates exists (the seed's
-    validation block), checked inside the same transaction. Online, indexes and
-    unique constraints are built after COMMIT, so they are not checked here."""
+    """One DO block proving that what the migration creates exists, checked
+    inside the same transaction, so a migration that silently did less fails
+    instead of committing. Online, indexes and unique constraints are built
+    after COMMIT, so they are not checked here."""
     deferred = (o.CreateIndex, o.AddConstraint) if online else ()
     checks = [
-        check for op in operations if not isinstance(op, deferred) for check in _landed_checks(op)
+        _landed_check(landed)
+        for op in operations
+        if not isinstance(op, deferred)
+        for landed in op.landed()
     ]
     if not checks:
         return []
@@ -178,4 +188,4 @@ def verify_landed(operations: list[o.Operation], online: bool = False) -> list[S
         "    END IF;\n"
         for condition, what in checks
     )
-    return [Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", kind="validation")]
+    return [Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", role="validation")]

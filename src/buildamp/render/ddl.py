@@ -8,7 +8,6 @@ from buildamp.pg.sqlbits import (
     POLICY,
     TENANT_SETTING,
     TOUCH_FUNCTION,
-    Step,
     as_serial,
     column_definition,
     constraint_body,
@@ -19,6 +18,7 @@ from buildamp.pg.sqlbits import (
     trigger_name,
 )
 from buildamp.plan import ops as o
+from buildamp.render.step import Step
 
 
 def render_create_table(op: o.CreateTable) -> list[Step]:
@@ -45,7 +45,7 @@ def render_create_table(op: o.CreateTable) -> list[Step]:
 
 def render_drop_table(op: o.DropTable) -> list[Step]:
     return [
-        Step(f"-- DESTRUCTIVE: drops table {op.table.name} and all its rows", kind="note"),
+        Step(f"-- DESTRUCTIVE: drops table {op.table.name} and all its rows", role="note"),
         Step(f"DROP TABLE {q(op.table.name)}"),
     ]
 
@@ -58,6 +58,15 @@ def render_rename_table(op: o.RenameTable) -> list[Step]:
     return steps
 
 
+def fill_nulls(table: str, column: str, value: str, online: bool = False) -> Step:
+    """The backfill giving NULL rows of ``column`` a value; online it runs after
+    COMMIT in key-range batches."""
+    sql = f"UPDATE {q(table)} SET {q(column)} = ({value}) WHERE {q(column)} IS NULL"
+    if online:
+        return Step(sql, phase="post", role="backfill", batch_table=table)
+    return Step(sql, role="backfill")
+
+
 def render_add_column(op: o.AddColumn) -> list[Step]:
     column = op.column
     if op.backfill is None and column.not_null and column.default is None and not column.identity:
@@ -67,10 +76,7 @@ def render_add_column(op: o.AddColumn) -> list[Step]:
     relaxed = Column(column.name, column.type, False, column.default, column.identity)
     steps = [
         Step(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_definition(relaxed)}"),
-        Step(
-            f"UPDATE {q(op.table)} SET {q(column.name)} = ({op.backfill}) "
-            f"WHERE {q(column.name)} IS NULL"
-        ),
+        fill_nulls(op.table, column.name, op.backfill),
     ]
     if column.not_null:
         steps.append(Step(f"ALTER TABLE {q(op.table)} ALTER COLUMN {q(column.name)} SET NOT NULL"))
@@ -105,7 +111,7 @@ def _add_with_placeholder(table: str, column: Column) -> list[Step]:
     return [
         Step(
             f"-- {table}.{column.name} comes back with placeholder {value}: its data was dropped",
-            kind="note",
+            role="note",
         ),
         Step(f"{prefix} ADD COLUMN {column_definition(with_default)}"),
         Step(f"{prefix} ALTER COLUMN {q(column.name)} DROP DEFAULT"),
@@ -114,7 +120,7 @@ def _add_with_placeholder(table: str, column: Column) -> list[Step]:
 
 def render_drop_column(op: o.DropColumn) -> list[Step]:
     return [
-        Step(f"-- DESTRUCTIVE: drops {op.table}.{op.column.name} and its data", kind="note"),
+        Step(f"-- DESTRUCTIVE: drops {op.table}.{op.column.name} and its data", role="note"),
         Step(f"ALTER TABLE {q(op.table)} DROP COLUMN {q(op.column.name)}"),
     ]
 
@@ -136,25 +142,20 @@ def render_alter_column(op: o.AlterColumn) -> list[Step]:
         using = ""
         if op.using:
             using = " USING " + op.using.replace("%s", q(old.name))
-        steps.append(Step(f"{prefix} TYPE {sql_type(new.type)}{using}"))
+        steps.append(Step(f"{prefix} TYPE {sql_type(new.type)}{using}", old_type=old.type))
     if new.default is not None and (type_changes or old.default != new.default):
         steps.append(Step(f"{prefix} SET DEFAULT {new.default}"))
     if old.not_null and not new.not_null:
         steps.append(Step(f"{prefix} DROP NOT NULL"))
     if new.not_null and not old.not_null:
         if op.fill is not None:
-            steps.append(
-                Step(
-                    f"UPDATE {q(op.table)} SET {q(new.name)} = ({op.fill}) "
-                    f"WHERE {q(new.name)} IS NULL"
-                )
-            )
+            steps.append(fill_nulls(op.table, new.name, op.fill))
         steps.append(Step(f"{prefix} SET NOT NULL"))
     if new.identity and old.identity != new.identity:
         steps.append(Step(f"{prefix} ADD GENERATED {new.identity.upper()} AS IDENTITY"))
     if old.deprecated != new.deprecated:
         state = "deprecated (kept, now nullable)" if new.deprecated else "no longer deprecated"
-        steps.append(Step(f"-- {op.table}.{new.name} is {state}", kind="note"))
+        steps.append(Step(f"-- {op.table}.{new.name} is {state}", role="note"))
     return steps
 
 
@@ -191,7 +192,7 @@ def render_drop_enum(op: o.DropEnum) -> list[Step]:
 
 def render_alter_enum(op: o.AlterEnum) -> list[Step]:
     name = q(op.new.name)
-    if op.additive:
+    if op.additive and not op.recreate:
         steps = []
         for position, value in enumerate(op.new.values):
             if value in op.old.values:
@@ -210,8 +211,11 @@ def render_alter_enum(op: o.AlterEnum) -> list[Step]:
             )
         return steps
     old_name = q(op.new.name + "__buildamp_old")
-    steps = [
-        Step(f"-- DESTRUCTIVE: rows holding removed values of {op.new.name} fail", kind="note"),
+    steps = []
+    if not op.additive:
+        note = f"-- DESTRUCTIVE: rows holding removed values of {op.new.name} fail"
+        steps.append(Step(note, role="note"))
+    steps += [
         Step(f"ALTER TYPE {name} RENAME TO {old_name}"),
         *render_create_enum(o.CreateEnum(op.new)),
     ]
@@ -219,7 +223,9 @@ def render_alter_enum(op: o.AlterEnum) -> list[Step]:
         prefix = f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)}"
         if default is not None:
             steps.append(Step(f"{prefix} DROP DEFAULT"))
-        steps.append(Step(f"{prefix} TYPE {name} USING {q(column)}::text::{name}"))
+        # Re-typing rewrites the table (BA006); there is no lock-safe way to drop values.
+        retype = f"{prefix} TYPE {name} USING {q(column)}::text::{name}"
+        steps.append(Step(retype, accepts=("BA006",)))
         if default is not None:
             steps.append(Step(f"{prefix} SET DEFAULT {default}"))
     steps.append(Step(f"DROP TYPE {old_name}"))

@@ -1,11 +1,11 @@
-"""Operations -> SQL text: a table from operation type to its renderer."""
+"""Operations -> SQL steps: one renderer per operation, plain or online."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
+from typing import Any, assert_never
 
-from buildamp.pg.sqlbits import RenderOptions, Step
+from buildamp.model.errors import PlanError
 from buildamp.plan import ops as o
 from buildamp.render.data import (
     render_change_storage,
@@ -39,6 +39,7 @@ from buildamp.render.ddl import (
     render_set_touch_trigger,
 )
 from buildamp.render.online import (
+    copies_column,
     online_add_column,
     online_add_constraint,
     online_alter_column,
@@ -48,59 +49,148 @@ from buildamp.render.online import (
     online_fill_document_key,
     online_rename_document_key,
 )
-
-_RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
-    o.CreateTable: render_create_table,
-    o.DropTable: render_drop_table,
-    o.RenameTable: render_rename_table,
-    o.AddColumn: render_add_column,
-    o.DropColumn: render_drop_column,
-    o.RenameColumn: render_rename_column,
-    o.AlterColumn: render_alter_column,
-    o.CreateIndex: render_create_index,
-    o.DropIndex: render_drop_index,
-    o.AddConstraint: render_add_constraint,
-    o.DropConstraint: render_drop_constraint,
-    o.RenameConstraint: render_rename_constraint,
-    o.CreateEnum: render_create_enum,
-    o.DropEnum: render_drop_enum,
-    o.AlterEnum: render_alter_enum,
-    o.CreateTouchFunction: render_create_touch_function,
-    o.DropTouchFunction: render_drop_touch_function,
-    o.SetTouchTrigger: render_set_touch_trigger,
-    o.SetRowSecurity: render_set_row_security,
-    o.SetTableInfo: render_set_table_info,
-    o.RunSql: render_run_sql,
-    o.Validate: render_validate,
-    o.RenameDocumentKey: render_rename_document_key,
-    o.FillDocumentKey: render_fill_document_key,
-    o.ConvertDocumentKey: render_convert_document_key,
-    o.ChangeStorage: render_change_storage,
-}
+from buildamp.render.step import RenderOptions, Step
 
 
-# Lock-safe forms used when ``online``; every other operation renders the same.
-_ONLINE_RENDERERS: dict[type, Callable[[Any], list[Step]]] = {
-    o.CreateIndex: online_create_index,
-    o.DropIndex: online_drop_index,
-    o.AddConstraint: online_add_constraint,
-    o.AddColumn: online_add_column,
-    o.AlterColumn: online_alter_column,
-    o.RenameDocumentKey: online_rename_document_key,
-    o.FillDocumentKey: online_fill_document_key,
-    o.ConvertDocumentKey: online_convert_document_key,
-}
+def _plain(op: o.Operation) -> list[Step]:
+    match op:
+        case o.CreateTable():
+            return render_create_table(op)
+        case o.DropTable():
+            return render_drop_table(op)
+        case o.RenameTable():
+            return render_rename_table(op)
+        case o.AddColumn():
+            return render_add_column(op)
+        case o.DropColumn():
+            return render_drop_column(op)
+        case o.RenameColumn():
+            return render_rename_column(op)
+        case o.AlterColumn():
+            return render_alter_column(op)
+        case o.CreateIndex():
+            return render_create_index(op)
+        case o.DropIndex():
+            return render_drop_index(op)
+        case o.AddConstraint():
+            return render_add_constraint(op)
+        case o.DropConstraint():
+            return render_drop_constraint(op)
+        case o.RenameConstraint():
+            return render_rename_constraint(op)
+        case o.CreateEnum():
+            return render_create_enum(op)
+        case o.DropEnum():
+            return render_drop_enum(op)
+        case o.AlterEnum():
+            return render_alter_enum(op)
+        case o.CreateTouchFunction():
+            return render_create_touch_function(op)
+        case o.DropTouchFunction():
+            return render_drop_touch_function(op)
+        case o.SetTouchTrigger():
+            return render_set_touch_trigger(op)
+        case o.SetRowSecurity():
+            return render_set_row_security(op)
+        case o.SetTableInfo():
+            return render_set_table_info(op)
+        case o.RunSql():
+            return render_run_sql(op)
+        case o.Validate():
+            return render_validate(op)
+        case o.RenameDocumentKey():
+            return render_rename_document_key(op)
+        case o.FillDocumentKey():
+            return render_fill_document_key(op)
+        case o.ConvertDocumentKey():
+            return render_convert_document_key(op)
+        case o.ChangeStorage():
+            return render_change_storage(op)
+        case _:
+            assert_never(op)
 
 
-def render(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
-    if options is not None and options.online and type(op) in _ONLINE_RENDERERS:
-        return _ONLINE_RENDERERS[type(op)](op)
-    return _RENDERERS[type(op)](op)
+def _online(op: o.Operation) -> list[Step]:
+    """Lock-safe forms for tables that already hold data; the rest render plainly."""
+    match op:
+        case o.CreateIndex():
+            return online_create_index(op)
+        case o.DropIndex():
+            return online_drop_index(op)
+        case o.AddConstraint():
+            return online_add_constraint(op)
+        case o.AddColumn():
+            return online_add_column(op)
+        case o.AlterColumn():
+            return online_alter_column(op)
+        case o.RenameDocumentKey():
+            return online_rename_document_key(op)
+        case o.FillDocumentKey():
+            return online_fill_document_key(op)
+        case o.ConvertDocumentKey():
+            return online_convert_document_key(op)
+        case (
+            o.CreateTable()
+            | o.DropTable()
+            | o.RenameTable()
+            | o.DropColumn()
+            | o.RenameColumn()
+            | o.DropConstraint()
+            | o.RenameConstraint()
+            | o.CreateEnum()
+            | o.DropEnum()
+            | o.AlterEnum()
+            | o.CreateTouchFunction()
+            | o.DropTouchFunction()
+            | o.SetTouchTrigger()
+            | o.SetRowSecurity()
+            | o.SetTableInfo()
+            | o.RunSql()
+            | o.Validate()
+            | o.ChangeStorage()
+        ):
+            return _plain(op)
+        case _:
+            assert_never(op)
+
+
+def render_op(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
+    """The steps of one operation, each carrying the op it came from."""
+    online = options is not None and options.online
+    return [replace(step, op=op) for step in (_online(op) if online else _plain(op))]
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:
-    fresh = _keys_of_new_tables(operations) if options is not None and options.online else set()
-    return [step for op in operations for step in render(op, None if id(op) in fresh else options)]
+    """Every op's steps in order. Steps after COMMIT run once the whole transaction
+    did, so they name a table by the name it has after every rename in it (a
+    rollback renames a table back in the transaction, then re-adds its index)."""
+    online = options is not None and options.online
+    fresh = _keys_of_new_tables(operations) if online else set()
+    steps: list[Step] = []
+    for position, op in enumerate(operations):
+        if id(op) in fresh:
+            steps += render_op(op, None)
+            continue
+        rendered = render_op(op, options)
+        table = getattr(op, "table", None)
+        if online and isinstance(table, str) and any(s.phase == "post" for s in rendered):
+            final = _final_name(table, operations[position + 1 :])
+            if final != table:
+                if isinstance(op, o.AlterColumn) and copies_column(op):
+                    raise PlanError(
+                        f"online mode cannot roll back a copy of {table}.{op.new.name} "
+                        f"(a type change) in the migration that renames {final} to {table}",
+                        hint="rename the table in one migration and change the column type "
+                        "in the next",
+                    )
+                retargeted: Any = replace(op, table=final)  # type: ignore[arg-type]  # ops with a table
+                moved = render_op(retargeted, options)
+                rendered = [
+                    replace(later, op=op) if step.phase == "post" else step
+                    for step, later in zip(rendered, moved, strict=True)
+                ]
+        steps += rendered
+    return steps
 
 
 def _keys_of_new_tables(operations: list[o.Operation]) -> set[int]:
@@ -123,4 +213,11 @@ def _keys_of_new_tables(operations: list[o.Operation]) -> set[int]:
     }
 
 
-__all__ = ["RenderOptions", "Step", "render", "render_all", "verify_landed"]
+def _final_name(table: str, later: list[o.Operation]) -> str:
+    for op in later:
+        if isinstance(op, o.RenameTable) and op.old == table:
+            table = op.new
+    return table
+
+
+__all__ = ["RenderOptions", "Step", "render_all", "render_op", "verify_landed"]

@@ -14,9 +14,8 @@ from dataclasses import replace
 
 from buildamp.model.naming import fit_identifier, word_pattern
 from buildamp.model.schema import Column, Index, IndexKey
+from buildamp.pg.facts import is_volatile_default, rewrites
 from buildamp.pg.sqlbits import (
-    Phase,
-    Step,
     column_definition,
     constraint_body,
     create_index_sql,
@@ -30,11 +29,8 @@ from buildamp.render.data import (
     render_fill_document_key,
     render_rename_document_key,
 )
-from buildamp.render.ddl import render_add_column, render_alter_column
-
-# Functions whose value is fixed per statement: a default using only these is
-# evaluated once by ADD COLUMN (no table rewrite); anything else is per row.
-STABLE_DEFAULT_CALLS = ("now()", "current_timestamp", "current_date", "localtimestamp")
+from buildamp.render.ddl import fill_nulls, render_add_column, render_alter_column
+from buildamp.render.step import Phase, Step
 
 
 def online_create_index(op: o.CreateIndex) -> list[Step]:
@@ -84,13 +80,7 @@ def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]
     name = q(column)
     steps = []
     if fill is not None:
-        steps.append(
-            Step(
-                f"UPDATE {q(table)} SET {name} = ({fill}) WHERE {name} IS NULL",
-                phase="post",
-                batch_table=table,
-            )
-        )
+        steps.append(fill_nulls(table, column, fill, online=True))
     steps += [
         Step(
             f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID",
@@ -101,16 +91,6 @@ def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]
         Step(f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}", phase="post"),
     ]
     return steps
-
-
-def is_volatile_default(default: str | None) -> bool:
-    """A default PostgreSQL must compute per row, rewriting the whole table on ADD COLUMN."""
-    if default is None or "(" not in default:
-        return False
-    text = default.lower()
-    for call in STABLE_DEFAULT_CALLS:
-        text = text.replace(call, "")
-    return "(" in text.replace("cast(", "").replace("extract(", "")
 
 
 def online_add_column(op: o.AddColumn) -> list[Step]:
@@ -125,28 +105,20 @@ def online_add_column(op: o.AddColumn) -> list[Step]:
         steps.append(
             Step(f"ALTER TABLE {table} ALTER COLUMN {q(column.name)} SET DEFAULT {column.default}")
         )
-    fill = op.backfill if op.backfill is not None else column.default
+    # Here either a backfill is given or the default is volatile (so not None).
+    fill = op.backfill if op.backfill is not None else (column.default or "NULL")
     if column.not_null:
         return steps + _set_not_null_steps(op.table, column.name, fill)
-    return [
-        *steps,
-        Step(
-            f"UPDATE {table} SET {q(column.name)} = ({fill}) WHERE {q(column.name)} IS NULL",
-            phase="post",
-            batch_table=op.table,
-        ),
-    ]
+    return [*steps, fill_nulls(op.table, column.name, fill, online=True)]
 
 
-def rewrites(old_type: str, new_type: str) -> bool:
-    """Whether ALTER COLUMN ... TYPE rewrites the table (all but VARCHAR widening)."""
-    if old_type == new_type:
-        return False
-    return not (old_type.startswith("VARCHAR") and (new_type == "TEXT" or new_type == "VARCHAR"))
+def copies_column(op: o.AlterColumn) -> bool:
+    """Online, this type change copies into a new column (expand, copy, swap)."""
+    return rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity)
 
 
 def online_alter_column(op: o.AlterColumn) -> list[Step]:
-    if rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity):
+    if copies_column(op):
         return expand_contract(op)
     if not (op.new.not_null and not op.old.not_null):
         return render_alter_column(op)
@@ -157,7 +129,7 @@ def online_alter_column(op: o.AlterColumn) -> list[Step]:
 
 def _batched(steps: list[Step], table: str) -> list[Step]:
     return [
-        replace(step, phase="post", batch_table=table) if step.sql.startswith("UPDATE") else step
+        replace(step, phase="post", batch_table=table) if step.role == "backfill" else step
         for step in steps
     ]
 
@@ -191,7 +163,7 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
     steps = [
         Step(
             f"-- {table}.{column}: {op.old.type} -> {op.new.type} online (expand, copy, swap)",
-            kind="note",
+            role="note",
         ),
         Step(f"ALTER TABLE {q(table)} ADD COLUMN {q(temporary)} {sql_type(op.new.type)}"),
         Step(
@@ -205,6 +177,7 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         Step(
             f"UPDATE {q(table)} SET {q(temporary)} = {convert.replace('%s', q(column))}",
             phase="post",
+            role="backfill",
             batch_table=table,
         ),
     ]

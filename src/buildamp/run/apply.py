@@ -11,6 +11,7 @@ from typing import Any
 
 from buildamp.events import bus as events
 from buildamp.files.config import Config
+from buildamp.files.directives import parse_changes, parse_squashes
 from buildamp.files.migration import MigrationFile, checksum, list_migrations
 from buildamp.model.errors import ConfigError, Location, StateError
 from buildamp.run.batch import ProgressReport
@@ -48,8 +49,6 @@ def recognise_squashed(
 ) -> tuple[list[Applied], list[Collapse]]:
     """History of migrations that were later squashed (``migrate --squash``) seen as
     the baseline's row: a database that applied the old files keeps working."""
-    from buildamp.files.squash import squashed_of
-
     rows = {row.version: row for row in applied}
     collapses: list[Collapse] = []
     for migration in files:
@@ -57,7 +56,7 @@ def recognise_squashed(
         if row is not None and row.name == migration.name:
             continue
         text = migration.path.read_text(encoding="utf-8")
-        entries = squashed_of(text)
+        entries = parse_squashes(text)
         present = [
             e
             for e in entries
@@ -215,7 +214,7 @@ def _observed(
     subscribers nor webhooks ever see a change that did not happen."""
     from buildamp.pg.database import database_identity
 
-    tables, fields = events.changes_from_summary(events.migration_header(text))
+    tables, fields = parse_changes(text) or ((), ())
     base: dict[str, Any] = {
         "version": migration.version,
         "name": migration.name,

@@ -12,27 +12,20 @@ row versions reuse the space of old ones.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from buildamp.files.directives import BatchSpec
+from buildamp.pg.sqltext import quote_ident
 from buildamp.run.progress import ProgressStore
 
-MARK = re.compile(r"--\s*buildamp:batch\b(?P<args>[^\n]*)")
 # Batches grow while they finish well under this and shrink when over it: a
 # writer that wants a row in the current batch waits at most about this long.
 TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
 VACUUM_EVERY = 10  # vacuum after each tenth of the table, so new versions reuse space
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    table: str
-    size: int
-    pause: float = 0.0  # seconds between batches, to leave room for live traffic
 
 
 @dataclass
@@ -43,6 +36,8 @@ class BatchProgress:
     rows_total: int
     started: float
     status: str = "running"
+    # (when, status) of the last backfill.progress event for this run
+    announced: tuple[float, str] | None = field(default=None, repr=False)
 
     @property
     def rows_per_second(self) -> float:
@@ -62,17 +57,17 @@ class BatchProgress:
 ProgressReport = Callable[[BatchProgress], None]
 
 ANNOUNCE_EVERY_SECONDS = 5.0
-_announced: dict[str, tuple[float, str]] = {}
 
 
 def announce(conn: Any, progress: BatchProgress) -> None:
     """A ``backfill.progress`` event when the status changes, else every few
     seconds (the audit log and webhooks need a pulse, not every batch)."""
     now = time.monotonic()
-    last = _announced.get(progress.key)
+    last = progress.announced
     if last is not None and last[1] == progress.status and now - last[0] < ANNOUNCE_EVERY_SECONDS:
         return
-    _announced[progress.key] = (now, progress.status)
+    progress.announced = (now, progress.status)
+    # events only when something is reported (the bus pulls in its sinks)
     from buildamp.events.bus import Event, emit
 
     info = conn.info
@@ -86,22 +81,6 @@ def announce(conn: Any, progress: BatchProgress) -> None:
             details={"key": progress.key, **progress.as_json()},
         )
     )
-
-
-def parse_mark(comment_text: str) -> BatchSpec | None:
-    """``-- buildamp:batch table=t size=1000`` -> BatchSpec, from the comments
-    that precede a statement."""
-    found = None
-    for match in MARK.finditer(comment_text):
-        args = dict(part.split("=", 1) for part in match.group("args").split() if "=" in part)
-        if "table" in args:
-            size = int(args["size"]) if args.get("size", "").isdigit() else 1000
-            try:
-                pause = max(float(args.get("pause", "0")), 0.0)
-            except ValueError:
-                pause = 0.0
-            found = BatchSpec(args["table"], max(size, 1), pause)
-    return found
 
 
 @dataclass(frozen=True)
@@ -120,10 +99,9 @@ class _Plan:
 def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
     """The batched forms of an ``UPDATE ... WHERE ...``, or None when it cannot
     be batched (composite key, FROM/RETURNING/WITH, not an UPDATE)."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast.stream import RawStream
-
-    from buildamp.pg.sqltext import quote_ident
 
     parsed = pglast.parse_sql(statement)
     node: Any = parsed[0].stmt if len(parsed) == 1 else None
@@ -223,7 +201,6 @@ def run_batched(
 
 
 def _quoted(table: str) -> str:
-    from buildamp.pg.sqltext import quote_ident
 
     return quote_ident(table)
 

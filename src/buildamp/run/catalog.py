@@ -26,11 +26,11 @@ from buildamp.model.schema import (
     Table,
 )
 from buildamp.pg import sqltext
+from buildamp.pg.sqlbits import TOUCH_FUNCTION
 
 if TYPE_CHECKING:
     import psycopg
 
-TOUCH_FUNCTION = "buildamp_touch_updated_at"
 JSONB_COLUMNS = frozenset({"id", "data", "created_at", "updated_at"})
 # Literal casts PostgreSQL adds on its own (``'a'::text``, ``(0)::numeric``) and that
 # users never write; stripped from both sides before comparing.
@@ -279,7 +279,7 @@ def orphan_rows(
 
 
 def storage_of(columns: tuple[Column, ...]) -> Storage:
-    """``"jsonb"`` for the seed's document table (id, data JSONB, host?,
+    """``"jsonb"`` for a ``storage = "jsonb"`` document table (id, data JSONB, host?,
     created_at, updated_at), else ``"columns"``: the only thing a database says."""
     names = {column.name for column in columns}
     data = next((column for column in columns if column.name == "data"), None)
@@ -306,6 +306,7 @@ def relax_expression(text: str, enums: frozenset[str] = frozenset()) -> str:
     and users seldom write them, so keeping them would make every such
     expression look changed. Text that is not one expression is returned as is.
     """
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast import ast, visitors
     from pglast.stream import RawStream
@@ -338,6 +339,7 @@ def relax_expression(text: str, enums: frozenset[str] = frozenset()) -> str:
 
 def _number(text: str) -> Any:
     """``'-1'`` (how PostgreSQL stores a negative default) as the constant ``-1``."""
+    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast import ast
 

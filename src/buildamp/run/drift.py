@@ -84,6 +84,7 @@ def _compare_table(expected: Table, live: Table) -> list[str]:
 
 
 def drift_report(config: Config, url: str) -> list[str]:
+    # the state reader: only when the state is read
     from buildamp.files.snapshot import load_snapshot
     from buildamp.pg.database import connect
     from buildamp.run.catalog import comparable, read_catalog

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from buildamp.files.directives import BatchSpec, is_no_transaction, parse_batch
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError, Location, StateError
-from buildamp.run.batch import BatchSpec, ProgressReport, parse_mark, run_batched
+from buildamp.run.batch import ProgressReport, run_batched
 from buildamp.run.progress import ProgressStore
 
 HISTORY_TABLE = "buildamp_migrations"
@@ -63,7 +64,9 @@ class Parts:
 def split_file(text: str, where: str) -> Parts:
     """Statements by PostgreSQL's own splitter (DO bodies stay whole). What
     stands before ``BEGIN;`` or after ``COMMIT;`` runs outside the transaction;
-    BEGIN/COMMIT themselves are ours to issue."""
+    BEGIN/COMMIT themselves are ours to issue. A file without BEGIN runs as one
+    transaction, unless ``-- buildamp:no-transaction`` precedes its statements:
+    then they run one by one, like the steps after a COMMIT (resumable)."""
     import pglast
 
     try:
@@ -71,7 +74,8 @@ def split_file(text: str, where: str) -> Parts:
     except pglast.parser.ParseError as error:
         raise StateError(f"migration does not parse: {error}", Location(where)) from None
     buckets: dict[str, list[str]] = {"before": [], "inside": [], "after": []}
-    batches: dict[int, BatchSpec] = {}
+    batches: dict[str, dict[int, BatchSpec]] = {"before": {}, "inside": {}, "after": {}}
+    outside = False  # a no-transaction directive before the first statement
     phase = "before"
     seen_begin = False
     previous_end = 0
@@ -92,13 +96,17 @@ def split_file(text: str, where: str) -> Parts:
         if word in ("COMMIT", "END", "COMMIT TRANSACTION"):
             phase = "after"
             continue
-        spec = parse_mark(comments)
-        if spec is not None and phase == "after":
-            batches[len(buckets["after"])] = spec
+        if not buckets["before"] and not seen_begin:
+            outside = is_no_transaction(comments)
+        spec = parse_batch(comments)
+        if spec is not None:
+            batches[phase][len(buckets[phase])] = spec
         buckets[phase].append(statement)
     if not seen_begin:
+        if outside:
+            return Parts([], buckets["before"], [], batches["before"])
         return Parts(buckets["before"], [], [])
-    return Parts(buckets["inside"], buckets["after"], buckets["before"], batches)
+    return Parts(buckets["inside"], buckets["after"], buckets["before"], batches["after"])
 
 
 def _connect(url: str, autocommit: bool) -> Any:

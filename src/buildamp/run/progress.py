@@ -60,10 +60,6 @@ class ProgressStore:
         ).fetchall()
         return {key: dict(value) for key, value in rows}
 
-    def delete(self, key: str) -> None:
-        self.ensure()
-        self.conn.execute(f"DELETE FROM {TABLE} WHERE key = %s", (key,))
-
     def delete_prefix(self, prefix: str) -> None:
         """Forget every key under ``prefix`` (a migration applied afresh)."""
         self.ensure()

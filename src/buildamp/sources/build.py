@@ -71,6 +71,7 @@ def build_models(
 
 
 def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: bool) -> Models:
+    # the table cache: only when models are built
     from buildamp.sources.table_cache import TableCache
 
     ctx = _context(files)

@@ -39,6 +39,7 @@ def model_files(config: Config) -> list[Path]:
 def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
     """Every model file, parsed. Rust files go through the content-hash cache
     (:mod:`buildamp.sources.parse_cache`); the result is the same with or without it."""
+    # the parse cache: only when sources are read
     from buildamp.cache.store import gc_paused
     from buildamp.sources.parse_cache import SourceCache
 
@@ -53,6 +54,7 @@ def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
                 python_files.append(path)
     cache.prune()
     if python_files:
+        # Python models: only for projects that have them
         from buildamp.sources.python import read_python_files
 
         sources += read_python_files(python_files, config)
@@ -65,6 +67,7 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
     try:
         data = path.read_bytes()
     except OSError:
+        # tree-sitter and the Rust grammar: only for projects with Rust models
         from buildamp.sources.rust import read_rust_file
 
         return read_rust_file(path, display)  # reports the error as the reader does
@@ -72,6 +75,7 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
     cached = cache.get(key)
     if cached is not None and cached.digest == key:
         return cached
+    # tree-sitter and the Rust grammar: only for projects with Rust models
     from buildamp.sources.rust import read_rust_source
 
     source = replace(read_rust_source(data, display, domain_file), digest=key)

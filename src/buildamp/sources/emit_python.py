@@ -6,6 +6,7 @@ imports back into the same table.
 
 from __future__ import annotations
 
+import ast
 import re
 
 from buildamp.sources.emit_model import EnumSpec, ModelSpec
@@ -102,8 +103,6 @@ def python_model(spec: ModelSpec, enums_module: str) -> str:
 
 def _split_items(items: str) -> list[str]:
     """``'a', 'b'`` (reprs joined by ", ") back into its items."""
-    import ast
-
     return [py_string(v) for v in ast.literal_eval(f"[{items}]")]
 
 

@@ -24,44 +24,38 @@ classes, so a planted cache file cannot run code.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from buildamp.cache.store import code_fingerprint, load_restricted, write_atomic
+import buildamp
+from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.model.errors import Location
 from buildamp.sources import decl
 
 READER_VERSION = 1  # bump when the reader's output changes for the same source
 CACHE_DIR = Path(".buildamp") / "cache" / "sources"
-DISABLE_ENV = "BUILDAMP_NO_CACHE"
 _MAGIC = "buildamp-source-cache"
 _SUFFIX = ".pickle"
 
-_ALLOWED: dict[tuple[str, str], type] = {
-    (cls.__module__, cls.__name__): cls
-    for cls in (
-        decl.SourceFile,
-        decl.StructDecl,
-        decl.FieldDecl,
-        decl.EnumDecl,
-        decl.AliasDecl,
-        decl.OptionDecl,
-        decl.TypeRef,
-        Location,
-    )
-}
+_ALLOWED = (
+    decl.SourceFile,
+    decl.StructDecl,
+    decl.FieldDecl,
+    decl.EnumDecl,
+    decl.AliasDecl,
+    decl.OptionDecl,
+    decl.TypeRef,
+    Location,
+)
 
 
 def _fingerprint() -> str:
     """buildamp's code plus the installed parser libraries (size and mtime of
     their files): an upgrade of either changes what a file parses to."""
-    import importlib.util
-
-    import buildamp
-
     tags = [_MAGIC, str(READER_VERSION), buildamp.__version__]
     for package in ("tree_sitter", "tree_sitter_rust"):
         spec = importlib.util.find_spec(package)
@@ -85,7 +79,7 @@ class SourceCache:
 
     @classmethod
     def for_project(cls, project_dir: Path) -> SourceCache:
-        if os.environ.get(DISABLE_ENV):
+        if disabled():
             return cls(None)
         return cls(project_dir / CACHE_DIR, _fingerprint())
 
@@ -102,7 +96,7 @@ class SourceCache:
             return None
         try:
             raw = (self.folder / (key + _SUFFIX)).read_bytes()
-            entry = load_restricted(io.BytesIO(raw), _ALLOWED.values())
+            entry = load_restricted(io.BytesIO(raw), _ALLOWED)
         except Exception:  # missing, truncated, foreign or corrupt: a miss
             entry = None
         if (

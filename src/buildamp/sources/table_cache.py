@@ -18,42 +18,33 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from buildamp.cache.store import code_fingerprint, load_restricted, write_atomic
+import buildamp
+from buildamp.cache.store import (
+    SCHEMA_TYPES,
+    code_fingerprint,
+    disabled,
+    load_restricted,
+    write_atomic,
+)
 from buildamp.model import hints as hint_types
 from buildamp.model import schema as schema_types
-from buildamp.sources.parse_cache import DISABLE_ENV
 
 CACHE_FILE = Path(".buildamp") / "cache" / "tables.pickle"
 DELTA_SUFFIX = ".delta"  # entries added since the main file was last written
 COMPACT_AT = 64  # fold the delta into the main file beyond this many entries
 FORMAT = "buildamp-table-cache-1"
 
-_ALLOWED: dict[tuple[str, str], type] = {
-    (cls.__module__, cls.__name__): cls
-    for cls in (
-        schema_types.Table,
-        schema_types.Column,
-        schema_types.Index,
-        schema_types.IndexKey,
-        schema_types.Constraint,
-        schema_types.DocumentField,
-        hint_types.TableHint,
-        hint_types.ColumnHint,
-    )
-}
+_ALLOWED = (*SCHEMA_TYPES, hint_types.TableHint, hint_types.ColumnHint)
 
 Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[str, Any]]
 
 
 def _fingerprint() -> str:
-    import buildamp
-
     return code_fingerprint(FORMAT, buildamp.__version__)
 
 
@@ -68,10 +59,10 @@ class TableCache:
 
     @classmethod
     def for_project(cls, project_dir: Path, context: Any, settings: Any) -> TableCache:
-        if os.environ.get(DISABLE_ENV):
+        if disabled():
             return cls(None)
-        seed = pickle.dumps((_fingerprint(), _context_digest(context), settings), protocol=5)
-        cache = cls(project_dir / CACHE_FILE, hashlib.sha256(seed).digest())
+        inputs = pickle.dumps((_fingerprint(), _context_digest(context), settings), protocol=5)
+        cache = cls(project_dir / CACHE_FILE, hashlib.sha256(inputs).digest())
         cache._load()
         return cache
 
@@ -133,7 +124,7 @@ def _payload(entries: dict[str, Entry]) -> bytes:
 def _read(path: Path) -> dict[str, Entry]:
     with contextlib.suppress(Exception):
         with path.open("rb") as handle:
-            data = load_restricted(handle, _ALLOWED.values())
+            data = load_restricted(handle, _ALLOWED)
         if isinstance(data, dict) and data.get("format") == FORMAT:
             entries = data.get("entries")
             if isinstance(entries, dict):

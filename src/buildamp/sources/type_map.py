@@ -1,4 +1,4 @@
-"""Model types -> PostgreSQL column types (DESIGN.md section 4, type mapping).
+"""Model types -> PostgreSQL column types (the table in docs/type-mapping.md).
 
 Works on :class:`TypeRef` so Rust and Python models share it; the Python reader
 spells its hints with the Rust names (``str`` -> ``String``, ``int`` -> ``i64``).
@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.naming import snake_case
 from buildamp.sources.decl import AliasDecl, EnumDecl, StructDecl, TypeRef
 
 SCALARS: dict[str, str] = {
@@ -141,8 +142,6 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
     if name in ctx.enums:
         enum = ctx.enums[name]
         if enum.unit_only:
-            from buildamp.model.naming import snake_case
-
             return Mapped(snake_case(enum.name), enum=enum.name)
         return Mapped("JSONB")
     if name in ctx.structs:

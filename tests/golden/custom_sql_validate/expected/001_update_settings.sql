@@ -1,8 +1,11 @@
 -- migrations/001_update_settings.sql
 -- Auto-generated from Setting type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: settings - created
 -- Custom SQL: custom/seed_settings.sql
+-- Validation: settings - query must return 0
+-- buildamp:changes {"tables":["settings"],"fields":[]}
 
 BEGIN;
 

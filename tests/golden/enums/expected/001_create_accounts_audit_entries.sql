@@ -2,8 +2,10 @@
 -- Auto-generated from Account, AuditEntry type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: account_status - created
+-- Function: buildamp_touch_updated_at() - created
 -- Table: accounts - created
 -- Table: audit_entries - created
+-- buildamp:changes {"tables":["accounts","audit_entries"],"fields":[]}
 
 BEGIN;
 

@@ -2,8 +2,10 @@
 -- Auto-generated from Person, Tag type changes
 -- Generated: 2024-12-04 10:30:15
 -- Enum: person_status - created
+-- Function: buildamp_touch_updated_at() - created
 -- Table: people - created
 -- Table: tags - created
+-- buildamp:changes {"tables":["people","tags"],"fields":[]}
 
 BEGIN;
 

@@ -10,6 +10,7 @@
 -- Index: idx_people_email - added index on people
 -- Field: tags.normalized_name - added
 -- Constraint: unique_tags_normalized_name - added unique on tags
+-- buildamp:changes {"tables":["people","tags"],"fields":["people.age","people.display_name","people.legacy","people.nickname","people.score","tags.normalized_name"]}
 
 -- buildamp:no-transaction
 ALTER TYPE person_status ADD VALUE IF NOT EXISTS 'Deleted' AFTER 'Suspended';
@@ -18,6 +19,7 @@ BEGIN;
 
 -- Forward migration
 ALTER TABLE people RENAME COLUMN name TO display_name;
+-- buildamp:old-type INTEGER
 ALTER TABLE people ALTER COLUMN age TYPE BIGINT;
 ALTER TABLE people ALTER COLUMN legacy DROP NOT NULL;
 -- people.legacy is deprecated (kept, now nullable)
@@ -63,10 +65,12 @@ COMMIT;
 -- ALTER TABLE people DROP COLUMN nickname;
 -- ALTER TABLE people ALTER COLUMN legacy SET NOT NULL;
 -- -- people.legacy is no longer deprecated
+-- -- buildamp:old-type BIGINT
 -- ALTER TABLE people ALTER COLUMN age TYPE INTEGER;
 -- ALTER TABLE people RENAME COLUMN display_name TO name;
 -- -- DESTRUCTIVE: rows holding removed values of person_status fail
 -- ALTER TYPE person_status RENAME TO person_status__buildamp_old;
 -- CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
+-- -- buildamp:lint-ignore BA006
 -- ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
 -- DROP TYPE person_status__buildamp_old;

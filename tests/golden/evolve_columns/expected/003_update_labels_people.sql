@@ -1,7 +1,7 @@
 -- migrations/003_update_labels_people.sql
 -- Auto-generated from Label, Person type changes
 -- Generated: 2024-12-04 10:30:15
--- Enum: person_status - values changed
+-- Enum: person_status - values changed (DESTRUCTIVE)
 -- Table: labels - renamed from tags
 -- Constraint: unique_labels_normalized_name - renamed from unique_tags_normalized_name on labels
 -- Index: idx_people_city - dropped from people
@@ -10,6 +10,7 @@
 -- Field: people.nickname - now NOT NULL, default ''
 -- Field: people.score - type INTEGER -> TEXT, default '0'
 -- Field: people.legacy - removed (DESTRUCTIVE)
+-- buildamp:changes {"tables":["labels","people"],"fields":["people.city","people.legacy","people.nickname","people.score"]}
 
 BEGIN;
 
@@ -17,6 +18,7 @@ BEGIN;
 -- DESTRUCTIVE: rows holding removed values of person_status fail
 ALTER TYPE person_status RENAME TO person_status__buildamp_old;
 CREATE TYPE person_status AS ENUM ('Active', 'Suspended');
+-- buildamp:lint-ignore BA006
 ALTER TABLE people ALTER COLUMN status TYPE person_status USING status::text::person_status;
 DROP TYPE person_status__buildamp_old;
 ALTER TABLE tags RENAME TO labels;
@@ -29,6 +31,7 @@ ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
 UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+-- buildamp:old-type INTEGER
 ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
@@ -39,6 +42,7 @@ COMMIT;
 -- Rollback instructions (commented)
 -- ALTER TABLE people ADD COLUMN legacy TEXT;
 -- ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
+-- -- buildamp:old-type TEXT
 -- ALTER TABLE people ALTER COLUMN score TYPE INTEGER USING score::integer;
 -- ALTER TABLE people ALTER COLUMN score SET DEFAULT 0;
 -- ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;

@@ -2,6 +2,7 @@
 -- Auto-generated from model type changes
 -- Generated: 2024-12-04 10:30:15
 -- Table: labels - dropped (DESTRUCTIVE)
+-- buildamp:changes {"tables":["labels"],"fields":[]}
 
 BEGIN;
 

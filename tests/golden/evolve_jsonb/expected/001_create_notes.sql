@@ -1,7 +1,9 @@
 -- migrations/001_create_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: notes - created
+-- buildamp:changes {"tables":["notes"],"fields":[]}
 
 BEGIN;
 

@@ -1,8 +1,12 @@
 -- migrations/002_update_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
+-- Field: notes.heading - document key renamed from title
+-- Field: notes.pinned - document key filled with FALSE
 -- Constraint: chk_notes_heading_present - added check on notes
 -- Index: idx_notes_heading - added index on notes
+-- Table: notes - document fields changed in the schema state
+-- buildamp:changes {"tables":["notes"],"fields":["notes.heading","notes.pinned"]}
 
 BEGIN;
 

@@ -1,8 +1,11 @@
 -- migrations/003_update_notes.sql
 -- Auto-generated from Note type changes
 -- Generated: 2024-12-04 10:30:15
+-- Field: notes.priority - document key converted
 -- Index: idx_notes_priority - added index on notes
 -- Index: unique_notes_pinned - added unique index on notes
+-- Table: notes - document fields changed in the schema state
+-- buildamp:changes {"tables":["notes"],"fields":["notes.priority"]}
 
 BEGIN;
 

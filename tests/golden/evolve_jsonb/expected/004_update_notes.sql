@@ -5,8 +5,11 @@
 -- Index: idx_notes_priority - dropped from notes
 -- Index: unique_notes_pinned - dropped from notes
 -- Constraint: chk_notes_heading_present - dropped from notes
+-- Table: notes - storage jsonb -> columns (DESTRUCTIVE: document keys not in the model are dropped)
 -- Index: idx_notes_heading - added index on notes
 -- Index: idx_notes_priority - added index on notes
+-- Table: notes - storage, document fields changed in the schema state
+-- buildamp:changes {"tables":["notes"],"fields":[]}
 
 BEGIN;
 
@@ -21,9 +24,13 @@ ALTER TABLE notes ADD COLUMN body TEXT;
 ALTER TABLE notes ADD COLUMN priority BIGINT;
 ALTER TABLE notes ADD COLUMN pinned BOOLEAN DEFAULT FALSE;
 UPDATE notes SET heading = (data ->> 'heading'), body = (data ->> 'body'), priority = (data ->> 'priority')::BIGINT, pinned = COALESCE((data ->> 'pinned')::BOOLEAN, FALSE);
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN heading SET NOT NULL;
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN body SET NOT NULL;
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN priority SET NOT NULL;
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN pinned SET NOT NULL;
 ALTER TABLE notes DROP COLUMN data;
 CREATE INDEX idx_notes_heading ON notes (host, heading);
@@ -48,6 +55,7 @@ COMMIT;
 -- DROP INDEX idx_notes_heading;
 -- ALTER TABLE notes ADD COLUMN data JSONB;
 -- UPDATE notes SET data = jsonb_build_object('heading', heading, 'body', body, 'priority', priority, 'pinned', pinned);
+-- -- buildamp:lint-ignore BA005
 -- ALTER TABLE notes ALTER COLUMN data SET NOT NULL;
 -- ALTER TABLE notes DROP COLUMN heading;
 -- ALTER TABLE notes DROP COLUMN body;

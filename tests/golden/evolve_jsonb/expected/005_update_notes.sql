@@ -3,7 +3,10 @@
 -- Generated: 2024-12-04 10:30:15
 -- Index: idx_notes_heading - dropped from notes
 -- Index: idx_notes_priority - dropped from notes
+-- Table: notes - storage columns -> jsonb
 -- Index: idx_notes_heading - added index on notes
+-- Table: notes - storage, document fields changed in the schema state
+-- buildamp:changes {"tables":["notes"],"fields":[]}
 
 BEGIN;
 
@@ -12,6 +15,7 @@ DROP INDEX idx_notes_heading;
 DROP INDEX idx_notes_priority;
 ALTER TABLE notes ADD COLUMN data JSONB;
 UPDATE notes SET data = jsonb_build_object('heading', heading, 'body', body, 'priority', priority, 'pinned', pinned);
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN data SET NOT NULL;
 ALTER TABLE notes DROP COLUMN heading;
 ALTER TABLE notes DROP COLUMN body;
@@ -38,9 +42,13 @@ COMMIT;
 -- ALTER TABLE notes ADD COLUMN priority BIGINT;
 -- ALTER TABLE notes ADD COLUMN pinned BOOLEAN DEFAULT FALSE;
 -- UPDATE notes SET heading = (data ->> 'heading'), body = (data ->> 'body'), priority = (data ->> 'priority')::BIGINT, pinned = COALESCE((data ->> 'pinned')::BOOLEAN, FALSE);
+-- -- buildamp:lint-ignore BA005
 -- ALTER TABLE notes ALTER COLUMN heading SET NOT NULL;
+-- -- buildamp:lint-ignore BA005
 -- ALTER TABLE notes ALTER COLUMN body SET NOT NULL;
+-- -- buildamp:lint-ignore BA005
 -- ALTER TABLE notes ALTER COLUMN priority SET NOT NULL;
+-- -- buildamp:lint-ignore BA005
 -- ALTER TABLE notes ALTER COLUMN pinned SET NOT NULL;
 -- ALTER TABLE notes DROP COLUMN data;
 -- CREATE INDEX idx_notes_priority ON notes (host, priority);

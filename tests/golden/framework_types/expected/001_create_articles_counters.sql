@@ -1,8 +1,10 @@
 -- migrations/001_create_articles_counters.sql
 -- Auto-generated from Article, Counter type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: articles - created
 -- Table: counters - created
+-- buildamp:changes {"tables":["articles","counters"],"fields":[]}
 
 BEGIN;
 

@@ -1,7 +1,9 @@
 -- migrations/001_create_profiles.sql
 -- Auto-generated from Profile type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: profiles - created
+-- buildamp:changes {"tables":["profiles"],"fields":[]}
 
 BEGIN;
 

@@ -1,7 +1,9 @@
 -- migrations/001_create_posts.sql
 -- Auto-generated from Post type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: posts - created
+-- buildamp:changes {"tables":["posts"],"fields":[]}
 
 BEGIN;
 

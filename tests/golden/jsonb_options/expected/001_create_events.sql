@@ -1,7 +1,9 @@
 -- migrations/001_create_events.sql
 -- Auto-generated from Event type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: events - created
+-- buildamp:changes {"tables":["events"],"fields":[]}
 
 BEGIN;
 

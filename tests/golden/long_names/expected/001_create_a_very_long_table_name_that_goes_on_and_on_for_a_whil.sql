@@ -1,7 +1,9 @@
 -- migrations/001_create_a_very_long_table_name_that_goes_on_and_on_for_a_whil.sql
 -- Auto-generated from LongOne type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: a_very_long_table_name_that_goes_on_and_on_for_a_while - created
+-- buildamp:changes {"tables":["a_very_long_table_name_that_goes_on_and_on_for_a_while"],"fields":[]}
 
 BEGIN;
 

@@ -1,8 +1,10 @@
 -- migrations/001_create_categories_group_memberships.sql
 -- Auto-generated from Category, Membership type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: categories - created
 -- Table: group_memberships - created
+-- buildamp:changes {"tables":["categories","group_memberships"],"fields":[]}
 
 BEGIN;
 

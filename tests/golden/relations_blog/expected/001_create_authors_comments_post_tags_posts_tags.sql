@@ -1,6 +1,7 @@
 -- migrations/001_create_authors_comments_post_tags_posts_tags.sql
 -- Auto-generated from Author, Comment, Post, PostTag, Tag type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: authors - created
 -- Table: comments - created
 -- Table: post_tags - created
@@ -12,6 +13,7 @@
 -- Reference: post_tags.post_id -> posts.id on delete cascade - added (fk_post_tags_post_id)
 -- Reference: post_tags.tag_id -> tags.id on delete restrict - added (fk_post_tags_tag_id)
 -- Reference: posts.author_id -> authors.id on delete cascade - added (fk_posts_author_id)
+-- buildamp:changes {"tables":["authors","comments","post_tags","posts","tags"],"fields":["comments.author_id","comments.parent_id","comments.post_id","post_tags.post_id","post_tags.tag_id","posts.author_id"]}
 
 BEGIN;
 

@@ -1,10 +1,12 @@
 -- migrations/001_create_players_teams.sql
 -- Auto-generated from Player, Team type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: players - created
 -- Table: teams - created
 -- Reference: players.team_id -> teams.id on delete cascade - added (fk_players_team_id)
 -- Reference: teams.captain_id -> players.id on delete set null - added (fk_teams_captain_id)
+-- buildamp:changes {"tables":["players","teams"],"fields":["players.team_id","teams.captain_id"]}
 
 BEGIN;
 

@@ -1,11 +1,13 @@
 -- migrations/001_create_audit_entries_countries_customers.sql
 -- Auto-generated from AuditEntry, Country, Customer type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: audit_entries - created
 -- Table: countries - created
 -- Table: customers - created
 -- Reference: audit_entries.customer_id -> customers.id on delete cascade - added (fk_audit_entries_customer_id)
 -- Reference: customers.country_code -> countries.code on delete restrict - added (fk_customers_country_code)
+-- buildamp:changes {"tables":["audit_entries","countries","customers"],"fields":["audit_entries.customer_id","customers.country_code"]}
 
 BEGIN;
 

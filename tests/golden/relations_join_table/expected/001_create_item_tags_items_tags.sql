@@ -1,11 +1,13 @@
 -- migrations/001_create_item_tags_items_tags.sql
 -- Auto-generated from Item, ItemTag, Tag type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: item_tags - created
 -- Table: items - created
 -- Table: tags - created
 -- Reference: item_tags.item_id -> items.id on delete cascade - added (fk_item_tags_item_id)
 -- Reference: item_tags.tag_id -> tags.id on delete cascade - added (fk_item_tags_tag_id)
+-- buildamp:changes {"tables":["item_tags","items","tags"],"fields":["item_tags.item_id","item_tags.tag_id"]}
 
 BEGIN;
 

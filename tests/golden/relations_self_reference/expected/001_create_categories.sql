@@ -1,8 +1,10 @@
 -- migrations/001_create_categories.sql
 -- Auto-generated from Category type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: categories - created
 -- Reference: categories.parent_id -> categories.id on delete set null - added (fk_categories_parent_id)
+-- buildamp:changes {"tables":["categories"],"fields":["categories.parent_id"]}
 
 BEGIN;
 

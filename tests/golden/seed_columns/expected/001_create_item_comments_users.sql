@@ -1,8 +1,10 @@
 -- migrations/001_create_item_comments_users.sql
 -- Auto-generated from ItemComment, User type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: item_comments - created
 -- Table: users - created
+-- buildamp:changes {"tables":["item_comments","users"],"fields":[]}
 
 BEGIN;
 

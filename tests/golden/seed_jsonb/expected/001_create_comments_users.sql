@@ -1,8 +1,10 @@
 -- migrations/001_create_comments_users.sql
 -- Auto-generated from Comment, User type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: comments - created
 -- Table: users - created
+-- buildamp:changes {"tables":["comments","users"],"fields":[]}
 
 BEGIN;
 

@@ -1,7 +1,9 @@
 -- migrations/001_create_documents.sql
 -- Auto-generated from Document type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: documents - created
+-- buildamp:changes {"tables":["documents"],"fields":[]}
 
 BEGIN;
 

@@ -2,6 +2,7 @@
 -- Auto-generated from Document type changes
 -- Generated: 2024-12-04 10:30:15
 -- Table: documents - row-level security on
+-- buildamp:changes {"tables":["documents"],"fields":[]}
 
 BEGIN;
 

@@ -1,7 +1,9 @@
 -- migrations/001_create_everythings.sql
 -- Auto-generated from Everything type changes
 -- Generated: 2024-12-04 10:30:15
+-- Function: buildamp_touch_updated_at() - created
 -- Table: everythings - created
+-- buildamp:changes {"tables":["everythings"],"fields":[]}
 
 BEGIN;
 

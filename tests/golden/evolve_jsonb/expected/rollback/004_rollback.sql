@@ -7,6 +7,7 @@ DROP INDEX idx_notes_priority;
 DROP INDEX idx_notes_heading;
 ALTER TABLE notes ADD COLUMN data JSONB;
 UPDATE notes SET data = jsonb_build_object('heading', heading, 'body', body, 'priority', priority, 'pinned', pinned);
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN data SET NOT NULL;
 ALTER TABLE notes DROP COLUMN heading;
 ALTER TABLE notes DROP COLUMN body;

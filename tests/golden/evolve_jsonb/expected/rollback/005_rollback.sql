@@ -10,9 +10,13 @@ ALTER TABLE notes ADD COLUMN body TEXT;
 ALTER TABLE notes ADD COLUMN priority BIGINT;
 ALTER TABLE notes ADD COLUMN pinned BOOLEAN DEFAULT FALSE;
 UPDATE notes SET heading = (data ->> 'heading'), body = (data ->> 'body'), priority = (data ->> 'priority')::BIGINT, pinned = COALESCE((data ->> 'pinned')::BOOLEAN, FALSE);
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN heading SET NOT NULL;
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN body SET NOT NULL;
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN priority SET NOT NULL;
+-- buildamp:lint-ignore BA005
 ALTER TABLE notes ALTER COLUMN pinned SET NOT NULL;
 ALTER TABLE notes DROP COLUMN data;
 CREATE INDEX idx_notes_priority ON notes (host, priority);

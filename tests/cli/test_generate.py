@@ -1,0 +1,188 @@
+"""Generation safety gates: what loses data stops unless confirmed, and names where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buildamp.cli.generate import generate
+from buildamp.files.config import load_config
+from buildamp.model.errors import PlanError
+
+BASE = """
+pub enum Mood { Happy, Sad }
+
+#[table(name = "people")]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub age: i64,
+    pub mood: Mood,
+    pub legacy: String,
+}
+"""
+
+
+def project_with(tmp_path: Path, source: str) -> Path:
+    (tmp_path / "models").mkdir(exist_ok=True)
+    (tmp_path / "buildamp.toml").write_text('models = ["models"]\n')
+    (tmp_path / "models" / "people_domain.rs").write_text(source)
+    return tmp_path
+
+
+def edit(project: Path, source: str) -> None:
+    (project / "models" / "people_domain.rs").write_text(source)
+
+
+def files(project: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in project.rglob("*")
+        if p.is_file() and ".buildamp/cache" not in p.as_posix()
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = project_with(tmp_path, BASE)
+    assert generate(load_config(root)).written
+    return root
+
+
+DESTRUCTIVE_EDITS = [
+    ("drop column", BASE.replace("    pub legacy: String,\n", ""), "people.legacy - removed"),
+    (
+        "narrowing",
+        BASE.replace("pub age: i64", "pub age: i32"),
+        "people.age - type BIGINT -> INTEGER",
+    ),
+    ("enum value removed", BASE.replace("Happy, Sad", "Happy"), "Enum: mood - values changed"),
+    ("drop table", "pub enum Mood { Happy, Sad }\n", "Table: people - dropped"),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "source", "expected"), DESTRUCTIVE_EDITS, ids=[e[0] for e in DESTRUCTIVE_EDITS]
+)
+def test_destructive_changes_are_refused_without_confirmation(
+    project: Path, label: str, source: str, expected: str
+) -> None:
+    edit(project, source)
+    before = files(project)
+    with pytest.raises(PlanError) as refused:
+        generate(load_config(project))
+    message = str(refused.value)
+    assert expected in message and "--allow-destructive" in message
+    if label != "drop table":
+        assert "Person" in message and "models/people_domain.rs:" in message
+    assert files(project) == before
+    asked: list[list[str]] = []
+    with pytest.raises(PlanError):
+        generate(load_config(project), confirm=lambda changes: asked.append(changes) is not None)
+    assert asked and expected in asked[0][0]
+    result = generate(load_config(project), confirm=lambda changes: True)
+    assert result.written and result.destructive
+
+
+def test_allow_destructive_writes_and_marks_files(project: Path) -> None:
+    edit(project, BASE.replace("    pub legacy: String,\n", ""))
+    result = generate(load_config(project), allow_destructive=True)
+    assert result.written
+    assert "DESTRUCTIVE" in result.up_text and "DROP COLUMN legacy" in result.up_text
+    assert "ADD COLUMN legacy TEXT" in result.down_text
+
+
+def test_deprecated_then_removed_needs_no_confirmation(project: Path) -> None:
+    edit(
+        project,
+        BASE.replace(
+            "    pub legacy: String,", "    #[migration(deprecated)]\n    pub legacy: String,"
+        ),
+    )
+    first = generate(load_config(project))
+    assert "ALTER COLUMN legacy DROP NOT NULL" in first.up_text
+    edit(project, BASE.replace("    pub legacy: String,\n", ""))
+    second = generate(load_config(project))
+    assert second.written and "DROP COLUMN legacy" in second.up_text
+
+
+def test_confirm_destructive_makes_deprecated_removal_ask(project: Path) -> None:
+    strict = BASE.replace(
+        '#[table(name = "people")]',
+        '#[table(name = "people")]\n#[migration(confirm_destructive = true)]',
+    )
+    edit(
+        project,
+        strict.replace(
+            "    pub legacy: String,", "    #[migration(deprecated)]\n    pub legacy: String,"
+        ),
+    )
+    assert generate(load_config(project)).written
+    edit(project, strict.replace("    pub legacy: String,\n", ""))
+    with pytest.raises(PlanError, match=r"people\.legacy - removed"):
+        generate(load_config(project))
+
+
+def test_type_change_without_conversion_names_the_annotation(project: Path) -> None:
+    edit(project, BASE.replace("pub name: String", "pub name: i64"))
+    with pytest.raises(PlanError) as refused:
+        generate(load_config(project))
+    message = str(refused.value)
+    assert "people.name changes type TEXT -> BIGINT" in message
+    assert 'convert_from = "TEXT", convert_sql = "CAST(%s AS BIGINT)"' in message
+    assert "models/people_domain.rs:" in message
+
+
+def test_widening_needs_no_annotation(tmp_path: Path) -> None:
+    root = project_with(tmp_path, BASE.replace("pub age: i64", "pub age: i32"))
+    generate(load_config(root))
+    edit(root, BASE)
+    result = generate(load_config(root))
+    assert "ALTER COLUMN age TYPE BIGINT" in result.up_text
+    assert "ALTER COLUMN age TYPE INTEGER" in result.down_text
+
+
+def test_no_false_diffs_for_desc_and_expression_indexes(tmp_path: Path) -> None:
+    source = BASE.replace(
+        '#[table(name = "people")]',
+        '#[table(name = "people", indexes = ["name DESC, age", "lower(name)", "(age * 2) DESC"])]',
+    )
+    root = project_with(tmp_path, source)
+    assert generate(load_config(root)).written
+    assert generate(load_config(root)).operations == []
+    edit(root, source.replace('"lower(name)"', '"LOWER( name )"'))
+    assert generate(load_config(root)).operations == []
+
+
+def test_slug_describes_the_change(project: Path) -> None:
+    edit(
+        project,
+        BASE.replace(
+            "    pub legacy: String,",
+            '    pub legacy: String,\n    #[migration(default = "0")]\n    pub upvotes: i32,',
+        ),
+    )
+    result = generate(load_config(project))
+    assert result.up_path is not None and result.up_path.name == "002_add_people_upvotes.sql"
+    assert "-- Field: people.upvotes - added" in result.up_text
+    assert "-- Auto-generated from Person type changes" in result.up_text
+
+
+def test_cached_state_equals_parsed_state(project: Path) -> None:
+    """The state kept in the cache after generate is exactly what parsing gives."""
+    from buildamp.files.snapshot import Snapshot, loads
+    from buildamp.files.snapshot_cache import cached_loads
+
+    edit(
+        project,
+        BASE.replace(
+            "    pub legacy: String,", "    pub legacy: String,\n    pub extra: Option<i32>,"
+        ),
+    )
+    assert generate(load_config(project)).written
+    state = project / ".buildamp" / "schema_state.json"
+    text = state.read_text()
+    parsed = loads(text, "state")
+    cached, chunks = cached_loads(state, text, lambda: pytest.fail("the cache missed"), Snapshot)
+    assert cached == parsed and set(chunks) == {t.name for t in parsed.schema.tables}

@@ -1,0 +1,41 @@
+-- migrations/rollback/004_rollback.sql
+-- Rollback of 004_update_people
+
+-- buildamp:no-transaction
+SET lock_timeout = '1s';
+DROP INDEX CONCURRENTLY IF EXISTS idx_people_email;
+
+BEGIN;
+
+SET LOCAL lock_timeout = '1s';
+-- DESTRUCTIVE: drops people.token and its data
+ALTER TABLE people DROP COLUMN token;
+-- people.code: TEXT -> VARCHAR(50) online (expand, copy, swap)
+ALTER TABLE people ADD COLUMN code__buildamp_new VARCHAR(50);
+CREATE FUNCTION buildamp_sync_people_code() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
+BEGIN
+    NEW.code__buildamp_new := CAST(NEW.code AS VARCHAR(50));
+    RETURN NEW;
+END;
+$buildamp$;
+CREATE TRIGGER buildamp_sync_people_code BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_code();
+
+COMMIT;
+
+-- buildamp:no-transaction
+SET lock_timeout = '1s';
+-- buildamp:batch table=people size=1000
+UPDATE people SET code__buildamp_new = CAST(code AS VARCHAR(50));
+ALTER TABLE people ADD CONSTRAINT chk_people_code_buildamp_new_not_null CHECK (code__buildamp_new IS NOT NULL) NOT VALID;
+ALTER TABLE people VALIDATE CONSTRAINT chk_people_code_buildamp_new_not_null;
+DO $buildamp$
+BEGIN
+    DROP TRIGGER buildamp_sync_people_code ON people;
+    DROP FUNCTION buildamp_sync_people_code();
+    ALTER TABLE people DROP COLUMN code;
+    ALTER TABLE people RENAME COLUMN code__buildamp_new TO code;
+    ALTER TABLE people ALTER COLUMN code SET NOT NULL;
+    ALTER TABLE people DROP CONSTRAINT chk_people_code_buildamp_new_not_null;
+    ALTER TABLE people ALTER COLUMN code SET DEFAULT '';
+END
+$buildamp$;

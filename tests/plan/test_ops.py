@@ -1,0 +1,115 @@
+"""Every operation type through everything an operation must have: plain and
+online render, describe (its header line), is_destructive, invert and replay."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from buildamp.model.schema import Column, Constraint, DocumentField, Enum, Index, IndexKey, Table
+from buildamp.plan import ops as o
+from buildamp.render.migration import RenderOptions, render_op
+
+USERS = Table(
+    "users",
+    (Column("id", "TEXT", True), Column("name", "VARCHAR(50)"), Column("age", "INTEGER")),
+    touch_updated_at=True,
+    rls=True,
+)
+NOTES_JSONB = Table(
+    "notes",
+    (Column("id", "TEXT", True), Column("data", "JSONB", True)),
+    storage="jsonb",
+    document=(DocumentField("title", "TEXT"),),
+)
+NOTES_COLUMNS = Table("notes", (Column("id", "TEXT", True), Column("title", "TEXT")))
+MOOD = Enum("mood", ("happy", "sad"))
+INDEX = Index("idx_users_name", (IndexKey("name"),))
+UNIQUE = Constraint("uq_users_name", "unique", ("name",))
+KEY = Constraint(
+    "fk_users_team_id",
+    "foreign_key",
+    ("host", "team_id"),
+    references="teams",
+    ref_columns=("host", "id"),
+    on_delete="cascade",
+)
+
+SAMPLES: list[o.Operation] = [
+    o.CreateEnum(MOOD),
+    o.DropEnum(MOOD),
+    o.AlterEnum(MOOD, replace(MOOD, values=("happy",)), (("users", "mood", None),)),
+    o.CreateTable(USERS),
+    o.DropTable(USERS),
+    o.RenameTable("people", "users", touch_trigger=True),
+    o.AddColumn("users", Column("email", "TEXT", True), backfill="'none'"),
+    o.DropColumn("users", Column("age", "INTEGER")),
+    o.RenameColumn("users", "full_name", "name"),
+    o.AlterColumn("users", Column("name", "VARCHAR(50)"), Column("name", "TEXT", True), fill="''"),
+    o.CreateIndex("users", INDEX),
+    o.DropIndex("users", INDEX),
+    o.AddConstraint("users", UNIQUE),
+    o.DropConstraint("users", UNIQUE),
+    o.RenameConstraint("users", replace(UNIQUE, name="uq_people_name"), UNIQUE),
+    o.AddConstraint("users", KEY),
+    o.CreateTouchFunction(),
+    o.DropTouchFunction(),
+    o.SetTouchTrigger("users", True),
+    o.SetRowSecurity("users", True),
+    o.SetTableInfo(NOTES_JSONB, replace(NOTES_JSONB, document=())),
+    o.RunSql("sql/seed.sql", "SELECT 1", "SELECT 2"),
+    o.Validate("users", "SELECT count(*) FROM users WHERE name IS NULL"),
+    o.RenameDocumentKey("notes", "heading", "title"),
+    o.FillDocumentKey("notes", "pinned", "false", value_type="BOOLEAN"),
+    o.ConvertDocumentKey("notes", "count", "CAST(%s AS integer)", "CAST(%s AS text)"),
+    o.ChangeStorage(NOTES_JSONB, NOTES_COLUMNS),
+]
+
+
+def test_samples_cover_every_operation_type() -> None:
+    assert {type(op) for op in SAMPLES} == set(o.OPERATION_TYPES)
+    assert len(o.OPERATION_TYPES) == len({type(op) for op in SAMPLES})
+
+
+@pytest.mark.parametrize("op", SAMPLES, ids=lambda op: type(op).__name__)
+def test_every_operation_renders_describes_and_inverts(op: o.Operation) -> None:
+    for options in (None, RenderOptions(online=True)):
+        steps = render_op(op, options)
+        assert all(step.op is op for step in steps)
+        assert all(step.sql.strip() for step in steps)
+        for step in render_op(o.invert(op), options):
+            assert step.op == o.invert(op)
+    line = o.describe(op)
+    assert line and ": " in line, line
+    assert isinstance(o.is_destructive(op), bool)
+    assert ("DESTRUCTIVE" in line) == o.is_destructive(op), line
+    assert o.invert(o.invert(op)) == op
+    assert isinstance(op.tables(), tuple) and isinstance(op.fields(), tuple)
+
+
+def test_the_storage_switch_is_named_and_destructive() -> None:
+    """A jsonb -> columns switch drops document keys: it must say so in the header."""
+    switch = o.ChangeStorage(NOTES_JSONB, NOTES_COLUMNS)
+    assert o.is_destructive(switch) and not o.is_destructive(o.invert(switch))
+    assert o.describe(switch).startswith("Table: notes - storage jsonb -> columns (DESTRUCTIVE")
+    assert switch.tables() == ("notes",)
+
+
+def test_backfills_are_marked_by_role_not_text() -> None:
+    online = RenderOptions(online=True)
+    add = o.AddColumn("users", Column("email", "TEXT", True), backfill="'none'")
+    backfills = [s for s in render_op(add, online) if s.role == "backfill"]
+    assert len(backfills) == 1 and backfills[0].batch_table == "users"
+    assert backfills[0].phase == "post"
+    rename = o.RenameDocumentKey("notes", "heading", "title")
+    (step,) = render_op(rename, online)
+    assert step.role == "backfill" and step.batch_table == "notes" and step.phase == "post"
+
+
+def test_varchar_widening_online_is_one_statement_with_its_old_type() -> None:
+    """VARCHAR(50) -> VARCHAR(100) / TEXT keeps the bytes: no expand/contract copy."""
+    for new_type in ("TEXT", "VARCHAR(100)"):
+        op = o.AlterColumn("users", Column("name", "VARCHAR(50)"), Column("name", new_type))
+        (step,) = render_op(op, RenderOptions(online=True))
+        assert step.sql.endswith(f"TYPE {new_type}") and step.old_type == "VARCHAR(50)"
