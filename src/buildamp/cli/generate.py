@@ -25,7 +25,7 @@ from buildamp.files.migration import (
     slugify,
 )
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
-from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
+from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Schema
@@ -205,15 +205,24 @@ def generate(
 
     table_chunks: dict[str, Any] = {}
     state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
-    texts = migration_texts(config.migrations_dir)
-    texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
-    texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
+    # the sum file is a record: add what this run wrote, never re-sum the disk
+    written = {
+        up_path.relative_to(config.migrations_dir).as_posix(): result.up_text,
+        down_path.relative_to(config.migrations_dir).as_posix(): result.down_text,
+    }
+    for op in operations:
+        if isinstance(op, o.RunSql):
+            custom = config.project_dir / op.label
+            if custom.is_file():
+                written[custom_entry(op.label)] = custom.read_text(encoding="utf-8")
     write_all_or_none(
         {
             up_path: result.up_text,
             down_path: result.down_text,
-            config.migrations_dir / SUM_FILE: render_sums(texts),
+            config.migrations_dir / SUM_FILE: with_entries(config.migrations_dir, written),
             config.state_path: state,
+            # what --discard restores (local: .buildamp/.gitignore lists before/)
+            config.state_path.parent / "before" / f"{version}.json": dumps(snapshot),
         }
     )
     result.written = True

@@ -25,30 +25,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+# The names live in model/ so config validation shares them; re-exported here.
+from buildamp.model import event_names as _names
+from buildamp.model.event_names import EVENT_NAMES, matches_some_event
+
 if TYPE_CHECKING:
     pass
 
 PAYLOAD_FORMAT = 1
 
-GENERATED = "migration.generated"
-STARTED = "migration.started"
-APPLIED = "migration.applied"
-FAILED = "migration.failed"
-ROLLED_BACK = "migration.rolled_back"
-SCHEMA_CHANGED = "schema.changed"
-BACKFILL_PROGRESS = "backfill.progress"
-DRIFT_DETECTED = "drift.detected"
-
-EVENT_NAMES: tuple[str, ...] = (
-    GENERATED,
-    STARTED,
-    APPLIED,
-    FAILED,
-    ROLLED_BACK,
-    SCHEMA_CHANGED,
-    BACKFILL_PROGRESS,
-    DRIFT_DETECTED,
-)
+GENERATED = _names.GENERATED
+STARTED = _names.STARTED
+APPLIED = _names.APPLIED
+FAILED = _names.FAILED
+ROLLED_BACK = _names.ROLLED_BACK
+SCHEMA_CHANGED = _names.SCHEMA_CHANGED
+BACKFILL_PROGRESS = _names.BACKFILL_PROGRESS
+DRIFT_DETECTED = _names.DRIFT_DETECTED
 
 Callback = Callable[["Event"], None]
 
@@ -125,7 +118,7 @@ _subscribers: list[tuple[Callback, tuple[str, ...] | None]] = []
 def check_patterns(events: Iterable[str]) -> tuple[str, ...]:
     patterns = tuple(events)
     for pattern in patterns:
-        if not any(fnmatch.fnmatchcase(name, pattern) for name in EVENT_NAMES):
+        if not matches_some_event(pattern):
             raise ValueError(
                 f"{pattern!r} matches no event; known events: {', '.join(EVENT_NAMES)}"
             )
