@@ -1,8 +1,9 @@
 """The README's demo: buildamp on examples/blog, against a real PostgreSQL.
 
 Uses BUILDAMP_DATABASE_URL when set; else a local server on 127.0.0.1:5432 if one
-answers (a fresh database ``buildamp_demo``); else buildamp's embedded PostgreSQL.
-Works on a copy of the example so the repository stays clean.
+answers: a fresh database with a unique name (``buildamp_demo_<random>``), dropped
+at the end, so a database someone else uses is never touched; else buildamp's
+embedded PostgreSQL. Works on a copy of the example so the repository stays clean.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent / "blog"
@@ -23,35 +25,61 @@ def run(*args: str, cwd: Path, check: bool = True) -> int:
     return subprocess.run([*BUILDAMP, *args], cwd=cwd, check=check).returncode
 
 
-def local_database() -> str | None:
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def local_database() -> tuple[str, str] | None:
+    """(url, name) of a new, uniquely named database on the local server."""
     try:
         import psycopg
 
-        admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-        with psycopg.connect(admin, connect_timeout=3, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS buildamp_demo WITH (FORCE)")
-            conn.execute("CREATE DATABASE buildamp_demo")
-        return "postgresql://postgres@127.0.0.1:5432/buildamp_demo"
+        name = f"buildamp_demo_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(ADMIN_URL, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"'.encode())
+        return f"postgresql://postgres@127.0.0.1:5432/{name}", name
     except Exception:
         return None
 
 
+def drop_database(name: str) -> None:
+    """Drop the demo's own database (its unique name: nobody else is using it)."""
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, connect_timeout=3, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
+
+
 def main() -> int:
-    url = os.environ.get("BUILDAMP_DATABASE_URL") or local_database()
+    url = os.environ.get("BUILDAMP_DATABASE_URL")
+    own = None if url else local_database()
+    if own is not None:
+        url = own[0]
     env_note = url or "embedded PostgreSQL under .buildamp/pgdata"
     print(f"database: {env_note}")
     if url:
         os.environ["BUILDAMP_DATABASE_URL"] = url
+    try:
+        demo()
+    finally:
+        if own is not None:
+            drop_database(own[1])
+            print(f"\ndropped the demo database {own[1]}")
+    return 0
+
+
+def demo() -> None:
     with tempfile.TemporaryDirectory(prefix="buildamp-demo-") as tmp:
         project = Path(tmp) / "blog"
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("pgdata", "cache"))
         run("migrate", "--check", cwd=project)
         for path in sorted((project / "migrations").glob("*.sql")):
             print(f"\n--- {path.relative_to(project)} ---\n{path.read_text()}")
+        run("migrate", "--apply", "--dry-run", cwd=project)
         run("migrate", "--apply", cwd=project)
         run("migrate", "--status", cwd=project)
         run("drift", cwd=project)
         run("migrate", "--rollback", cwd=project)
+        run("drift", cwd=project, check=False)
         run("migrate", "--apply", cwd=project)
         run("drift", cwd=project)
         run("schema", "--format", "mermaid", cwd=project)
@@ -59,7 +87,6 @@ def main() -> int:
         shutil.copytree(EXAMPLE.parent / "blog-python", twin)
         print("\nThe same models written in Python (examples/blog-python) give the same SQL:")
         run("migrate", "--dry-run", cwd=twin)
-    return 0
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def test_no_drift_after_apply(blog: Path, pg_url: str) -> None:
 TAMPERING = [
     (
         "ALTER TABLE users ADD COLUMN extra text",
-        "column users.extra: in database but not in schema state",
+        "column users.extra: in database but not in the models",
     ),
     (
         "ALTER TABLE users DROP COLUMN display_name",
@@ -42,15 +42,15 @@ TAMPERING = [
     ),
     (
         "ALTER TABLE users ALTER COLUMN username TYPE varchar(20)",
-        "column users.username: type is 'VARCHAR(20)', expected 'TEXT'",
+        "users.username: database type is VARCHAR(20), models say TEXT",
     ),
     (
         "ALTER TABLE users ALTER COLUMN display_name DROP NOT NULL",
-        "column users.display_name: not_null is False, expected True",
+        "users.display_name: database allows NULL, models say NOT NULL",
     ),
     (
         "ALTER TABLE users ALTER COLUMN email SET DEFAULT 'x'",
-        "column users.email: default is \"'x'\", expected \"''\"",
+        "users.email: database default is 'x', models say ''",
     ),
     (
         "DROP INDEX idx_users_created_at_desc",
@@ -58,7 +58,7 @@ TAMPERING = [
     ),
     (
         "CREATE INDEX sneaky ON users (email)",
-        "index sneaky on users: in database but not in schema state",
+        "index sneaky on users: in database but not in the models",
     ),
     (
         "DROP INDEX idx_comments_author_id; CREATE INDEX idx_comments_author_id ON comments (host)",
@@ -68,9 +68,9 @@ TAMPERING = [
         "ALTER TABLE users DROP CONSTRAINT unique_users_username",
         "constraint unique_users_username on users: missing",
     ),
-    ("ALTER TYPE user_status ADD VALUE 'Banned'", "enum user_status: values"),
+    ("ALTER TYPE user_status ADD VALUE 'Banned'", "enum user_status: database values"),
     ("DROP TRIGGER trg_users_updated_at ON users", "trigger trg_users_updated_at: missing"),
-    ("CREATE TABLE stray (id int)", "table stray: in database but not in schema state"),
+    ("CREATE TABLE stray (id int)", "table stray: in database but not in the models"),
     ("DROP TABLE comments", "table comments: missing in database"),
     (
         "ALTER TABLE users ENABLE ROW LEVEL SECURITY; ALTER TABLE users FORCE ROW LEVEL SECURITY",

@@ -31,6 +31,15 @@ def digest(config: Config, model_files: list[Path]) -> str | None:
     inputs += [config.state_path, *model_files]
     if config.migrations_dir.is_dir():
         inputs += sorted(p for p in config.migrations_dir.rglob("*") if p.is_file())
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.sumfile import CUSTOM_PREFIX, SUM_FILE, read_sums
+
+    recorded = read_sums(config.migrations_dir / SUM_FILE) or {}
+    inputs += [  # custom_sql files a migration included: editing one is a finding
+        config.project_dir / name.removeprefix(CUSTOM_PREFIX)
+        for name in sorted(recorded)
+        if name.startswith(CUSTOM_PREFIX)
+    ]
     for path in inputs:
         hasher.update(str(path).encode() + b"\0")
         try:

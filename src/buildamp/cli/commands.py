@@ -14,10 +14,35 @@ from buildamp.model.errors import ConfigError
 
 
 def _url(config: Config, cli_url: str | None) -> str:
+    """The database to use. Falling back to the embedded dev server is said out
+    loud (on stderr, so JSON on stdout stays clean), with how to stop it."""
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.pg.database import resolve_database_url
+    from buildamp.pg.database import (
+        explicit_database_url,
+        redact,
+        resolve_database_url,
+    )
 
-    return resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
+    url = resolve_database_url(cli_url, config.database_url, config.mode, config.project_dir)
+    if explicit_database_url(cli_url, config.database_url) is None:
+        click.echo(f"using embedded PostgreSQL at {redact(url)} (stop: buildamp db stop)", err=True)
+    return url
+
+
+def run_db(config: Config, action: str) -> int:
+    """``buildamp db url|stop``: the embedded dev server of this project."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.pg.database import EMBEDDED_DIR, embedded_server_url, stop_embedded_server
+
+    pgdata = config.project_dir / EMBEDDED_DIR
+    if action == "url":
+        click.echo(embedded_server_url(pgdata))
+        return 0
+    if stop_embedded_server(pgdata):
+        click.echo(f"stopped embedded PostgreSQL in {config.display(pgdata)}")
+    else:
+        click.echo("embedded PostgreSQL is not running")
+    return 0
 
 
 @contextmanager
@@ -30,25 +55,143 @@ def _sinks(config: Config, log_format: str, url: str | None = None) -> Iterator[
         yield
 
 
+# Each action and the flags that belong to it; anything else on the line is an error.
+_FLAGS = {
+    "do_generate": "--generate",
+    "do_apply": "--apply",
+    "do_rollback": "--rollback",
+    "do_status": "--status",
+    "do_check": "--check",
+    "new_slug": "--new",
+    "do_hash": "--hash",
+    "do_discard": "--discard",
+    "resolve_version": "--resolve",
+    "do_rebase": "--rebase",
+    "do_squash": "--squash",
+    "mark_applied": "--applied",
+    "mark_rolled_back": "--rolled-back",
+    "name": "--name",
+    "dry_run": "--dry-run",
+    "allow_destructive": "--allow-destructive",
+    "to_version": "--to",
+    "steps": "--steps",
+    "force": "--force",
+    "as_json": "--json",
+    "database_url": "--database-url",
+    "yes": "--yes",
+}
+_ACTIONS = (
+    "do_apply",
+    "do_rollback",
+    "do_status",
+    "do_check",
+    "new_slug",
+    "do_hash",
+    "do_discard",
+    "resolve_version",
+    "do_rebase",
+    "do_squash",
+)
+_DB = ("database_url",)
+_ALLOWED: dict[str, tuple[str, ...]] = {
+    "generate": ("do_generate", "name", "dry_run", "allow_destructive"),
+    "generate+apply": (
+        "do_generate",
+        "do_apply",
+        "name",
+        "dry_run",
+        "allow_destructive",
+        "to_version",
+        "yes",
+        *_DB,
+    ),
+    "apply": ("do_apply", "to_version", "dry_run", "as_json", "yes", *_DB),
+    "rollback": ("do_rollback", "to_version", "steps", "dry_run", "as_json", "yes", *_DB),
+    "status": ("do_status", "as_json", *_DB),
+    "check": ("do_check", "as_json"),
+    "new": ("new_slug", "dry_run"),
+    "hash": ("do_hash", "force", *_DB),
+    "discard": ("do_discard", *_DB),
+    "resolve": ("resolve_version", "mark_applied", "mark_rolled_back", "yes", *_DB),
+    "rebase": ("do_rebase",),
+    "squash": ("do_squash", "to_version", *_DB),
+}
+
+
+def migrate_mode(opts: dict[str, Any]) -> str:
+    """The one action this command line asks for; refuses flags that belong to
+    another action instead of silently ignoring them."""
+    given = [key for key in _FLAGS if opts.get(key) not in (None, False)]
+    actions = [key for key in _ACTIONS if key in given]
+    if actions == ["do_apply"] and "do_generate" in given:
+        mode = "generate+apply"
+    elif len(actions) > 1:
+        raise ConfigError(
+            f"{_FLAGS[actions[0]]} cannot be combined with {_FLAGS[actions[1]]}",
+            hint="run them one after the other",
+        )
+    elif actions:
+        mode = _FLAGS[actions[0]].lstrip("-")
+    else:
+        mode = "generate"
+    for key in given:
+        if key not in _ALLOWED[mode]:
+            shown = {"generate": "generate", "generate+apply": "--generate --apply"}.get(
+                mode, f"--{mode}"
+            )
+            owners = [m for m, keys in _ALLOWED.items() if key in keys and "+" not in m]
+            where = ", ".join("generate" if m == "generate" else f"--{m}" for m in owners)
+            raise ConfigError(
+                f"{_FLAGS[key]} does not apply to {shown}",
+                hint=f"{_FLAGS[key]} goes with {where}" if where else "remove it",
+            )
+    if opts.get("to_version") is not None and opts.get("steps") is not None:
+        raise ConfigError("--to and --steps cannot be combined", hint="use one of them")
+    if opts.get("as_json") and mode in ("apply", "rollback") and not opts.get("dry_run"):
+        raise ConfigError("--json prints the plan: use it with --dry-run")
+    if mode == "resolve" and opts.get("mark_applied") == opts.get("mark_rolled_back"):
+        raise ConfigError("--resolve needs exactly one of --applied or --rolled-back")
+    return mode
+
+
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
-    actions = [k for k in ("do_apply", "do_rollback", "do_status", "do_check") if opts[k]]
-    if opts["do_rollback"] and len(actions) > 1:
-        raise ConfigError("--rollback cannot be combined with --apply, --status or --check")
-    if opts["do_status"] and len(actions) > 1:
-        raise ConfigError("--status cannot be combined with other actions")
-    if opts["do_check"]:
-        return run_check(config)
-    if opts["do_status"]:
-        return run_status(config, opts["database_url"])
-    if opts["do_rollback"]:
+    # the fleet flags' checks; the fleet itself loads only with --targets
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_migrate
+
+    check_fleet_flags(opts)
+    if opts.get("targets"):
+        return run_fleet_migrate(config, opts)
+    # loaded on use: commands that do not need it never import it
+    from buildamp.cli.plan_view import check_to
+
+    mode = migrate_mode(opts)
+    check_to(opts.get("to_version"))
+    if mode == "check":
+        return run_check(config, as_json=bool(opts.get("as_json")))
+    if mode == "status":
+        return run_status(config, opts["database_url"], as_json=bool(opts.get("as_json")))
+    if mode == "rollback":
         return run_rollback(config, opts)
-    if opts["do_generate"] or not opts["do_apply"]:
+    if mode in ("new", "hash", "discard", "rebase"):
+        # loaded on use: commands that do not need it never import it
+        from buildamp.cli import hatches
+
+        return hatches.run(config, mode, opts)
+    if mode == "squash":
+        # loaded on use: commands that do not need it never import it
+        from buildamp.cli.squash import run_squash
+
+        return run_squash(config, opts["to_version"], opts["database_url"])
+    if mode == "resolve":
+        # loaded on use: commands that do not need it never import it
+        from buildamp.cli.hatches import run_resolve
+
+        return run_resolve(config, opts, _url(config, opts["database_url"]))
+    if mode in ("generate", "generate+apply"):
         run_generate(config, opts, confirm)
-        if opts["dry_run"]:
+        if mode == "generate":
             return 0
-    if opts["do_apply"]:
-        return run_apply(config, opts)
-    return 0
+    return run_apply(config, opts)
 
 
 def run_generate(
@@ -79,6 +222,10 @@ def run_generate(
         click.echo(result.down_text, nl=False)
         return
     assert result.up_path is not None and result.down_path is not None
+    # loaded on use: commands that do not need it never import it
+    from buildamp.cli.change_list import echo_changes
+
+    echo_changes(result.operations)
     click.echo(f"wrote {config.display(result.up_path)}")
     click.echo(f"wrote {config.display(result.down_path)}")
     for change in result.destructive:
@@ -105,32 +252,59 @@ def _emit_generated(config: Config, result: Any) -> None:
     events.emit(events.Event(events.SCHEMA_CHANGED, details=state, **common))
 
 
-def _confirm_apply(config: Config, opts: dict[str, Any], url: str) -> bool:
-    """Prod mode: show the plan (pending migrations) and their lint findings, then
-    require --yes or an interactive confirmation."""
+def _plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> list[Any]:
+    """What an apply or rollback would do, from a read-only look at the history."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.cli.plan_view import apply_plan, rollback_plan
+    from buildamp.files.migration import list_migrations
+    from buildamp.run.apply import recognise_squashed
+    from buildamp.run.history_view import read_applied
+
+    # a database that applied migrations later squashed sees the baseline's row
+    applied, _ = recognise_squashed(list_migrations(config.migrations_dir), read_applied(url))
+    if direction == "apply":
+        return apply_plan(config, applied, opts.get("to_version"))
+    return rollback_plan(config, applied, opts.get("steps"), opts.get("to_version"))
+
+
+def _show_plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> int:
+    """``--dry-run``: print the plan and stop; the database is only read."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.cli.plan_view import plan_json, print_plan
+    from buildamp.pg.database import database_identity
+
+    items = _plan(config, opts, url, direction)
+    if opts.get("as_json"):
+        click.echo(plan_json(config, items, direction, database_identity(url)))
+    else:
+        print_plan(config, items, direction, with_sql=True)
+        click.echo(f"dry run: nothing was {'applied' if direction == 'apply' else 'rolled back'}")
+    return 0
+
+
+def _confirmed(config: Config, opts: dict[str, Any], url: str, direction: str) -> bool:
+    """Prod mode: show the plan (migrations, lint findings, lock risk), then
+    require --yes or an interactive confirmation. Rollback is guarded like apply:
+    it can drop every table."""
     if config.mode != "prod":
         return True
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.cli.lint_command import format_text, lint_findings_for
-    from buildamp.files.migration import list_migrations
-    from buildamp.run.apply import status
+    from buildamp.cli.plan_view import print_plan
 
-    pending = {s.version for s in status(config, url) if s.state == "pending"}
-    files = [m.path for m in list_migrations(config.migrations_dir) if m.version in pending]
-    if not files:
+    items = _plan(config, opts, url, direction)
+    if not items:
         return True
-    click.echo("Pending migrations:")
-    for path in files:
-        click.echo(f"  {config.display(path)}")
-    findings = lint_findings_for(config, files)
-    if findings:
-        click.echo(f"Lint findings ({len(findings)}):")
-        click.echo(format_text(findings), nl=False)
+    print_plan(config, items, direction, with_sql=False)
     if opts["yes"]:
         return True
+    verb = "apply" if direction == "apply" else "rollback"
     if not sys.stdin.isatty():
-        raise ConfigError("prod mode: apply needs --yes (or an interactive terminal to confirm)")
-    return click.confirm("Apply these migrations?", default=False)
+        raise ConfigError(
+            f"prod mode: {verb} needs --yes (or an interactive terminal to confirm)",
+            hint="review the plan above, or see it with SQL via --dry-run",
+        )
+    question = "Apply these migrations?" if direction == "apply" else "Roll these back?"
+    return click.confirm(question, default=False)
 
 
 def run_apply(config: Config, opts: dict[str, Any]) -> int:
@@ -138,7 +312,9 @@ def run_apply(config: Config, opts: dict[str, Any]) -> int:
     from buildamp.run.apply import apply
 
     url = _url(config, opts["database_url"])
-    if not _confirm_apply(config, opts, url):
+    if opts["dry_run"]:
+        return _show_plan(config, opts, url, "apply")
+    if not _confirmed(config, opts, url, "apply"):
         click.echo("nothing applied")
         return 1
     # per command: `buildamp --help` and other commands import none of it
@@ -156,14 +332,23 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
     from buildamp.run.apply import rollback
 
     url = _url(config, opts["database_url"])
-    # per command: `buildamp --help` and other commands import none of it
+    if opts["dry_run"]:
+        return _show_plan(config, opts, url, "rollback")
+    items = _plan(config, opts, url, "rollback")  # validates --to against the history
+    if not items:
+        click.echo("nothing to roll back")
+        return 0
+    if not _confirmed(config, opts, url, "rollback"):
+        click.echo("nothing rolled back")
+        return 1
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.progress_view import backfill_reporter
 
     with _sinks(config, opts.get("log_format", "text"), url), backfill_reporter() as progress:
         undone = rollback(
             config,
             url,
-            steps=opts["steps"],
+            steps=opts["steps"] or 1,
             to=opts["to_version"],
             report=click.echo,
             progress=progress,
@@ -173,22 +358,40 @@ def run_rollback(config: Config, opts: dict[str, Any]) -> int:
     return 0
 
 
-def run_status(config: Config, cli_url: str | None) -> int:
-    # per command: `buildamp --help` and other commands import none of it
+def run_status(config: Config, cli_url: str | None, as_json: bool = False) -> int:
+    """Applied / pending / edited per migration; reads only (a replica or a
+    read-only role works, and nothing is created)."""
+    # loaded on use: commands that do not need it never import it
     from buildamp.run.apply import running_work, status
 
     url = _url(config, cli_url)
     rows = status(config, url)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    running = running_work(url)
+    if as_json:
+        # loaded on use: commands that do not need it never import it
+        import json
+
+        # loaded on use: commands that do not need it never import it
+        from buildamp.pg.database import database_identity
+
+        document = {
+            "database": database_identity(url),
+            "migrations": [{"version": r.version, "name": r.name, "state": r.state} for r in rows],
+            "counts": counts,
+            "running": running,
+        }
+        click.echo(json.dumps(document, indent=2, default=str))
+        return 0
     if not rows:
         click.echo("no migrations")
     for row in rows:
         click.echo(f"{row.version}  {row.state:<8}  {row.name}")
     if rows:
-        counts: dict[str, int] = {}
-        for row in rows:
-            counts[row.state] = counts.get(row.state, 0) + 1
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
-    for entry in running_work(url):
+    for entry in running:
         click.echo(_running_line(entry))
     return 0
 
@@ -213,7 +416,7 @@ def _running_line(entry: dict[str, Any]) -> str:
     return line
 
 
-def run_check(config: Config) -> int:
+def run_check(config: Config, as_json: bool = False) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import check_memo
@@ -221,9 +424,8 @@ def run_check(config: Config) -> int:
 
     memo = check_memo.digest(config, model_files(config))
     if check_memo.was_clean(config, memo):
-        click.echo(CLEAN_CHECK)
-        return 0
-    # per command: `buildamp --help` and other commands import none of it
+        return _check_result(as_json, [], [])
+    # loaded on use: commands that do not need it never import it
     from buildamp.cli.generate import plan
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
@@ -243,33 +445,70 @@ def run_check(config: Config) -> int:
         problems.append(
             f"schema state is at version {version} but the newest migration is {newest}"
         )
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.sumfile import custom_sql_problems
+
+    problems += custom_sql_problems(config.project_dir, config.migrations_dir)
     operations = planned.operations
     changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]
-    problems += [f"not generated: {change}" for change in changes]
-    for problem in problems:
+    code = _check_result(as_json, problems, changes)
+    if code == 0:
+        check_memo.remember_clean(config, memo)
+    return code
+
+
+def _check_result(as_json: bool, problems: list[str], changes: list[str]) -> int:
+    """Print the verdict of ``--check`` (text or one JSON object); exit 1 on problems."""
+    everything = problems + [f"not generated: {change}" for change in changes]
+    if as_json:
+        # loaded on use: commands that do not need it never import it
+        import json
+
+        document = {"ok": not everything, "problems": problems, "not_generated": changes}
+        click.echo(json.dumps(document, indent=2))
+        return 1 if everything else 0
+    for problem in everything:
         click.echo(problem)
-    if problems:
+    if everything:
         hint = "run `buildamp migrate` to generate the migration" if changes else ""
         click.echo(hint or "fix the files listed above", err=True)
         return 1
     click.echo(CLEAN_CHECK)
-    check_memo.remember_clean(config, memo)
     return 0
 
 
 CLEAN_CHECK = "ok: models, schema state and migrations agree"
 
 
-def run_drift(config: Config, cli_url: str | None, log_format: str = "text") -> int:
+def run_drift(
+    config: Config,
+    cli_url: str | None,
+    log_format: str = "text",
+    as_sql: bool = False,
+    as_json: bool = False,
+) -> int:
+    """Differences between the database and the models, knowing the history;
+    ``--sql`` prints the repair, ``--json`` one object. Reads only."""
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.run.drift import drift_report
+    from buildamp.run.drift import drift, repair_sql
 
     url = _url(config, cli_url)
-    lines = drift_report(config, url)
-    for line in lines:
-        click.echo(line)
+    report, expected, live = drift(config, url)
+    lines = report.lines
+    if as_json:
+        # loaded on use: commands that do not need it never import it
+        import json
+
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    elif as_sql:
+        click.echo(repair_sql(config, expected, live) or "-- no drift to repair", nl=False)
+        if not report.differences:
+            click.echo("")
+    else:
+        for line in lines:
+            click.echo(line)
     if lines:
         # per command: `buildamp --help` and other commands import none of it
         from buildamp.events import bus as events
@@ -284,5 +523,6 @@ def run_drift(config: Config, cli_url: str | None, log_format: str = "text") -> 
                 )
             )
         return 1
-    click.echo("no drift: the database matches the schema state")
+    if not (as_json or as_sql):
+        click.echo("no drift: the database matches the schema state")
     return 0

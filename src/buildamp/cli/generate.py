@@ -8,7 +8,7 @@ render up and down; write migration, rollback and snapshot atomically.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from buildamp.files.migration import (
     slugify,
 )
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
-from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums
+from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Schema
@@ -58,6 +58,7 @@ def load_models(config: Config) -> Models:
         default_storage="jsonb" if config.storage == "jsonb" else "columns",
         tenant_isolation=config.tenant_isolation,
         table_names=config.table_names,
+        distribution=config.distribution,
     )
     return build_models(files, settings, use_cache=True)
 
@@ -173,6 +174,13 @@ def generate(
     down_path = config.rollback_dir / f"{version}_rollback.sql"
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
     options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
+    if config.distribution == "citus":
+        # Citus rendering only for distribution = "citus"
+        from buildamp.render import citus
+
+        citus.check_plan(snapshot.schema, planned.next_schema)
+        anchor = citus.colocate_with(snapshot.schema, operations)
+        options = replace(options, distribution="citus", colocate_with=anchor)
     layout = Layout(
         config.lock_timeout if config.is_online else None,
         config.batch_size,
@@ -206,15 +214,24 @@ def generate(
 
     table_chunks: dict[str, Any] = {}
     state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
-    texts = migration_texts(config.migrations_dir)
-    texts[up_path.relative_to(config.migrations_dir).as_posix()] = result.up_text
-    texts[down_path.relative_to(config.migrations_dir).as_posix()] = result.down_text
+    # the sum file is a record: add what this run wrote, never re-sum the disk
+    written = {
+        up_path.relative_to(config.migrations_dir).as_posix(): result.up_text,
+        down_path.relative_to(config.migrations_dir).as_posix(): result.down_text,
+    }
+    for op in operations:
+        if isinstance(op, o.RunSql):
+            custom = config.project_dir / op.label
+            if custom.is_file():
+                written[custom_entry(op.label)] = custom.read_text(encoding="utf-8")
     write_all_or_none(
         {
             up_path: result.up_text,
             down_path: result.down_text,
-            config.migrations_dir / SUM_FILE: render_sums(texts),
+            config.migrations_dir / SUM_FILE: with_entries(config.migrations_dir, written),
             config.state_path: state,
+            # what --discard restores (local: .buildamp/.gitignore lists before/)
+            config.state_path.parent / "before" / f"{version}.json": dumps(snapshot),
         }
     )
     result.written = True

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
+from buildamp.cli.fleet import fleet_options
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,15 +39,26 @@ def _fail(error: BaseException, verbose: bool) -> None:
     sys.exit(4)
 
 
-def _project(path: str | None) -> Any:
+def _project(ctx: click.Context, required: bool = True) -> Any:
+    """The project's config (profile applied). Outside a project (no config and no
+    model folder) every command that may write or connect refuses, so nothing is
+    ever created in a random folder (least of all an embedded database); ``lint``
+    of SQL files works anywhere."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.files.config import find_project_dir, load_config
     from buildamp.model.errors import ConfigError
 
+    path, env = ctx.obj["project"], ctx.obj["env"]
     start = Path(path).resolve() if path else Path.cwd()
     if not start.is_dir():
         raise ConfigError(f"project folder {start} does not exist", hint="check -C/--project")
-    return load_config(find_project_dir(start) if path is None else start)
+    config = load_config(find_project_dir(start) if path is None else start, env)
+    if required and not config.is_project:
+        raise ConfigError(
+            f"no buildamp project here ({config.project_dir}); run buildamp init",
+            hint="or pass -C PROJECT",
+        )
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +71,12 @@ def _project(path: str | None) -> Any:
     help="Show details: tracebacks on errors, value types (structs that are no table).",
 )
 @click.option(
+    "--env",
+    "env",
+    envvar="BUILDAMP_ENV",
+    help="Config profile [env.NAME] to use (else BUILDAMP_ENV).",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -65,13 +84,20 @@ def _project(path: str | None) -> Any:
     help="json: also write audit events to stderr as JSON lines.",
 )
 @click.pass_context
-def main(ctx: click.Context, project: str | None, verbose: bool, log_format: str) -> None:
-    """Turn domain model types into PostgreSQL schema and safe migrations."""
+def main(
+    ctx: click.Context, project: str | None, verbose: bool, env: str | None, log_format: str
+) -> None:
+    """Turn domain model types into PostgreSQL schema and safe migrations.
+
+    \b
+    Example:
+      buildamp init && buildamp migrate --generate --apply
+    """
     # A command builds hundreds of thousands of small acyclic objects (one per
     # column, index, declaration); the cyclic collector walking them all again and
     # again cost ~15% of a run. Collect rarely; reference counting frees the rest.
     gc.set_threshold(200_000, 20, 20)
-    ctx.obj = {"project": project, "verbose": verbose, "log_format": log_format}
+    ctx.obj = {"project": project, "verbose": verbose, "log_format": log_format, "env": env}
 
 
 def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
@@ -79,6 +105,8 @@ def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
         code = action()
     except click.exceptions.Exit:
         raise
+    except BrokenPipeError:
+        _quiet_broken_pipe()
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
@@ -88,7 +116,16 @@ def _guarded(ctx: click.Context, action: Callable[[], int | None]) -> None:
         sys.exit(code or 0)
 
 
-@main.command()
+def _quiet_broken_pipe() -> None:
+    """``buildamp ... | head``: the reader left; stop without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+@main.command(
+    epilog="Examples: buildamp init; buildamp init --from-database postgresql://localhost/shop"
+)
 @click.option("--from-database", "from_database", metavar="URL", help="Adopt this database.")
 @click.option(
     "--lang",
@@ -109,7 +146,7 @@ def init(
         # per command: `buildamp --help` and other commands import none of it
         from buildamp.cli.adopt_update import run_update
 
-        _guarded(ctx, lambda: run_update(_project(ctx.obj["project"]), from_database, schema_name))
+        _guarded(ctx, lambda: run_update(_project(ctx), from_database, schema_name))
     if from_database:
         # per command: `buildamp --help` and other commands import none of it
         from buildamp.cli.adopt import run_adopt
@@ -128,7 +165,7 @@ def init(
         files: dict[Path, str] = {}
         if not (root / CONFIG_FILE).exists() and not (root / "pyproject.toml").exists():
             files[root / CONFIG_FILE] = DEFAULT_CONFIG
-        config = load_config(root) if not files else None
+        config = load_config(root, ctx.obj["env"]) if not files else None
         models = config.models if config else ("models",)
         migrations = config.migrations if config else "migrations"
         state = root / ".buildamp" / "schema_state.json"
@@ -136,7 +173,7 @@ def init(
             files[state] = dumps(Snapshot(Schema()))
         ignore = root / ".buildamp" / ".gitignore"
         if not ignore.exists():
-            files[ignore] = "# local to this machine\naudit.log\ncache/\npgdata/\n"
+            files[ignore] = "# local to this machine\naudit.log\nbefore/\ncache/\npgdata/\n"
         write_all_or_none(files)
         for folder in models:
             (root / folder).mkdir(parents=True, exist_ok=True)
@@ -156,7 +193,18 @@ def _confirm_destructive(changes: list[str]) -> bool:
     return click.confirm("Generate it anyway?", default=False, err=True)
 
 
-@main.command()
+MIGRATE_EXAMPLES = """\b
+Examples:
+  buildamp migrate                         # generate a migration for model changes
+  buildamp migrate --apply --dry-run       # show the plan: SQL, lint, lock risk
+  buildamp migrate --apply --yes           # apply pending migrations (prod)
+  buildamp migrate --rollback --to 003     # back to version 003
+  buildamp migrate --new backfill_prices   # an empty hand-written migration
+  buildamp migrate --rebase                # after a merge: renumber this branch's
+"""
+
+
+@main.command(epilog=MIGRATE_EXAMPLES)
 @click.option(
     "--generate", "do_generate", is_flag=True, help="Write a migration for model changes (default)."
 )
@@ -170,48 +218,77 @@ def _confirm_destructive(changes: list[str]) -> bool:
 @click.option(
     "--check", "do_check", is_flag=True, help="Exit 1 when models, snapshot or files disagree."
 )
+@click.option("--new", "new_slug", metavar="SLUG", help="Write an empty hand-written migration.")
+@click.option("--hash", "do_hash", is_flag=True, help="Accept edits to unapplied migration files.")
+@click.option(
+    "--discard", "do_discard", is_flag=True, help="Remove the newest unapplied generated migration."
+)
+@click.option(
+    "--resolve", "resolve_version", metavar="VERSION", help="Record a migration's state by hand."
+)
+@click.option("--applied", "mark_applied", is_flag=True, help="With --resolve: mark applied.")
+@click.option(
+    "--rolled-back", "mark_rolled_back", is_flag=True, help="With --resolve: mark rolled back."
+)
+@click.option(
+    "--rebase", "do_rebase", is_flag=True, help="Renumber this branch's migrations after a merge."
+)
 @click.option("--name", help="Slug for the new migration file.")
-@click.option("--dry-run", is_flag=True, help="Print the SQL; write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Print the SQL or plan; write nothing, change no database."
+)
 @click.option("--allow-destructive", is_flag=True, help="Allow drops and narrowing changes.")
 @click.option("--to", "to_version", help="Apply up to / roll back to this version.")
-@click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), help="Roll back this many (default 1).")
+@click.option("--force", is_flag=True, help="With --hash: also accept edits to applied files.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @click.option(
     "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
-@click.option("--squash", is_flag=True, help="Replace migrations up to --to by one baseline.")
+@fleet_options
+@click.option(
+    "--squash", "do_squash", is_flag=True, help="Replace migrations up to --to by one baseline."
+)
 @click.pass_context
 def migrate(ctx: click.Context, /, **opts: Any) -> None:
     """Generate, apply, roll back or check migrations."""
-    if opts.pop("squash"):
-        # per command: `buildamp --help` and other commands import none of it
-        from buildamp.cli.squash import run_squash
-
-        to, url = opts["to_version"], opts["database_url"]
-        _guarded(ctx, lambda: run_squash(_project(ctx.obj["project"]), to, url))
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_migrate
 
     opts["log_format"] = ctx.obj["log_format"]
     opts["verbose"] = ctx.obj["verbose"]
-    _guarded(ctx, lambda: run_migrate(_project(ctx.obj["project"]), opts, _confirm_destructive))
+    _guarded(ctx, lambda: run_migrate(_project(ctx), opts, _confirm_destructive))
 
 
-@main.command()
+@main.command(epilog="Example: buildamp drift --sql > fix.sql")
 @click.option("--database-url", help="PostgreSQL URL.")
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL that brings the database back.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@fleet_options
 @click.pass_context
-def drift(ctx: click.Context, database_url: str | None) -> None:
+def drift(
+    ctx: click.Context, /, database_url: str | None, as_sql: bool, as_json: bool, **fleet: Any
+) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_drift
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_drift
 
-    _guarded(
-        ctx,
-        lambda: run_drift(_project(ctx.obj["project"]), database_url, ctx.obj["log_format"]),
-    )
+    def run() -> int:
+        check_fleet_flags(fleet)
+        config = _project(ctx)
+        if fleet["targets"]:
+            extra = {"database_url": database_url, "log_format": ctx.obj["log_format"]}
+            return run_fleet_drift(config, {**fleet, **extra, "as_sql": as_sql, "as_json": as_json})
+        return run_drift(
+            config, database_url, ctx.obj["log_format"], as_sql=as_sql, as_json=as_json
+        )
+
+    _guarded(ctx, run)
 
 
-@main.command()
+@main.command(epilog="Example: buildamp lint migrations/004_add_phone.sql")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
@@ -220,10 +297,10 @@ def lint(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.lint_command import run_lint
 
-    _guarded(ctx, lambda: run_lint(_project(ctx.obj["project"]), list(files), output_format))
+    _guarded(ctx, lambda: run_lint(_project(ctx, required=False), list(files), output_format))
 
 
-@main.command()
+@main.command(epilog="Example: buildamp schema --format dot | dot -Tsvg > schema.svg")
 @click.option(
     "--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid"
 )
@@ -233,7 +310,18 @@ def schema(ctx: click.Context, output_format: str) -> None:
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.diagram import run_schema
 
-    _guarded(ctx, lambda: run_schema(_project(ctx.obj["project"]), output_format))
+    _guarded(ctx, lambda: run_schema(_project(ctx), output_format))
+
+
+@main.command(epilog="Examples: buildamp db url; buildamp db stop")
+@click.argument("action", type=click.Choice(["url", "stop"]))
+@click.pass_context
+def db(ctx: click.Context, action: str) -> None:
+    """The embedded dev PostgreSQL under .buildamp/pgdata: print its URL, or stop it."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.cli.commands import run_db
+
+    _guarded(ctx, lambda: run_db(_project(ctx), action))
 
 
 @main.command()
@@ -261,7 +349,7 @@ def watch(
     _guarded(
         ctx,
         lambda: run_watch(
-            _project(ctx.obj["project"]),
+            _project(ctx),
             do_apply,
             allow_destructive,
             database_url,

@@ -37,8 +37,8 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
         list_migrations,
     )
 
-    # per command: `buildamp --help` and other commands import none of it
-    from buildamp.files.sumfile import SUM_FILE, migration_texts, render_sums, sum_problems
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.sumfile import SUM_FILE, read_sums, render_sums, sum_problems
     from buildamp.model.hints import Hints
     from buildamp.plan import ops as o
     from buildamp.plan.diff import diff
@@ -99,17 +99,18 @@ def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> in
     down_text = compose_down(config.display(down_path), to, SQUASH_SLUG, backward, Layout())
     if int(to) != newest.number:
         _verify(config, to, cli_url, up_path, up_text)
-    texts = migration_texts(config.migrations_dir)
+    # the sum file is a record: forget the replaced files, add the baseline's
+    sums = read_sums(config.migrations_dir / SUM_FILE) or {}
     for migration in replaced:
-        texts.pop(migration.path.relative_to(config.migrations_dir).as_posix(), None)
-        texts.pop(migration.rollback_path.relative_to(config.migrations_dir).as_posix(), None)
-    texts[up_path.relative_to(config.migrations_dir).as_posix()] = up_text
-    texts[down_path.relative_to(config.migrations_dir).as_posix()] = down_text
+        sums.pop(migration.path.relative_to(config.migrations_dir).as_posix(), None)
+        sums.pop(migration.rollback_path.relative_to(config.migrations_dir).as_posix(), None)
+    sums[up_path.relative_to(config.migrations_dir).as_posix()] = checksum(up_text)
+    sums[down_path.relative_to(config.migrations_dir).as_posix()] = checksum(down_text)
     write_all_or_none(
         {
             up_path: up_text,
             down_path: down_text,
-            config.migrations_dir / SUM_FILE: render_sums(texts),
+            config.migrations_dir / SUM_FILE: render_sums(sums),
         }
     )
     for migration in replaced:

@@ -47,14 +47,19 @@ def _opts(database_url: str | None, allow_destructive: bool, log_format: str) ->
 
 
 def one_round(
-    project_dir: Path, opts: dict[str, Any], apply: bool, echo: Callable[[str], None]
+    project_dir: Path,
+    opts: dict[str, Any],
+    apply: bool,
+    echo: Callable[[str], None],
+    env: str | None = None,
 ) -> None:
-    """Generate once (and apply when asked); report errors instead of raising them."""
+    """Generate once (and apply when asked); report errors instead of raising them.
+    The config is read again each round (it may have changed), same profile."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_apply, run_generate
 
     try:
-        config = load_config(project_dir)
+        config = load_config(project_dir, env)
         run_generate(config, opts, lambda _changes: False)
         if apply:
             run_apply(config, opts)
@@ -80,7 +85,7 @@ def run_watch(
 
     echo = lambda text: click.echo(text, err=text.startswith("error:"))  # noqa: E731
     opts = _opts(database_url, allow_destructive, log_format)
-    one_round(config.project_dir, opts, apply, echo)
+    one_round(config.project_dir, opts, apply, echo, config.profile)
     folders = [config.project_dir / folder for folder in config.models]
     configs = [config.project_dir / name for name in (CONFIG_FILE, "pyproject.toml")]
     # Model folders recursively, the config files themselves: never the whole
@@ -94,5 +99,5 @@ def run_watch(
     for changes in watch(*watched, watch_filter=wanted, debounce=debounce_ms, recursive=True):
         changed = sorted({config.display(Path(path)) for _, path in changes})
         click.echo(f"changed: {', '.join(changed)}")
-        one_round(config.project_dir, opts, apply, echo)
+        one_round(config.project_dir, opts, apply, echo, config.profile)
     return 0

@@ -21,39 +21,46 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+# The names live in model/ so config validation shares them; re-exported here.
+from buildamp.model import event_names as _names
+from buildamp.model.event_names import EVENT_NAMES, matches_some_event
 
 if TYPE_CHECKING:
     pass
 
 PAYLOAD_FORMAT = 1
 
-GENERATED = "migration.generated"
-STARTED = "migration.started"
-APPLIED = "migration.applied"
-FAILED = "migration.failed"
-ROLLED_BACK = "migration.rolled_back"
-SCHEMA_CHANGED = "schema.changed"
-BACKFILL_PROGRESS = "backfill.progress"
-DRIFT_DETECTED = "drift.detected"
-
-EVENT_NAMES: tuple[str, ...] = (
-    GENERATED,
-    STARTED,
-    APPLIED,
-    FAILED,
-    ROLLED_BACK,
-    SCHEMA_CHANGED,
-    BACKFILL_PROGRESS,
-    DRIFT_DETECTED,
-)
+GENERATED = _names.GENERATED
+STARTED = _names.STARTED
+APPLIED = _names.APPLIED
+FAILED = _names.FAILED
+ROLLED_BACK = _names.ROLLED_BACK
+SCHEMA_CHANGED = _names.SCHEMA_CHANGED
+BACKFILL_PROGRESS = _names.BACKFILL_PROGRESS
+DRIFT_DETECTED = _names.DRIFT_DETECTED
 
 Callback = Callable[["Event"], None]
 
 _log = logging.getLogger(__name__)
 _sequence = itertools.count(1)
+# The fleet target the current thread works on (``buildamp ... --targets``):
+# every event emitted meanwhile carries its name, without threading it through.
+_target: ContextVar[str | None] = ContextVar("buildamp_target", default=None)
+
+
+@contextmanager
+def for_target(name: str | None) -> Iterator[None]:
+    """Events emitted in this block (this thread/context) name ``name`` as target."""
+    token = _target.set(name)
+    try:
+        yield
+    finally:
+        _target.reset(token)
 
 
 def actor() -> str:
@@ -84,6 +91,7 @@ class Event:
     fields: tuple[str, ...] = ()
     duration_ms: int | None = None
     database: str | None = None  # host:port/dbname, never credentials
+    target: str | None = field(default_factory=_target.get)  # fleet target name
     actor: str = field(default_factory=actor)
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -110,6 +118,7 @@ class Event:
             "fields": list(self.fields),
             "duration_ms": self.duration_ms,
             "database": self.database,
+            "target": self.target,
             "actor": self.actor,
             "error": self.error,
             "details": dict(self.details),
@@ -125,7 +134,7 @@ _subscribers: list[tuple[Callback, tuple[str, ...] | None]] = []
 def check_patterns(events: Iterable[str]) -> tuple[str, ...]:
     patterns = tuple(events)
     for pattern in patterns:
-        if not any(fnmatch.fnmatchcase(name, pattern) for name in EVENT_NAMES):
+        if not matches_some_event(pattern):
             raise ValueError(
                 f"{pattern!r} matches no event; known events: {', '.join(EVENT_NAMES)}"
             )

@@ -1,22 +1,33 @@
 """Project configuration: ``buildamp.toml`` or ``[tool.buildamp]`` in ``pyproject.toml``.
 
-All keys optional; an unknown key or a wrong value type is an error (exit 2),
-because a typo silently ignored is a migration silently wrong.
+All keys optional; an unknown key, a wrong type or an out-of-range value is an
+error (exit 2) naming ``file:line:column``, because a typo silently ignored is
+a migration silently wrong. Everything is validated when the file is read, the
+webhooks and every ``[env.NAME]`` profile included, whichever profile is used.
+
+Validation is table-driven: a new key is one line in :data:`KEYS` (and a field
+on :class:`Config`).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buildamp.files.targets import Target, parse_targets
 from buildamp.model.errors import ConfigError, Location
+from buildamp.model.event_names import EVENT_NAMES, matches_some_event
 
 CONFIG_FILE = "buildamp.toml"
 STATE_DIR = ".buildamp"
 STATE_FILE = "schema_state.json"
+ENV_VARIABLE = "BUILDAMP_ENV"
 
 
 @dataclass(frozen=True)
@@ -38,14 +49,20 @@ class Config:
     tenant_isolation: str = "none"
     database_url: str | None = None
     lock_timeout: str = "1s"
+    lock_wait: float = 30.0
     batch_size: int = 1000
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
+    drift_ignore: tuple[str, ...] = ()
     webhooks: tuple[Webhook, ...] = field(default=())
     table_names: str = "plural"
     events_queue: str | None = None
+    targets: tuple[Target, ...] = field(default=())
+    distribution: str = "none"
     unmanaged: tuple[str, ...] = ()
     source: str = ""
+    profile: str | None = None  # the [env.NAME] in use, if any
+    has_config: bool = True  # False: no buildamp.toml / [tool.buildamp] was found
 
     @property
     def migrations_dir(self) -> Path:
@@ -63,6 +80,11 @@ class Config:
     def is_online(self) -> bool:
         return self.online if self.online is not None else self.mode == "prod"
 
+    @property
+    def is_project(self) -> bool:
+        """A config or a model folder exists: safe to keep local state here."""
+        return self.has_config or any((self.project_dir / m).is_dir() for m in self.models)
+
     def display(self, path: Path) -> str:
         """A path as the user would type it: relative to the project."""
         try:
@@ -71,35 +93,158 @@ class Config:
             return str(path)
 
 
-_KEYS: dict[str, type | tuple[type, ...]] = {
-    "models": list,
-    "migrations": str,
-    "storage": str,
-    "mode": str,
-    "online": bool,
-    "tenant_isolation": str,
-    "database_url": str,
-    "lock_timeout": str,
-    "batch_size": int,
-    "batch_pause": (int, float),
-    "audit_log": str,
-    "webhooks": list,
-    "table_names": str,
-    "events_queue": str,
-    "unmanaged": list,
+# ---- value checks: each returns what is wrong, or None -------------------------
+
+Check = Callable[[Any], str | None]
+
+
+def _choice(*allowed: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+
+    return check
+
+
+def _number(low: float, high: float = math.inf, low_open: bool = False) -> Check:
+    def check(value: Any) -> str | None:
+        if not math.isfinite(value):
+            return "must be a finite number"
+        if value < low or (low_open and value == low) or value > high:
+            bound = f"> {low:g}" if low_open else f">= {low:g}"
+            return f"must be {bound}" + (f" and <= {high:g}" if high < math.inf else "")
+        return None
+
+    return check
+
+
+def _strings(what: str, each: Check | None = None) -> Check:
+    def check(value: Any) -> str | None:
+        for item in value:
+            if not isinstance(item, str) or not item:
+                return f"must be a list of {what} (got {item!r})"
+            complaint = each(item) if each else None
+            if complaint:
+                return complaint
+        return None
+
+    return check
+
+
+_DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$")
+
+
+def _duration(value: Any) -> str | None:
+    if _DURATION.match(value):
+        return None
+    return 'must be a PostgreSQL duration such as "1s", "500ms" or "2min"'
+
+
+def _event_pattern(pattern: str) -> str | None:
+    if matches_some_event(pattern):
+        return None
+    return f"{pattern!r} matches no event (known: {', '.join(EVENT_NAMES)})"
+
+
+def _table_name(value: Any) -> str | None:
+    if re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", value):
+        return None
+    return 'must be a table name such as "buildamp_events" (lower case, optionally schema.table)'
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: its TOML type(s), a value check, whether a profile may set it."""
+
+    kinds: type | tuple[type, ...]
+    check: Check | None = None
+    in_profile: bool = True
+
+
+KEYS: dict[str, Key] = {
+    "models": Key(list, _strings("folder names")),
+    "migrations": Key(str),
+    "storage": Key(str, _choice("columns", "jsonb")),
+    "mode": Key(str, _choice("dev", "prod")),
+    "online": Key(bool),
+    "tenant_isolation": Key(str, _choice("none", "rls")),
+    "database_url": Key(str),
+    "lock_timeout": Key(str, _duration),
+    "lock_wait": Key((int, float), _number(0, 86400)),
+    "batch_size": Key(int, _number(1, 10_000_000)),
+    "batch_pause": Key((int, float), _number(0, 3600)),
+    "audit_log": Key(str),
+    "drift_ignore": Key(list, _strings("name patterns")),
+    "webhooks": Key(list, in_profile=False),
+    "targets": Key(list, in_profile=False),  # files/targets.py checks the entries
+    "distribution": Key(str, _choice("none", "citus")),
+    "unmanaged": Key(list, _strings("table or type names")),
+    "table_names": Key(str, _choice("plural", "singular")),
+    "events_queue": Key(str, _table_name),
 }
-_CHOICES = {
-    "storage": ("columns", "jsonb"),
-    "mode": ("dev", "prod"),
-    "tenant_isolation": ("none", "rls"),
-    "table_names": ("plural", "singular"),
+WEBHOOK_KEYS: dict[str, Key] = {
+    "url": Key(str),
+    "events": Key(list, _strings("event names", _event_pattern)),
+    "secret": Key(str),
+    "timeout": Key((int, float), _number(0, 600, low_open=True)),
 }
-_WEBHOOK_KEYS: dict[str, type | tuple[type, ...]] = {
-    "url": str,
-    "events": list,
-    "secret": str,
-    "timeout": (int, float),
-}
+_TUPLES = {"models", "drift_ignore", "unmanaged"}  # lists kept as tuples on Config
+
+
+# ---- where a key is in the TOML text ---------------------------------------------
+
+Path_ = tuple[str | int, ...]
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY_LINE = re.compile(r"^(\s*)([A-Za-z0-9_\-\"'.]+)\s*=")
+
+
+class Positions:
+    """Line and column of every ``key = `` in a TOML text, by dotted path (array
+    tables counted: ``("webhooks", 0, "events")``). tomllib gives no positions;
+    a line scan is enough for config files and never fails: unknown places fall
+    back to the nearest enclosing table, then to line 1."""
+
+    def __init__(self, text: str, prefix: Path_ = ()) -> None:
+        self.prefix = prefix
+        self.found: dict[Path_, tuple[int, int]] = {}
+        counts: dict[Path_, int] = {}
+        table: Path_ = ()
+        in_string = False
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.count('"""') % 2 or line.count("'''") % 2:
+                in_string = not in_string
+                if not in_string:
+                    continue
+            if in_string:
+                continue
+            header = _HEADER.match(line)
+            if header:
+                parts: Path_ = tuple(_unquote(p) for p in header.group(2).split("."))
+                if header.group(1) == "[[":
+                    index = counts.get(parts, 0)
+                    counts[parts] = index + 1
+                    parts = (*parts, index)
+                table = parts
+                self.found.setdefault(table, (number, line.index("[") + 1))
+                continue
+            key = _KEY_LINE.match(line)
+            if key:
+                dotted = tuple(_unquote(p) for p in key.group(2).split("."))
+                self.found.setdefault((*table, *dotted), (number, len(key.group(1)) + 1))
+
+    def of(self, path: Path_) -> tuple[int, int]:
+        full = (*self.prefix, *path)
+        while full:
+            if full in self.found:
+                return self.found[full]
+            full = full[:-1]
+        return (1, 1)
+
+
+def _unquote(part: str) -> str:
+    return part.strip().strip("\"'")
+
+
+# ---- reading ----------------------------------------------------------------------
 
 
 def find_project_dir(start: Path) -> Path:
@@ -108,99 +253,156 @@ def find_project_dir(start: Path) -> Path:
         if (folder / CONFIG_FILE).is_file():
             return folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.buildamp]" in pyproject.read_text(errors="ignore"):
+        if pyproject.is_file() and "[tool.buildamp" in pyproject.read_text(errors="ignore"):
             return folder
     return start
 
 
-def load_config(project_dir: Path) -> Config:
+def load_config(project_dir: Path, env: str | None = None) -> Config:
+    """The project's config with profile ``env`` (else ``$BUILDAMP_ENV``) applied."""
+    profile = env or os.environ.get(ENV_VARIABLE, "").strip() or None
     path = project_dir / CONFIG_FILE
-    data: dict[str, Any] = {}
-    source = ""
+    pyproject = project_dir / "pyproject.toml"
     if path.is_file():
-        data, source = _read_toml(path), CONFIG_FILE
+        text = _read_text(path)
+        data = _parse(text, CONFIG_FILE)
+        reader = _Reader(CONFIG_FILE, Positions(text))
+    elif pyproject.is_file() and "[tool.buildamp" in (text := _read_text(pyproject)):
+        tool = _parse(text, "pyproject.toml").get("tool", {})
+        data = tool.get("buildamp", {}) if isinstance(tool, dict) else {}
+        reader = _Reader("pyproject.toml", Positions(text, ("tool", "buildamp")))
     else:
-        pyproject = project_dir / "pyproject.toml"
-        if pyproject.is_file():
-            data = _read_toml(pyproject).get("tool", {}).get("buildamp", {})
-            source = "pyproject.toml"
-    return _build(project_dir, data, source)
+        if profile:
+            raise ConfigError(
+                f"profile {profile!r} asked for (--env or {ENV_VARIABLE}) but there is no config",
+                hint="add [env.NAME] tables to buildamp.toml",
+            )
+        return Config(project_dir=project_dir, has_config=False)
+    return reader.build(project_dir, data, profile)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_text(path: Path) -> str:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"invalid TOML: {error}", Location(path.name)) from None
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read config: {error}", Location(path.name)) from None
+        raise ConfigError(f"cannot read config: {error}", Location(path.name, 1, 1)) from None
 
 
-def _check(key: str, value: Any, kinds: type | tuple[type, ...], where: str) -> None:
-    if not isinstance(value, kinds) or (kinds is int and isinstance(value, bool)):
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = _TOML_POSITION.search(message)
+        line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+        message = _TOML_POSITION.sub("", message).strip()
         raise ConfigError(
-            f"config key {key!r} has the wrong type {type(value).__name__}", Location(where)
-        )
-    choices = _CHOICES.get(key)
-    if choices and value not in choices:
-        raise ConfigError(
-            f"config key {key!r} must be one of {', '.join(choices)}, got {value!r}",
-            Location(where),
-        )
+            f"invalid TOML: {message}", Location(name, line, column), "fix the syntax"
+        ) from None
 
 
-def _build(project_dir: Path, data: dict[str, Any], source: str) -> Config:
-    where = source or CONFIG_FILE
-    for key, value in data.items():
-        if key not in _KEYS:
-            raise ConfigError(
-                f"unknown config key {key!r}",
-                Location(where),
-                f"allowed: {', '.join(sorted(_KEYS))}",
+class _Reader:
+    def __init__(self, source: str, positions: Positions) -> None:
+        self.source = source
+        self.positions = positions
+
+    def fail(self, path: Path_, message: str, hint: str = "") -> ConfigError:
+        line, column = self.positions.of(path)
+        return ConfigError(message, Location(self.source, line, column), hint)
+
+    def build(self, project_dir: Path, data: dict[str, Any], profile: str | None) -> Config:
+        profiles = data.pop("env", {})
+        if not isinstance(profiles, dict) or not all(
+            isinstance(p, dict) for p in profiles.values()
+        ):
+            raise self.fail(("env",), "config key 'env' must hold [env.NAME] tables")
+        values = self.values(data, (), top=True)
+        for name, table in profiles.items():
+            self.values(table, ("env", name), top=False)  # validate every profile
+        if profile is not None:
+            if profile not in profiles:
+                known = ", ".join(sorted(profiles)) or "none defined"
+                raise self.fail(
+                    ("env",),
+                    f"no profile [env.{profile}] in {self.source} (profiles: {known})",
+                    f"add [env.{profile}] or pick another --env / {ENV_VARIABLE}",
+                )
+            values.update(self.values(profiles[profile], ("env", profile), top=False))
+        return Config(project_dir=project_dir, source=self.source, profile=profile, **values)
+
+    def values(self, data: dict[str, Any], at: Path_, top: bool) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            spec = KEYS.get(key)
+            if spec is None or (not top and not spec.in_profile):
+                where = "a profile" if spec is not None else "the config"
+                allowed = sorted(k for k, s in KEYS.items() if top or s.in_profile)
+                raise self.fail(
+                    (*at, key),
+                    f"unknown config key {key!r}"
+                    if spec is None
+                    else f"{key!r} is not allowed in {where}",
+                    f"allowed: {', '.join(allowed)}",
+                )
+            self.check((*at, key), key, value, spec)
+            if key == "webhooks":
+                value = tuple(self.webhook(item, index) for index, item in enumerate(value))
+            elif key == "targets":
+                try:
+                    value = parse_targets(value, "")
+                except ConfigError as error:
+                    raise self.fail(("targets",), error.message, error.hint) from None
+            elif key in _TUPLES:
+                value = tuple(value)
+            elif spec.kinds == (int, float):
+                value = float(value)
+            values[key] = value
+        return values
+
+    def check(self, path: Path_, key: str, value: Any, spec: Key) -> None:
+        kinds = spec.kinds if isinstance(spec.kinds, tuple) else (spec.kinds,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            expected = " or ".join(_TOML_TYPE.get(k, k.__name__) for k in kinds)
+            raise self.fail(
+                path,
+                f"config key {key!r} must be {expected}, got {value!r}",
+                f"write it as a TOML {expected}",
             )
-        _check(key, value, _KEYS[key], where)
-    values: dict[str, Any] = dict(data)
-    if "models" in values:
-        if not all(isinstance(m, str) for m in values["models"]):
-            raise ConfigError("config key 'models' must be a list of folder names", Location(where))
-        values["models"] = tuple(values["models"])
-    if "unmanaged" in values:
-        if not all(isinstance(m, str) for m in values["unmanaged"]):
-            raise ConfigError(
-                "config key 'unmanaged' must be a list of table or type names", Location(where)
-            )
-        values["unmanaged"] = tuple(values["unmanaged"])
-    if "webhooks" in values:
-        values["webhooks"] = tuple(_webhook(w, where) for w in values["webhooks"])
-    queue = values.get("events_queue")
-    if queue is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", queue):
-        raise ConfigError(
-            f"config key 'events_queue' must be a table name, got {queue!r}",
-            Location(where),
-            'e.g. events_queue = "buildamp_events" (lower case, optionally schema.table)',
+        complaint = spec.check(value) if spec.check else None
+        if complaint:
+            raise self.fail(path, f"config key {key!r} {complaint}, got {value!r}", "fix the value")
+
+    def webhook(self, data: Any, index: int) -> Webhook:
+        at: Path_ = ("webhooks", index)
+        if not isinstance(data, dict) or "url" not in data:
+            raise self.fail(at, "each [[webhooks]] entry needs a url", 'add url = "https://..."')
+        for key, value in data.items():
+            spec = WEBHOOK_KEYS.get(key)
+            if spec is None:
+                raise self.fail(
+                    (*at, key),
+                    f"unknown webhook key {key!r}",
+                    f"allowed: {', '.join(WEBHOOK_KEYS)}",
+                )
+            self.check((*at, key), key, value, spec)
+        return Webhook(
+            url=data["url"],
+            events=tuple(data.get("events", ())),
+            secret=data.get("secret"),
+            timeout=float(data.get("timeout", 5.0)),
         )
-    if values.get("batch_size", 1) <= 0:
-        raise ConfigError("config key 'batch_size' must be positive", Location(where))
-    return Config(project_dir=project_dir, source=source, **values)
 
 
-def _webhook(data: Any, where: str) -> Webhook:
-    if not isinstance(data, dict) or "url" not in data:
-        raise ConfigError("each [[webhooks]] entry needs a url", Location(where))
-    for key, value in data.items():
-        if key not in _WEBHOOK_KEYS:
-            raise ConfigError(
-                f"unknown webhook key {key!r}",
-                Location(where),
-                "allowed: url, events, secret, timeout",
-            )
-        _check(key, value, _WEBHOOK_KEYS[key], where)
-    return Webhook(
-        url=data["url"],
-        events=tuple(data.get("events", ())),
-        secret=data.get("secret"),
-        timeout=float(data.get("timeout", 5.0)),
-    )
+_TOML_TYPE: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "an array",
+}
 
 
 DEFAULT_CONFIG = """\
@@ -210,4 +412,16 @@ migrations = "migrations"    # numbered SQL files and rollback/
 storage = "columns"          # default table storage: "columns" or "jsonb"
 mode = "dev"                 # "dev" (generate may auto-apply) or "prod" (review first)
 # database_url = "postgresql://localhost/myapp"
+# lock_wait = 30             # seconds to wait for another buildamp's lock
+# drift_ignore = ["pg_stat_*"]  # objects buildamp should not report as drift
+
+# Profiles: `buildamp --env prod ...` (or BUILDAMP_ENV=prod) overrides the keys above.
+[env.dev]
+mode = "dev"
+
+[env.prod]
+mode = "prod"                # plan + confirmation before apply and rollback
+online = true                # lock-safe DDL, batched backfills
+lock_timeout = "1s"
+# database_url = "postgresql://deploy@db.example.com/myapp"
 """

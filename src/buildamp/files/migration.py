@@ -49,7 +49,7 @@ def list_migrations(migrations_dir: Path) -> list[MigrationFile]:
             raise StateError(
                 f"two migrations share number {version}: {other} and {path.name}",
                 Location(f"{migrations_dir.name}/{path.name}"),
-                "renumber the newer one (branches merged?) and regenerate it",
+                "after merging branches, run `buildamp migrate --rebase` to renumber this branch's",
             )
         found[migration.number] = migration
     return [found[n] for n in sorted(found)]

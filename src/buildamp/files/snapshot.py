@@ -215,6 +215,13 @@ def _loads(text: str, path: str) -> Snapshot:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
+        # loaded on use: commands that do not need it never import it
+        from buildamp.files.sumfile import REBASE_HINT, has_conflict_markers
+
+        if has_conflict_markers(text):
+            raise StateError(
+                "schema state has merge-conflict markers", Location(path), REBASE_HINT
+            ) from None
         raise StateError(
             f"corrupt schema state: {error.msg}",
             Location(path, error.lineno, error.colno),

@@ -1,15 +1,31 @@
 """``migrations/buildamp.sum``: a checksum per migration file, so an edited,
 added or removed file is caught in git (``buildamp migrate --check``) before any
-database is involved."""
+database is involved.
+
+The sum file is a record, not a mirror of the disk: ``generate`` and ``--new``
+add the entries of the files they write, ``--hash`` accepts deliberate edits,
+and nothing ever recomputes it from whatever is on disk (that would bless an
+edit nobody reviewed). Lines ``custom:<path> <sum>`` record the ``custom_sql``
+files a migration included, so editing one afterwards is reported too.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from buildamp.files.migration import checksum
+from buildamp.model.errors import Location, StateError
 
 SUM_FILE = "buildamp.sum"
 HEADER = "# buildamp.sum: checksums of the migration files; verified by `buildamp migrate --check`"
+CUSTOM_PREFIX = "custom:"
+CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
+REBASE_HINT = "a git merge left conflict markers: run `buildamp migrate --rebase`"
+
+
+def has_conflict_markers(text: str) -> bool:
+    """Whether ``text`` holds git merge-conflict markers (at a line start)."""
+    return any(line.startswith(CONFLICT_MARKERS) or line == "=======" for line in text.splitlines())
 
 
 def migration_texts(migrations_dir: Path) -> dict[str, str]:
@@ -24,16 +40,20 @@ def migration_texts(migrations_dir: Path) -> dict[str, str]:
     return files
 
 
-def render_sums(texts: dict[str, str]) -> str:
-    lines = [HEADER, *(f"{name} {checksum(text)}" for name, text in sorted(texts.items()))]
+def render_sums(sums: dict[str, str]) -> str:
+    """The file's text for these ``name -> checksum`` entries."""
+    lines = [HEADER, *(f"{name} {digest}" for name, digest in sorted(sums.items()))]
     return "\n".join(lines) + "\n"
 
 
 def read_sums(path: Path) -> dict[str, str] | None:
     if not path.is_file():
         return None
+    text = path.read_text(encoding="utf-8")
+    if has_conflict_markers(text):
+        raise StateError(f"{SUM_FILE} has merge-conflict markers", Location(path.name), REBASE_HINT)
     sums: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -42,19 +62,65 @@ def read_sums(path: Path) -> dict[str, str] | None:
     return sums
 
 
+def with_entries(migrations_dir: Path, texts: dict[str, str]) -> str:
+    """The sum file's new text: what it records now plus (or replacing) the
+    entries of ``texts`` (name relative to the migrations folder -> file text)."""
+    sums = read_sums(migrations_dir / SUM_FILE) or {}
+    sums.update({name: checksum(text) for name, text in texts.items()})
+    return render_sums(sums)
+
+
+def without_entries(migrations_dir: Path, names: set[str]) -> str:
+    sums = read_sums(migrations_dir / SUM_FILE) or {}
+    return render_sums({k: v for k, v in sums.items() if k not in names})
+
+
+def custom_entry(path: str) -> str:
+    return f"{CUSTOM_PREFIX}{path}"
+
+
 def sum_problems(migrations_dir: Path) -> list[str]:
-    """Files edited, added or removed since buildamp.sum was written."""
+    """Files edited, added or removed since buildamp.sum recorded them."""
     recorded = read_sums(migrations_dir / SUM_FILE)
     texts = migration_texts(migrations_dir)
     if recorded is None:
-        return [f"{SUM_FILE} is missing: run `buildamp migrate` to write it"] if texts else []
+        return (
+            [f"{SUM_FILE} is missing: run `buildamp migrate --hash` to write it"] if texts else []
+        )
     problems = []
     for name, text in texts.items():
-        if name not in recorded:
-            problems.append(f"{name} is not in {SUM_FILE} (added by hand or from another branch?)")
+        if has_conflict_markers(text):
+            problems.append(f"{name} has merge-conflict markers ({REBASE_HINT})")
+        elif name not in recorded:
+            problems.append(
+                f"{name} is not in {SUM_FILE} (added by hand or from another branch? "
+                "`buildamp migrate --hash` records it)"
+            )
         elif recorded[name] != checksum(text):
-            problems.append(f"{name} was edited after it was generated")
+            problems.append(
+                f"{name} was edited after it was generated "
+                "(`buildamp migrate --hash` accepts an edit of an unapplied file)"
+            )
     for name in recorded:
-        if name not in texts:
+        if name not in texts and not name.startswith(CUSTOM_PREFIX):
             problems.append(f"{name} is in {SUM_FILE} but the file is missing")
+    return problems
+
+
+def custom_sql_problems(project_dir: Path, migrations_dir: Path) -> list[str]:
+    """``custom_sql`` files edited after a migration included them: the database
+    has the old text, so the edit would silently never run."""
+    recorded = read_sums(migrations_dir / SUM_FILE) or {}
+    problems = []
+    for name, digest in sorted(recorded.items()):
+        if not name.startswith(CUSTOM_PREFIX):
+            continue
+        path = name.removeprefix(CUSTOM_PREFIX)
+        file = project_dir / path
+        if file.is_file() and checksum(file.read_text(encoding="utf-8")) != digest:
+            problems.append(
+                f"{path}: custom_sql file was edited after a migration included it "
+                "(put the change in a new migration: `buildamp migrate --new SLUG`; "
+                "or restore it from git)"
+            )
     return problems

@@ -14,6 +14,7 @@ wraps such a file whole (psql would not; the stricter reading wins).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -153,9 +154,13 @@ class Finding:
         return asdict(self)
 
 
-def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]:
+def lint_sql(
+    text: str, path: str, *, lock_timeout: str = "1s", created: Iterable[str] = ()
+) -> list[Finding]:
     """Findings for one migration file, in file order. ``lock_timeout`` only
-    shapes the suggested fix for BA003. Raises StateError when it does not parse."""
+    shapes the suggested fix for BA003; ``created`` are tables an earlier
+    migration of the same plan creates (new, so locking them blocks nobody).
+    Raises StateError when it does not parse."""
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
@@ -171,6 +176,7 @@ def lint_sql(text: str, path: str, *, lock_timeout: str = "1s") -> list[Finding]
     has_begin = any(_tx_kind(raw.stmt) == "begin" for raw in statements)
     findings: list[Finding] = []
     state = LintState()
+    state.new_tables.update(created)
     for index, raw in enumerate(statements):
         # pglast turns libpg_query's byte offsets into str indexes already
         line, column = _position(text, _skip_comments(text, raw.stmt_location or 0))

@@ -35,6 +35,17 @@ def resolve_database_url(
     """First of ``--database-url``, ``BUILDAMP_DATABASE_URL``, ``DATABASE_URL``,
     config ``database_url``; in dev mode, else, an embedded server (see
     :func:`embedded_server_url`). An empty value counts as unset."""
+    explicit = explicit_database_url(cli_url, config_url)
+    if explicit is not None:
+        return explicit
+    if mode == "dev":
+        return embedded_server_url(project_dir / EMBEDDED_DIR)
+    raise ConfigError(NO_DATABASE)
+
+
+def explicit_database_url(cli_url: str | None, config_url: str | None) -> str | None:
+    """The configured URL, if any; ``None`` means dev mode falls back to the
+    embedded server."""
     for candidate in (
         cli_url,
         os.environ.get("BUILDAMP_DATABASE_URL"),
@@ -43,9 +54,7 @@ def resolve_database_url(
     ):
         if candidate and candidate.strip():
             return candidate.strip()
-    if mode == "dev":
-        return embedded_server_url(project_dir / EMBEDDED_DIR)
-    raise ConfigError(NO_DATABASE)
+    return None
 
 
 def embedded_server_url(pgdata: Path) -> str:
@@ -219,3 +228,22 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
             f"cannot connect to {redact(url)}: {reason or type(error).__name__}",
             hint="check that the server is running and the URL, user and password are right",
         ) from None
+
+
+def stop_embedded_server(pgdata: Path) -> bool:
+    """Stop the embedded server kept in ``pgdata`` (its data stays); False when
+    none is running there. Never starts one."""
+    if not (pgdata / "postmaster.pid").is_file():
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pgserver.postgres_server import get_server
+    except ImportError:
+        raise ConfigError(
+            "the embedded PostgreSQL needs buildamp[embedded] to be managed",
+            hint=f"or stop it with pg_ctl stop -D {pgdata}",
+        ) from None
+    server = get_server(pgdata.resolve(), cleanup_mode="stop")
+    server.cleanup()
+    return True

@@ -89,7 +89,7 @@ def diff(
             up, down = load_custom_sql(table.custom_sql)
             table_ops.append(RunSql(table.custom_sql, up, down))
         if table.validate and table_ops:
-            table_ops.append(Validate(table.name, table.validate))
+            table_ops.append(Validate(table.name, table.validate, source=table.source))
         ops += table_ops
     new_names = {t.name for t in new.tables}
     for table in old.tables:

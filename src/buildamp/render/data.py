@@ -20,15 +20,19 @@ def render_run_sql(op: o.RunSql) -> list[Step]:
 
 
 def render_validate(op: o.Validate) -> list[Step]:
+    """A DO block that raises, naming the model, the query and the count it
+    returned, when the ``validate`` query is not 0."""
     if op.undo:
         return []
-    message = quote_literal(f"Migration failed: validation of {op.table} returned non-zero")
+    model = (f"{op.table} ({op.source})" if op.source else op.table).replace("%", "%%")
+    message = quote_literal(f"Migration failed: validation of {model} returned %s, expected 0")
     return [
         Step(
-            "DO $buildamp$\nBEGIN\n"
-            f"    IF COALESCE(({op.query}), 0) <> 0 THEN\n"
-            f"        RAISE EXCEPTION USING MESSAGE = {message}, "
-            f"DETAIL = {quote_literal(op.query)};\n"
+            "DO $buildamp$\nDECLARE found numeric;\nBEGIN\n"
+            f"    found := COALESCE(({op.query}), 0);\n"
+            "    IF found <> 0 THEN\n"
+            f"        RAISE EXCEPTION USING MESSAGE = format({message}, found), "
+            f"DETAIL = {quote_literal('query: ' + op.query)};\n"
             "    END IF;\nEND\n$buildamp$",
             role="validation",
         )

@@ -117,10 +117,15 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
 
 
 @contextmanager
-def locked_executor(url: str, progress: ProgressReport | None) -> Iterator[Executor]:
+def locked_executor(
+    url: str,
+    progress: ProgressReport | None,
+    lock_wait: float = 30.0,
+    report: Report | None = None,
+) -> Iterator[Executor]:
     """An executor holding the advisory lock: one applier at a time."""
-    with Executor(url, progress=progress) as executor:
-        executor.lock()
+    with Executor(url, lock_wait_seconds=lock_wait, progress=progress) as executor:
+        executor.lock(report)
         try:
             yield executor
         finally:
@@ -138,7 +143,7 @@ def apply(
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with locked_executor(url, progress) as executor:
+    with locked_executor(url, progress, config.lock_wait, report) as executor:
         executor.events_queue = config.events_queue
         applied, collapses = recognise_squashed(files, executor.applied())
         check_history(config, files, applied)
@@ -176,7 +181,7 @@ def rollback(
 ) -> list[str]:
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
-    with locked_executor(url, progress) as executor:
+    with locked_executor(url, progress, config.lock_wait, report) as executor:
         executor.events_queue = config.events_queue
         applied, collapses = recognise_squashed(list(files.values()), executor.applied())
         _collapse(executor, collapses)
@@ -275,10 +280,11 @@ def running_work(url: str) -> list[dict[str, Any]]:
 
 
 def status(config: Config, url: str) -> list[MigrationStatus]:
+    from buildamp.run.history_view import read_applied
+
     files = list_migrations(config.migrations_dir)
-    with Executor(url) as executor:
-        rows, _ = recognise_squashed(files, executor.applied())
-        applied = {row.version: row for row in rows}
+    rows, _ = recognise_squashed(files, read_applied(url))  # read-only: creates nothing
+    applied = {row.version: row for row in rows}
     result = []
     for migration in files:
         row = applied.pop(migration.version, None)

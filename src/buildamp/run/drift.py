@@ -1,60 +1,155 @@
-"""Live database vs schema state: every difference as one readable line."""
+"""Live database vs schema state: every difference as one readable sentence.
+
+Drift knows the history: migrations not yet applied are reported as pending
+(and the objects they touch are not "missing"), objects that applied
+hand-written or ``custom_sql`` migrations created are not reported as
+strangers, ``drift_ignore`` patterns silence the rest. It also reports what a
+catalog diff cannot see: invalid indexes, NOT VALID constraints, and
+buildamp's own leftovers from an interrupted online run.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import fnmatch
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from buildamp.files.config import Config
-from buildamp.model.schema import Constraint, Schema, Table
+from buildamp.model.schema import Column, Constraint, Schema, Table
 
 
-def compare(expected: Schema, live: Schema) -> list[str]:
-    """Differences, ``expected`` being the snapshot and ``live`` the catalog
-    (both already passed through :func:`buildamp.run.catalog.comparable`)."""
-    lines: list[str] = []
-    for enum in expected.enums:
-        found = live.enum(enum.name)
-        if found is None:
-            lines.append(f"enum {enum.name}: missing in database")
-        elif found.values != enum.values:
+@dataclass(frozen=True)
+class Difference:
+    """One difference; ``names`` are what ``drift_ignore`` patterns match
+    (``table``, ``table.column``, index/constraint/enum names)."""
+
+    text: str
+    names: tuple[str, ...]
+    table: str = ""
+
+
+@dataclass
+class DriftReport:
+    differences: list[Difference] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # NNN_name of unapplied migrations
+    unknown: list[str] = field(default_factory=list)  # applied here, no file in this checkout
+
+    @property
+    def lines(self) -> list[str]:
+        lines = []
+        if self.pending:
+            count = len(self.pending)
             lines.append(
-                f"enum {enum.name}: values {list(found.values)}, expected {list(enum.values)}"
+                f"{count} migration{'s' if count != 1 else ''} pending "
+                f"({', '.join(self.pending)}): run `buildamp migrate --apply`"
             )
-    for enum in live.enums:
-        if expected.enum(enum.name) is None:
-            lines.append(f"enum {enum.name}: in database but not in schema state")
-    for table in expected.tables:
-        found_table = live.table(table.name)
-        if found_table is None:
-            lines.append(f"table {table.name}: missing in database")
-        else:
-            lines += _compare_table(table, found_table)
-    for table in live.tables:
-        if expected.table(table.name) is None:
-            lines.append(f"table {table.name}: in database but not in schema state")
+        for name in self.unknown:
+            lines.append(f"migration {name} is applied here but this checkout has no such file")
+        return lines + [d.text for d in self.differences]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "drift": bool(self.lines),
+            "pending": self.pending,
+            "unknown_applied": self.unknown,
+            "differences": [
+                {"text": d.text, "names": list(d.names), "table": d.table} for d in self.differences
+            ],
+        }
+
+
+def _null(not_null: bool) -> str:
+    return "NOT NULL" if not_null else "NULL"
+
+
+def _column(name: str, want: Column, have: Column) -> list[str]:
+    where = f"{name}.{want.name}"
+    lines = []
+    if want.type != have.type:
+        lines.append(f"{where}: database type is {have.type}, models say {want.type}")
+    if want.not_null != have.not_null:
+        database = "allows NULL" if not have.not_null else "says NOT NULL"
+        models = "NOT NULL" if want.not_null else "NULL allowed"
+        lines.append(f"{where}: database {database}, models say {models}")
+    if want.default != have.default:
+        lines.append(
+            f"{where}: database default is {have.default or 'none'}, "
+            f"models say {want.default or 'none'}"
+        )
+    if want.identity != have.identity:
+        lines.append(
+            f"{where}: database identity is {have.identity or 'none'}, "
+            f"models say {want.identity or 'none'}"
+        )
     return lines
 
 
-def _compare_table(expected: Table, live: Table) -> list[str]:
-    lines: list[str] = []
+def differences(expected: Schema, live: Schema) -> list[Difference]:
+    """Differences, ``expected`` being the snapshot and ``live`` the catalog
+    (both already passed through :func:`buildamp.run.catalog.comparable`)."""
+    found: list[Difference] = []
+    for enum in expected.enums:
+        have = live.enum(enum.name)
+        if have is None:
+            found.append(Difference(f"enum {enum.name}: missing in database", (enum.name,)))
+        elif have.values != enum.values:
+            found.append(
+                Difference(
+                    f"enum {enum.name}: database values are {', '.join(have.values)}; "
+                    f"models say {', '.join(enum.values)}",
+                    (enum.name,),
+                )
+            )
+    for enum in live.enums:
+        if expected.enum(enum.name) is None:
+            found.append(
+                Difference(f"enum {enum.name}: in database but not in the models", (enum.name,))
+            )
+    for table in expected.tables:
+        have_table = live.table(table.name)
+        if have_table is None:
+            found.append(
+                Difference(f"table {table.name}: missing in database", (table.name,), table.name)
+            )
+        else:
+            found += _table(table, have_table)
+    for table in live.tables:
+        if expected.table(table.name) is None:
+            found.append(
+                Difference(
+                    f"table {table.name}: in database but not in the models",
+                    (table.name,),
+                    table.name,
+                )
+            )
+    return found
+
+
+def compare(expected: Schema, live: Schema) -> list[str]:
+    return [d.text for d in differences(expected, live)]
+
+
+def _table(expected: Table, live: Table) -> list[Difference]:
+    found: list[Difference] = []
     name = expected.name
+
+    def add(text: str, *names: str) -> None:
+        found.append(Difference(text, (name, *names), name))
+
     live_columns = {c.name: c for c in live.columns}
     for column in expected.columns:
-        found = live_columns.pop(column.name, None)
-        if found is None:
-            lines.append(f"column {name}.{column.name}: missing in database")
+        have = live_columns.pop(column.name, None)
+        if have is None:
+            add(f"column {name}.{column.name}: missing in database", f"{name}.{column.name}")
             continue
-        for attribute in ("type", "not_null", "default", "identity"):
-            want, have = getattr(column, attribute), getattr(found, attribute)
-            if want != have:
-                lines.append(
-                    f"column {name}.{column.name}: {attribute} is {have!r}, expected {want!r}"
-                )
+        for line in _column(name, column, have):
+            add(line, f"{name}.{column.name}")
     for extra in live_columns:
-        lines.append(f"column {name}.{extra}: in database but not in schema state")
+        add(f"column {name}.{extra}: in database but not in the models", f"{name}.{extra}")
     if expected.primary_key != live.primary_key:
-        lines.append(
-            f"table {name}: primary key {live.primary_key}, expected {expected.primary_key}"
+        add(
+            f"table {name}: database primary key is ({', '.join(live.primary_key)}), "
+            f"models say ({', '.join(expected.primary_key)})"
         )
     for kind, want_items, have_items in (
         ("index", expected.indexes, live.indexes),
@@ -62,37 +157,231 @@ def _compare_table(expected: Table, live: Table) -> list[str]:
     ):
         have_by_name = {item.name: item for item in have_items}
         for item in want_items:
-            found_item = have_by_name.pop(item.name, None)
-            if found_item is None:
-                lines.append(f"{kind} {item.name} on {name}: missing in database")
-            elif isinstance(item, Constraint) and found_item == replace(item, valid=False):
-                lines.append(
-                    f"{kind} {item.name} on {name}: NOT VALID in database (an online "
-                    "migration stopped before validating it; run ALTER TABLE "
-                    f"{name} VALIDATE CONSTRAINT {item.name})"
+            have_item = have_by_name.pop(item.name, None)
+            if have_item is None:
+                add(f"{kind} {item.name} on {name}: missing in database", item.name)
+            elif isinstance(item, Constraint) and have_item == replace(item, valid=False):
+                add(
+                    f"constraint {item.name} on {name}: NOT VALID in database (an online "
+                    "migration stopped before validating it); ALTER TABLE "
+                    f"{name} VALIDATE CONSTRAINT {item.name}",
+                    item.name,
                 )
-            elif found_item != item:
-                lines.append(f"{kind} {item.name} on {name}: definition differs from schema state")
+            elif have_item != item:
+                add(f"{kind} {item.name} on {name}: definition differs from the models", item.name)
         for extra_name in have_by_name:
-            lines.append(f"{kind} {extra_name} on {name}: in database but not in schema state")
+            add(f"{kind} {extra_name} on {name}: in database but not in the models", extra_name)
     if expected.touch_updated_at != live.touch_updated_at:
-        state = "missing" if expected.touch_updated_at else "unexpected"
-        lines.append(f"trigger trg_{name}_updated_at: {state}")
+        state = "missing" if expected.touch_updated_at else "in database but not in the models"
+        add(f"trigger trg_{name}_updated_at: {state}", f"trg_{name}_updated_at")
     if expected.rls != live.rls:
-        lines.append(f"table {name}: row-level security is {'off' if expected.rls else 'on'}")
-    return lines
+        add(
+            f"table {name}: row-level security is {'off' if expected.rls else 'on'} in the "
+            f"database, models say {'on' if expected.rls else 'off'}"
+        )
+    return found
 
 
-def drift_report(config: Config, url: str) -> list[str]:
-    # the state reader: only when the state is read
+# ---- what the history says ---------------------------------------------------------
+
+
+def _created_by_sql(texts: list[str]) -> tuple[set[str], set[str]]:
+    """(objects created, tables touched) by these migration texts, in order:
+    tables, ``table.column``, indexes, constraints, types; a later DROP forgets."""
+    # loaded on use: commands that do not need it never import it
+    import pglast
+    from pglast import ast
+
+    created: set[str] = set()
+    touched: set[str] = set()
+    for text in texts:
+        try:
+            statements = pglast.parse_sql(text)
+        except pglast.parser.ParseError:
+            continue
+        for raw in statements:
+            node = raw.stmt
+            for child in _walk(node):
+                if isinstance(child, ast.RangeVar) and child.relname:
+                    touched.add(str(child.relname))
+            if isinstance(node, ast.CreateStmt) and node.relation is not None:
+                created.add(str(node.relation.relname))
+            elif isinstance(node, ast.IndexStmt) and node.idxname:
+                created.add(str(node.idxname))
+            elif isinstance(node, ast.CreateEnumStmt) and node.typeName:
+                created.add(str(node.typeName[-1].sval))
+                touched.add(str(node.typeName[-1].sval))
+            elif isinstance(node, ast.AlterEnumStmt) and node.typeName:
+                touched.add(str(node.typeName[-1].sval))
+            elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+                table = str(node.relation.relname)
+                for cmd in node.cmds or ():
+                    definition = cmd.def_
+                    if isinstance(definition, ast.ColumnDef) and definition.colname:
+                        created.add(f"{table}.{definition.colname}")
+                    elif isinstance(definition, ast.Constraint) and definition.conname:
+                        created.add(str(definition.conname))
+                    elif cmd.name and "Drop" in getattr(cmd.subtype, "name", ""):
+                        created.discard(f"{table}.{cmd.name}")
+                        created.discard(str(cmd.name))
+            elif isinstance(node, ast.DropStmt):
+                for item in node.objects or ():
+                    parts = item if isinstance(item, tuple) else (item,)
+                    last = parts[-1]
+                    name = getattr(last, "sval", None) or getattr(last, "relname", None)
+                    if name:
+                        created.discard(str(name))
+                        touched.add(str(name))
+    return created, touched
+
+
+def _walk(node: Any) -> Any:
+    # loaded on use: commands that do not need it never import it
+    from pglast import ast
+
+    if isinstance(node, list | tuple):
+        for item in node:
+            yield from _walk(item)
+    elif isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _walk(getattr(node, name))
+
+
+# ---- what a catalog diff cannot see ------------------------------------------------
+
+_INVALID_INDEXES = """
+SELECT c.relname, t.relname FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT i.indisvalid AND n.nspname = 'public' ORDER BY 1
+"""
+_NOT_VALID = """
+SELECT con.conname, t.relname FROM pg_constraint con
+JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE NOT con.convalidated AND n.nspname = 'public' ORDER BY 1
+"""
+_SYNC_TRIGGERS = """
+SELECT tg.tgname, t.relname FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE NOT tg.tgisinternal AND tg.tgname LIKE 'buildamp\\_sync\\_%' AND n.nspname = 'public'
+ORDER BY 1
+"""
+_SYNC_FUNCTIONS = """
+SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.proname LIKE 'buildamp\\_sync\\_%' AND n.nspname = 'public' ORDER BY 1
+"""
+_SHADOWS = """
+SELECT t.relname, a.attname FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '%\\_\\_buildamp\\_new'
+AND t.relkind = 'r' AND n.nspname = 'public' ORDER BY 1, 2
+"""
+
+
+def _leftovers(conn: Any) -> list[Difference]:
+    found: list[Difference] = []
+    for index, table in conn.execute(_INVALID_INDEXES).fetchall():
+        found.append(
+            Difference(
+                f"index {index} on {table}: INVALID (a failed CREATE INDEX CONCURRENTLY); "
+                f"drop it and run the migration again",
+                (index,),
+                table,
+            )
+        )
+    for name, table in conn.execute(_NOT_VALID).fetchall():
+        found.append(
+            Difference(
+                f"constraint {name} on {table}: NOT VALID (existing rows unchecked); "
+                f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}",
+                (name,),
+                table,
+            )
+        )
+    for trigger, table in conn.execute(_SYNC_TRIGGERS).fetchall():
+        found.append(
+            Difference(
+                f"trigger {trigger} on {table}: buildamp's online-sync trigger left by an "
+                "interrupted run (it still fires on every write)",
+                (trigger,),
+                table,
+            )
+        )
+    for (function,) in conn.execute(_SYNC_FUNCTIONS).fetchall():
+        found.append(
+            Difference(f"function {function}: buildamp leftover of an interrupted run", (function,))
+        )
+    for table, column in conn.execute(_SHADOWS).fetchall():
+        found.append(
+            Difference(
+                f"column {table}.{column}: buildamp shadow column left by an interrupted run",
+                (f"{table}.{column}",),
+                table,
+            )
+        )
+    return found
+
+
+def _ignored(difference: Difference, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(n, p) for n in difference.names for p in patterns)
+
+
+def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
+    """The report, and the expected and live schemas it compared (for ``--sql``)."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.migration import list_migrations
     from buildamp.files.snapshot import load_snapshot
     from buildamp.pg.database import connect
     from buildamp.run.catalog import comparable, read_catalog
+    from buildamp.run.executor import HISTORY_TABLE
 
     expected = comparable(load_snapshot(config).schema)
-    with connect(url) as conn:
-        live = comparable(read_catalog(conn))
-    return compare(expected, without_unmanaged(live, config.unmanaged))
+    with connect(url, autocommit=True) as conn:
+        conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        live = without_unmanaged(comparable(read_catalog(conn)), config.unmanaged)
+        has_history = conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)
+        ).fetchone()
+        applied: dict[int, str] = {}
+        tracked = bool(has_history and has_history[0])
+        if tracked:
+            rows = conn.execute(f"SELECT version, name FROM {HISTORY_TABLE}").fetchall()
+            applied = {int(version): name for version, name in rows}
+        extra = _leftovers(conn)
+    files = list_migrations(config.migrations_dir)
+    report = DriftReport()
+    pending = [f for f in files if f.number not in applied]
+    # a database that never saw buildamp: report objects, not 40 pending files
+    if tracked:
+        report.pending = [f"{f.version}_{f.name}" for f in pending]
+    numbers = {f.number for f in files}
+    report.unknown = [f"{v:03d}_{n}" for v, n in sorted(applied.items()) if v not in numbers]
+    applied_texts = [
+        f.path.read_text(encoding="utf-8")
+        for f in files
+        if f.number in applied and f.path.is_file()
+    ]
+    created, _ = _created_by_sql(applied_texts)
+    _, pending_touch = _created_by_sql(
+        [f.path.read_text(encoding="utf-8") for f in pending] if tracked else []
+    )
+    modelled = {c.name for t in expected.tables for c in t.constraints}
+    extra = [d for d in extra if not ("NOT VALID" in d.text and d.names[0] in modelled)]
+    for difference in differences(expected, live) + extra:
+        if _ignored(difference, config.drift_ignore):
+            continue
+        if difference.table in pending_touch or any(n in pending_touch for n in difference.names):
+            continue  # explained by a pending migration
+        stranger = "in database but not in the models" in difference.text
+        if stranger and difference.names[-1] in created:
+            continue  # made by an applied hand-written / custom_sql migration
+        report.differences.append(difference)
+    return report, expected, live
+
+
+def drift_report(config: Config, url: str) -> list[str]:
+    return drift(config, url)[0].lines
 
 
 def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
@@ -109,3 +398,20 @@ def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
         ),
         enums=tuple(e for e in live.enums if e.name not in names),
     )
+
+
+def repair_sql(config: Config, expected: Schema, live: Schema) -> str:
+    """SQL that turns the live schema back into the models' (``drift --sql``)."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.migration import Layout, compose_down
+    from buildamp.plan.diff import diff
+    from buildamp.render.migration import RenderOptions, render_all
+
+    operations = diff(live, expected)
+    if not operations:
+        return ""
+    options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
+    steps = render_all(operations, options)
+    layout = Layout(config.lock_timeout if config.is_online else None, config.batch_size)
+    text = compose_down("drift --sql", "", "", steps, layout)
+    return "\n".join(text.splitlines()[3:]) + "\n"

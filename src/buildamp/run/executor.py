@@ -189,32 +189,40 @@ class Executor:
             )
             self.record_applied(baseline, text)
 
-    def lock(self) -> None:
-        """Session advisory lock: two appliers never run migrations at once."""
+    def lock(self, report: Any = None) -> None:
+        """Session advisory lock: two appliers never run migrations at once.
+        While waiting, ``report`` (if given) is told once who holds it."""
         deadline = time.monotonic() + self.lock_wait_seconds
+        told = False
         while True:
             got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
             if got:
                 return
-            if time.monotonic() >= deadline:
-                holder = self.conn.execute(
-                    "SELECT a.pid, a.usename, a.application_name, a.client_addr "
-                    "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-                    "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
-                    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-                    "AND (l.classid::bigint << 32 | l.objid::bigint) = %s",
-                    (LOCK_KEY,),
-                ).fetchone()
-                who = (
-                    f"pid {holder[0]} ({holder[1]}, {holder[2] or 'no app name'})"
-                    if holder
-                    else "another session"
+            if report is not None and not told:
+                report(
+                    f"waiting for the migration lock held by {self._lock_holder()} "
+                    f"(up to {self.lock_wait_seconds:g}s; config lock_wait)"
                 )
+                told = True
+            if time.monotonic() >= deadline:
                 raise DatabaseError(
-                    f"another buildamp is applying migrations: lock held by {who}",
-                    hint=f"waited {self.lock_wait_seconds:.0f}s; retry when it finishes",
+                    f"another buildamp is applying migrations: lock held by {self._lock_holder()}",
+                    hint=f"waited {self.lock_wait_seconds:g}s (lock_wait); retry when it finishes",
                 )
             time.sleep(0.2)
+
+    def _lock_holder(self) -> str:
+        holder = self.conn.execute(
+            "SELECT a.pid, a.usename, a.application_name, a.client_addr "
+            "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND (l.classid::bigint << 32 | l.objid::bigint) = %s",
+            (LOCK_KEY,),
+        ).fetchone()
+        if not holder:
+            return "another session"
+        return f"pid {holder[0]} ({holder[1]}, {holder[2] or 'no app name'})"
 
     def unlock(self) -> None:
         self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
@@ -388,20 +396,18 @@ class Executor:
             try:
                 return action()
             except psycopg.Error as error:
-                first = " ".join(statement.split())[:80]
-                message = (error.diag.message_primary or str(error)).strip()
+                message = _server_message(error)
                 hint = outcome
-                if error.sqlstate == "23503":  # foreign_key_violation
-                    detail = (error.diag.message_detail or "").strip()
-                    message += self._orphans(statement) or (f" ({detail})" if detail else "")
+                if error.sqlstate == "23503":  # foreign_key_violation (DETAIL already shown)
+                    message += self._orphans(statement) or ""
                 if error.sqlstate == "53200":  # out of shared memory: too many locks
                     hint += (
                         "; one transaction locks every table it creates or alters: raise "
                         "max_locks_per_transaction or generate the models in smaller steps"
                     )
                 failure = DatabaseError(
-                    f"migration {migration.version}_{migration.name} failed at `{first}`: "
-                    f"{message}",
+                    f"migration {migration.version}_{migration.name} failed at "
+                    f"`{_statement_line(statement)}`: {message}",
                     Location(display),
                     hint,
                 )
@@ -448,6 +454,39 @@ class Executor:
             outcome,
             retry,
         )
+
+
+STATEMENT_SHOWN = 400  # characters of a failing statement in the one-line error
+
+
+def _statement_line(statement: str) -> str:
+    """The failing statement on one line; long ones keep their start and end."""
+    flat = " ".join(line.split("--", 1)[0] for line in statement.splitlines())
+    flat = " ".join(flat.split())
+    if len(flat) <= STATEMENT_SHOWN:
+        return flat
+    half = STATEMENT_SHOWN // 2
+    return f"{flat[:half]} ... {flat[-half:]}"
+
+
+def _server_message(error: Any) -> str:
+    """The server's message with its DETAIL and the table/column/constraint it names."""
+    diag = error.diag
+    parts = [(diag.message_primary or str(error)).strip()]
+    if diag.message_detail:
+        parts.append(f"DETAIL: {diag.message_detail.strip()}")
+    names = [
+        f"{label} {value}"
+        for label, value in (
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+            ("constraint", diag.constraint_name),
+        )
+        if value
+    ]
+    if names:
+        parts.append("(" + ", ".join(names) + ")")
+    return "; ".join(parts[:2]) + (f" {parts[2]}" if len(parts) > 2 else "")
 
 
 def validated_constraint(statement: str) -> tuple[str, str] | None:

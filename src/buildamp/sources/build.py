@@ -26,6 +26,7 @@ from buildamp.model.schema import (
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
+from buildamp.sources.distribution import distribute_tables, refuse_global_unique
 from buildamp.sources.indexes import (
     FieldPlan,
     dedupe_indexes,
@@ -57,6 +58,7 @@ class BuildSettings:
     default_storage: Storage = "columns"
     tenant_isolation: str = "none"
     table_names: str = "plural"  # "singular": BuildAmp's own `microblog_item`
+    distribution: str = "none"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     raise ModelError(f"two enums map to type {enum.name!r}", decl.location)
                 enums[enum.name] = enum
     tables = resolve_references(tables, built)
+    if settings.distribution == "citus":
+        tables = distribute_tables(tables)
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
@@ -245,6 +249,8 @@ def _build_table(
             validate, "validate", options.where("validate", struct.location)
         )
     updated = next((c for c in columns if c.name == "updated_at"), None)
+    if settings.distribution == "citus" and tenant:
+        refuse_global_unique(plans, struct)
     hints.tables[name] = TableHint(
         model=struct.name,
         rename_from=options.get_str("rename_from"),

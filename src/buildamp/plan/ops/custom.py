@@ -37,6 +37,7 @@ class Validate(Op):
     table: str
     query: str
     undo: bool = False
+    source: str = ""  # the model (file:line:column) the query comes from
 
     supporting = True
 

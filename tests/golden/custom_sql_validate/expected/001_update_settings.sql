@@ -31,9 +31,11 @@ INSERT INTO settings (id, host, theme) VALUES ('default', 'system', 'light');
 
 -- Validation
 DO $buildamp$
+DECLARE found numeric;
 BEGIN
-    IF COALESCE((SELECT COUNT(*) FROM settings WHERE theme IS NULL), 0) <> 0 THEN
-        RAISE EXCEPTION USING MESSAGE = 'Migration failed: validation of settings returned non-zero', DETAIL = 'SELECT COUNT(*) FROM settings WHERE theme IS NULL';
+    found := COALESCE((SELECT COUNT(*) FROM settings WHERE theme IS NULL), 0);
+    IF found <> 0 THEN
+        RAISE EXCEPTION USING MESSAGE = format('Migration failed: validation of settings (models/settings_domain.rs:4:12) returned %s, expected 0', found), DETAIL = 'query: SELECT COUNT(*) FROM settings WHERE theme IS NULL';
     END IF;
 END
 $buildamp$;
