@@ -155,6 +155,12 @@ def migrate_mode(opts: dict[str, Any]) -> str:
 
 
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
+    # the fleet flags' checks; the fleet itself loads only with --targets
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_migrate
+
+    check_fleet_flags(opts)
+    if opts.get("targets"):
+        return run_fleet_migrate(config, opts)
     # loaded on use: commands that do not need it never import it
     from buildamp.cli.plan_view import check_to
 

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
+from buildamp.cli.fleet import fleet_options
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -248,6 +250,7 @@ Examples:
     "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
+@fleet_options
 @click.option(
     "--squash", "do_squash", is_flag=True, help="Replace migrations up to --to by one baseline."
 )
@@ -266,18 +269,27 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
 @click.option("--database-url", help="PostgreSQL URL.")
 @click.option("--sql", "as_sql", is_flag=True, help="Print the SQL that brings the database back.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@fleet_options
 @click.pass_context
-def drift(ctx: click.Context, database_url: str | None, as_sql: bool, as_json: bool) -> None:
+def drift(
+    ctx: click.Context, /, database_url: str | None, as_sql: bool, as_json: bool, **fleet: Any
+) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_drift
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_drift
 
-    _guarded(
-        ctx,
-        lambda: run_drift(
-            _project(ctx), database_url, ctx.obj["log_format"], as_sql=as_sql, as_json=as_json
-        ),
-    )
+    def run() -> int:
+        check_fleet_flags(fleet)
+        config = _project(ctx)
+        if fleet["targets"]:
+            extra = {"database_url": database_url, "log_format": ctx.obj["log_format"]}
+            return run_fleet_drift(config, {**fleet, **extra, "as_sql": as_sql, "as_json": as_json})
+        return run_drift(
+            config, database_url, ctx.obj["log_format"], as_sql=as_sql, as_json=as_json
+        )
+
+    _guarded(ctx, run)
 
 
 @main.command(epilog="Example: buildamp lint migrations/004_add_phone.sql")

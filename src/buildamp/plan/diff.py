@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from buildamp.model.errors import Location, PlanError
-from buildamp.model.hints import Hints
+from buildamp.model.hints import Hints, field_options
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
 from buildamp.pg.facts import widens
@@ -222,13 +222,14 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
             continue
         if previous.type != field.type and not widens(previous.type, field.type):
             if hint.convert_sql is None:
+                fix = field_options(
+                    hint.location or "", ("convert_sql", f"CAST(%s AS {field.type})")
+                )
                 raise PlanError(
                     f"{new.name}.{field.name} (a document key) changes type {previous.type} -> "
                     f"{field.type}",
                     _at(hint.location),
-                    "add "
-                    + _option(hint.location, f'convert_sql = "CAST(%s AS {field.type})"')
-                    + " to the field",
+                    f"add {fix} to the field",
                 )
             reverse = f"CAST(%s AS {previous.type})"
             ops.append(ConvertDocumentKey(new.name, field.name, hint.convert_sql, reverse))
@@ -297,11 +298,10 @@ def _add_column(table: str, column: Column, hints: Hints) -> AddColumn:
             f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
             "would have no value",
             _at(hint.location),
-            "add "
-            + _option(hint.location, 'default = "..."')
-            + " or "
-            + _option(hint.location, 'backfill = "..."')
-            + " to the field",
+            hint=f"add {field_options(hint.location, ('default', '...'))} or "
+            f"{field_options(hint.location, ('backfill', '...'))} at {hint.location}"
+            if hint.location
+            else "add a default or a backfill expression",
         )
     return AddColumn(table, column, hint.backfill)
 
@@ -330,27 +330,17 @@ def _type_change(table: str, old: Column, new: Column, hints: Hints) -> AlterCol
         return AlterColumn(table, old, new, hint.convert_sql, f"%s::{old.type.lower()}")
     if widens(new.type, old.type):
         return AlterColumn(table, old, new)
+    conversion = field_options(
+        hint.location, ("convert_from", old.type), ("convert_sql", f"CAST(%s AS {new.type})")
+    )
     raise PlanError(
         f"{table}.{new.name} changes type {old.type} -> {new.type} and PostgreSQL cannot "
         "convert it safely",
         _at(hint.location),
-        "add "
-        + _option(
-            hint.location,
-            f'convert_from = "{old.type}", convert_sql = "CAST(%s AS {new.type})"',
-        )
-        + " to the field",
+        hint=f"add {conversion} at {hint.location or 'the field'}",
     )
 
 
 def _at(location: str | None) -> Location | None:
     """A model location recorded as ``file:line:column`` text, for the error prefix."""
     return Location(location) if location else None
-
-
-def _option(location: str | None, options: str) -> str:
-    """Options spelled the way the model's language writes them: Rust
-    ``#[migration(key = "v")]``, Python ``migration(key="v")``."""
-    if location and location.split(":")[0].endswith(".py"):
-        return "migration(" + options.replace(" = ", "=") + ")"
-    return f"#[migration({options})]"

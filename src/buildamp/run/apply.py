@@ -177,6 +177,7 @@ def apply(
     with locked_executor(
         url, progress, config.lock_wait, report, config.buildamp_schema
     ) as executor:
+        executor.events_queue = config.events_queue
         applied, collapses = recognise_squashed(files, executor.applied())
         check_history(config, files, applied)
         _collapse(executor, collapses)
@@ -219,6 +220,7 @@ def rollback(
     with locked_executor(
         url, progress, config.lock_wait, report, config.buildamp_schema
     ) as executor:
+        executor.events_queue = config.events_queue
         applied, collapses = recognise_squashed(list(files.values()), executor.applied())
         _collapse(executor, collapses)
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)

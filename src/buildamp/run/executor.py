@@ -20,6 +20,7 @@ from buildamp.files.integrity import split_statements
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError, Location, StateError
 from buildamp.run.batch import ProgressReport, run_batched
+from buildamp.run.framework_events import EventType, enqueue
 from buildamp.run.progress import ProgressStore
 
 if TYPE_CHECKING:
@@ -337,6 +338,22 @@ class Executor:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    events_queue: str | None = None  # config `events_queue`: BuildAmp's event table
+
+    def _framework_event(self, event_type: EventType, migration: MigrationFile, text: str) -> None:
+        """Beside the history row, in its transaction (:mod:`.framework_events`); a
+        rollback's event names the forward migration's checksum, from its history row."""
+        if not self.events_queue:
+            return
+        digest = checksum(text)
+        if event_type == "MigrationRolledBack":
+            row = self.conn.execute(
+                f"SELECT checksum FROM {self.history.table} WHERE version = %s",
+                (migration.version,),
+            ).fetchone()
+            digest = row[0] if row else digest
+        enqueue(self.conn, self.events_queue, event_type, migration, digest, actor())
+
     def ensure_history(self) -> None:
         self.history.ensure()
 
@@ -429,6 +446,12 @@ class Executor:
                         statement, migration, display, _outcome(direction, "inside"), retry=False
                     )
                 elapsed = int((time.monotonic() - started) * 1000)
+                # the queue row first: a rollback's event reads the row about to go
+                self._framework_event(
+                    "MigrationApplied" if direction == "apply" else "MigrationRolledBack",
+                    migration,
+                    text,
+                )
                 self.history.committed(migration, direction, text, elapsed, len(parts.after_commit))
 
         self._with_lock_retries(transaction)

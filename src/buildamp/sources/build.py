@@ -6,7 +6,7 @@ Python model with the same meaning give byte-identical migrations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,14 @@ from buildamp.model.schema import (
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
-from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
+from buildamp.sources.distribution import distribute_tables, refuse_global_unique
+from buildamp.sources.indexes import (
+    FieldPlan,
+    dedupe_indexes,
+    field_indexes,
+    soft_delete_uniques,
+    table_indexes,
+)
 from buildamp.sources.options import (
     FIELD_OPTIONS,
     STRUCT_MIGRATION_OPTIONS,
@@ -59,6 +66,8 @@ class BuildSettings:
     project_dir: Path
     default_storage: Storage = "columns"
     tenant_isolation: str = "none"
+    table_names: str = "plural"  # "singular": BuildAmp's own `microblog_item`
+    distribution: str = "none"
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 enums[enum.name] = enum
     check_enum_names(enums, tables)
     tables = resolve_references(tables, built)
+    if settings.distribution == "citus":
+        tables = distribute_tables(tables)
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
@@ -205,7 +216,7 @@ def _build_table(
     options = _struct_options(struct)
     name = options.get_str("name")
     if name is None:
-        name = table_name_for(struct.name)
+        name = _default_table_name(struct.name, settings)
     storage: Storage = "jsonb" if options.get_str("storage") == "jsonb" else "columns"
     if "storage" not in options.values:
         storage = settings.default_storage
@@ -237,6 +248,7 @@ def _build_table(
     column_names = {c.name for c in columns}
     types = {p.column.name: p.column.type for p in plans}
     indexes, constraints = field_indexes(plans, name, tenant, storage, column_names, types, struct)
+    indexes, constraints = soft_delete_uniques(plans, storage, indexes, constraints)
     indexes += table_indexes(options, name, tenant, storage, column_names, types, struct)
     indexes = dedupe_indexes(indexes, struct.location)
     constraints += _table_constraints(options, column_names, struct)
@@ -249,6 +261,8 @@ def _build_table(
     if validate is not None:
         validate = check_validate_query(validate, options.where("validate", struct.location))
     updated = next((c for c in columns if c.name == "updated_at"), None)
+    if settings.distribution == "citus" and tenant:
+        refuse_global_unique(plans, struct)
     hints.tables[name] = TableHint(
         model=struct.name,
         rename_from=options.get_str("rename_from"),
@@ -276,6 +290,24 @@ def _build_table(
     return table, used
 
 
+def _default_table_name(struct_name: str, settings: BuildSettings) -> str:
+    """``MicroblogItem`` -> ``microblog_items``, or ``microblog_item`` with
+    ``table_names = "singular"`` in the config."""
+    if settings.table_names == "singular":
+        return snake_case(struct_name)
+    return table_name_for(struct_name)
+
+
+def _tenant_named(field: FieldDecl, ctx: TypeContext) -> FieldDecl:
+    """The field typed ``Host``/``MultiTenant`` is the tenant column ``host``,
+    whatever the model calls it."""
+    if field.name == "host" or field.type.name not in ("Host", "MultiTenant"):
+        return field
+    if not map_type(field.type, ctx, field.name, field.location).tenant_column:
+        return field  # a project type of that name, not the framework's
+    return replace(field, name="host")
+
+
 def _table_constraints(options: Options, columns: set[str], struct: StructDecl) -> list[Constraint]:
     """``constraints = ["CONSTRAINT name UNIQUE (...)", "CONSTRAINT name CHECK (...)"]``:
     constraints taken as written, names kept (how adopted tables keep theirs)."""
@@ -297,7 +329,7 @@ def _table_constraints(options: Options, columns: set[str], struct: StructDecl) 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for field in struct.fields:
+    for field in (_tenant_named(f, ctx) for f in struct.fields):
         options = _field_options(struct, field)
         if options.get_bool("ignore"):
             continue

@@ -37,6 +37,7 @@ from buildamp.sources.rust_syntax import (
     node_text,
     parse_number,
     raw_string,
+    snippet,
     to_bytes,
     unescape,
 )
@@ -110,10 +111,7 @@ class _Reader:
         return Location(self.path, row + 1, len(prefix.decode("utf-8", "replace")) + 1)
 
     def snippet(self, node: Node) -> str:
-        """The node's first line, or what follows it when it is empty (a MISSING node)."""
-        end = node.end_byte if node.end_byte > node.start_byte else node.start_byte + 80
-        text = self.src[node.start_byte : end].decode("utf-8", "replace").strip()
-        return text.splitlines()[0][:40] if text else ""
+        return snippet(self.src, node)
 
     def error(self, message: str, node: Node, hint: str = "") -> ModelError:
         return ModelError(message, self.loc(node), hint)

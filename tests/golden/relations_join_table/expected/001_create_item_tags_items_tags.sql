@@ -31,7 +31,7 @@ CREATE INDEX idx_item_tags_item_id ON item_tags (host, item_id);
 CREATE INDEX idx_item_tags_tag_id ON item_tags (host, tag_id);
 CREATE TRIGGER trg_item_tags_updated_at BEFORE UPDATE ON item_tags FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE items (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     title TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -40,7 +40,7 @@ CREATE TABLE items (
 );
 CREATE TRIGGER trg_items_updated_at BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE tags (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     name TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
