@@ -16,18 +16,23 @@ T = TypeVar("T")
 
 __all__ = [
     "AutoIncrement",
+    "CreateTimestamp",
     "DatabaseId",
     "DefaultComment",
     "DefaultEmpty",
     "DefaultValue",
     "ForeignKey",
     "Generated",
+    "Host",
     "JsonBlob",
     "Link",
+    "MultiTenant",
     "NaiveDateTime",
     "RichContent",
+    "SoftDelete",
     "Timestamp",
     "TypeName",
+    "UpdateTimestamp",
     "f32",
     "f64",
     "i8",
@@ -106,3 +111,16 @@ class ForeignKey:
         model, value_type = params
         name = model if isinstance(model, str) else getattr(model, "__name__", str(model))
         return Annotated[value_type, TypeName("ForeignKey", wraps=True, model=name)]
+
+
+# BuildAmp's Interface.Schema vocabulary (the same names in Rust and Elm models).
+MultiTenant: TypeAlias = Annotated[str, TypeName("MultiTenant")]
+"""The tenant column: stored as ``host TEXT NOT NULL`` whatever the field is called."""
+Host: TypeAlias = Annotated[str, TypeName("Host")]
+"""Same as :data:`MultiTenant`."""
+CreateTimestamp: TypeAlias = Annotated[datetime, TypeName("CreateTimestamp")]
+"""``TIMESTAMPTZ NOT NULL DEFAULT now()``."""
+UpdateTimestamp: TypeAlias = Annotated[datetime | None, TypeName("UpdateTimestamp")]
+"""``TIMESTAMPTZ``, nullable, kept current by the ``updated_at`` trigger."""
+SoftDelete: TypeAlias = Annotated[int | None, TypeName("SoftDelete")]
+"""``BIGINT`` nullable deletion time; unique constraints become ``WHERE ... IS NULL``."""

@@ -8,8 +8,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from buildamp.cli.adopt import ADOPT_FOREIGN_KEYS
-from buildamp.sources.options import FIELD_OPTIONS
 from tests.cli.test_adopt import adopt, assert_round_trip, run
 from tests.helpers import apply_sql
 
@@ -146,20 +144,6 @@ CREATE TABLE books (
 """
 
 
-@pytest.mark.skipif(ADOPT_FOREIGN_KEYS, reason="foreign keys are adopted")
-def test_foreign_keys_refused_until_references_exist(tmp_path: Path, pg_url: str) -> None:
-    apply_sql(pg_url, FOREIGN_KEYS)
-    code, out, err = run(tmp_path / "app", "init", "--from-database", pg_url)
-    assert code == 2, out + err
-    assert "books.books_author_id_fkey" in err and "foreign keys" in err
-    assert not (tmp_path / "app" / "models").exists()
-
-
-@pytest.mark.xfail(
-    not (ADOPT_FOREIGN_KEYS and "references" in FIELD_OPTIONS),
-    reason="foreign key adoption waits for the `references` option keeping names",
-    strict=True,
-)
 @pytest.mark.parametrize("lang", ["rust", "python"])
 def test_foreign_keys_round_trip(
     tmp_path: Path, pg_url: str, pg_server_url: str, lang: str
@@ -169,7 +153,8 @@ def test_foreign_keys_round_trip(
     adopt(project, pg_url, lang)
     suffix = "_domain.rs" if lang == "rust" else ".py"
     text = (project / "models" / "books" / f"books{suffix}").read_text()
-    assert "authors.id" in text and "cascade" in text
+    assert "CONSTRAINT books_author_id_fkey FOREIGN KEY (author_id) REFERENCES authors (id)" in text
+    assert "ON DELETE CASCADE" in text
     assert_round_trip(project, pg_url, pg_server_url, set())
 
 

@@ -35,6 +35,7 @@ PAYLOAD_KEYS = {
     "fields",
     "duration_ms",
     "database",
+    "target",
     "actor",
     "error",
     "details",

@@ -41,4 +41,4 @@ def test_validation_failure_names_model_query_and_count(tmp_path: Path, pg_url: 
     assert code == 3
     assert "validation of things (models/things_domain.rs:2:" in err
     assert "returned 2, expected 0" in err
-    assert "DETAIL: query: SELECT COUNT(*) FROM things WHERE trim(id) = ''" in err
+    assert "DETAIL: query: SELECT count(*) FROM things WHERE pg_catalog.btrim(id) = ''" in err

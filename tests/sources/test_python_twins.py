@@ -24,8 +24,10 @@ from buildamp.model.schema import Schema
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import model_files
+from buildamp.sources.elm import read_elm_file
 from buildamp.sources.python import read_python_files
 from buildamp.sources.rust import read_rust_file, read_rust_source
+from tests.sources.elm_twin_models import PYTHON_TWINS as ELM_PYTHON_TWINS
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 HEADER = """\
@@ -666,6 +668,9 @@ class Order:
 """
 
 
+PYTHON_TWINS.update(ELM_PYTHON_TWINS)
+
+
 def _clean(models: Models) -> tuple[Schema, Hints]:
     """Drop source locations: the two languages live in different files."""
     schema = Schema(
@@ -688,6 +693,13 @@ def read_python(project: Path, files: dict[str, str], header: str = HEADER) -> l
     return read_python_files(model_files(config), config)
 
 
+def _read_model_file(path: Path, display: str) -> SourceFile:
+    """Golden models are Rust, or Elm for BuildAmp's own cases."""
+    if path.suffix == ".elm":
+        return read_elm_file(path, display)
+    return read_rust_file(path, display)
+
+
 def _golden_model_dirs() -> list[str]:
     """Each golden case's ``models/``, or each step's for multi-step cases."""
     found = []
@@ -704,7 +716,7 @@ def test_golden_case_has_a_python_twin(case: str, tmp_path: Path) -> None:
     project = GOLDEN / case.split("/")[0]
     config = dataclasses.replace(load_config(project), project_dir=root)
     build = BuildSettings(project, default_storage=config.storage)  # type: ignore[arg-type]
-    rust = [read_rust_file(p, config.display(p)) for p in model_files(config)]
+    rust = [_read_model_file(p, config.display(p)) for p in model_files(config)]
     python = read_python(tmp_path, PYTHON_TWINS[case])
     expected = _clean(build_models(rust, build))
     assert expected[0].tables
@@ -732,7 +744,7 @@ def test_extra_options_and_types_twin(tmp_path: Path) -> None:
     rust = _clean(build_models([read_rust_source(EXTRA_RUST, "models/orders.rs")], build))
     python = _clean(build_models(read_python(tmp_path, {"orders.py": EXTRA_PYTHON}), build))
     assert python == rust
-    assert python[1].columns[("orders", "quantity")].convert_sql == "%s::bigint"
+    assert python[1].columns[("orders", "quantity")].convert_sql == "CAST(%s AS bigint)"
     assert {e.name for e in python[0].enums} == {"order_kind", "order_state"}
 
 

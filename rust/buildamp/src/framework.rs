@@ -36,23 +36,25 @@ pub type AutoIncrement<T> = T;
 /// `BIGINT` epoch seconds, defaulting to now.
 pub type Timestamp = i64;
 
-/// When the row was created: `TIMESTAMPTZ NOT NULL DEFAULT now()` in Elm
-/// models. Not mapped by the Rust reader yet (every table gets such a
-/// `created_at` column unless the model declares one).
+/// When the row was created: `TIMESTAMPTZ NOT NULL DEFAULT now()` (Rust,
+/// Python and Elm models alike).
 pub type CreateTimestamp = SystemTime;
 
-/// When the row last changed: a nullable `TIMESTAMPTZ` in Elm models. Not
-/// mapped by the Rust reader yet.
+/// When the row last changed: a nullable `TIMESTAMPTZ`; as `updated_at` the
+/// trigger keeps it current.
 pub type UpdateTimestamp = Option<SystemTime>;
 
 /// Epoch seconds at deletion, `None` while the row is live (nullable
-/// `BIGINT`) in Elm models. Not mapped by the Rust reader yet.
+/// `BIGINT`); the table's unique constraints become partial unique indexes
+/// `WHERE <field> IS NULL`.
 pub type SoftDelete = Option<i64>;
 
-/// The tenant column (`host`) under another field name, in Elm models. Not
-/// mapped by the Rust reader yet: Rust tables get `host` unless
-/// `#[table(tenant = false)]`.
+/// The tenant column: stored as `host TEXT NOT NULL` whatever the field is
+/// called (tables get `host` anyway unless `#[table(tenant = false)]`).
 pub type MultiTenant = String;
+
+/// Same as [`MultiTenant`].
+pub type Host = String;
 
 /// `T` with `DEFAULT ''`.
 pub type DefaultValue<T> = T;

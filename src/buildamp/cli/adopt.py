@@ -29,11 +29,6 @@ if TYPE_CHECKING:
     import psycopg
 
 BASELINE = "baseline"
-# Foreign keys are read (run/introspect.py) and written as `references` / `on_delete`
-# field options (sources/emit_model.py), but adopting them must wait for the
-# `references` option (foreign keys, in progress) to keep existing constraint names
-# and plain keys between tenant tables: refused until that round-trips.
-ADOPT_FOREIGN_KEYS = False
 LANGS = ("rust", "python")
 
 
@@ -159,33 +154,10 @@ class ModelFiles:
 
 def model_files(found: Introspection, lang: str) -> ModelFiles:
     """One model file per table, grouped by name prefix, plus the enum types' file."""
-    # per command: `buildamp --help` and other commands import none of it
-    from buildamp.sources.options import FIELD_OPTIONS
-
-    keys = [k for k in found.foreign_keys if k.table in {t.name for t in found.schema.tables}]
-    if keys and not (ADOPT_FOREIGN_KEYS and "references" in FIELD_OPTIONS):
-        names = ", ".join(f"{k.table}.{k.name}" for k in keys)
-        raise ModelError(
-            f"cannot adopt foreign keys yet ({names}): the models cannot keep their names "
-            "and actions until buildamp's `references` option does",
-            hint="drop the foreign keys before adopting and add them back in a migration, "
-            "or wait for foreign key support",
-        )
-    composite = [k for k in keys if len(k.columns) != 1]
-    if composite:
-        raise ModelError(
-            "cannot adopt multi-column foreign keys yet: "
-            + ", ".join(f"{k.table}.{k.name}" for k in composite)
-        )
     enums = enum_specs(found.schema)
     specs: list[ModelSpec] = []
     for table in found.schema.tables:
-        references = {
-            k.columns[0]: (f"{k.ref_table}.{k.ref_columns[0]}", k.on_delete)
-            for k in keys
-            if k.table == table.name
-        }
-        specs.append(model_spec(table, enums, found.comments, references))
+        specs.append(model_spec(table, enums, found.comments))
     _unique_struct_names(specs)
     folders = group_folders([spec.table for spec in specs])
     tables: dict[str, tuple[str, str]] = {}
@@ -316,6 +288,14 @@ def _report(config: Config, found: Introspection, written: dict[str, str], url: 
         click.echo("not modelled, left alone (never dropped, never drift):")
         for line in found.unmodelled:
             click.echo(f"  - {line}")
+    if found.comments:
+        click.echo(
+            "comments, written as doc comments in the models only (the baseline does not "
+            "recreate them, drift does not compare them):"
+        )
+        for target in sorted(found.comments):
+            kind = "column" if "." in target else "table"
+            click.echo(f"  - comment on {kind} {target}")
     if "@" in url and ":" in url.split("@")[0].split("//")[-1]:
         click.echo(
             f"note: the password is not stored in {config.source or CONFIG_FILE}; "

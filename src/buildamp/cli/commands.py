@@ -155,6 +155,12 @@ def migrate_mode(opts: dict[str, Any]) -> str:
 
 
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
+    # the fleet flags' checks; the fleet itself loads only with --targets
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_migrate
+
+    check_fleet_flags(opts)
+    if opts.get("targets"):
+        return run_fleet_migrate(config, opts)
     # loaded on use: commands that do not need it never import it
     from buildamp.cli.plan_view import check_to
 
@@ -224,6 +230,28 @@ def run_generate(
     click.echo(f"wrote {config.display(result.down_path)}")
     for change in result.destructive:
         click.echo(f"warning: destructive: {change}", err=True)
+    locks = _rollback_locks(result.operations)
+    if locks > ROLLBACK_LOCK_WARNING:
+        click.echo(
+            f"warning: {config.display(result.down_path)} drops about {locks} tables and "
+            "indexes in one transaction; PostgreSQL's default lock table holds 6,400 locks "
+            "(max_locks_per_transaction 64 x max_connections 100): raise "
+            "max_locks_per_transaction before rolling back, or generate in smaller steps",
+            err=True,
+        )
+
+
+# Half the default shared lock table: leave room for everything else running.
+ROLLBACK_LOCK_WARNING = 3200
+
+
+def _rollback_locks(operations: list[Any]) -> int:
+    """Locks the rollback of newly created tables takes at once: the table, its
+    TOAST table and each index (the primary key included)."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
+    from buildamp.plan import ops as o
+
+    return sum(3 + len(op.table.indexes) for op in operations if isinstance(op, o.CreateTable))
 
 
 def _emit_generated(config: Config, result: Any) -> None:
@@ -255,7 +283,9 @@ def _plan(config: Config, opts: dict[str, Any], url: str, direction: str) -> lis
     from buildamp.run.history_view import read_applied
 
     # a database that applied migrations later squashed sees the baseline's row
-    applied, _ = recognise_squashed(list_migrations(config.migrations_dir), read_applied(url))
+    applied, _ = recognise_squashed(
+        list_migrations(config.migrations_dir), read_applied(url, config.buildamp_schema)
+    )
     if direction == "apply":
         return apply_plan(config, applied, opts.get("to_version"))
     return rollback_plan(config, applied, opts.get("steps"), opts.get("to_version"))
@@ -363,7 +393,7 @@ def run_status(config: Config, cli_url: str | None, as_json: bool = False) -> in
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1
-    running = running_work(url)
+    running = running_work(url, config.buildamp_schema)
     if as_json:
         # loaded on use: commands that do not need it never import it
         import json
@@ -382,7 +412,8 @@ def run_status(config: Config, cli_url: str | None, as_json: bool = False) -> in
     if not rows:
         click.echo("no migrations")
     for row in rows:
-        click.echo(f"{row.version}  {row.state:<8}  {row.name}")
+        detail = f"  ({row.detail})" if row.detail else ""
+        click.echo(f"{row.version}  {row.state:<8}  {row.name}{detail}")
     if rows:
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
     for entry in running:
@@ -410,6 +441,26 @@ def _running_line(entry: dict[str, Any]) -> str:
     return line
 
 
+def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
+    """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN)."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
+    from buildamp.files.integrity import check_file
+    from buildamp.model.errors import StateError
+
+    problems: list[str] = []
+    for migration in migrations:
+        for path in (migration.path, migration.rollback_path):
+            if not path.is_file():
+                continue
+            try:
+                check_file(path.read_text(encoding="utf-8"), config.display(path))
+            except StateError as error:
+                problems.append(str(error))
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append(f"{config.display(path)}: cannot read: {error}")
+    return problems
+
+
 def run_check(config: Config, as_json: bool = False) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
     # per command: `buildamp --help` and other commands import none of it
@@ -432,6 +483,7 @@ def run_check(config: Config, as_json: bool = False) -> int:
         problems.append(str(error))
         migrations = []
     problems += sum_problems(config.migrations_dir)
+    problems += _file_problems(config, migrations)
     planned = plan(config)
     version = planned.snapshot.version
     newest = migrations[-1].version if migrations else None

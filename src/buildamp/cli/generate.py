@@ -8,7 +8,7 @@ render up and down; write migration, rollback and snapshot atomically.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ def load_models(config: Config) -> Models:
         project_dir=config.project_dir,
         default_storage="jsonb" if config.storage == "jsonb" else "columns",
         tenant_isolation=config.tenant_isolation,
+        table_names=config.table_names,
+        distribution=config.distribution,
     )
     return build_models(files, settings, use_cache=True)
 
@@ -219,6 +221,13 @@ def generate(
     down_path = config.rollback_dir / f"{version}_rollback.sql"
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
     options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
+    if config.distribution == "citus":
+        # Citus rendering only for distribution = "citus"
+        from buildamp.render import citus
+
+        citus.check_plan(snapshot.schema, planned.next_schema)
+        anchor = citus.colocate_with(snapshot.schema, operations)
+        options = replace(options, distribution="citus", colocate_with=anchor)
     layout = Layout(
         config.lock_timeout if config.is_online else None,
         config.batch_size,

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from buildamp.files.config import Config
+from buildamp.files.integrity import check_file
 from buildamp.files.migration import MIGRATION_NAME
 from buildamp.lint.engine import Finding, lint_sql
 from buildamp.model.errors import ConfigError, Location
@@ -46,6 +47,8 @@ def lint_findings_for(config: Config, paths: Sequence[Path]) -> list[Finding]:
             raise ConfigError("no such file", Location(shown)) from None
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"cannot read file: {error}", Location(shown)) from None
+        if MIGRATION_NAME.match(path.name):  # a migration: refuse what apply would refuse
+            check_file(text, shown)
         findings += lint_sql(text, shown, lock_timeout=config.lock_timeout)
     return findings
 

@@ -18,20 +18,26 @@ from typing import Any, TypeVar
 
 import click
 
+from buildamp.cli.fleet import fleet_options
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(error: BaseException, verbose: bool) -> None:
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.model.errors import BuildampError
+    from buildamp.pg.secrets import scrub_text
 
     if verbose:
-        traceback.print_exception(error, file=sys.stderr)
+        lines = traceback.format_exception(error)
+        click.echo(scrub_text("".join(lines)), err=True, nl=False)
     if isinstance(error, BuildampError):
-        click.echo(f"error: {error}", err=True)
+        click.echo(scrub_text(f"error: {error}"), err=True)
         sys.exit(error.exit_code)
     click.echo(
-        f"internal error: {type(error).__name__}: {error} (re-run with --verbose and report it)",
+        scrub_text(
+            f"internal error: {type(error).__name__}: {error} (re-run with --verbose and report it)"
+        ),
         err=True,
     )
     sys.exit(4)
@@ -244,6 +250,7 @@ Examples:
     "--database-url", help="PostgreSQL URL (else BUILDAMP_DATABASE_URL, DATABASE_URL, config)."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (prod mode).")
+@fleet_options
 @click.option(
     "--squash", "do_squash", is_flag=True, help="Replace migrations up to --to by one baseline."
 )
@@ -262,18 +269,27 @@ def migrate(ctx: click.Context, /, **opts: Any) -> None:
 @click.option("--database-url", help="PostgreSQL URL.")
 @click.option("--sql", "as_sql", is_flag=True, help="Print the SQL that brings the database back.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@fleet_options
 @click.pass_context
-def drift(ctx: click.Context, database_url: str | None, as_sql: bool, as_json: bool) -> None:
+def drift(
+    ctx: click.Context, /, database_url: str | None, as_sql: bool, as_json: bool, **fleet: Any
+) -> None:
     """Compare the live database with the schema state; exit 1 on drift."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_drift
+    from buildamp.cli.fleet import check_fleet_flags, run_fleet_drift
 
-    _guarded(
-        ctx,
-        lambda: run_drift(
-            _project(ctx), database_url, ctx.obj["log_format"], as_sql=as_sql, as_json=as_json
-        ),
-    )
+    def run() -> int:
+        check_fleet_flags(fleet)
+        config = _project(ctx)
+        if fleet["targets"]:
+            extra = {"database_url": database_url, "log_format": ctx.obj["log_format"]}
+            return run_fleet_drift(config, {**fleet, **extra, "as_sql": as_sql, "as_json": as_json})
+        return run_drift(
+            config, database_url, ctx.obj["log_format"], as_sql=as_sql, as_json=as_json
+        )
+
+    _guarded(ctx, run)
 
 
 @main.command(epilog="Example: buildamp lint migrations/004_add_phone.sql")

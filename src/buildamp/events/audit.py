@@ -9,7 +9,6 @@ so it loads on the first record, not when the command starts.
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping
@@ -19,43 +18,37 @@ from typing import Any, TextIO
 from buildamp.events.bus import FAILED, Event, utc_now
 from buildamp.model.errors import ConfigError, Location
 
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s,;\"]+)", re.IGNORECASE)
 _FIRST = ("timestamp", "level", "event")
 _LEVELS = {FAILED: "error", "drift.detected": "warning"}
 
 
 def url_secrets(url: str | None) -> list[str]:
-    """The password spellings in a database URL or DSN (raw and percent-decoded)."""
-    if not url:
-        return []
-    # connection code (and psycopg): only when a database is used
-    from buildamp.pg.database import _secrets
+    """The password spellings in a database URL or DSN (see pg.secrets)."""
+    # the secret rules (and psycopg): only when a database is used
+    from buildamp.pg.secrets import secrets_in
 
-    return [s for s in _secrets(url) if s]
+    return secrets_in(url)
 
 
 class Scrubber:
-    """Replaces known secrets, and anything shaped like a URL password, by ``***``."""
+    """Replaces known secrets, and anything shaped like a URL password, by
+    ``***`` (the rules live in :mod:`buildamp.pg.secrets`, shared by every
+    channel)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret containing another is replaced whole.
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.secrets = tuple(s for s in secrets if s)
 
     def text(self, value: str) -> str:
-        for secret in self.secrets:
-            value = value.replace(secret, "***")
-        value = _URL_PASSWORD.sub(r"\1***@", value)
-        return _KV_PASSWORD.sub(r"\1***", value)
+        # loaded on use: only this path needs it (keeps start-up cheap)
+        from buildamp.pg.secrets import scrub_text
+
+        return scrub_text(value, self.secrets)
 
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, Mapping):
-            return {key: self(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self(item) for item in value]
-        return value
+        # loaded on use: only this path needs it (keeps start-up cheap)
+        from buildamp.pg.secrets import scrub
+
+        return scrub(value, self.secrets)
 
 
 class AuditLog:
@@ -139,10 +132,20 @@ class AuditLog:
         self.write(name, "warning", fields)
 
     def close(self) -> None:
+        """Close the file; a full disk shows here too (the buffered last lines):
+        warn once and carry on, as for :meth:`write`."""
         with self._lock:
             if self._file is not None:
-                self._file.close()
-                self._file = None
+                file, self._file = self._file, None
+                try:
+                    file.close()
+                except OSError as error:
+                    if not self._warned:
+                        self._warned = True
+                        print(
+                            f"warning: cannot write the audit log {self.path}: {error}",
+                            file=sys.stderr,
+                        )
 
 
 def _order_keys(_logger: Any, _method: str, event_dict: Any) -> dict[str, Any]:

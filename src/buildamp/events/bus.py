@@ -12,6 +12,7 @@ rolled back. This module imports only the standard library: ``structlog`` and
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import getpass
 import itertools
@@ -21,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,19 @@ Callback = Callable[["Event"], None]
 
 _log = logging.getLogger(__name__)
 _sequence = itertools.count(1)
+# The fleet target the current thread works on (``buildamp ... --targets``):
+# every event emitted meanwhile carries its name, without threading it through.
+_target: ContextVar[str | None] = ContextVar("buildamp_target", default=None)
+
+
+@contextmanager
+def for_target(name: str | None) -> Iterator[None]:
+    """Events emitted in this block (this thread/context) name ``name`` as target."""
+    token = _target.set(name)
+    try:
+        yield
+    finally:
+        _target.reset(token)
 
 
 def actor() -> str:
@@ -77,6 +92,7 @@ class Event:
     fields: tuple[str, ...] = ()
     duration_ms: int | None = None
     database: str | None = None  # host:port/dbname, never credentials
+    target: str | None = field(default_factory=_target.get)  # fleet target name
     actor: str = field(default_factory=actor)
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -103,6 +119,7 @@ class Event:
             "fields": list(self.fields),
             "duration_ms": self.duration_ms,
             "database": self.database,
+            "target": self.target,
             "actor": self.actor,
             "error": self.error,
             "details": dict(self.details),
@@ -161,6 +178,11 @@ def emit(event: Event) -> None:
     subscriber: the migration is what matters, the observers are best-effort."""
     with _lock:
         targets = list(_subscribers)
+    if targets:  # every channel (audit log, webhooks, subscribers) sees it scrubbed
+        # loaded on use: only this path needs it (keeps start-up cheap)
+        from buildamp.pg.secrets import scrub
+
+        event = dataclasses.replace(event, error=scrub(event.error), details=scrub(event.details))
     for callback, patterns in targets:
         if not matches(patterns, event.event):
             continue

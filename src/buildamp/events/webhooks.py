@@ -197,7 +197,7 @@ class WebhookDispatcher:
         self._pending: set[_Job] = set()
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._last_progress: dict[tuple[int, str, str], float] = {}
+        self._last_progress: dict[tuple[int, str, str, str], float] = {}
         self._closed = False
 
     def submit(self, event: Event) -> None:
@@ -222,10 +222,11 @@ class WebhookDispatcher:
 
     def _throttled(self, index: int, event: Event) -> bool:
         """Backfills report often; a webhook gets one progress event per
-        interval per backfill, plus every status change away from running."""
+        interval per backfill and database, plus every status change away from running."""
         if event.event != BACKFILL_PROGRESS or event.details.get("status", "running") != "running":
             return False
-        key = (index, event.version or "", str(event.details.get("key", event.tables)))
+        backfill = str(event.details.get("key", event.tables))
+        key = (index, event.database or "", event.version or "", backfill)  # per fleet target
         now = time.monotonic()
         if now - self._last_progress.get(key, -PROGRESS_INTERVAL) < PROGRESS_INTERVAL:
             return True

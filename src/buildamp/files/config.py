@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buildamp.files.targets import Target, parse_targets
 from buildamp.model.errors import ConfigError, Location
 from buildamp.model.event_names import EVENT_NAMES, matches_some_event
 
@@ -52,9 +53,14 @@ class Config:
     batch_size: int = 1000
     batch_pause: float = 0.0
     audit_log: str = ".buildamp/audit.log"
+    buildamp_schema: str | None = None  # where buildamp's own tables live (None: see docs)
     drift_ignore: tuple[str, ...] = ()
     webhooks: tuple[Webhook, ...] = field(default=())
     extensions: tuple[str, ...] = ()  # CREATE EXTENSION in the first migration using their types
+    table_names: str = "plural"
+    events_queue: str | None = None
+    targets: tuple[Target, ...] = field(default=())
+    distribution: str = "none"
     unmanaged: tuple[str, ...] = ()
     source: str = ""
     profile: str | None = None  # the [env.NAME] in use, if any
@@ -147,6 +153,18 @@ def _extension_name(name: str) -> str | None:
     return f"must be a list of extension names (got {name!r})"
 
 
+def _schema_name(value: Any) -> str | None:
+    if re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        return None
+    return "must be a plain schema name (lower-case letters, digits and underscores)"
+
+
+def _table_name(value: Any) -> str | None:
+    if re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", value):
+        return None
+    return 'must be a table name such as "buildamp_events" (lower case, optionally schema.table)'
+
+
 @dataclass(frozen=True)
 class Key:
     """One config key: its TOML type(s), a value check, whether a profile may set it."""
@@ -171,8 +189,13 @@ KEYS: dict[str, Key] = {
     "audit_log": Key(str),
     "drift_ignore": Key(list, _strings("name patterns")),
     "webhooks": Key(list, in_profile=False),
+    "targets": Key(list, in_profile=False),  # files/targets.py checks the entries
+    "distribution": Key(str, _choice("none", "citus")),
     "unmanaged": Key(list, _strings("table or type names")),
     "extensions": Key(list, _strings("extension names", _extension_name)),
+    "buildamp_schema": Key(str, _schema_name),
+    "table_names": Key(str, _choice("plural", "singular")),
+    "events_queue": Key(str, _table_name),
 }
 WEBHOOK_KEYS: dict[str, Key] = {
     "url": Key(str),
@@ -343,6 +366,11 @@ class _Reader:
             self.check((*at, key), key, value, spec)
             if key == "webhooks":
                 value = tuple(self.webhook(item, index) for index, item in enumerate(value))
+            elif key == "targets":
+                try:
+                    value = parse_targets(value, "")
+                except ConfigError as error:
+                    raise self.fail(("targets",), error.message, error.hint) from None
             elif key in _TUPLES:
                 value = tuple(value)
             elif spec.kinds == (int, float):

@@ -18,6 +18,7 @@ from buildamp.plan.ops import Op
 from buildamp.render.step import Step
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
+SHORT_NUMBER = re.compile(r"^\d{1,2}_[A-Za-z0-9_]+\.sql$")  # 01_x.sql: a typo, never ignored
 MAX_NAMED_MODELS = 10  # the header names this many models, then counts the rest
 
 
@@ -40,6 +41,12 @@ def list_migrations(migrations_dir: Path) -> list[MigrationFile]:
     found: dict[int, MigrationFile] = {}
     for path in sorted(migrations_dir.iterdir()):
         match = MIGRATION_NAME.match(path.name)
+        if not match and SHORT_NUMBER.match(path.name) and path.is_file():
+            raise StateError(
+                f"migration file {path.name} has fewer than 3 digits; it would never run",
+                Location(f"{migrations_dir.name}/{path.name}"),
+                f"rename it to {int(path.name.split('_', 1)[0]):03d}_{path.name.split('_', 1)[1]}",
+            )
         if not match or not path.is_file():
             continue
         version, name = match.group(1), match.group(2)
@@ -89,11 +96,23 @@ class Layout:
     row_security_off: bool = False
 
 
+def comment(text: str) -> list[str]:
+    """``text`` as SQL comment lines, every line prefixed: a name or default
+    holding a newline (or any other line break) can never end the comment and
+    run as SQL."""
+    return [f"-- {line}".rstrip() for line in text.splitlines() or [""]]
+
+
+def _note(text: str) -> list[str]:
+    """A note step (already ``-- ...``) with every continuation line prefixed too."""
+    return comment(text[3:] if text.startswith("-- ") else text)
+
+
 def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
     lines: list[str] = []
     for step in steps:
         if step.role == "note":
-            lines.append(step.sql)
+            lines += _note(step.sql)
             continue
         if step.batch_table is not None:
             spec = directives.BatchSpec(step.batch_table, layout.batch_size, layout.batch_pause)
@@ -127,26 +146,45 @@ def _migrating(steps: list[Step], local: bool) -> list[Step]:
     return [Step(f"SET {scope}{MIGRATING_SETTING} = 'on'", role="setting")]
 
 
-def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
-    """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
+@dataclass(frozen=True)
+class _Parts:
+    """What each part of a file runs, session settings included: the body is
+    written from it and :func:`verify_composed` counts from it, one source."""
+
+    pre: list[Step]
+    forward: list[Step]
+    validation: list[Step]
+    post: list[Step]
+
+
+def _parts(steps: list[Step], layout: Layout) -> _Parts:
     pre = [s for s in steps if s.phase == "pre"]
     forward = [s for s in steps if s.phase == "tx" and s.role != "validation"]
-    validation = [s for s in steps if s.phase == "tx" and s.role == "validation"]
     post = [s for s in steps if s.phase == "post"]
+    return _Parts(
+        pre=_settings(layout, False) + pre if pre else [],
+        forward=_settings(layout, True) + _migrating(forward, True) + forward,
+        validation=[s for s in steps if s.phase == "tx" and s.role == "validation"],
+        post=_settings(layout, False) + _migrating(post, False) + post if post else [],
+    )
+
+
+def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
+    """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
+    parts = _parts(steps, layout)
     outside = directives.no_transaction()
     lines: list[str] = []
-    if pre:
-        lines += [outside, *_sql_block(_settings(layout, False) + pre, layout), ""]
+    if parts.pre:
+        lines += [outside, *_sql_block(parts.pre, layout), ""]
     lines += ["BEGIN;", ""]
     if heading:
         lines.append(heading)
-    lines += _sql_block(_settings(layout, True) + _migrating(forward, True) + forward, layout)
-    if validation:
-        lines += ["", "-- Validation", *_sql_block(validation, layout)]
+    lines += _sql_block(parts.forward, layout)
+    if parts.validation:
+        lines += ["", "-- Validation", *_sql_block(parts.validation, layout)]
     lines += ["", "COMMIT;"]
-    if post:
-        settings = _settings(layout, False) + _migrating(post, False)
-        lines += ["", outside, *_sql_block(settings + post, layout)]
+    if parts.post:
+        lines += ["", outside, *_sql_block(parts.post, layout)]
     return lines
 
 
@@ -167,10 +205,10 @@ def compose_up(
     if len(sources) > len(shown):
         origin += f" and {len(sources) - len(shown)} more"
     lines = [
-        f"-- {display_path}",
-        f"-- Auto-generated from {origin} type changes",
-        f"-- Generated: {generated}",
-        *[f"-- {line}" for line in summary],
+        *comment(display_path),
+        *comment(f"Auto-generated from {origin} type changes"),
+        *comment(f"Generated: {generated}"),
+        *[part for line in summary for part in comment(line)],
         _changes(steps, operations),
         "",
         *_body(steps, layout, "-- Forward migration"),
@@ -178,8 +216,10 @@ def compose_up(
         "-- Rollback instructions (commented)",
     ]
     for line in _sql_block([s for s in rollback_steps if s.role != "validation"], layout):
-        lines += [f"-- {part}" if part else "--" for part in line.split("\n")]
-    return "\n".join(lines) + "\n"
+        lines += comment(line)
+    text = "\n".join(lines) + "\n"
+    verify_composed(text, display_path, steps, layout)
+    return text
 
 
 def _changes(steps: list[Step], operations: Sequence[Op] | None) -> str:
@@ -195,9 +235,45 @@ def compose_down(
     display_path: str, version: str, name: str, steps: list[Step], layout: Layout = Layout()
 ) -> str:
     lines = [
-        f"-- {display_path}",
-        f"-- Rollback of {version}_{name}",
+        *comment(display_path),
+        *comment(f"Rollback of {version}_{name}"),
         "",
         *_body(steps, layout, None),
     ]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    verify_composed(text, display_path, steps, layout)
+    return text
+
+
+def verify_composed(text: str, display_path: str, steps: list[Step], layout: Layout) -> None:
+    """The composed file splits into exactly the statements the steps hold, plus
+    our BEGIN/COMMIT and session settings, never more: a value that escaped a
+    comment or a string, or swallowed the SQL after it, is refused here, at
+    generate time, instead of running at apply."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
+    import pglast
+
+    # loaded on use: only this path needs it (keeps start-up cheap)
+    from buildamp.files.integrity import split_statements
+
+    parts = _parts(steps, layout)
+    expected = 2  # our BEGIN and COMMIT
+    for step in parts.pre + parts.forward + parts.validation + parts.post:
+        if step.role == "note":
+            continue
+        try:
+            expected += len(pglast.parse_sql(step.sql))
+        except pglast.parser.ParseError as error:
+            raise StateError(
+                f"generated SQL does not parse: {error.args[0]}: {step.sql[:80]!r}",
+                Location(display_path),
+                "check the model's SQL fragments (defaults, backfill, convert_sql, custom_sql)",
+            ) from None
+    found = len(split_statements(text, display_path))
+    if found != expected:
+        raise StateError(
+            f"generated file would run {found} statements where the plan has {expected}: "
+            "a model value ends a comment or a string early",
+            Location(display_path),
+            "remove line breaks and comment markers from names and SQL fragments",
+        )

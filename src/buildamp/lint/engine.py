@@ -172,11 +172,14 @@ def lint_sql(
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
+    # loaded on use: only this path needs it (keeps start-up cheap)
+    from buildamp.files.integrity import position, skip_comments
+
     try:
         statements = pglast.parse_sql(text)
     except pglast.parser.ParseError as error:
         offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
-        line, column = _position(text, offset)
+        line, column = position(text, offset)
         raise StateError(
             f"migration does not parse: {error.args[0]}", Location(path, line, column)
         ) from None
@@ -187,7 +190,7 @@ def lint_sql(
     state.new_tables.update(created)
     for index, raw in enumerate(statements):
         # pglast turns libpg_query's byte offsets into str indexes already
-        line, column = _position(text, _skip_comments(text, raw.stmt_location or 0))
+        line, column = position(text, skip_comments(text, raw.stmt_location or 0))
         comments = _comments_above(lines, line)
         if index == 0:  # buildamp applies a file without BEGIN as one transaction, unless
             state.implicit_tx = not has_begin and not directives.is_no_transaction(comments)
@@ -205,30 +208,6 @@ def lint_sql(
             )
         _advance(raw.stmt, state)
     return findings
-
-
-def _position(text: str, char_offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    before = text[: max(0, char_offset)]
-    line = before.count("\n") + 1
-    return line, char_offset - (before.rfind("\n") + 1) + 1
-
-
-def _skip_comments(text: str, offset: int) -> int:
-    """Index of the statement's first token (older parsers point at the
-    whitespace or comments after the previous semicolon)."""
-    while offset < len(text):
-        if text[offset].isspace():
-            offset += 1
-        elif text.startswith("--", offset):
-            end = text.find("\n", offset)
-            offset = len(text) if end < 0 else end + 1
-        elif text.startswith("/*", offset):
-            end = text.find("*/", offset + 2)
-            offset = len(text) if end < 0 else end + 2
-        else:
-            break
-    return offset
 
 
 def _comments_above(lines: list[str], line: int) -> str:

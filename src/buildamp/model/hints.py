@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from buildamp.model.naming import camel_case
+
 
 @dataclass(frozen=True)
 class ColumnHint:
@@ -45,3 +47,19 @@ class Hints:
 
 
 _NO_COLUMN_HINT = ColumnHint()
+
+
+def field_options(location: str, *options: tuple[str, str]) -> str:
+    """Field options as the model at ``location`` writes them, for fix hints:
+    Rust ``#[migration(a = "x", b = "y")]``, Python ``migration(a="x", b="y")``,
+    Elm ``-- @a "x" @b "y"``."""
+    path = location.split(":", 1)[0]
+
+    def quoted(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    if path.endswith(".elm"):
+        return "-- " + " ".join(f"@{camel_case(k)} {quoted(v)}" for k, v in options)
+    if path.endswith(".py"):
+        return "migration(" + ", ".join(f"{k}={quoted(v)}" for k, v in options) + ")"
+    return "#[migration(" + ", ".join(f"{k} = {quoted(v)}" for k, v in options) + ")]"

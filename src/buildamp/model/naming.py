@@ -15,6 +15,12 @@ def snake_case(name: str) -> str:
     return step.replace("-", "_").lower()
 
 
+def camel_case(name: str) -> str:
+    """``rename_from`` -> ``renameFrom``: an option as an Elm tag spells it."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 def pluralize(word: str) -> str:
     if re.search(r"(s|x|z|ch|sh)$", word):
         return word + "es"

@@ -1,32 +1,34 @@
 """Which database to talk to, and how to connect without leaking secrets.
 
-psycopg costs ~100 ms to import, so it is imported only inside :func:`connect`;
-resolving a URL or printing one never pays for it.
+psycopg costs ~100 ms to import, so it is imported lazily: only commands that
+talk to a database pay for it (URLs are parsed by libpq's rules through
+psycopg's conninfo parser, see :mod:`buildamp.pg.secrets`).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, TypeAlias
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from buildamp.model.errors import ConfigError, DatabaseError
+from buildamp.pg.secrets import KV_PASSWORD, is_url
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg.rows import TupleRow
+
+    Connection: TypeAlias = psycopg.Connection[TupleRow]
 
 NO_DATABASE = (
     "no database configured: pass --database-url, set BUILDAMP_DATABASE_URL or "
     "DATABASE_URL, or set database_url in buildamp.toml"
 )
 EMBEDDED_DIR = Path(".buildamp") / "pgdata"
-_URL_SCHEMES = ("postgresql://", "postgres://")
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
 def resolve_database_url(
@@ -53,6 +55,9 @@ def explicit_database_url(cli_url: str | None, config_url: str | None) -> str | 
         config_url,
     ):
         if candidate and candidate.strip():
+            from buildamp.pg.secrets import register
+
+            register(candidate.strip())  # every later message is scrubbed of it
             return candidate.strip()
     return None
 
@@ -92,38 +97,18 @@ def embedded_server_url(pgdata: Path) -> str:
     return str(server.get_uri())
 
 
-def _is_url(url: str) -> bool:
-    return url.startswith(_URL_SCHEMES)
-
-
 def redact(url: str) -> str:
     """The URL (or ``key=value`` DSN) with any password replaced by ``***``."""
-    if not _is_url(url):
-        return _KV_PASSWORD.sub(r"\1***", url)
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        if ":" in userinfo:
-            user, _, password = userinfo.partition(":")
-            if password:
-                userinfo = f"{user}:***"
-        netloc = f"{userinfo}@{hosts}"
-    query = parts.query
-    if query:
-        pairs = [
-            (key, "***" if key.lower() == "password" else value)
-            for key, value in parse_qsl(query, keep_blank_values=True)
-        ]
-        query = urlencode(pairs, safe="/:*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    from buildamp.pg.secrets import redact as redact_url
+
+    return redact_url(url)
 
 
 def without_password(url: str) -> str:
     """The URL (or ``key=value`` DSN) with its password left out, for files we
     write: the password comes from ``PGPASSWORD`` or ``~/.pgpass`` instead."""
-    if not _is_url(url):
-        return " ".join(_KV_PASSWORD.sub("", url).split())
+    if not is_url(url):
+        return " ".join(KV_PASSWORD.sub("", url).split())
     parts = urlsplit(url)
     netloc = parts.netloc
     if "@" in netloc:
@@ -140,7 +125,7 @@ def without_password(url: str) -> str:
 
 def with_database(url: str, dbname: str) -> str:
     """``url`` pointing at another database on the same server, same credentials."""
-    if not _is_url(url):
+    if not is_url(url):
         return f"{url} dbname={dbname}"
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{dbname}", parts.query, parts.fragment))
@@ -151,6 +136,8 @@ def scratch_database(url: str, purpose: str) -> Iterator[str]:
     """A throwaway database on ``url``'s server (needs CREATEDB), dropped afterwards."""
     import uuid
 
+    from buildamp.pg.secrets import scrub_text, secrets_in
+
     name = f"buildamp_{purpose}_{uuid.uuid4().hex[:10]}"
     with connect(url, autocommit=True) as admin:
         try:
@@ -158,7 +145,7 @@ def scratch_database(url: str, purpose: str) -> Iterator[str]:
         except Exception as error:
             raise DatabaseError(
                 f"cannot create a scratch database on {redact(url)}: "
-                + _scrub(str(error).strip().splitlines()[0], url),
+                + scrub_text(str(error).strip().splitlines()[0], secrets_in(url)),
                 hint="use a role with CREATEDB (only a throwaway database is made)",
             ) from None
     try:
@@ -168,54 +155,21 @@ def scratch_database(url: str, purpose: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _secrets(url: str) -> list[str]:
-    """Password spellings that could appear in an error message."""
-    found: list[str] = []
-    if _is_url(url):
-        parts = urlsplit(url)
-        if parts.password:
-            found += [parts.password, unquote(parts.password)]
-        found += [v for k, v in parse_qsl(parts.query) if k.lower() == "password" and v]
-    else:
-        found += [m.group(2).strip("'") for m in _KV_PASSWORD.finditer(url)]
-    return [secret for secret in found if secret]
-
-
-def _scrub(text: str, url: str) -> str:
-    for secret in _secrets(url):
-        text = text.replace(secret, "***")
-    return text
-
-
 def database_identity(url: str) -> str:
     """``host:port/dbname``, for messages and the audit log: never credentials."""
-    host = port = dbname = ""
-    if _is_url(url):
-        parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query))
-        host = unquote(parts.hostname or "") or query.get("host", "")
-        try:
-            port = str(parts.port or "")
-        except ValueError:
-            port = ""
-        port = port or query.get("port", "")
-        dbname = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
-    else:
-        fields = dict(
-            (key.lower(), value.strip("'"))
-            for key, value in re.findall(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", url)
-        )
-        host = fields.get("host", "")
-        port = fields.get("port", "")
-        dbname = fields.get("dbname", "")
-    return f"{host or 'localhost'}:{port or '5432'}/{dbname or 'postgres'}"
+    from buildamp.pg.secrets import database_identity as identity
+
+    return identity(url)
 
 
-def connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
+def connect(url: str, autocommit: bool = False) -> Connection:
     """Open a connection; any failure becomes a DatabaseError (exit 3) that names
     the server without its password."""
     import psycopg
 
+    from buildamp.pg.secrets import register, scrub_text, secrets_in
+
+    register(url)
     options: dict[str, Any] = {"autocommit": autocommit}
     if "connect_timeout" not in url:
         options["connect_timeout"] = 10
@@ -223,7 +177,7 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
         return psycopg.connect(url, **options)
     except (psycopg.Error, ValueError) as error:
         reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        reason = _scrub(reason, url)
+        reason = scrub_text(reason, secrets_in(url))
         raise DatabaseError(
             f"cannot connect to {redact(url)}: {reason or type(error).__name__}",
             hint="check that the server is running and the URL, user and password are right",

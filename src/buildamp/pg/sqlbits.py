@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from buildamp.model.naming import fit_identifier, object_name
 from buildamp.model.schema import Column, Constraint, Index
-from buildamp.pg.sqltext import normalize_default, quote_ident, quote_literal
+from buildamp.pg.sqltext import normalize_default, quote_ident, quote_literal, set_null_columns
 
 TOUCH_FUNCTION = "buildamp_touch_updated_at"
 POLICY = "buildamp_tenant_isolation"
@@ -93,8 +93,7 @@ def foreign_key_body(constraint: Constraint) -> str:
     text = f"FOREIGN KEY ({columns}) REFERENCES {q(constraint.references or '')} ({target})"
     if constraint.on_delete != "no action":
         text += f" ON DELETE {constraint.on_delete.upper()}"
-        own = [c for c in constraint.columns if c != "host"]
-        if constraint.on_delete.startswith("set ") and len(own) < len(constraint.columns):
+        if own := set_null_columns(constraint):
             text += " (" + ", ".join(q(c) for c in own) + ")"
     return text
 

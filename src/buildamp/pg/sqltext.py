@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from buildamp.model.errors import Location, ModelError
-from buildamp.model.schema import Constraint, Index, IndexKey
+from buildamp.model.schema import Constraint, Index, IndexKey, OnDelete
 
 _TYPE_NAMES = {
     "int2": "SMALLINT",
@@ -89,9 +89,15 @@ def canonical_type(text: str) -> str:
     except pglast.parser.ParseError as error:
         raise ModelError(f"{text!r} is not a PostgreSQL type: {error}") from None
     target = statements[0].stmt.targetList
-    if len(statements) != 1 or len(target) != 1:
+    if len(statements) != 1 or not target or len(target) != 1:
         raise ModelError(f"{text!r} is not a single PostgreSQL type")
-    type_name = target[0].val.typeName
+    cast = target[0].val
+    # `text COLLATE "C"` or `int + 1` parse too, as something other than a cast
+    if type(cast).__name__ != "TypeCast" or not _is_const(cast.arg):
+        raise ModelError(f"{text!r} is not a single PostgreSQL type (no COLLATE or operators)")
+    type_name = cast.typeName
+    if type_name.setof or type_name.pct_type:
+        raise ModelError(f"{text!r} is not a column type (SETOF and %TYPE are not)")
     names = [n.sval for n in type_name.names if n.sval != "pg_catalog"]
     base = names[-1]
     name = _TYPE_NAMES.get(base.lower())
@@ -245,7 +251,36 @@ def parse_index_definition(text: str, location: Location | None = None) -> tuple
     return stmt.relation.relname, index
 
 
-CONSTRAINT_DEFINITION = 'one "CONSTRAINT name UNIQUE (columns)" or "CONSTRAINT name CHECK (...)"'
+# pg_constraint.confdeltype / confupdtype codes, and pglast's fk_*_action codes.
+FK_ACTIONS: dict[str, OnDelete] = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
+
+
+def set_null_columns(constraint: Constraint) -> tuple[str, ...]:
+    """The column list ``ON DELETE SET NULL (...)`` names (empty: all the key's
+    columns): a key over ``host`` never nulls or resets ``host``."""
+    own = tuple(c for c in constraint.columns if c != "host")
+    if constraint.on_delete.startswith("set ") and len(own) < len(constraint.columns):
+        return own
+    return ()
+
+
+def set_columns_differ(constraint: Constraint, named: tuple[str, ...]) -> bool:
+    """Whether a key whose ``SET NULL/SET DEFAULT`` names ``named`` (empty: none)
+    differs from the key buildamp writes for ``constraint``."""
+    named = () if set(named) == set(constraint.columns) else named
+    return named != set_null_columns(constraint)
+
+
+CONSTRAINT_DEFINITION = (
+    'one "CONSTRAINT name UNIQUE (columns)", "CONSTRAINT name CHECK (...)" or '
+    '"CONSTRAINT name FOREIGN KEY (columns) REFERENCES table (columns) [ON DELETE ...]"'
+)
 
 
 def parse_constraint_definition(text: str, location: Location | None = None) -> Constraint:
@@ -269,7 +304,51 @@ def parse_constraint_definition(text: str, location: Location | None = None) -> 
         return Constraint(node.conname, "unique", columns)
     if kind == "CONSTR_CHECK":
         return Constraint(node.conname, "check", (), normalize_expression(_deparse(node.raw_expr)))
+    if kind == "CONSTR_FOREIGN":
+        return _foreign_key_definition(node, text, location)
     raise _fail("constraints entry", text, location, CONSTRAINT_DEFINITION)
+
+
+def _foreign_key_definition(node: Any, text: str, location: Location | None) -> Constraint:
+    """A foreign key entry, exactly as an adopted database has it (its own name,
+    columns and ON DELETE); the shapes the schema model cannot hold are refused
+    rather than silently changed."""
+    name = node.conname
+    problems = []
+    if node.pktable.schemaname not in (None, "public"):
+        problems.append("a table in another schema")
+    if not node.pk_attrs:
+        problems.append("no referenced columns (write REFERENCES table (columns))")
+    if node.fk_matchtype != "s":
+        problems.append("MATCH FULL")
+    if node.fk_upd_action != "a":
+        problems.append(f"ON UPDATE {FK_ACTIONS[node.fk_upd_action].upper()}")
+    if node.deferrable or node.initdeferred:
+        problems.append("DEFERRABLE")
+    if node.skip_validation:
+        problems.append("NOT VALID")
+    key = Constraint(
+        name,
+        "foreign_key",
+        tuple(attr.sval for attr in node.fk_attrs or ()),
+        None,
+        node.pktable.relname,
+        tuple(attr.sval for attr in node.pk_attrs or ()),
+        FK_ACTIONS[node.fk_del_action],
+    )
+    if set_columns_differ(key, tuple(attr.sval for attr in node.fk_del_set_cols or ())):
+        own = ", ".join(set_null_columns(key)) or "no column list"
+        problems.append(f"ON DELETE {key.on_delete.upper()} other than with ({own})")
+    if problems:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ModelError(
+            f"constraints entry {shown!r}: foreign key {name} has {', '.join(problems)}, "
+            "which buildamp does not model",
+            location,
+            "write it without that part (ON DELETE actions are supported), "
+            "or keep the key out of the models",
+        )
+    return key
 
 
 @lru_cache(maxsize=4096)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from buildamp.model.errors import PlanError
-from buildamp.model.hints import ColumnHint, Hints
+from buildamp.model.errors import Location, PlanError
+from buildamp.model.hints import ColumnHint, Hints, field_options
 from buildamp.model.naming import mentions
 from buildamp.model.schema import Column, Schema, Table
 from buildamp.pg.casts import cast_exists
@@ -296,11 +296,14 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
             continue
         if previous.type != field.type and not widens(previous.type, field.type):
             if hint.convert_sql is None:
+                fix = field_options(
+                    hint.location or "", ("convert_sql", f"CAST(%s AS {field.type})")
+                )
                 raise PlanError(
                     f"{new.name}.{field.name} (a document key) changes type {previous.type} -> "
                     f"{field.type}",
-                    hint=f'add convert_sql = "CAST(%s AS {field.type})" at '
-                    f"{hint.location or 'the field'}",
+                    _at(hint.location),
+                    f"add {fix} to the field",
                 )
             reverse = hint.convert_back_sql or f"CAST(%s AS {previous.type})"
             ops.append(ConvertDocumentKey(new.name, field.name, hint.convert_sql, reverse))
@@ -370,7 +373,8 @@ def _add_column(
     needs_value = column.not_null and column.default is None and column.identity is None
     if needs_value and hint.backfill is None:
         fix = (
-            f'add #[migration(default = "...")] or backfill = "..." at {hint.location}'
+            f"add {field_options(hint.location, ('default', '...'))} or "
+            f"{field_options(hint.location, ('backfill', '...'))} at {hint.location}"
             if hint.location
             else "add a default or a backfill expression"
         )
@@ -378,11 +382,12 @@ def _add_column(
         if twin is not None:
             fix = (
                 f"did you rename {twin.name} to {column.name}? add "
-                f'#[migration(rename_from = "{twin.name}")]; else {fix}'
+                f"{field_options(hint.location or '', ('rename_from', twin.name))}; else {fix}"
             )
         raise PlanError(
             f"new column {table}.{column.name} is NOT NULL without a default; existing rows "
             "would have no value",
+            _at(hint.location),
             hint=fix,
         )
     return AddColumn(table, column, hint.backfill)
@@ -430,16 +435,20 @@ def _type_change(
             raise PlanError(
                 f"{table}.{new.name}: convert_from says {hint.convert_from} but the column "
                 f"is {old.type}",
-                hint=f"fix convert_from at {hint.location}",
+                _at(hint.location),
+                f"set convert_from to {old.type}",
             )
         return _conversion(table, old, new, hint.convert_sql, hint)
     if widens(new.type, old.type):
         return AlterColumn(table, old, new)
+    conversion = field_options(
+        hint.location, ("convert_from", old.type), ("convert_sql", f"CAST(%s AS {new.type})")
+    )
     raise PlanError(
         f"{table}.{new.name} changes type {old.type} -> {new.type} and PostgreSQL cannot "
         "convert it safely",
-        hint=f'add #[migration(convert_from = "{old.type}", convert_sql = "CAST(%s AS '
-        f'{new.type})")] at {hint.location or "the field"}',
+        _at(hint.location),
+        hint=f"add {conversion} at {hint.location or 'the field'}",
     )
 
 
@@ -462,3 +471,8 @@ def _conversion(
         )
     back = f"%s::{sql_type(old.type)}"
     return AlterColumn(table, old, new, convert_sql, back, reverse_exact=False)
+
+
+def _at(location: str | None) -> Location | None:
+    """A model location recorded as ``file:line:column`` text, for the error prefix."""
+    return Location(location) if location else None

@@ -163,7 +163,13 @@ def _online(op: o.Operation) -> list[Step]:
 def render_op(op: o.Operation, options: RenderOptions | None = None) -> list[Step]:
     """The steps of one operation, each carrying the op it came from."""
     online = options is not None and options.online
-    return [replace(step, op=op) for step in (_online(op) if online else _plain(op))]
+    steps = _online(op) if online else _plain(op)
+    if options is not None and options.distribution == "citus":
+        # Citus rendering only for distribution = "citus"
+        from buildamp.render.citus import citus_steps
+
+        steps = citus_steps(op, steps, options)
+    return [replace(step, op=op) for step in steps]
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:

@@ -95,13 +95,19 @@ def _set_not_null_steps(table: str, column: str, fill: str | None) -> list[Step]
     check = q(not_null_check_name(table, column))
     name = q(column)
     steps = []
+    fills = []
     if fill is not None:
-        steps.append(fill_nulls(table, column, fill, online=True))
+        fills = [fill_nulls(table, column, fill, online=True)]
     steps += [
+        *fills,
         Step(
             f"ALTER TABLE {q(table)} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID",
             phase="post",
         ),
+        # Rows inserted between the fill and the check (live traffic) are still
+        # NULL and would fail VALIDATE forever: fill once more now that the check
+        # stops new NULLs (usually zero rows).
+        *fills,
         Step(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {check}", phase="post"),
         Step(f"ALTER TABLE {q(table)} ALTER COLUMN {name} SET NOT NULL", phase="post"),
         Step(f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}", phase="post"),

@@ -44,3 +44,5 @@ class RenderOptions:
     online: bool = False
     lock_timeout: str = "1s"
     batch_size: int = 1000
+    distribution: str = "none"  # "citus": CREATE TABLE also distributes (render/citus.py)
+    colocate_with: str | None = None  # Citus colocation anchor

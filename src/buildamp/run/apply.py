@@ -24,7 +24,10 @@ Report = Callable[[str], None]
 class MigrationStatus:
     version: str
     name: str
-    state: str  # "applied" | "pending" | "edited" | "missing" | "unfinished"
+    # "applied" | "pending" | "edited" | "missing" | "unfinished" | "rolling back"
+    # | "other" (this number holds another branch's migration in the database)
+    state: str
+    detail: str = ""
 
 
 def _read(config: Config, migration: MigrationFile, rollback: bool = False) -> tuple[str, str]:
@@ -33,6 +36,17 @@ def _read(config: Config, migration: MigrationFile, rollback: bool = False) -> t
     if not path.is_file():
         raise StateError(f"rollback file for {migration.version} is missing", Location(display))
     return path.read_text(encoding="utf-8"), display
+
+
+def other_branch(row: Applied, migration: MigrationFile) -> str | None:
+    """When the database holds a different migration under this number (another
+    branch's), the sentence that says so; None when the names agree."""
+    if row.name == migration.name:
+        return None
+    return (
+        f"{row.version} applied here is {row.name}, this checkout's {migration.version} is "
+        f"{migration.name}"
+    )
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,8 @@ def _collapse(executor: Executor, collapses: list[Collapse]) -> None:
 
 
 def check_history(config: Config, files: list[MigrationFile], applied: list[Applied]) -> None:
-    """Stop before running anything if history and files disagree."""
+    """Stop before running anything if history and files disagree. A row is
+    matched by number *and* name, then checksum."""
     by_version = {f.version: f for f in files}
     for row in applied:
         migration = by_version.get(row.version)
@@ -97,11 +112,25 @@ def check_history(config: Config, files: list[MigrationFile], applied: list[Appl
                 "restore the file from git",
             )
         text, display = _read(config, migration)
+        different = other_branch(row, migration)
+        if different is not None:
+            raise StateError(
+                f"{different} (another branch's migration was applied to this database)",
+                Location(display),
+                f"roll back {row.version} from the branch that has {row.version}_{row.name}, "
+                "or renumber this checkout's migration above it",
+            )
         if checksum(text) != row.checksum:
             raise StateError(
                 f"applied migration {migration.path.name} was edited after it was applied",
                 Location(display),
                 "restore it from git and put the change in a new migration",
+            )
+        if row.rolling_back:
+            raise StateError(
+                f"the rollback of {row.version}_{row.name} did not finish",
+                Location(config.display(migration.rollback_path)),
+                "run `buildamp migrate --rollback` to finish it first",
             )
     if applied:
         newest = max(int(row.version) for row in applied)
@@ -122,11 +151,13 @@ def locked_executor(
     progress: ProgressReport | None,
     lock_wait: float = 30.0,
     report: Report | None = None,
+    schema: str | None = None,
 ) -> Iterator[Executor]:
     """An executor holding the advisory lock: one applier at a time."""
-    with Executor(url, lock_wait_seconds=lock_wait, progress=progress) as executor:
+    with Executor(url, lock_wait_seconds=lock_wait, progress=progress, schema=schema) as executor:
         executor.lock(report)
         try:
+            executor.ensure_history()  # under the lock: concurrent creation races on pg_type
             yield executor
         finally:
             executor.unlock()
@@ -143,14 +174,17 @@ def apply(
     if to is not None and (not to.isdigit() or not any(f.number == int(to) for f in files)):
         raise ConfigError(f"--to {to}: no migration with that number")
     done: list[str] = []
-    with locked_executor(url, progress, config.lock_wait, report) as executor:
+    with locked_executor(
+        url, progress, config.lock_wait, report, config.buildamp_schema
+    ) as executor:
+        executor.events_queue = config.events_queue
         applied, collapses = recognise_squashed(files, executor.applied())
         check_history(config, files, applied)
         _collapse(executor, collapses)
         versions = {row.version: row for row in applied}
         by_version = {f.version: f for f in files}
         for row in applied:
-            if row.unfinished:
+            if row.unfinished and not row.rolling_back:
                 migration = by_version[row.version]
                 text, display = _read(config, migration)
                 resume = partial(executor.resume, migration, row, text, display)
@@ -178,24 +212,39 @@ def rollback(
     report: Report = print,
     progress: ProgressReport | None = None,
 ) -> list[str]:
+    """Roll back the newest ``steps`` migrations (or down to ``to``). A rollback
+    cut short after its transaction committed is finished first, and then
+    nothing else is started: the user sees where they are before going on."""
     files = {f.version: f for f in list_migrations(config.migrations_dir)}
     undone: list[str] = []
-    with locked_executor(url, progress, config.lock_wait, report) as executor:
+    with locked_executor(
+        url, progress, config.lock_wait, report, config.buildamp_schema
+    ) as executor:
+        executor.events_queue = config.events_queue
         applied, collapses = recognise_squashed(list(files.values()), executor.applied())
         _collapse(executor, collapses)
         newest_first = sorted(applied, key=lambda row: int(row.version), reverse=True)
+        unfinished = [row for row in newest_first if row.rolling_back]
+        if unfinished:
+            row = unfinished[0]
+            migration = _rollback_target(config, files, row)
+            text, display = _read(config, migration, rollback=True)
+            forward = migration.path.read_text(encoding="utf-8")
+            finish = partial(executor.resume, migration, row, text, display)
+            elapsed = _observed(executor, migration, forward, finish, "rollback")
+            report(
+                f"finished the interrupted rollback of {migration.path.name} ({elapsed} ms); "
+                "run --rollback again to roll back further"
+            )
+            return [row.version]
         if to is not None:
             targets = [row for row in newest_first if int(row.version) > int(to)]
         else:
             targets = newest_first[:steps]
+        for row in targets:  # check every target before undoing any
+            _rollback_target(config, files, row)
         for row in targets:
-            migration = files.get(row.version)
-            if migration is None:
-                raise StateError(
-                    f"cannot roll back {row.version}_{row.name}: its files are missing",
-                    Location(config.display(config.migrations_dir)),
-                    "restore them from git",
-                )
+            migration = _rollback_target(config, files, row)
             text, display = _read(config, migration, rollback=True)
             forward = migration.path.read_text(encoding="utf-8")
             undo = partial(executor.undo_migration, migration, text, display)
@@ -203,6 +252,28 @@ def rollback(
             report(f"rolled back {migration.path.name} ({elapsed} ms)")
             undone.append(row.version)
     return undone
+
+
+def _rollback_target(
+    config: Config, files: dict[str, MigrationFile], row: Applied
+) -> MigrationFile:
+    """The files that undo ``row``, refusing when this checkout's file of that
+    number is another migration: its rollback would undo the wrong thing."""
+    migration = files.get(row.version)
+    if migration is None:
+        raise StateError(
+            f"cannot roll back {row.version}_{row.name}: its files are missing",
+            Location(config.display(config.migrations_dir)),
+            "restore them from git",
+        )
+    different = other_branch(row, migration)
+    if different is not None:
+        raise StateError(
+            f"cannot roll back: {different}; its rollback file would undo the wrong migration",
+            Location(config.display(migration.rollback_path)),
+            f"roll back {row.version} from the branch that has {row.version}_{row.name}",
+        )
+    return migration
 
 
 def _observed(
@@ -250,25 +321,34 @@ def _record(executor: Executor, migration: MigrationFile, value: dict[str, Any])
     Best-effort: a role that may not create the ``buildamp`` schema still migrates."""
     import psycopg
 
-    from buildamp.run.progress import ProgressStore
-
     value = {"version": migration.version, "name": migration.name, **value}
     value["updated_at"] = events.utc_now()
     with contextlib.suppress(psycopg.Error):
-        ProgressStore(executor.conn).put(f"migration:{migration.version}", value)
+        executor.store.put(f"migration:{migration.version}", value)
 
 
-def running_work(url: str) -> list[dict[str, Any]]:
+def running_work(url: str, schema: str | None = None) -> list[dict[str, Any]]:
     """Progress-store entries of migrations and backfills that are still running
     (read-only: creates nothing when buildamp never wrote progress here)."""
     from buildamp.pg.database import connect
-    from buildamp.run.progress import TABLE, ProgressStore
+    from buildamp.run.progress import ProgressStore
 
     with connect(url, autocommit=True) as conn:
-        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,)).fetchone()
-        if not exists or not exists[0]:
+        store = ProgressStore(conn, schema)
+        usable = conn.execute(
+            "SELECT coalesce(bool_and(has_schema_privilege(oid, 'USAGE')), false) "
+            "FROM pg_namespace WHERE nspname = %s",
+            (store.schema,),
+        ).fetchone()
+        if not usable or not usable[0]:  # never written here, or not ours to read
             return []
-        store = ProgressStore(conn)
+        readable = conn.execute(
+            "SELECT CASE WHEN to_regclass(%s) IS NULL THEN false "
+            "ELSE has_table_privilege(to_regclass(%s), 'SELECT') END",
+            (store.table, store.table),
+        ).fetchone()
+        if not readable or not readable[0]:
+            return []
         entries = {**store.items("migration:"), **store.items("backfill:")}
     return [
         {"key": key, **value}
@@ -281,7 +361,7 @@ def status(config: Config, url: str) -> list[MigrationStatus]:
     from buildamp.run.history_view import read_applied
 
     files = list_migrations(config.migrations_dir)
-    rows, _ = recognise_squashed(files, read_applied(url))  # read-only: creates nothing
+    rows, _ = recognise_squashed(files, read_applied(url, config.buildamp_schema))  # read-only
     applied = {row.version: row for row in rows}
     result = []
     for migration in files:
@@ -291,7 +371,17 @@ def status(config: Config, url: str) -> list[MigrationStatus]:
             continue
         text, _ = _read(config, migration)
         state = "applied" if checksum(text) == row.checksum else "edited"
-        if state == "applied" and row.unfinished:
+        if other_branch(row, migration) is not None:
+            state = "other"  # another branch's migration holds this number here
+            result.append(
+                MigrationStatus(
+                    migration.version, migration.name, state, other_branch(row, migration) or ""
+                )
+            )
+            continue
+        elif row.rolling_back:
+            state = "rolling back"
+        elif state == "applied" and row.unfinished:
             state = "unfinished"
         result.append(MigrationStatus(migration.version, migration.name, state))
     for row in applied.values():

@@ -15,11 +15,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildamp.files.directives import BatchSpec
 from buildamp.pg.sqltext import quote_ident
 from buildamp.run.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from buildamp.pg.database import Connection
 
 # Batches grow while they finish well under this and shrink when over it: a
 # writer that wants a row in the current batch waits at most about this long.
@@ -62,7 +65,7 @@ ProgressReport = Callable[[BatchProgress], None]
 ANNOUNCE_EVERY_SECONDS = 5.0
 
 
-def announce(conn: Any, progress: BatchProgress) -> None:
+def announce(conn: Connection, progress: BatchProgress) -> None:
     """A ``backfill.progress`` event when the status changes, else every few
     seconds (the audit log and webhooks need a pulse, not every batch)."""
     now = time.monotonic()
@@ -100,7 +103,7 @@ class _Plan:
     key_range: str | None = None  # min and max key, for integer keys: progress totals
 
 
-def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
+def _plan(conn: Connection, statement: str, table: str) -> _Plan | None:
     """The batched forms of an ``UPDATE ... WHERE ...``, or None when it cannot
     be batched (composite key, FROM/RETURNING/WITH, not an UPDATE)."""
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
@@ -143,15 +146,16 @@ def _plan(conn: Any, statement: str, table: str) -> _Plan | None:
 
 
 def run_batched(
-    conn: Any,
+    conn: Connection,
     statement: str,
     spec: BatchSpec,
     progress_key: str,
     report: ProgressReport | None = None,
+    store: ProgressStore | None = None,
 ) -> int:
     """Run ``statement`` in batches; returns rows changed. ``conn`` is autocommit."""
     plan = _plan(conn, statement, spec.table)
-    store = ProgressStore(conn)
+    store = store or ProgressStore(conn)
     if plan is None:
         with conn.transaction():
             changed = conn.execute(statement.encode()).rowcount
@@ -178,7 +182,8 @@ def run_batched(
             # last commits in a crash loses both: no need to wait for the flush.
             conn.execute("SET LOCAL synchronous_commit = off")
             bound_sql = plan.bound_first if last is None else plan.bound_next
-            upper = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()[0]
+            bound = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()
+            upper = bound[0] if bound else None
             if upper is None:
                 progress.status = "done"
                 store.put(progress_key, {**progress.as_json(), "last_key": last})
@@ -215,7 +220,7 @@ def _quoted(table: str) -> str:
     return quote_ident(table)
 
 
-def _estimate(conn: Any, table: str) -> int:
+def _estimate(conn: Connection, table: str) -> int:
     row = conn.execute(
         "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(%s)",
         (_quoted(table),),

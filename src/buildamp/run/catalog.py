@@ -21,7 +21,6 @@ from buildamp.model.schema import (
     Identity,
     Index,
     IndexKey,
-    OnDelete,
     Schema,
     Storage,
     Table,
@@ -211,15 +210,6 @@ def read_catalog(
     return Schema(tables=tuple(sorted(tables, key=lambda t: t.name)), enums=enums)
 
 
-_ON_DELETE: dict[str, OnDelete] = {
-    "a": "no action",
-    "r": "restrict",
-    "c": "cascade",
-    "n": "set null",
-    "d": "set default",
-}
-
-
 def foreign_key(
     name: str,
     columns: list[str],
@@ -236,7 +226,7 @@ def foreign_key(
         None,
         target,
         tuple(target_columns),
-        _ON_DELETE.get(on_delete, "no action"),
+        sqltext.FK_ACTIONS.get(on_delete, "no action"),
         validated,
     )
 

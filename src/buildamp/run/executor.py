@@ -7,23 +7,30 @@ and its history row commit together, or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import getpass
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from buildamp.events.bus import actor
 from buildamp.files.directives import BatchSpec, is_no_transaction, parse_batch
+from buildamp.files.integrity import split_statements
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError, Location, StateError
 from buildamp.run.batch import ProgressReport, run_batched
+from buildamp.run.framework_events import EventType, enqueue
 from buildamp.run.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from buildamp.pg.database import Connection
 
 HISTORY_TABLE = "buildamp_migrations"
 LOCK_KEY = 0x6275696C64616D70 & 0x7FFFFFFFFFFFFFFF  # "buildamp"
 
-HISTORY_DDL = f"""
-CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+HISTORY_DDL = """
+CREATE TABLE IF NOT EXISTS {table} (
     version TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     checksum TEXT NOT NULL,
@@ -31,23 +38,39 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     execution_ms INTEGER NOT NULL,
     applied_by TEXT NOT NULL,
     post_total INTEGER NOT NULL DEFAULT 0,
-    post_done INTEGER NOT NULL DEFAULT 0
+    post_done INTEGER NOT NULL DEFAULT 0,
+    direction TEXT NOT NULL DEFAULT 'apply'
 )
 """
+HISTORY_UPGRADE = (
+    "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS direction TEXT NOT NULL DEFAULT 'apply'"
+)
+
+Direction = Literal["apply", "rollback"]
 
 
 @dataclass(frozen=True)
 class Applied:
+    """A history row. ``post_total``/``post_done`` count the no-transaction steps
+    after COMMIT of the run in ``direction``: an apply whose index build is
+    pending, or a rollback whose transaction committed but whose copy-back did
+    not finish (the row stays until the rollback is complete)."""
+
     version: str
     name: str
     checksum: str
     post_total: int = 0
     post_done: int = 0
+    direction: Direction = "apply"
 
     @property
     def unfinished(self) -> bool:
         """Committed, but a no-transaction step after COMMIT has not run yet."""
         return self.post_done < self.post_total
+
+    @property
+    def rolling_back(self) -> bool:
+        return self.direction == "rollback"
 
 
 @dataclass(frozen=True)
@@ -62,38 +85,27 @@ class Parts:
 
 
 def split_file(text: str, where: str) -> Parts:
-    """Statements by PostgreSQL's own splitter (DO bodies stay whole). What
-    stands before ``BEGIN;`` or after ``COMMIT;`` runs outside the transaction;
-    BEGIN/COMMIT themselves are ours to issue. A file without BEGIN runs as one
+    """Statements by PostgreSQL's own parser (DO bodies stay whole), checked by
+    :func:`split_statements` first: a file that does not split into exactly the
+    parts we expect is refused before anything runs. What stands before
+    ``BEGIN;`` or after ``COMMIT;`` runs outside the transaction; BEGIN/COMMIT
+    themselves are ours to issue. A file without BEGIN runs as one
     transaction, unless ``-- buildamp:no-transaction`` precedes its statements:
     then they run one by one, like the steps after a COMMIT (resumable)."""
-    import pglast
-
-    try:
-        slices = pglast.split(text, only_slices=True)
-    except pglast.parser.ParseError as error:
-        raise StateError(f"migration does not parse: {error}", Location(where)) from None
     buckets: dict[str, list[str]] = {"before": [], "inside": [], "after": []}
     batches: dict[str, dict[int, BatchSpec]] = {"before": {}, "inside": {}, "after": {}}
     outside = False  # a no-transaction directive before the first statement
     phase = "before"
     seen_begin = False
     previous_end = 0
-    for piece in slices:
-        statement = text[piece]
+    for piece in split_statements(text, where):
+        statement = text[piece.start : piece.stop]
         comments = text[previous_end : piece.start]
         previous_end = piece.stop
-        word = " ".join(statement.split()).upper()
-        if word in ("BEGIN", "START TRANSACTION", "BEGIN TRANSACTION"):
-            if seen_begin:
-                raise StateError(
-                    "a migration has one BEGIN ... COMMIT block; this file has more",
-                    Location(where),
-                    "split it into two migrations",
-                )
+        if piece.kind == "begin":
             phase, seen_begin = "inside", True
             continue
-        if word in ("COMMIT", "END", "COMMIT TRANSACTION"):
+        if piece.kind == "commit":
             phase = "after"
             continue
         if not buckets["before"] and not seen_begin:
@@ -109,26 +121,210 @@ def split_file(text: str, where: str) -> Parts:
     return Parts(buckets["inside"], buckets["after"], buckets["before"], batches["after"])
 
 
-def _connect(url: str, autocommit: bool) -> Any:
-    from buildamp.pg.database import connect
-
-    return connect(url, autocommit=autocommit)
-
-
 LOCK_RETRIES = 5
 LOCK_BACKOFF_SECONDS = 0.5
+CLEANUP_ATTEMPTS = 3
+CLEANUP_LOCK_TIMEOUT = "1s"  # a cleanup never queues behind live traffic for long
+
+Action = Callable[[], object]
+
+
+class History:
+    """The one writer of ``buildamp_migrations``: apply and rollback record their
+    progress through the same four calls, always inside the caller's
+    transaction or right after a step, so a crash anywhere resumes exactly."""
+
+    def __init__(self, conn: Connection, schema: str | None = None) -> None:
+        from buildamp.pg.sqltext import quote_ident
+
+        self.conn = conn
+        self.schema = schema
+        self.table = f"{quote_ident(schema)}.{HISTORY_TABLE}" if schema else HISTORY_TABLE
+
+    def exists(self) -> bool:
+        if self.schema is not None:  # to_regclass would fail without USAGE on the schema
+            usable = self.conn.execute(
+                "SELECT coalesce(bool_and(has_schema_privilege(oid, 'USAGE')), false) "
+                "FROM pg_namespace WHERE nspname = %s",
+                (self.schema,),
+            ).fetchone()
+            if not usable or not usable[0]:
+                return False
+        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (self.table,)).fetchone()
+        return bool(row and row[0])
+
+    def ensure(self) -> None:
+        """Create (or upgrade) the table. Call only under the advisory lock:
+        concurrent ``CREATE TABLE IF NOT EXISTS`` races on pg_type. A missing
+        privilege is an exit-3 one-liner naming the GRANT that fixes it."""
+        import psycopg
+
+        from buildamp.pg.sqltext import quote_ident
+
+        user = self.conn.info.user
+        where = self.schema
+        if where is None:
+            current = self.conn.execute("SELECT current_schema()").fetchone()
+            where = str(current[0]) if current and current[0] else "public"
+        schema_missing = self.schema is not None and not self._schema_exists()
+        try:
+            if schema_missing:
+                self.conn.execute(f"CREATE SCHEMA {quote_ident(where)}".encode())
+            if not self.exists():
+                self.conn.execute(HISTORY_DDL.format(table=self.table).encode())
+            elif not self._has_direction():  # a table from before rollback tracking
+                self.conn.execute(HISTORY_UPGRADE.format(table=self.table).encode())
+        except psycopg.errors.InsufficientPrivilege as error:
+            if schema_missing:
+                message = f"this role may not create schema {where} for buildamp's own tables"
+                fix = f"CREATE SCHEMA {where} AUTHORIZATION {user} (as an administrator)"
+            elif self.exists():
+                message = f"this role may not alter or write the history table {self.table}"
+                fix = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {self.table} TO {user}"
+            else:
+                message = (
+                    f"this role may not create the history table {self.table} in schema {where}"
+                )
+                if where == "public":
+                    message += " (PostgreSQL 15+ gives CREATE on public only to its owner)"
+                fix = f"GRANT CREATE ON SCHEMA {where} TO {user}, or set buildamp_schema"
+            raise DatabaseError(
+                f"{message}: {(error.diag.message_primary or '').strip()}", hint=fix
+            ) from None
+
+    def _schema_exists(self) -> bool:
+        row = self.conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (self.schema,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _has_direction(self) -> bool:
+        row = self.conn.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+            "AND attname = 'direction' AND NOT attisdropped",
+            (self.table,),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def rows(self) -> list[Applied]:
+        """Every row; read-only (a database without the table has no history)."""
+        if not self.exists():
+            return []
+        direction = "direction" if self._has_direction() else "'apply'"
+        import psycopg
+
+        try:
+            rows = self.conn.execute(
+                f"SELECT version, name, checksum, post_total, post_done, {direction} "
+                f"FROM {self.table} ORDER BY version"
+            ).fetchall()
+        except psycopg.errors.InsufficientPrivilege:
+            raise DatabaseError(
+                f"this role may not read the history table {self.table}",
+                hint=f"GRANT SELECT ON {self.table} TO {self.conn.info.user}",
+            ) from None
+        return [
+            Applied(
+                str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                int(r[3]),
+                int(r[4]),
+                "rollback" if r[5] == "rollback" else "apply",
+            )
+            for r in rows
+        ]
+
+    def committed(
+        self,
+        migration: MigrationFile,
+        direction: Direction,
+        text: str,
+        elapsed_ms: int,
+        post_total: int,
+    ) -> None:
+        """Inside the migration's transaction: an apply inserts its row; a
+        rollback deletes it, or, when steps after COMMIT remain, marks it as
+        rolling back so a crash there resumes the rollback instead of leaving
+        a half-undone migration that history no longer mentions."""
+        if direction == "apply":
+            self.conn.execute(
+                f"INSERT INTO {self.table} (version, name, checksum, execution_ms, "
+                "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    migration.version,
+                    migration.name,
+                    checksum(text),
+                    elapsed_ms,
+                    actor(),
+                    post_total,
+                ),
+            )
+        elif post_total == 0:
+            self.finish_rollback(migration)
+        else:
+            self.conn.execute(
+                f"UPDATE {self.table} SET direction = 'rollback', post_total = %s, "
+                "post_done = 0 WHERE version = %s",
+                (post_total, migration.version),
+            )
+
+    def record_baseline(self, migration: MigrationFile, text: str) -> None:
+        """Applied without running here: the database already holds it."""
+        self.conn.execute(
+            f"INSERT INTO {self.table} (version, name, checksum, execution_ms, applied_by) "
+            "VALUES (%s, %s, %s, 0, %s)",
+            (migration.version, migration.name, checksum(text), actor()),
+        )
+
+    def forget(self, versions: tuple[str, ...]) -> None:
+        """Drop the rows of ``versions`` (squashed into a baseline)."""
+        self.conn.execute(f"DELETE FROM {self.table} WHERE version = ANY(%s)", (list(versions),))
+
+    def advance(self, migration: MigrationFile, done: int) -> None:
+        self.conn.execute(
+            f"UPDATE {self.table} SET post_done = %s WHERE version = %s",
+            (done, migration.version),
+        )
+
+    def finish_rollback(self, migration: MigrationFile) -> None:
+        self.conn.execute(f"DELETE FROM {self.table} WHERE version = %s", (migration.version,))
+
+
+def _outcome(direction: Direction, phase: str) -> str:
+    """What state a failure leaves behind, for the error's hint."""
+    noun = "migration" if direction == "apply" else "rollback"
+    rerun = "apply" if direction == "apply" else "--rollback"
+    if phase == "before":
+        return f"the {noun} stopped before its transaction; nothing of it was recorded"
+    if phase == "inside":
+        return f"the {noun} was rolled back"
+    return (
+        f"the {noun}'s transaction is committed; fix the cause and run {rerun} again "
+        "to resume from this step"
+    )
 
 
 class Executor:
+    """One runner for both directions: a file's steps before BEGIN, its
+    transaction together with the history write, then the steps after COMMIT,
+    each recorded as done in the same transaction as the step (or, for what
+    cannot run in a transaction, made idempotent by a catalog check)."""
+
     def __init__(
         self,
         url: str,
         lock_wait_seconds: float = 30.0,
         progress: ProgressReport | None = None,
         lock_retries: int = LOCK_RETRIES,
+        schema: str | None = None,
     ) -> None:
+        from buildamp.pg.database import connect
+
         self.url = url
-        self.conn = _connect(url, autocommit=True)
+        self.conn: Connection = connect(url, autocommit=True)
+        self.history = History(self.conn, schema)
+        self.store = ProgressStore(self.conn, schema)
         self.lock_wait_seconds = lock_wait_seconds
         self.progress = progress
         self.lock_retries = lock_retries
@@ -142,36 +338,42 @@ class Executor:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    events_queue: str | None = None  # config `events_queue`: BuildAmp's event table
+
+    def _framework_event(self, event_type: EventType, migration: MigrationFile, text: str) -> None:
+        """Beside the history row, in its transaction (:mod:`.framework_events`); a
+        rollback's event names the forward migration's checksum, from its history row."""
+        if not self.events_queue:
+            return
+        digest = checksum(text)
+        if event_type == "MigrationRolledBack":
+            row = self.conn.execute(
+                f"SELECT checksum FROM {self.history.table} WHERE version = %s",
+                (migration.version,),
+            ).fetchone()
+            digest = row[0] if row else digest
+        enqueue(self.conn, self.events_queue, event_type, migration, digest, actor())
+
     def ensure_history(self) -> None:
-        self.conn.execute(HISTORY_DDL)
+        self.history.ensure()
 
     def applied(self) -> list[Applied]:
-        self.ensure_history()
-        rows = self.conn.execute(
-            f"SELECT version, name, checksum, post_total, post_done FROM {HISTORY_TABLE} "
-            "ORDER BY version"
-        ).fetchall()
-        return [Applied(*row) for row in rows]
+        return self.history.rows()
 
     def record_applied(self, migration: MigrationFile, text: str) -> None:
         """A history row for a migration that was not run here because the database
         already holds what it creates (an adopted database's baseline)."""
         self.ensure_history()
-        self.conn.execute(
-            f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, applied_by) "
-            "VALUES (%s, %s, %s, 0, %s)",
-            (migration.version, migration.name, checksum(text), _actor()),
-        )
+        self.history.record_baseline(migration, text)
 
     def collapse_history(
         self, versions: tuple[str, ...], baseline: MigrationFile, text: str
     ) -> None:
         """Replace the rows of squashed migrations by their baseline's, in one transaction."""
+        self.ensure_history()
         with self.conn.transaction():
-            self.conn.execute(
-                f"DELETE FROM {HISTORY_TABLE} WHERE version = ANY(%s)", (list(versions),)
-            )
-            self.record_applied(baseline, text)
+            self.history.forget(versions)
+            self.history.record_baseline(baseline, text)
 
     def lock(self, report: Any = None) -> None:
         """Session advisory lock: two appliers never run migrations at once.
@@ -179,8 +381,8 @@ class Executor:
         deadline = time.monotonic() + self.lock_wait_seconds
         told = False
         while True:
-            got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
-            if got:
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            if row and row[0]:
                 return
             if report is not None and not told:
                 report(
@@ -209,174 +411,192 @@ class Executor:
         return f"pid {holder[0]} ({holder[1]}, {holder[2] or 'no app name'})"
 
     def unlock(self) -> None:
-        self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        """Release the advisory lock; a session that died (terminated by an
+        operator, server restart) released it already, and the error that
+        killed it is the one to report."""
+        if self.conn.closed or self.conn.broken:
+            return
+        import psycopg
+
+        with contextlib.suppress(psycopg.OperationalError):
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
     def run_migration(self, migration: MigrationFile, text: str, display: str) -> int:
-        """Apply one file; returns elapsed milliseconds. The transactional part
-        commits together with the history row; steps after COMMIT are counted in
-        that row so a crash there resumes instead of repeating."""
+        """Apply one file; returns elapsed milliseconds."""
+        return self.run(migration, text, display, "apply")
+
+    def undo_migration(self, migration: MigrationFile, text: str, display: str) -> int:
+        """Run a rollback file; ``text`` is the rollback file's."""
+        return self.run(migration, text, display, "rollback")
+
+    def run(self, migration: MigrationFile, text: str, display: str, direction: Direction) -> int:
+        """Run ``text`` (the forward file or the rollback file) in ``direction``."""
         parts = split_file(text, display)
         started = time.monotonic()
         for statement in parts.before_begin:
-            self._execute(statement, migration, display, "nothing was applied")
+            self._execute(statement, migration, display, _outcome(direction, "before"))
+        prefix = _progress_prefix(migration, direction)
 
         def transaction() -> None:
             with self.conn.transaction():
                 if parts.batches:  # a fresh run: earlier runs' positions no longer apply
-                    ProgressStore(self.conn).delete_prefix(f"backfill:{migration.version}:")
+                    self.store.delete_prefix(prefix)
                 for statement in parts.transactional:
                     self._execute(
-                        statement, migration, display, "the migration was rolled back", retry=False
+                        statement, migration, display, _outcome(direction, "inside"), retry=False
                     )
                 elapsed = int((time.monotonic() - started) * 1000)
-                self.conn.execute(
-                    f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms, "
-                    "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
-                    (
-                        migration.version,
-                        migration.name,
-                        checksum(text),
-                        elapsed,
-                        _actor(),
-                        len(parts.after_commit),
-                    ),
+                # the queue row first: a rollback's event reads the row about to go
+                self._framework_event(
+                    "MigrationApplied" if direction == "apply" else "MigrationRolledBack",
+                    migration,
+                    text,
                 )
+                self.history.committed(migration, direction, text, elapsed, len(parts.after_commit))
 
         self._with_lock_retries(transaction)
-        self._run_after_commit(migration, parts, 0, display)
+        self._run_after_commit(migration, parts, 0, display, direction)
         return int((time.monotonic() - started) * 1000)
 
     def resume(self, migration: MigrationFile, row: Applied, text: str, display: str) -> int:
-        """Finish the no-transaction steps of a migration whose run was cut short."""
+        """Finish the steps after COMMIT of a run that was cut short; ``text`` is
+        the file of ``row.direction`` (the rollback file for a rollback)."""
         started = time.monotonic()
         parts = split_file(text, display)
-        self._run_after_commit(migration, parts, row.post_done, display)
+        if len(parts.after_commit) != row.post_total:
+            raise StateError(
+                f"{migration.version}_{migration.name}: the history expects "
+                f"{row.post_total} steps after COMMIT, the file has {len(parts.after_commit)}",
+                Location(display),
+                "restore the file as it was when the run started (git), then run again",
+            )
+        self._run_after_commit(migration, parts, row.post_done, display, row.direction)
         return int((time.monotonic() - started) * 1000)
 
     def _run_after_commit(
-        self, migration: MigrationFile, parts: Parts, done: int, display: str
+        self,
+        migration: MigrationFile,
+        parts: Parts,
+        done: int,
+        display: str,
+        direction: Direction,
     ) -> None:
         statements = parts.after_commit
+        outcome = _outcome(direction, "after")
         for statement in statements[:done]:
-            if statement.lstrip().upper().startswith("SET "):
+            if is_session_setting(statement):
                 self.conn.execute(statement.encode())  # session settings do not survive a crash
         for index in range(done, len(statements)):
             statement = statements[index]
-            outcome = (
-                "the transactional part is committed; fix the cause and run apply again "
-                "to resume from this step"
-            )
-            try:
-                spec = parts.batches.get(index)
-                if spec is not None:
-                    key = f"backfill:{migration.version}:{index}"
-                    self._guard(
-                        functools.partial(
-                            run_batched, self.conn, statement, spec, key, self.progress
-                        ),
-                        statement,
-                        migration,
-                        display,
-                        outcome,
-                    )
-                else:
-                    self._execute(statement, migration, display, outcome)
-            except DatabaseError:
-                self._drop_invalid_index(statement)
-                raise
-            self.conn.execute(
-                f"UPDATE {HISTORY_TABLE} SET post_done = %s WHERE version = %s",
-                (index + 1, migration.version),
-            )
-
-    def _drop_invalid_index(self, statement: str) -> None:
-        """A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind."""
-        name = concurrent_index_name(statement)
-        if name is None:
-            return
-        row = self.conn.execute(
-            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
-            (name,),
-        ).fetchone()
-        if row and row[0]:
-            from buildamp.pg.sqltext import quote_ident
-
-            self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}".encode())
-
-    def undo_migration(self, migration: MigrationFile, text: str, display: str) -> int:
-        """Run a rollback file in the same layout as a forward one: steps before
-        BEGIN, the transaction together with deleting the history row, then the
-        steps after COMMIT (an online type change copies back in batches there)."""
-        parts = split_file(text, display)
-        started = time.monotonic()
-        for statement in parts.before_begin:
-            self._execute(statement, migration, display, "the rollback stopped here")
-
-        def transaction() -> None:
-            with self.conn.transaction():
-                if parts.batches:
-                    ProgressStore(self.conn).delete_prefix(f"rollback:{migration.version}:")
-                for statement in parts.transactional:
-                    self._execute(
-                        statement, migration, display, "the rollback was rolled back", retry=False
-                    )
-                self.conn.execute(
-                    f"DELETE FROM {HISTORY_TABLE} WHERE version = %s", (migration.version,)
-                )
-
-        self._with_lock_retries(transaction)
-        outcome = (
-            "the rollback's transaction is committed and the migration is no longer recorded; "
-            "finish the remaining steps of the rollback file by hand"
-        )
-        for index, statement in enumerate(parts.after_commit):
             spec = parts.batches.get(index)
             if spec is not None:
-                key = f"rollback:{migration.version}:{index}"
-                action = functools.partial(
-                    run_batched, self.conn, statement, spec, key, self.progress
+                key = f"{_progress_prefix(migration, direction)}{index}"
+                batched = functools.partial(
+                    run_batched, self.conn, statement, spec, key, self.progress, self.store
                 )
-                self._guard(action, statement, migration, display, outcome)
+                self._guard(batched, statement, migration, display, outcome)
+                self.history.advance(migration, index + 1)
+            elif needs_autocommit(statement):
+                self._run_concurrently(statement, migration, display, outcome)
+                self.history.advance(migration, index + 1)
             else:
-                self._execute(statement, migration, display, outcome)
-        return int((time.monotonic() - started) * 1000)
+                # The step and its progress commit together: a client killed while
+                # the step waits for a lock leaves nothing half-recorded.
+                def step(statement: str = statement, index: int = index) -> None:
+                    with self.conn.transaction():
+                        self.conn.execute(statement.encode())
+                        self.history.advance(migration, index + 1)
 
-    def _with_lock_retries(self, action: Any) -> Any:
+                self._guard(step, statement, migration, display, outcome)
+        if direction == "rollback" and statements:
+            self.history.finish_rollback(migration)
+
+    def _run_concurrently(
+        self, statement: str, migration: MigrationFile, display: str, outcome: str
+    ) -> None:
+        """A statement that cannot run in a transaction (``CREATE INDEX
+        CONCURRENTLY`` ...). An index build is done only when pg_index says the
+        index is valid: an invalid index left by a killed or failed build is
+        dropped first, and a failed build is cleaned up on a fresh connection."""
+        name = concurrent_index_name(statement)
+        if name is not None:
+            state = index_state(self.conn, name)
+            if state == "valid":
+                return  # built by an earlier run whose client was killed
+            if state == "invalid":
+                self._drop_invalid_index(name)
+        try:
+            self._execute(statement, migration, display, outcome)
+        except DatabaseError:
+            if name is not None:
+                self._drop_invalid_index(name)
+            raise
+        if name is not None and index_state(self.conn, name) != "valid":
+            self._drop_invalid_index(name)
+            raise DatabaseError(
+                f"migration {migration.version}_{migration.name}: index {name} was built "
+                "but is not valid",
+                Location(display),
+                outcome,
+            )
+
+    def _drop_invalid_index(self, name: str) -> None:
+        """Drop an invalid index ``name`` with ``DROP INDEX CONCURRENTLY``, retried
+        on a fresh connection when it hits lock_timeout (the session that failed
+        may be the one holding things up). Best effort: the next run drops it
+        before building again."""
+        import psycopg
+
+        from buildamp.pg.database import connect
+        from buildamp.pg.sqltext import quote_ident
+
+        for attempt in range(CLEANUP_ATTEMPTS):
+            try:
+                with connect(self.url, autocommit=True) as fresh:
+                    if index_state(fresh, name) != "invalid":
+                        return
+                    fresh.execute(f"SET lock_timeout = '{CLEANUP_LOCK_TIMEOUT}'".encode())
+                    fresh.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}".encode())
+                    return
+            except (psycopg.Error, DatabaseError):
+                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
+
+    def _with_lock_retries(self, action: Action) -> None:
         """Retry ``action`` when it hit ``lock_timeout``: better to give way to
         live traffic and try again than to queue every writer behind us."""
         import psycopg
 
         for attempt in range(self.lock_retries + 1):
             try:
-                return action()
+                action()
+                return
             except psycopg.errors.LockNotAvailable:
                 if attempt == self.lock_retries:
                     raise
-                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
             except DatabaseError as error:
                 if not isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
                     raise
                 if attempt == self.lock_retries:
                     raise
-                self._drop_invalid_index(error.statement)
-                time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
-        return None
+                name = concurrent_index_name(error.statement)
+                if name is not None:
+                    self._drop_invalid_index(name)
+            time.sleep(LOCK_BACKOFF_SECONDS * 2**attempt)
 
     def _guard(
         self,
-        action: Any,
+        action: Action,
         statement: str,
         migration: MigrationFile,
         display: str,
         outcome: str,
         retry: bool = True,
-    ) -> Any:
+    ) -> None:
         import psycopg
 
-        def attempt() -> Any:
+        def attempt() -> None:
             try:
-                return action()
+                action()
             except psycopg.Error as error:
                 message = _server_message(error)
                 hint = outcome
@@ -396,7 +616,10 @@ class Executor:
                 failure.statement = statement
                 raise failure from error
 
-        return self._with_lock_retries(attempt) if retry else attempt()
+        if retry:
+            self._with_lock_retries(attempt)
+        else:
+            attempt()
 
     def _orphans(self, statement: str) -> str:
         """For a failed ``VALIDATE CONSTRAINT`` of a foreign key: how many rows
@@ -471,16 +694,52 @@ def _server_message(error: Any) -> str:
     return "; ".join(parts[:2]) + (f" {parts[2]}" if len(parts) > 2 else "")
 
 
-def validated_constraint(statement: str) -> tuple[str, str] | None:
-    """(table, constraint) of an ``ALTER TABLE t VALIDATE CONSTRAINT c`` statement."""
+def _progress_prefix(migration: MigrationFile, direction: Direction) -> str:
+    return f"{'backfill' if direction == 'apply' else 'rollback'}:{migration.version}:"
+
+
+def index_state(conn: Connection, name: str) -> Literal["valid", "invalid", "missing"]:
+    row = conn.execute(
+        "SELECT i.indisvalid AND i.indisready FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+        (name,),
+    ).fetchone()
+    if row is None:
+        return "missing"
+    return "valid" if row[0] else "invalid"
+
+
+def _statement_node(statement: str) -> object | None:
     import pglast
-    from pglast.enums import AlterTableType
 
     try:
         parsed = pglast.parse_sql(statement)
     except pglast.parser.ParseError:
         return None
-    node: Any = parsed[0].stmt if len(parsed) == 1 else None
+    return parsed[0].stmt if len(parsed) == 1 else None
+
+
+def is_session_setting(statement: str) -> bool:
+    return type(_statement_node(statement)).__name__ == "VariableSetStmt"
+
+
+def needs_autocommit(statement: str) -> bool:
+    """Statements PostgreSQL refuses inside a transaction block."""
+    node: Any = _statement_node(statement)
+    kind = type(node).__name__
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(node.concurrent)
+    if kind == "ReindexStmt":
+        return any(getattr(p, "defname", "") == "concurrently" for p in node.params or ())
+    return kind in ("VacuumStmt", "CreatedbStmt", "DropdbStmt", "AlterSystemStmt")
+
+
+def validated_constraint(statement: str) -> tuple[str, str] | None:
+    """(table, constraint) of an ``ALTER TABLE t VALIDATE CONSTRAINT c`` statement."""
+    from pglast.enums import AlterTableType
+
+    node: Any = _statement_node(statement)
     if type(node).__name__ != "AlterTableStmt" or len(node.cmds or ()) != 1:
         return None
     command = node.cmds[0]
@@ -491,20 +750,7 @@ def validated_constraint(statement: str) -> tuple[str, str] | None:
 
 def concurrent_index_name(statement: str) -> str | None:
     """The index a ``CREATE INDEX CONCURRENTLY`` statement builds, if it is one."""
-    import pglast
-
-    try:
-        parsed = pglast.parse_sql(statement)
-    except pglast.parser.ParseError:
-        return None
-    node: Any = parsed[0].stmt if len(parsed) == 1 else None
+    node: Any = _statement_node(statement)
     if type(node).__name__ == "IndexStmt" and node.concurrent and node.idxname:
         return str(node.idxname)
     return None
-
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

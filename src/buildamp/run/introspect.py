@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from buildamp.model.errors import DatabaseError, ModelError
-from buildamp.model.schema import Schema, Table
+from buildamp.model.schema import Constraint, OnDelete, Schema, Table
 from buildamp.pg.sqlbits import TOUCH_FUNCTION, serial_default
+from buildamp.pg.sqltext import FK_ACTIONS, set_columns_differ
 from buildamp.run.catalog import read_catalog
 from buildamp.run.progress import SCHEMA as PROGRESS_SCHEMA
 
@@ -46,14 +47,6 @@ OTHER_TOOL_TABLES = frozenset(
     }
 )
 
-FK_ACTIONS = {
-    "a": "no action",
-    "r": "restrict",
-    "c": "cascade",
-    "n": "set null",
-    "d": "set default",
-}
-
 
 @dataclass(frozen=True)
 class ForeignKey:
@@ -64,13 +57,19 @@ class ForeignKey:
     ref_columns: tuple[str, ...]
     on_delete: str
     on_update: str
+    # What the schema model cannot hold (adoption refuses these keys by name).
+    deferrable: bool = False
+    match_full: bool = False
+    set_columns: tuple[str, ...] = ()  # ON DELETE SET NULL (these columns)
+    valid: bool = True
+    ref_schema: str = "public"
 
 
 @dataclass(frozen=True)
 class Introspection:
     """What adoption models, and what it lists and leaves alone."""
 
-    schema: Schema  # the tables to model, foreign keys taken out (see foreign_keys)
+    schema: Schema  # the tables to model, with their foreign keys
     foreign_keys: tuple[ForeignKey, ...]
     comments: dict[str, str]  # "table" or "table.column" -> comment
     unmodelled: tuple[str, ...]  # "view public.active_users", ...
@@ -97,11 +96,17 @@ SELECT c.relname::text, con.conname::text,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
              ORDER BY k.ord),
-       con.confdeltype::text, con.confupdtype::text
+       con.confdeltype::text, con.confupdtype::text,
+       con.condeferrable, con.confmatchtype = 'f',
+       ARRAY(SELECT a.attname::text FROM unnest(con.confdelsetcols) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       con.convalidated, fn.nspname::text
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_class fc ON fc.oid = con.confrelid
+JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = %(schema)s AND con.contype = 'f'
 ORDER BY 1, 2
 """
@@ -242,8 +247,10 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         for name in sorted(no_key - other_tools)
     ]
     keys = tuple(
-        ForeignKey(t, n, tuple(c), rt, tuple(rc), FK_ACTIONS[d], FK_ACTIONS[u])
-        for t, n, c, rt, rc, d, u in fetch(_FOREIGN_KEYS)
+        ForeignKey(
+            t, n, tuple(c), rt, tuple(rc), FK_ACTIONS[d], FK_ACTIONS[u], df, mf, tuple(sc), v, rs
+        )
+        for t, n, c, rt, rc, d, u, df, mf, sc, v, rs in fetch(_FOREIGN_KEYS)
         if t not in ignored
     )
     # Indexes the schema model cannot hold (gin, gist, opclasses, INCLUDE, ...) are
@@ -256,10 +263,10 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
     for table in candidates.tables:
         if table.name in ignored:
             continue
-        constraints = tuple(c for c in table.constraints if c.kind != "foreign_key")
         indexes = tuple(i for i in table.indexes if i.name not in odd_names)
-        tables.append(replace(table, constraints=constraints, indexes=indexes))
-    unsupported = [
+        tables.append(replace(table, indexes=indexes))
+    unsupported = [problem for key in keys if (problem := _key_problem(key, ignored))]
+    unsupported += [
         f"column {table}.{column} is GENERATED ALWAYS AS (...) STORED: not modelled yet"
         for table, column in fetch(_GENERATED_COLUMNS)
         if table not in ignored
@@ -312,3 +319,37 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         unsupported=tuple(unsupported),
         ignored_indexes=tuple(sorted(odd_names)),
     )
+
+
+def _key_problem(key: ForeignKey, ignored: list[str]) -> str | None:
+    """Why a foreign key cannot be modelled exactly as it is (None: it can), with
+    the statement that makes it adoptable."""
+    here = f"foreign key {key.table}.{key.name}"
+    drop = f"ALTER TABLE {key.table} DROP CONSTRAINT {key.name}"
+    if key.ref_schema != "public" or key.ref_table in ignored:
+        return (
+            f"{here} references {key.ref_schema}.{key.ref_table}, which is not adopted "
+            f"(another schema, or no primary key): add a primary key to it, or {drop}"
+        )
+    if not key.valid:
+        return f"{here} is NOT VALID: ALTER TABLE {key.table} VALIDATE CONSTRAINT {key.name}"
+    parts = []
+    if key.on_update != "no action":
+        parts.append(f"ON UPDATE {key.on_update.upper()}")
+    if key.deferrable:
+        parts.append("DEFERRABLE")
+    if key.match_full:
+        parts.append("MATCH FULL")
+    written = Constraint(key.name, "foreign_key", key.columns, on_delete=_on_delete(key))
+    if set_columns_differ(written, key.set_columns):
+        parts.append(f"ON DELETE {key.on_delete.upper()} over {', '.join(key.columns)}")
+    if not parts:
+        return None
+    return (
+        f"{here} has {', '.join(parts)}, which buildamp does not model yet: recreate it "
+        f"without ({drop}, then ADD CONSTRAINT {key.name} FOREIGN KEY ... with ON DELETE only)"
+    )
+
+
+def _on_delete(key: ForeignKey) -> OnDelete:
+    return next(a for a in FK_ACTIONS.values() if a == key.on_delete)

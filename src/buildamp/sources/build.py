@@ -26,7 +26,14 @@ from buildamp.model.schema import (
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
-from buildamp.sources.indexes import FieldPlan, dedupe_indexes, field_indexes, table_indexes
+from buildamp.sources.distribution import distribute_tables, refuse_global_unique
+from buildamp.sources.indexes import (
+    FieldPlan,
+    dedupe_indexes,
+    field_indexes,
+    soft_delete_uniques,
+    table_indexes,
+)
 from buildamp.sources.options import (
     FIELD_OPTIONS,
     STRUCT_MIGRATION_OPTIONS,
@@ -37,7 +44,16 @@ from buildamp.sources.options import (
 from buildamp.sources.references import is_join_table, join_key
 from buildamp.sources.references import resolve as resolve_references
 from buildamp.sources.type_map import Mapped, TypeContext, map_type
-from buildamp.sources.validation import check_custom_sql, check_identifier
+from buildamp.sources.validation import (
+    check_custom_sql,
+    check_default,
+    check_enum,
+    check_enum_names,
+    check_identifier,
+    check_table,
+    check_validate_query,
+    embedded_expression,
+)
 
 if TYPE_CHECKING:
     from buildamp.sources.table_cache import TableCache
@@ -50,6 +66,8 @@ class BuildSettings:
     project_dir: Path
     default_storage: Storage = "columns"
     tenant_isolation: str = "none"
+    table_names: str = "plural"  # "singular": BuildAmp's own `microblog_item`
+    distribution: str = "none"
 
 
 @dataclass(frozen=True)
@@ -99,11 +117,13 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     struct.location,
                     'give one of them #[table(name = "...")]',
                 )
+            check_table(table, struct.location)
             tables[table.name] = table
             built.append((struct, table.name))
             for enum_name in used_enums:
                 decl = ctx.enums[enum_name]
                 enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
+                check_enum(enum.name, enum.values, decl.location)
                 if enum.name in enums and enums[enum.name].values != enum.values:
                     raise ModelError(
                         f"two different enums map to type {enum.name!r}: "
@@ -115,7 +135,10 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 enums[enum.name] = enum
                 if decl.renames:
                     hints.enum_renames[enum.name] = decl.renames
+    check_enum_names(enums, tables)
     tables = resolve_references(tables, built)
+    if settings.distribution == "citus":
+        tables = distribute_tables(tables)
     schema = Schema(
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
@@ -208,7 +231,9 @@ def _build_table(
     struct: StructDecl, ctx: TypeContext, settings: BuildSettings, hints: Hints
 ) -> tuple[Table, list[str]]:
     options = _struct_options(struct)
-    name = options.get_str("name") or table_name_for(struct.name)
+    name = options.get_str("name")
+    if name is None:
+        name = _default_table_name(struct.name, settings)
     storage: Storage = "jsonb" if options.get_str("storage") == "jsonb" else "columns"
     if "storage" not in options.values:
         storage = settings.default_storage
@@ -240,6 +265,7 @@ def _build_table(
     column_names = {c.name for c in columns}
     types = {p.column.name: p.column.type for p in plans}
     indexes, constraints = field_indexes(plans, name, tenant, storage, column_names, types, struct)
+    indexes, constraints = soft_delete_uniques(plans, storage, indexes, constraints)
     indexes += table_indexes(options, name, tenant, storage, column_names, types, struct)
     indexes = dedupe_indexes(indexes, struct.location)
     constraints += _table_constraints(options, column_names, struct)
@@ -250,10 +276,10 @@ def _build_table(
         )
     validate = options.get_str("validate")
     if validate is not None:
-        validate = sqltext.check_select(
-            validate, "validate", options.where("validate", struct.location)
-        )
+        validate = check_validate_query(validate, options.where("validate", struct.location))
     updated = next((c for c in columns if c.name == "updated_at"), None)
+    if settings.distribution == "citus" and tenant:
+        refuse_global_unique(plans, struct)
     hints.tables[name] = TableHint(
         model=struct.name,
         rename_from=options.get_str("rename_from"),
@@ -281,6 +307,24 @@ def _build_table(
     return table, used
 
 
+def _default_table_name(struct_name: str, settings: BuildSettings) -> str:
+    """``MicroblogItem`` -> ``microblog_items``, or ``microblog_item`` with
+    ``table_names = "singular"`` in the config."""
+    if settings.table_names == "singular":
+        return snake_case(struct_name)
+    return table_name_for(struct_name)
+
+
+def _tenant_named(field: FieldDecl, ctx: TypeContext) -> FieldDecl:
+    """The field typed ``Host``/``MultiTenant`` is the tenant column ``host``,
+    whatever the model calls it."""
+    if field.name == "host" or field.type.name not in ("Host", "MultiTenant"):
+        return field
+    if not map_type(field.type, ctx, field.name, field.location).tenant_column:
+        return field  # a project type of that name, not the framework's
+    return replace(field, name="host")
+
+
 def _table_constraints(options: Options, columns: set[str], struct: StructDecl) -> list[Constraint]:
     """``constraints = ["CONSTRAINT name UNIQUE (...)", "CONSTRAINT name CHECK (...)"]``:
     constraints taken as written, names kept (how adopted tables keep theirs)."""
@@ -302,7 +346,7 @@ def _table_constraints(options: Options, columns: set[str], struct: StructDecl) 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for field in struct.fields:
+    for field in (_tenant_named(f, ctx) for f in struct.fields):
         options = _field_options(struct, field)
         if options.get_bool("ignore"):
             continue
@@ -343,6 +387,7 @@ def _plan_field(
         default = sqltext.check_expression(
             options.get_str("default") or "", "default", options.where("default", where)
         )
+        check_default(default, sql_type, options.where("default", where))
         if default.upper() == "NULL":
             default = None
     if default is not None:
@@ -407,9 +452,13 @@ def _record_column_hint(
             raise ModelError(
                 f"{key} must use %s for the old column value", options.where(key, where)
             )
-        sqltext.check_expression(
+        rewritten = embedded_expression(
             text.replace("%s", "buildamp_old_value"), key, options.where(key, where)
-        )
+        ).replace("buildamp_old_value", "%s")
+        if key == "convert_sql":
+            convert_sql = rewritten
+        else:
+            convert_back_sql = rewritten
     if convert_back_sql is not None and convert_sql is None:
         raise ModelError(
             "convert_back_sql without convert_sql",
@@ -424,7 +473,7 @@ def _record_column_hint(
             raise ModelError(error.message, options.where("convert_from", where)) from None
     backfill = options.get_str("backfill")
     if backfill is not None:
-        sqltext.check_expression(backfill, "backfill", options.where("backfill", where))
+        backfill = embedded_expression(backfill, "backfill", options.where("backfill", where))
     hints.columns[(table, field.name)] = ColumnHint(
         rename_from=options.get_str("rename_from"),
         convert_from=convert_from,

@@ -31,13 +31,13 @@ def model_files(config: Config) -> list[Path]:
         for path in sorted(root.rglob("*")):
             if any(part in SKIP_DIRS for part in path.relative_to(root).parts):
                 continue
-            if path.is_file() and path.suffix in (".rs", ".py"):
+            if path.is_file() and path.suffix in (".rs", ".py", ".elm"):
                 files.append(path)
     return files
 
 
 def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
-    """Every model file, parsed. Rust files go through the content-hash cache
+    """Every model file, parsed. Rust and Elm files go through the content-hash cache
     (:mod:`buildamp.sources.parse_cache`); the result is the same with or without it."""
     # the parse cache: only when sources are read
     from buildamp.cache.store import gc_paused
@@ -50,6 +50,8 @@ def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
         for path in model_files(config):
             if path.suffix == ".rs":
                 sources.append(_read_rust(path, config.display(path), cache))
+            elif path.suffix == ".elm":
+                sources.append(_read_elm(path, config.display(path), cache))
             else:
                 python_files.append(path)
     cache.prune()
@@ -79,5 +81,23 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
     from buildamp.sources.rust import read_rust_source
 
     source = replace(read_rust_source(data, display, domain_file), digest=key)
+    cache.put(key, source)
+    return source
+
+
+def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
+    """One Elm file from the cache, else parsed (and stored); keyed apart from Rust."""
+    # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
+    from buildamp.sources.elm import read_elm_file, read_elm_source
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return read_elm_file(path, display)  # reports the error as the reader does
+    key = cache.key(data, display, False, language="elm")
+    cached = cache.get(key)
+    if cached is not None and cached.digest == key:
+        return cached
+    source = replace(read_elm_source(data, display), digest=key)
     cache.put(key, source)
     return source

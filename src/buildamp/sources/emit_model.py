@@ -176,24 +176,16 @@ def model_spec(
     table: Table,
     enums: dict[str, EnumSpec],
     comments: dict[str, str],
-    references: dict[str, tuple[str, str]],
 ) -> ModelSpec:
-    """The model for ``table``. ``references`` maps a column to its foreign key
-    target (``"table.column"``) and ON DELETE action."""
+    """The model for ``table``. Its foreign keys are written out in ``constraints``
+    as the database has them (name, columns, ON DELETE): a ``references`` option
+    would generate its own name and, between tenant tables, a different key."""
     single_id = table.primary_key == ("id",)
     fields = []
     used: set[str] = set()
     for column in table.columns:
         check_field_name(column.name, table.name)
         spec = _field(table, column, enums, single_id, used)
-        target = references.get(column.name)
-        if target is not None:
-            extra: list[tuple[str, str | bool]] = [("references", target[0])]
-            if target[1] != "no action":
-                extra.append(("on_delete", target[1]))
-            spec = FieldSpec(
-                spec.name, spec.rust_type, spec.python_type, spec.options + tuple(extra)
-            )
         fields.append(
             FieldSpec(
                 spec.name,
@@ -215,7 +207,7 @@ def model_spec(
         options.append(
             ("indexes", tuple(create_index_sql(table.name, index) for index in table.indexes))
         )
-    constraints = [c for c in table.constraints if c.kind in ("unique", "check")]
+    constraints = list(table.constraints)
     if constraints:
         options.append(
             (

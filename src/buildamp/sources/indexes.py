@@ -5,7 +5,7 @@ entries, keyed for the table's storage and led by ``host`` on tenant tables."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from buildamp.model.errors import Location, ModelError
 from buildamp.model.naming import object_name
@@ -182,3 +182,31 @@ def dedupe_indexes(indexes: list[Index], where: Location) -> list[Index]:
             raise ModelError(f"two different indexes are both named {index.name!r}", where)
         by_name[index.name] = index
     return list(by_name.values())
+
+
+def soft_delete_uniques(
+    plans: list[FieldPlan],
+    storage: Storage,
+    indexes: list[Index],
+    constraints: list[Constraint],
+) -> tuple[list[Index], list[Constraint]]:
+    """On a table with a ``SoftDelete`` field, a deleted row must not block a new
+    one with the same value: each unique constraint (or, on JSONB tables, unique
+    index) becomes a unique index ``WHERE <field> IS NULL``, same name and keys."""
+    soft = next((p.column.name for p in plans if p.mapped.soft_delete), None)
+    if soft is None:
+        return indexes, constraints
+    if storage == "jsonb":
+        key = _document_key(soft, "TEXT").expression
+        where = sqltext.normalize_expression(f"{key} IS NULL")
+        return [replace(i, where=where) if i.unique else i for i in indexes], constraints
+    where = sqltext.normalize_expression(f"{sqltext.quote_ident(soft)} IS NULL")
+    kept: list[Constraint] = []
+    partial = list(indexes)
+    for constraint in constraints:
+        if constraint.kind != "unique":
+            kept.append(constraint)
+            continue
+        keys = tuple(IndexKey(column) for column in constraint.columns)
+        partial.append(Index(constraint.name, keys, unique=True, where=where))
+    return partial, kept

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.naming import camel_case
 from buildamp.model.schema import ON_DELETE_CHOICES
 from buildamp.sources.decl import OptionDecl, OptionValue
 
@@ -112,11 +113,19 @@ def _python(option: OptionDecl) -> bool:
 
 
 def _spelling(option: OptionDecl, allowed: dict[str, dict[str, Kind]]) -> str:
-    """How the user wrote the attribute: Rust ``#[table(...)]`` or Python ``@domain(...)``."""
+    """How the user wrote the attribute: Rust ``#[table(...)]``, Python ``@domain(...)``
+    or an Elm tag."""
+    if option.location.file.endswith(".elm"):
+        return "@table" if "table" in allowed else "a tag comment"
     if not _python(option):
         return f"#[{option.attribute}(...)]"
     struct_level = "table" in allowed
     return "@domain(...)" if struct_level else "migration(...)"
+
+
+def _shown(option: OptionDecl) -> str:
+    """The option as the user spelled it: Elm tags are the camelCase names."""
+    return camel_case(option.key) if option.location.file.endswith(".elm") else option.key
 
 
 def _allowed_names(option: OptionDecl, allowed: dict[str, dict[str, Kind]]) -> list[str]:
@@ -149,19 +158,19 @@ def validate_options(
             value = tuple(value)
         if not _kind_ok(kind, value):
             raise ModelError(
-                f"option {option.key!r} on {context} must be {_KIND_TEXT[kind]}, got {value!r}",
+                f"option {_shown(option)!r} on {context} must be {_KIND_TEXT[kind]}, got {value!r}",
                 option.location,
             )
         choices = CHOICES.get(option.key)
         if choices and isinstance(value, str) and value not in choices:
             raise ModelError(
-                f"option {option.key!r} on {context} must be one of {', '.join(choices)}"
+                f"option {_shown(option)!r} on {context} must be one of {', '.join(choices)}"
                 f", got {value!r}",
                 option.location,
             )
         if option.key in values and values[option.key] != value:
             raise ModelError(
-                f"option {option.key!r} given twice with different values on {context}",
+                f"option {_shown(option)!r} given twice with different values on {context}",
                 option.location,
             )
         values[option.key] = value

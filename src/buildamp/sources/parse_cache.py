@@ -1,4 +1,4 @@
-"""A content-hash cache of parsed Rust model files, under ``.buildamp/cache/``.
+"""A content-hash cache of parsed Rust and Elm model files, under ``.buildamp/cache/``.
 
 Reading a model file (tree-sitter parse plus walking the tree) is the one step
 whose cost grows with every file of a project even when a single field
@@ -57,11 +57,14 @@ def _fingerprint() -> str:
     """buildamp's code plus the installed parser libraries (size and mtime of
     their files): an upgrade of either changes what a file parses to."""
     tags = [_MAGIC, str(READER_VERSION), buildamp.__version__]
-    for package in ("tree_sitter", "tree_sitter_rust"):
+    for package in ("tree_sitter", "tree_sitter_rust", "tree_sitter_language_pack"):
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.origin:
             origin = Path(spec.origin)
-            for path in [origin, *sorted(origin.parent.glob("*.so"))]:
+            grammars = sorted(origin.parent.glob("*.so")) + sorted(
+                origin.parent.glob("bindings/elm*.so")
+            )
+            for path in [origin, *grammars]:
                 stat = path.stat()
                 tags.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return code_fingerprint(*tags)
@@ -83,10 +86,11 @@ class SourceCache:
             return cls(None)
         return cls(project_dir / CACHE_DIR, _fingerprint())
 
-    def key(self, data: bytes, display_path: str, domain_file: bool) -> str:
+    def key(self, data: bytes, display_path: str, domain_file: bool, language: str = "rust") -> str:
         """The entry name for these exact bytes read as ``display_path``."""
         digest = hashlib.sha256()
-        for part in (self.fingerprint, display_path, str(domain_file)):
+        parts = (self.fingerprint, display_path, str(domain_file))
+        for part in parts if language == "rust" else (*parts, language):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
         digest.update(hashlib.sha256(data).digest())
         return digest.hexdigest()

@@ -141,7 +141,9 @@ class _Importer:
         except SyntaxError as error:
             sys.modules.pop(name, None)
             raise self._syntax_error(error, path) from None
-        except (Exception, SystemExit) as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # GeneratorExit, SystemExit, BaseException itself
             sys.modules.pop(name, None)
             raise self._import_error(error, path) from None
         return module
@@ -197,12 +199,28 @@ class _Collector:
                 for v in vars(module).values()
                 if isinstance(v, type) and v.__module__ == module.__name__
             ]
+            self._refuse_marked_functions(module)
             for cls in sorted(found, key=lambda c: self.sources.class_location(c).line):
                 if DOMAIN_ATTRIBUTE in vars(cls) or issubclass(cls, enum.Enum):
                     self._found(cls)
         while self.queue:
             self._declare(self.queue.pop(0))
         return [decls.source(path) for path, decls in self.files.items()]
+
+    def _refuse_marked_functions(self, module: types.ModuleType) -> None:
+        """``@domain`` on a function would be ignored silently: refuse it."""
+        for value in vars(module).values():
+            if isinstance(value, type) or DOMAIN_ATTRIBUTE not in getattr(value, "__dict__", {}):
+                continue
+            code = getattr(value, "__code__", None)
+            if code is None or getattr(value, "__module__", None) != module.__name__:
+                continue
+            where = Location(self.config.display(Path(code.co_filename)), code.co_firstlineno)
+            raise ModelError(
+                f"@domain marks a class, but {getattr(value, '__name__', '?')} is a function",
+                where,
+                "put @domain on a dataclass or a Pydantic model",
+            )
 
     def _file(self, display: str) -> _FileDecls:
         return self.files.setdefault(display, _FileDecls())
@@ -232,7 +250,10 @@ class _Collector:
             )
         fields = tuple(self._fields(cls, where))
         options = tuple(self._table_options(marker)) if isinstance(marker, Domain) else ()
-        decls.structs.append(StructDecl(cls.__name__, fields, options, marker is not None, where))
+        # A @domain class without id (and not a join table) is a value type, not a
+        # table: `--verbose` lists it (see tests/golden/relations_join_table).
+        struct = StructDecl(cls.__name__, fields, options, marker is not None, where)
+        decls.structs.append(struct)
 
     def _fields(self, cls: type, where: Location) -> Iterator[FieldDecl]:
         try:

@@ -142,6 +142,9 @@ def resolve(
     ``structs`` pairs each table's struct with its table name; a reference's
     target is a model name (``Author``) or a table name (``authors``)."""
     by_model = {struct.name: name for struct, name in structs}
+    for struct, name in structs:
+        written = next((o.location for o in struct.options if o.key == "constraints"), None)
+        _check_written_keys(tables, name, written or struct.location)
     result = dict(tables)
     for struct, name in structs:
         for decl in declared(struct):
@@ -223,6 +226,48 @@ def _add_reference(
             index = Index(object_name("idx", name, [decl.field, "fk"]), keys)
         indexes = tuple(sorted((*indexes, index), key=lambda i: i.name))
     tables[name] = replace(table, constraints=constraints, indexes=indexes)
+
+
+def _check_written_keys(tables: dict[str, Table], name: str, where: Location) -> None:
+    """Keys written out in ``constraints = [...]`` (how adoption keeps a database's
+    own keys): the target table and columns exist, with the same types, and are
+    unique, as PostgreSQL will insist when the key is added."""
+    table = tables[name]
+    for key in table.constraints:
+        if key.kind != "foreign_key" or key.references is None:
+            continue
+        here = f"{name}.{key.name}"
+        target = tables.get(key.references)
+        if target is None:
+            raise ModelError(
+                f"{here} references table {key.references!r}, which no model maps to",
+                where,
+                f"known: {', '.join(sorted(tables))}",
+            )
+        if len(key.columns) != len(key.ref_columns):
+            raise ModelError(
+                f"{here} has {len(key.columns)} column(s) but references {len(key.ref_columns)}",
+                where,
+            )
+        for own, other in zip(key.columns, key.ref_columns, strict=True):
+            column, target_column = table.column(own), target.column(other)
+            if column is None or target_column is None:
+                missing = own if column is None else f"{target.name}.{other}"
+                raise ModelError(f"{here}: {missing} is not a column", where)
+            if column.type != target_column.type:
+                raise ModelError(
+                    f"{here}: {name}.{own} is {column.type} but {target.name}.{other} is "
+                    f"{target_column.type}",
+                    where,
+                    "give both ends the same type",
+                )
+        if not _unique_over(target, key.ref_columns):
+            raise ModelError(
+                f"{here} references {target.name} ({', '.join(key.ref_columns)}), "
+                "which is not unique",
+                where,
+                "reference the primary key or a unique constraint",
+            )
 
 
 def _single_key(target: Table, here: str, where: Location) -> str:

@@ -8,6 +8,7 @@ mapping are validated by :mod:`buildamp.sources.build` for both languages.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import pathlib
@@ -36,6 +37,7 @@ from buildamp.sources.rust_syntax import (
     node_text,
     parse_number,
     raw_string,
+    snippet,
     to_bytes,
     unescape,
 )
@@ -88,9 +90,16 @@ class _Reader:
 
     def read(self) -> SourceFile:
         root = _parser().parse(self.src).root_node
-        if (bad := first_error(root)) is not None:
-            raise self._syntax_error(bad)
-        self._items(root)
+        try:
+            if (bad := first_error(root)) is not None:
+                raise self._syntax_error(bad)
+            self._items(root)
+        except RecursionError:
+            raise ModelError(
+                "items nested too deeply (thousands of mod blocks?)",
+                Location(self.path, 1, 1),
+                "flatten the mod blocks",
+            ) from None
         return SourceFile(self.path, tuple(self.structs), tuple(self.enums), tuple(self.aliases))
 
     # -- locations and errors -------------------------------------------------
@@ -102,10 +111,7 @@ class _Reader:
         return Location(self.path, row + 1, len(prefix.decode("utf-8", "replace")) + 1)
 
     def snippet(self, node: Node) -> str:
-        """The node's first line, or what follows it when it is empty (a MISSING node)."""
-        end = node.end_byte if node.end_byte > node.start_byte else node.start_byte + 80
-        text = self.src[node.start_byte : end].decode("utf-8", "replace").strip()
-        return text.splitlines()[0][:40] if text else ""
+        return snippet(self.src, node)
 
     def error(self, message: str, node: Node, hint: str = "") -> ModelError:
         return ModelError(message, self.loc(node), hint)
@@ -321,12 +327,22 @@ class _Reader:
         for path, attr in attrs:
             name = path.removeprefix("buildamp::")
             if name not in wanted:
+                self._check_spelling(name, wanted, attr)
                 continue
             args = attr.child_by_field_name("arguments")
             if args is not None:
                 yield from self._option_list(args, name)
             elif attr.child_by_field_name("value") is not None:
                 raise self.error(f"expected #[{name}(key = value, ...)]", attr, _VALUE_HINT)
+
+    def _check_spelling(self, name: str, wanted: Sequence[str], attr: Node) -> None:
+        """``#[migraton(...)]`` would be ignored silently, like any foreign attribute:
+        one that is nearly ours is a typo."""
+        close = difflib.get_close_matches(name, wanted, n=1, cutoff=0.75)
+        if close:
+            raise self.error(
+                f"unknown attribute #[{name}(...)]", attr, f"did you mean #[{close[0]}(...)]?"
+            )
 
     def _option_list(self, tree: Node, attr: str) -> Iterator[OptionDecl]:
         tokens = inner(tree)

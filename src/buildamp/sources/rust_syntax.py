@@ -102,6 +102,13 @@ def leaves(node: Node) -> list[str]:
     return out
 
 
+def snippet(src: bytes, node: Node) -> str:
+    """The node's first line, or what follows it when it is empty (a MISSING node)."""
+    end = node.end_byte if node.end_byte > node.start_byte else node.start_byte + 80
+    text = src[node.start_byte : end].decode("utf-8", "replace").strip()
+    return text.splitlines()[0][:40] if text else ""
+
+
 def node_text(node: Node) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 

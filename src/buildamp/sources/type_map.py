@@ -54,6 +54,7 @@ WRAPPERS = frozenset({"Box", "Rc", "Arc", "Link", "Cow"})
 INTEGER_TYPES = frozenset({"SMALLINT", "INTEGER", "BIGINT"})
 
 NOW_EPOCH = "(extract(epoch from now()))::bigint"
+UUID_TEXT = "gen_random_uuid()::text"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,26 @@ class Mapped:
     primary_key: bool = False
     enum: str | None = None  # name of the model enum behind an enum column
     force_not_null: bool = False
+    tenant_column: bool = False  # Host / MultiTenant: the table's `host`, whatever its name
+    soft_delete: bool = False  # SoftDelete: unique constraints become partial indexes
+
+
+# BuildAmp's Interface.Schema vocabulary: one meaning in Rust, Python and Elm.
+FRAMEWORK_SCALARS: dict[str, Mapped] = {
+    "Host": Mapped("TEXT", tenant_column=True),
+    "MultiTenant": Mapped("TEXT", tenant_column=True),
+    "CreateTimestamp": Mapped("TIMESTAMPTZ", default="now()"),
+    "UpdateTimestamp": Mapped("TIMESTAMPTZ", nullable=True),
+    "SoftDelete": Mapped("BIGINT", nullable=True, soft_delete=True),
+}
+
+
+def _database_id(base: Mapped) -> Mapped:
+    """A ``DatabaseId<String>`` is filled by the database, as BuildAmp's own
+    generator always did: inserting a row without an id must work."""
+    if base.sql_type == "TEXT" and base.default is None:
+        base = replace(base, default=UUID_TEXT)
+    return replace(base, primary_key=True)
 
 
 @dataclass(frozen=True)
@@ -110,13 +131,15 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
         # across models by buildamp.sources.references.
         return inner(1)
     if name == "DatabaseId":
-        return replace(inner(), primary_key=True)
+        return _database_id(inner())
+    if not args and name in FRAMEWORK_SCALARS:
+        return FRAMEWORK_SCALARS[name]
     if name in ("Generated", "AutoIncrement"):
         base = inner()
         if base.sql_type in INTEGER_TYPES:
             return replace(base, identity=True)
         if base.sql_type == "TEXT":
-            return replace(base, default="gen_random_uuid()::text")
+            return replace(base, default=UUID_TEXT)
         if base.sql_type == "UUID":
             return replace(base, default="gen_random_uuid()")
         if base.sql_type == "NUMERIC(20,0)":

@@ -36,9 +36,9 @@ INSERT INTO settings (id, host, theme) VALUES ('default', 'system', 'light');
 DO $buildamp$
 DECLARE found numeric;
 BEGIN
-    found := COALESCE((SELECT COUNT(*) FROM settings WHERE theme IS NULL), 0);
+    found := COALESCE((SELECT count(*) FROM settings WHERE theme IS NULL), 0);
     IF found <> 0 THEN
-        RAISE EXCEPTION USING MESSAGE = format('Migration failed: validation of settings (models/settings_domain.rs:4:12) returned %s, expected 0', found), DETAIL = 'query: SELECT COUNT(*) FROM settings WHERE theme IS NULL';
+        RAISE EXCEPTION USING MESSAGE = format('Migration failed: validation of settings (models/settings_domain.rs:4:12) returned %s, expected 0', found), DETAIL = 'query: SELECT count(*) FROM settings WHERE theme IS NULL';
     END IF;
 END
 $buildamp$;

@@ -28,7 +28,7 @@ ALTER TABLE people ADD COLUMN nickname TEXT;
 ALTER TABLE people ADD COLUMN score INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX idx_people_email ON people (host, email);
 ALTER TABLE tags ADD COLUMN normalized_name TEXT;
-UPDATE tags SET normalized_name = (LOWER(TRIM(name))) WHERE normalized_name IS NULL;
+UPDATE tags SET normalized_name = (lower(pg_catalog.btrim(name))) WHERE normalized_name IS NULL;
 ALTER TABLE tags ALTER COLUMN normalized_name SET NOT NULL;
 ALTER TABLE tags ADD CONSTRAINT unique_tags_normalized_name UNIQUE (host, normalized_name);
 

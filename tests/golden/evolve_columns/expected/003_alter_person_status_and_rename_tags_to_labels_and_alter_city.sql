@@ -54,7 +54,7 @@ ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people ALTER COLUMN score DROP DEFAULT;
 -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
 -- buildamp:old-type INTEGER
-ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS TEXT);
+ALTER TABLE people ALTER COLUMN score TYPE TEXT USING CAST(score AS text);
 ALTER TABLE people ALTER COLUMN score SET DEFAULT '0';
 -- DESTRUCTIVE: drops people.legacy and its data
 ALTER TABLE people DROP COLUMN legacy;

@@ -11,7 +11,7 @@ BEGIN;
 
 -- Forward migration
 SET LOCAL buildamp.migrating = 'on';
-UPDATE notes SET data = jsonb_set(data, ARRAY['priority'], to_jsonb(CAST((data ->> 'priority') AS BIGINT))) WHERE data ? 'priority' AND jsonb_typeof(data -> 'priority') <> 'null';
+UPDATE notes SET data = jsonb_set(data, ARRAY['priority'], to_jsonb(CAST((data ->> 'priority') AS bigint))) WHERE data ? 'priority' AND jsonb_typeof(data -> 'priority') <> 'null';
 CREATE INDEX idx_notes_priority ON notes (host, (CAST(data ->> 'priority' AS bigint)));
 CREATE UNIQUE INDEX unique_notes_pinned ON notes (host, (CAST(data ->> 'pinned' AS boolean)));
 

@@ -73,8 +73,10 @@ END
 $buildamp$;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_people_email ON people (host, email);
 -- buildamp:batch table=tags size=1000
-UPDATE tags SET normalized_name = (LOWER(TRIM(name))) WHERE normalized_name IS NULL;
+UPDATE tags SET normalized_name = (lower(pg_catalog.btrim(name))) WHERE normalized_name IS NULL;
 ALTER TABLE tags ADD CONSTRAINT chk_tags_normalized_name_not_null CHECK (normalized_name IS NOT NULL) NOT VALID;
+-- buildamp:batch table=tags size=1000
+UPDATE tags SET normalized_name = (lower(pg_catalog.btrim(name))) WHERE normalized_name IS NULL;
 ALTER TABLE tags VALIDATE CONSTRAINT chk_tags_normalized_name_not_null;
 ALTER TABLE tags ALTER COLUMN normalized_name SET NOT NULL;
 ALTER TABLE tags DROP CONSTRAINT chk_tags_normalized_name_not_null;

@@ -59,7 +59,7 @@ ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
 ALTER TABLE people ADD COLUMN score__buildamp_new TEXT;
 CREATE FUNCTION buildamp_sync_people_score() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 BEGIN
-    NEW.score__buildamp_new := CAST(NEW.score AS TEXT);
+    NEW.score__buildamp_new := CAST(NEW.score AS text);
     RETURN NEW;
 END;
 $buildamp$;
@@ -84,11 +84,13 @@ SET buildamp.migrating = 'on';
 -- buildamp:batch table=people size=1000
 UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people ADD CONSTRAINT chk_people_nickname_not_null CHECK (nickname IS NOT NULL) NOT VALID;
+-- buildamp:batch table=people size=1000
+UPDATE people SET nickname = ('') WHERE nickname IS NULL;
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_nickname_not_null;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people DROP CONSTRAINT chk_people_nickname_not_null;
 -- buildamp:batch table=people size=1000
-UPDATE people SET score__buildamp_new = CAST(score AS TEXT);
+UPDATE people SET score__buildamp_new = CAST(score AS text);
 ALTER TABLE people ADD CONSTRAINT chk_people_score_buildamp_new_not_null CHECK (score__buildamp_new IS NOT NULL) NOT VALID;
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_score_buildamp_new_not_null;
 DO $buildamp$

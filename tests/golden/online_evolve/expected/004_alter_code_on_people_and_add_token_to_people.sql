@@ -34,6 +34,8 @@ SET buildamp.migrating = 'on';
 -- buildamp:batch table=people size=1000
 UPDATE people SET token = (CAST(gen_random_uuid() AS text)) WHERE token IS NULL;
 ALTER TABLE people ADD CONSTRAINT chk_people_token_not_null CHECK (token IS NOT NULL) NOT VALID;
+-- buildamp:batch table=people size=1000
+UPDATE people SET token = (CAST(gen_random_uuid() AS text)) WHERE token IS NULL;
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_token_not_null;
 ALTER TABLE people ALTER COLUMN token SET NOT NULL;
 ALTER TABLE people DROP CONSTRAINT chk_people_token_not_null;

@@ -22,7 +22,7 @@ BEGIN
 END;
 $buildamp$;
 CREATE TABLE players (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     team_id TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -32,7 +32,7 @@ CREATE TABLE players (
 CREATE INDEX idx_players_team_id ON players (host, team_id);
 CREATE TRIGGER trg_players_updated_at BEFORE UPDATE ON players FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE teams (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     name TEXT NOT NULL,
     captain_id TEXT,

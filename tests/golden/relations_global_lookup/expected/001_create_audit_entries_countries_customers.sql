@@ -40,7 +40,7 @@ CREATE TABLE countries (
 );
 CREATE TRIGGER trg_countries_updated_at BEFORE UPDATE ON countries FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE customers (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     country_code TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),

@@ -34,7 +34,7 @@ CREATE INDEX idx_item_tags_item_id ON item_tags (host, item_id);
 CREATE INDEX idx_item_tags_tag_id ON item_tags (host, tag_id);
 CREATE TRIGGER trg_item_tags_updated_at BEFORE UPDATE ON item_tags FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE items (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     title TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -43,7 +43,7 @@ CREATE TABLE items (
 );
 CREATE TRIGGER trg_items_updated_at BEFORE UPDATE ON items FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE tags (
-    id TEXT PRIMARY KEY,
+    id TEXT PRIMARY KEY DEFAULT CAST(gen_random_uuid() AS text),
     host TEXT NOT NULL,
     name TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),

@@ -1,0 +1,96 @@
+"""Issue 13 item 3: a migration file that does not split into exactly the parts
+the executor expects is refused (exit 2, file:line) by apply, --check and lint,
+before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from buildamp.cli.main import main
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["-C", str(project), *args], env={})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    root.mkdir()
+    assert run(root, "init")[0] == 0
+    return root
+
+
+BODY = (
+    "BEGIN;\n"
+    "CREATE TABLE first_part (id int);\n"
+    "{middle}"
+    "CREATE TABLE second_part (id int);\n"
+    "COMMIT;\n"
+)
+
+CASES = {
+    "nul": ("CREATE TABLE x (id int);\n\x00\n", 4, "NUL byte"),
+    "rollback": ("ROLLBACK;\n", 3, "ROLLBACK in a migration"),
+    "savepoint": ("SAVEPOINT s;\n", 3, "SAVEPOINT in a migration"),
+    "rollback_to": ("SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n", 3, "SAVEPOINT"),
+    "second_begin": ("BEGIN;\n", 3, "a second BEGIN"),
+    "commit_in_middle": ("COMMIT;\nCOMMIT;\n", 4, "COMMIT without a BEGIN"),
+    "prepare": ("PREPARE TRANSACTION 'x';\n", 3, "PREPARE TRANSACTION"),
+}
+
+
+def _write(project: Path, middle: str) -> Path:
+    path = project / "migrations" / "001_hostile.sql"
+    path.write_text(BODY.format(middle=middle), encoding="utf-8")
+    (project / "migrations" / "rollback" / "001_rollback.sql").write_text(
+        "BEGIN;\nDROP TABLE first_part;\nDROP TABLE second_part;\nCOMMIT;\n"
+    )
+    return path
+
+
+def _tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_apply_refuses_files_that_do_not_split_cleanly(
+    case: str, project: Path, pg_url: str
+) -> None:
+    middle, line, words = CASES[case]
+    _write(project, middle)
+    code, out, err = run(project, "migrate", "--apply", "--database-url", pg_url)
+    assert code == 2, (out, err)
+    assert f"migrations/001_hostile.sql:{line}:" in err and words in err
+    assert "Traceback" not in err
+    assert _tables(pg_url) <= {"buildamp_migrations"}  # nothing ran
+    with psycopg.connect(pg_url) as conn:
+        exists = conn.execute("SELECT to_regclass('buildamp_migrations')").fetchone()
+        if exists and exists[0]:
+            assert conn.execute("SELECT count(*) FROM buildamp_migrations").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("case", ["nul", "rollback", "second_begin"])
+def test_lint_and_check_refuse_the_same_files(case: str, project: Path) -> None:
+    middle, line, words = CASES[case]
+    _write(project, middle)
+    code, _, err = run(project, "lint")
+    assert code == 2 and f"migrations/001_hostile.sql:{line}:" in err and words in err
+    code, out, _ = run(project, "migrate", "--check")
+    assert code == 1 and f"migrations/001_hostile.sql:{line}:" in out and words in out
+
+
+def test_a_clean_file_still_applies(project: Path, pg_url: str) -> None:
+    _write(project, "")
+    code, _, err = run(project, "migrate", "--apply", "--database-url", pg_url)
+    assert code == 0, err
+    assert {"first_part", "second_part"} <= _tables(pg_url)

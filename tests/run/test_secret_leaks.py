@@ -1,0 +1,123 @@
+"""Issue 13 item 11: the database password never reaches any channel.
+
+Four password shapes (holding ``/``, ``@``, ``#``, ``?``) x every command that
+takes a database x every channel: stdout, stderr, the audit log, webhook
+bodies and events handed to subscribers. The local server trusts any password,
+so URLs libpq reads correctly really connect (and fail on a broken migration);
+the others fail to connect, and their error must not quote the password."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from buildamp.cli.main import main
+from buildamp.events import bus
+from buildamp.pg.secrets import database_identity, redact, secrets_in
+
+PASSWORDS = {
+    "slash": "Sl4sh/Pw9zq",
+    "at": "At4x@Pw9zq",
+    "hash": "H4sh#Pw9zq",
+    "query": "Qu3ry?Pw9zq",
+}
+COMMANDS = {
+    "apply": ("migrate", "--apply"),
+    "rollback": ("migrate", "--rollback"),
+    "status": ("migrate", "--status"),
+    "drift": ("drift",),
+}
+
+
+class Bodies(BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        Bodies.received.append(self.rfile.read(length))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def hook() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Bodies)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+def _pieces(password: str) -> list[str]:
+    """The password and every run of 4+ characters between its separators."""
+    import re
+
+    return [password, *[p for p in re.split(r"[@/#?]", password) if len(p) >= 4]]
+
+
+def _project(tmp_path: Path, hook: str) -> Path:
+    root = tmp_path / "app"
+    root.mkdir()
+    assert CliRunner().invoke(main, ["-C", str(root), "init"]).exit_code == 0
+    with (root / "buildamp.toml").open("a") as config:
+        config.write(f'\n[[webhooks]]\nurl = "{hook}"\ntimeout = 2\n')
+    (root / "migrations" / "001_fails.sql").write_text(
+        "BEGIN;\nCREATE TABLE a (id int);\nSELECT 1 / 0;\nCOMMIT;\n"
+    )
+    (root / "migrations" / "rollback" / "001_rollback.sql").write_text("SELECT 1;\n")
+    return root
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("shape", sorted(PASSWORDS))
+def test_password_never_leaks(
+    shape: str, command: str, tmp_path: Path, pg_url: str, hook: str
+) -> None:
+    password = PASSWORDS[shape]
+    parts = urlsplit(pg_url)
+    url = f"postgresql://postgres:{password}@{parts.hostname}:{parts.port or 5432}{parts.path}"
+    project = _project(tmp_path, hook)
+    Bodies.received = []
+    seen: list[str] = []
+    unsubscribe = bus.subscribe(lambda event: seen.append(repr(event.payload())))
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["-C", str(project), "--log-format", "json", *COMMANDS[command], "--database-url", url],
+            env={},
+        )
+    finally:
+        unsubscribe()
+    audit = project / ".buildamp" / "audit.log"
+    channels = {
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "audit": audit.read_text() if audit.exists() else "",
+        "webhook": b"".join(Bodies.received).decode(),
+        "events": "".join(seen),
+        "exception": repr(result.exception) if result.exception else "",
+    }
+    assert result.exit_code in (0, 1, 3), result.output
+    for channel, text in channels.items():
+        for piece in _pieces(password):
+            assert piece not in text, f"{channel} leaks {piece!r}: {text[:400]}"
+    if channels["audit"]:
+        assert '"database": "postgres' not in channels["audit"]  # never the user as host
+
+
+@pytest.mark.parametrize("shape", sorted(PASSWORDS))
+def test_redact_and_identity_follow_libpq(shape: str) -> None:
+    password = PASSWORDS[shape]
+    url = f"postgresql://bob:{password}@db.example:6543/app"
+    assert redact(url) == "postgresql://bob:***@db.example:6543/app"
+    assert database_identity(url) == "db.example:6543/app"
+    assert password in secrets_in(url)
