@@ -140,7 +140,7 @@ def _settings(layout: Layout, local: bool) -> list[Step]:
 def _migrating(steps: list[Step], local: bool) -> list[Step]:
     """Marks the session while buildamp changes rows itself, so the updated_at
     trigger keeps each row's own timestamp (only when the part changes rows)."""
-    if not any(s.role != "note" and s.sql.startswith("UPDATE ") for s in steps):
+    if not any(s.role == "backfill" for s in steps):
         return []
     scope = "LOCAL " if local else ""
     return [Step(f"SET {scope}{MIGRATING_SETTING} = 'on'", role="setting")]

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from buildamp.model.errors import ConfigError, DatabaseError
-from buildamp.pg.secrets import KV_PASSWORD, is_url
+from buildamp.pg.secrets import KV_PASSWORD, is_url, register, scrub_text, secrets_in
+from buildamp.pg.secrets import database_identity as identity
+from buildamp.pg.secrets import redact as redact_url
 
 if TYPE_CHECKING:
     import psycopg
@@ -55,8 +57,6 @@ def explicit_database_url(cli_url: str | None, config_url: str | None) -> str | 
         config_url,
     ):
         if candidate and candidate.strip():
-            from buildamp.pg.secrets import register
-
             register(candidate.strip())  # every later message is scrubbed of it
             return candidate.strip()
     return None
@@ -80,6 +80,7 @@ def embedded_server_url(pgdata: Path) -> str:
     try:
         with warnings.catch_warnings():  # platformdirs: "XDG_RUNTIME_DIR is not set" noise
             warnings.simplefilter("ignore")
+            # the embedded server is optional (pip install buildamp[embedded])
             from pgserver.postgres_server import get_server
     except ImportError:
         raise ConfigError(
@@ -99,7 +100,6 @@ def embedded_server_url(pgdata: Path) -> str:
 
 def redact(url: str) -> str:
     """The URL (or ``key=value`` DSN) with any password replaced by ``***``."""
-    from buildamp.pg.secrets import redact as redact_url
 
     return redact_url(url)
 
@@ -134,9 +134,8 @@ def with_database(url: str, dbname: str) -> str:
 @contextmanager
 def scratch_database(url: str, purpose: str) -> Iterator[str]:
     """A throwaway database on ``url``'s server (needs CREATEDB), dropped afterwards."""
+    # uuid imports ctypes machinery: only the embedded server's setup needs it
     import uuid
-
-    from buildamp.pg.secrets import scrub_text, secrets_in
 
     name = f"buildamp_{purpose}_{uuid.uuid4().hex[:10]}"
     with connect(url, autocommit=True) as admin:
@@ -157,7 +156,6 @@ def scratch_database(url: str, purpose: str) -> Iterator[str]:
 
 def database_identity(url: str) -> str:
     """``host:port/dbname``, for messages and the audit log: never credentials."""
-    from buildamp.pg.secrets import database_identity as identity
 
     return identity(url)
 
@@ -165,9 +163,8 @@ def database_identity(url: str) -> str:
 def connect(url: str, autocommit: bool = False) -> Connection:
     """Open a connection; any failure becomes a DatabaseError (exit 3) that names
     the server without its password."""
+    # psycopg costs ~100 ms to import: only commands that talk to a database pay it
     import psycopg
-
-    from buildamp.pg.secrets import register, scrub_text, secrets_in
 
     register(url)
     options: dict[str, Any] = {"autocommit": autocommit}
@@ -192,6 +189,7 @@ def stop_embedded_server(pgdata: Path) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # the embedded server is optional (pip install buildamp[embedded])
             from pgserver.postgres_server import get_server
     except ImportError:
         raise ConfigError(

@@ -14,8 +14,11 @@ from buildamp.files.config import Config
 from buildamp.files.directives import parse_changes, parse_squashes
 from buildamp.files.migration import MigrationFile, checksum, list_migrations
 from buildamp.model.errors import ConfigError, Location, StateError
+from buildamp.pg.database import connect, database_identity
 from buildamp.run.batch import ProgressReport
 from buildamp.run.executor import Applied, Executor
+from buildamp.run.history_view import read_applied
+from buildamp.run.progress import ProgressStore
 
 Report = Callable[[str], None]
 
@@ -288,7 +291,6 @@ def _observed(
     The success event is emitted only after ``run`` returned, i.e. after its
     transaction committed; ``migration.failed`` after the rollback. So neither
     subscribers nor webhooks ever see a change that did not happen."""
-    from buildamp.pg.database import database_identity
 
     tables, fields = parse_changes(text) or ((), ())
     base: dict[str, Any] = {
@@ -319,6 +321,7 @@ def _observed(
 def _record(executor: Executor, migration: MigrationFile, value: dict[str, Any]) -> None:
     """``migration:<version>`` in the progress store, for ``--status`` elsewhere.
     Best-effort: a role that may not create the ``buildamp`` schema still migrates."""
+    # psycopg costs ~100 ms to import: only commands that talk to a database pay it
     import psycopg
 
     value = {"version": migration.version, "name": migration.name, **value}
@@ -330,9 +333,6 @@ def _record(executor: Executor, migration: MigrationFile, value: dict[str, Any])
 def running_work(url: str, schema: str | None = None) -> list[dict[str, Any]]:
     """Progress-store entries of migrations and backfills that are still running
     (read-only: creates nothing when buildamp never wrote progress here)."""
-    from buildamp.pg.database import connect
-    from buildamp.run.progress import ProgressStore
-
     with connect(url, autocommit=True) as conn:
         store = ProgressStore(conn, schema)
         usable = conn.execute(
@@ -358,7 +358,6 @@ def running_work(url: str, schema: str | None = None) -> list[dict[str, Any]]:
 
 
 def status(config: Config, url: str) -> list[MigrationStatus]:
-    from buildamp.run.history_view import read_applied
 
     files = list_migrations(config.migrations_dir)
     rows, _ = recognise_squashed(files, read_applied(url, config.buildamp_schema))  # read-only

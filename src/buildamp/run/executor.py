@@ -19,7 +19,10 @@ from buildamp.files.directives import BatchSpec, is_no_transaction, parse_batch
 from buildamp.files.integrity import split_statements
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError, Location, StateError
+from buildamp.pg.database import connect
+from buildamp.pg.sqltext import quote_ident
 from buildamp.run.batch import ProgressReport, run_batched
+from buildamp.run.catalog import orphan_rows
 from buildamp.run.framework_events import EventType, enqueue
 from buildamp.run.progress import ProgressStore
 
@@ -135,7 +138,6 @@ class History:
     transaction or right after a step, so a crash anywhere resumes exactly."""
 
     def __init__(self, conn: Connection, schema: str | None = None) -> None:
-        from buildamp.pg.sqltext import quote_ident
 
         self.conn = conn
         self.schema = schema
@@ -157,9 +159,8 @@ class History:
         """Create (or upgrade) the table. Call only under the advisory lock:
         concurrent ``CREATE TABLE IF NOT EXISTS`` races on pg_type. A missing
         privilege is an exit-3 one-liner naming the GRANT that fixes it."""
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
-
-        from buildamp.pg.sqltext import quote_ident
 
         user = self.conn.info.user
         where = self.schema
@@ -211,6 +212,7 @@ class History:
         if not self.exists():
             return []
         direction = "direction" if self._has_direction() else "'apply'"
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
 
         try:
@@ -319,7 +321,6 @@ class Executor:
         lock_retries: int = LOCK_RETRIES,
         schema: str | None = None,
     ) -> None:
-        from buildamp.pg.database import connect
 
         self.url = url
         self.conn: Connection = connect(url, autocommit=True)
@@ -416,6 +417,7 @@ class Executor:
         killed it is the one to report."""
         if self.conn.closed or self.conn.broken:
             return
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
 
         with contextlib.suppress(psycopg.OperationalError):
@@ -545,10 +547,8 @@ class Executor:
         on a fresh connection when it hits lock_timeout (the session that failed
         may be the one holding things up). Best effort: the next run drops it
         before building again."""
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
-
-        from buildamp.pg.database import connect
-        from buildamp.pg.sqltext import quote_ident
 
         for attempt in range(CLEANUP_ATTEMPTS):
             try:
@@ -564,6 +564,7 @@ class Executor:
     def _with_lock_retries(self, action: Action) -> None:
         """Retry ``action`` when it hit ``lock_timeout``: better to give way to
         live traffic and try again than to queue every writer behind us."""
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
 
         for attempt in range(self.lock_retries + 1):
@@ -592,6 +593,7 @@ class Executor:
         outcome: str,
         retry: bool = True,
     ) -> None:
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
 
         def attempt() -> None:
@@ -624,9 +626,8 @@ class Executor:
     def _orphans(self, statement: str) -> str:
         """For a failed ``VALIDATE CONSTRAINT`` of a foreign key: how many rows
         point nowhere, and the query that lists them."""
+        # psycopg costs ~100 ms to import: only commands that talk to a database pay it
         import psycopg
-
-        from buildamp.run.catalog import orphan_rows
 
         target = validated_constraint(statement)
         if target is None or self.conn.info.transaction_status != 0:  # not idle: tx aborted
@@ -711,6 +712,7 @@ def index_state(conn: Connection, name: str) -> Literal["valid", "invalid", "mis
 
 
 def _statement_node(statement: str) -> object | None:
+    # pglast costs ~50 ms to import: loaded only when a statement must be parsed
     import pglast
 
     try:
@@ -737,6 +739,7 @@ def needs_autocommit(statement: str) -> bool:
 
 def validated_constraint(statement: str) -> tuple[str, str] | None:
     """(table, constraint) of an ``ALTER TABLE t VALIDATE CONSTRAINT c`` statement."""
+    # pglast costs ~50 ms to import: loaded only when a statement must be parsed
     from pglast.enums import AlterTableType
 
     node: Any = _statement_node(statement)
