@@ -4,6 +4,8 @@ pgserver runs them as a ``pgserver`` system user it creates (see database.py).""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,21 @@ def _stop(server: Any) -> None:
 
 
 @pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[Any]:
+def own_dir() -> Iterator[Path]:
+    """A folder of its own, outside pytest's ``pytest-of-<user>`` tree: as root the
+    server runs as another user, and another pytest session pruning or re-permissioning
+    that tree under it made initdb fail ("Permission denied") when runs overlapped."""
+    folder = Path(tempfile.mkdtemp(prefix="buildamp-embedded-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded(own_dir: Path) -> Iterator[Any]:
     pgserver = pytest.importorskip("pgserver")
-    server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="delete")
+    server = pgserver.get_server(own_dir / "pgdata", cleanup_mode="delete")
     try:
         yield server
     finally:
@@ -54,16 +68,16 @@ def test_embedded_server_round_trip(embedded: Any) -> None:
 
 
 def test_dev_mode_starts_and_reuses_an_embedded_server(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pgserver = pytest.importorskip("pgserver")
     monkeypatch.delenv("BUILDAMP_DATABASE_URL", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    pgdata = (tmp_path / EMBEDDED_DIR).resolve()
+    pgdata = (own_dir / EMBEDDED_DIR).resolve()
     try:
-        url = resolve_database_url(None, None, "dev", tmp_path)
+        url = resolve_database_url(None, None, "dev", own_dir)
         assert (pgdata / "PG_VERSION").exists()
-        assert resolve_database_url(None, None, "dev", tmp_path) == url
+        assert resolve_database_url(None, None, "dev", own_dir) == url
         with connect(url) as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:

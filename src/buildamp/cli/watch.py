@@ -20,6 +20,7 @@ from buildamp.files.config import CONFIG_FILE, Config, load_config
 from buildamp.model.errors import BuildampError, ConfigError
 
 MODEL_SUFFIXES = (".rs", ".py", ".elm")
+READY_MS = 200  # how long the watcher waits before reporting "nothing yet"
 
 
 def is_relevant(path: Path, config: Config) -> bool:
@@ -91,12 +92,27 @@ def run_watch(
     # Model folders recursively, the config files themselves: never the whole
     # project (a virtualenv or node_modules would flood the watcher).
     watched = [str(p) for p in (*folders, *configs) if p.exists()]
-    click.echo(f"watching {', '.join(config.display(f) for f in folders)} (Ctrl-C to stop)")
 
     def wanted(_change: Any, path: str) -> bool:
         return is_relevant(Path(path), config)
 
-    for changes in watch(*watched, watch_filter=wanted, debounce=debounce_ms, recursive=True):
+    ready = False
+    # An empty set comes back whenever the watcher has waited READY_MS with nothing to
+    # report: the first one says it is watching, so no save is lost to a race with
+    # the "watching" line.
+    for changes in watch(
+        *watched,
+        watch_filter=wanted,
+        debounce=debounce_ms,
+        recursive=True,
+        yield_on_timeout=True,
+        rust_timeout=READY_MS,
+    ):
+        if not ready:
+            ready = True
+            click.echo(f"watching {', '.join(config.display(f) for f in folders)} (Ctrl-C to stop)")
+        if not changes:
+            continue
         changed = sorted({config.display(Path(path)) for _, path in changes})
         click.echo(f"changed: {', '.join(changed)}")
         one_round(config.project_dir, opts, apply, echo, config.profile)
