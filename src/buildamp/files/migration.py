@@ -262,7 +262,7 @@ def verify_composed(text: str, display_path: str, steps: list[Step], layout: Lay
         if step.role == "note":
             continue
         try:
-            expected += len(pglast.parse_sql(step.sql))
+            expected += len(pglast.parser.split(step.sql, with_parser=True))  # no AST: ~60x faster
         except pglast.parser.ParseError as error:
             raise StateError(
                 f"generated SQL does not parse: {error.args[0]}: {step.sql[:80]!r}",
