@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from buildamp.model.errors import ModelError
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.rust import read_rust_source
+from tests import fuzz_edits
 
 PATH = "models/users/users_domain.rs"
 
@@ -121,36 +122,8 @@ TOKENS = [
 ]
 
 
-def _positions(text: str) -> st.SearchStrategy[int]:
-    """Anywhere, or just after punctuation, where edits most often reach option parsing."""
-    anchors = [i + 1 for i, char in enumerate(text) if char in '=(,["<#:']
-    return st.integers(0, len(text)) | st.sampled_from(anchors or [0])
-
-
-@st.composite
-def mutated_sources(draw: st.DrawFn) -> bytes | str:
-    """A valid model with a few random edits, sometimes with a corrupt byte or truncation."""
-    text = draw(st.sampled_from(VALID_SOURCES))
-    for _ in range(draw(st.integers(1, 4))):
-        start = draw(_positions(text))
-        end = draw(st.integers(start, min(len(text), start + 12)))
-        op = draw(st.sampled_from(["delete", "insert", "replace", "unicode", "duplicate"]))
-        if op == "delete":
-            text = text[:start] + text[end:]
-        elif op in ("insert", "replace"):
-            token = draw(st.sampled_from(TOKENS))
-            text = text[:start] + token + text[end if op == "replace" else start :]
-        elif op == "unicode":
-            text = text[:start] + draw(st.text(max_size=4)) + text[end:]
-        else:
-            text = text[:start] + text[start:end] * 2 + text[end:]
-    if draw(st.integers(0, 4)) == 0:
-        text = text[: draw(st.integers(0, len(text)))]
-    if draw(st.integers(0, 9)) == 0:
-        data = bytearray(text.encode())
-        data.insert(draw(st.integers(0, len(data))), draw(st.integers(0x80, 0xFF)))
-        return bytes(data)
-    return text
+def mutated_sources() -> st.SearchStrategy[bytes | str]:
+    return fuzz_edits.mutated_sources(VALID_SOURCES, TOKENS, '=(,["<#:')
 
 
 def _check(src: bytes | str) -> None:
