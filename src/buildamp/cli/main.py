@@ -8,6 +8,7 @@ Every expected failure is one line on stderr and exit code 2 (input) or 3
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -65,7 +66,27 @@ def _project(ctx: click.Context, required: bool = True) -> Any:
     return config
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ScrubbedGroup(click.Group):
+    """The command group whose stdout and stderr pass every line through the one
+    secret scrubber, from the first line to click's own usage errors (which
+    may quote a URL typed on the command line)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # on every run: the one scrubber, for every line printed (small, no psycopg)
+        from buildamp.pg.secrets import ScrubbingWriter
+
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = ScrubbingWriter(out), ScrubbingWriter(err)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):  # a closed pipe
+                    stream.flush()
+            sys.stdout, sys.stderr = out, err
+
+
+@click.group(cls=_ScrubbedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="buildamp")
 @click.option("--project", "-C", type=click.Path(file_okay=False), help="Project folder.")
 @click.option(

@@ -9,10 +9,11 @@ see, so a password holding ``/``, ``@``, ``#`` or ``?`` is removed whole.
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 from urllib.parse import quote, unquote
 
 MASK = "***"
@@ -146,3 +147,48 @@ def database_identity(url: str) -> str:
     dbname = info.get("dbname", "")
     identity = f"{host or 'localhost'}:{port or '5432'}/{dbname or 'postgres'}"
     return scrub_text(identity, secrets_in(url))
+
+
+class ScrubbingWriter(io.TextIOBase):
+    """A text stream (``sys.stdout``, ``sys.stderr``) whose every line goes
+    through :func:`scrub_text` before ``inner`` sees it. Text is held until a
+    line ends or ``flush()`` so a password printed in two pieces is still
+    found. Bytes are refused, so click writes text (never ``.buffer``)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        super().__init__()
+        self.inner = inner
+        self._pending = ""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.inner, "encoding", None) or "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.inner, "errors", None)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self.inner.isatty()
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._pending += text
+        end = self._pending.rfind("\n")
+        if end >= 0:
+            lines, self._pending = self._pending[: end + 1], self._pending[end + 1 :]
+            self.inner.write(scrub_text(lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            self.inner.write(scrub_text(pending))
+        self.inner.flush()
