@@ -131,6 +131,32 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         f"{PY}:3:",
         "is a function",
     ),
+    # marked as a table but without a key: an error, not a silent value type
+    "rust_derive_domain_without_id": (
+        RUST,
+        "#[derive(BuildAmpDomain)]\npub struct Address { pub street: String }\n",
+        f"{RUST}:2:12:",
+        "add an `id` field (or #[table(primary_key = [...])]), or remove "
+        "#[derive(BuildAmpDomain)]",
+    ),
+    "rust_buildamp_domain_without_id": (
+        "models/plain.rs",
+        "#[buildamp_domain]\nstruct Address { street: String }\n",
+        "models/plain.rs:2:8:",
+        "or remove #[buildamp_domain]",
+    ),
+    "rust_table_attribute_without_id": (
+        RUST,
+        '#[table(name = "addresses")]\npub struct Address { pub street: String }\n',
+        f"{RUST}:2:12:",
+        "or remove #[table(...)]",
+    ),
+    "python_domain_without_id": (
+        PY,
+        PY_HEAD + "@domain\n@dataclass\nclass Address:\n    street: str\n",
+        f"{PY}:5:7:",
+        "add an `id` field (or @domain(primary_key=[...])), or remove @domain",
+    ),
 }
 
 
@@ -142,6 +168,8 @@ def test_hostile_model_is_refused_with_location(case: str, project: Path) -> Non
     assert code == 2, (out, err)
     assert err.startswith(f"error: {where}"), err
     assert words in err and "Traceback" not in err
+    if name.endswith(".py"):
+        assert "#[" not in err  # Python users are told Python syntax
     assert not list((project / "migrations").glob("0*.sql"))
 
 

@@ -142,8 +142,7 @@ class ItemTag:
     item_id: Annotated[ForeignKey[Item, str], migration(on_delete="cascade")]
     tag_id: Annotated[ForeignKey[Tag, str], migration(on_delete="cascade")]
 
-@domain
-@dataclass
+@dataclass  # no @domain: a value type, like the Rust struct without a mark
 class Note:
     text: str
 """

@@ -181,7 +181,7 @@ def test_join_table_and_value_types(tmp_path: Path) -> None:
             + "#[derive(BuildAmpDomain)]\npub struct PostAuthor {\n"
             "    pub post_id: ForeignKey<Post, String>,\n"
             "    pub author_id: ForeignKey<Author, String>,\n    pub created_at: i64,\n}\n"
-            "#[derive(BuildAmpDomain)]\npub struct Address {\n    pub street: String,\n}\n"
+            "pub struct Address {\n    pub street: String,\n}\n"
         },
     )
     models = build_models(read_sources(load_config(root)), BuildSettings(root))

@@ -106,6 +106,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
     for source in files:
         for struct in source.structs:
             if not _is_table(struct):
+                if struct.marker:
+                    _refuse_keyless_table(struct)
                 if struct.is_domain:
                     value_types.append(f"{struct.name} ({struct.location})")
                 continue
@@ -200,6 +202,19 @@ def _context(files: list[SourceFile]) -> TypeContext:
         for struct in source.structs:
             ctx.structs[struct.name] = struct
     return ctx
+
+
+def _refuse_keyless_table(struct: StructDecl) -> None:
+    """A struct marked as a table (``@domain``, ``#[buildamp_domain]``) without
+    a key would silently become a value type: say so instead."""
+    python = struct.location.file.endswith(".py")
+    key = "@domain(primary_key=[...])" if python else "#[table(primary_key = [...])]"
+    raise ModelError(
+        f"{struct.name} is marked {struct.marker} but has no `id` field, no primary key "
+        "and is not a join table (two references)",
+        struct.location,
+        f"add an `id` field (or {key}), or remove {struct.marker} to keep it a value type",
+    )
 
 
 def _is_table(struct: StructDecl) -> bool:

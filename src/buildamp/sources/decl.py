@@ -62,6 +62,10 @@ class StructDecl:
     options: tuple[OptionDecl, ...]  # struct-level #[table(...)] and #[migration(...)]
     is_domain: bool  # derive(BuildAmpDomain), #[buildamp_domain], or pub in *_domain.rs
     location: Location
+    # The mark that makes it a table as the user wrote it (``@domain``,
+    # ``#[buildamp_domain]``, ...); empty when only the file convention applies.
+    # A marked struct without a key is an error, not a value type.
+    marker: str = ""
 
 
 @dataclass(frozen=True)

@@ -250,9 +250,11 @@ class _Collector:
             )
         fields = tuple(self._fields(cls, where))
         options = tuple(self._table_options(marker)) if isinstance(marker, Domain) else ()
-        # A @domain class without id (and not a join table) is a value type, not a
-        # table: `--verbose` lists it (see tests/golden/relations_join_table).
-        struct = StructDecl(cls.__name__, fields, options, marker is not None, where)
+        # @domain marks a table: without id, primary key or two references it is
+        # an error (sources/build.py); unmarked dataclasses are value types.
+        struct = StructDecl(
+            cls.__name__, fields, options, marker is not None, where, "@domain" if marker else ""
+        )
         decls.structs.append(struct)
 
     def _fields(self, cls: type, where: Location) -> Iterator[FieldDecl]:

@@ -186,12 +186,18 @@ class _Reader:
         paths.append(current)
         return [p.removeprefix("::") for p in paths if p]
 
-    def _is_domain(self, node: Node, attrs: list[_Attr]) -> bool:
+    def _marker(self, attrs: list[_Attr]) -> str:
+        """The attribute that explicitly makes this struct a table, as written."""
         for path, attr in attrs:
             if path in _DOMAIN_MARKERS:
-                return True
+                return f"#[{path}]"
             if path == "derive" and any(p in _DOMAIN_DERIVES for p in self._arg_paths(attr)):
-                return True
+                return "#[derive(BuildAmpDomain)]"
+        return ""
+
+    def _is_domain(self, node: Node, attrs: list[_Attr]) -> bool:
+        if self._marker(attrs):
+            return True
         public = any(c.type == "visibility_modifier" for c in node.named_children)
         return self.domain_file and public
 
@@ -209,7 +215,12 @@ class _Reader:
             return
         fields = tuple(self._fields(body))
         options = tuple(self._options(attrs, _OPTION_ATTRS))
-        self.structs.append(StructDecl(name, fields, options, domain, self.loc(name_node)))
+        marker = self._marker(attrs)
+        if domain and not marker and any(path == "table" for path, _ in attrs):
+            marker = "#[table(...)]"
+        self.structs.append(
+            StructDecl(name, fields, options, domain, self.loc(name_node), marker)
+        )
 
     def _fields(self, body: Node) -> Iterator[FieldDecl]:
         attrs: list[_Attr] = []

@@ -20,7 +20,8 @@ pub struct ItemTag {
     pub tag_id: ForeignKey<Tag, String>,
 }
 
-#[derive(BuildAmpDomain)]
+// No mark: a pub struct in a *_domain.rs file without id is a value type
+// (marked with BuildAmpDomain it would be an error: a table without a key).
 pub struct Note {
     pub text: String,
 }
