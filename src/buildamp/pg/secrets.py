@@ -177,7 +177,7 @@ class ScrubbingWriter(io.TextIOBase):
     def fileno(self) -> int:
         return self.inner.fileno()
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         self._pending += text

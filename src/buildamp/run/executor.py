@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -488,6 +489,8 @@ class Executor:
         for statement in statements[:done]:
             if is_session_setting(statement):
                 self.conn.execute(statement.encode())  # session settings do not survive a crash
+        if done:
+            self._refill_before_validate(migration, parts, done, display, direction)
         for index in range(done, len(statements)):
             statement = statements[index]
             spec = parts.batches.get(index)
@@ -512,6 +515,40 @@ class Executor:
                 self._guard(step, statement, migration, display, outcome)
         if direction == "rollback" and statements:
             self.history.finish_rollback(migration)
+
+    def _refill_before_validate(
+        self, migration: MigrationFile, parts: Parts, done: int, display: str, direction: Direction
+    ) -> None:
+        """On resume, run once more every finished NULL fill (``UPDATE t SET c =
+        ... WHERE c IS NULL``, batched) whose column is not NOT NULL yet while a
+        ``VALIDATE CONSTRAINT`` is still ahead: rows inserted by live traffic after
+        the fill (files written before the check came first, a check dropped by
+        hand) would make VALIDATE fail on every rerun. It is idempotent and finds
+        nothing to do in the usual case."""
+        statements = parts.after_commit
+        if not any(_VALIDATE.match(s) for s in statements[done:]):
+            return
+        fills: dict[tuple[str, str], int] = {}
+        for index in range(done):
+            found = _NULL_FILL.match(statements[index])
+            if index in parts.batches and found and found["column"] == found["tested"]:
+                fills[(found["table"], found["column"])] = index
+        outcome = _outcome(direction, "after")
+        for (table, column), index in fills.items():
+            if _is_not_null(self.conn, table, column):
+                continue
+            key = f"{_progress_prefix(migration, direction)}{index}:refill"
+            self.store.delete_prefix(key)  # a fresh pass: rows may sit below any saved key
+            refill = functools.partial(
+                run_batched,
+                self.conn,
+                statements[index],
+                parts.batches[index],
+                key,
+                self.progress,
+                self.store,
+            )
+            self._guard(refill, statements[index], migration, display, outcome)
 
     def _run_concurrently(
         self, statement: str, migration: MigrationFile, display: str, outcome: str
@@ -693,6 +730,27 @@ def _server_message(error: Any) -> str:
     if names:
         parts.append("(" + ", ".join(names) + ")")
     return "; ".join(parts[:2]) + (f" {parts[2]}" if len(parts) > 2 else "")
+
+
+_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_VALIDATE = re.compile(r"\s*ALTER\s+TABLE\s+.*\sVALIDATE\s+CONSTRAINT\s", re.I | re.S)
+# the fill buildamp writes for NOT NULL (render/ddl.py fill_nulls)
+_NULL_FILL = re.compile(
+    rf"\s*UPDATE\s+(?P<table>{_IDENT}(?:\.{_IDENT})?)\s+SET\s+(?P<column>{_IDENT})\s*=.*"
+    rf"\sWHERE\s+(?P<tested>{_IDENT})\s+IS\s+NULL\s*;?\s*$",
+    re.I | re.S,
+)
+
+
+def _is_not_null(conn: Connection, table: str, column: str) -> bool:
+    """``column`` (as written in SQL, maybe quoted) of ``table`` is NOT NULL."""
+    name = column[1:-1].replace('""', '"') if column.startswith('"') else column.lower()
+    row = conn.execute(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+        "AND attname = %s AND NOT attisdropped",
+        (table, name),
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _progress_prefix(migration: MigrationFile, direction: Direction) -> str:
