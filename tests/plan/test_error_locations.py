@@ -84,3 +84,25 @@ def test_a_small_migration_does_not_warn_about_locks(project: Path) -> None:
     (project / "models" / "few_domain.rs").write_text("pub struct T { pub id: String }\n")
     code, _, err = run(project, "migrate")
     assert code == 0 and "max_locks_per_transaction" not in err
+
+
+def test_destructive_refusal_is_located_in_the_models_syntax(project: Path) -> None:
+    model = project / "models" / "things.py"
+    model.write_text(PY_HEAD + "@domain\n@dataclass\nclass Thing:\n    id: str\n    n: str\n")
+    assert run(project, "migrate")[0] == 0
+    model.write_text(PY_HEAD + "@domain\n@dataclass\nclass Thing:\n    id: str\n")
+    code, _, err = run(project, "migrate")
+    assert code == 2 and err.startswith("error: models/things.py:6:7: destructive"), err
+    assert 'migration("deprecated")' in err and "#[" not in err
+
+
+def test_optional_to_required_without_default_is_located(project: Path) -> None:
+    model = project / "models" / "things.py"
+    head = PY_HEAD + "@domain\n@dataclass\nclass Thing:\n    id: str\n"
+    model.write_text(head + "    code: str | None\n")
+    assert run(project, "migrate")[0] == 0
+    model.write_text(head + "    code: str\n")
+    code, _, err = run(project, "migrate")
+    assert code == 2 and err.startswith("error: models/things.py:8:5:"), err
+    assert 'migration(default="...")' in err and 'migration(backfill="...")' in err
+    assert "#[" not in err

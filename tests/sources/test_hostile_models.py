@@ -136,8 +136,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         RUST,
         "#[derive(BuildAmpDomain)]\npub struct Address { pub street: String }\n",
         f"{RUST}:2:12:",
-        "add an `id` field (or #[table(primary_key = [...])]), or remove "
-        "#[derive(BuildAmpDomain)]",
+        "add an `id` field (or #[table(primary_key = [...])]), or remove #[derive(BuildAmpDomain)]",
     ),
     "rust_buildamp_domain_without_id": (
         "models/plain.rs",

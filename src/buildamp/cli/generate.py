@@ -27,7 +27,7 @@ from buildamp.files.migration import (
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
 from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, ModelError, PlanError
-from buildamp.model.hints import Hints
+from buildamp.model.hints import Hints, field_flag, field_options
 from buildamp.model.schema import Schema
 from buildamp.pg.extensions import needed, type_base
 from buildamp.pg.sqlbits import q
@@ -112,6 +112,13 @@ def plan(config: Config) -> Plan:
 
 
 def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
+    """The lines of :func:`destructive_places`."""
+    return [line for line, _ in destructive_places(old, operations, hints)]
+
+
+def destructive_places(
+    old: Schema, operations: list[o.Operation], hints: Hints
+) -> list[tuple[str, str]]:
     """Destructive operations that need --allow-destructive or a confirmation,
     each naming the model, the change and where the model is.
 
@@ -119,7 +126,7 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
     confirmation, unless the struct says ``confirm_destructive = true``; a field
     with ``confirm_destructive = true`` asks before any change of its type (even a
     widening or one with ``convert_sql``)."""
-    found = []
+    found: list[tuple[str, str]] = []
     for op in operations:
         if not (o.is_destructive(op) or _field_confirms(op, hints)):
             continue
@@ -130,22 +137,24 @@ def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints
         if isinstance(op, o.DropColumn) and op.column.deprecated:
             if not (table_hint and table_hint.confirm_destructive):
                 continue
-        where = ""
+        where = place = ""
         if isinstance(op, o.AlterColumn):
-            where = hints.column(op.table, op.new.name).location
+            where = place = hints.column(op.table, op.new.name).location
         elif isinstance(op, o.AlterEnum) and op.usages:
             table, column, _ = op.usages[0]
-            where = f"{table}.{column} at {hints.column(table, column).location}"
+            place = hints.column(table, column).location
+            where = f"{table}.{column} at {place}"
         elif table_hint is not None:
-            where = table_hint.location
+            where = place = table_hint.location
         elif isinstance(op, o.DropTable):
-            where = op.table.source
+            where = place = op.table.source
         model = f"{table_hint.model}: " if table_hint and table_hint.model else ""
-        found.append(
+        line = (
             f"{model}{op.describe()}"
             + (f" ({where})" if where else "")
             + _rename_guess(op, operations, hints)
         )
+        found.append((line, place))
     return found
 
 
@@ -161,9 +170,8 @@ def _rename_guess(op: o.Operation, operations: list[o.Operation], hints: Hints) 
         ):
             old, new = op.column.name, other.column.name
             at = hints.column(other.table, new).location
-            return f' - did you rename {old} to {new}? add #[migration(rename_from = "{old}")]' + (
-                f" at {at}" if at else ""
-            )
+            fix = field_options(at or "", ("rename_from", old))
+            return f" - did you rename {old} to {new}? add {fix}" + (f" at {at}" if at else "")
     return ""
 
 
@@ -206,13 +214,17 @@ def generate(
     result = GenerateResult(operations, value_types=models.value_types)
     if not operations:
         return result
-    result.destructive = destructive_changes(snapshot.schema, operations, models.hints)
+    places = destructive_places(snapshot.schema, operations, models.hints)
+    result.destructive = [line for line, _ in places]
     if result.destructive and not allow_destructive and not dry_run:
         if confirm is None or not confirm(result.destructive):
+            # the first model named; a table dropped with its file: the schema state
+            first = next((place for _, place in places if place), "")
             raise PlanError(
                 "destructive change refused: " + "; ".join(result.destructive),
-                hint="re-run with --allow-destructive, or mark the field "
-                "#[migration(deprecated)] in an earlier migration",
+                Location(first or str(config.display(config.state_path))),
+                "re-run with --allow-destructive, or mark the field "
+                f"{field_flag(first, 'deprecated')} in an earlier migration",
             )
     existing = list_migrations(config.migrations_dir)
     version = next_version(existing)

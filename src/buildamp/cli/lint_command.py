@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from buildamp.files.config import Config
-from buildamp.files.integrity import check_file
+from buildamp.files.integrity import check_file, check_no_nul
 from buildamp.files.migration import MIGRATION_NAME
 from buildamp.lint.engine import Finding, lint_sql
 from buildamp.model.errors import ConfigError, Location
@@ -49,6 +49,7 @@ def lint_findings_for(config: Config, paths: Sequence[Path]) -> list[Finding]:
             raise ConfigError(f"cannot read file: {error}", Location(shown)) from None
         if MIGRATION_NAME.match(path.name):  # a migration: refuse what apply would refuse
             check_file(text, shown)
+        check_no_nul(text, shown, "SQL file")  # else only the part before it is linted
         findings += lint_sql(text, shown, lock_timeout=config.lock_timeout)
     return findings
 

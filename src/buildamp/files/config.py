@@ -325,9 +325,12 @@ class _Reader:
         self.source = source
         self.positions = positions
 
-    def fail(self, path: Path_, message: str, hint: str = "") -> ConfigError:
+    def locate(self, path: Path_) -> Location:
         line, column = self.positions.of(path)
-        return ConfigError(message, Location(self.source, line, column), hint)
+        return Location(self.source, line, column)
+
+    def fail(self, path: Path_, message: str, hint: str = "") -> ConfigError:
+        return ConfigError(message, self.locate(path), hint)
 
     def build(self, project_dir: Path, data: dict[str, Any], profile: str | None) -> Config:
         profiles = data.pop("env", {})
@@ -367,10 +370,7 @@ class _Reader:
             if key == "webhooks":
                 value = tuple(self.webhook(item, index) for index, item in enumerate(value))
             elif key == "targets":
-                try:
-                    value = parse_targets(value, "")
-                except ConfigError as error:
-                    raise self.fail(("targets",), error.message, error.hint) from None
+                value = parse_targets(value, self.locate)
             elif key in _TUPLES:
                 value = tuple(value)
             elif spec.kinds == (int, float):

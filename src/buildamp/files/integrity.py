@@ -66,6 +66,21 @@ def _transaction_kind(node: Any) -> str | None:
     return names.get(node.kind, "transaction control")
 
 
+def check_no_nul(text: str, where: str, what: str = "migration") -> None:
+    """PostgreSQL's splitter stops at a NUL byte: refuse the file instead of
+    reading (or running) only its first part."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise _refuse(
+            text,
+            where,
+            nul,
+            f"{what} contains a NUL byte; PostgreSQL's splitter stops there and the rest "
+            "would never be read",
+            "remove the NUL byte (a binary or corrupted file?)",
+        )
+
+
 def split_statements(text: str, where: str) -> list[Piece]:
     """Every statement of ``text`` with its kind; raises StateError (exit 2,
     ``file:line:column``) for a NUL byte, a parse error, or transaction control
@@ -73,16 +88,7 @@ def split_statements(text: str, where: str) -> list[Piece]:
     # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
 
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise _refuse(
-            text,
-            where,
-            nul,
-            "migration contains a NUL byte; PostgreSQL's splitter stops there and the rest "
-            "would never run",
-            "remove the NUL byte (a binary or corrupted file?)",
-        )
+    check_no_nul(text, where)
     try:
         parsed = pglast.parse_sql(text)
     except pglast.parser.ParseError as error:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from buildamp.model.errors import ConfigError, Location
@@ -25,6 +26,8 @@ class Target:
     database_url: str | None = None
     database_url_env: str | None = None
     group: str | None = None
+    # where the config sets database_url_env, for the error when it is unset
+    env_location: Location | None = field(default=None, compare=False)
 
     def url(self) -> str:
         """The connection URL, read from the environment when configured so."""
@@ -35,48 +38,61 @@ class Target:
         if not value:
             raise ConfigError(
                 f"target {self.name}: environment variable {self.database_url_env} is not set",
+                self.env_location,
                 hint=f"export {self.database_url_env}=postgresql://... or deselect the target",
             )
         return value
 
 
-def parse_targets(entries: list[Any], where: str) -> tuple[Target, ...]:
+def parse_targets(
+    entries: list[Any], locate: Callable[[tuple[str | int, ...]], Location]
+) -> tuple[Target, ...]:
     """Validate the ``[[targets]]`` tables: known keys, a unique name, exactly
-    one of ``database_url`` / ``database_url_env``."""
+    one of ``database_url`` / ``database_url_env``. ``locate`` turns a TOML path
+    (``("targets", 0, "name")``) into its place in the config file."""
     targets: list[Target] = []
     seen: set[str] = set()
-    for position, data in enumerate(entries, start=1):
-        label = f"[[targets]] entry {position}"
+    for index, data in enumerate(entries):
+        label = f"[[targets]] entry {index + 1}"
+        at: tuple[str | int, ...] = ("targets", index)
         if not isinstance(data, dict):
-            raise ConfigError(f"{label} must be a table", Location(where))
+            raise ConfigError(f"{label} must be a table", locate(at))
         for key, value in data.items():
             if key not in _TARGET_KEYS:
                 raise ConfigError(
                     f"{label}: unknown key {key!r}",
-                    Location(where),
+                    locate((*at, key)),
                     f"allowed: {', '.join(_TARGET_KEYS)}",
                 )
             if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{label}: {key!r} must be a non-empty string", Location(where))
+                raise ConfigError(
+                    f"{label}: {key!r} must be a non-empty string", locate((*at, key))
+                )
         name = data.get("name")
         if name is None or not TARGET_NAME.match(name) or name.startswith("group:"):
             raise ConfigError(
                 f"{label}: needs a name of letters, digits, '_', '.', '-'",
-                Location(where),
+                locate((*at, "name")),
                 'e.g. name = "eu-1"',
             )
         if name == "all" or name in seen:
             why = "is reserved" if name == "all" else "is used twice"
-            raise ConfigError(f"{label}: target name {name!r} {why}", Location(where))
+            raise ConfigError(f"{label}: target name {name!r} {why}", locate((*at, "name")))
         if ("database_url" in data) == ("database_url_env" in data):
             raise ConfigError(
                 f"target {name}: give exactly one of database_url or database_url_env",
-                Location(where),
+                locate(at),
                 "database_url_env names an environment variable holding the URL",
             )
         seen.add(name)
         targets.append(
-            Target(name, data.get("database_url"), data.get("database_url_env"), data.get("group"))
+            Target(
+                name,
+                data.get("database_url"),
+                data.get("database_url_env"),
+                data.get("group"),
+                locate((*at, "database_url_env")),
+            )
         )
     return tuple(targets)
 

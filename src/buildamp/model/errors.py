@@ -3,11 +3,19 @@ with ``error.exit_code``; nothing else of ours ever prints a traceback."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# "models/a.rs:3:5": a place already written out (a table's ``source``)
+_POSITIONED = re.compile(r":\d+:\d+$")
 
 
 @dataclass(frozen=True)
 class Location:
+    """A place in a file. Always shown as ``file:line:column`` (editors and CI
+    annotations jump there): a fault of the whole file (its name, its state)
+    with no better place points at ``1:1``."""
+
     file: str
     line: int = 0
     column: int = 0
@@ -15,7 +23,9 @@ class Location:
     def __str__(self) -> str:
         if self.line:
             return f"{self.file}:{self.line}:{self.column or 1}"
-        return self.file
+        if _POSITIONED.search(self.file):
+            return self.file
+        return f"{self.file}:1:1"
 
 
 class BuildampError(Exception):

@@ -63,3 +63,28 @@ def field_options(location: str, *options: tuple[str, str]) -> str:
     if path.endswith(".py"):
         return "migration(" + ", ".join(f"{k}={quoted(v)}" for k, v in options) + ")"
     return "#[migration(" + ", ".join(f"{k} = {quoted(v)}" for k, v in options) + ")]"
+
+
+def field_flag(location: str, name: str) -> str:
+    """A flag field option as the model at ``location`` writes it: Rust
+    ``#[migration(deprecated)]``, Python ``migration("deprecated")``, Elm
+    ``-- @deprecated``."""
+    path = location.split(":", 1)[0]
+    if path.endswith(".elm"):
+        return f"-- @{camel_case(name)}"
+    if path.endswith(".py"):
+        return f'migration("{name}")'
+    return f"#[migration({name})]"
+
+
+def table_option(location: str, key: str, value: str) -> str:
+    """A table option as the model at ``location`` writes it, for fix hints:
+    Rust ``#[table(name = "x")]``, Python ``@domain(table="x")``, Elm
+    ``@table name="x"``."""
+    path = location.split(":", 1)[0]
+    shown = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if path.endswith(".elm"):
+        return f"@table {camel_case(key)}={shown}"
+    if path.endswith(".py"):
+        return f"@domain({'table' if key == 'name' else key}={shown})"
+    return f"#[table({key} = {shown})]"

@@ -165,12 +165,14 @@ def _enum_changes(old: Schema, new: Schema, hints: Hints) -> list[Operation]:
             change = AlterEnum(before, enum, usages, renames=renames)
             how = _enum_migration(new, enum.name, hints)
             if how == "add_values" and not change.additive:
+                where = _where(hints, new, enum.name)
                 raise PlanError(
                     f"enum {enum.name} loses or reorders values "
                     f"({', '.join(before.values)} -> {', '.join(enum.values)}) but "
                     'enum_migration = "add_values" allows only new values',
-                    hint='use enum_migration = "recreate" (destructive) at '
-                    + _where(hints, new, enum.name),
+                    _at(where),
+                    f"use {field_options(where or '', ('enum_migration', 'recreate'))} "
+                    "(destructive)",
                 )
             ops.append(replace(change, recreate=how == "recreate"))
     return ops
@@ -188,18 +190,20 @@ def _enum_migration(new: Schema, enum: str, hints: Hints) -> str | None:
         raise PlanError(
             f"fields using enum {enum} ask for different enum_migration values "
             f"({', '.join(sorted(str(c) for c in chosen))})",
-            hint=f"use one value at {_where(hints, new, enum)}",
+            _at(_where(hints, new, enum)),
+            "give every field using it the same enum_migration",
         )
     return next(iter(chosen), None)
 
 
-def _where(hints: Hints, new: Schema, enum: str) -> str:
+def _where(hints: Hints, new: Schema, enum: str) -> str | None:
+    """Where the first field using ``enum`` sets ``enum_migration``."""
     for t in new.tables:
         for c in t.columns:
             hint = hints.column(t.name, c.name)
             if c.type == enum and hint.enum_migration and hint.location:
                 return hint.location
-    return "the fields using it"
+    return None
 
 
 def _pending_conversions(table: Table, hints: Hints, applied: Applied) -> bool:
@@ -287,9 +291,8 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
                 raise PlanError(
                     f'new required key {new.name}.{field.name} (storage = "jsonb"): existing '
                     "documents would lack it",
-                    hint=f'add default = "..." or backfill = "..." at {hint.location}'
-                    if hint.location
-                    else "add a default or a backfill expression, or make the field optional",
+                    _at(hint.location),
+                    _default_or_backfill(hint.location) + ", or make the field optional",
                 )
             if fill is not None:
                 ops.append(FillDocumentKey(new.name, field.name, fill, value_type=field.type))
@@ -417,9 +420,8 @@ def _alter_column(
         raise PlanError(
             f"{table}.{new.name} becomes NOT NULL without a default; rows holding NULL "
             "would make the migration fail",
-            hint=f'add default = "..." or backfill = "..." at {hint.location}'
-            if hint.location
-            else "add a default or a backfill expression",
+            _at(hint.location),
+            _default_or_backfill(hint.location),
         )
     return change
 
@@ -465,12 +467,21 @@ def _conversion(
         raise PlanError(
             f"{table}.{new.name}: the rollback of convert_sql needs {new.type} -> {old.type} "
             "and PostgreSQL has no such cast",
-            hint=f'add convert_back_sql = "..." (%s = the new value) at {hint.location}'
-            if hint.location
-            else "add convert_back_sql",
+            _at(hint.location),
+            f"add {field_options(hint.location or '', ('convert_back_sql', '...'))} "
+            "(%s = the new value)",
         )
     back = f"%s::{sql_type(old.type)}"
     return AlterColumn(table, old, new, convert_sql, back, reverse_exact=False)
+
+
+def _default_or_backfill(location: str | None) -> str:
+    """The fix for a NULL that must get a value, in the model's own syntax."""
+    where = location or ""
+    return (
+        f"add {field_options(where, ('default', '...'))} or "
+        f"{field_options(where, ('backfill', '...'))}"
+    )
 
 
 def _at(location: str | None) -> Location | None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from buildamp.cache.store import gc_paused
 from buildamp.model.errors import ModelError
-from buildamp.model.hints import ColumnHint, Hints, TableHint
+from buildamp.model.hints import ColumnHint, Hints, TableHint, field_options, table_option
 from buildamp.model.naming import snake_case, table_name_for
 from buildamp.model.schema import (
     Column,
@@ -117,7 +117,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     f"two models map to table {table.name!r}: {tables[table.name].source} "
                     f"and {struct.location}",
                     struct.location,
-                    'give one of them #[table(name = "...")]',
+                    f"give one of them {table_option(str(struct.location), 'name', '...')}",
                 )
             check_table(table, struct.location)
             tables[table.name] = table
@@ -131,7 +131,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                         f"two different enums map to type {enum.name!r}: "
                         f"{enums[enum.name].source} and {decl.location}",
                         decl.location,
-                        'rename one of them, or set #[migration(sql_type = "...")] on the '
+                        "rename one of them, or set "
+                        f"{field_options(str(decl.location), ('sql_type', '...'))} on the "
                         "fields that use it",
                     )
                 enums[enum.name] = enum
@@ -196,7 +197,8 @@ def _context(files: list[SourceFile]) -> TypeContext:
                     f"{enum.location}; both would be PostgreSQL type {snake_case(enum.name)!r}",
                     enum.location,
                     "rename one of them (enum names are global to the models), or set "
-                    '#[migration(sql_type = "...")] on the fields that use it',
+                    f"{field_options(str(enum.location), ('sql_type', '...'))} on the fields "
+                    "that use it",
                 )
             ctx.enums[enum.name] = enum
         for struct in source.structs:
@@ -209,6 +211,8 @@ def _refuse_keyless_table(struct: StructDecl) -> None:
     a key would silently become a value type: say so instead."""
     python = struct.location.file.endswith(".py")
     key = "@domain(primary_key=[...])" if python else "#[table(primary_key = [...])]"
+    if struct.location.file.endswith(".elm"):
+        key = "@table primaryKey=[...]"
     raise ModelError(
         f"{struct.name} is marked {struct.marker} but has no `id` field, no primary key "
         "and is not a join table (two references)",

@@ -218,9 +218,7 @@ class _Reader:
         marker = self._marker(attrs)
         if domain and not marker and any(path == "table" for path, _ in attrs):
             marker = "#[table(...)]"
-        self.structs.append(
-            StructDecl(name, fields, options, domain, self.loc(name_node), marker)
-        )
+        self.structs.append(StructDecl(name, fields, options, domain, self.loc(name_node), marker))
 
     def _fields(self, body: Node) -> Iterator[FieldDecl]:
         attrs: list[_Attr] = []

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.hints import field_options
 from buildamp.model.naming import snake_case
 from buildamp.pg.sqltext import NUMERIC_TYPES
 from buildamp.sources.decl import AliasDecl, EnumDecl, StructDecl, TypeRef
@@ -176,7 +177,7 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
         f"unknown type {ref} in field {field!r}",
         location,
         "use a supported type, define it under the model folders, "
-        'or set #[migration(sql_type = "...")]',
+        f"or set {field_options(str(location), ('sql_type', '...'))}",
     )
 
 
@@ -199,5 +200,5 @@ def _empty_default(base: Mapped, arg: TypeRef | None, field: str, location: Loca
     raise ModelError(
         f"DefaultValue<{arg}> in field {field!r}: {base.sql_type} has no empty value",
         location,
-        'use the plain type with #[migration(default = "...")]',
+        f"use the plain type with {field_options(str(location), ('default', '...'))}",
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from buildamp.model.errors import Location, ModelError
+from buildamp.model.hints import table_option
 from buildamp.model.naming import MAX_IDENTIFIER
 from buildamp.model.schema import Enum, Table
 
@@ -165,8 +166,7 @@ def check_table(table: Table, where: Location) -> None:
         raise ModelError(
             f"table name {table.name!r} is buildamp's own history table",
             where,
-            "choose another name with "
-            + ('@domain(table="...")' if where.file.endswith(".py") else '#[table(name = "...")]'),
+            f"choose another name with {table_option(str(where), 'name', '...')}",
         )
     if len(table.columns) > MAX_COLUMNS:
         raise ModelError(
