@@ -358,6 +358,16 @@ PY_SEED = (
     "@domain(table='orders', indexes=['total'])\n@dataclass\nclass Order:\n    id: str\n"
     "    total: Annotated[int, migration(default='0')]\n    note: Optional[str] = None\n"
 )
+ELM_SEED = (
+    "module Schema.Order exposing (Order, State(..))\n\n"
+    "import Interface.Schema exposing (DatabaseId, MultiTenant)\n\n\n"
+    "type State\n    = Open\n    | Closed\n\n\n"
+    '{-| @table indexes=["total"]\n-}\ntype alias Order =\n    { id : DatabaseId String\n'
+    '    , host : MultiTenant\n    , total : Int -- @default "0"\n'
+    "    , note : Maybe String\n    , state : State\n    }\n"
+)
+# an exit-2 message names the file first: "error: file:line:column: ..."
+LOCATED = re.compile(r"^error: [^:\s]+:\d+:\d+: ")
 CONFIG_SEED = 'models = ["models"]\nmigrations = "migrations"\nstorage = "columns"\nmode = "dev"\nonline = true\nbatch_size = 1000\n'
 
 
@@ -367,9 +377,11 @@ def fuzz(tmp: Path, trials: int, rng: random.Random) -> Result:
     from buildamp.model.errors import BuildampError
 
     result: Result = {}
+    refused = unlocated = 0
     for label, name, seed in (
         ("Rust models", "models/orders_domain.rs", RUST_SEED),
         ("Python models", "models/orders.py", PY_SEED),
+        ("Elm models", "models/Schema/Order.elm", ELM_SEED),
         ("config files", "buildamp.toml", CONFIG_SEED),
     ):
         failures = 0
@@ -377,10 +389,15 @@ def fuzz(tmp: Path, trials: int, rng: random.Random) -> Result:
             root = project(tmp)
             if name == "buildamp.toml":
                 (root / "models" / "orders_domain.rs").write_text(RUST_SEED)
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(_mutate(seed, rng), encoding="utf-8")
             code, _, err = cli(root, "migrate", "--dry-run")
             failures += code not in (0, 1, 2) or "Traceback" in err
+            if code == 2:
+                refused += 1
+                unlocated += not LOCATED.match(err)
         result[f"fuzzed {label}"] = (trials, failures)
+    result["exit-2 messages of the fuzzed files without file:line:column"] = (refused, unlocated)
     failures = 0
     seed = BASE_UP + "\n" + POST_UP
     for _ in range(trials * 4):
@@ -467,25 +484,39 @@ def leaks(admin: str, tmp: Path) -> Result:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
     passwords = ["Sl4sh/Pw9zq", "At4x@Pw9zq", "H4sh#Pw9zq", "Qu3ry?Pw9zq"]
+    # the same probes as tests/run/test_secret_leaks.py; {url} is the probed URL
     commands = [
-        ("migrate", "--apply"),
-        ("migrate", "--rollback"),
-        ("migrate", "--status"),
-        ("drift",),
+        ("migrate", "--apply", "--database-url", "{url}"),
+        ("migrate", "--rollback", "--database-url", "{url}"),
+        ("migrate", "--status", "--database-url", "{url}"),
+        ("drift", "--database-url", "{url}"),
+        ("migrate", "--apply", "--dry-run", "--database-url", "{url}"),
+        ("migrate", "--apply", "--targets", "all"),
+        ("migrate", "--status", "--targets", "all"),
+        ("init", "--from-database", "{url}"),
+        ("migrate", "--apply", "{url}"),
     ]
     channels = ("stdout", "stderr", "audit", "webhook", "events")
     failures = trials = 0
     parts = urlsplit(admin)
     with database(admin) as url:
         dbname = urlsplit(url).path
+        with psycopg.connect(url, autocommit=True) as conn:  # something to adopt
+            conn.execute("CREATE TABLE probes (id int PRIMARY KEY, note text)")
         for password in passwords:
             pieces = [password, *[p for p in re.split(r"[@/#?]", password) if len(p) >= 4]]
             for command in commands:
                 root = project(tmp)
                 with (root / "buildamp.toml").open("a") as config:
                     config.write(f'\n[[webhooks]]\nurl = "{hook}"\ntimeout = 2\n')
-                write(root, "001", "fails", "BEGIN;\nSELECT 1 / 0;\nCOMMIT;\n", "SELECT 1;\n")
+                    config.write('\n[[targets]]\nname = "only"\ndatabase_url_env = "LEAK_URL"\n')
+                # the failing statement quotes the password: database errors repeat it
+                up = f"BEGIN;\nSELECT '{password}'::int;\nCOMMIT;\n"
+                write(root, "001", "fails", up, "SELECT 1;\n")
                 target = f"postgresql://postgres:{password}@{parts.hostname}:{parts.port or 5432}{dbname}"
+                if command[0] == "init":  # adopt into an empty folder
+                    root = tmp / f"adopt-{len(list(tmp.iterdir()))}"
+                    root.mkdir()
                 _Bodies.received = []
                 seen: list[str] = []
                 unsubscribe = bus.subscribe(functools.partial(_collect, seen))
@@ -497,11 +528,9 @@ def leaks(admin: str, tmp: Path) -> Result:
                             str(root),
                             "--log-format",
                             "json",
-                            *command,
-                            "--database-url",
-                            target,
+                            *[a.replace("{url}", target) for a in command],
                         ],
-                        env={},
+                        env={"LEAK_URL": target},
                     )
                 finally:
                     unsubscribe()
@@ -517,7 +546,8 @@ def leaks(admin: str, tmp: Path) -> Result:
                     trials += 1
                     failures += any(piece in texts[channel] for piece in pieces)
     server.shutdown()
-    return {"password leak probes (4 shapes x 4 commands x 5 channels)": (trials, failures)}
+    label = f"password leak probes (4 shapes x {len(commands)} commands x 5 channels)"
+    return {label: (trials, failures)}
 
 
 def main_(argv: list[str] | None = None) -> int:

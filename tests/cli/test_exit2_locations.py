@@ -192,6 +192,19 @@ CASES: dict[str, Case] = {
         ("migrate", "--status", "--targets", "all"),
         "'a'",
     ),
+    "config_target_env_unset": (
+        {
+            "buildamp.toml": '[[targets]]\nname = "a"\n'
+            'database_url_env = "BUILDAMP_TEST_SURELY_UNSET"\n'
+        },
+        ("migrate", "--status", "--targets", "all"),
+        "is not set",
+    ),
+    "config_edited_before_adopt": (
+        {"buildamp.toml": 'mode = "dev"\n'},
+        ("init", "--from-database", "{pg_url}"),
+        "was edited",
+    ),
     "config_webhook_timeout_inf": (
         {"buildamp.toml": '[[webhooks]]\nurl = "https://x"\ntimeout = inf\n'},
         ("migrate",),

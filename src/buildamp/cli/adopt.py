@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from buildamp.files.config import CONFIG_FILE, Config, load_config
-from buildamp.model.errors import ConfigError, ModelError
+from buildamp.model.errors import ConfigError, Location, ModelError
 from buildamp.model.schema import Schema
 from buildamp.run.introspect import Introspection
 from buildamp.sources.emit_model import ModelSpec, enum_specs, model_spec
@@ -107,21 +107,28 @@ def _refuse_existing(project: Path) -> None:
         if target.is_file() or (target.is_dir() and any(p.is_file() for p in target.rglob("*"))):
             raise ConfigError(
                 f"{path} already exists in {project}: init --from-database starts a new project",
-                hint=hint,
+                Location(path),
+                hint,
             )
     state = project / ".buildamp" / "schema_state.json"
     if state.is_file() and read_snapshot(state, ".buildamp/schema_state.json").schema.tables:
-        raise ConfigError(f"{state} already describes tables", hint=hint)
+        raise ConfigError(
+            "the schema state already describes tables",
+            Location(".buildamp/schema_state.json"),
+            hint,
+        )
     config = project / CONFIG_FILE
     if config.is_file() and config.read_text(encoding="utf-8") != DEFAULT_CONFIG:
         raise ConfigError(
             f"{CONFIG_FILE} was edited: init --from-database writes its own",
+            Location(CONFIG_FILE),
             hint="move it aside, adopt, then merge your settings back",
         )
     pyproject = project / "pyproject.toml"
     if pyproject.is_file() and "[tool.buildamp]" in pyproject.read_text(errors="ignore"):
         raise ConfigError(
             "pyproject.toml has [tool.buildamp]: init --from-database writes buildamp.toml",
+            Location("pyproject.toml"),
             hint="remove the [tool.buildamp] table, adopt, then move the settings back",
         )
 

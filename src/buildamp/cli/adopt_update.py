@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from buildamp.files.config import Config, load_config
-from buildamp.model.errors import ModelError
+from buildamp.model.errors import Location, ModelError
 from buildamp.model.schema import Schema, Table
 
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ def _changed_files(
             raise ModelError(
                 f"table {name} changed in the database, but its model shares {path} with "
                 f"{', '.join(t for t in sources[path] if t != name)}",
+                Location(path),
                 hint="edit that model by hand, then run `buildamp migrate` and "
                 "`migrate --resolve` (or move each model to its own file)",
             )
