@@ -12,9 +12,8 @@ _POSITIONED = re.compile(r":\d+:\d+$")
 
 @dataclass(frozen=True)
 class Location:
-    """A place in a file. Always shown as ``file:line:column`` (editors and CI
-    annotations jump there): a fault of the whole file (its name, its state)
-    with no better place points at ``1:1``."""
+    """A place in a file: ``file:line:column``, or just the file when no line
+    is known."""
 
     file: str
     line: int = 0
@@ -23,8 +22,13 @@ class Location:
     def __str__(self) -> str:
         if self.line:
             return f"{self.file}:{self.line}:{self.column or 1}"
-        if _POSITIONED.search(self.file):
-            return self.file
+        return self.file
+
+    def positioned(self) -> str:
+        """Always ``file:line:column`` (editors and CI annotations jump there):
+        a fault of the whole file (its name, its state) points at ``1:1``."""
+        if self.line or _POSITIONED.search(self.file):
+            return str(self)
         return f"{self.file}:1:1"
 
 
@@ -40,7 +44,11 @@ class BuildampError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        text = f"{self.location}: {self.message}" if self.location else self.message
+        # bad input (exit 2) always starts with file:line:column (see docs/cli.md)
+        text = self.message
+        if self.location is not None:
+            where = self.location.positioned() if self.exit_code == 2 else str(self.location)
+            text = f"{where}: {self.message}"
         if self.hint:
             text = f"{text} ({self.hint})"
         return text
