@@ -9,13 +9,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buildamp.files import directives
 from buildamp.model.errors import Location, StateError
 from buildamp.pg.sqlbits import MIGRATING_SETTING
 from buildamp.pg.sqltext import quote_literal
-from buildamp.plan.ops import Op
 from buildamp.render.step import Step
+
+if TYPE_CHECKING:  # the op types are for hints only: listing files loads none of them
+    from buildamp.plan.ops import Op
 
 MIGRATION_NAME = re.compile(r"^(\d{3,})_([A-Za-z0-9_]+)\.sql$")
 SHORT_NUMBER = re.compile(r"^\d{1,2}_[A-Za-z0-9_]+\.sql$")  # 01_x.sql: a typo, never ignored
