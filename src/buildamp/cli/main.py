@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -363,5 +364,26 @@ def watch(
     )
 
 
+def entry() -> None:
+    """The ``buildamp`` console script: run the command, then leave without
+    tearing the interpreter down. Freeing every object one by one at exit cost
+    ~0.2 s at 1,000 models for nothing; output is flushed first, and a process
+    with threads still running (webhook deliveries) exits the normal way."""
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+    else:  # pragma: no cover  (click always ends with SystemExit)
+        code = 0
+    if not isinstance(code, int | None) or threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the normal exit reports (or hides) the broken stream
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

@@ -195,6 +195,7 @@ def _created_by_sql(texts: list[str]) -> tuple[set[str], set[str]]:
     # loaded on use: commands that do not need it never import it
     import json
 
+    # PostgreSQL's parser: only when a difference needs the history
     import pglast
 
     created: set[str] = set()
