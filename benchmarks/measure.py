@@ -49,10 +49,18 @@ def measure(
     env: dict[str, str] | None = None,
     ok: tuple[int, ...] = (0,),
     check: Callable[[], None] | None = None,
+    warmup: bool = True,
 ) -> Sample:
     """``runs`` measured runs; ``prepare(i)`` (not timed) runs before run ``i``,
-    ``check()`` after it (to prove the command did its job)."""
+    ``check()`` after it (to prove the command did its job). One untimed warm-up
+    run first (``prepare(runs)``): bytecode written, files in the page cache."""
     sample = Sample()
+    if warmup:
+        if prepare is not None:
+            prepare(runs)
+        _measured(command, cwd, env, ok)
+        if check is not None:
+            check()
     for i in range(runs):
         if prepare is not None:
             prepare(i)
