@@ -84,6 +84,7 @@ class _Reader:
         self.src = src
         self.path = path
         self.domain_file = domain_file
+        self.ascii = src.isascii()  # then a byte column is the character column
         self.structs: list[StructDecl] = []
         self.enums: list[EnumDecl] = []
         self.aliases: list[AliasDecl] = []
@@ -107,6 +108,8 @@ class _Reader:
     def loc(self, node: Node) -> Location:
         """1-based line and character (not byte) column, as editors show them."""
         row, col = node.start_point
+        if self.ascii:
+            return Location(self.path, row + 1, col + 1)
         prefix = self.src[node.start_byte - col : node.start_byte]
         return Location(self.path, row + 1, len(prefix.decode("utf-8", "replace")) + 1)
 
@@ -221,7 +224,7 @@ class _Reader:
                 name_node = self.required(child, "name")
                 name = node_text(name_node).removeprefix("r#")  # serde names `r#type` "type"
                 type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
-                options = tuple(self._options(attrs, ("migration",)))
+                options = tuple(self._options(attrs, ("migration",))) if attrs else ()
                 yield FieldDecl(name, type_ref, options, self.loc(name_node))
             attrs = []
 
