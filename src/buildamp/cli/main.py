@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -375,7 +374,8 @@ def entry() -> None:
         code = done.code
     else:  # pragma: no cover  (click always ends with SystemExit)
         code = 0
-    if not isinstance(code, int | None) or threading.active_count() > 1:
+    threading = sys.modules.get("threading")  # never imported: no thread was started
+    if not isinstance(code, int | None) or (threading and threading.active_count() > 1):
         sys.exit(code)
     try:
         sys.stdout.flush()

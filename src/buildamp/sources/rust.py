@@ -77,6 +77,14 @@ def read_rust_source(
     return _Reader(to_bytes(text, display_path), display_path, domain_file).read()
 
 
+@functools.lru_cache(maxsize=1024)
+def _close_attribute(name: str, wanted: tuple[str, ...]) -> str | None:
+    """The attribute of ours ``name`` nearly spells (every struct repeats its
+    ``derive``: one difflib run per distinct name, not per struct)."""
+    close = difflib.get_close_matches(name, wanted, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 class _Reader:
     """Holds the source and display path so every helper can point at file:line:column."""
 
@@ -341,10 +349,10 @@ class _Reader:
     def _check_spelling(self, name: str, wanted: Sequence[str], attr: Node) -> None:
         """``#[migraton(...)]`` would be ignored silently, like any foreign attribute:
         one that is nearly ours is a typo."""
-        close = difflib.get_close_matches(name, wanted, n=1, cutoff=0.75)
+        close = _close_attribute(name, tuple(wanted))
         if close:
             raise self.error(
-                f"unknown attribute #[{name}(...)]", attr, f"did you mean #[{close[0]}(...)]?"
+                f"unknown attribute #[{name}(...)]", attr, f"did you mean #[{close}(...)]?"
             )
 
     def _option_list(self, tree: Node, attr: str) -> Iterator[OptionDecl]:
