@@ -69,6 +69,8 @@ def measure(
         sample.peaks.append(peak)
         if check is not None:
             check()
+    # each figure as soon as it is known: an interrupted run still reports
+    print(f"    median {sample.wall:.3f} s of {runs}, peak {sample.peak:.0f} MB", flush=True)
     return sample
 
 
