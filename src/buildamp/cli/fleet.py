@@ -181,7 +181,7 @@ def _run(
     as_json: bool,
     log_format: str | None,
 ) -> int:
-    # sinks and the runner pull in structlog/httpx/psycopg: only for a rollout
+    # sinks and the runner pull in httpx/psycopg: only for a rollout
     from buildamp.events.audit import url_secrets
     from buildamp.events.sinks import command_sinks
     from buildamp.run.fleet import exit_code, rollout
