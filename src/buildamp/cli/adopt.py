@@ -157,7 +157,7 @@ def model_files(found: Introspection, lang: str) -> ModelFiles:
     enums = enum_specs(found.schema)
     specs: list[ModelSpec] = []
     for table in found.schema.tables:
-        specs.append(model_spec(table, enums, found.comments))
+        specs.append(model_spec(table, enums))
     _unique_struct_names(specs)
     folders = group_folders([spec.table for spec in specs])
     tables: dict[str, tuple[str, str]] = {}
@@ -288,14 +288,6 @@ def _report(config: Config, found: Introspection, written: dict[str, str], url: 
         click.echo("not modelled, left alone (never dropped, never drift):")
         for line in found.unmodelled:
             click.echo(f"  - {line}")
-    if found.comments:
-        click.echo(
-            "comments, written as doc comments in the models only (the baseline does not "
-            "recreate them, drift does not compare them):"
-        )
-        for target in sorted(found.comments):
-            kind = "column" if "." in target else "table"
-            click.echo(f"  - comment on {kind} {target}")
     if "@" in url and ":" in url.split("@")[0].split("//")[-1]:
         click.echo(
             f"note: the password is not stored in {config.source or CONFIG_FILE}; "

@@ -2,7 +2,7 @@
 
 :func:`buildamp.run.catalog.read_catalog` already reads tables, columns,
 indexes and constraints the way drift compares them; this adds what adoption
-needs on top: foreign keys with their actions, comments, the objects buildamp
+needs on top: foreign keys with their actions, the objects buildamp
 does not model (views, functions, triggers, policies, extensions, other schemas,
 other tools' tables) and the shapes it cannot carry yet (refused, by name).
 """
@@ -71,7 +71,6 @@ class Introspection:
 
     schema: Schema  # the tables to model, with their foreign keys
     foreign_keys: tuple[ForeignKey, ...]
-    comments: dict[str, str]  # "table" or "table.column" -> comment
     unmodelled: tuple[str, ...]  # "view public.active_users", ...
     ignored_tables: tuple[str, ...]  # tables in the schema left out of the models
     unsupported: tuple[str, ...]  # shapes that stop adoption, each with its fix
@@ -109,18 +108,6 @@ JOIN pg_class fc ON fc.oid = con.confrelid
 JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = %(schema)s AND con.contype = 'f'
 ORDER BY 1, 2
-"""
-_COMMENTS = """
-SELECT c.relname::text, NULL::text, d.description
-FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s AND d.objsubid = 0 AND c.relkind IN ('r', 'p')
-UNION ALL
-SELECT c.relname::text, a.attname::text, d.description
-FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
-WHERE n.nspname = %(schema)s AND d.objsubid > 0 AND c.relkind IN ('r', 'p')
 """
 # Indexes the schema model cannot hold (method, opclass, collation, NULLS order,
 # INCLUDE): adopting them as plain btree indexes would change the database.
@@ -298,11 +285,6 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         for c in t.columns
         if c.type.endswith("[]") and c.type[:-2] in enum_names and c.type[:-2] not in direct
     ]
-    comments = {
-        (table if column is None else f"{table}.{column}"): text
-        for table, column, text in fetch(_COMMENTS)
-        if table not in ignored
-    }
     used_enums = {c.type.removesuffix("[]") for t in tables for c in t.columns}
     enums = tuple(e for e in candidates.enums if e.name in used_enums)
     unmodelled += [
@@ -313,7 +295,6 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
     return Introspection(
         schema=Schema(tables=tuple(tables), enums=enums),
         foreign_keys=keys,
-        comments=comments,
         unmodelled=tuple(sorted(unmodelled)),
         ignored_tables=tuple(ignored),
         unsupported=tuple(unsupported),

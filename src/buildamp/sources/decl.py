@@ -53,6 +53,9 @@ class FieldDecl:
     # a Python field default as SQL (``= "web"`` -> ``'web'``): the column default
     # unless the type has its own (Timestamp) or a ``default`` option says otherwise
     default: str | None = None
+    doc: str | None = (
+        None  # its doc comment (``///``, an attribute docstring): the column's comment
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class StructDecl:
     options: tuple[OptionDecl, ...]  # struct-level #[table(...)] and #[migration(...)]
     is_domain: bool  # derive(BuildAmpDomain), #[buildamp_domain], or pub in *_domain.rs
     location: Location
+    doc: str | None = None  # its doc comment (``///``, a docstring): the table's comment
 
 
 @dataclass(frozen=True)
