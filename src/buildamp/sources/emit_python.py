@@ -109,7 +109,7 @@ def _split_items(items: str) -> list[str]:
 def _docstring(text: str) -> str:
     """A docstring four spaces in that reads back (cleaned) as ``text``."""
     plain = all(line.isprintable() for line in text.split("\n"))
-    if not plain or '"' in text or "\\" in text:
+    if not plain or '"""' in text or text.endswith('"') or "\\" in text:
         return py_string(text)
     if "\n" not in text:
         return f'"""{text}"""'
