@@ -224,6 +224,65 @@ def test_refuses_an_edited_config_and_other_schemas(tmp_path: Path, pg_url: str)
     apply_sql(pg_url, "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY)")
     code, out, err = run(tmp_path / "other", "init", "--from-database", pg_url, "--schema", "app")
     assert code == 2 and "only the public schema" in err, out + err
+    assert "ALTER TABLE app.<table> SET SCHEMA public" in err and "Traceback" not in err
+    assert not (tmp_path / "other" / "models").exists()
+
+
+OTHER_SCHEMA = """
+CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10, 2) NOT NULL);
+INSERT INTO orders VALUES (1, 9.5);
+CREATE SCHEMA reporting;
+CREATE TABLE reporting.orders (id bigint PRIMARY KEY, day date NOT NULL);
+CREATE TABLE reporting.daily (day date PRIMARY KEY);
+INSERT INTO reporting.orders VALUES (7, '2024-01-01');
+CREATE INDEX orders_day ON reporting.orders (day);
+"""
+
+
+def test_other_schemas_are_listed_and_left_alone(
+    tmp_path: Path, pg_url: str, pg_server_url: str
+) -> None:
+    """Adopting public lists another schema with its tables (even one named like a
+    public table) as not modelled; drift never reports it and migrations never touch it."""
+    apply_sql(pg_url, OTHER_SCHEMA)
+    project = tmp_path / "app"
+    out = adopt(project, pg_url, "python")
+    assert "  - schema reporting (tables: daily, orders)\n" in out, out
+    assert_round_trip(project, pg_url, pg_server_url, set())
+    model = project / "models" / "orders" / "orders.py"
+    model.write_text(model.read_text() + "    note: str | None\n")  # the last class
+    code, out, err = run(project, "migrate", "--generate")
+    assert code == 0 and "002" in out, out + err
+    code, out, err = run(project, "migrate", "--apply", "--yes", "--database-url", pg_url)
+    assert code == 0, out + err
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT id, day::text FROM reporting.orders").fetchall() == [
+            (7, "2024-01-01")
+        ]
+        columns = conn.execute(
+            "SELECT table_schema, count(*) FROM information_schema.columns"
+            " WHERE table_name = 'orders' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert columns == [("public", 3), ("reporting", 2)]
+        assert conn.execute("SELECT to_regclass('reporting.orders_day')").fetchone() != (None,)
+
+
+def test_a_search_path_away_from_public_is_refused(
+    tmp_path: Path, pg_url: str, pg_conn: object
+) -> None:
+    """Generated statements name tables without a schema: a connection whose
+    search_path creates them elsewhere (a schema named after the role, a role
+    setting) would build a second copy next to the adopted tables."""
+    apply_sql(pg_url, "CREATE TABLE notes (id int PRIMARY KEY); CREATE SCHEMA side")
+    url = pg_url + ("&" if "?" in pg_url else "?") + "options=-csearch_path%3Dside,public"
+    project = tmp_path / "app"
+    code, out, err = run(project, "init", "--from-database", url)
+    assert code == 2, out + err
+    assert "creates tables in schema 'side'" in err and "search_path" in err
+    assert files_in(project) == [] or not (project / "models").exists()
+    fixed = pg_url + ("&" if "?" in pg_url else "?") + "options=-csearch_path%3Dpublic"
+    assert run(project, "init", "--from-database", fixed)[0] == 0
 
 
 def test_readopting_a_buildamp_made_database(tmp_path: Path, pg_url: str) -> None:

@@ -180,7 +180,10 @@ def test_new_tables_and_columns_are_created_with_their_comments() -> None:
         columns=(*USERS.columns[:1], replace(USERS.columns[1], comment="Full name")),
     )
     sql = [step.sql for step in render_op(o.CreateTable(table))]
-    assert sql[1:3] == ["COMMENT ON TABLE users IS 'People'", "COMMENT ON COLUMN users.name IS 'Full name'"]
+    assert sql[1:3] == [
+        "COMMENT ON TABLE users IS 'People'",
+        "COMMENT ON COLUMN users.name IS 'Full name'",
+    ]
     for options in (None, RenderOptions(online=True)):
         add = o.AddColumn("users", Column("email", "TEXT", True, comment="Login"), backfill="'x'")
         steps = render_op(add, options)

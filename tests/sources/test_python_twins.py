@@ -382,11 +382,11 @@ class Counter(BaseModel):
         "profiles.py": """
 @domain
 class Profile(BaseModel):
-    """A user's public profile."""
+    "A user's public profile."
 
     id: str
     display_name: Annotated[str, migration(default="'anonymous'"), migration(index=True)]
-    """Shown on the profile page."""
+    "Shown on the profile page."
     bio: Annotated[str, migration(not_null=False)]
     profile_image: Annotated[Optional[str], migration(default="NULL")] = None
     score: Annotated[i32, migration(default="0")] = 0
@@ -466,7 +466,7 @@ class User:
 @domain
 @dataclass
 class ItemComment:
-    """A comment on an item."""
+    "A comment on an item."
 
     id: str
     text: str
@@ -501,11 +501,11 @@ class Document:
     id: str
     title: str
     slug: Annotated[str, migration(unique=True)]
-    """Unique per tenant: (host, slug)."""
+    "Unique per tenant: (host, slug)."
     external_ref: Annotated[str, migration(unique="global")]
-    """Unique across tenants: (external_ref) alone."""
+    "Unique across tenants: (external_ref) alone."
     owner_id: Annotated[str, migration(index=True)]
-    """Looked up per tenant: (host, owner_id)."""
+    "Looked up per tenant: (host, owner_id)."
 """
     },
     "tenant_rls/steps/02": {
@@ -516,11 +516,11 @@ class Document:
     id: str
     title: str
     slug: Annotated[str, migration(unique=True)]
-    """Unique per tenant: (host, slug)."""
+    "Unique per tenant: (host, slug)."
     external_ref: Annotated[str, migration(unique="global")]
-    """Unique across tenants: (external_ref) alone."""
+    "Unique across tenants: (external_ref) alone."
     owner_id: Annotated[str, migration(index=True)]
-    """Looked up per tenant: (host, owner_id)."""
+    "Looked up per tenant: (host, owner_id)."
 """
     },
     "tenant_rls/steps/03": {
@@ -531,11 +531,11 @@ class Document:
     id: str
     title: str
     slug: Annotated[str, migration(unique=True)]
-    """Unique per tenant: (host, slug)."""
+    "Unique per tenant: (host, slug)."
     external_ref: Annotated[str, migration(unique="global")]
-    """Unique across tenants: (external_ref) alone."""
+    "Unique across tenants: (external_ref) alone."
     owner_id: Annotated[str, migration(index=True)]
-    """Looked up per tenant: (host, owner_id)."""
+    "Looked up per tenant: (host, owner_id)."
 """
     },
     "types": {

@@ -56,9 +56,17 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
         found = introspect(conn, schema_name)
     if schema_name != "public":
         raise ConfigError(
-            f"schema {schema_name!r}: only the public schema can be adopted for now "
-            "(migrations, drift and history all work in public)",
-            hint="adopt public, or move the tables (ALTER TABLE ... SET SCHEMA public)",
+            f"schema {schema_name!r}: only the public schema can be adopted (generated "
+            "migrations, drift and the history table all work in public)",
+            hint=f"move the tables first (ALTER TABLE {schema_name}.<table> SET SCHEMA public, "
+            "for each), then adopt without --schema",
+        )
+    if found.current_schema != "public":
+        raise ConfigError(
+            f"this connection creates tables in schema {found.current_schema!r} (its "
+            "search_path), not in public where the adopted tables are",
+            hint="ALTER ROLE <role> SET search_path = public, or add "
+            "options=-csearch_path%3Dpublic to the URL",
         )
     if not found.schema.tables:
         raise ConfigError(

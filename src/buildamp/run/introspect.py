@@ -75,6 +75,7 @@ class Introspection:
     ignored_tables: tuple[str, ...]  # tables in the schema left out of the models
     unsupported: tuple[str, ...]  # shapes that stop adoption, each with its fix
     ignored_indexes: tuple[str, ...] = ()  # indexes left alone (listed in unmodelled)
+    current_schema: str = "public"  # where this connection's CREATE TABLE lands (search_path)
 
 
 _PRIVILEGES = """
@@ -186,7 +187,12 @@ WHERE n.nspname = %(schema)s AND t.typtype IN ('d', 'r', 'c')
 UNION ALL
 SELECT 'extension', e.extname FROM pg_extension e WHERE e.extname <> 'plpgsql'
 UNION ALL
-SELECT 'schema', n.nspname FROM pg_namespace n
+SELECT 'schema', n.nspname || coalesce(
+           ' (tables: ' || (SELECT string_agg(c.relname::text, ', ' ORDER BY c.relname)
+                            FROM pg_class c
+                            WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) || ')',
+           '')
+FROM pg_namespace n
 WHERE n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_%%'
   AND n.nspname NOT IN ('information_schema', 'public', %(own)s)
 ORDER BY 1, 2
@@ -299,6 +305,7 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         ignored_tables=tuple(ignored),
         unsupported=tuple(unsupported),
         ignored_indexes=tuple(sorted(odd_names)),
+        current_schema=str(fetch("SELECT current_schema()")[0][0] or "(none)"),
     )
 
 
