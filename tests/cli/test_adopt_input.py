@@ -93,6 +93,34 @@ def test_unsupported_types_are_carried_with_sql_type(
     assert_round_trip(project, pg_url, pg_server_url, set(), prelude=UNSUPPORTED.split(";")[0])
 
 
+EXTENSION_TYPES = """
+CREATE EXTENSION cube;
+CREATE EXTENSION ltree;
+CREATE TABLE places (id int PRIMARY KEY, box cube NOT NULL, path ltree, paths ltree[]);
+INSERT INTO places VALUES (1, '(1, 2)', 'a.b', '{c.d}');
+"""
+
+
+@pytest.mark.parametrize("lang", ["rust", "python"])
+def test_extension_types_are_carried_and_their_extensions_created(
+    tmp_path: Path, pg_url: str, pg_server_url: str, lang: str
+) -> None:
+    """A PostGIS-like column (a type an extension adds: cube, ltree) is carried with
+    sql_type, and the config's ``extensions`` makes the baseline create the
+    extension first, so it builds the same table on an empty database."""
+    apply_sql(pg_url, EXTENSION_TYPES)
+    project = tmp_path / "app"
+    out = adopt(project, pg_url, lang)
+    assert "extension cube (its types are used: the baseline creates it" in out
+    assert 'extensions = ["cube", "ltree"]' in (project / "buildamp.toml").read_text()
+    text = project / "models" / "places" / ("places_domain.rs" if lang == "rust" else "places.py")
+    for sql_type in ('"cube"', '"ltree"', '"ltree[]"'):
+        assert f"sql_type = {sql_type}" in text.read_text().replace("sql_type=", "sql_type = ")
+    baseline = (project / "migrations" / "001_baseline.sql").read_text()
+    assert baseline.index("CREATE EXTENSION IF NOT EXISTS cube") < baseline.index("CREATE TABLE")
+    assert_round_trip(project, pg_url, pg_server_url, set())
+
+
 def test_password_is_never_written(tmp_path: Path, pg_url: str, pg_conn: object) -> None:
     conn: psycopg.Connection[object] = pg_conn  # type: ignore[assignment]
     conn.execute("CREATE TABLE notes (id bigint PRIMARY KEY, body text)")
@@ -312,3 +340,44 @@ def test_readopting_a_buildamp_made_database(tmp_path: Path, pg_url: str) -> Non
     assert run(project, "drift", "--database-url", pg_url)[0] == 0
     baseline = (project / "migrations" / "001_baseline.sql").read_text()
     assert "buildamp_touch_updated_at" in baseline
+
+
+def test_update_records_comments_and_refuses_what_it_cannot_carry(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """``--update`` records a comment made by hand (the model gets the doc comment);
+    it refuses another schema, and a new column of an extension's type until the
+    config creates that extension for new environments."""
+    apply_sql(pg_url, "CREATE TABLE notes (id int PRIMARY KEY, body text)")
+    project = tmp_path / "app"
+    adopt(project, pg_url, "rust")
+    apply_sql(pg_url, "COMMENT ON COLUMN notes.body IS 'Markdown.'")
+    code, out, err = run(project, "init", "--update")
+    assert code == 0 and "recorded 002 as applied" in out, out + err
+    assert "/// Markdown." in (project / "models" / "notes" / "notes_domain.rs").read_text()
+    migration = (project / "migrations" / "002_adopt_database_changes.sql").read_text()
+    assert "COMMENT ON COLUMN notes.body IS 'Markdown.';" in migration
+    assert (
+        "COMMENT ON COLUMN notes.body IS NULL;"
+        in (project / "migrations" / "rollback" / "002_rollback.sql").read_text()
+    )
+    assert run(project, "drift")[0] == 0
+    assert "no changes" in run(project, "migrate", "--generate")[1]
+
+    apply_sql(pg_url, "CREATE SCHEMA other")
+    code, out, err = run(project, "init", "--update", "--schema", "other")
+    assert code == 2 and "only the public schema" in err, out + err
+
+    apply_sql(pg_url, "CREATE EXTENSION cube; ALTER TABLE notes ADD COLUMN box cube")
+    before = files_in(project)
+    code, out, err = run(project, "init", "--update")
+    assert code == 2 and 'add "cube" to extensions in buildamp.toml' in err, out + err
+    assert files_in(project) == before
+    toml = project / "buildamp.toml"
+    toml.write_text(toml.read_text() + 'extensions = ["cube"]\n')
+    code, out, err = run(project, "init", "--update")
+    assert code == 0 and "recorded 003 as applied" in out, out + err
+    assert (
+        "CREATE EXTENSION IF NOT EXISTS cube"
+        in (project / "migrations" / "003_adopt_database_changes.sql").read_text()
+    )

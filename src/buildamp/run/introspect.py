@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from buildamp.model.errors import DatabaseError, ModelError
 from buildamp.model.schema import Constraint, OnDelete, Schema, Table
+from buildamp.pg.extensions import needed, type_base
 from buildamp.pg.sqlbits import TOUCH_FUNCTION, serial_default
 from buildamp.pg.sqltext import FK_ACTIONS, set_columns_differ
 from buildamp.run.catalog import read_catalog
@@ -76,11 +77,19 @@ class Introspection:
     unsupported: tuple[str, ...]  # shapes that stop adoption, each with its fix
     ignored_indexes: tuple[str, ...] = ()  # indexes left alone (listed in unmodelled)
     current_schema: str = "public"  # where this connection's CREATE TABLE lands (search_path)
+    # extensions whose types adopted columns use: the baseline creates them first
+    extensions: tuple[str, ...] = ()
 
 
 _PRIVILEGES = """
 SELECT n.oid IS NOT NULL, coalesce(has_schema_privilege(n.oid, 'USAGE'), false)
 FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = %(schema)s
+"""
+_EXTENSION_TYPES = """
+SELECT e.extname::text, t.typname::text
+FROM pg_type t
+JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid
 """
 _NO_PRIMARY_KEY = """
 SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -306,7 +315,18 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         unsupported=tuple(unsupported),
         ignored_indexes=tuple(sorted(odd_names)),
         current_schema=str(fetch("SELECT current_schema()")[0][0] or "(none)"),
+        extensions=_extensions_used(fetch(_EXTENSION_TYPES), tables),
     )
+
+
+def _extensions_used(
+    extension_types: list[tuple[Any, ...]], tables: list[Table]
+) -> tuple[str, ...]:
+    """Extensions providing a type of an adopted column, that ``extensions = [...]``
+    in config creates before the first column using it (see pg.extensions)."""
+    used = {type_base(c.type) for t in tables for c in t.columns}
+    owners = sorted({extension for extension, type_name in extension_types if type_name in used})
+    return tuple(owner for owner in owners if needed([owner], set(), used))
 
 
 def _key_problem(key: ForeignKey, ignored: list[str]) -> str | None:
