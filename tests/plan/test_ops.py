@@ -189,3 +189,23 @@ def test_new_tables_and_columns_are_created_with_their_comments() -> None:
         steps = render_op(add, options)
         assert steps[0].sql.startswith("ALTER TABLE users ADD COLUMN email")
         assert steps[1].sql == "COMMENT ON COLUMN users.email IS 'Login'" and steps[1].phase == "tx"
+
+
+def test_storage_switch_sets_the_new_columns_comments() -> None:
+    """jsonb -> columns adds typed columns: their doc comments come with them, and
+    the way back clears a comment a kept column (id) had."""
+    columns = replace(
+        NOTES_COLUMNS,
+        columns=(
+            Column("id", "TEXT", True, comment="Slug."),
+            Column("title", "TEXT", comment="Shown in lists."),
+        ),
+    )
+    sql = [step.sql for step in render_op(o.ChangeStorage(NOTES_JSONB, columns))]
+    assert sql[-2:] == [
+        "COMMENT ON COLUMN notes.id IS 'Slug.'",
+        "COMMENT ON COLUMN notes.title IS 'Shown in lists.'",
+    ]
+    back = [step.sql for step in render_op(o.invert(o.ChangeStorage(NOTES_JSONB, columns)))]
+    assert back[-1] == "COMMENT ON COLUMN notes.id IS NULL"
+    assert not any("notes.title" in line for line in back if line.startswith("COMMENT"))
