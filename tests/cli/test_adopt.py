@@ -9,7 +9,6 @@ with its rows and unmodelled objects intact. Both languages.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -100,22 +99,41 @@ INSERT INTO settings VALUES ('theme', 'dark', NULL);
 INSERT INTO alembic_version VALUES ('abc123');
 """
 
-# The messy way: statements run one by one, as a project's hand-written files do,
-# some failing (a duplicate type, a column added twice, a typo) and left behind.
-MESSY = [
-    "CREATE TABLE users (id integer PRIMARY KEY, email text)",
-    "ALTER TABLE users ADD COLUMN nickname varchar(30)",
-    "ALTER TABLE users ADD COLUMN nickname varchar(30)",  # 004 ran twice: fails
-    "CREATE TYPE mood AS ENUM ('happy', 'sad')",
-    "CREATE TYPE mood AS ENUM ('happy', 'sad')",  # fails: already exists
-    "ALTER TABLE users ADD COLUMN mood mood",
-    "CREATE INDEX users_email_lower ON users (lower(email))",
-    "ALTER TABLE users ADD COLUMN score numeric(5, 1) DEFAULT 0.5",
-    "ALTER TABLE userz ADD COLUMN typo text",  # fails: no such table
-    "CREATE UNIQUE INDEX users_nickname_key ON users (nickname) WHERE nickname IS NOT NULL",
-    "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
-    "INSERT INTO users (id, email, nickname, mood) VALUES (1, 'x@y', 'xy', 'happy')",
-]
+# The messy way, as the project this tool comes from keeps its history: hand-written,
+# forward-only files run one statement at a time on a fresh database, two of them
+# numbered 004, some statements failing part-way (a duplicate type, a column added
+# twice, a typo) and left behind; a view and a trigger made along the way.
+MESSY = {
+    "001_users.sql": [
+        "CREATE TABLE users (id integer PRIMARY KEY, email text)",
+        "INSERT INTO users (id, email) VALUES (1, 'x@y')",
+    ],
+    "002_nickname.sql": ["ALTER TABLE users ADD COLUMN nickname varchar(30)"],
+    "003_mood.sql": [
+        "CREATE TYPE mood AS ENUM ('happy', 'sad')",
+        "ALTER TABLE users ADD COLUMN mood mood",
+        "UPDATE users SET nickname = 'xy', mood = 'happy'",
+    ],
+    "004_add_nickname_again.sql": [  # the first 004: its column is already there
+        "ALTER TABLE users ADD COLUMN nickname varchar(30)",
+        "CREATE INDEX users_email_lower ON users (lower(email))",
+    ],
+    "004_scores.sql": [  # the second 004
+        "CREATE TYPE mood AS ENUM ('happy', 'sad')",  # fails: already exists
+        "ALTER TABLE users ADD COLUMN score numeric(5, 1) DEFAULT 0.5",
+        "ALTER TABLE userz ADD COLUMN typo text",  # fails: no such table
+        "CREATE VIEW happy_users AS SELECT id, email FROM users WHERE mood = 'happy'",
+    ],
+    "005_touch.sql": [
+        "ALTER TABLE users ADD COLUMN changed_at timestamptz",
+        "CREATE FUNCTION users_touch() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN NEW.changed_at := now(); RETURN NEW; END $$",
+        "CREATE TRIGGER users_touch BEFORE UPDATE ON users"
+        " FOR EACH ROW EXECUTE FUNCTION users_touch()",
+        "CREATE UNIQUE INDEX users_nickname_key ON users (nickname) WHERE nickname IS NOT NULL",
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+    ],
+}
 
 
 def run(project: Path, *args: str) -> tuple[int, str, str]:
@@ -123,11 +141,17 @@ def run(project: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def messy(url: str) -> None:
+def messy(url: str) -> int:
+    """Run MESSY's files in name order, statement by statement; the failures' count."""
+    failed = 0
     with psycopg.connect(url, autocommit=True) as conn:
-        for statement in MESSY:
-            with contextlib.suppress(psycopg.Error):
-                conn.execute(statement)
+        for name in sorted(MESSY):
+            for statement in MESSY[name]:
+                try:
+                    conn.execute(statement)
+                except psycopg.Error:
+                    failed += 1
+    return failed
 
 
 def adopt(project: Path, url: str, lang: str) -> str:
@@ -255,15 +279,39 @@ def test_rust_and_python_models_read_back_the_same(
 
 @pytest.mark.parametrize("lang", ["rust", "python"])
 def test_adopt_messy_database(tmp_path: Path, pg_url: str, pg_server_url: str, lang: str) -> None:
-    messy(pg_url)
+    assert messy(pg_url) == 3
     project = tmp_path / "messy"
-    adopt(project, pg_url, lang)
+    out = adopt(project, pg_url, lang)
+    assert "view public.happy_users" in out and "trigger users_touch on users" in out
+    assert "function public.users_touch()" in out
     assert_round_trip(project, pg_url, pg_server_url, set())
     state = json.loads((project / ".buildamp" / "schema_state.json").read_text())
     assert set(state["tables"]) == {"users"}
+    assert list(state["tables"]["users"]["columns"]) == [
+        "changed_at", "email", "id", "mood", "nickname", "score"
+    ]  # fmt: skip
     with psycopg.connect(pg_url) as conn:
         row = conn.execute("SELECT version, name FROM buildamp_migrations").fetchall()
         assert row == [("001", "baseline")]
+    # a model edit migrates it; the row, the view and the trigger stay
+    suffix = "_domain.rs" if lang == "rust" else ".py"
+    model = project / "models" / "users" / f"users{suffix}"
+    text = model.read_text()
+    if lang == "rust":
+        text = text.replace("\n}\n", "\n    pub bio: Option<String>,\n}\n")
+    else:
+        text += "    bio: str | None\n"
+    model.write_text(text)
+    code, out, err = run(project, "migrate", "--generate")
+    assert code == 0 and "002" in out, out + err
+    code, out, err = run(project, "migrate", "--apply", "--yes", "--database-url", pg_url)
+    assert code == 0, out + err
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE users SET bio = 'hi'")
+        row = conn.execute("SELECT nickname, mood::text, bio, changed_at IS NOT NULL FROM users")
+        assert row.fetchall() == [("xy", "happy", "hi", True)]
+        assert conn.execute("SELECT count(*) FROM happy_users").fetchone() == (1,)
 
 
 @pytest.mark.parametrize("lang", ["rust", "python"])

@@ -5,6 +5,7 @@ a plain key between tenant tables is made tenant-safe later by a model edit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import psycopg
@@ -253,19 +254,77 @@ def test_written_key_with_on_update_is_refused(tmp_path: Path) -> None:
     assert "b_domain.rs:2:" in err and "has ON UPDATE CASCADE" in err
 
 
-def test_comments_are_listed_as_not_recreated(tmp_path: Path, pg_url: str) -> None:
-    """Comments go into the models as doc comments only: the output says so."""
-    apply_sql(
-        pg_url,
-        "CREATE TABLE notes (id int PRIMARY KEY, body text);"
-        "COMMENT ON TABLE notes IS 'Scribbles.'; COMMENT ON COLUMN notes.body IS 'Markdown.'",
-    )
-    out = adopt(tmp_path / "app", pg_url, "python")
-    assert "the baseline does not recreate them" in out
-    assert "  - comment on table notes\n  - comment on column notes.body\n" in out
-    baseline = (tmp_path / "app" / "migrations" / "001_baseline.sql").read_text()
-    assert "COMMENT" not in baseline
-    assert "Scribbles." in (tmp_path / "app" / "models" / "notes" / "notes.py").read_text()
+COMMENTED = """
+CREATE TABLE notes (id int PRIMARY KEY, body text, title text NOT NULL, tags text);
+COMMENT ON TABLE notes IS 'Scribbles.
+Kept for "later" -- it''s fine.';
+COMMENT ON COLUMN notes.body IS 'Markdown.';
+COMMENT ON COLUMN notes.title IS '   Padded, with a backslash \\ and trailing spaces   ';
+INSERT INTO notes VALUES (1, 'x', 't', NULL);
+"""
+
+
+@pytest.mark.parametrize("lang", ["rust", "python"])
+def test_comments_round_trip(tmp_path: Path, pg_url: str, pg_server_url: str, lang: str) -> None:
+    """Comments are modelled as doc comments: the baseline recreates them, drift
+    compares them, and editing a doc comment is a migration (COMMENT ON) with its
+    rollback."""
+    apply_sql(pg_url, COMMENTED)
+    project = tmp_path / "app"
+    adopt(project, pg_url, lang)
+    model = project / "models" / "notes" / ("notes_domain.rs" if lang == "rust" else "notes.py")
+    text = model.read_text()
+    assert "Markdown." in text and "Scribbles." in text
+    baseline = (project / "migrations" / "001_baseline.sql").read_text()
+    assert "COMMENT ON COLUMN notes.body IS 'Markdown.';" in baseline
+    assert "COMMENT ON TABLE notes IS 'Scribbles.\nKept for \"later\" -- it''s fine.';" in baseline
+    # the baseline on an empty database gives the same comments (trailing spaces aside)
+    assert_round_trip(project, pg_url, pg_server_url, set())
+    state = json.loads((project / ".buildamp" / "schema_state.json").read_text())
+    assert state["tables"]["notes"]["columns"]["body"]["comment"] == "Markdown."
+
+    # drift compares them
+    apply_sql(pg_url, "COMMENT ON COLUMN notes.tags IS 'Comma separated.'")
+    code, out, err = run(project, "drift", "--database-url", pg_url)
+    assert code == 1 and "comment on column notes.tags" in out + err, out + err
+    apply_sql(pg_url, "COMMENT ON COLUMN notes.tags IS NULL")
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+
+    # a doc comment edit is a migration of its own, with its rollback
+    if lang == "rust":
+        edited = text.replace("/// Markdown.", "/// Markdown, rendered on save.")
+        edited = edited.replace("    pub tags:", "    /// Comma separated.\n    pub tags:")
+    else:
+        edited = text.replace('"""Markdown."""', '"""Markdown, rendered on save."""')
+        edited = edited.replace(
+            "    tags: str | None\n", '    tags: str | None\n    """Comma separated."""\n'
+        )
+    assert edited.count("Comma separated.") == 1 and "rendered on save" in edited
+    model.write_text(edited)
+    code, out, err = run(project, "migrate", "--generate")
+    assert code == 0, out + err
+    (migration,) = (project / "migrations").glob("002_*.sql")
+    sql = migration.read_text()
+    assert "COMMENT ON COLUMN notes.body IS 'Markdown, rendered on save.';" in sql
+    assert "COMMENT ON COLUMN notes.tags IS 'Comma separated.';" in sql
+    rollback = (project / "migrations" / "rollback" / "002_rollback.sql").read_text()
+    assert "COMMENT ON COLUMN notes.body IS 'Markdown.';" in rollback
+    assert "COMMENT ON COLUMN notes.tags IS NULL;" in rollback
+    code, out, err = run(project, "migrate", "--apply", "--yes", "--database-url", pg_url)
+    assert code == 0, out + err
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT col_description('notes'::regclass, 2)").fetchone()
+        assert row == ("Markdown, rendered on save.",)
+        assert conn.execute("SELECT count(*) FROM notes").fetchone() == (1,)
+    code, out, err = run(project, "migrate", "--rollback", "--yes", "--database-url", pg_url)
+    assert code == 0, out + err
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT col_description('notes'::regclass, 2)").fetchone()
+        assert row == ("Markdown.",)
+        row = conn.execute("SELECT col_description('notes'::regclass, 4)").fetchone()
+        assert row == (None,)
+    assert "no changes" in run(project, "migrate", "--generate")[1]
 
 
 def test_update_records_a_key_added_by_hand(tmp_path: Path, pg_url: str) -> None:

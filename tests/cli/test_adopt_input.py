@@ -93,6 +93,34 @@ def test_unsupported_types_are_carried_with_sql_type(
     assert_round_trip(project, pg_url, pg_server_url, set(), prelude=UNSUPPORTED.split(";")[0])
 
 
+EXTENSION_TYPES = """
+CREATE EXTENSION cube;
+CREATE EXTENSION ltree;
+CREATE TABLE places (id int PRIMARY KEY, box cube NOT NULL, path ltree, paths ltree[]);
+INSERT INTO places VALUES (1, '(1, 2)', 'a.b', '{c.d}');
+"""
+
+
+@pytest.mark.parametrize("lang", ["rust", "python"])
+def test_extension_types_are_carried_and_their_extensions_created(
+    tmp_path: Path, pg_url: str, pg_server_url: str, lang: str
+) -> None:
+    """A PostGIS-like column (a type an extension adds: cube, ltree) is carried with
+    sql_type, and the config's ``extensions`` makes the baseline create the
+    extension first, so it builds the same table on an empty database."""
+    apply_sql(pg_url, EXTENSION_TYPES)
+    project = tmp_path / "app"
+    out = adopt(project, pg_url, lang)
+    assert "extension cube (its types are used: the baseline creates it" in out
+    assert 'extensions = ["cube", "ltree"]' in (project / "buildamp.toml").read_text()
+    text = project / "models" / "places" / ("places_domain.rs" if lang == "rust" else "places.py")
+    for sql_type in ('"cube"', '"ltree"', '"ltree[]"'):
+        assert f"sql_type = {sql_type}" in text.read_text().replace("sql_type=", "sql_type = ")
+    baseline = (project / "migrations" / "001_baseline.sql").read_text()
+    assert baseline.index("CREATE EXTENSION IF NOT EXISTS cube") < baseline.index("CREATE TABLE")
+    assert_round_trip(project, pg_url, pg_server_url, set())
+
+
 def test_password_is_never_written(tmp_path: Path, pg_url: str, pg_conn: object) -> None:
     conn: psycopg.Connection[object] = pg_conn  # type: ignore[assignment]
     conn.execute("CREATE TABLE notes (id bigint PRIMARY KEY, body text)")
@@ -224,6 +252,65 @@ def test_refuses_an_edited_config_and_other_schemas(tmp_path: Path, pg_url: str)
     apply_sql(pg_url, "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY)")
     code, out, err = run(tmp_path / "other", "init", "--from-database", pg_url, "--schema", "app")
     assert code == 2 and "only the public schema" in err, out + err
+    assert "ALTER TABLE app.<table> SET SCHEMA public" in err and "Traceback" not in err
+    assert not (tmp_path / "other" / "models").exists()
+
+
+OTHER_SCHEMA = """
+CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10, 2) NOT NULL);
+INSERT INTO orders VALUES (1, 9.5);
+CREATE SCHEMA reporting;
+CREATE TABLE reporting.orders (id bigint PRIMARY KEY, day date NOT NULL);
+CREATE TABLE reporting.daily (day date PRIMARY KEY);
+INSERT INTO reporting.orders VALUES (7, '2024-01-01');
+CREATE INDEX orders_day ON reporting.orders (day);
+"""
+
+
+def test_other_schemas_are_listed_and_left_alone(
+    tmp_path: Path, pg_url: str, pg_server_url: str
+) -> None:
+    """Adopting public lists another schema with its tables (even one named like a
+    public table) as not modelled; drift never reports it and migrations never touch it."""
+    apply_sql(pg_url, OTHER_SCHEMA)
+    project = tmp_path / "app"
+    out = adopt(project, pg_url, "python")
+    assert "  - schema reporting (tables: daily, orders)\n" in out, out
+    assert_round_trip(project, pg_url, pg_server_url, set())
+    model = project / "models" / "orders" / "orders.py"
+    model.write_text(model.read_text() + "    note: str | None\n")  # the last class
+    code, out, err = run(project, "migrate", "--generate")
+    assert code == 0 and "002" in out, out + err
+    code, out, err = run(project, "migrate", "--apply", "--yes", "--database-url", pg_url)
+    assert code == 0, out + err
+    assert run(project, "drift", "--database-url", pg_url)[0] == 0
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT id, day::text FROM reporting.orders").fetchall() == [
+            (7, "2024-01-01")
+        ]
+        columns = conn.execute(
+            "SELECT table_schema, count(*) FROM information_schema.columns"
+            " WHERE table_name = 'orders' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert columns == [("public", 3), ("reporting", 2)]
+        assert conn.execute("SELECT to_regclass('reporting.orders_day')").fetchone() != (None,)
+
+
+def test_a_search_path_away_from_public_is_refused(
+    tmp_path: Path, pg_url: str, pg_conn: object
+) -> None:
+    """Generated statements name tables without a schema: a connection whose
+    search_path creates them elsewhere (a schema named after the role, a role
+    setting) would build a second copy next to the adopted tables."""
+    apply_sql(pg_url, "CREATE TABLE notes (id int PRIMARY KEY); CREATE SCHEMA side")
+    url = pg_url + ("&" if "?" in pg_url else "?") + "options=-csearch_path%3Dside,public"
+    project = tmp_path / "app"
+    code, out, err = run(project, "init", "--from-database", url)
+    assert code == 2, out + err
+    assert "creates tables in schema 'side'" in err and "search_path" in err
+    assert files_in(project) == [] or not (project / "models").exists()
+    fixed = pg_url + ("&" if "?" in pg_url else "?") + "options=-csearch_path%3Dpublic"
+    assert run(project, "init", "--from-database", fixed)[0] == 0
 
 
 def test_readopting_a_buildamp_made_database(tmp_path: Path, pg_url: str) -> None:
@@ -253,3 +340,44 @@ def test_readopting_a_buildamp_made_database(tmp_path: Path, pg_url: str) -> Non
     assert run(project, "drift", "--database-url", pg_url)[0] == 0
     baseline = (project / "migrations" / "001_baseline.sql").read_text()
     assert "buildamp_touch_updated_at" in baseline
+
+
+def test_update_records_comments_and_refuses_what_it_cannot_carry(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """``--update`` records a comment made by hand (the model gets the doc comment);
+    it refuses another schema, and a new column of an extension's type until the
+    config creates that extension for new environments."""
+    apply_sql(pg_url, "CREATE TABLE notes (id int PRIMARY KEY, body text)")
+    project = tmp_path / "app"
+    adopt(project, pg_url, "rust")
+    apply_sql(pg_url, "COMMENT ON COLUMN notes.body IS 'Markdown.'")
+    code, out, err = run(project, "init", "--update")
+    assert code == 0 and "recorded 002 as applied" in out, out + err
+    assert "/// Markdown." in (project / "models" / "notes" / "notes_domain.rs").read_text()
+    migration = (project / "migrations" / "002_adopt_database_changes.sql").read_text()
+    assert "COMMENT ON COLUMN notes.body IS 'Markdown.';" in migration
+    assert (
+        "COMMENT ON COLUMN notes.body IS NULL;"
+        in (project / "migrations" / "rollback" / "002_rollback.sql").read_text()
+    )
+    assert run(project, "drift")[0] == 0
+    assert "no changes" in run(project, "migrate", "--generate")[1]
+
+    apply_sql(pg_url, "CREATE SCHEMA other")
+    code, out, err = run(project, "init", "--update", "--schema", "other")
+    assert code == 2 and "only the public schema" in err, out + err
+
+    apply_sql(pg_url, "CREATE EXTENSION cube; ALTER TABLE notes ADD COLUMN box cube")
+    before = files_in(project)
+    code, out, err = run(project, "init", "--update")
+    assert code == 2 and 'add "cube" to extensions in buildamp.toml' in err, out + err
+    assert files_in(project) == before
+    toml = project / "buildamp.toml"
+    toml.write_text(toml.read_text() + 'extensions = ["cube"]\n')
+    code, out, err = run(project, "init", "--update")
+    assert code == 0 and "recorded 003 as applied" in out, out + err
+    assert (
+        "CREATE EXTENSION IF NOT EXISTS cube"
+        in (project / "migrations" / "003_adopt_database_changes.sql").read_text()
+    )

@@ -1,5 +1,7 @@
 """``migrate --squash --to VERSION``: one baseline for new environments, while
-databases that applied the old migrations keep working."""
+databases that applied the old migrations keep working. The models carry doc
+comments, so the squashed baselines must recreate them (from the schema state, or
+from the catalog of a throwaway database)."""
 
 from __future__ import annotations
 
@@ -21,10 +23,12 @@ pub struct Note {
 }
 """,
     """
+/// Short notes.
 #[derive(BuildAmpDomain)]
 #[table(tenant = false, indexes = ["title"])]
 pub struct Note {
     pub id: i64,
+    /// Markdown.
     pub body: String,
     pub title: Option<String>,
 }
@@ -32,10 +36,12 @@ pub struct Note {
     """
 pub enum Mood { Happy, Sad }
 
+/// Short notes.
 #[derive(BuildAmpDomain)]
 #[table(tenant = false, indexes = ["title"])]
 pub struct Note {
     pub id: i64,
+    /// Markdown, rendered on save.
     pub body: String,
     pub title: Option<String>,
     pub mood: Option<Mood>,
@@ -131,6 +137,8 @@ def test_squash_an_older_range(project: Path, pg_url: str, pg_server_url: str) -
     names = sorted(p.name for p in (project / "migrations").glob("*.sql"))
     assert names[0] == "002_squashed_baseline.sql" and names[1].startswith("003_")
     assert len(names) == 2
+    baseline = (project / "migrations" / names[0]).read_text()
+    assert "COMMENT ON COLUMN notes.body IS 'Markdown.';" in baseline
     assert run(project, "migrate", "--check")[0] == 0
     code, out, err = run(project, "migrate", "--apply", "--database-url", pg_url)
     assert code == 0 and "applied" not in out, out + err

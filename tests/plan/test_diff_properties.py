@@ -90,13 +90,17 @@ def jsonb_table(name: str, tenant: bool, fields: tuple[DocumentField, ...]) -> T
     )
 
 
+COMMENTS = (None, None, "Shown in lists.", "It's\nmultiline")
+
+
 @st.composite
 def extra_column(draw: st.DrawFn, name: str) -> Column:
     type_name = draw(st.sampled_from(COLUMN_TYPES))
     default = None
     if draw(st.booleans()):
         default = default_for(type_name, draw(st.sampled_from(RAW_DEFAULTS[type_name])))
-    return Column(name, type_name, draw(st.booleans()), default)
+    comment = draw(st.sampled_from(COMMENTS))
+    return Column(name, type_name, draw(st.booleans()), default, comment=comment)
 
 
 @st.composite
@@ -132,6 +136,7 @@ def columns_table(draw: st.DrawFn, name: str) -> Table:
         constraints=tuple(constraints.values()),
         tenant=tenant,
         touch_updated_at=True,
+        comment=draw(st.sampled_from(COMMENTS)),
     )
 
 
@@ -225,6 +230,8 @@ def edited(draw: st.DrawFn) -> tuple[Schema, Schema, Hints]:
             "drop_unique",
             "rename_column",
             "widen",
+            "comment",
+            "table_comment",
         ]
     if a.enum(ENUM.name):
         kinds.append("enum_value")
@@ -286,8 +293,12 @@ def edited(draw: st.DrawFn) -> tuple[Schema, Schema, Hints]:
     if kind == "drop_unique":
         kept_c = table.constraints[1:] if table.constraints else ()
         return a, _swap(a, replace(table, constraints=kept_c)), hints
+    if kind == "table_comment":
+        return a, _swap(a, replace(table, comment=draw(st.sampled_from(COMMENTS)))), hints
     column = draw(st.sampled_from(extras))
-    if kind == "widen":
+    if kind == "comment":
+        changed = replace(column, comment=draw(st.sampled_from(COMMENTS)))
+    elif kind == "widen":
         if column.type != "INTEGER":
             return a, a, hints
         changed = replace(column, type="BIGINT")
@@ -393,6 +404,7 @@ ALL_OPS: list[o.Operation] = [
     o.SetTouchTrigger("posts", True),
     o.SetRowSecurity("posts", False),
     o.SetTableInfo(_T, replace(_T, validate="SELECT 0")),
+    o.SetComment("posts", "title", None, "Shown in lists"),
     o.RunSql("custom/posts.sql", "SELECT 1", None),
     o.Validate("posts", "SELECT count(*) FROM posts WHERE title IS NULL"),
     o.RenameDocumentKey("posts", "title", "heading"),

@@ -68,6 +68,8 @@ SAMPLES: list[o.Operation] = [
     o.SetTouchTrigger("users", True),
     o.SetRowSecurity("users", True),
     o.SetTableInfo(NOTES_JSONB, replace(NOTES_JSONB, document=())),
+    o.SetComment("users", None, None, "People who sign in."),
+    o.SetComment("users", "name", "Full name", None),
     o.RunSql("sql/seed.sql", "SELECT 1", "SELECT 2"),
     o.Validate("users", "SELECT count(*) FROM users WHERE name IS NULL"),
     o.RenameDocumentKey("notes", "heading", "title"),
@@ -147,3 +149,63 @@ def test_index_renames_replay_and_land() -> None:
     assert rename.landed() == (o.Landed("index", "users", "idx_users_name"),)
     (step,) = render_op(rename, RenderOptions(online=True))
     assert step.sql == "ALTER INDEX idx_people_name RENAME TO idx_users_name"
+
+
+def test_comments_render_invert_and_replay() -> None:
+    """A doc comment edit is ``COMMENT ON``; its rollback puts the old text back
+    (NULL when there was none), and replay moves the schema state with it."""
+    change = o.SetComment("users", "name", "Full name", "Name as they want it shown")
+    (step,) = render_op(change)
+    assert step.sql == "COMMENT ON COLUMN users.name IS 'Name as they want it shown'"
+    (back,) = render_op(o.invert(change))
+    assert back.sql == "COMMENT ON COLUMN users.name IS 'Full name'"
+    (gone,) = render_op(o.SetComment("users", None, "It's ours", None))
+    assert gone.sql == "COMMENT ON TABLE users IS NULL"
+    (quoted,) = render_op(o.invert(o.SetComment("users", None, "It's ours", None)))
+    assert quoted.sql == "COMMENT ON TABLE users IS 'It''s ours'"
+    state = o.State({"users": USERS}, {})
+    change.apply(state)
+    o.SetComment("users", None, None, "People").apply(state)
+    assert state.tables["users"].comment == "People"
+    assert state.tables["users"].column("name") == Column(
+        "name", "VARCHAR(50)", comment="Name as they want it shown"
+    )
+    assert o.describe(change) == "Field: users.name - comment changed"
+
+
+def test_new_tables_and_columns_are_created_with_their_comments() -> None:
+    table = replace(
+        USERS,
+        comment="People",
+        columns=(*USERS.columns[:1], replace(USERS.columns[1], comment="Full name")),
+    )
+    sql = [step.sql for step in render_op(o.CreateTable(table))]
+    assert sql[1:3] == [
+        "COMMENT ON TABLE users IS 'People'",
+        "COMMENT ON COLUMN users.name IS 'Full name'",
+    ]
+    for options in (None, RenderOptions(online=True)):
+        add = o.AddColumn("users", Column("email", "TEXT", True, comment="Login"), backfill="'x'")
+        steps = render_op(add, options)
+        assert steps[0].sql.startswith("ALTER TABLE users ADD COLUMN email")
+        assert steps[1].sql == "COMMENT ON COLUMN users.email IS 'Login'" and steps[1].phase == "tx"
+
+
+def test_storage_switch_sets_the_new_columns_comments() -> None:
+    """jsonb -> columns adds typed columns: their doc comments come with them, and
+    the way back clears a comment a kept column (id) had."""
+    columns = replace(
+        NOTES_COLUMNS,
+        columns=(
+            Column("id", "TEXT", True, comment="Slug."),
+            Column("title", "TEXT", comment="Shown in lists."),
+        ),
+    )
+    sql = [step.sql for step in render_op(o.ChangeStorage(NOTES_JSONB, columns))]
+    assert sql[-2:] == [
+        "COMMENT ON COLUMN notes.id IS 'Slug.'",
+        "COMMENT ON COLUMN notes.title IS 'Shown in lists.'",
+    ]
+    back = [step.sql for step in render_op(o.invert(o.ChangeStorage(NOTES_JSONB, columns)))]
+    assert back[-1] == "COMMENT ON COLUMN notes.id IS NULL"
+    assert not any("notes.title" in line for line in back if line.startswith("COMMENT"))

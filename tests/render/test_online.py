@@ -33,8 +33,10 @@ pub struct Item {
     pub name: String,
     pub nickname: Option<String>,
     pub sku: String,
+    /// Units in stock.
     #[migration(index = true)]
     pub qty: i32,
+    /// Shop code.
     #[migration(unique = true)]
     pub code: String,
 }
@@ -67,6 +69,10 @@ CHANGES = {
         '    pub sku: String,\n    #[migration(default = "gen_random_uuid()")]\n    pub token: uuid::Uuid,',
     ),
     "type_widen": BEFORE.replace("pub qty: i32", "pub qty: i64"),
+    # a copied column keeps its comment, and one edited in the same migration lands
+    "type_widen_comment": BEFORE.replace("pub qty: i32", "pub qty: i64").replace(
+        "/// Units in stock.", "/// Units in stock, counted nightly."
+    ),
     "type_convert": BEFORE.replace(
         "    pub code: String,",
         "    pub code: String,".replace(
@@ -100,6 +106,9 @@ FROM generate_series(1, 300) AS g;
 
 CHECKS = {
     "type_widen": "SELECT bool_and(qty = id * 2) FROM items",
+    "type_widen_comment": "SELECT col_description('items'::regclass, "
+    "(SELECT attnum FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'qty'))"
+    " = 'Units in stock, counted nightly.'",
     "type_convert": "SELECT bool_and(code = id * 7) FROM items",
     "not_null": "SELECT count(*) = 0 FROM items WHERE nickname IS NULL",
     "backfill_column": "SELECT bool_and(shout = upper(name)) FROM items",

@@ -381,8 +381,11 @@ class Counter(BaseModel):
         "profiles.py": """
 @domain
 class Profile(BaseModel):
+    "A user's public profile."
+
     id: str
     display_name: Annotated[str, migration(default="'anonymous'"), migration(index=True)]
+    "Shown on the profile page."
     bio: Annotated[str, migration(not_null=False)]
     profile_image: Annotated[Optional[str], migration(default="NULL")] = None
     score: Annotated[i32, migration(default="0")] = 0
@@ -462,6 +465,8 @@ class User:
 @domain
 @dataclass
 class ItemComment:
+    "A comment on an item."
+
     id: str
     text: str
     author_id: str
@@ -495,8 +500,11 @@ class Document:
     id: str
     title: str
     slug: Annotated[str, migration(unique=True)]
+    "Unique per tenant: (host, slug)."
     external_ref: Annotated[str, migration(unique="global")]
+    "Unique across tenants: (external_ref) alone."
     owner_id: Annotated[str, migration(index=True)]
+    "Looked up per tenant: (host, owner_id)."
 """
     },
     "tenant_rls/steps/02": {
@@ -507,8 +515,11 @@ class Document:
     id: str
     title: str
     slug: Annotated[str, migration(unique=True)]
+    "Unique per tenant: (host, slug)."
     external_ref: Annotated[str, migration(unique="global")]
+    "Unique across tenants: (external_ref) alone."
     owner_id: Annotated[str, migration(index=True)]
+    "Looked up per tenant: (host, owner_id)."
 """
     },
     "tenant_rls/steps/03": {
@@ -519,8 +530,11 @@ class Document:
     id: str
     title: str
     slug: Annotated[str, migration(unique=True)]
+    "Unique per tenant: (host, slug)."
     external_ref: Annotated[str, migration(unique="global")]
+    "Unique across tenants: (external_ref) alone."
     owner_id: Annotated[str, migration(index=True)]
+    "Looked up per tenant: (host, owner_id)."
 """
     },
     "types": {

@@ -54,12 +54,7 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
 
         _refuse_managed(conn)
         found = introspect(conn, schema_name)
-    if schema_name != "public":
-        raise ConfigError(
-            f"schema {schema_name!r}: only the public schema can be adopted for now "
-            "(migrations, drift and history all work in public)",
-            hint="adopt public, or move the tables (ALTER TABLE ... SET SCHEMA public)",
-        )
+    refuse_other_schemas(found, schema_name)
     if not found.schema.tables:
         raise ConfigError(
             f"nothing to adopt: schema {schema_name!r} has no table with a primary key",
@@ -91,6 +86,25 @@ def run_adopt(project: Path, url: str | None, lang: str, schema_name: str) -> in
             executor.unlock()
     _report(config, found, written, url)
     return 0
+
+
+def refuse_other_schemas(found: Introspection, schema_name: str) -> None:
+    """Only public is adopted: every generated statement names tables without a
+    schema, and drift and the history table work in public."""
+    if schema_name != "public":
+        raise ConfigError(
+            f"schema {schema_name!r}: only the public schema can be adopted (generated "
+            "migrations, drift and the history table all work in public)",
+            hint=f"move the tables first (ALTER TABLE {schema_name}.<table> SET SCHEMA public, "
+            "for each), then adopt without --schema",
+        )
+    if found.current_schema != "public":
+        raise ConfigError(
+            f"this connection creates tables in schema {found.current_schema!r} (its "
+            "search_path), not in public where the adopted tables are",
+            hint="ALTER ROLE <role> SET search_path = public, or add "
+            "options=-csearch_path%3Dpublic to the URL",
+        )
 
 
 def _refuse_existing(project: Path) -> None:
@@ -164,7 +178,7 @@ def model_files(found: Introspection, lang: str) -> ModelFiles:
     enums = enum_specs(found.schema)
     specs: list[ModelSpec] = []
     for table in found.schema.tables:
-        specs.append(model_spec(table, enums, found.comments))
+        specs.append(model_spec(table, enums))
     _unique_struct_names(specs)
     folders = group_folders([spec.table for spec in specs])
     tables: dict[str, tuple[str, str]] = {}
@@ -235,6 +249,9 @@ def config_text(url: str, found: Introspection) -> str:
     if unmanaged:
         items = ", ".join(json_string(name) for name in sorted(set(unmanaged)))
         lines.append(f"unmanaged = [{items}]  # in the database, left alone, never drift")
+    if found.extensions:
+        items = ", ".join(json_string(name) for name in found.extensions)
+        lines.append(f"extensions = [{items}]  # their types are used: the baseline creates them")
     return "\n".join(lines) + "\n"
 
 
@@ -291,18 +308,13 @@ def _report(config: Config, found: Introspection, written: dict[str, str], url: 
         if path.startswith(("models/", "migrations/")) and not path.endswith(".sum"):
             click.echo(f"wrote {path}")
     click.echo("recorded 001 as applied in the database (nothing was run there)")
+    created = {f"extension {name}" for name in found.extensions}
     if found.unmodelled:
         click.echo("not modelled, left alone (never dropped, never drift):")
         for line in found.unmodelled:
+            if line in created:
+                line += " (its types are used: the baseline creates it, see `extensions`)"
             click.echo(f"  - {line}")
-    if found.comments:
-        click.echo(
-            "comments, written as doc comments in the models only (the baseline does not "
-            "recreate them, drift does not compare them):"
-        )
-        for target in sorted(found.comments):
-            kind = "column" if "." in target else "table"
-            click.echo(f"  - comment on {kind} {target}")
     if "@" in url and ":" in url.split("@")[0].split("//")[-1]:
         click.echo(
             f"note: the password is not stored in {config.source or CONFIG_FILE}; "

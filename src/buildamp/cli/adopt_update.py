@@ -29,7 +29,7 @@ UPDATE_SLUG = "adopt_database_changes"
 
 def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.cli.adopt import model_files
+    from buildamp.cli.adopt import model_files, refuse_other_schemas
     from buildamp.cli.generate import plan
     from buildamp.pg.database import connect, resolve_database_url
     from buildamp.run.catalog import comparable
@@ -40,6 +40,16 @@ def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     planned = plan(config)
     with connect(url) as conn:
         found = introspect(conn, schema_name)
+    refuse_other_schemas(found, schema_name)
+    missing = [name for name in found.extensions if name not in config.extensions]
+    if missing:
+        names = ", ".join(f'"{name}"' for name in missing)
+        raise ModelError(
+            f"columns use types of extension {', '.join(missing)}, which new environments "
+            "would not have",
+            hint=f"add {names} to extensions in {config.source or 'buildamp.toml'}, then run "
+            "--update again",
+        )
     live = without_unmanaged(found.schema, config.unmanaged)
     found = replace(found, schema=live)
     state = planned.snapshot.schema

@@ -126,6 +126,8 @@ def _column_json(column: Column, position: int, primary_key: tuple[str, ...]) ->
         data["identity"] = column.identity
     if column.deprecated:
         data["deprecated"] = True
+    if column.comment is not None:
+        data["comment"] = column.comment
     return data
 
 
@@ -186,6 +188,8 @@ def _table_json(table: Table) -> dict[str, Any]:
         data["custom_sql"] = table.custom_sql
     if table.validate is not None:
         data["validate"] = table.validate
+    if table.comment is not None:
+        data["comment"] = table.comment
     return data
 
 
@@ -330,6 +334,7 @@ def _read_table(r: _Reader, name: str, data: Any) -> Table:
         custom_sql=r.get(data, "custom_sql", str, where, None),
         validate=r.get(data, "validate", str, where, None),
         source=r.get(data, "source", str, where, ""),
+        comment=r.get(data, "comment", str, where, None),
     )
 
 
@@ -351,12 +356,14 @@ def _fast_columns(raw: dict[str, Any]) -> tuple[Column, ...] | None:
         default = get("default", "")
         identity = get("identity")
         deprecated = get("deprecated", False)
+        comment = get("comment")
         if (
             type(position) is not int
             or type(column_type) is not str
             or type(not_null) is not bool
             or type(default) is not str
             or type(deprecated) is not bool
+            or (comment is not None and type(comment) is not str)
             or identity not in _IDENTITIES
             or ("identity" in data and identity is None)
         ):
@@ -368,6 +375,7 @@ def _fast_columns(raw: dict[str, Any]) -> tuple[Column, ...] | None:
             default if "default" in data else None,
             identity,
             deprecated,
+            comment,
         )
         rows.append((position, column))
     rows.sort(key=_position)
@@ -389,6 +397,7 @@ def _read_column(r: _Reader, name: str, data: Any, where: str) -> Column:
         r.get(data, "default", str, where, None),
         identity,
         r.get(data, "deprecated", bool, where, False),
+        r.get(data, "comment", str, where, None),
     )
 
 

@@ -18,6 +18,7 @@ database"):
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
@@ -35,6 +36,19 @@ ON_DELETE_CHOICES: tuple[OnDelete, ...] = (
 )
 
 
+def clean_comment(text: str | None) -> str | None:
+    """A table or column comment in its one comparable form: a doc comment's
+    text (``///`` lines, a docstring) and a catalog comment normalise alike,
+    as :func:`inspect.cleandoc` does (first line stripped, common indentation
+    of the others removed, blank lines around dropped), with trailing spaces
+    removed from every line. Empty is None: ``COMMENT ... IS ''`` removes one."""
+    if text is None:
+        return None
+    lines = [line.rstrip() for line in inspect.cleandoc(text.replace("\r\n", "\n")).split("\n")]
+    cleaned = "\n".join(lines).strip("\n")
+    return cleaned or None
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -43,6 +57,7 @@ class Column:
     default: str | None = None
     identity: Identity | None = None
     deprecated: bool = False
+    comment: str | None = None  # COMMENT ON COLUMN, as :func:`clean_comment` leaves it
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class Table:
     custom_sql: str | None = None
     validate: str | None = None
     source: str = ""
+    comment: str | None = None  # COMMENT ON TABLE, as :func:`clean_comment` leaves it
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:

@@ -44,6 +44,7 @@ from buildamp.plan.ops import (
     RenameIndex,
     RenameTable,
     RunSql,
+    SetComment,
     SetRowSecurity,
     SetTableInfo,
     SetTouchTrigger,
@@ -254,6 +255,7 @@ def _table_changes(
             ops.append(CreateIndex(new.name, index))
     if old.rls != new.rls:
         ops.append(SetRowSecurity(new.name, new.rls))
+    ops += _comment_changes(old, new, hints)
     if _info(old) != _info(new):
         ops.append(SetTableInfo(old, new))
     return ops
@@ -313,6 +315,25 @@ def _document_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
     return ops
 
 
+def _comment_changes(old: Table, new: Table, hints: Hints) -> list[Operation]:
+    """``COMMENT ON`` for the table and the kept columns whose doc comment changed
+    (new tables and columns are created with theirs)."""
+    ops: list[Operation] = []
+    if old.comment != new.comment:
+        ops.append(SetComment(new.name, None, old.comment, new.comment))
+    if new.storage != "columns" or old.storage != new.storage:
+        return ops
+    before = {c.name: c for c in old.columns}
+    for column in new.columns:
+        source = hints.column(new.name, column.name).rename_from
+        previous = before.get(column.name)
+        if previous is None and source and column.name not in before:
+            previous = before.get(source)
+        if previous is not None and previous.comment != column.comment:
+            ops.append(SetComment(new.name, column.name, previous.comment, column.comment))
+    return ops
+
+
 def _info(table: Table) -> tuple[object, ...]:
     return (
         table.storage,
@@ -338,9 +359,13 @@ def _column_changes(old: Table, new: Table, hints: Hints, applied: Applied) -> l
         if before is None:
             gone = [c for name, c in old_columns.items() if name not in new_names]
             ops.append(_add_column(new.name, column, hints, gone))
-        elif before != column or _converts(new.name, before, column, hints, applied):
+        elif _sans_comment(before) != _sans_comment(column) or _converts(
+            new.name, before, column, hints, applied
+        ):
             converts = _converts(new.name, before, column, hints, applied)
-            change = _alter_column(new.name, before, column, hints, converts)
+            # the comment changes in its own op (see _comment_changes)
+            kept = replace(column, comment=before.comment)
+            change = _alter_column(new.name, before, kept, hints, converts)
             if before.type != column.type:
                 change = replace(change, **_dependents(old, new, column.name))
             ops.append(change)
@@ -348,6 +373,10 @@ def _column_changes(old: Table, new: Table, hints: Hints, applied: Applied) -> l
         if name not in new_names:
             ops.append(DropColumn(new.name, column))
     return ops
+
+
+def _sans_comment(column: Column) -> Column:
+    return replace(column, comment=None) if column.comment is not None else column
 
 
 def _dependents(old: Table, new: Table, column: str) -> dict[str, Any]:

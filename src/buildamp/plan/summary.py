@@ -116,6 +116,7 @@ def _other_phrases(op: o.Operation, renamed_tables: bool) -> list[str]:
             | o.DropTouchFunction()
             | o.SetTouchTrigger()
             | o.SetTableInfo()
+            | o.SetComment()
             | o.Validate()
             | o.FillDocumentKey()
         ):
@@ -143,6 +144,8 @@ def _object(op: o.Operation) -> str | None:
         return f"add_{op.constraint.name}"
     if isinstance(op, o.DropConstraint):
         return f"remove_{op.constraint.name}"
+    if isinstance(op, o.SetComment):
+        return f"comment_{op.table}" if op.column is None else f"comment_{op.table}_{op.column}"
     return None
 
 

@@ -8,6 +8,7 @@ from typing import assert_never
 from buildamp.model.schema import Column
 from buildamp.pg.sqlbits import column_definition, q, quote_literal, sql_type
 from buildamp.plan import ops as o
+from buildamp.render.ddl import comment_step
 from buildamp.render.step import Step
 
 
@@ -118,7 +119,7 @@ def render_change_storage(op: o.ChangeStorage) -> list[Step]:
             Step(f"ALTER TABLE {table} ALTER COLUMN data SET NOT NULL", accepts=_REWRITTEN),
         ]
         steps += [Step(f"ALTER TABLE {table} DROP COLUMN {q(c.name)}") for c in moved]
-        return steps
+        return steps + _column_comments(op)
     added = [c for c in op.new.columns if op.old.column(c.name) is None]
     steps = [
         Step(
@@ -143,6 +144,17 @@ def render_change_storage(op: o.ChangeStorage) -> list[Step]:
         if c.not_null
     ]
     steps.append(Step(f"ALTER TABLE {table} DROP COLUMN data"))
+    return steps + _column_comments(op)
+
+
+def _column_comments(op: o.ChangeStorage) -> list[Step]:
+    """Column comments of the new layout (a jsonb document's keys have none; the
+    table's own comment changes in its own op)."""
+    steps = []
+    for column in op.new.columns:
+        before = op.old.column(column.name)
+        if (None if before is None else before.comment) != column.comment:
+            steps.append(comment_step(op.new.name, column.name, column.comment))
     return steps
 
 

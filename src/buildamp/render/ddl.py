@@ -348,3 +348,30 @@ def render_set_row_security(op: o.SetRowSecurity) -> list[Step]:
 
 def render_set_table_info(op: o.SetTableInfo) -> list[Step]:
     return []
+
+
+def comment_step(table: str, column: str | None, text: str | None) -> Step:
+    """``COMMENT ON TABLE t IS '...'`` or ``COMMENT ON COLUMN t.c IS NULL``."""
+    target = f"TABLE {q(table)}" if column is None else f"COLUMN {q(table)}.{q(column)}"
+    value = "NULL" if text is None else quote_literal(text)
+    return Step(f"COMMENT ON {target} IS {value}")
+
+
+def render_set_comment(op: o.SetComment) -> list[Step]:
+    return [comment_step(op.table, op.column, op.new)]
+
+
+def created_comments(op: o.CreateTable | o.AddColumn) -> list[Step]:
+    """The comments a new table or column is created with (its doc comments)."""
+    if isinstance(op, o.AddColumn):
+        return (
+            []
+            if op.column.comment is None
+            else [comment_step(op.table, op.column.name, op.column.comment)]
+        )
+    table = op.table
+    steps = [] if table.comment is None else [comment_step(table.name, None, table.comment)]
+    steps += [
+        comment_step(table.name, c.name, c.comment) for c in table.columns if c.comment is not None
+    ]
+    return steps

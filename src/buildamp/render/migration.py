@@ -17,6 +17,7 @@ from buildamp.render.data import (
     verify_landed,
 )
 from buildamp.render.ddl import (
+    created_comments,
     render_add_column,
     render_add_constraint,
     render_alter_column,
@@ -35,6 +36,7 @@ from buildamp.render.ddl import (
     render_rename_constraint,
     render_rename_index,
     render_rename_table,
+    render_set_comment,
     render_set_row_security,
     render_set_table_info,
     render_set_touch_trigger,
@@ -98,6 +100,8 @@ def _plain(op: o.Operation) -> list[Step]:
             return render_set_row_security(op)
         case o.SetTableInfo():
             return render_set_table_info(op)
+        case o.SetComment():
+            return render_set_comment(op)
         case o.RunSql():
             return render_run_sql(op)
         case o.Validate():
@@ -151,6 +155,7 @@ def _online(op: o.Operation) -> list[Step]:
             | o.SetTouchTrigger()
             | o.SetRowSecurity()
             | o.SetTableInfo()
+            | o.SetComment()
             | o.RunSql()
             | o.Validate()
             | o.ChangeStorage()
@@ -164,12 +169,25 @@ def render_op(op: o.Operation, options: RenderOptions | None = None) -> list[Ste
     """The steps of one operation, each carrying the op it came from."""
     online = options is not None and options.online
     steps = _online(op) if online else _plain(op)
+    if isinstance(op, o.CreateTable | o.AddColumn):
+        steps = _with_comments(steps, created_comments(op))
     if options is not None and options.distribution == "citus":
         # Citus rendering only for distribution = "citus"
         from buildamp.render.citus import citus_steps
 
         steps = citus_steps(op, steps, options)
     return [replace(step, op=op) for step in steps]
+
+
+def _with_comments(steps: list[Step], comments: list[Step]) -> list[Step]:
+    """A new table's or column's comments, right after the statement creating it
+    (in the transaction, before any step that runs after COMMIT)."""
+    if not comments:
+        return steps
+    first = next(
+        (i for i, s in enumerate(steps) if s.role == "ddl" and s.phase == "tx"), len(steps) - 1
+    )
+    return [*steps[: first + 1], *comments, *steps[first + 1 :]]
 
 
 def render_all(operations: list[o.Operation], options: RenderOptions | None = None) -> list[Step]:

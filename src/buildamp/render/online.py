@@ -21,6 +21,7 @@ from buildamp.pg.sqlbits import (
     create_index_sql,
     not_null_check_name,
     q,
+    quote_literal,
     sql_type,
 )
 from buildamp.plan import ops as o
@@ -221,6 +222,12 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
     swap = [
         f"DROP TRIGGER {q(function)} ON {q(table)}",
         f"DROP FUNCTION {q(function)}()",
+        # the column's comment moves along (whatever it is by now: a comment edit
+        # in the same migration ran in its transaction, before this swap)
+        f"EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', {quote_literal(table)}, "
+        f"{quote_literal(temporary)}, col_description({quote_literal(q(table))}::regclass, "
+        f"(SELECT attnum FROM pg_attribute WHERE attrelid = {quote_literal(q(table))}::regclass "
+        f"AND attname = {quote_literal(column)})))",
         f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}",
         f"ALTER TABLE {q(table)} RENAME COLUMN {q(temporary)} TO {q(column)}",
     ]

@@ -24,6 +24,7 @@ from buildamp.model.schema import (
     Schema,
     Storage,
     Table,
+    clean_comment,
 )
 from buildamp.pg import sqltext
 from buildamp.pg.sqlbits import TOUCH_FUNCTION
@@ -37,7 +38,8 @@ JSONB_COLUMNS = frozenset({"id", "data", "created_at", "updated_at"})
 _LITERAL_CAST_TYPES = frozenset({"TEXT", "VARCHAR", "CHAR", *sqltext.NUMERIC_TYPES})
 
 _TABLES = """
-SELECT c.oid, c.relname::text, c.relrowsecurity AND c.relforcerowsecurity
+SELECT c.oid, c.relname::text, c.relrowsecurity AND c.relforcerowsecurity,
+       obj_description(c.oid, 'pg_class')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 """
@@ -49,7 +51,8 @@ SELECT a.attrelid, a.attname::text,
        t.typtype = 'e' OR coalesce(et.typtype = 'e', false),
        a.attnotnull,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
-       a.attidentity::text
+       a.attidentity::text,
+       col_description(a.attrelid, a.attnum)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -144,10 +147,12 @@ def _read_catalog(
 
     names: dict[int, str] = {}
     rls: dict[int, bool] = {}
-    for oid, name, forced_rls in fetch(_TABLES):
+    comments: dict[int, str | None] = {}
+    for oid, name, forced_rls, comment in fetch(_TABLES):
         if not name.startswith("buildamp_") and name not in exclude:
             names[oid] = name
             rls[oid] = bool(forced_rls)
+            comments[oid] = clean_comment(comment)
     enums = tuple(
         sorted(
             (Enum(name.lower(), tuple(values)) for name, values in fetch(_ENUMS)),
@@ -157,7 +162,7 @@ def _read_catalog(
     enum_names = frozenset(enum.name for enum in enums)
 
     columns: dict[int, list[Column]] = defaultdict(list)
-    for oid, name, type_text, is_enum, not_null, default, identity in fetch(_COLUMNS):
+    for oid, name, type_text, is_enum, not_null, default, identity, comment in fetch(_COLUMNS):
         if oid not in names:
             continue
         col_type = type_text.lower() if is_enum else sqltext.canonical_type(type_text)
@@ -168,6 +173,7 @@ def _read_catalog(
                 not_null=bool(not_null),
                 default=_default(default, col_type, enum_names),
                 identity=_IDENTITY.get(identity),
+                comment=clean_comment(comment),
             )
         )
 
@@ -218,6 +224,7 @@ def _read_catalog(
                 tenant=any(column.name == "host" for column in table_columns),
                 touch_updated_at=oid in touched,
                 rls=rls[oid],
+                comment=comments[oid],
             )
         )
     return Schema(tables=tuple(sorted(tables, key=lambda t: t.name)), enums=enums)

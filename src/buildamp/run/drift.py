@@ -81,7 +81,21 @@ def _column(name: str, want: Column, have: Column) -> list[str]:
             f"{where}: database identity is {have.identity or 'none'}, "
             f"models say {want.identity or 'none'}"
         )
+    if want.comment != have.comment:
+        lines.append(_comment_line(f"column {where}", want.comment, have.comment))
     return lines
+
+
+def _comment_line(target: str, want: str | None, have: str | None) -> str:
+    """``comment on column t.c: database has none, models say 'Login address.'``."""
+
+    def shown(text: str | None) -> str:
+        if text is None:
+            return "none"
+        short = text if len(text) <= 40 and "\n" not in text else text.split("\n")[0][:37] + "..."
+        return repr(short)
+
+    return f"comment on {target}: database has {shown(have)}, models say {shown(want)}"
 
 
 def differences(expected: Schema, live: Schema) -> list[Difference]:
@@ -174,6 +188,8 @@ def _table(expected: Table, live: Table) -> list[Difference]:
     if expected.touch_updated_at != live.touch_updated_at:
         state = "missing" if expected.touch_updated_at else "in database but not in the models"
         add(f"trigger trg_{name}_updated_at: {state}", f"trg_{name}_updated_at")
+    if expected.comment != live.comment:
+        add(_comment_line(f"table {name}", expected.comment, live.comment))
     if expected.rls != live.rls:
         add(
             f"table {name}: row-level security is {'off' if expected.rls else 'on'} in the "

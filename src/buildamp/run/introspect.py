@@ -2,7 +2,7 @@
 
 :func:`buildamp.run.catalog.read_catalog` already reads tables, columns,
 indexes and constraints the way drift compares them; this adds what adoption
-needs on top: foreign keys with their actions, comments, the objects buildamp
+needs on top: foreign keys with their actions, the objects buildamp
 does not model (views, functions, triggers, policies, extensions, other schemas,
 other tools' tables) and the shapes it cannot carry yet (refused, by name).
 """
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from buildamp.model.errors import DatabaseError, ModelError
 from buildamp.model.schema import Constraint, OnDelete, Schema, Table
+from buildamp.pg.extensions import needed, type_base
 from buildamp.pg.sqlbits import TOUCH_FUNCTION, serial_default
 from buildamp.pg.sqltext import FK_ACTIONS, set_columns_differ
 from buildamp.run.catalog import read_catalog
@@ -71,16 +72,24 @@ class Introspection:
 
     schema: Schema  # the tables to model, with their foreign keys
     foreign_keys: tuple[ForeignKey, ...]
-    comments: dict[str, str]  # "table" or "table.column" -> comment
     unmodelled: tuple[str, ...]  # "view public.active_users", ...
     ignored_tables: tuple[str, ...]  # tables in the schema left out of the models
     unsupported: tuple[str, ...]  # shapes that stop adoption, each with its fix
     ignored_indexes: tuple[str, ...] = ()  # indexes left alone (listed in unmodelled)
+    current_schema: str = "public"  # where this connection's CREATE TABLE lands (search_path)
+    # extensions whose types adopted columns use: the baseline creates them first
+    extensions: tuple[str, ...] = ()
 
 
 _PRIVILEGES = """
 SELECT n.oid IS NOT NULL, coalesce(has_schema_privilege(n.oid, 'USAGE'), false)
 FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = %(schema)s
+"""
+_EXTENSION_TYPES = """
+SELECT e.extname::text, t.typname::text
+FROM pg_type t
+JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid
 """
 _NO_PRIMARY_KEY = """
 SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -109,18 +118,6 @@ JOIN pg_class fc ON fc.oid = con.confrelid
 JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = %(schema)s AND con.contype = 'f'
 ORDER BY 1, 2
-"""
-_COMMENTS = """
-SELECT c.relname::text, NULL::text, d.description
-FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s AND d.objsubid = 0 AND c.relkind IN ('r', 'p')
-UNION ALL
-SELECT c.relname::text, a.attname::text, d.description
-FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
-WHERE n.nspname = %(schema)s AND d.objsubid > 0 AND c.relkind IN ('r', 'p')
 """
 # Indexes the schema model cannot hold (method, opclass, collation, NULLS order,
 # INCLUDE): adopting them as plain btree indexes would change the database.
@@ -199,7 +196,12 @@ WHERE n.nspname = %(schema)s AND t.typtype IN ('d', 'r', 'c')
 UNION ALL
 SELECT 'extension', e.extname FROM pg_extension e WHERE e.extname <> 'plpgsql'
 UNION ALL
-SELECT 'schema', n.nspname FROM pg_namespace n
+SELECT 'schema', n.nspname || coalesce(
+           ' (tables: ' || (SELECT string_agg(c.relname::text, ', ' ORDER BY c.relname)
+                            FROM pg_class c
+                            WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) || ')',
+           '')
+FROM pg_namespace n
 WHERE n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_%%'
   AND n.nspname NOT IN ('information_schema', 'public', %(own)s)
 ORDER BY 1, 2
@@ -298,11 +300,6 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
         for c in t.columns
         if c.type.endswith("[]") and c.type[:-2] in enum_names and c.type[:-2] not in direct
     ]
-    comments = {
-        (table if column is None else f"{table}.{column}"): text
-        for table, column, text in fetch(_COMMENTS)
-        if table not in ignored
-    }
     used_enums = {c.type.removesuffix("[]") for t in tables for c in t.columns}
     enums = tuple(e for e in candidates.enums if e.name in used_enums)
     unmodelled += [
@@ -313,12 +310,23 @@ def _introspect(conn: psycopg.Connection[Any], params: dict[str, str]) -> Intros
     return Introspection(
         schema=Schema(tables=tuple(tables), enums=enums),
         foreign_keys=keys,
-        comments=comments,
         unmodelled=tuple(sorted(unmodelled)),
         ignored_tables=tuple(ignored),
         unsupported=tuple(unsupported),
         ignored_indexes=tuple(sorted(odd_names)),
+        current_schema=str(fetch("SELECT current_schema()")[0][0] or "(none)"),
+        extensions=_extensions_used(fetch(_EXTENSION_TYPES), tables),
     )
+
+
+def _extensions_used(
+    extension_types: list[tuple[Any, ...]], tables: list[Table]
+) -> tuple[str, ...]:
+    """Extensions providing a type of an adopted column, that ``extensions = [...]``
+    in config creates before the first column using it (see pg.extensions)."""
+    used = {type_base(c.type) for t in tables for c in t.columns}
+    owners = sorted({extension for extension, type_name in extension_types if type_name in used})
+    return tuple(owner for owner in owners if needed([owner], set(), used))
 
 
 def _key_problem(key: ForeignKey, ignored: list[str]) -> str | None:

@@ -23,6 +23,7 @@ from buildamp.model.schema import (
     Schema,
     Storage,
     Table,
+    clean_comment,
 )
 from buildamp.pg import sqltext
 from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
@@ -321,6 +322,7 @@ def _build_table(
         custom_sql=custom_sql,
         validate=validate,
         source=str(struct.location),
+        comment=clean_comment(struct.doc),
     )
     used = sorted({p.mapped.enum for p in plans if p.mapped.enum and storage == "columns"})
     return table, used
@@ -515,6 +517,8 @@ def _typed_columns(
         column = plan.column
         if column.name in primary_key and not column.not_null:
             column = Column(column.name, column.type, True, column.default, column.identity)
+        if plan.decl.doc is not None:
+            column = replace(column, comment=clean_comment(plan.decl.doc))
         columns.append(column)
     if tenant and "host" not in names:
         after = next(i for i, c in enumerate(columns) if c.name == primary_key[0])

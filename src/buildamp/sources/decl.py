@@ -53,6 +53,9 @@ class FieldDecl:
     # a Python field default as SQL (``= "web"`` -> ``'web'``): the column default
     # unless the type has its own (Timestamp) or a ``default`` option says otherwise
     default: str | None = None
+    doc: str | None = (
+        None  # its doc comment (``///``, an attribute docstring): the column's comment
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class StructDecl:
     # ``#[buildamp_domain]``, ...); empty when only the file convention applies.
     # A marked struct without a key is an error, not a value type.
     marker: str = ""
+    doc: str | None = None  # its doc comment (``///``, a docstring): the table's comment
 
 
 @dataclass(frozen=True)

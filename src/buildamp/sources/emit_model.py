@@ -172,11 +172,7 @@ def check_field_name(name: str, table: str) -> None:
         )
 
 
-def model_spec(
-    table: Table,
-    enums: dict[str, EnumSpec],
-    comments: dict[str, str],
-) -> ModelSpec:
+def model_spec(table: Table, enums: dict[str, EnumSpec]) -> ModelSpec:
     """The model for ``table``. Its foreign keys are written out in ``constraints``
     as the database has them (name, columns, ON DELETE): a ``references`` option
     would generate its own name and, between tenant tables, a different key."""
@@ -192,7 +188,7 @@ def model_spec(
                 spec.rust_type,
                 spec.python_type,
                 spec.options,
-                comments.get(f"{table.name}.{column.name}", ""),
+                column.comment or "",
             )
         )
     options: list[tuple[str, str | bool | tuple[str, ...]]] = [("name", table.name)]
@@ -220,7 +216,7 @@ def model_spec(
         table.name,
         tuple(fields),
         tuple(options),
-        comments.get(table.name, ""),
+        table.comment or "",
         tuple(sorted(used)),
     )
 

@@ -93,9 +93,9 @@ def python_model(spec: ModelSpec, enums_module: str) -> str:
         lines.append(f"    {_docstring(spec.comment)}")
         lines.append("")
     for field, hint in hints:
-        if field.comment:
-            lines += [f"    # {line}".rstrip() for line in field.comment.splitlines()]
         lines.append(f"    {field.name}: {hint}")
+        if field.comment:  # an attribute docstring: the column's comment
+            lines.append(f"    {_docstring(field.comment)}")
     if not spec.fields:
         lines.append("    pass")
     return "\n".join(lines) + "\n"
@@ -107,7 +107,15 @@ def _split_items(items: str) -> list[str]:
 
 
 def _docstring(text: str) -> str:
-    return repr(text) if "\n" in text or '"""' in text else f'"""{text}"""'
+    """A docstring four spaces in that reads back (cleaned) as ``text``."""
+    plain = all(line.isprintable() for line in text.split("\n"))
+    if not plain or '"""' in text or text.endswith('"') or "\\" in text:
+        return py_string(text)
+    if "\n" not in text:
+        return f'"""{text}"""'
+    lines = text.split("\n")
+    rest = "".join(f"\n    {line}".rstrip(" ") for line in lines[1:])
+    return f'"""{lines[0]}{rest}\n    """'
 
 
 def python_enums(enums: list[EnumSpec]) -> str:

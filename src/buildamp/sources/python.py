@@ -252,8 +252,15 @@ class _Collector:
         options = tuple(self._table_options(marker)) if isinstance(marker, Domain) else ()
         # @domain marks a table: without id, primary key or two references it is
         # an error (sources/build.py); unmarked dataclasses are value types.
+        doc = self.sources.class_doc(cls)
         struct = StructDecl(
-            cls.__name__, fields, options, marker is not None, where, "@domain" if marker else ""
+            cls.__name__,
+            fields,
+            options,
+            marker is not None,
+            where,
+            "@domain" if marker else "",
+            doc,
         )
         decls.structs.append(struct)
 
@@ -279,7 +286,8 @@ class _Collector:
                 for option in self._options(marker, lambda key: key, "migration", places)
             ]
             literal = default_literal(_field_default(cls, name))
-            yield FieldDecl(name, ref, tuple(options), field_where, literal)
+            doc = self.sources.field_doc(cls, name)
+            yield FieldDecl(name, ref, tuple(options), field_where, literal, doc)
 
     def _unresolved_field(self, cls: type) -> Location | None:
         """The first field whose string annotation does not evaluate, to point at its line."""
@@ -394,6 +402,36 @@ class _Sources:
                             places.update(self._call_places(file, call))
                     where = self.location(file, stmt.target.lineno, stmt.target.col_offset)
                     return where, places
+        return None
+
+    def class_doc(self, cls: type) -> str | None:
+        """The class's own docstring (``__doc__`` is no use: ``@dataclass`` fills
+        it with the signature when there is none)."""
+        found = self._class_node(cls)
+        return None if found is None else ast.get_docstring(found[1], clean=False)
+
+    def field_doc(self, cls: type, name: str) -> str | None:
+        """A field's attribute docstring: the string written on the line after it
+        (as Sphinx and Pydantic's ``use_attribute_docstrings`` read it)."""
+        for owner in cls.__mro__:
+            found = self._class_node(owner)
+            if found is None:
+                continue
+            body = found[1].body
+            for position, stmt in enumerate(body):
+                if (
+                    isinstance(stmt, ast.AnnAssign)
+                    and isinstance(stmt.target, ast.Name)
+                    and stmt.target.id == name
+                ):
+                    after = body[position + 1] if position + 1 < len(body) else None
+                    if (
+                        isinstance(after, ast.Expr)
+                        and isinstance(after.value, ast.Constant)
+                        and isinstance(after.value.value, str)
+                    ):
+                        return after.value.value
+                    return None
         return None
 
     def site_location(self, site: CallSite) -> Location:

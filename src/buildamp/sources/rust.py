@@ -30,6 +30,7 @@ from buildamp.sources.decl import (
     TypeRef,
 )
 from buildamp.sources.rust_syntax import (
+    doc_lines,
     first_error,
     inner,
     leaves,
@@ -150,16 +151,20 @@ class _Reader:
     def _items(self, container: Node) -> None:
         """Walk items in order; outer attributes attach to the next item."""
         attrs: list[_Attr] = []
-        for child in named(container):
+        docs: list[str] = []
+        for child in container.named_children:
+            if child.is_extra:
+                docs += doc_lines(child)
+                continue
             if child.type == "attribute_item":
                 attrs.extend(self._attr(child))
                 continue
-            self._item(child, attrs)
-            attrs = []
+            self._item(child, attrs, docs)
+            attrs, docs = [], []
 
-    def _item(self, node: Node, attrs: list[_Attr]) -> None:
+    def _item(self, node: Node, attrs: list[_Attr], docs: list[str]) -> None:
         if node.type == "struct_item":
-            self._struct(node, attrs)
+            self._struct(node, attrs, docs)
         elif node.type == "enum_item":
             self._enum(node)
         elif node.type == "type_item":
@@ -212,7 +217,7 @@ class _Reader:
         public = any(c.type == "visibility_modifier" for c in node.named_children)
         return self.domain_file and public
 
-    def _struct(self, node: Node, attrs: list[_Attr]) -> None:
+    def _struct(self, node: Node, attrs: list[_Attr], docs: list[str]) -> None:
         name_node = self.required(node, "name")
         name = node_text(name_node)
         body = node.child_by_field_name("body")
@@ -229,11 +234,18 @@ class _Reader:
         marker = self._marker(attrs)
         if domain and not marker and any(path == "table" for path, _ in attrs):
             marker = "#[table(...)]"
-        self.structs.append(StructDecl(name, fields, options, domain, self.loc(name_node), marker))
+        doc = "\n".join(docs) if docs else None
+        self.structs.append(
+            StructDecl(name, fields, options, domain, self.loc(name_node), marker, doc)
+        )
 
     def _fields(self, body: Node) -> Iterator[FieldDecl]:
         attrs: list[_Attr] = []
-        for child in named(body):
+        docs: list[str] = []
+        for child in body.named_children:
+            if child.is_extra:
+                docs += doc_lines(child)
+                continue
             if child.type == "attribute_item":
                 attrs.extend(self._attr(child))
                 continue
@@ -242,8 +254,9 @@ class _Reader:
                 name = node_text(name_node).removeprefix("r#")  # serde names `r#type` "type"
                 type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
                 options = tuple(self._options(attrs, ("migration",))) if attrs else ()
-                yield FieldDecl(name, type_ref, options, self.loc(name_node))
-            attrs = []
+                doc = "\n".join(docs) if docs else None
+                yield FieldDecl(name, type_ref, options, self.loc(name_node), doc=doc)
+            attrs, docs = [], []
 
     def _enum(self, node: Node) -> None:
         name_node = self.required(node, "name")

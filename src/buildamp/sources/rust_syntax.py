@@ -83,6 +83,16 @@ def encoding_error(prefix: bytes, display_path: str) -> ModelError:
     )
 
 
+def doc_lines(comment: Node) -> list[str]:
+    """The text of an outer doc comment (``/// text``, ``/** text */``), else nothing:
+    ``//`` and ``////`` comments are not documentation."""
+    markers = [c for c in comment.named_children if c.type == "outer_doc_comment_marker"]
+    text = next((c for c in comment.named_children if c.type == "doc_comment"), None)
+    if not markers or text is None:
+        return [""] if markers else []
+    return node_text(text).rstrip("\n").split("\n")
+
+
 def named(node: Node) -> list[Node]:
     """Named children without comments, which the grammar allows almost anywhere."""
     return [c for c in node.named_children if not c.is_extra]

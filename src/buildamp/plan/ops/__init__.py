@@ -3,7 +3,7 @@
 Because a drop carries the whole dropped object and an alter carries both
 sides, :func:`invert` is pure and the rollback is derived in one place. One
 module per family (enums, tables, columns, indexes and constraints, table
-settings, custom SQL, documents); each operation owns its invert, replay
+settings, comments, custom SQL, documents); each operation owns its invert, replay
 step, header line, destructiveness and landed check (see ``base``).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from buildamp.plan.ops.base import Landed, Op, State
 from buildamp.plan.ops.columns import AddColumn, AlterColumn, DropColumn, RenameColumn
+from buildamp.plan.ops.comments import SetComment
 from buildamp.plan.ops.custom import RunSql, Validate
 from buildamp.plan.ops.documents import (
     ChangeStorage,
@@ -58,6 +59,7 @@ Operation = (
     | SetTouchTrigger
     | SetRowSecurity
     | SetTableInfo
+    | SetComment
     | RunSql
     | Validate
     | RenameDocumentKey
@@ -113,6 +115,7 @@ __all__ = [
     "RenameIndex",
     "RenameTable",
     "RunSql",
+    "SetComment",
     "SetRowSecurity",
     "SetTableInfo",
     "SetTouchTrigger",

@@ -28,6 +28,8 @@ CREATE TABLE profiles (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE profiles IS 'A user''s public profile.';
+COMMENT ON COLUMN profiles.display_name IS 'Shown on the profile page.';
 CREATE INDEX idx_profiles_display_name ON profiles (host, display_name);
 CREATE TRIGGER trg_profiles_updated_at BEFORE UPDATE ON profiles FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 

@@ -65,6 +65,7 @@ DO $buildamp$
 BEGIN
     DROP TRIGGER buildamp_sync_people_age ON people;
     DROP FUNCTION buildamp_sync_people_age();
+    EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'people', 'age__buildamp_new', col_description('people'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname = 'age')));
     ALTER TABLE people DROP COLUMN age;
     ALTER TABLE people RENAME COLUMN age__buildamp_new TO age;
     ALTER TABLE people ALTER COLUMN age SET NOT NULL;
@@ -115,6 +116,7 @@ ALTER TABLE tags ADD CONSTRAINT unique_tags_normalized_name UNIQUE USING INDEX u
 -- BEGIN
 --     DROP TRIGGER buildamp_sync_people_age ON people;
 --     DROP FUNCTION buildamp_sync_people_age();
+--     EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'people', 'age__buildamp_new', col_description('people'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname = 'age')));
 --     ALTER TABLE people DROP COLUMN age;
 --     ALTER TABLE people RENAME COLUMN age__buildamp_new TO age;
 --     ALTER TABLE people ALTER COLUMN age SET NOT NULL;

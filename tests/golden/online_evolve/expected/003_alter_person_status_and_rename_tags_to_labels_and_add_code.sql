@@ -97,6 +97,7 @@ DO $buildamp$
 BEGIN
     DROP TRIGGER buildamp_sync_people_score ON people;
     DROP FUNCTION buildamp_sync_people_score();
+    EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'people', 'score__buildamp_new', col_description('people'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname = 'score')));
     ALTER TABLE people DROP COLUMN score;
     ALTER TABLE people RENAME COLUMN score__buildamp_new TO score;
     ALTER TABLE people ALTER COLUMN score SET NOT NULL;
@@ -125,6 +126,7 @@ $buildamp$;
 -- BEGIN
 --     DROP TRIGGER buildamp_sync_people_score ON people;
 --     DROP FUNCTION buildamp_sync_people_score();
+--     EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'people', 'score__buildamp_new', col_description('people'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname = 'score')));
 --     ALTER TABLE people DROP COLUMN score;
 --     ALTER TABLE people RENAME COLUMN score__buildamp_new TO score;
 --     ALTER TABLE people ALTER COLUMN score SET NOT NULL;

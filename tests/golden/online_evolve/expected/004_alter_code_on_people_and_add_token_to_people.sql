@@ -62,6 +62,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_people_email ON people (host, email)
 -- BEGIN
 --     DROP TRIGGER buildamp_sync_people_code ON people;
 --     DROP FUNCTION buildamp_sync_people_code();
+--     EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'people', 'code__buildamp_new', col_description('people'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname = 'code')));
 --     ALTER TABLE people DROP COLUMN code;
 --     ALTER TABLE people RENAME COLUMN code__buildamp_new TO code;
 --     ALTER TABLE people ALTER COLUMN code SET NOT NULL;

@@ -28,6 +28,7 @@ CREATE TABLE item_comments (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE item_comments IS 'A comment on an item.';
 CREATE TRIGGER trg_item_comments_updated_at BEFORE UPDATE ON item_comments FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 CREATE TABLE users (
     id TEXT PRIMARY KEY,

@@ -30,6 +30,9 @@ CREATE TABLE documents (
     CONSTRAINT unique_documents_external_ref UNIQUE (external_ref),
     CONSTRAINT unique_documents_slug UNIQUE (host, slug)
 );
+COMMENT ON COLUMN documents.slug IS 'Unique per tenant: (host, slug).';
+COMMENT ON COLUMN documents.external_ref IS 'Unique across tenants: (external_ref) alone.';
+COMMENT ON COLUMN documents.owner_id IS 'Looked up per tenant: (host, owner_id).';
 CREATE INDEX idx_documents_owner_id ON documents (host, owner_id);
 CREATE TRIGGER trg_documents_updated_at BEFORE UPDATE ON documents FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION buildamp_touch_updated_at();
 
