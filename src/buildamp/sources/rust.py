@@ -150,7 +150,7 @@ class _Reader:
         if node.type == "struct_item":
             self._struct(node, attrs)
         elif node.type == "enum_item":
-            self._enum(node)
+            self._enum(node, attrs)
         elif node.type == "type_item":
             self._alias(node)
         elif node.type == "mod_item" and not self._is_cfg_test(attrs):
@@ -225,7 +225,7 @@ class _Reader:
                 yield FieldDecl(name, type_ref, options, self.loc(name_node))
             attrs = []
 
-    def _enum(self, node: Node) -> None:
+    def _enum(self, node: Node, outer: list[_Attr]) -> None:
         name_node = self.required(node, "name")
         variants: list[str] = []
         renames: list[tuple[str, str]] = []
@@ -249,6 +249,7 @@ class _Reader:
                 unit_only,
                 self.loc(name_node),
                 tuple(renames),
+                tuple(self._options(outer, _OPTION_ATTRS)),
             )
         )
 
