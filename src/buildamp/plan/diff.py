@@ -417,7 +417,8 @@ def _alter_column(
         raise PlanError(
             f"{table}.{new.name} becomes NOT NULL without a default; rows holding NULL "
             "would make the migration fail",
-            hint=f'add default = "..." or backfill = "..." at {hint.location}'
+            _at(hint.location),
+            hint=f"add {field_options(hint.location, ('backfill', '...'))} (or default)"
             if hint.location
             else "add a default or a backfill expression",
         )
@@ -465,7 +466,9 @@ def _conversion(
         raise PlanError(
             f"{table}.{new.name}: the rollback of convert_sql needs {new.type} -> {old.type} "
             "and PostgreSQL has no such cast",
-            hint=f'add convert_back_sql = "..." (%s = the new value) at {hint.location}'
+            _at(hint.location),
+            hint=f"add {field_options(hint.location, ('convert_back_sql', '...'))} "
+            "(%s = the new value)"
             if hint.location
             else "add convert_back_sql",
         )
