@@ -36,7 +36,7 @@ from buildamp.cache.store import code_fingerprint, disabled, load_restricted, wr
 from buildamp.model.errors import Location
 from buildamp.sources import decl
 
-READER_VERSION = 2  # bump when the reader's output changes for the same source
+READER_VERSION = 3  # bump when the reader's output changes for the same source
 CACHE_DIR = Path(".buildamp") / "cache" / "sources"
 _MAGIC = "buildamp-source-cache"
 _SUFFIX = ".pickle"
