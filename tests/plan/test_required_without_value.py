@@ -72,7 +72,9 @@ def test_nullable_column_to_not_null_without_value_is_refused(tmp_path: Path, pg
     project.generate(ITEMS)
     with pytest.raises(PlanError) as error:
         project.generate(ITEMS.replace("Option<String>", "String"))
-    assert "items.nick" in str(error.value) and "shop_domain.rs:5:" in str(error.value)
+    text = str(error.value)
+    assert text.startswith("models/shop_domain.rs:5:") and "items.nick" in text
+    assert '#[migration(backfill = "...")]' in text
     changed = ITEMS.replace(
         "    pub nick: Option<String>,",
         "    #[migration(backfill = \"'x'\")]\n    pub nick: String,",

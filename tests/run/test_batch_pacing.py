@@ -9,10 +9,12 @@ from typing import Any
 from buildamp.run.batch import (
     MAX_GROWTH,
     TARGET_SECONDS,
+    VACUUM_SHARE,
     BatchProgress,
     BatchSpec,
     next_size,
     run_batched,
+    vacuum_due,
 )
 
 
@@ -42,3 +44,14 @@ def test_progress_total_is_corrected_from_the_key_range(pg_conn: Any) -> None:
     middle = [total for done, total in seen if 900 <= done <= 2100]
     assert middle and all(2700 <= total <= 3300 for total in middle), seen
     assert seen[-1] == (3000, 3000)
+
+
+def test_vacuum_follows_changed_rows_within_its_share_of_the_time() -> None:
+    """Heap vacuums every ``threshold`` changed rows (so new versions reuse the old
+    ones' space), but never take more than VACUUM_SHARE of the backfill's time."""
+    assert not vacuum_due(999, 1000, 100.0, 0.0)
+    assert vacuum_due(1000, 1000, 0.0, 0.0)  # the first one: nothing measured yet
+    slow = 1.0  # the last vacuum took a second
+    wait = slow * (1 - VACUUM_SHARE) / VACUUM_SHARE
+    assert not vacuum_due(5000, 1000, wait * 0.9, slow)
+    assert vacuum_due(5000, 1000, wait * 1.1, slow)

@@ -15,7 +15,12 @@ from buildamp.cli.generate import generate
 from buildamp.files.config import load_config
 from buildamp.model.errors import PlanError
 from buildamp.model.hints import ColumnHint, TableHint
-from buildamp.sources.options import FIELD_OPTIONS, STRUCT_MIGRATION_OPTIONS, TABLE_OPTIONS
+from buildamp.sources.options import (
+    ENUM_OPTIONS,
+    FIELD_OPTIONS,
+    STRUCT_MIGRATION_OPTIONS,
+    TABLE_OPTIONS,
+)
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "buildamp"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "model-options.md"
@@ -26,7 +31,10 @@ def _text(*folders: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "key", sorted(set(FIELD_OPTIONS) | set(TABLE_OPTIONS) | set(STRUCT_MIGRATION_OPTIONS))
+    "key",
+    sorted(
+        set(FIELD_OPTIONS) | set(TABLE_OPTIONS) | set(STRUCT_MIGRATION_OPTIONS) | set(ENUM_OPTIONS)
+    ),
 )
 def test_every_option_is_read_and_documented(key: str) -> None:
     reads = re.compile(

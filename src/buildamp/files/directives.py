@@ -14,6 +14,10 @@ size=N [pause=S]``              ``N`` rows, ``S`` seconds apart
 ``-- buildamp:old-type T``      the next ``ALTER COLUMN ... TYPE`` changes a
                                 column of type ``T`` (so the linter knows
                                 whether PostgreSQL rewrites the table)
+``-- buildamp:when-type {json}`` the next statement runs only while the
+                                column ``{"table", "column"}`` still has
+                                ``"type"`` (a copy type change skips itself
+                                when its column never left the other type)
 ``-- buildamp:lint-ignore       the linter skips these rules (all when none
 [BA001 ...]``                   is named) for the next statement
 ``-- buildamp:down``            in a ``custom_sql`` file: what follows is the
@@ -125,6 +129,35 @@ def old_type(type_name: str) -> str:
 def parse_old_type(comment_text: str) -> str | None:
     found = _found(comment_text, "old-type")
     return found[-1] if found and found[-1] else None
+
+
+# -- when-type --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhenType:
+    """Run the next statement only while ``table.column`` has type ``type``."""
+
+    table: str
+    column: str
+    type: str
+
+
+def when_type(guard: WhenType) -> str:
+    payload = {"table": guard.table, "column": guard.column, "type": guard.type}
+    return f"{PREFIX}when-type {json.dumps(payload, separators=(',', ':'))}"
+
+
+def parse_when_type(comment_text: str) -> WhenType | None:
+    """The last ``when-type`` directive in the comments before a statement."""
+    found = None
+    for args in _found(comment_text, "when-type"):
+        try:
+            payload = json.loads(args)
+            found = WhenType(str(payload["table"]), str(payload["column"]), str(payload["type"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 # -- lint-ignore ------------------------------------------------------------------

@@ -122,6 +122,8 @@ def _sql_block(steps: list[Step], layout: Layout = Layout()) -> list[str]:
             lines.append(directives.batch(spec))
         if step.old_type is not None:
             lines.append(directives.old_type(step.old_type))
+        if step.when_type is not None:
+            lines.append(directives.when_type(directives.WhenType(*step.when_type)))
         if step.accepts:
             lines.append(directives.lint_ignore(step.accepts))
         lines.append(step.sql + ";")

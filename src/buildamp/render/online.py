@@ -198,11 +198,19 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
     function = fit_identifier(f"buildamp_sync_{table}_{column}")
     convert = op.using or f"CAST(%s AS {sql_type(op.new.type)})"
     new_value = convert.replace("%s", f"NEW.{q(column)}")
+    # What a run of the opposite change that stopped before its swap left behind
+    # (its rollback runs this): dropped first, whatever happened.
+    leftovers = (
+        f"    DROP TRIGGER IF EXISTS {q(function)} ON {q(table)};\n"
+        f"    DROP FUNCTION IF EXISTS {q(function)}();\n"
+        f"    ALTER TABLE {q(table)} DROP COLUMN IF EXISTS {q(temporary)};\n"
+    )
     steps = [
         Step(
             f"-- {table}.{column}: {op.old.type} -> {op.new.type} online (expand, copy, swap)",
             role="note",
         ),
+        Step(f"DO $buildamp$\nBEGIN\n{leftovers}END\n$buildamp$"),
         Step(f"ALTER TABLE {q(table)} ADD COLUMN {q(temporary)} {sql_type(op.new.type)}"),
         Step(
             f"CREATE FUNCTION {q(function)}() RETURNS trigger LANGUAGE plpgsql AS $buildamp$\n"
@@ -268,4 +276,18 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
     body = "".join(f"    {statement};\n" for statement in swap)
     steps.append(Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", phase="post"))
-    return steps
+    return _while_type(steps, op, first=2)
+
+
+def _while_type(steps: list[Step], op: o.AlterColumn, first: int) -> list[Step]:
+    """Steps from ``first`` on run only while the column still has its old type:
+    the rollback of a copy that stopped before its swap (the column never
+    changed) then only drops the leftovers. A change of typmod alone (same base
+    type) cannot be told apart by the type, so it stays unguarded."""
+    if op.old.type.split("(")[0] == op.new.type.split("(")[0]:
+        return steps
+    guard = (op.table, op.new.name, op.old.type)
+    return [
+        replace(step, when_type=guard) if i >= first and step.role != "note" else step
+        for i, step in enumerate(steps)
+    ]

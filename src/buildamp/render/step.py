@@ -30,6 +30,9 @@ class Step:
     role: Role = "ddl"
     batch_table: str | None = None  # a backfill the executor may run in key-range batches
     old_type: str | None = None  # an ALTER COLUMN ... TYPE: the column's type before it
+    # (table, column, type): run only while the column still has that type (the
+    # steps of a copy type change, so its rollback skips them when it never swapped)
+    when_type: tuple[str, str, str] | None = None
     # Lint codes this step triggers knowingly (no lock-safe form exists; the
     # change was confirmed as destructive): written as a lint-ignore directive.
     accepts: tuple[str, ...] = ()

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from buildamp.events.bus import actor
-from buildamp.files.directives import BatchSpec, is_no_transaction, parse_batch
+from buildamp.files.directives import (
+    BatchSpec,
+    WhenType,
+    is_no_transaction,
+    parse_batch,
+    parse_when_type,
+)
 from buildamp.files.integrity import split_statements
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError, Location, StateError
@@ -86,6 +92,11 @@ class Parts:
     after_commit: list[str]
     before_begin: list[str]
     batches: dict[int, BatchSpec] = field(default_factory=dict)
+    # ``when-type`` guards by index, for each of the three lists above
+    guards: dict[str, dict[int, WhenType]] = field(default_factory=dict)
+
+    def guard(self, part: str, index: int) -> WhenType | None:
+        return self.guards.get(part, {}).get(index)
 
 
 def split_file(text: str, where: str) -> Parts:
@@ -98,6 +109,7 @@ def split_file(text: str, where: str) -> Parts:
     then they run one by one, like the steps after a COMMIT (resumable)."""
     buckets: dict[str, list[str]] = {"before": [], "inside": [], "after": []}
     batches: dict[str, dict[int, BatchSpec]] = {"before": {}, "inside": {}, "after": {}}
+    guards: dict[str, dict[int, WhenType]] = {"before": {}, "inside": {}, "after": {}}
     outside = False  # a no-transaction directive before the first statement
     phase = "before"
     seen_begin = False
@@ -117,12 +129,15 @@ def split_file(text: str, where: str) -> Parts:
         spec = parse_batch(comments)
         if spec is not None:
             batches[phase][len(buckets[phase])] = spec
+        guard = parse_when_type(comments)
+        if guard is not None:
+            guards[phase][len(buckets[phase])] = guard
         buckets[phase].append(statement)
     if not seen_begin:
         if outside:
-            return Parts([], buckets["before"], [], batches["before"])
-        return Parts(buckets["before"], [], [])
-    return Parts(buckets["inside"], buckets["after"], buckets["before"], batches["after"])
+            return Parts([], buckets["before"], [], batches["before"], {"after": guards["before"]})
+        return Parts(buckets["before"], [], [], guards={"inside": guards["before"]})
+    return Parts(buckets["inside"], buckets["after"], buckets["before"], batches["after"], guards)
 
 
 LOCK_RETRIES = 5
@@ -436,15 +451,18 @@ class Executor:
         """Run ``text`` (the forward file or the rollback file) in ``direction``."""
         parts = split_file(text, display)
         started = time.monotonic()
-        for statement in parts.before_begin:
-            self._execute(statement, migration, display, _outcome(direction, "before"))
+        for index, statement in enumerate(parts.before_begin):
+            if not self._skipped(parts.guard("before", index)):
+                self._execute(statement, migration, display, _outcome(direction, "before"))
         prefix = _progress_prefix(migration, direction)
 
         def transaction() -> None:
             with self.conn.transaction():
                 if parts.batches:  # a fresh run: earlier runs' positions no longer apply
                     self.store.delete_prefix(prefix)
-                for statement in parts.transactional:
+                for index, statement in enumerate(parts.transactional):
+                    if self._skipped(parts.guard("inside", index)):
+                        continue
                     self._execute(
                         statement, migration, display, _outcome(direction, "inside"), retry=False
                     )
@@ -494,7 +512,9 @@ class Executor:
         for index in range(done, len(statements)):
             statement = statements[index]
             spec = parts.batches.get(index)
-            if spec is not None:
+            if self._skipped(parts.guard("after", index)):
+                self.history.advance(migration, index + 1)
+            elif spec is not None:
                 key = f"{_progress_prefix(migration, direction)}{index}"
                 batched = functools.partial(
                     run_batched, self.conn, statement, spec, key, self.progress, self.store
@@ -549,6 +569,18 @@ class Executor:
                 self.store,
             )
             self._guard(refill, statements[index], migration, display, outcome)
+
+    def _skipped(self, guard: WhenType | None) -> bool:
+        """A ``when-type`` step whose column has another type: nothing to do (the
+        rollback of a copy type change that stopped before its swap)."""
+        if guard is None:
+            return False
+        row = self.conn.execute(
+            "SELECT a.atttypid = to_regtype(%s) FROM pg_attribute a "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attname = %s AND NOT a.attisdropped",
+            (guard.type, quote_ident(guard.table), guard.column),
+        ).fetchone()
+        return row is not None and row[0] is False
 
     def _run_concurrently(
         self, statement: str, migration: MigrationFile, display: str, outcome: str

@@ -6,13 +6,14 @@ Python model with the same meaning give byte-identical migrations.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buildamp.cache.store import gc_paused
 from buildamp.model.errors import ModelError
-from buildamp.model.hints import ColumnHint, Hints, TableHint, field_options, table_option
+from buildamp.model.hints import ColumnHint, Hints, TableHint, table_option
 from buildamp.model.naming import snake_case, table_name_for
 from buildamp.model.schema import (
     Column,
@@ -26,7 +27,7 @@ from buildamp.model.schema import (
     clean_comment,
 )
 from buildamp.pg import sqltext
-from buildamp.sources.decl import FieldDecl, SourceFile, StructDecl
+from buildamp.sources.decl import EnumDecl, FieldDecl, SourceFile, StructDecl, TypeRef
 from buildamp.sources.distribution import distribute_tables, refuse_global_unique
 from buildamp.sources.indexes import (
     FieldPlan,
@@ -36,6 +37,7 @@ from buildamp.sources.indexes import (
     table_indexes,
 )
 from buildamp.sources.options import (
+    ENUM_OPTIONS,
     FIELD_OPTIONS,
     STRUCT_MIGRATION_OPTIONS,
     TABLE_OPTIONS,
@@ -123,18 +125,18 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
             check_table(table, struct.location)
             tables[table.name] = table
             built.append((struct, table.name))
-            for enum_name in used_enums:
-                decl = ctx.enums[enum_name]
-                enum = Enum(snake_case(decl.name), decl.variants, str(decl.location))
+            for enum_key in used_enums:
+                decl = ctx.enums[enum_key]
+                enum = Enum(ctx.enum_types[enum_key], decl.variants, str(decl.location))
                 check_enum(enum.name, enum.values, decl.location)
-                if enum.name in enums and enums[enum.name].values != enum.values:
+                known = enums.get(enum.name)
+                if known is not None and known.values != enum.values:
                     raise ModelError(
-                        f"two different enums map to type {enum.name!r}: "
-                        f"{enums[enum.name].source} and {decl.location}",
+                        f"two different enums map to PostgreSQL type {enum.name!r}: "
+                        f"{known.source} and {decl.location}",
                         decl.location,
-                        "rename one of them, or set "
-                        f"{field_options(str(decl.location), ('sql_type', '...'))} on the "
-                        "fields that use it",
+                        f"give one of them another type name with {_enum_name_spelling(decl)}, "
+                        "or set sql_type on the fields that use it",
                     )
                 enums[enum.name] = enum
                 if decl.renames:
@@ -181,6 +183,7 @@ def _cached_table(
 
 def _context(files: list[SourceFile]) -> TypeContext:
     ctx = TypeContext({}, {}, {})
+    by_name: dict[str, list[EnumDecl]] = {}
     for source in files:
         for alias in source.aliases:
             known = ctx.aliases.get(alias.name)
@@ -191,19 +194,30 @@ def _context(files: list[SourceFile]) -> TypeContext:
                 )
             ctx.aliases[alias.name] = alias
         for enum in source.enums:
-            clash = ctx.enums.get(enum.name)
-            if clash is not None and clash.variants != enum.variants:
-                raise ModelError(
-                    f"two different enums are named {enum.name}: {clash.location} and "
-                    f"{enum.location}; both would be PostgreSQL type {snake_case(enum.name)!r}",
-                    enum.location,
-                    "rename one of them (enum names are global to the models), or set "
-                    f"{field_options(str(enum.location), ('sql_type', '...'))} on the fields "
-                    "that use it",
-                )
-            ctx.enums[enum.name] = enum
+            same_name = by_name.setdefault(enum.name, [])
+            if not any(_same_enum(known_enum, enum) for known_enum in same_name):
+                same_name.append(enum)
         for struct in source.structs:
             ctx.structs[struct.name] = struct
+    for name, decls in by_name.items():
+        if len(decls) == 1:
+            ctx.enums[name] = decls[0]
+            ctx.enum_types[name] = _enum_type(decls[0])
+            continue
+        # One model name, different enums (two files, or Python and Rust): each
+        # field resolves its own (see _resolve_enums); one SQL name stays an error.
+        ctx.enum_homes[name] = tuple(decls)
+        for decl in decls:
+            key = f"{name}@{decl.location.file}"
+            if key in ctx.enums:
+                raise ModelError(
+                    f"enum {name} is defined twice in {decl.location.file} "
+                    f"(also at {ctx.enums[key].location})",
+                    decl.location,
+                    "rename one of them",
+                )
+            ctx.enums[key] = decl
+            ctx.enum_types[key] = _enum_type(decl)
     return ctx
 
 
@@ -220,6 +234,81 @@ def _refuse_keyless_table(struct: StructDecl) -> None:
         struct.location,
         f"add an `id` field (or {key}), or remove {struct.marker} to keep it a value type",
     )
+
+
+def _same_enum(a: EnumDecl, b: EnumDecl) -> bool:
+    """The same enum declared twice (say a Python and a Rust copy): one type."""
+    return (a.variants, a.unit_only, a.renames, _enum_type(a)) == (
+        b.variants,
+        b.unit_only,
+        b.renames,
+        _enum_type(b),
+    )
+
+
+_ENUM_TYPE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _enum_type(decl: EnumDecl) -> str:
+    """The PostgreSQL type: ``enum_name`` when given, else the snake_case name."""
+    if not decl.options:
+        return snake_case(decl.name)
+    python = decl.location.file.endswith(".py")
+    allowed = {"table": {}, "migration": ENUM_OPTIONS} if python else {"migration": ENUM_OPTIONS}
+    options = validate_options(decl.options, allowed, f"enum {decl.name}")
+    name = options.get_str("enum_name")
+    if name is None:
+        return snake_case(decl.name)
+    where = options.where("enum_name", decl.location)
+    check_identifier(name, "enum type name", where)
+    if not _ENUM_TYPE_NAME.fullmatch(name):
+        raise ModelError(
+            f"enum_name {name!r} on enum {decl.name} is not a lowercase SQL name",
+            where,
+            "use lowercase letters, digits and underscores (e.g. order_status)",
+        )
+    return name
+
+
+def _enum_name_spelling(decl: EnumDecl) -> str:
+    """How the user gives this enum another SQL type name, in its own language."""
+    if decl.location.file.endswith(".py"):
+        return f'@domain(enum_name="...") on class {decl.name} ({decl.location})'
+    if decl.location.file.endswith(".elm"):
+        return f"`@enumName ...` in the doc comment of type {decl.name} ({decl.location})"
+    return f'#[migration(enum_name = "...")] on enum {decl.name} ({decl.location})'
+
+
+def _resolve_enums(field: FieldDecl, struct: StructDecl, ctx: TypeContext) -> FieldDecl:
+    """A field naming an enum defined more than once uses the one of its own file,
+    else the only one of its language; anything else is ambiguous."""
+    if not ctx.enum_homes:
+        return field
+    ref = _resolve_ref(field.type, field, struct, ctx)
+    return field if ref is field.type else replace(field, type=ref)
+
+
+def _resolve_ref(ref: TypeRef, field: FieldDecl, struct: StructDecl, ctx: TypeContext) -> TypeRef:
+    args = tuple(_resolve_ref(a, field, struct, ctx) for a in ref.args)
+    name = ref.name
+    homes = ctx.enum_homes.get(name)
+    if homes is not None and not ref.args:
+        here = struct.location.file
+        chosen = [d for d in homes if d.location.file == here] or [
+            d for d in homes if Path(d.location.file).suffix == Path(here).suffix
+        ]
+        if len(chosen) != 1:
+            places = " and ".join(str(d.location) for d in homes)
+            raise ModelError(
+                f"type {name} of field {struct.name}.{field.name} is ambiguous: "
+                f"different enums named {name} are defined at {places}",
+                field.location,
+                "rename one of the enums (enum names are global to the models)",
+            )
+        name = f"{name}@{chosen[0].location.file}"
+    if name == ref.name and args == ref.args:
+        return ref
+    return TypeRef(name, args, ref.path)
 
 
 def _is_table(struct: StructDecl) -> bool:
@@ -324,7 +413,14 @@ def _build_table(
         source=str(struct.location),
         comment=clean_comment(struct.doc),
     )
-    used = sorted({p.mapped.enum for p in plans if p.mapped.enum and storage == "columns"})
+    # a field with its own sql_type does not use the enum's type
+    used = sorted(
+        {
+            p.mapped.enum
+            for p in plans
+            if p.mapped.enum and storage == "columns" and "sql_type" not in p.options.values
+        }
+    )
     return table, used
 
 
@@ -367,7 +463,7 @@ def _table_constraints(options: Options, columns: set[str], struct: StructDecl) 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for field in (_tenant_named(f, ctx) for f in struct.fields):
+    for field in (_tenant_named(_resolve_enums(f, struct, ctx), ctx) for f in struct.fields):
         options = _field_options(struct, field)
         if options.get_bool("ignore"):
             continue

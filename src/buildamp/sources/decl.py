@@ -80,6 +80,9 @@ class EnumDecl:
     location: Location
     # (old, new) from ``#[migration(rename_from = "Old")]`` on a variant
     renames: tuple[tuple[str, str], ...] = ()
+    # enum-level options: ``#[migration(enum_name = "...")]``, Python
+    # ``@domain(enum_name=...)``, Elm ``@enumName`` in the union's doc comment
+    options: tuple[OptionDecl, ...] = ()
 
 
 @dataclass(frozen=True)

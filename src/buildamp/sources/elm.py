@@ -46,6 +46,7 @@ from buildamp.sources.rust_syntax import first_error, named, node_text, snippet,
 
 _MAX_TYPE_DEPTH = 64
 _TYPE_HINT = "use a named type, Maybe a, List a, Dict k v, a tuple or a record"
+_ENUM_HINT = "a union's doc comment takes `@enumName sql_type_name`"
 _TAG_HINT = "tags look like `-- @unique @renameFrom oldName @default \"''\"`"
 _TABLE_HINT = 'write `@table name=people indexes=["email", "created_at DESC"]` on one line'
 
@@ -160,7 +161,7 @@ class _Reader:
             elif child.type == "type_declaration":
                 if doc is not None:
                     self._stray_table_tag(doc)  # a union is never a table
-                self._union(child)
+                self._union(child, doc)
             elif doc is not None and child.type != "line_comment":
                 self._stray_table_tag(doc)
             if child.type != "line_comment":
@@ -228,11 +229,12 @@ class _Reader:
                 match.start(),
             )
 
-    def _union(self, node: Node) -> None:
+    def _union(self, node: Node, doc: Node | None) -> None:
         name_node = node.child_by_field_name("name")
         if name_node is None:
             raise self.error("Elm syntax error in type declaration", node)
         variants: list[str] = []
+        renames: list[tuple[str, str]] = []
         unit_only = not any(c.type == "lower_type_name" for c in node.named_children)
         for variant in node.named_children:
             if variant.type != "union_variant":
@@ -241,9 +243,60 @@ class _Reader:
             if variant_name is None:
                 raise self.error("Elm syntax error in union variant", variant)
             variants.append(node_text(variant_name))
-            unit_only = unit_only and len(named(variant)) == 1
+            parts = [c for c in named(variant) if not c.type.endswith("_comment")]
+            unit_only = unit_only and len(parts) == 1
+            renamed = self._variant_rename(parts[-1])
+            if renamed is not None:
+                renames.append((renamed, node_text(variant_name)))
         name = node_text(name_node)
-        self.enums.append(EnumDecl(name, tuple(variants), unit_only, self.loc(name_node)))
+        options = tuple(self._enum_tags(doc)) if doc is not None else ()
+        self.enums.append(
+            EnumDecl(name, tuple(variants), unit_only, self.loc(name_node), tuple(renames), options)
+        )
+
+    def _variant_rename(self, last: Node) -> str | None:
+        """``| Medium -- @renameFrom Mid``: the value is renamed, not replaced
+        (``last``: the variant's last part; the comment may be inside the variant)."""
+        row, column = last.end_point
+        comment = self.comments.get(row)
+        if comment is None or comment.start_point[1] < column:
+            return None
+        text = node_text(comment)
+        start = self._tag_offset(text)
+        if start is None:
+            return None
+        tokens = self._tokens(comment, start, len(text))
+        if (
+            len(tokens) != 2
+            or tokens[0].text != "@renameFrom"
+            or tokens[1].kind not in ("word", "string")
+        ):
+            raise self.error(
+                "a union variant takes only `-- @renameFrom OldName`",
+                comment,
+                "e.g. `| Medium -- @renameFrom Mid`",
+                start,
+            )
+        return tokens[1].text.strip('"')
+
+    def _enum_tags(self, doc: Node) -> Iterator[OptionDecl]:
+        """``{-| @enumName task_priority -}`` above a union: its PostgreSQL type name."""
+        text = node_text(doc)
+        for match in re.finditer(r"(?:^|(?<=\s))@([A-Za-z_]\w*)", text):
+            tag = match.group(1)
+            if tag in _TABLE_KEYS or tag in _FIELD_TAGS:
+                raise self.error(
+                    f"@{tag} does not apply to a union type", doc, _ENUM_HINT, match.start()
+                )
+            if tag != "enumName":
+                continue  # @docs and friends belong to elm-format and the docs
+            line_end = text.find("\n", match.end())
+            end = len(text) - 2 if line_end < 0 and text.endswith("-}") else line_end
+            tokens = self._tokens(doc, match.end(), len(text) if end < 0 else end)
+            if len(tokens) != 1 or tokens[0].kind not in ("word", "string"):
+                raise self.error("@enumName takes one name", doc, _ENUM_HINT, match.start())
+            value = tokens[0].text.strip('"')
+            yield OptionDecl("enum_name", value, self.loc(doc, match.start()), "migration")
 
     def _record(self, name: str, name_node: Node, record: Node, doc: Node | None) -> None:
         if any(c.type == "record_base_identifier" for c in record.named_children):

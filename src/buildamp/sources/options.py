@@ -55,6 +55,12 @@ STRUCT_MIGRATION_OPTIONS: dict[str, Kind] = {
     "confirm_destructive": "bool",
 }
 
+# On a unit-only enum (Rust ``#[migration(...)]``, Python ``@domain(...)``, Elm
+# tags in the union's doc comment).
+ENUM_OPTIONS: dict[str, Kind] = {
+    "enum_name": "str",
+}
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "storage": ("columns", "jsonb"),
     "enum_migration": ("add_values", "recreate"),

@@ -239,7 +239,9 @@ class _Collector:
         self._current = where.file
         decls = self._file(where.file)
         if issubclass(cls, enum.Enum):
-            decls.enums.append(EnumDecl(cls.__name__, enum_values(cls), True, where))
+            values = enum_values(cls)
+            options, renames = self._enum_options(cls, values, where)
+            decls.enums.append(EnumDecl(cls.__name__, values, True, where, renames, options))
             return
         marker = vars(cls).get(DOMAIN_ATTRIBUTE)
         if not is_model_class(cls):
@@ -302,6 +304,41 @@ class _Collector:
                     found = self.sources.field_location(owner, name)
                     return found[0] if found else None
         return None
+
+    def _enum_options(
+        self, cls: type[enum.Enum], values: tuple[str, ...], where: Location
+    ) -> tuple[tuple[OptionDecl, ...], tuple[tuple[str, str], ...]]:
+        """``@domain(enum_name="...", rename_from={"Medium": "Mid"})`` on an enum class:
+        Rust's ``#[migration(enum_name)]`` on the enum and ``rename_from`` on a variant
+        (each key a label as stored, its value the label it was renamed from)."""
+        marker = vars(cls).get(DOMAIN_ATTRIBUTE)
+        if not isinstance(marker, Domain):
+            return (), ()
+        options: list[OptionDecl] = []
+        renames: list[tuple[str, str]] = []
+        raw = dict(marker.options)
+        for option in self._options(marker, lambda key: key, "migration", {}):
+            if option.key != "rename_from":
+                options.append(option)
+                continue
+            pairs = raw["rename_from"]
+            if not isinstance(pairs, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in pairs.items()
+            ):
+                raise ModelError(
+                    f'rename_from on enum {cls.__name__} must be a dict of labels {{"New": "Old"}}',
+                    option.location,
+                )
+            for new, old in pairs.items():
+                if new not in values or old in values:
+                    raise ModelError(
+                        f"rename_from on enum {cls.__name__}: {new!r} must be one of its "
+                        f"labels and {old!r} must not be",
+                        option.location,
+                        f"labels: {', '.join(values)}",
+                    )
+                renames.append((old, new))
+        return tuple(options), tuple(renames)
 
     def _table_options(self, marker: Domain) -> Iterator[OptionDecl]:
         """``table=`` is Rust's ``name``; struct-level migration options keep their attribute."""

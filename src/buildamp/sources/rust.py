@@ -166,7 +166,7 @@ class _Reader:
         if node.type == "struct_item":
             self._struct(node, attrs, docs)
         elif node.type == "enum_item":
-            self._enum(node)
+            self._enum(node, attrs)
         elif node.type == "type_item":
             self._alias(node)
         elif node.type == "mod_item" and not self._is_cfg_test(attrs):
@@ -258,7 +258,7 @@ class _Reader:
                 yield FieldDecl(name, type_ref, options, self.loc(name_node), doc=doc)
             attrs, docs = [], []
 
-    def _enum(self, node: Node) -> None:
+    def _enum(self, node: Node, outer: list[_Attr]) -> None:
         name_node = self.required(node, "name")
         variants: list[str] = []
         renames: list[tuple[str, str]] = []
@@ -282,6 +282,7 @@ class _Reader:
                 unit_only,
                 self.loc(name_node),
                 tuple(renames),
+                tuple(self._options(outer, _OPTION_ATTRS)),
             )
         )
 

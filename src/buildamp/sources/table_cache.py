@@ -145,6 +145,9 @@ def _valid(entry: Any) -> bool:
 def _context_digest(context: Any) -> bytes:
     """What a table's type mapping can depend on besides its own struct."""
     aliases = sorted((a.name, a.target) for a in context.aliases.values())
-    enums = sorted((e.name, e.variants, e.unit_only) for e in context.enums.values())
+    enums = sorted(
+        (key, e.variants, e.unit_only, context.enum_types.get(key, ""))
+        for key, e in context.enums.items()
+    )
     structs = sorted(context.structs)
     return hashlib.sha256(pickle.dumps((aliases, enums, structs), protocol=5)).digest()

@@ -97,8 +97,12 @@ class TypeContext:
     results are memoised per context (a project repeats a few types many times)."""
 
     aliases: dict[str, AliasDecl]
-    enums: dict[str, EnumDecl]
+    enums: dict[str, EnumDecl]  # by model name, or "Name@file" when the name is defined twice
     structs: dict[str, StructDecl]
+    # PostgreSQL type of each enum above (``enum_name`` option, else snake_case name)
+    enum_types: dict[str, str] = dataclasses.field(default_factory=dict)
+    # model names defined by more than one different enum: a field resolves its own
+    enum_homes: dict[str, tuple[EnumDecl, ...]] = dataclasses.field(default_factory=dict)
     memo: dict[TypeRef, Mapped] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
@@ -169,7 +173,7 @@ def _map(ref: TypeRef, ctx: TypeContext, field: str, location: Location, depth: 
     if name in ctx.enums:
         enum = ctx.enums[name]
         if enum.unit_only:
-            return Mapped(snake_case(enum.name), enum=enum.name)
+            return Mapped(ctx.enum_types.get(name) or snake_case(enum.name), enum=name)
         return Mapped("JSONB")
     if name in ctx.structs:
         return Mapped("JSONB")

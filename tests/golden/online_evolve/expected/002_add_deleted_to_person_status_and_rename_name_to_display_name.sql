@@ -22,13 +22,23 @@ BEGIN;
 SET LOCAL lock_timeout = '1s';
 ALTER TABLE people RENAME COLUMN name TO display_name;
 -- people.age: INTEGER -> BIGINT online (expand, copy, swap)
+DO $buildamp$
+BEGIN
+    DROP TRIGGER IF EXISTS buildamp_sync_people_age ON people;
+    DROP FUNCTION IF EXISTS buildamp_sync_people_age();
+    ALTER TABLE people DROP COLUMN IF EXISTS age__buildamp_new;
+END
+$buildamp$;
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 ALTER TABLE people ADD COLUMN age__buildamp_new BIGINT;
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 CREATE FUNCTION buildamp_sync_people_age() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 BEGIN
     NEW.age__buildamp_new := CAST(NEW.age AS BIGINT);
     RETURN NEW;
 END;
 $buildamp$;
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 CREATE TRIGGER buildamp_sync_people_age BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_age();
 ALTER TABLE people ALTER COLUMN legacy DROP NOT NULL;
 -- people.legacy is deprecated (kept, now nullable)
@@ -58,9 +68,13 @@ COMMIT;
 SET lock_timeout = '1s';
 SET buildamp.migrating = 'on';
 -- buildamp:batch table=people size=1000
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 UPDATE people SET age__buildamp_new = CAST(age AS BIGINT);
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 ALTER TABLE people ADD CONSTRAINT chk_people_age_buildamp_new_not_null CHECK (age__buildamp_new IS NOT NULL) NOT VALID;
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_age_buildamp_new_not_null;
+-- buildamp:when-type {"table":"people","column":"age","type":"INTEGER"}
 DO $buildamp$
 BEGIN
     DROP TRIGGER buildamp_sync_people_age ON people;
@@ -100,18 +114,32 @@ ALTER TABLE tags ADD CONSTRAINT unique_tags_normalized_name UNIQUE USING INDEX u
 -- ALTER TABLE people ALTER COLUMN legacy SET NOT NULL;
 -- ALTER TABLE people DROP CONSTRAINT chk_people_legacy_not_null;
 -- -- people.age: BIGINT -> INTEGER online (expand, copy, swap)
+-- DO $buildamp$
+-- BEGIN
+--     DROP TRIGGER IF EXISTS buildamp_sync_people_age ON people;
+--     DROP FUNCTION IF EXISTS buildamp_sync_people_age();
+--     ALTER TABLE people DROP COLUMN IF EXISTS age__buildamp_new;
+-- END
+-- $buildamp$;
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- ALTER TABLE people ADD COLUMN age__buildamp_new INTEGER;
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- CREATE FUNCTION buildamp_sync_people_age() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 -- BEGIN
 --     NEW.age__buildamp_new := CAST(NEW.age AS INTEGER);
 --     RETURN NEW;
 -- END;
 -- $buildamp$;
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- CREATE TRIGGER buildamp_sync_people_age BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_age();
 -- -- buildamp:batch table=people size=1000
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- UPDATE people SET age__buildamp_new = CAST(age AS INTEGER);
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- ALTER TABLE people ADD CONSTRAINT chk_people_age_buildamp_new_not_null CHECK (age__buildamp_new IS NOT NULL) NOT VALID;
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- ALTER TABLE people VALIDATE CONSTRAINT chk_people_age_buildamp_new_not_null;
+-- -- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 -- DO $buildamp$
 -- BEGIN
 --     DROP TRIGGER buildamp_sync_people_age ON people;

@@ -56,13 +56,23 @@ ALTER TABLE people ALTER COLUMN city SET DEFAULT 'nowhere';
 ALTER TABLE people ALTER COLUMN nickname SET DEFAULT '';
 -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
 -- people.score: INTEGER -> TEXT online (expand, copy, swap)
+DO $buildamp$
+BEGIN
+    DROP TRIGGER IF EXISTS buildamp_sync_people_score ON people;
+    DROP FUNCTION IF EXISTS buildamp_sync_people_score();
+    ALTER TABLE people DROP COLUMN IF EXISTS score__buildamp_new;
+END
+$buildamp$;
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 ALTER TABLE people ADD COLUMN score__buildamp_new TEXT;
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 CREATE FUNCTION buildamp_sync_people_score() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 BEGIN
     NEW.score__buildamp_new := CAST(NEW.score AS text);
     RETURN NEW;
 END;
 $buildamp$;
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 CREATE TRIGGER buildamp_sync_people_score BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_score();
 -- DESTRUCTIVE: drops people.legacy and its data
 ALTER TABLE people DROP COLUMN legacy;
@@ -90,9 +100,13 @@ ALTER TABLE people VALIDATE CONSTRAINT chk_people_nickname_not_null;
 ALTER TABLE people ALTER COLUMN nickname SET NOT NULL;
 ALTER TABLE people DROP CONSTRAINT chk_people_nickname_not_null;
 -- buildamp:batch table=people size=1000
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 UPDATE people SET score__buildamp_new = CAST(score AS text);
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 ALTER TABLE people ADD CONSTRAINT chk_people_score_buildamp_new_not_null CHECK (score__buildamp_new IS NOT NULL) NOT VALID;
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_score_buildamp_new_not_null;
+-- buildamp:when-type {"table":"people","column":"score","type":"INTEGER"}
 DO $buildamp$
 BEGIN
     DROP TRIGGER buildamp_sync_people_score ON people;
@@ -110,18 +124,32 @@ $buildamp$;
 -- ALTER TABLE people ADD COLUMN legacy TEXT;
 -- -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
 -- -- people.score: TEXT -> INTEGER online (expand, copy, swap)
+-- DO $buildamp$
+-- BEGIN
+--     DROP TRIGGER IF EXISTS buildamp_sync_people_score ON people;
+--     DROP FUNCTION IF EXISTS buildamp_sync_people_score();
+--     ALTER TABLE people DROP COLUMN IF EXISTS score__buildamp_new;
+-- END
+-- $buildamp$;
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- ALTER TABLE people ADD COLUMN score__buildamp_new INTEGER;
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- CREATE FUNCTION buildamp_sync_people_score() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 -- BEGIN
 --     NEW.score__buildamp_new := NEW.score::INTEGER;
 --     RETURN NEW;
 -- END;
 -- $buildamp$;
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- CREATE TRIGGER buildamp_sync_people_score BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_score();
 -- -- buildamp:batch table=people size=1000
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- UPDATE people SET score__buildamp_new = score::INTEGER;
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- ALTER TABLE people ADD CONSTRAINT chk_people_score_buildamp_new_not_null CHECK (score__buildamp_new IS NOT NULL) NOT VALID;
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- ALTER TABLE people VALIDATE CONSTRAINT chk_people_score_buildamp_new_not_null;
+-- -- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 -- DO $buildamp$
 -- BEGIN
 --     DROP TRIGGER buildamp_sync_people_score ON people;

@@ -17,13 +17,23 @@ ALTER TABLE people DROP COLUMN score;
 ALTER TABLE people DROP COLUMN nickname;
 -- people.legacy is no longer deprecated
 -- people.age: BIGINT -> INTEGER online (expand, copy, swap)
+DO $buildamp$
+BEGIN
+    DROP TRIGGER IF EXISTS buildamp_sync_people_age ON people;
+    DROP FUNCTION IF EXISTS buildamp_sync_people_age();
+    ALTER TABLE people DROP COLUMN IF EXISTS age__buildamp_new;
+END
+$buildamp$;
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 ALTER TABLE people ADD COLUMN age__buildamp_new INTEGER;
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 CREATE FUNCTION buildamp_sync_people_age() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 BEGIN
     NEW.age__buildamp_new := CAST(NEW.age AS INTEGER);
     RETURN NEW;
 END;
 $buildamp$;
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 CREATE TRIGGER buildamp_sync_people_age BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_age();
 ALTER TABLE people RENAME COLUMN display_name TO name;
 -- DESTRUCTIVE: rows holding removed values of person_status fail
@@ -44,9 +54,13 @@ ALTER TABLE people VALIDATE CONSTRAINT chk_people_legacy_not_null;
 ALTER TABLE people ALTER COLUMN legacy SET NOT NULL;
 ALTER TABLE people DROP CONSTRAINT chk_people_legacy_not_null;
 -- buildamp:batch table=people size=1000
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 UPDATE people SET age__buildamp_new = CAST(age AS INTEGER);
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 ALTER TABLE people ADD CONSTRAINT chk_people_age_buildamp_new_not_null CHECK (age__buildamp_new IS NOT NULL) NOT VALID;
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_age_buildamp_new_not_null;
+-- buildamp:when-type {"table":"people","column":"age","type":"BIGINT"}
 DO $buildamp$
 BEGIN
     DROP TRIGGER buildamp_sync_people_age ON people;

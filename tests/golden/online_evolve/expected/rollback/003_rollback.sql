@@ -11,13 +11,23 @@ SET LOCAL lock_timeout = '1s';
 ALTER TABLE people ADD COLUMN legacy TEXT;
 -- LOSSY: people.score has convert_sql but no convert_back_sql: the rollback is a plain cast (nothing for a same-type conversion) and does not restore the old values
 -- people.score: TEXT -> INTEGER online (expand, copy, swap)
+DO $buildamp$
+BEGIN
+    DROP TRIGGER IF EXISTS buildamp_sync_people_score ON people;
+    DROP FUNCTION IF EXISTS buildamp_sync_people_score();
+    ALTER TABLE people DROP COLUMN IF EXISTS score__buildamp_new;
+END
+$buildamp$;
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 ALTER TABLE people ADD COLUMN score__buildamp_new INTEGER;
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 CREATE FUNCTION buildamp_sync_people_score() RETURNS trigger LANGUAGE plpgsql AS $buildamp$
 BEGIN
     NEW.score__buildamp_new := NEW.score::INTEGER;
     RETURN NEW;
 END;
 $buildamp$;
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 CREATE TRIGGER buildamp_sync_people_score BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION buildamp_sync_people_score();
 ALTER TABLE people ALTER COLUMN nickname DROP DEFAULT;
 ALTER TABLE people ALTER COLUMN nickname DROP NOT NULL;
@@ -55,9 +65,13 @@ COMMIT;
 SET lock_timeout = '1s';
 SET buildamp.migrating = 'on';
 -- buildamp:batch table=people size=1000
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 UPDATE people SET score__buildamp_new = score::INTEGER;
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 ALTER TABLE people ADD CONSTRAINT chk_people_score_buildamp_new_not_null CHECK (score__buildamp_new IS NOT NULL) NOT VALID;
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 ALTER TABLE people VALIDATE CONSTRAINT chk_people_score_buildamp_new_not_null;
+-- buildamp:when-type {"table":"people","column":"score","type":"TEXT"}
 DO $buildamp$
 BEGIN
     DROP TRIGGER buildamp_sync_people_score ON people;
