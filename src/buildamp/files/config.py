@@ -80,7 +80,9 @@ class Config:
 
     @property
     def is_online(self) -> bool:
-        return self.online if self.online is not None else self.mode == "prod"
+        """Lock-safe forms unless ``online = false``: the SQL of a migration is
+        frozen when generated and will meet production, whatever the mode."""
+        return self.online if self.online is not None else True
 
     @property
     def is_project(self) -> bool:

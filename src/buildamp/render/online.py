@@ -35,7 +35,7 @@ from buildamp.render.ddl import (
     render_add_column,
     render_alter_column,
 )
-from buildamp.render.step import Phase, Step
+from buildamp.render.step import Step
 
 
 def online_create_index(op: o.CreateIndex) -> list[Step]:
@@ -58,14 +58,16 @@ def online_add_constraint(op: o.AddConstraint) -> list[Step]:
                 phase="post",
             ),
         ]
-    # A foreign key goes after COMMIT as a whole: the unique constraint it points
-    # at may itself be built there (concurrently), and NOT VALID then takes its
-    # short locks on both tables in a transaction of its own, under lock_timeout.
-    added: Phase = "post" if constraint.kind == "foreign_key" else "tx"
+    # A foreign key or check goes after COMMIT as a whole: the unique constraint a
+    # key points at may itself be built there (concurrently); a NOT VALID check
+    # already applies to updates of old rows, so it must follow the batched
+    # backfills (a renamed or filled JSONB key) or it would reject the
+    # application's writes to rows not yet filled. NOT VALID then takes its short
+    # locks in a transaction of its own, under lock_timeout.
     return [
         Step(
             f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID",
-            phase=added,
+            phase="post",
         ),
         Step(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", phase="post"),
     ]
