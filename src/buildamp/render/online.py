@@ -259,6 +259,16 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
             f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET NOT NULL",
             f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}",
         ]
+    if op.primary_key:
+        # Dropping the old column took the primary key with it: rebuild it from
+        # a unique index built concurrently (the key's columns are NOT NULL by
+        # now, checked above, so ADD PRIMARY KEY USING INDEX does not scan).
+        key = fit_identifier(f"{table}_pkey")
+        shadow = fit_identifier(f"{table}_pkey__buildamp_new")
+        columns = tuple(temporary if c == column else c for c in op.primary_key)
+        moved = Index(shadow, tuple(_keys(columns)), unique=True)
+        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
+        swap.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(key)} PRIMARY KEY USING INDEX {q(shadow)}")
     if op.new.default is not None:
         swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
     body = "".join(f"    {statement};\n" for statement in swap)
