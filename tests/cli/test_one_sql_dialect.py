@@ -290,7 +290,13 @@ def test_generate_and_apply_in_one_step_in_dev(tmp_path: Path, pg_url: str, onli
     for number, (customer, product, order) in enumerate(EVOLUTION, start=1):
         write(root / "models" / "shop_domain.rs", HEAD + customer + product + order)
         code, out, err = cli(
-            root, "migrate", "--generate", "--apply", "--allow-destructive", "--database-url", pg_url
+            root,
+            "migrate",
+            "--generate",
+            "--apply",
+            "--allow-destructive",
+            "--database-url",
+            pg_url,
         )
         assert code == 0, out + err
         assert f"applied {number:03d}_" in out, out

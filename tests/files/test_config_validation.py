@@ -104,7 +104,7 @@ def test_profiles_override_top_level_keys(tmp_path: Path, monkeypatch: pytest.Mo
         ('mode = "prod"\nonline = false\n', None, False),
         ('mode = "prod"\n[env.local]\nmode = "dev"\nonline = false\n', "local", False),
         ('online = false\n[env.prod]\nmode = "prod"\n', "prod", False),
-        ('online = false\n[env.prod]\nonline = true\n', "prod", True),
+        ("online = false\n[env.prod]\nonline = true\n", "prod", True),
     ],
 )
 def test_online_is_the_default_in_every_mode(

@@ -185,10 +185,7 @@ def verify_landed(operations: list[o.Operation], steps: Sequence[Step] = ()) -> 
         if step.phase == "post" and isinstance(step.op, o.CreateIndex | o.AddConstraint)
     }
     checks = [
-        _landed_check(landed)
-        for op in operations
-        if id(op) not in late
-        for landed in op.landed()
+        _landed_check(landed) for op in operations if id(op) not in late for landed in op.landed()
     ]
     if not checks:
         return []

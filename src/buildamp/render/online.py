@@ -21,8 +21,10 @@ from buildamp.pg.sqlbits import (
     create_index_sql,
     not_null_check_name,
     q,
+    serial_default,
     sql_type,
 )
+from buildamp.pg.sqltext import quote_ident, quote_literal
 from buildamp.plan import ops as o
 from buildamp.render.data import (
     render_convert_document_key,
@@ -140,8 +142,9 @@ def online_add_column(op: o.AddColumn) -> list[Step]:
 
 
 def copies_column(op: o.AlterColumn) -> bool:
-    """Online, this type change copies into a new column (expand, copy, swap)."""
-    return rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity)
+    """Online, this type change copies into a new column (expand, copy, swap).
+    An identity column keeps its kind: a change of identity goes the plain way."""
+    return rewrites(op.old.type, op.new.type) and op.old.identity == op.new.identity
 
 
 def online_alter_column(op: o.AlterColumn) -> list[Step]:
@@ -223,9 +226,27 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
     swap = [
         f"DROP TRIGGER {q(function)} ON {q(table)}",
         f"DROP FUNCTION {q(function)}()",
+    ]
+    declare = ""
+    sequence = quote_ident(f"{table}_{column}_seq")
+    serial = op.old.default is not None and op.old.default == serial_default(table, column)
+    if op.old.identity:
+        # The identity sequence goes with the old column: the new one starts where
+        # it stopped (under the table lock, so no insert takes a value in between).
+        declare = "DECLARE\n    next_value bigint;\n"
+        swap += [
+            f"LOCK TABLE {q(table)} IN ACCESS EXCLUSIVE MODE",
+            f"next_value := nextval(pg_get_serial_sequence({quote_literal(q(table))}, "
+            f"{quote_literal(column)}))",
+        ]
+    elif serial:  # a serial's sequence is owned by the old column: keep it
+        swap.append(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+    swap += [
         f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}",
         f"ALTER TABLE {q(table)} RENAME COLUMN {q(temporary)} TO {q(column)}",
     ]
+    if serial:
+        swap.append(f"ALTER SEQUENCE {sequence} OWNED BY {q(table)}.{q(column)}")
     for index in op.indexes:
         shadow = fit_identifier(f"{index.name}__buildamp_new")
         keys = tuple(
@@ -268,9 +289,17 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         columns = tuple(temporary if c == column else c for c in op.primary_key)
         moved = Index(shadow, tuple(_keys(columns)), unique=True)
         steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
-        swap.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(key)} PRIMARY KEY USING INDEX {q(shadow)}")
+        swap.append(
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(key)} PRIMARY KEY USING INDEX {q(shadow)}"
+        )
     if op.new.default is not None:
         swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
+    if op.new.identity:
+        generated = quote_literal(
+            f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} "
+            f"ADD GENERATED {op.new.identity.upper()} AS IDENTITY (START WITH %s)"
+        )
+        swap.append(f"EXECUTE format({generated}, next_value)")
     body = "".join(f"    {statement};\n" for statement in swap)
-    steps.append(Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", phase="post"))
+    steps.append(Step(f"DO $buildamp$\n{declare}BEGIN\n{body}END\n$buildamp$", phase="post"))
     return steps
