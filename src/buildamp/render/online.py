@@ -21,10 +21,9 @@ from buildamp.pg.sqlbits import (
     create_index_sql,
     not_null_check_name,
     q,
-    serial_default,
     sql_type,
 )
-from buildamp.pg.sqltext import quote_ident, quote_literal
+from buildamp.pg.sqltext import quote_literal
 from buildamp.plan import ops as o
 from buildamp.render.data import (
     render_convert_document_key,
@@ -228,25 +227,33 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         f"DROP FUNCTION {q(function)}()",
     ]
     declare = ""
-    sequence = quote_ident(f"{table}_{column}_seq")
-    serial = op.old.default is not None and op.old.default == serial_default(table, column)
+    serial = op.old.default is not None and "nextval(" in op.old.default
+    column_of = f"{quote_literal(q(table))}, {quote_literal(column)}"
     if op.old.identity:
         # The identity sequence goes with the old column: the new one starts where
         # it stopped (under the table lock, so no insert takes a value in between).
         declare = "DECLARE\n    next_value bigint;\n"
         swap += [
             f"LOCK TABLE {q(table)} IN ACCESS EXCLUSIVE MODE",
-            f"next_value := nextval(pg_get_serial_sequence({quote_literal(q(table))}, "
-            f"{quote_literal(column)}))",
+            f"next_value := nextval(pg_get_serial_sequence({column_of}))",
         ]
-    elif serial:  # a serial's sequence is owned by the old column: keep it
-        swap.append(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+    elif serial:
+        # a serial's sequence (whatever its name) is owned by the old column: keep it
+        declare = "DECLARE\n    owned_sequence text;\n"
+        swap += [
+            f"owned_sequence := pg_get_serial_sequence({column_of})",
+            "IF owned_sequence IS NOT NULL THEN EXECUTE format("
+            "'ALTER SEQUENCE %s OWNED BY NONE', owned_sequence); END IF",
+        ]
     swap += [
         f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}",
         f"ALTER TABLE {q(table)} RENAME COLUMN {q(temporary)} TO {q(column)}",
     ]
     if serial:
-        swap.append(f"ALTER SEQUENCE {sequence} OWNED BY {q(table)}.{q(column)}")
+        owner = quote_literal(f"ALTER SEQUENCE %s OWNED BY {q(table)}.{q(column)}")
+        swap.append(
+            f"IF owned_sequence IS NOT NULL THEN EXECUTE format({owner}, owned_sequence); END IF"
+        )
     for index in op.indexes:
         shadow = fit_identifier(f"{index.name}__buildamp_new")
         keys = tuple(
