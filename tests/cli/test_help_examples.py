@@ -9,7 +9,8 @@ from buildamp.cli.main import main
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["init"], ["migrate"], ["drift"], ["lint"], ["schema"], ["db"]]
+    "command",
+    [[], ["init"], ["migrate"], ["drift"], ["lint"], ["schema"], ["db"], ["db", "url"], ["watch"]],
 )
 def test_help_shows_an_example(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])

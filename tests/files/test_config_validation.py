@@ -94,6 +94,29 @@ def test_profiles_override_top_level_keys(tmp_path: Path, monkeypatch: pytest.Mo
         load_config(root, "staging")
 
 
+@pytest.mark.parametrize(
+    ("text", "env", "online"),
+    [
+        ('mode = "dev"\n', None, True),
+        ('mode = "prod"\n', None, True),
+        ("", None, True),
+        ('mode = "dev"\nonline = false\n', None, False),
+        ('mode = "prod"\nonline = false\n', None, False),
+        ('mode = "prod"\n[env.local]\nmode = "dev"\nonline = false\n', "local", False),
+        ('online = false\n[env.prod]\nmode = "prod"\n', "prod", False),
+        ("online = false\n[env.prod]\nonline = true\n", "prod", True),
+    ],
+)
+def test_online_is_the_default_in_every_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, env: str | None, online: bool
+) -> None:
+    """The SQL does not depend on the mode (DESIGN section 3): only ``online``
+    chooses the forms, at the top level or in a profile."""
+    monkeypatch.delenv("BUILDAMP_ENV", raising=False)
+    root = project(tmp_path, 'models = ["models"]\n' + text)
+    assert load_config(root, env).is_online is online
+
+
 def test_env_flag_selects_the_profile(tmp_path: Path) -> None:
     text = 'mode = "dev"\n[env.prod]\nmode = "prod"\n'
     root = project(tmp_path, text)

@@ -1,5 +1,5 @@
 """buildamp's own output passes buildamp's linter: every golden migration and
-rollback, and every golden case rendered again with ``online = true``, lints
+rollback, and every golden case rendered again in the default (online) mode, lints
 without an error (warnings such as BA008 "drop" are expected)."""
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ def _steps(case: Path) -> list[Path]:
     return sorted(p for p in steps.iterdir() if p.is_dir()) if steps.is_dir() else [case]
 
 
-def test_the_online_golden_lints_clean() -> None:
-    files = sorted((GOLDEN / "online_evolve" / "expected").rglob("*.sql"))
-    assert len(files) == 8
+@pytest.mark.parametrize(("case_name", "count"), [("online_evolve", 8), ("online_jsonb", 10)])
+def test_the_online_golden_lints_clean(case_name: str, count: int) -> None:
+    files = sorted((GOLDEN / case_name / "expected").rglob("*.sql"))
+    assert len(files) == count
     assert {f.name: _errors(f) for f in files} == {f.name: [] for f in files}
 
 
@@ -61,9 +62,9 @@ def test_every_golden_case_rendered_online_lints_clean(case_name: str, tmp_path:
     if (case / "custom").is_dir():
         shutil.copytree(case / "custom", project / "custom")
     config = (case / "buildamp.toml").read_text() if (case / "buildamp.toml").is_file() else ""
-    if "online" not in config:
-        config = (config or 'models = ["models"]\n') + "online = true\n"
-    (project / "buildamp.toml").write_text(config)
+    # the default mode (online): a case that keeps the plain forms says online = false
+    kept = [line for line in config.splitlines() if not line.startswith("online")]
+    (project / "buildamp.toml").write_text("\n".join(kept or ['models = ["models"]']) + "\n")
     for step in _steps(case):
         shutil.rmtree(project / "models", ignore_errors=True)
         shutil.copytree(step / "models", project / "models")

@@ -268,8 +268,9 @@ def migration_files(
 ) -> tuple[Schema, str, str]:
     """(next state, up text, down text) exactly as generate.py makes them."""
     state = next_state(old, operations, new)
-    options, layout = RenderOptions(), Layout()  # the default (offline) mode
-    forward = render_all(operations, options) + verify_landed(operations, options.online)
+    options, layout = RenderOptions(), Layout()  # the plain forms (online = false)
+    forward = render_all(operations, options)
+    forward += verify_landed(operations, forward)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
     name = f"{version:03d}_step"
     up = compose_up(

@@ -609,6 +609,9 @@ PYTHON_TWINS["online_evolve/steps/01"] = PYTHON_TWINS["evolve_columns/steps/01"]
 PYTHON_TWINS["online_evolve/steps/02"] = PYTHON_TWINS["evolve_columns/steps/02"]
 PYTHON_TWINS["online_evolve/steps/03"] = {"people.py": _ONLINE_03}
 PYTHON_TWINS["online_evolve/steps/04"] = {"people.py": _ONLINE_04}
+# online_jsonb: evolve_jsonb's models in the default (online) mode
+for _step in ("01", "02", "03", "04", "05"):
+    PYTHON_TWINS[f"online_jsonb/steps/{_step}"] = PYTHON_TWINS[f"evolve_jsonb/steps/{_step}"]
 
 BLOG_RUST = """\
 #[derive(BuildAmpDomain)]

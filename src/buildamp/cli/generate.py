@@ -248,7 +248,8 @@ def generate(
         config.batch_pause,
         any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables),
     )
-    forward = render_all(operations, options) + verify_landed(operations, options.online)
+    forward = render_all(operations, options)
+    forward += verify_landed(operations, forward)
     backward = render_all([o.invert(op) for op in reversed(operations)], options)
     created = _extensions(config, snapshot.schema, planned.next_schema)
     if created:

@@ -81,7 +81,9 @@ class Config:
 
     @property
     def is_online(self) -> bool:
-        return self.online if self.online is not None else self.mode == "prod"
+        """Lock-safe forms unless ``online = false``: the SQL of a migration is
+        frozen when generated and will meet production, whatever the mode."""
+        return self.online if self.online is not None else True
 
     @property
     def is_project(self) -> bool:
@@ -437,6 +439,7 @@ models = ["models"]          # folders holding *.rs / *.py domain models
 migrations = "migrations"    # numbered SQL files and rollback/
 storage = "columns"          # default table storage: "columns" or "jsonb"
 mode = "dev"                 # "dev" (generate may auto-apply) or "prod" (review first)
+# online = false             # plain DDL instead of the lock-safe forms (default: true, any mode)
 # database_url = "postgresql://localhost/myapp"
 # lock_wait = 30             # seconds to wait for another buildamp's lock
 # drift_ignore = ["pg_stat_*"]  # objects buildamp should not report as drift
@@ -447,7 +450,6 @@ mode = "dev"
 
 [env.prod]
 mode = "prod"                # plan + confirmation before apply and rollback
-online = true                # lock-safe DDL, batched backfills
 lock_timeout = "1s"
 # database_url = "postgresql://deploy@db.example.com/myapp"
 """

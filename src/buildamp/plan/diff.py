@@ -380,7 +380,7 @@ def _sans_comment(column: Column) -> Column:
 
 
 def _dependents(old: Table, new: Table, column: str) -> dict[str, Any]:
-    """Unchanged indexes and unique constraints that use ``column``."""
+    """Unchanged indexes, unique constraints and primary key that use ``column``."""
     indexes = tuple(
         index
         for index in new.indexes
@@ -395,7 +395,12 @@ def _dependents(old: Table, new: Table, column: str) -> dict[str, Any]:
         for c in new.constraints
         if c.kind == "unique" and old.constraint(c.name) == c and column in c.columns
     )
-    return {"indexes": indexes, "constraints": constraints}
+    kept_key = column in new.primary_key and old.primary_key == new.primary_key
+    return {
+        "indexes": indexes,
+        "constraints": constraints,
+        "primary_key": new.primary_key if kept_key else (),
+    }
 
 
 def _add_column(

@@ -3,6 +3,7 @@ changes and storage switches; plus the block proving a migration landed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import assert_never
 
 from buildamp.model.schema import Column
@@ -184,17 +185,19 @@ def _landed_check(landed: o.Landed) -> tuple[str, str]:
             assert_never(landed.kind)
 
 
-def verify_landed(operations: list[o.Operation], online: bool = False) -> list[Step]:
+def verify_landed(operations: list[o.Operation], steps: Sequence[Step] = ()) -> list[Step]:
     """One DO block proving that what the migration creates exists, checked
     inside the same transaction, so a migration that silently did less fails
-    instead of committing. Online, indexes and unique constraints are built
-    after COMMIT, so they are not checked here."""
-    deferred = (o.CreateIndex, o.AddConstraint) if online else ()
+    instead of committing. ``steps`` are the rendered ones: an index or a
+    constraint built after COMMIT (online, on a table that holds data) is not
+    there yet, so it is not checked here; one on a new table is."""
+    late = {
+        id(step.op)
+        for step in steps
+        if step.phase == "post" and isinstance(step.op, o.CreateIndex | o.AddConstraint)
+    }
     checks = [
-        _landed_check(landed)
-        for op in operations
-        if not isinstance(op, deferred)
-        for landed in op.landed()
+        _landed_check(landed) for op in operations if id(op) not in late for landed in op.landed()
     ]
     if not checks:
         return []

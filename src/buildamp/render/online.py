@@ -36,7 +36,7 @@ from buildamp.render.ddl import (
     render_add_column,
     render_alter_column,
 )
-from buildamp.render.step import Phase, Step
+from buildamp.render.step import Step
 
 
 def online_create_index(op: o.CreateIndex) -> list[Step]:
@@ -59,14 +59,16 @@ def online_add_constraint(op: o.AddConstraint) -> list[Step]:
                 phase="post",
             ),
         ]
-    # A foreign key goes after COMMIT as a whole: the unique constraint it points
-    # at may itself be built there (concurrently), and NOT VALID then takes its
-    # short locks on both tables in a transaction of its own, under lock_timeout.
-    added: Phase = "post" if constraint.kind == "foreign_key" else "tx"
+    # A foreign key or check goes after COMMIT as a whole: the unique constraint a
+    # key points at may itself be built there (concurrently); a NOT VALID check
+    # already applies to updates of old rows, so it must follow the batched
+    # backfills (a renamed or filled JSONB key) or it would reject the
+    # application's writes to rows not yet filled. NOT VALID then takes its short
+    # locks in a transaction of its own, under lock_timeout.
     return [
         Step(
             f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_body(constraint)} NOT VALID",
-            phase=added,
+            phase="post",
         ),
         Step(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", phase="post"),
     ]
@@ -139,8 +141,9 @@ def online_add_column(op: o.AddColumn) -> list[Step]:
 
 
 def copies_column(op: o.AlterColumn) -> bool:
-    """Online, this type change copies into a new column (expand, copy, swap)."""
-    return rewrites(op.old.type, op.new.type) and not (op.old.identity or op.new.identity)
+    """Online, this type change copies into a new column (expand, copy, swap).
+    An identity column keeps its kind: a change of identity goes the plain way."""
+    return rewrites(op.old.type, op.new.type) and op.old.identity == op.new.identity
 
 
 def online_alter_column(op: o.AlterColumn) -> list[Step]:
@@ -236,9 +239,35 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         f"{quote_literal(temporary)}, col_description({quote_literal(q(table))}::regclass, "
         f"(SELECT attnum FROM pg_attribute WHERE attrelid = {quote_literal(q(table))}::regclass "
         f"AND attname = {quote_literal(column)})))",
+    ]
+    declare = ""
+    serial = op.old.default is not None and "nextval(" in op.old.default
+    column_of = f"{quote_literal(q(table))}, {quote_literal(column)}"
+    if op.old.identity:
+        # The identity sequence goes with the old column: the new one starts where
+        # it stopped (under the table lock, so no insert takes a value in between).
+        declare = "DECLARE\n    next_value bigint;\n"
+        swap += [
+            f"LOCK TABLE {q(table)} IN ACCESS EXCLUSIVE MODE",
+            f"next_value := nextval(pg_get_serial_sequence({column_of}))",
+        ]
+    elif serial:
+        # a serial's sequence (whatever its name) is owned by the old column: keep it
+        declare = "DECLARE\n    owned_sequence text;\n"
+        swap += [
+            f"owned_sequence := pg_get_serial_sequence({column_of})",
+            "IF owned_sequence IS NOT NULL THEN EXECUTE format("
+            "'ALTER SEQUENCE %s OWNED BY NONE', owned_sequence); END IF",
+        ]
+    swap += [
         f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}",
         f"ALTER TABLE {q(table)} RENAME COLUMN {q(temporary)} TO {q(column)}",
     ]
+    if serial:
+        owner = quote_literal(f"ALTER SEQUENCE %s OWNED BY {q(table)}.{q(column)}")
+        swap.append(
+            f"IF owned_sequence IS NOT NULL THEN EXECUTE format({owner}, owned_sequence); END IF"
+        )
     for index in op.indexes:
         shadow = fit_identifier(f"{index.name}__buildamp_new")
         keys = tuple(
@@ -272,10 +301,28 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
             f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET NOT NULL",
             f"ALTER TABLE {q(table)} DROP CONSTRAINT {check}",
         ]
+    if op.primary_key:
+        # Dropping the old column took the primary key with it: rebuild it from
+        # a unique index built concurrently (the key's columns are NOT NULL by
+        # now, checked above, so ADD PRIMARY KEY USING INDEX does not scan).
+        key = fit_identifier(f"{table}_pkey")
+        shadow = fit_identifier(f"{table}_pkey__buildamp_new")
+        columns = tuple(temporary if c == column else c for c in op.primary_key)
+        moved = Index(shadow, tuple(_keys(columns)), unique=True)
+        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
+        swap.append(
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(key)} PRIMARY KEY USING INDEX {q(shadow)}"
+        )
     if op.new.default is not None:
         swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
+    if op.new.identity:
+        generated = quote_literal(
+            f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} "
+            f"ADD GENERATED {op.new.identity.upper()} AS IDENTITY (START WITH %s)"
+        )
+        swap.append(f"EXECUTE format({generated}, next_value)")
     body = "".join(f"    {statement};\n" for statement in swap)
-    steps.append(Step(f"DO $buildamp$\nBEGIN\n{body}END\n$buildamp$", phase="post"))
+    steps.append(Step(f"DO $buildamp$\n{declare}BEGIN\n{body}END\n$buildamp$", phase="post"))
     return _while_type(steps, op, first=2)
 
 

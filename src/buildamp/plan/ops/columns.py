@@ -102,6 +102,9 @@ class AlterColumn(Op):
     # online type change must rebuild them on the new column before the swap.
     indexes: tuple[Index, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    # The table's primary key when it holds the column: an online type change
+    # rebuilds it on the new column (its old index goes with the old column).
+    primary_key: tuple[str, ...] = ()
     # False when ``reverse_using`` is only a plain cast back (no convert_back_sql):
     # the rollback runs but does not undo what ``using`` did to the values.
     reverse_exact: bool = True

@@ -17,6 +17,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 CREATE TYPE item_status AS ENUM ('Draft', 'Published', 'Archived');
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
@@ -139,10 +140,10 @@ $buildamp$;
 COMMIT;
 
 -- Rollback instructions (commented)
--- ALTER TABLE item_tag DROP CONSTRAINT fk_item_tag_tag_id;
--- ALTER TABLE item_tag DROP CONSTRAINT fk_item_tag_item_id;
--- ALTER TABLE item_comment DROP CONSTRAINT fk_item_comment_item_id;
--- ALTER TABLE item_comment DROP CONSTRAINT fk_item_comment_guest_id;
+-- ALTER TABLE item_tag DROP CONSTRAINT IF EXISTS fk_item_tag_tag_id;
+-- ALTER TABLE item_tag DROP CONSTRAINT IF EXISTS fk_item_tag_item_id;
+-- ALTER TABLE item_comment DROP CONSTRAINT IF EXISTS fk_item_comment_item_id;
+-- ALTER TABLE item_comment DROP CONSTRAINT IF EXISTS fk_item_comment_guest_id;
 -- -- DESTRUCTIVE: drops table tag and all its rows
 -- DROP TABLE tag;
 -- -- DESTRUCTIVE: drops table microblog_item and all its rows

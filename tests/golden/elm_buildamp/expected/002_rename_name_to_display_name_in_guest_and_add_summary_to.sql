@@ -9,16 +9,13 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 ALTER TABLE guest RENAME COLUMN name TO display_name;
-CREATE INDEX idx_item_comment_author_name ON item_comment (host, author_name);
 ALTER TABLE microblog_item ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 
 -- Validation
 DO $buildamp$
 BEGIN
-    IF NOT (to_regclass('idx_item_comment_author_name') IS NOT NULL) THEN
-        RAISE EXCEPTION 'Migration failed: index idx_item_comment_author_name not created';
-    END IF;
     IF NOT (EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'microblog_item'::regclass AND attname = 'summary' AND NOT attisdropped)) THEN
         RAISE EXCEPTION 'Migration failed: column microblog_item.summary not created';
     END IF;
@@ -27,8 +24,12 @@ $buildamp$;
 
 COMMIT;
 
+-- buildamp:no-transaction
+SET lock_timeout = '1s';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_item_comment_author_name ON item_comment (host, author_name);
+
 -- Rollback instructions (commented)
 -- -- DESTRUCTIVE: drops microblog_item.summary and its data
 -- ALTER TABLE microblog_item DROP COLUMN summary;
--- DROP INDEX idx_item_comment_author_name;
+-- DROP INDEX CONCURRENTLY IF EXISTS idx_item_comment_author_name;
 -- ALTER TABLE guest RENAME COLUMN display_name TO name;

@@ -10,6 +10,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 CREATE TYPE account_status AS ENUM ('Active', 'Suspended', 'Deleted');
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$

@@ -11,6 +11,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
@@ -66,8 +67,8 @@ $buildamp$;
 COMMIT;
 
 -- Rollback instructions (commented)
--- ALTER TABLE teams DROP CONSTRAINT fk_teams_captain_id;
--- ALTER TABLE players DROP CONSTRAINT fk_players_team_id;
+-- ALTER TABLE teams DROP CONSTRAINT IF EXISTS fk_teams_captain_id;
+-- ALTER TABLE players DROP CONSTRAINT IF EXISTS fk_players_team_id;
 -- -- DESTRUCTIVE: drops table teams and all its rows
 -- DROP TABLE teams;
 -- -- DESTRUCTIVE: drops table players and all its rows

@@ -12,6 +12,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
@@ -75,8 +76,8 @@ $buildamp$;
 COMMIT;
 
 -- Rollback instructions (commented)
--- ALTER TABLE customers DROP CONSTRAINT fk_customers_country_code;
--- ALTER TABLE audit_entries DROP CONSTRAINT fk_audit_entries_customer_id;
+-- ALTER TABLE customers DROP CONSTRAINT IF EXISTS fk_customers_country_code;
+-- ALTER TABLE audit_entries DROP CONSTRAINT IF EXISTS fk_audit_entries_customer_id;
 -- -- DESTRUCTIVE: drops table customers and all its rows
 -- DROP TABLE customers;
 -- -- DESTRUCTIVE: drops table countries and all its rows

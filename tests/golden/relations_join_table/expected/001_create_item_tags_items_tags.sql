@@ -12,6 +12,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
@@ -78,8 +79,8 @@ $buildamp$;
 COMMIT;
 
 -- Rollback instructions (commented)
--- ALTER TABLE item_tags DROP CONSTRAINT fk_item_tags_tag_id;
--- ALTER TABLE item_tags DROP CONSTRAINT fk_item_tags_item_id;
+-- ALTER TABLE item_tags DROP CONSTRAINT IF EXISTS fk_item_tags_tag_id;
+-- ALTER TABLE item_tags DROP CONSTRAINT IF EXISTS fk_item_tags_item_id;
 -- -- DESTRUCTIVE: drops table tags and all its rows
 -- DROP TABLE tags;
 -- -- DESTRUCTIVE: drops table items and all its rows

@@ -9,6 +9,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 CREATE OR REPLACE FUNCTION buildamp_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $buildamp$
 BEGIN
@@ -47,7 +48,7 @@ $buildamp$;
 COMMIT;
 
 -- Rollback instructions (commented)
--- ALTER TABLE categories DROP CONSTRAINT fk_categories_parent_id;
+-- ALTER TABLE categories DROP CONSTRAINT IF EXISTS fk_categories_parent_id;
 -- -- DESTRUCTIVE: drops table categories and all its rows
 -- DROP TABLE categories;
 -- DROP FUNCTION buildamp_touch_updated_at();

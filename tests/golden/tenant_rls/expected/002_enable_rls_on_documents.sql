@@ -7,6 +7,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 SET LOCAL row_security = off;
 ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE documents FORCE ROW LEVEL SECURITY;

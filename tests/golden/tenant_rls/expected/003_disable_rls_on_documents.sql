@@ -7,6 +7,7 @@
 BEGIN;
 
 -- Forward migration
+SET LOCAL lock_timeout = '1s';
 SET LOCAL row_security = off;
 DROP POLICY buildamp_tenant_isolation ON documents;
 ALTER TABLE documents NO FORCE ROW LEVEL SECURITY;

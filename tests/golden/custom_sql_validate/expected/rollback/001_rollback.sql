@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 -- Custom SQL from custom/seed_settings.sql
 DELETE FROM settings WHERE id = 'default';
 -- DESTRUCTIVE: drops table settings and all its rows

@@ -3,10 +3,11 @@
 
 BEGIN;
 
-ALTER TABLE item_tag DROP CONSTRAINT fk_item_tag_tag_id;
-ALTER TABLE item_tag DROP CONSTRAINT fk_item_tag_item_id;
-ALTER TABLE item_comment DROP CONSTRAINT fk_item_comment_item_id;
-ALTER TABLE item_comment DROP CONSTRAINT fk_item_comment_guest_id;
+SET LOCAL lock_timeout = '1s';
+ALTER TABLE item_tag DROP CONSTRAINT IF EXISTS fk_item_tag_tag_id;
+ALTER TABLE item_tag DROP CONSTRAINT IF EXISTS fk_item_tag_item_id;
+ALTER TABLE item_comment DROP CONSTRAINT IF EXISTS fk_item_comment_item_id;
+ALTER TABLE item_comment DROP CONSTRAINT IF EXISTS fk_item_comment_guest_id;
 -- DESTRUCTIVE: drops table tag and all its rows
 DROP TABLE tag;
 -- DESTRUCTIVE: drops table microblog_item and all its rows

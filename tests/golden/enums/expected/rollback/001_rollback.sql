@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 -- DESTRUCTIVE: drops table audit_entries and all its rows
 DROP TABLE audit_entries;
 -- DESTRUCTIVE: drops table accounts and all its rows

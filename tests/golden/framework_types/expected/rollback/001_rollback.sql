@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 -- DESTRUCTIVE: drops table counters and all its rows
 DROP TABLE counters;
 -- DESTRUCTIVE: drops table articles and all its rows

@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 -- DESTRUCTIVE: drops table profiles and all its rows
 DROP TABLE profiles;
 DROP FUNCTION buildamp_touch_updated_at();

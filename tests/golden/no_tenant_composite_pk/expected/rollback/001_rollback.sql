@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 -- DESTRUCTIVE: drops table group_memberships and all its rows
 DROP TABLE group_memberships;
 -- DESTRUCTIVE: drops table categories and all its rows

@@ -3,12 +3,13 @@
 
 BEGIN;
 
-ALTER TABLE posts DROP CONSTRAINT fk_posts_author_id;
-ALTER TABLE post_tags DROP CONSTRAINT fk_post_tags_tag_id;
-ALTER TABLE post_tags DROP CONSTRAINT fk_post_tags_post_id;
-ALTER TABLE comments DROP CONSTRAINT fk_comments_post_id;
-ALTER TABLE comments DROP CONSTRAINT fk_comments_parent_id;
-ALTER TABLE comments DROP CONSTRAINT fk_comments_author_id;
+SET LOCAL lock_timeout = '1s';
+ALTER TABLE posts DROP CONSTRAINT IF EXISTS fk_posts_author_id;
+ALTER TABLE post_tags DROP CONSTRAINT IF EXISTS fk_post_tags_tag_id;
+ALTER TABLE post_tags DROP CONSTRAINT IF EXISTS fk_post_tags_post_id;
+ALTER TABLE comments DROP CONSTRAINT IF EXISTS fk_comments_post_id;
+ALTER TABLE comments DROP CONSTRAINT IF EXISTS fk_comments_parent_id;
+ALTER TABLE comments DROP CONSTRAINT IF EXISTS fk_comments_author_id;
 -- DESTRUCTIVE: drops table tags and all its rows
 DROP TABLE tags;
 -- DESTRUCTIVE: drops table posts and all its rows

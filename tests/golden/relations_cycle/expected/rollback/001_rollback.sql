@@ -3,8 +3,9 @@
 
 BEGIN;
 
-ALTER TABLE teams DROP CONSTRAINT fk_teams_captain_id;
-ALTER TABLE players DROP CONSTRAINT fk_players_team_id;
+SET LOCAL lock_timeout = '1s';
+ALTER TABLE teams DROP CONSTRAINT IF EXISTS fk_teams_captain_id;
+ALTER TABLE players DROP CONSTRAINT IF EXISTS fk_players_team_id;
 -- DESTRUCTIVE: drops table teams and all its rows
 DROP TABLE teams;
 -- DESTRUCTIVE: drops table players and all its rows

@@ -3,8 +3,9 @@
 
 BEGIN;
 
-ALTER TABLE customers DROP CONSTRAINT fk_customers_country_code;
-ALTER TABLE audit_entries DROP CONSTRAINT fk_audit_entries_customer_id;
+SET LOCAL lock_timeout = '1s';
+ALTER TABLE customers DROP CONSTRAINT IF EXISTS fk_customers_country_code;
+ALTER TABLE audit_entries DROP CONSTRAINT IF EXISTS fk_audit_entries_customer_id;
 -- DESTRUCTIVE: drops table customers and all its rows
 DROP TABLE customers;
 -- DESTRUCTIVE: drops table countries and all its rows

@@ -3,8 +3,9 @@
 
 BEGIN;
 
-ALTER TABLE item_tags DROP CONSTRAINT fk_item_tags_tag_id;
-ALTER TABLE item_tags DROP CONSTRAINT fk_item_tags_item_id;
+SET LOCAL lock_timeout = '1s';
+ALTER TABLE item_tags DROP CONSTRAINT IF EXISTS fk_item_tags_tag_id;
+ALTER TABLE item_tags DROP CONSTRAINT IF EXISTS fk_item_tags_item_id;
 -- DESTRUCTIVE: drops table tags and all its rows
 DROP TABLE tags;
 -- DESTRUCTIVE: drops table items and all its rows

@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 -- DESTRUCTIVE: drops table users and all its rows
 DROP TABLE users;
 -- DESTRUCTIVE: drops table comments and all its rows

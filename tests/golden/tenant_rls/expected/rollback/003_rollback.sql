@@ -3,6 +3,7 @@
 
 BEGIN;
 
+SET LOCAL lock_timeout = '1s';
 SET LOCAL row_security = off;
 ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE documents FORCE ROW LEVEL SECURITY;
