@@ -167,7 +167,9 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
     mode = migrate_mode(opts)
     check_to(opts.get("to_version"))
     if mode == "check":
-        return run_check(config, as_json=bool(opts.get("as_json")))
+        return run_check(
+            config, as_json=bool(opts.get("as_json")), verbose=bool(opts.get("verbose"))
+        )
     if mode == "status":
         return run_status(config, opts["database_url"], as_json=bool(opts.get("as_json")))
     if mode == "rollback":
@@ -206,6 +208,7 @@ def run_generate(
         dry_run=opts["dry_run"],
         allow_destructive=opts["allow_destructive"],
         confirm=confirm,
+        say=click.echo if opts.get("verbose") else None,
     )
     if opts.get("verbose"):
         for value_type in result.value_types:
@@ -461,7 +464,7 @@ def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
     return problems
 
 
-def run_check(config: Config, as_json: bool = False) -> int:
+def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import check_memo
@@ -471,7 +474,7 @@ def run_check(config: Config, as_json: bool = False) -> int:
     if check_memo.was_clean(config, memo):
         return _check_result(as_json, [], [])
     # loaded on use: commands that do not need it never import it
-    from buildamp.cli.generate import plan
+    from buildamp.cli.generate import quick_plan
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
     from buildamp.model.errors import StateError
@@ -484,7 +487,8 @@ def run_check(config: Config, as_json: bool = False) -> int:
         migrations = []
     problems += sum_problems(config.migrations_dir)
     problems += _file_problems(config, migrations)
-    planned = plan(config)
+    say = None if as_json or not verbose else click.echo
+    planned = quick_plan(config, say=say)
     version = planned.snapshot.version
     newest = migrations[-1].version if migrations else None
     if migrations and version != newest:

@@ -60,16 +60,7 @@ def dumps(
 
 
 def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) -> str:
-    data = {
-        "format_version": FORMAT_VERSION,
-        "version": snapshot.version,
-        "last_generated": snapshot.last_generated,
-        "enums": {
-            e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
-        },
-    }
-    if snapshot.conversions:
-        data["conversions"] = _conversions_json(snapshot.conversions)
+    data = _head(snapshot)
     tables = snapshot.schema.tables
     if any(type(t.name) is not str for t in tables):
         data["tables"] = {t.name: _table_json(t) for t in tables}
@@ -79,6 +70,31 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
     except Unusual:
         data["tables"] = {t.name: _table_json(t) for t in tables}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = _with_chunks(data, chunks)
+    if text is None:
+        data["tables"] = {t.name: _table_json(t) for t in tables}
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return text
+
+
+def _head(snapshot: Snapshot) -> dict[str, Any]:
+    """Everything of the state file but its tables."""
+    data: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "version": snapshot.version,
+        "last_generated": snapshot.last_generated,
+        "enums": {
+            e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
+        },
+    }
+    if snapshot.conversions:
+        data["conversions"] = _conversions_json(snapshot.conversions)
+    return data
+
+
+def _with_chunks(data: dict[str, Any], chunks: dict[str, str]) -> str | None:
+    """The file's text from its head and each table's JSON text (None: a value
+    the fast encoder leaves to :func:`json.dumps`)."""
     out: list[str] = []
     separator = "{\n  "
     for key in sorted([*data, "tables"]):
@@ -89,11 +105,103 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
             try:
                 encode(data[key], "\n  ", out)
             except Unusual:
-                data["tables"] = {t.name: _table_json(t) for t in tables}
-                return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+                return None
         separator = ",\n  "
     out.append("\n}\n")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class StateText:
+    """A state file's text cut into its head and each table's JSON text, so one
+    table can be read, and one replaced, without touching the others."""
+
+    text: str
+    head: str  # the text with ``"tables": {}``: small, parsed in full
+    chunks: dict[str, str]  # table name -> its JSON text exactly as written
+
+
+def split_state(text: str) -> StateText | None:
+    """Cut a state file written by :func:`dumps`; None for any other shape (a
+    hand-formatted file): the caller then reads it in full."""
+    opening = '\n  "tables": {'
+    start = text.find(opening)
+    if start < 0 or text.find(opening, start + 1) >= 0:
+        return None
+    position = start + len(opening)
+    chunks: dict[str, str] = {}
+    if text.startswith("}", position):
+        return StateText(text, text, chunks)
+    entry, closing = '\n    "', "\n  }"
+    end = text.find(closing, position)  # deeper lines are indented further
+    if end < 0:
+        return None
+    while text.startswith(entry, position):
+        try:
+            name, after = _scanstring(text, position + len(entry))
+        except ValueError:
+            return None
+        if not text.startswith(": {", after):
+            return None
+        value_start = after + 2
+        following = text.find("," + entry, value_start, end)
+        if following >= 0:
+            chunks[name] = text[value_start:following]
+            position = following + 1
+        else:
+            chunks[name] = text[value_start:end]
+            position = end
+            break
+    if not text.startswith(closing, position):
+        return None
+    head = text[: start + len(opening)] + "}" + text[position + len(closing) :]
+    return StateText(text, head, chunks)
+
+
+def _scanstring(text: str, position: int) -> tuple[str, int]:
+    """The JSON string starting after the quote at ``position - 1``, and the index after it."""
+    value, end = json.decoder.scanstring(text, position)  # type: ignore[attr-defined]
+    return str(value), int(end)
+
+
+def read_head(state: StateText, path: str) -> Snapshot:
+    """The snapshot of the head alone: version, enums, conversions, no tables."""
+    return loads(state.head, path)
+
+
+def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Table]:
+    """The named tables of the state (strictly read, like :func:`loads`)."""
+    reader = _Reader(path)
+    found: dict[str, Table] = {}
+    for name in names:
+        chunk = state.chunks.get(name)
+        if chunk is None:
+            continue
+        try:
+            data = json.loads(chunk)
+        except json.JSONDecodeError:
+            raise reader.fail(f"tables.{name}", "valid JSON") from None
+        found[name] = _read_table(reader, name, data)
+    return found
+
+
+def splice(state: StateText, head: Snapshot, tables: dict[str, Table | None]) -> str | None:
+    """The text :func:`dumps` writes for the state file ``state`` with ``head``'s
+    version, enums and conversions and ``tables`` replaced (``None``: removed),
+    encoding only those tables; the other tables' text is kept as written.
+    None when something needs the slow encoder."""
+    chunks = dict(state.chunks)
+    try:
+        for name, table in tables.items():
+            if table is None:
+                chunks.pop(name, None)
+            else:
+                if type(table.name) is not str:
+                    return None
+                chunks[name] = _table_chunk(table, {}, None)
+    except Unusual:
+        return None
+    return _with_chunks(_head(head), chunks)
 
 
 def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:

@@ -101,3 +101,33 @@ def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
     source = replace(read_elm_source(data, display), digest=key)
     cache.put(key, source)
     return source
+
+
+def read_changed(config: Config, path: Path, display: str, data: bytes) -> SourceFile:
+    """One Rust or Elm model file whose bytes were just read (the incremental
+    path), through the parse cache like :func:`read_sources`."""
+    # the parse cache: only when sources are read
+    from buildamp.sources.parse_cache import SourceCache
+
+    cache = SourceCache.for_project(config.project_dir)
+    if path.suffix == ".elm":
+        # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
+        from buildamp.sources.elm import read_elm_source
+
+        key = cache.key(data, display, False, language="elm")
+        cached = cache.get(key)
+        if cached is not None and cached.digest == key:
+            return cached
+        source = replace(read_elm_source(data, display), digest=key)
+    else:
+        domain_file = path.name.endswith("_domain.rs")
+        key = cache.key(data, display, domain_file)
+        cached = cache.get(key)
+        if cached is not None and cached.digest == key:
+            return cached
+        # tree-sitter and the Rust grammar: only for projects with Rust models
+        from buildamp.sources.rust import read_rust_source
+
+        source = replace(read_rust_source(data, display, domain_file), digest=key)
+    cache.put(key, source)
+    return source
