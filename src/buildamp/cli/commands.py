@@ -447,20 +447,28 @@ def _running_line(entry: dict[str, Any]) -> str:
 def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
     """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN)."""
     # loaded on use: only this path needs it (keeps start-up cheap)
+    from buildamp.cli.check_memo import VerifiedFiles
     from buildamp.files.integrity import check_file
     from buildamp.model.errors import StateError
 
+    verified = VerifiedFiles(config)  # files checked before are not parsed again
     problems: list[str] = []
     for migration in migrations:
         for path in (migration.path, migration.rollback_path):
             if not path.is_file():
                 continue
             try:
-                check_file(path.read_text(encoding="utf-8"), config.display(path))
+                text = path.read_text(encoding="utf-8")
+                key = verified.key(text)
+                if key in verified:
+                    continue
+                check_file(text, config.display(path))
+                verified.add(key)
             except StateError as error:
                 problems.append(str(error))
             except (OSError, UnicodeDecodeError) as error:
                 problems.append(f"{config.display(path)}: cannot read: {error}")
+    verified.save()
     return problems
 
 

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from buildamp.cache.store import write_all_or_none
+from buildamp.cli import incremental
+from buildamp.cli.incremental import FastState, Scan
 from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
@@ -24,7 +26,7 @@ from buildamp.files.migration import (
     next_version,
     slugify,
 )
-from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
+from buildamp.files.snapshot import Snapshot, dumps, load_snapshot, splice
 from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints
@@ -40,9 +42,6 @@ from buildamp.render.step import Step
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import read_sources
-
-if TYPE_CHECKING:
-    from buildamp.cli.incremental import FastState, Scan
 
 
 @dataclass
@@ -136,10 +135,10 @@ def quick_plan(
 ) -> Plan:
     """:func:`plan` at the cost of what changed when the model index proves the
     rest unchanged, else the whole pipeline (``say`` gets why)."""
-    from buildamp.cli import incremental
-
     try:
-        fast, snapshot, models, operations = incremental.fast_plan(config, writing)
+        fast, snapshot, models, operations = incremental.fast_plan(
+            config, writing, custom_sql_loader(config)
+        )
     except incremental.FullRebuild as why:
         if say is not None:
             say(f"full rebuild: {why}")
@@ -155,8 +154,6 @@ def quick_plan(
 
 def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
     """Record that the models and the state agree (a plan with no operations)."""
-    from buildamp.cli import incremental
-
     try:
         text = config.state_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -342,8 +339,6 @@ def generate(
     )
     table_chunks: dict[str, Any] = {}
     if planned.fast is not None:
-        from buildamp.files.snapshot import splice  # the fast path's writer
-
         changed: dict[str, Table | None] = dict.fromkeys(planned.fast.old_tables)
         changed.update({t.name: t for t in written_snapshot.schema.tables})
         spliced = splice(planned.fast.state, written_snapshot, changed)
@@ -398,8 +393,6 @@ def _remember(
 ) -> None:
     """What the next command may skip: the model index (the models are in sync
     with the state just written) and, after a full run, the parsed state."""
-    from buildamp.cli import incremental
-
     if planned.fast is not None:
         incremental.save_index(config, incremental.updated_index(planned.fast, state, version))
         return

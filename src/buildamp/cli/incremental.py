@@ -24,7 +24,6 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,10 +34,13 @@ from buildamp.model.errors import BuildampError, Location
 from buildamp.model.hints import Hints
 from buildamp.model.naming import snake_case
 from buildamp.model.schema import Enum, Schema
+from buildamp.plan.diff import CustomSqlLoader, conversions, diff
 from buildamp.plan.ops import Operation
 from buildamp.sources import decl
-from buildamp.sources.build import BuildSettings, Models, build_some, value_types_of
+from buildamp.sources.build import BuildSettings, Models, Partial, build_some, value_types_of
+from buildamp.sources.discover import model_files, read_changed
 from buildamp.sources.references import declared
+from buildamp.sources.validation import check_enum
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
@@ -203,12 +205,10 @@ class Scan:
 # -- the fast path -------------------------------------------------------------
 
 
-def fast_plan(config: Config, writing: bool) -> tuple[FastState, Snapshot, Models, list[Operation]]:
+def fast_plan(
+    config: Config, writing: bool, loader: CustomSqlLoader
+) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     """The plan from the changed files alone; raises :class:`FullRebuild`."""
-    # the planner's parts, loaded with the planner
-    from buildamp.cli.generate import custom_sql_loader
-    from buildamp.sources.discover import model_files
-
     if disabled():
         raise FullRebuild("caches are off (BUILDAMP_NO_CACHE)")
     if config.distribution == "citus":
@@ -255,7 +255,7 @@ def fast_plan(config: Config, writing: bool) -> tuple[FastState, Snapshot, Model
             files = {key: touched.get(key, r) for key, r in index.files.items()}
             save_index(config, replace(index, written_ns=time.time_ns(), files=files))
         return _unchanged(index, head)
-    return _changed(config, index, head, changed, custom_sql_loader(config))
+    return _changed(config, index, head, changed, loader)
 
 
 def _state(config: Config, data: bytes) -> StateText:
@@ -283,12 +283,8 @@ def _changed(
     index: ModelIndex,
     state: StateText,
     changed: list[tuple[str, Path, bytes, os.stat_result]],
-    loader: Callable[[str], tuple[str, str | None]],
+    loader: CustomSqlLoader,
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
-    # the planner's parts, loaded with the planner
-    from buildamp.plan.diff import conversions, diff
-    from buildamp.sources.discover import read_changed
-
     sources: dict[str, decl.SourceFile] = {}
     for key, path, data, _ in changed:
         record = index.files[key]
@@ -309,9 +305,7 @@ def _changed(
     except BuildampError as error:  # the full pipeline reports errors in its own order
         raise FullRebuild(f"the changed models do not build ({error})") from None
     old_names = tuple(t.name for key, *_ in changed for t in index.files[key].tables)
-    others = {
-        t.name: t for key, r in index.files.items() if key not in sources for t in r.tables
-    }
+    others = {t.name: t for key, r in index.files.items() if key not in sources for t in r.tables}
     for name in partial.tables:
         if name in others:
             raise FullRebuild(f"table {name} is defined twice")
@@ -326,7 +320,7 @@ def _changed(
         rename = partial.hints.table(name).rename_from
         if rename and rename not in old_names and rename in others:
             raise FullRebuild(f"{name} is renamed from a table of another file")
-    records = _new_records(index, sources, partial, changed, conversions)
+    records = _new_records(index, sources, partial, changed)
     files = {key: records.get(key, r) for key, r in index.files.items()}
     enums = _enums(files, context, sources)
     every_table = {t.name for r in files.values() for t in r.tables}
@@ -366,13 +360,9 @@ def _changed(
 def _new_records(
     index: ModelIndex,
     sources: dict[str, decl.SourceFile],
-    partial: object,
+    partial: Partial,
     changed: list[tuple[str, Path, bytes, os.stat_result]],
-    conversions: Callable[[Schema, Hints], tuple[Conversion, ...]],
 ) -> dict[str, FileRecord]:
-    from buildamp.sources.build import Partial
-
-    assert isinstance(partial, Partial)
     schema = Schema(tuple(partial.tables.values()))
     converted = conversions(schema, partial.hints)
     records: dict[str, FileRecord] = {}
@@ -408,24 +398,26 @@ def _enums(
 ) -> dict[str, Enum]:
     """The schema's enums, as :func:`buildamp.sources.build.build_models` collects
     them: each enum some table uses, from its declaration (last one wins)."""
-    from buildamp.sources.validation import check_enum
-
     declarations: dict[str, decl.EnumDecl] = {}
     for source in context:
         for enum_decl in source.enums:
             declarations[enum_decl.name] = enum_decl
     enums: dict[str, Enum] = {}
+    built: dict[str, Enum] = {}  # by declaration: a project repeats a few enums many times
     for record in files.values():
         for table in record.tables:
             for name in table.enums:
-                found = declarations.get(name)
-                if found is None:
-                    raise FullRebuild(f"enum {name} is no longer declared")
-                enum = Enum(snake_case(found.name), found.variants, str(found.location))
-                try:
-                    check_enum(enum.name, enum.values, found.location)
-                except BuildampError:
-                    raise FullRebuild(f"enum {name} does not build") from None
+                enum = built.get(name)
+                if enum is None:
+                    found = declarations.get(name)
+                    if found is None:
+                        raise FullRebuild(f"enum {name} is no longer declared")
+                    enum = Enum(snake_case(found.name), found.variants, str(found.location))
+                    try:
+                        check_enum(enum.name, enum.values, found.location)
+                    except BuildampError:
+                        raise FullRebuild(f"enum {name} does not build") from None
+                    built[name] = enum
                 if enum.name in enums and enums[enum.name].values != enum.values:
                     raise FullRebuild(f"two enums map to type {enum.name}")
                 enums[enum.name] = enum
@@ -438,9 +430,6 @@ def _enums(
 def scan(config: Config) -> Scan | None:
     """Stat and hash every model file and the state before the full pipeline
     reads them (None: the project cannot be indexed)."""
-    # the model files' list, loaded with the planner
-    from buildamp.sources.discover import model_files
-
     if disabled():
         return None
     result = Scan()
@@ -480,9 +469,6 @@ def full_index(
     version: str | None,
 ) -> ModelIndex | None:
     """The index of a full build whose models the state ``state_text`` is in sync with."""
-    # the planner's parts, loaded with the planner
-    from buildamp.plan.diff import conversions
-
     if len(sources) != len(seen.files) or len(models.layout) != len(sources):
         return None
     converted = conversions(models.schema, models.hints)
@@ -540,4 +526,3 @@ def updated_index(fast: FastState, state_text: str, version: str | None) -> Mode
         fast.index.refs,
         files,
     )
-

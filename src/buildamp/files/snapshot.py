@@ -111,51 +111,83 @@ def _with_chunks(data: dict[str, Any], chunks: dict[str, str]) -> str | None:
     return "".join(out)
 
 
+_OPENING = '\n  "tables": {'
+_ENTRY = '\n    "'  # a table's name: the only lines indented by four then a quote
+_CLOSING = "\n  }"
+
+
 @dataclass(frozen=True)
 class StateText:
-    """A state file's text cut into its head and each table's JSON text, so one
-    table can be read, and one replaced, without touching the others."""
+    """A state file's text written by :func:`dumps`, read one table at a time:
+    tables are sorted by name, so a table is found by bisecting the text (a few
+    short searches), never by reading the others."""
 
     text: str
-    head: str  # the text with ``"tables": {}``: small, parsed in full
-    chunks: dict[str, str]  # table name -> its JSON text exactly as written
+    body: int  # just after the tables' opening brace
+    end: int  # where the tables' closing line starts (== body: no tables)
+
+    @property
+    def head(self) -> str:
+        """The file with ``"tables": {}``: version, enums, conversions (small)."""
+        if self.end == self.body:
+            return self.text
+        return self.text[: self.body] + "}" + self.text[self.end + len(_CLOSING) :]
+
+    def _name_at(self, position: int) -> tuple[str, int]:
+        """The table name whose entry starts at ``position``, and where its value starts."""
+        name, after = _scanstring(self.text, position + len(_ENTRY))
+        if not self.text.startswith(": {", after):
+            raise ValueError("not a table entry")
+        return name, after + 2
+
+    def seek(self, name: str) -> int:
+        """Where the entry of ``name`` starts, or the first entry after it (or ``end``)."""
+        text, low, high = self.text, self.body, self.end
+        while low < high:
+            middle = (low + high) // 2
+            found = text.find(_ENTRY, middle, self.end)
+            if found < 0 or self._name_at(found)[0] >= name:
+                high = middle
+            else:
+                low = found + 1
+        found = text.find(_ENTRY, low, self.end)
+        return self.end if found < 0 else found
+
+    def entry(self, name: str) -> tuple[int, int, int] | None:
+        """(entry start, value start, value end) of table ``name``, if present."""
+        start = self.seek(name)
+        if start >= self.end:
+            return None
+        found, value = self._name_at(start)
+        if found != name:
+            return None
+        following = self.text.find("," + _ENTRY, value, self.end)
+        return start, value, self.end if following < 0 else following
+
+    def chunk(self, name: str) -> str | None:
+        """The JSON text of table ``name`` exactly as written."""
+        span = self.entry(name)
+        return None if span is None else self.text[span[1] : span[2]]
 
 
 def split_state(text: str) -> StateText | None:
-    """Cut a state file written by :func:`dumps`; None for any other shape (a
+    """The state file as a :class:`StateText`; None for any other shape (a
     hand-formatted file): the caller then reads it in full."""
-    opening = '\n  "tables": {'
-    start = text.find(opening)
-    if start < 0 or text.find(opening, start + 1) >= 0:
+    opening = text.find(_OPENING)  # the keys before "tables" hold no such line
+    if opening < 0:
         return None
-    position = start + len(opening)
-    chunks: dict[str, str] = {}
-    if text.startswith("}", position):
-        return StateText(text, text, chunks)
-    entry, closing = '\n    "', "\n  }"
-    end = text.find(closing, position)  # deeper lines are indented further
-    if end < 0:
+    body = opening + len(_OPENING)
+    if text.startswith("}", body):
+        return StateText(text, body, body)
+    end = text.rfind(_CLOSING)  # only "version" follows the tables: one line
+    if end < body or not text.startswith(_ENTRY, body):
         return None
-    while text.startswith(entry, position):
-        try:
-            name, after = _scanstring(text, position + len(entry))
-        except ValueError:
-            return None
-        if not text.startswith(": {", after):
-            return None
-        value_start = after + 2
-        following = text.find("," + entry, value_start, end)
-        if following >= 0:
-            chunks[name] = text[value_start:following]
-            position = following + 1
-        else:
-            chunks[name] = text[value_start:end]
-            position = end
-            break
-    if not text.startswith(closing, position):
+    state = StateText(text, body, end)
+    try:
+        state._name_at(body)
+    except ValueError:
         return None
-    head = text[: start + len(opening)] + "}" + text[position + len(closing) :]
-    return StateText(text, head, chunks)
+    return state
 
 
 def _scanstring(text: str, position: int) -> tuple[str, int]:
@@ -174,7 +206,10 @@ def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Tabl
     reader = _Reader(path)
     found: dict[str, Table] = {}
     for name in names:
-        chunk = state.chunks.get(name)
+        try:
+            chunk = state.chunk(name)
+        except ValueError:
+            raise reader.fail(f"tables.{name}", "valid JSON") from None
         if chunk is None:
             continue
         try:
@@ -188,20 +223,46 @@ def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Tabl
 def splice(state: StateText, head: Snapshot, tables: dict[str, Table | None]) -> str | None:
     """The text :func:`dumps` writes for the state file ``state`` with ``head``'s
     version, enums and conversions and ``tables`` replaced (``None``: removed),
-    encoding only those tables; the other tables' text is kept as written.
+    encoding only those tables; the other tables' text is copied as written.
     None when something needs the slow encoder."""
-    chunks = dict(state.chunks)
+    text = state.text
+    cuts: list[tuple[int, int, str, str | None]] = []  # (start, end, name, new JSON)
     try:
         for name, table in tables.items():
-            if table is None:
-                chunks.pop(name, None)
-            else:
+            new = None
+            if table is not None:
                 if type(table.name) is not str:
                     return None
-                chunks[name] = _table_chunk(table, {}, None)
-    except Unusual:
+                new = _table_chunk(table, {}, None)
+            span = state.entry(name)
+            if span is None:
+                if new is not None:
+                    at = state.seek(name)
+                    cuts.append((at, at, name, new))
+            else:
+                cuts.append((span[0], span[2], name, new))
+    except (Unusual, ValueError):
         return None
-    return _with_chunks(_head(head), chunks)
+    cuts.sort()
+    items: list[str] = []
+    position = state.body
+    for start, end, name, new in cuts:
+        kept = text[position:start].strip(",")
+        if kept:
+            items.append(kept)
+        if new is not None:
+            items.append(_ENTRY + encode_string(name)[1:] + ": " + new)
+        position = max(position, end)
+    kept = text[position : state.end].strip(",")
+    if kept:
+        items.append(kept)
+    tables_text = "{" + ",".join(items) + _CLOSING if items else "{}"
+    marker = '"tables": {}'
+    empty = _with_chunks(_head(head), {})
+    if empty is None or empty.count(marker) != 1:
+        return None
+    before, after = empty.split(marker)
+    return before + '"tables": ' + tables_text + after
 
 
 def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,12 +29,24 @@ def model_files(config: Config) -> list[Path]:
                 Location(config.source or "buildamp.toml"),
                 "create it or fix `models` in the config",
             )
-        for path in sorted(root.rglob("*")):
-            if any(part in SKIP_DIRS for part in path.relative_to(root).parts):
-                continue
-            if path.is_file() and path.suffix in (".rs", ".py", ".elm"):
-                files.append(path)
+        files += [root / relative for _, relative in sorted(_walk(str(root)))]
     return files
+
+
+def _walk(root: str) -> list[tuple[list[str], str]]:
+    """(path parts, relative path) of each model file under ``root``, skipping
+    :data:`SKIP_DIRS`; sorted by parts this is ``sorted(root.rglob("*"))``'s
+    order, without a Path object per file and directory."""
+    found: list[tuple[list[str], str]] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        prefix = os.path.relpath(folder, root)
+        for name in names:
+            if os.path.splitext(name)[1] in (".rs", ".py", ".elm"):
+                relative = name if prefix == "." else f"{prefix}/{name}"
+                if os.path.isfile(os.path.join(folder, name)):
+                    found.append((relative.split("/"), relative))
+    return found
 
 
 def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
