@@ -624,3 +624,31 @@ def test_verified_migration_files_are_rechecked_when_edited(project: Path) -> No
     first.write_text(first.read_text() + "\nROLLBACK;\n")
     result = runner.invoke(cli, args)
     assert result.exit_code == 1 and "ROLLBACK" in result.output
+
+
+def test_a_missing_custom_sql_file_of_an_unchanged_table_is_still_an_error(
+    project: Path,
+) -> None:
+    """Building a table checks its custom_sql file exists; the fast path, which
+    does not rebuild unchanged tables, checks it too."""
+    (project / "custom").mkdir()
+    (project / "custom" / "places.sql").write_text("SELECT 1;\n")
+    edit(
+        project,
+        "places_domain.rs",
+        OTHER.replace("pub struct", '#[migration(custom_sql = "custom/places.sql")]\npub struct'),
+    )
+    assert generate(load_config(project)).written
+    (project / "custom" / "places.sql").unlink()
+    edit(
+        project,
+        "people_domain.rs",
+        MODEL.replace("pub mood", "pub age: Option<i64>,\n    pub mood"),
+    )
+    with pytest.raises(BuildampError) as full:
+        plan(load_config(project))
+    said: list[str] = []
+    with pytest.raises(BuildampError) as fast:
+        quick_plan(load_config(project), say=said.append)
+    assert str(fast.value) == str(full.value) and "not found" in str(full.value)
+    assert said == ["full rebuild: custom_sql file custom/places.sql changed"]

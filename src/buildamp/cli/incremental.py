@@ -40,7 +40,7 @@ from buildamp.sources import decl
 from buildamp.sources.build import BuildSettings, Models, Partial, build_some, value_types_of
 from buildamp.sources.discover import model_files, read_changed
 from buildamp.sources.references import declared
-from buildamp.sources.validation import check_enum
+from buildamp.sources.validation import check_custom_sql, check_enum
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
@@ -58,6 +58,7 @@ class TableRecord:
     enums: tuple[str, ...]  # enum declarations its columns use
     conversions: tuple[Conversion, ...]  # what the state records for it
     rls: bool
+    custom_sql: str | None = None  # its build checks the file exists: so does every run
 
 
 @dataclass(frozen=True)
@@ -240,15 +241,26 @@ def fast_plan(
     settled = time.time_ns() - RACY_NS
     for key, path in zip(keys, paths, strict=True):
         record = index.files[key]
-        stat = path.stat()
-        trusted = stat.st_mtime_ns < index.written_ns - RACY_NS
-        if trusted and (stat.st_size, stat.st_mtime_ns) == (record.size, record.mtime_ns):
-            continue
-        data = path.read_bytes()
+        try:
+            stat = path.stat()
+            trusted = stat.st_mtime_ns < index.written_ns - RACY_NS
+            if trusted and (stat.st_size, stat.st_mtime_ns) == (record.size, record.mtime_ns):
+                continue
+            data = path.read_bytes()
+        except OSError:  # the full pipeline reports it as the readers do
+            raise FullRebuild(f"cannot read {record.display}") from None
         if _sha(data) != record.sha256:
             changed.append((key, path, data, stat))
         elif stat.st_mtime_ns < settled:  # same bytes: trust this stat from now on
             touched[key] = replace(record, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    changed_keys = {key for key, *_ in changed}
+    for key, record in index.files.items():
+        for table in record.tables:
+            if table.custom_sql is not None and key not in changed_keys:
+                try:
+                    check_custom_sql(table.custom_sql, config.project_dir, Location(""))
+                except BuildampError:
+                    raise FullRebuild(f"custom_sql file {table.custom_sql} changed") from None
     head = _state(config, state_bytes)
     if not changed:
         if touched:
@@ -374,6 +386,7 @@ def _new_records(
                 used,
                 tuple(c for c in converted if c[0] == name),
                 partial.tables[name].rls,
+                partial.tables[name].custom_sql,
             )
             for name, used in layout
         )
@@ -488,7 +501,13 @@ def full_index(
         seen.files.items(), sources, models.layout, strict=True
     ):
         records = tuple(
-            TableRecord(name, used, tuple(by_table.get(name, ())), tables[name].rls)
+            TableRecord(
+                name,
+                used,
+                tuple(by_table.get(name, ())),
+                tables[name].rls,
+                tables[name].custom_sql,
+            )
             for name, used in layout
             if name in tables
         )
