@@ -652,3 +652,21 @@ def test_a_missing_custom_sql_file_of_an_unchanged_table_is_still_an_error(
         quick_plan(load_config(project), say=said.append)
     assert str(fast.value) == str(full.value) and "not found" in str(full.value)
     assert said == ["full rebuild: custom_sql file custom/places.sql changed"]
+
+
+def test_python_models_always_take_the_full_pipeline(project: Path) -> None:
+    """A model's import can read anything, so no index is trusted for it."""
+    (project / "models" / "tags.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from buildamp import domain\n\n"
+        "@domain\n@dataclass\nclass Tag:\n    id: str\n    label: str\n"
+    )
+    config = load_config(project)
+    said: list[str] = []
+    planned = quick_plan(config, say=said.append)
+    assert said == ["full rebuild: the project has Python models (imported on every run)"]
+    assert (
+        [op.describe() for op in planned.operations]
+        == [op.describe() for op in plan(config).operations]
+        == ["Table: tags - created"]
+    )
