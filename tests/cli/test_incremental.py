@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from buildamp.cache.store import DISABLE_ENV
-from buildamp.cli import incremental
+from buildamp.cli import model_index
 from buildamp.cli.generate import generate, plan, quick_plan
 from buildamp.files.config import load_config
 from buildamp.model.errors import BuildampError
@@ -548,7 +548,7 @@ def test_touched_files_are_trusted_by_stat_again(project: Path) -> None:
     os.utime(path, (old, old))
     assert quick_plan(config).operations == []
     state = (project / ".buildamp" / "schema_state.json").read_bytes()
-    index = incremental.load_index(config, incremental._sha(state))
+    index = model_index.load_index(config, model_index.sha(state))
     assert index is not None
     assert index.files["models/places_domain.rs"].mtime_ns == path.stat().st_mtime_ns
 
@@ -670,3 +670,28 @@ def test_python_models_always_take_the_full_pipeline(project: Path) -> None:
         == [op.describe() for op in plan(config).operations]
         == ["Table: tags - created"]
     )
+
+
+def test_a_no_change_run_loads_no_builder_or_planner(project: Path) -> None:
+    """In sync (the index proves it), ``--check`` and ``--generate`` import
+    neither the model builder, the planner nor the renderer."""
+    import subprocess
+    import sys
+
+    heavy = ["buildamp.sources.build", "buildamp.plan.diff", "buildamp.render.migration"]
+    for action in ("--check", "--generate"):
+        script = (
+            "import sys\n"
+            "from buildamp.cli.main import main\n"
+            "try:\n"
+            f"    main(['--project', {str(project)!r}, 'migrate', {action!r}])\n"
+            "except SystemExit as done:\n"
+            "    assert done.code in (0, None), done.code\n"
+            f"print([m for m in {heavy!r} if m in sys.modules])\n"
+        )
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+        env.pop(DISABLE_ENV, None)
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        assert out.strip().splitlines()[-1] == "[]", out

@@ -200,6 +200,20 @@ def run_generate(
     config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]
 ) -> None:
     # per command: `buildamp --help` and other commands import none of it
+    from buildamp.cli import model_index
+
+    try:
+        seen: Any = model_index.look(config, writing=not opts["dry_run"])
+    except model_index.FullRebuild as why:
+        seen = why
+    if isinstance(seen, model_index.Look) and not seen.changed:
+        # in sync (the index proves it): no builder, planner or renderer is loaded
+        if opts.get("verbose"):
+            for value_type in seen.value_types:
+                click.echo(f"value type (no table): {value_type}")
+        click.echo("no changes: models match the schema state")
+        return
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
 
     result = generate(
@@ -209,6 +223,7 @@ def run_generate(
         allow_destructive=opts["allow_destructive"],
         confirm=confirm,
         say=click.echo if opts.get("verbose") else None,
+        seen=seen,
     )
     if opts.get("verbose"):
         for value_type in result.value_types:
@@ -482,7 +497,7 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     if check_memo.was_clean(config, memo):
         return _check_result(as_json, [], [])
     # loaded on use: commands that do not need it never import it
-    from buildamp.cli.generate import quick_plan
+    from buildamp.cli import model_index
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
     from buildamp.model.errors import StateError
@@ -496,8 +511,19 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     problems += sum_problems(config.migrations_dir)
     problems += _file_problems(config, migrations)
     say = None if as_json or not verbose else click.echo
-    planned = quick_plan(config, say=say)
-    version = planned.snapshot.version
+    try:
+        seen: Any = model_index.look(config, writing=False)
+    except model_index.FullRebuild as why:
+        seen = why
+    if isinstance(seen, model_index.Look) and not seen.changed:
+        # in sync (the index proves it): no builder or planner is loaded
+        version, operations = seen.index.version, []
+    else:
+        # the planner: only when something changed
+        from buildamp.cli.generate import quick_plan
+
+        planned = quick_plan(config, say=say, seen=seen)
+        version, operations = planned.snapshot.version, planned.operations
     newest = migrations[-1].version if migrations else None
     if migrations and version != newest:
         problems.append(
@@ -507,7 +533,6 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     from buildamp.files.sumfile import custom_sql_problems
 
     problems += custom_sql_problems(config.project_dir, config.migrations_dir)
-    operations = planned.operations
     changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from buildamp.cache.store import write_all_or_none
-from buildamp.cli import incremental
-from buildamp.cli.incremental import FastState, Scan
+from buildamp.cli import incremental, model_index
+from buildamp.cli.incremental import FastState
+from buildamp.cli.model_index import Scan
 from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
@@ -131,21 +132,29 @@ def plan(config: Config) -> Plan:
 
 
 def quick_plan(
-    config: Config, writing: bool = False, say: Callable[[str], None] | None = None
+    config: Config,
+    writing: bool = False,
+    say: Callable[[str], None] | None = None,
+    seen: model_index.Look | model_index.FullRebuild | None = None,
 ) -> Plan:
     """:func:`plan` at the cost of what changed when the model index proves the
-    rest unchanged, else the whole pipeline (``say`` gets why)."""
+    rest unchanged, else the whole pipeline (``say`` gets why). ``seen``: what
+    :func:`model_index.look` already answered."""
     try:
+        if seen is None:
+            seen = model_index.look(config, writing)
+        if isinstance(seen, model_index.FullRebuild):
+            raise seen
         fast, snapshot, models, operations = incremental.fast_plan(
-            config, writing, custom_sql_loader(config)
+            config, seen, custom_sql_loader(config)
         )
-    except incremental.FullRebuild as why:
+    except model_index.FullRebuild as why:
         if say is not None:
             say(f"full rebuild: {why}")
-        seen = incremental.scan(config)
-        planned = replace(plan(config), seen=seen)
-        if not planned.operations and seen is not None:
-            _index_in_sync(config, planned, seen)
+        scanned = model_index.scan(config)
+        planned = replace(plan(config), seen=scanned)
+        if not planned.operations and scanned is not None:
+            _index_in_sync(config, planned, scanned)
         return planned
     # the replay self-check at full strength on every table the plan touches
     next_schema = next_state(snapshot.schema, operations, models.schema)
@@ -158,7 +167,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
         text = config.state_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return
-    if seen.state_sha256 is None or not incremental.still_same(config, seen):
+    if seen.state_sha256 is None or not model_index.still_same(config, seen):
         return
     # written by dumps() (so one table can be spliced in): one encode, on the full path only
     canonical = dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
@@ -172,7 +181,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
         planned.snapshot.version,
     )
     if index is not None and index.state_sha256 == seen.state_sha256:
-        incremental.save_index(config, index)
+        model_index.save_index(config, index)
 
 
 def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
@@ -266,10 +275,12 @@ def generate(
     now: datetime | None = None,
     say: Callable[[str], None] | None = None,
     fast: bool = True,
+    seen: model_index.Look | model_index.FullRebuild | None = None,
 ) -> GenerateResult:
-    """``fast``: plan through the model index when it proves the rest unchanged;
-    ``say`` hears why a full rebuild ran (``--verbose``)."""
-    planned = quick_plan(config, writing=not dry_run, say=say) if fast else plan(config)
+    """``fast``: plan through the model index when it proves the rest unchanged
+    (``seen``: what :func:`model_index.look` answered); ``say`` hears why a full
+    rebuild ran (``--verbose``)."""
+    planned = quick_plan(config, not dry_run, say, seen) if fast else plan(config)
     snapshot, models, operations = planned.snapshot, planned.models, planned.operations
     result = GenerateResult(operations, value_types=models.value_types)
     if not operations:
@@ -394,7 +405,7 @@ def _remember(
     """What the next command may skip: the model index (the models are in sync
     with the state just written) and, after a full run, the parsed state."""
     if planned.fast is not None:
-        incremental.save_index(config, incremental.updated_index(planned.fast, state, version))
+        model_index.save_index(config, incremental.updated_index(planned.fast, state, version))
         return
     from buildamp.files import snapshot_cache  # pickle: only when a state is written
 
@@ -402,10 +413,10 @@ def _remember(
     # the snapshot tests check), so the next command can skip parsing it
     snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     seen = planned.seen
-    if seen is None or not incremental.still_same(config, seen):
+    if seen is None or not model_index.still_same(config, seen):
         return  # no index for the new state: the next run rebuilds in full
     index = incremental.full_index(
         config, seen, list(planned.sources), planned.models, state, True, version
     )
     if index is not None:
-        incremental.save_index(config, index)
+        model_index.save_index(config, index)
