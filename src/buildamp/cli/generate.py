@@ -169,8 +169,15 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
         return
     if seen.state_sha256 is None or not model_index.still_same(config, seen):
         return
-    # written by dumps() (so one table can be spliced in): one encode, on the full path only
-    canonical = dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
+    # byte for byte what a write would keep of every table (so one table can be
+    # spliced in): written by dumps(), and each table's source is where its
+    # model is now (a moved file plans nothing, yet a full write would update
+    # every source). One encode, on the full path only.
+    state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
+    model_sources = {t.name: t.source for t in planned.models.schema.tables}
+    canonical = state_sources == model_sources and (
+        dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
+    )
     index = incremental.full_index(
         config,
         seen,

@@ -233,7 +233,10 @@ def look(config: Config, writing: bool) -> Look:
         elif stat.st_mtime_ns < settled:  # same bytes: trust this stat from now on
             touched[key] = replace(record, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
     if changed and writing and not index.canonical:
-        raise FullRebuild("the schema state was not written by this buildamp")
+        raise FullRebuild(
+            "the schema state is not what buildamp writes for these models "
+            "(hand-formatted, or a model file moved): written in full once"
+        )
     changed_keys = {key for key, *_ in changed}
     for key, record in index.files.items():
         for table in record.tables:
