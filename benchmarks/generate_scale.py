@@ -1,22 +1,29 @@
 """Speed at scale: buildamp vs Alembic vs Django on a project of N models.
 
 Writes a synthetic project (default 1,000 models of 20 mixed-type fields and two
-indexes, five models per file, ten files per folder), then measures whole
-processes (median wall time of several runs, peak memory of the process):
+indexes) in two layouts: five models per file (ten files per folder) and one
+model per file in 100 folders. Then measures whole processes, with bytecode
+(``PYTHONDONTWRITEBYTECODE`` is removed from the environment; one untimed
+warm-up run per case writes it), as median wall time of several runs and peak
+memory of the process:
 
 * buildamp: initial ``migrate --generate``; ``migrate --generate`` after one added
-  field (the incremental case); ``migrate --check`` with no change; ``--help``;
-  ``drift`` against a database holding the schema.
+  field (incremental); ``migrate --check`` with no change and no remembered
+  verdict; ``migrate --check`` right after an edit; ``migrate --generate`` with no
+  change; ``--help``; ``drift`` against a database at head.
 * Alembic: the same tables as SQLAlchemy models; ``alembic revision
   --autogenerate`` for the initial schema and after one added column (database at
   head).
 * Django: the same tables as Django models; ``makemigrations`` (initial and after
   one added field) and ``makemigrations --check --dry-run`` with no change.
 
+Every goal of issue 20 is printed as met or MISSED (never rounded).
+
 Run from a clone (see benchmarks/README.md)::
 
-    python benchmarks/generate_scale.py                  # 1,000 models
-    python benchmarks/generate_scale.py --models 1000 --models 10000
+    python benchmarks/generate_scale.py                  # 1,000 models, both layouts
+    python benchmarks/generate_scale.py --models 1000 --models 10000 --compare-max 1000
+    python benchmarks/generate_scale.py --runs 3 --layout five-per-file --no-compare
 
 Needs a PostgreSQL server for drift and Alembic (``--database-url``, default
 ``postgresql://postgres@127.0.0.1:5432/postgres``); databases named
@@ -26,6 +33,7 @@ Needs a PostgreSQL server for drift and Alembic (``--database-url``, default
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import shutil
@@ -35,7 +43,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +51,7 @@ sys.path.insert(0, str(HERE))
 
 from measure import CommandFailed, Sample, measure, run_once  # noqa: E402
 from synthetic import (  # noqa: E402
+    LAYOUTS,
     Layout,
     django_models,
     rust_file,
@@ -51,21 +60,29 @@ from synthetic import (  # noqa: E402
 )
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-GOALS = {  # case -> (seconds or None, description); figures, not asserts
-    "initial": (2.0, "< 2 s"),
-    "incremental": (0.5, "< 0.5 s"),
-    "check": (0.3, "< 0.3 s"),
-    "help": (0.1, "< 100 ms"),
-    "drift": (1.0, "< 1 s"),
+# Issue 20's goals: case -> {models: seconds}; figures, not asserts.
+GOALS: dict[str, dict[int, float]] = {
+    "incremental": {1000: 0.3, 10000: 0.6},
+    "check": {1000: 0.12, 10000: 0.3},
+    "check_after_edit": {1000: 0.3, 10000: 0.6},
+    "nochange_generate": {1000: 0.12, 10000: 0.3},  # "as fast as --check"
+    "initial": {1000: 1.0, 10000: 10.0},
+    "drift": {1000: 0.5},
+    "help": {1000: 0.05, 10000: 0.05},
 }
-PEAK_GOAL_MB = 150.0
+PEAK_GOAL_MB = {1000: 80.0, 10000: 150.0}
+ALEMBIC_RATIO_GOAL = {1000: 30.0}  # incremental generate, Alembic / buildamp
+LINEAR = ("initial", "drift")  # 10x the models may cost at most LINEAR_SLACK x 10
+LINEAR_SLACK = 1.2
 DJANGO_INITIAL_MAX = 200
 APPLY_STEP = 1000
 DJANGO_STEP = 100
 LABELS = {
     "initial": "initial generate",
     "incremental": "generate after 1 added field",
-    "check": "check, no change",
+    "check": "check, no change (no memo)",
+    "check_after_edit": "check right after an edit",
+    "nochange_generate": "generate, no change",
     "help": "--help",
     "drift": "drift (database at head)",
 }
@@ -76,6 +93,7 @@ class Results:
     """Samples by tool and case for one project size."""
 
     models: int
+    layout: str = ""
     buildamp: dict[str, Sample] = field(default_factory=dict)
     alembic: dict[str, Sample] = field(default_factory=dict)
     django: dict[str, Sample] = field(default_factory=dict)
@@ -135,17 +153,25 @@ def reachable(url: str) -> bool:
 # -- buildamp -------------------------------------------------------------------
 
 
-def bench_buildamp(root: Path, layout: Layout, runs: int, admin_url: str | None) -> Results:
-    results = Results(layout.models)
+def bench_buildamp(
+    root: Path, layout: Layout, name: str, runs: int, admin_url: str | None
+) -> Results:
+    results = Results(layout.models, name)
     project = root / "buildamp"
     write_rust_project(project, layout)
     exe = tool("buildamp")
     generate = [exe, "migrate", "--generate"]
+    check = [exe, "migrate", "--check"]
     migrations = project / "migrations"
+    state = project / ".buildamp"
 
     def fresh(_: int) -> None:  # a project that never ran buildamp: no state, no cache
         shutil.rmtree(migrations, ignore_errors=True)
-        shutil.rmtree(project / ".buildamp", ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+    def no_memo(_: int) -> None:  # the remembered clean --check verdict, if any
+        for memo in (state / "cache").glob("clean-check*"):
+            memo.unlink()
 
     def wrote(version: str) -> Callable[[], None]:
         def check() -> None:
@@ -154,7 +180,7 @@ def bench_buildamp(root: Path, layout: Layout, runs: int, admin_url: str | None)
 
         return check
 
-    print(f"  buildamp: initial generate x{runs}", flush=True)
+    print(f"  buildamp [{name}]: initial generate x{runs}", flush=True)
     results.buildamp["initial"] = measure(
         generate, project, runs, prepare=fresh, check=wrote("001")
     )
@@ -166,15 +192,17 @@ def bench_buildamp(root: Path, layout: Layout, runs: int, admin_url: str | None)
         fresh(0)
         shutil.rmtree(project / "models")
         for end in [*range(APPLY_STEP, layout.models, APPLY_STEP), layout.models]:
-            write_rust_project(project, Layout(end))
+            write_rust_project(project, replace(layout, models=end))
             run_once(generate, project)
         results.notes.append(
-            f"buildamp: above {APPLY_STEP:,} models, check/drift/incremental run on a project "
+            f"above {APPLY_STEP:,} models, the other cases run on a project "
             f"with one migration per {APPLY_STEP:,} models (lock limit of one transaction)"
         )
-    print(f"  buildamp: check x{runs}", flush=True)
-    results.buildamp["check"] = measure([exe, "migrate", "--check"], project, runs)
-    print(f"  buildamp: --help x{runs}", flush=True)
+    print(f"  buildamp [{name}]: check, no change, no memo x{runs}", flush=True)
+    results.buildamp["check"] = measure(check, project, runs, prepare=no_memo)
+    print(f"  buildamp [{name}]: generate, no change x{runs}", flush=True)
+    results.buildamp["nochange_generate"] = measure(generate, project, runs)
+    print(f"  buildamp [{name}]: --help x{runs}", flush=True)
     results.buildamp["help"] = measure([exe, "--help"], project, runs)
 
     with database(admin_url, "buildamp") as url:
@@ -182,17 +210,18 @@ def bench_buildamp(root: Path, layout: Layout, runs: int, admin_url: str | None)
             results.notes.append("drift skipped: no PostgreSQL server reachable")
         else:
             wall, _ = run_once([exe, "migrate", "--apply", "--database-url", url], project)
-            results.notes.append(f"buildamp: applying the initial migration took {wall:.1f} s")
-            print(f"  buildamp: drift x{runs}", flush=True)
+            results.notes.append(f"applying the migrations took {wall:.1f} s")
+            print(f"  buildamp [{name}]: drift x{runs}", flush=True)
             results.buildamp["drift"] = measure(
                 [exe, "drift", "--database-url", url], project, runs
             )
 
     # Incremental: each run adds a differently named field to one model, so the
-    # edited file is new to the cache every time, like a real edit.
+    # edited file is new to every cache, like a real edit; the project (files,
+    # state, caches) is put back as it was before each run.
     saved = root / "buildamp-saved"
     shutil.copytree(migrations, saved / "migrations")
-    shutil.copy2(project / ".buildamp" / "schema_state.json", saved / "schema_state.json")
+    shutil.copytree(state, saved / "state")
     target = layout.file_index(layout.models // 2)
     model_file = project / layout.rust_path(target)
     original = model_file.read_text()
@@ -200,14 +229,22 @@ def bench_buildamp(root: Path, layout: Layout, runs: int, admin_url: str | None)
     def edit(i: int) -> None:
         shutil.rmtree(migrations)
         shutil.copytree(saved / "migrations", migrations)
-        shutil.copy2(saved / "schema_state.json", project / ".buildamp" / "schema_state.json")
+        shutil.rmtree(state)
+        shutil.copytree(saved / "state", state)
+        no_memo(i)
         extra = {layout.models // 2: [f"bench_extra_{i}"]}
         model_file.write_text(rust_file(layout, target, extra))
 
-    print(f"  buildamp: incremental generate x{runs}", flush=True)
+    print(f"  buildamp [{name}]: incremental generate x{runs}", flush=True)
     results.buildamp["incremental"] = measure(
-        generate, project, runs, prepare=edit, check=wrote("002")
+        generate,
+        project,
+        runs,
+        prepare=edit,
+        check=wrote(f"{len(list(saved.glob('migrations/[0-9]*.sql'))) + 1:03d}"),
     )
+    print(f"  buildamp [{name}]: check right after an edit x{runs}", flush=True)
+    results.buildamp["check_after_edit"] = measure(check, project, runs, prepare=edit, ok=(1,))
     model_file.write_text(original)
     return results
 
@@ -411,57 +448,87 @@ def _seconds(value: float) -> str:
 def _ratio(other: Sample | None, ours: Sample | None) -> str:
     if other is None or ours is None:
         return "—"
-    return f"{other.wall / ours.wall:.0f}x" if ours.wall else "—"
+    return f"{other.wall / ours.wall:.1f}x" if ours.wall else "—"
 
 
-def report(results: Results, runs: int, compare_runs: int) -> str:
-    """One table: buildamp, Alembic, Django, ratios and the goal per case."""
-    layout = Layout(results.models)
-    folders = (layout.files() + 9) // 10
+def _goal(case: str, models: int, sample: Sample | None) -> str:
+    limit = GOALS[case].get(models)
+    if limit is None:
+        return "—"
+    text = f"< {_seconds(limit)}"
+    if sample is None:
+        return text + " not run"
+    return text + (" met" if sample.wall < limit else " MISSED")
+
+
+def report(results: Results, runs: int, compare: Results | None, compare_runs: int) -> str:
+    """One table per layout: buildamp, Alembic, Django, ratios and each goal."""
+    layout = Layout.named(results.models, results.layout)
     lines = [
-        f"{results.models:,} models (20 fields, 2 indexes each; {layout.files():,} files in "
-        f"{folders} folders); median wall of {runs} runs (Alembic/Django: {compare_runs}), "
-        "peak RSS of the process",
+        f"{results.models:,} models, layout {results.layout} ({layout.describe()}); "
+        f"20 fields, 2 indexes each; median wall of {runs} runs "
+        f"(Alembic/Django: {compare_runs}), peak RSS of the process",
         "",
-        f"| {'case':<30} | {'buildamp':>16} | {'goal':<12} | {'Alembic':>16} | "
+        f"| {'case':<30} | {'buildamp':>16} | {'goal':<16} | {'Alembic':>16} | "
         f"{'Django':>16} | {'Alembic/buildamp':>16} | {'Django/buildamp':>15} |",
-        f"|{'-' * 32}|{'-' * 18}|{'-' * 14}|{'-' * 18}|{'-' * 18}|{'-' * 18}|{'-' * 17}|",
+        f"|{'-' * 32}|{'-' * 18}|{'-' * 18}|{'-' * 18}|{'-' * 18}|{'-' * 18}|{'-' * 17}|",
     ]
+    other = compare or Results(results.models)
     for case, label in LABELS.items():
         ours = results.buildamp.get(case)
-        limit, goal = GOALS[case]
-        met = ""
-        if ours is not None and limit is not None and results.models == 1000:
-            met = " ok" if ours.wall < limit else " MISS"
-        alembic, django = results.alembic.get(case), results.django.get(case)
+        alembic, django = other.alembic.get(case), other.django.get(case)
+        if case == "check_after_edit":  # Django has no such case: its check is the same
+            django = None
         lines.append(
-            f"| {label:<30} | {_cell(ours):>16} | {goal + met:<12} | {_cell(alembic):>16} | "
-            f"{_cell(django):>16} | {_ratio(alembic, ours):>16} | {_ratio(django, ours):>15} |"
+            f"| {label:<30} | {_cell(ours):>16} | {_goal(case, results.models, ours):<16} | "
+            f"{_cell(alembic):>16} | {_cell(django):>16} | {_ratio(alembic, ours):>16} | "
+            f"{_ratio(django, ours):>15} |"
         )
+    lines.append("")
     peak = max((s.peak for s in results.buildamp.values()), default=0.0)
-    lines += [
-        "",
-        f"buildamp peak memory over all cases: {peak:.0f} MB (goal < {PEAK_GOAL_MB:.0f} MB)",
-    ]
-    lines += [f"note: {note}" for note in results.notes]
+    peak_goal = PEAK_GOAL_MB.get(results.models)
+    verdict = ""
+    if peak_goal is not None:
+        verdict = f" (goal < {peak_goal:.0f} MB: {'met' if peak < peak_goal else 'MISSED'})"
+    lines.append(f"buildamp peak memory over all cases: {peak:.0f} MB{verdict}")
+    ratio_goal = ALEMBIC_RATIO_GOAL.get(results.models)
+    ours, alembic = results.buildamp.get("incremental"), other.alembic.get("incremental")
+    if ratio_goal is not None and ours is not None and alembic is not None:
+        ratio = alembic.wall / ours.wall
+        met = "met" if ratio >= ratio_goal else "MISSED"
+        lines.append(
+            f"incremental generate vs Alembic: {ratio:.1f}x (goal >= {ratio_goal:.0f}x: {met})"
+        )
+    nochange, check = results.buildamp.get("nochange_generate"), results.buildamp.get("check")
+    if nochange is not None and check is not None:
+        lines.append(
+            f"generate with no change / check with no change: {nochange.wall / check.wall:.2f}x "
+            "(goal: as fast as --check)"
+        )
+    lines += [f"note: {note}" for note in results.notes + other.notes]
     return "\n".join(lines)
 
 
 def scaling(small: Results, large: Results) -> str:
     factor = large.models / small.models
     lines = [
-        f"Scaling {small.models:,} -> {large.models:,} models ({factor:.0f}x the models):",
+        f"Scaling {small.models:,} -> {large.models:,} models, layout {large.layout} "
+        f"({factor:.0f}x the models; 'linear' allows {LINEAR_SLACK:.1f}x that):",
         "",
-        f"| {'case':<30} | {small.models:>8,} | {large.models:>8,} | {'ratio':>6} |",
-        f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 8}|",
+        f"| {'case':<30} | {small.models:>8,} | {large.models:>8,} | {'ratio':>6} | linear? |",
+        f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 8}|{'-' * 9}|",
     ]
     for case, label in LABELS.items():
         a, b = small.buildamp.get(case), large.buildamp.get(case)
         if a is None or b is None:
             continue
+        ratio = b.wall / a.wall
+        linear = ""
+        if case in LINEAR:
+            linear = "met" if ratio <= factor * LINEAR_SLACK else "MISSED"
         lines.append(
             f"| {label:<30} | {_seconds(a.wall):>8} | {_seconds(b.wall):>8} | "
-            f"{b.wall / a.wall:>5.1f}x |"
+            f"{ratio:>5.1f}x | {linear:<7} |"
         )
     return "\n".join(lines)
 
@@ -474,8 +541,14 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="project size (repeat for several, e.g. --models 1000 --models 10000)",
     )
+    parser.add_argument(
+        "--layout",
+        choices=sorted(LAYOUTS),
+        action="append",
+        help="file layout (repeat for several; default: both)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="buildamp runs per case (median)")
-    parser.add_argument("--compare-runs", type=int, default=3, help="Alembic/Django runs")
+    parser.add_argument("--compare-runs", type=int, default=5, help="Alembic/Django runs")
     parser.add_argument(
         "--compare-max",
         type=int,
@@ -491,6 +564,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the projects here and keep them")
     args = parser.parse_args(argv)
     sizes = args.models or [1000]
+    layouts = args.layout or ["five-per-file", "one-per-file"]
+    # Users have bytecode: every measured process may write and read it.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
     admin_url: str | None = args.database_url
     if admin_url and not reachable(admin_url):
@@ -498,28 +574,61 @@ def main(argv: list[str] | None = None) -> int:
         admin_url = None
 
     started = time.perf_counter()
-    all_results: list[Results] = []
+    by_layout: dict[str, list[Results]] = {name: [] for name in layouts}
+    print(f"machine: {machine()}; {load()} at the start", flush=True)
     for size in sizes:
-        layout = Layout(size)
         with _workdir(args.keep, size) as root:
             print(f"{size:,} models in {root}", flush=True)
-            results = bench_buildamp(root, layout, args.runs, admin_url)
+            compare: Results | None = None
             if not args.no_compare and size <= args.compare_max:
-                bench_alembic(root, layout, args.compare_runs, admin_url, results)
-                bench_django(root, layout, args.compare_runs, admin_url, results)
+                compare = Results(size)
+                bench_alembic(root, Layout(size), args.compare_runs, admin_url, compare)
+                bench_django(root, Layout(size), args.compare_runs, admin_url, compare)
             elif not args.no_compare:
-                results.notes.append(
+                compare = Results(size)
+                compare.notes.append(
                     f"Alembic/Django not run above {args.compare_max:,} models (--compare-max)"
                 )
-            all_results.append(results)
-        print()
-        print(report(results, args.runs, args.compare_runs))
-        print(flush=True)
-    for small, large in itertools.pairwise(all_results):
-        print(scaling(small, large))
-        print()
-    print(f"benchmark took {time.perf_counter() - started:.0f} s")
+            for name in layouts:
+                layout = Layout.named(size, name)
+                results = bench_buildamp(root / name, layout, name, args.runs, admin_url)
+                by_layout[name].append(results)
+                print()
+                print(report(results, args.runs, compare, args.compare_runs))
+                print(flush=True)
+    for name in layouts:
+        for small, large in itertools.pairwise(by_layout[name]):
+            print(scaling(small, large))
+            print()
+    print(f"benchmark took {time.perf_counter() - started:.0f} s; {load()} at the end")
     return 0
+
+
+def machine() -> str:
+    """Cores, CPU model, Python and the tools' versions, for the README."""
+    import platform
+    from importlib import metadata
+
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = []
+    for package in ("buildamp", "alembic", "sqlalchemy", "django"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions.append(f"{package} {metadata.version(package)}")
+    return (
+        f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python "
+        f"{platform.python_version()}, {', '.join(versions)}"
+    )
+
+
+def load() -> str:
+    """The load average: other work on the machine shows in every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f}"
 
 
 @contextmanager

@@ -49,10 +49,18 @@ def measure(
     env: dict[str, str] | None = None,
     ok: tuple[int, ...] = (0,),
     check: Callable[[], None] | None = None,
+    warmup: bool = True,
 ) -> Sample:
     """``runs`` measured runs; ``prepare(i)`` (not timed) runs before run ``i``,
-    ``check()`` after it (to prove the command did its job)."""
+    ``check()`` after it (to prove the command did its job). One untimed warm-up
+    run first (``prepare(runs)``): bytecode written, files in the page cache."""
     sample = Sample()
+    if warmup:
+        if prepare is not None:
+            prepare(runs)
+        _measured(command, cwd, env, ok)
+        if check is not None:
+            check()
     for i in range(runs):
         if prepare is not None:
             prepare(i)
@@ -61,6 +69,8 @@ def measure(
         sample.peaks.append(peak)
         if check is not None:
             check()
+    # each figure as soon as it is known: an interrupted run still reports
+    print(f"    median {sample.wall:.3f} s of {runs}, peak {sample.peak:.0f} MB", flush=True)
     return sample
 
 

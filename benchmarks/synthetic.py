@@ -1,10 +1,13 @@
 """Synthetic projects for the scale benchmark: the same N models as Rust structs
 (buildamp), SQLAlchemy classes (Alembic) and Django models.
 
-Model ``i`` has 20 fields of mixed types, two indexes (one on a field, one
-composite in ``#[table(indexes = ...)]``) and lives in folder ``group_<i // 50>``,
-file ``<...>_domain.rs`` with five models per file, so 1,000 models make 200
-files in 20 folders.
+Model ``i`` has 20 fields of mixed types and two indexes (one on a field, one
+composite in ``#[table(indexes = ...)]``). Two layouts of the Rust files:
+
+* ``five-per-file`` (default): five models per ``*_domain.rs`` file, ten files
+  per folder, so 1,000 models make 200 files in 20 folders;
+* ``one-per-file``: one model per file, the files spread over 100 folders, so
+  1,000 models make 1,000 files.
 """
 
 from __future__ import annotations
@@ -53,11 +56,27 @@ FIELDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+LAYOUTS = {"five-per-file": (MODELS_PER_FILE, 0), "one-per-file": (1, 100)}
+
+
 @dataclass(frozen=True)
 class Layout:
-    """Where model ``i`` lives, in every language."""
+    """Where model ``i`` lives, in every language: ``per_file`` models per Rust
+    file; files in ``folders`` folders (round robin), or ten per folder when 0."""
 
     models: int
+    per_file: int = MODELS_PER_FILE
+    folders: int = 0
+
+    @classmethod
+    def named(cls, models: int, name: str) -> Layout:
+        per_file, folders = LAYOUTS[name]
+        return cls(models, per_file, folders)
+
+    def describe(self) -> str:
+        files = self.files()
+        folders = self.folder_count()
+        return f"{self.per_file} model(s) per file; {files:,} files in {folders:,} folders"
 
     def name(self, i: int) -> str:
         return f"Item{i:05d}"
@@ -66,18 +85,25 @@ class Layout:
         return f"item{i:05d}s"
 
     def file_index(self, i: int) -> int:
-        return i // MODELS_PER_FILE
+        return i // self.per_file
 
     def files(self) -> int:
-        return (self.models + MODELS_PER_FILE - 1) // MODELS_PER_FILE
+        return (self.models + self.per_file - 1) // self.per_file
+
+    def folder(self, file_index: int) -> int:
+        if self.folders:
+            return file_index % self.folders
+        return file_index // FILES_PER_FOLDER
+
+    def folder_count(self) -> int:
+        return len({self.folder(f) for f in range(self.files())})
 
     def rust_path(self, file_index: int) -> str:
-        folder = file_index // FILES_PER_FOLDER
-        return f"models/group_{folder:03d}/file_{file_index:05d}_domain.rs"
+        return f"models/group_{self.folder(file_index):03d}/file_{file_index:05d}_domain.rs"
 
     def members(self, file_index: int) -> range:
-        start = file_index * MODELS_PER_FILE
-        return range(start, min(start + MODELS_PER_FILE, self.models))
+        start = file_index * self.per_file
+        return range(start, min(start + self.per_file, self.models))
 
 
 def rust_file(layout: Layout, file_index: int, extra: dict[int, list[str]] | None = None) -> str:

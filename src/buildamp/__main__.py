@@ -1,3 +1,3 @@
-from buildamp.cli.main import main
+from buildamp.cli.main import entry
 
-main()
+entry()

@@ -94,3 +94,49 @@ def test_a_clean_file_still_applies(project: Path, pg_url: str) -> None:
     code, _, err = run(project, "migrate", "--apply", "--database-url", pg_url)
     assert code == 0, err
     assert {"first_part", "second_part"} <= _tables(pg_url)
+
+
+HIDDEN_CONTROL = {
+    # every spelling of transaction control, behind comments (nested, too) that
+    # a first-word check must see through, and in any case
+    "nested_comment": "/* a /* b */ c */ rollback;\n",
+    "line_comment": "-- note\n  Savepoint s;\n",
+    "abort": "ABORT;\n",
+    "end": "end;\n",
+    "start_transaction": "start transaction;\n",
+    "release": "SAVEPOINT s;\nRELEASE s;\n",
+    "commit_prepared": "COMMIT PREPARED 'x';\n",
+    "begin_with_options": "BEGIN ISOLATION LEVEL SERIALIZABLE;\n",
+    "commit_and_chain": "COMMIT AND CHAIN;\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDDEN_CONTROL))
+def test_split_finds_transaction_control_in_any_spelling(case: str) -> None:
+    from buildamp.files.integrity import split_statements
+    from buildamp.model.errors import StateError
+
+    with pytest.raises(StateError):
+        split_statements(BODY.format(middle=HIDDEN_CONTROL[case]), "m.sql")
+
+
+def test_split_keeps_look_alike_statements_and_their_text() -> None:
+    """Statements that only start like transaction control (an identifier
+    ``begin_at``, PREPARE of a query, ``END`` inside a DO body) are ordinary."""
+    from buildamp.files.integrity import split_statements
+
+    middle = (
+        "PREPARE q AS SELECT 1;\n"
+        "DO $$ BEGIN PERFORM 1; END $$;\n"
+        "/* c */ CREATE TABLE begin_at (id int);\n"
+    )
+    text = BODY.format(middle=middle)
+    pieces = split_statements(text, "m.sql")
+    assert [p.kind for p in pieces] == ["begin", *["statement"] * 5, "commit"]
+    assert [text[p.start : p.stop] for p in pieces[1:-1]] == [
+        "CREATE TABLE first_part (id int)",
+        "PREPARE q AS SELECT 1",
+        "DO $$ BEGIN PERFORM 1; END $$",
+        "CREATE TABLE begin_at (id int)",
+        "CREATE TABLE second_part (id int)",
+    ]

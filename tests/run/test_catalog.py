@@ -294,7 +294,7 @@ def test_query_count_does_not_grow_with_tables(
     apply_sql(pg_url, _tables_sql("b", 30))
     thirty = _count_queries(pg_conn)
     assert len(read_catalog(pg_conn).tables) == 31
-    assert one == thirty <= 6
+    assert one == thirty <= 7  # six catalog queries and the transaction's SET LOCAL jit
 
 
 def test_apply_sql_reports_psql_errors(pg_url: str) -> None:

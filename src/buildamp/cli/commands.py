@@ -154,6 +154,14 @@ def migrate_mode(opts: dict[str, Any]) -> str:
     return mode
 
 
+def check_to(to: str | None) -> None:
+    """``--to`` is a migration number (``003`` or ``3``; ``0`` = before the first)."""
+    if to is not None and not to.isdigit():
+        raise ConfigError(
+            f"--to {to}: not a migration version", hint="give a number such as 003 (0: all)"
+        )
+
+
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
     # the fleet flags' checks; the fleet itself loads only with --targets
     from buildamp.cli.fleet import check_fleet_flags, run_fleet_migrate
@@ -161,9 +169,6 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
     check_fleet_flags(opts)
     if opts.get("targets"):
         return run_fleet_migrate(config, opts)
-    # loaded on use: commands that do not need it never import it
-    from buildamp.cli.plan_view import check_to
-
     mode = migrate_mode(opts)
     check_to(opts.get("to_version"))
     if mode == "check":

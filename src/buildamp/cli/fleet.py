@@ -8,9 +8,7 @@ per target (rich on a terminal, plain lines otherwise) and ends with a table
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -183,7 +181,7 @@ def _run(
     as_json: bool,
     log_format: str | None,
 ) -> int:
-    # sinks and the runner pull in structlog/httpx/psycopg: only for a rollout
+    # sinks and the runner pull in httpx/psycopg: only for a rollout
     from buildamp.events.audit import url_secrets
     from buildamp.events.sinks import command_sinks
     from buildamp.run.fleet import exit_code, rollout
@@ -205,6 +203,9 @@ def _run(
             "duration_ms": elapsed,
             "exit_code": code,
         }
+        # json: only the fleet's --json report needs it (keeps --help cheap)
+        import json
+
         click.echo(json.dumps(document, indent=2))
         return code
     _table(options.action, results)
@@ -247,6 +248,9 @@ def _view(targets: list[FleetTarget], quiet: bool) -> Iterator[Notify]:
         yield lambda name, state, message: None
         return
     if not sys.stdout.isatty():
+        # threading: only a fleet run with a live display needs it (keeps --help cheap)
+        import threading
+
         lock = threading.Lock()
 
         def plain(name: str, state: str, message: str) -> None:

@@ -38,7 +38,6 @@ from buildamp.plan import ops as o
 from buildamp.plan.diff import conversions, diff
 from buildamp.plan.replay import next_state
 from buildamp.plan.summary import slug_for
-from buildamp.render.migration import RenderOptions, render_all, verify_landed
 from buildamp.render.step import Step
 from buildamp.sources.build import BuildSettings, Models, build_models
 from buildamp.sources.decl import SourceFile
@@ -306,6 +305,9 @@ def generate(
     up_path = config.migrations_dir / f"{version}_{slug}.sql"
     down_path = config.rollback_dir / f"{version}_rollback.sql"
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
+    # the render stack: only a generate that writes SQL needs it, never --check
+    from buildamp.render.migration import RenderOptions, render_all, verify_landed
+
     options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
     if config.distribution == "citus":
         # Citus rendering only for distribution = "citus"

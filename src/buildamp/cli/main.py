@@ -363,5 +363,27 @@ def watch(
     )
 
 
+def entry() -> None:
+    """The ``buildamp`` console script: run the command, then leave without
+    tearing the interpreter down. Freeing every object one by one at exit cost
+    ~0.2 s at 1,000 models for nothing; output is flushed first, and a process
+    with threads still running (webhook deliveries) exits the normal way."""
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+    else:  # pragma: no cover  (click always ends with SystemExit)
+        code = 0
+    threading = sys.modules.get("threading")  # never imported: no thread was started
+    if not isinstance(code, int | None) or (threading and threading.active_count() > 1):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the normal exit reports (or hides) the broken stream
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

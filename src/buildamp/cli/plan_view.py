@@ -44,14 +44,6 @@ class PlanItem:
         }
 
 
-def check_to(to: str | None) -> None:
-    """``--to`` is a migration number (``003`` or ``3``; ``0`` = before the first)."""
-    if to is not None and not to.isdigit():
-        raise ConfigError(
-            f"--to {to}: not a migration version", hint="give a number such as 003 (0: all)"
-        )
-
-
 def rollback_targets(applied: list[Applied], steps: int | None, to: str | None) -> list[Applied]:
     """The rows a rollback undoes, newest first; ``--to`` must name an applied
     version (or 0), so a typo never rolls back more than meant."""

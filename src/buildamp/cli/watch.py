@@ -66,6 +66,11 @@ def one_round(
             run_apply(config, opts)
     except BuildampError as error:
         echo(f"error: {error}")
+    finally:
+        # the cache layer: what this round froze for speed is collectable again
+        from buildamp.cache.store import collect_between_rounds
+
+        collect_between_rounds()
 
 
 def run_watch(

@@ -1,14 +1,16 @@
-"""The audit trail: every event as one JSON line, via ``structlog``.
+"""The audit trail: every event as one JSON line.
 
 Lines go to ``.buildamp/audit.log`` (config ``audit_log``) and, with
 ``--log-format json``, to stderr as well. Records are scrubbed before they
 are rendered: the database password and webhook secrets never reach a line,
-even if some error message quoted them. ``structlog`` costs ~100 ms to import,
-so it loads on the first record, not when the command starts.
+even if some error message quoted them. A line is ``json.dumps`` of the
+record: a logging library (structlog costs ~100 ms to import) would add
+nothing to one JSON object per line.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from collections.abc import Iterable, Mapping
@@ -74,48 +76,34 @@ class AuditLog:
             ) from None
         self._stderr = stderr
         self._lock = threading.Lock()
-        self._loggers: list[Any] | None = None
         self._warned = False
 
-    def _get_loggers(self) -> list[Any]:
-        """structlog loggers, built on first use with their own processor chain
-        (never the global structlog configuration an application may have set)."""
-        if self._loggers is None:
-            structlog = _import_structlog()
-
-            processors: list[Any] = [
-                self._scrub_processor,
-                _order_keys,
-                structlog.processors.JSONRenderer(sort_keys=False, ensure_ascii=False),
-            ]
-            outputs = [f for f in (self._file, self._stderr) if f is not None]
-            self._loggers = [
-                structlog.wrap_logger(
-                    structlog.PrintLogger(out),
-                    processors=processors,
-                    wrapper_class=structlog.BoundLogger,
-                    context_class=dict,
-                    cache_logger_on_first_use=False,
-                )
-                for out in outputs
-            ]
-        return self._loggers
-
-    def _scrub_processor(self, _logger: Any, _method: str, event_dict: Any) -> Any:
-        return self.scrub(event_dict)
+    def _line(self, name: str, level: str, fields: Mapping[str, Any]) -> str:
+        """The scrubbed JSON object: ``timestamp``, ``level``, ``event`` first
+        (easier to read with ``tail``), values JSON cannot hold as their repr."""
+        record = {key: value for key, value in fields.items() if key != "event"}
+        record["level"] = level
+        record["event"] = name
+        record = self.scrub(record)
+        if "timestamp" not in record:
+            record["timestamp"] = utc_now()
+        ordered = {key: record[key] for key in _FIRST if key in record}
+        ordered.update((k, v) for k, v in record.items() if k not in ordered)
+        return json.dumps(ordered, ensure_ascii=False, default=repr)
 
     def write(self, name: str, level: str, fields: Mapping[str, Any]) -> None:
         """One JSON line ``{"timestamp", "level", "event": name, ...fields}``.
         A write failure warns once on stderr and never raises: the migration
         has already happened by the time it is recorded."""
-        record = {key: value for key, value in fields.items() if key != "event"}
-        record["level"] = level
         try:
+            line = self._line(name, level, fields) + "\n"
             with self._lock:
                 if self._file is None:
                     return
-                for logger in self._get_loggers():
-                    logger.msg(name, **record)
+                for out in (self._file, self._stderr):
+                    if out is not None:
+                        out.write(line)
+                        out.flush()
         except (OSError, ValueError) as error:
             if not self._warned:
                 self._warned = True
@@ -146,32 +134,3 @@ class AuditLog:
                             f"warning: cannot write the audit log {self.path}: {error}",
                             file=sys.stderr,
                         )
-
-
-def _order_keys(_logger: Any, _method: str, event_dict: Any) -> dict[str, Any]:
-    """``timestamp``, ``level``, ``event`` first: easier to read with ``tail``."""
-    if "timestamp" not in event_dict:
-        event_dict["timestamp"] = utc_now()
-    ordered = {key: event_dict[key] for key in _FIRST if key in event_dict}
-    ordered.update((k, v) for k, v in event_dict.items() if k not in ordered)
-    return ordered
-
-
-def _import_structlog() -> Any:
-    """``import structlog`` without its optional rich integration.
-
-    structlog's console renderer imports rich when it is installed (about 35 ms,
-    half of structlog's import); we only ever render JSON. The block is lifted
-    right after, so rich imports normally for our progress bars."""
-    if "structlog" in sys.modules or "rich" in sys.modules:
-        # structlog: only when an audit record is written
-        import structlog
-
-        return structlog
-    sys.modules["rich"] = None  # type: ignore[assignment]
-    try:
-        # structlog: only when an audit record is written
-        import structlog
-    finally:
-        del sys.modules["rich"]
-    return structlog

@@ -6,7 +6,7 @@ thread, in subscription order, and a subscriber that raises is logged and
 skipped, because an observer must never fail a migration. Events describing a
 change (``migration.applied``, ``migration.rolled_back``) are emitted only
 after the change committed, so no subscriber ever sees a change that was
-rolled back. This module imports only the standard library: ``structlog`` and
+rolled back. This module imports only the standard library: the audit log and
 ``httpx`` load when a command opens its sinks (see :mod:`buildamp.events.sinks`).
 """
 

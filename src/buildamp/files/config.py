@@ -11,6 +11,7 @@ on :class:`Config`).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -90,9 +91,18 @@ class Config:
     def display(self, path: Path) -> str:
         """A path as the user would type it: relative to the project."""
         try:
-            return path.resolve().relative_to(self.project_dir.resolve()).as_posix()
+            folder = self.project_dir
+            root = _resolved(folder) if folder.is_absolute() else folder.resolve()
+            return path.resolve().relative_to(root).as_posix()
         except ValueError:
             return str(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    """An absolute project folder resolved once per run, not once per file shown
+    (a relative one depends on the working directory: resolved every time)."""
+    return folder.resolve()
 
 
 # ---- value checks: each returns what is wrong, or None -------------------------

@@ -12,6 +12,7 @@ no other transaction control. The same check runs in apply, ``--check`` and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -66,10 +67,41 @@ def _transaction_kind(node: Any) -> str | None:
     return names.get(node.kind, "transaction control")
 
 
+# The first keyword of every TransactionStmt in PostgreSQL's grammar (BEGIN,
+# START TRANSACTION, COMMIT, END, ROLLBACK [TO|PREPARED], ABORT, SAVEPOINT,
+# RELEASE, PREPARE TRANSACTION, COMMIT PREPARED): only statements starting with
+# one of these are parsed into an AST to learn their exact kind.
+_TRANSACTION_WORDS = frozenset(
+    {"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release", "prepare"}
+)
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _maybe_transaction(text: str, start: int) -> bool:
+    """Whether the statement whose first token is at ``start`` could be
+    transaction control; a superset (anything unclear says yes)."""
+    if text.startswith(("--", "/*"), start):
+        return True  # not at a token: let the parser decide
+    word = _FIRST_WORD.match(text, start)
+    return word is not None and word.group().lower() in _TRANSACTION_WORDS
+
+
+def _statement_kind(text: str, piece: slice) -> str | None:
+    """:func:`_transaction_kind` of one statement, parsed on its own."""
+    # loaded on use: only this path needs it (keeps start-up cheap)
+    import pglast
+
+    return _transaction_kind(pglast.parse_sql(text[piece])[0].stmt)
+
+
 def split_statements(text: str, where: str) -> list[Piece]:
     """Every statement of ``text`` with its kind; raises StateError (exit 2,
     ``file:line:column``) for a NUL byte, a parse error, or transaction control
-    other than one leading ``BEGIN;`` and one ``COMMIT;`` after it."""
+    other than one leading ``BEGIN;`` and one ``COMMIT;`` after it.
+
+    PostgreSQL's parser splits the file (no Python AST: a big file would spend
+    seconds building one); only statements whose first token is a transaction
+    keyword are parsed to an AST to tell their exact kind."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
 
@@ -84,7 +116,7 @@ def split_statements(text: str, where: str) -> list[Piece]:
             "remove the NUL byte (a binary or corrupted file?)",
         )
     try:
-        parsed = pglast.parse_sql(text)
+        slices = pglast.parser.split(text, with_parser=True, only_slices=True)
     except pglast.parser.ParseError as error:
         offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
         raise _refuse(
@@ -92,11 +124,10 @@ def split_statements(text: str, where: str) -> list[Piece]:
         ) from None
     pieces: list[Piece] = []
     seen_begin = seen_commit = False
-    for raw in parsed:
-        start = raw.stmt_location or 0
-        stop = start + raw.stmt_len if raw.stmt_len else len(text)
-        start = skip_comments(text, start)
-        kind = _transaction_kind(raw.stmt)
+    for piece in slices:
+        start = skip_comments(text, piece.start)
+        stop = piece.stop
+        kind = _statement_kind(text, piece) if _maybe_transaction(text, start) else None
         one_block = "a migration has one BEGIN; ... COMMIT; block and buildamp issues both"
         if kind is None:
             pieces.append(Piece("statement", start, stop))

@@ -100,31 +100,44 @@ def register_secret(*values: str) -> None:
         _registered.update(v for v in values if v)
 
 
-def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
+def _known(extra: Iterable[str]) -> list[str]:
+    """Every secret to mask, longest first (a secret inside another goes last)."""
     with _lock:
         known = set(_registered)
     known.update(e for e in extra if e)
-    for secret in sorted(known, key=len, reverse=True):
-        if len(secret) >= MIN_SECRET_LENGTH:
-            text = text.replace(secret, MASK)
-    text = _URL_PASSWORD.sub(rf"\1{MASK}@", text)
-    return KV_PASSWORD.sub(rf"\1{MASK}", text)
+    return [s for s in sorted(known, key=len, reverse=True) if len(s) >= MIN_SECRET_LENGTH]
+
+
+def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
+    return _scrub_text(text, _known(extra))
+
+
+def _scrub_text(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    if "@" in text:  # what a URL password needs, checked before the regex
+        text = _URL_PASSWORD.sub(rf"\1{MASK}@", text)
+    if "password" in text.lower():
+        text = KV_PASSWORD.sub(rf"\1{MASK}", text)
+    return text
 
 
 def scrub(value: T, extra: Iterable[str] = ()) -> T:
     """``value`` with every known secret replaced by ``***``: strings, and
     strings inside mappings, lists and tuples (event payloads)."""
-    extras = tuple(extra)
-    result: Any = value
+    return _scrub(value, _known(extra))  # type: ignore[no-any-return]
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, str):
-        result = scrub_text(value, extras)
-    elif isinstance(value, Mapping):
-        result = {key: scrub(item, extras) for key, item in value.items()}
-    elif isinstance(value, list):
-        result = [scrub(item, extras) for item in value]
-    elif isinstance(value, tuple):
-        result = tuple(scrub(item, extras) for item in value)
-    return result  # type: ignore[no-any-return]
+        return _scrub_text(value, secrets)
+    if isinstance(value, Mapping):
+        return {key: _scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, secrets) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_scrub(item, secrets) for item in value)
+    return value
 
 
 def redact(url: str) -> str:

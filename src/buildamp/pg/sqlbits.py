@@ -55,7 +55,9 @@ def as_serial(table: str, column: Column) -> Column:
     creating the table then creates (and owns) the sequence too, as it did when
     the column was first made (adopted databases)."""
     serial = SERIAL_TYPES.get(column.type)
-    if serial is None or column.identity or column.default != serial_default(table, column.name):
+    if serial is None or column.identity or column.default is None:
+        return column  # the common case, decided without parsing any SQL
+    if "nextval" not in column.default or column.default != serial_default(table, column.name):
         return column
     return Column(column.name, serial, column.not_null, None, None, column.deprecated)
 

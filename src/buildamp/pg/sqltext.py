@@ -398,18 +398,39 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _keywords_needing_quotes() -> frozenset[str]:
+    """PostgreSQL's reserved, type/function-name and column-name keywords, from
+    pglast's copy of kwlist.h. That module is plain data, loaded here without
+    ``import pglast`` (whose package start loads the C parser and the AST
+    classes: 60+ ms for a list of names)."""
+    # importlib: only when an identifier needs the check
+    import importlib.util
+    import os
+
+    package = importlib.util.find_spec("pglast")
+    assert package is not None and package.submodule_search_locations is not None
+    folder = next(iter(package.submodule_search_locations))
+    spec = importlib.util.spec_from_file_location(
+        "buildamp_pglast_keywords", os.path.join(folder, "keywords.py")
+    )
+    assert spec is not None and spec.loader is not None
+    keywords = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(keywords)  # plain sets of names: no import, no side effect
+    names = vars(keywords)
+    return frozenset(
+        names["RESERVED_KEYWORDS"] | names["TYPE_FUNC_NAME_KEYWORDS"] | names["COL_NAME_KEYWORDS"]
+    )
+
+
+@lru_cache(maxsize=65536)
 def quote_ident(name: str) -> str:
     """Quote an identifier only when PostgreSQL needs it (keywords, case, symbols)."""
-    # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
-    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
     if (
         name
         and ((name[0].isalpha() and name[0].islower()) or name[0] == "_")
         and all(c.islower() or c.isdigit() or c == "_" for c in name)
-        and name not in RESERVED_KEYWORDS
-        and name not in TYPE_FUNC_NAME_KEYWORDS
-        and name not in COL_NAME_KEYWORDS
+        and name not in _keywords_needing_quotes()
     ):
         return name
     return '"' + name.replace('"', '""') + '"'

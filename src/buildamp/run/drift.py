@@ -187,65 +187,85 @@ def _table(expected: Table, live: Table) -> list[Difference]:
 
 def _created_by_sql(texts: list[str]) -> tuple[set[str], set[str]]:
     """(objects created, tables touched) by these migration texts, in order:
-    tables, ``table.column``, indexes, constraints, types; a later DROP forgets."""
+    tables, ``table.column``, indexes, constraints, types; a later DROP forgets.
+
+    Reads PostgreSQL's parse tree as JSON (plain dicts, ~7x faster than pglast's
+    node objects on a big file): a typed field holds its node unwrapped
+    (``"relation": {"relname": ...}``), a generic one wrapped (``{"RangeVar": ...}``)."""
     # loaded on use: commands that do not need it never import it
+    import json
+
+    # PostgreSQL's parser: only when a difference needs the history
     import pglast
-    from pglast import ast
 
     created: set[str] = set()
     touched: set[str] = set()
     for text in texts:
         try:
-            statements = pglast.parse_sql(text)
+            statements = json.loads(pglast.parser.parse_sql_json(text)).get("stmts", [])
         except pglast.parser.ParseError:
             continue
         for raw in statements:
-            node = raw.stmt
-            for child in _walk(node):
-                if isinstance(child, ast.RangeVar) and child.relname:
-                    touched.add(str(child.relname))
-            if isinstance(node, ast.CreateStmt) and node.relation is not None:
-                created.add(str(node.relation.relname))
-            elif isinstance(node, ast.IndexStmt) and node.idxname:
-                created.add(str(node.idxname))
-            elif isinstance(node, ast.CreateEnumStmt) and node.typeName:
-                created.add(str(node.typeName[-1].sval))
-                touched.add(str(node.typeName[-1].sval))
-            elif isinstance(node, ast.AlterEnumStmt) and node.typeName:
-                touched.add(str(node.typeName[-1].sval))
-            elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
-                table = str(node.relation.relname)
-                for cmd in node.cmds or ():
-                    definition = cmd.def_
-                    if isinstance(definition, ast.ColumnDef) and definition.colname:
-                        created.add(f"{table}.{definition.colname}")
-                    elif isinstance(definition, ast.Constraint) and definition.conname:
-                        created.add(str(definition.conname))
-                    elif cmd.name and "Drop" in getattr(cmd.subtype, "name", ""):
-                        created.discard(f"{table}.{cmd.name}")
-                        created.discard(str(cmd.name))
-            elif isinstance(node, ast.DropStmt):
-                for item in node.objects or ():
-                    parts = item if isinstance(item, tuple) else (item,)
-                    last = parts[-1]
-                    name = getattr(last, "sval", None) or getattr(last, "relname", None)
+            ((kind, node),) = raw["stmt"].items()
+            touched.update(_relation_names(node))
+            if kind == "CreateStmt" and node.get("relation"):
+                created.add(str(node["relation"]["relname"]))
+            elif kind == "IndexStmt" and node.get("idxname"):
+                created.add(str(node["idxname"]))
+            elif kind == "CreateEnumStmt" and node.get("typeName"):
+                created.add(_last_name(node["typeName"]))
+                touched.add(_last_name(node["typeName"]))
+            elif kind == "AlterEnumStmt" and node.get("typeName"):
+                touched.add(_last_name(node["typeName"]))
+            elif kind == "AlterTableStmt" and node.get("relation"):
+                table = str(node["relation"]["relname"])
+                for wrapped in node.get("cmds", ()):
+                    cmd = wrapped["AlterTableCmd"]
+                    definition = cmd.get("def", {})
+                    if definition.get("ColumnDef", {}).get("colname"):
+                        created.add(f"{table}.{definition['ColumnDef']['colname']}")
+                    elif definition.get("Constraint", {}).get("conname"):
+                        created.add(str(definition["Constraint"]["conname"]))
+                    elif cmd.get("name") and "Drop" in cmd.get("subtype", ""):
+                        created.discard(f"{table}.{cmd['name']}")
+                        created.discard(str(cmd["name"]))
+            elif kind == "DropStmt":
+                for item in node.get("objects", ()):
+                    parts = item["List"].get("items", []) if "List" in item else [item]
+                    name = _object_name(parts[-1]) if parts else None
                     if name:
-                        created.discard(str(name))
-                        touched.add(str(name))
+                        created.discard(name)
+                        touched.add(name)
     return created, touched
 
 
-def _walk(node: Any) -> Any:
-    # loaded on use: commands that do not need it never import it
-    from pglast import ast
+def _last_name(names: list[dict[str, Any]]) -> str:
+    """The last part of a qualified name (``[{"String": {"sval": ...}}, ...]``)."""
+    return str(names[-1]["String"]["sval"])
 
-    if isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from _walk(getattr(node, name))
+
+def _object_name(node: dict[str, Any]) -> str | None:
+    """A dropped object's name: a plain name or a relation (others have none)."""
+    if "String" in node:
+        return str(node["String"].get("sval") or "") or None
+    if "RangeVar" in node:
+        return str(node["RangeVar"].get("relname") or "") or None
+    return None
+
+
+def _relation_names(node: Any) -> Any:
+    """Every relation a parse tree names: in a raw parse tree only RangeVar
+    nodes carry ``relname``, wrapped or not."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            relname = item.get("relname")
+            if isinstance(relname, str) and relname:
+                yield relname
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, dict | list))
 
 
 # ---- what a catalog diff cannot see ------------------------------------------------
@@ -357,6 +377,11 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
         report.pending = [f"{f.version}_{f.name}" for f in pending]
     numbers = {f.number for f in files}
     report.unknown = [f"{v:03d}_{n}" for v, n in sorted(applied.items()) if v not in numbers]
+    modelled = {c.name for t in expected.tables for c in t.constraints}
+    extra = [d for d in extra if not ("NOT VALID" in d.text and d.names[0] in modelled)]
+    found = [d for d in differences(expected, live) + extra if not _ignored(d, config.drift_ignore)]
+    if not found:
+        return report, expected, live  # at head: the history needs no reading
     applied_texts = [
         f.path.read_text(encoding="utf-8")
         for f in files
@@ -366,11 +391,7 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
     _, pending_touch = _created_by_sql(
         [f.path.read_text(encoding="utf-8") for f in pending] if tracked else []
     )
-    modelled = {c.name for t in expected.tables for c in t.constraints}
-    extra = [d for d in extra if not ("NOT VALID" in d.text and d.names[0] in modelled)]
-    for difference in differences(expected, live) + extra:
-        if _ignored(difference, config.drift_ignore):
-            continue
+    for difference in found:
         if difference.table in pending_touch or any(n in pending_touch for n in difference.names):
             continue  # explained by a pending migration
         stranger = "in database but not in the models" in difference.text

@@ -77,6 +77,14 @@ def read_rust_source(
     return _Reader(to_bytes(text, display_path), display_path, domain_file).read()
 
 
+@functools.lru_cache(maxsize=1024)
+def _close_attribute(name: str, wanted: tuple[str, ...]) -> str | None:
+    """The attribute of ours ``name`` nearly spells (every struct repeats its
+    ``derive``: one difflib run per distinct name, not per struct)."""
+    close = difflib.get_close_matches(name, wanted, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 class _Reader:
     """Holds the source and display path so every helper can point at file:line:column."""
 
@@ -84,6 +92,7 @@ class _Reader:
         self.src = src
         self.path = path
         self.domain_file = domain_file
+        self.ascii = src.isascii()  # then a byte column is the character column
         self.structs: list[StructDecl] = []
         self.enums: list[EnumDecl] = []
         self.aliases: list[AliasDecl] = []
@@ -107,6 +116,8 @@ class _Reader:
     def loc(self, node: Node) -> Location:
         """1-based line and character (not byte) column, as editors show them."""
         row, col = node.start_point
+        if self.ascii:
+            return Location(self.path, row + 1, col + 1)
         prefix = self.src[node.start_byte - col : node.start_byte]
         return Location(self.path, row + 1, len(prefix.decode("utf-8", "replace")) + 1)
 
@@ -221,7 +232,7 @@ class _Reader:
                 name_node = self.required(child, "name")
                 name = node_text(name_node).removeprefix("r#")  # serde names `r#type` "type"
                 type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
-                options = tuple(self._options(attrs, ("migration",)))
+                options = tuple(self._options(attrs, ("migration",))) if attrs else ()
                 yield FieldDecl(name, type_ref, options, self.loc(name_node))
             attrs = []
 
@@ -338,10 +349,10 @@ class _Reader:
     def _check_spelling(self, name: str, wanted: Sequence[str], attr: Node) -> None:
         """``#[migraton(...)]`` would be ignored silently, like any foreign attribute:
         one that is nearly ours is a typo."""
-        close = difflib.get_close_matches(name, wanted, n=1, cutoff=0.75)
+        close = _close_attribute(name, tuple(wanted))
         if close:
             raise self.error(
-                f"unknown attribute #[{name}(...)]", attr, f"did you mean #[{close[0]}(...)]?"
+                f"unknown attribute #[{name}(...)]", attr, f"did you mean #[{close}(...)]?"
             )
 
     def _option_list(self, tree: Node, attr: str) -> Iterator[OptionDecl]:
