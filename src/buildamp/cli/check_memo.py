@@ -65,3 +65,45 @@ def remember_clean(config: Config, key: str | None) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, key.encode())
+
+
+VERIFIED_FILE = Path(".buildamp") / "cache" / "verified-files"
+
+
+class VerifiedFiles:
+    """SHA-256 of migration files that passed the file checks (NUL bytes, a
+    ROLLBACK inside, a second BEGIN) with this buildamp: ``--check`` re-checks
+    only files it has not seen, so its cost follows what changed. Keyed by
+    content, so branch switches and reverts cannot fool it; a corrupt or foreign
+    record is empty; concurrent runs each replace the whole file atomically (a
+    lost entry is only checked again)."""
+
+    def __init__(self, config: Config) -> None:
+        self.path = None if disabled() else config.project_dir / VERIFIED_FILE
+        self.header = code_fingerprint("verified-files-1")
+        self.known: set[str] = set()
+        self.added = False
+        if self.path is not None:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                lines = self.path.read_text(encoding="ascii").splitlines()
+                if lines and lines[0] == self.header:
+                    self.known = set(lines[1:])
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.known
+
+    def add(self, key: str) -> None:
+        if key not in self.known:
+            self.known.add(key)
+            self.added = True
+
+    def save(self) -> None:
+        if self.path is None or not self.added:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, "\n".join([self.header, *sorted(self.known)]).encode())

@@ -172,7 +172,9 @@ def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[st
     mode = migrate_mode(opts)
     check_to(opts.get("to_version"))
     if mode == "check":
-        return run_check(config, as_json=bool(opts.get("as_json")))
+        return run_check(
+            config, as_json=bool(opts.get("as_json")), verbose=bool(opts.get("verbose"))
+        )
     if mode == "status":
         return run_status(config, opts["database_url"], as_json=bool(opts.get("as_json")))
     if mode == "rollback":
@@ -203,6 +205,20 @@ def run_generate(
     config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]
 ) -> None:
     # per command: `buildamp --help` and other commands import none of it
+    from buildamp.cli import model_index
+
+    try:
+        seen: Any = model_index.look(config, writing=not opts["dry_run"])
+    except model_index.FullRebuild as why:
+        seen = why
+    if isinstance(seen, model_index.Look) and not seen.changed:
+        # in sync (the index proves it): no builder, planner or renderer is loaded
+        if opts.get("verbose"):
+            for value_type in seen.value_types:
+                click.echo(f"value type (no table): {value_type}")
+        click.echo("no changes: models match the schema state")
+        return
+    # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
 
     result = generate(
@@ -211,6 +227,8 @@ def run_generate(
         dry_run=opts["dry_run"],
         allow_destructive=opts["allow_destructive"],
         confirm=confirm,
+        say=click.echo if opts.get("verbose") else None,
+        seen=seen,
     )
     if opts.get("verbose"):
         for value_type in result.value_types:
@@ -449,24 +467,32 @@ def _running_line(entry: dict[str, Any]) -> str:
 def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
     """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN)."""
     # loaded on use: only this path needs it (keeps start-up cheap)
+    from buildamp.cli.check_memo import VerifiedFiles
     from buildamp.files.integrity import check_file
     from buildamp.model.errors import StateError
 
+    verified = VerifiedFiles(config)  # files checked before are not parsed again
     problems: list[str] = []
     for migration in migrations:
         for path in (migration.path, migration.rollback_path):
             if not path.is_file():
                 continue
             try:
-                check_file(path.read_text(encoding="utf-8"), config.display(path))
+                text = path.read_text(encoding="utf-8")
+                key = verified.key(text)
+                if key in verified:
+                    continue
+                check_file(text, config.display(path))
+                verified.add(key)
             except StateError as error:
                 problems.append(str(error))
             except (OSError, UnicodeDecodeError) as error:
                 problems.append(f"{config.display(path)}: cannot read: {error}")
+    verified.save()
     return problems
 
 
-def run_check(config: Config, as_json: bool = False) -> int:
+def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> int:
     """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import check_memo
@@ -476,7 +502,7 @@ def run_check(config: Config, as_json: bool = False) -> int:
     if check_memo.was_clean(config, memo):
         return _check_result(as_json, [], [])
     # loaded on use: commands that do not need it never import it
-    from buildamp.cli.generate import plan
+    from buildamp.cli import model_index
     from buildamp.files.migration import list_migrations
     from buildamp.files.sumfile import sum_problems
     from buildamp.model.errors import StateError
@@ -489,8 +515,20 @@ def run_check(config: Config, as_json: bool = False) -> int:
         migrations = []
     problems += sum_problems(config.migrations_dir)
     problems += _file_problems(config, migrations)
-    planned = plan(config)
-    version = planned.snapshot.version
+    say = None if as_json or not verbose else click.echo
+    try:
+        seen: Any = model_index.look(config, writing=False)
+    except model_index.FullRebuild as why:
+        seen = why
+    if isinstance(seen, model_index.Look) and not seen.changed:
+        # in sync (the index proves it): no builder or planner is loaded
+        version, operations = seen.index.version, []
+    else:
+        # the planner: only when something changed
+        from buildamp.cli.generate import quick_plan
+
+        planned = quick_plan(config, say=say, seen=seen)
+        version, operations = planned.snapshot.version, planned.operations
     newest = migrations[-1].version if migrations else None
     if migrations and version != newest:
         problems.append(
@@ -500,7 +538,6 @@ def run_check(config: Config, as_json: bool = False) -> int:
     from buildamp.files.sumfile import custom_sql_problems
 
     problems += custom_sql_problems(config.project_dir, config.migrations_dir)
-    operations = planned.operations
     changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from buildamp.cache.store import write_all_or_none
+from buildamp.cli import incremental, model_index
+from buildamp.cli.incremental import FastState
+from buildamp.cli.model_index import Scan
 from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.migration import (
@@ -24,11 +27,11 @@ from buildamp.files.migration import (
     next_version,
     slugify,
 )
-from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
+from buildamp.files.snapshot import Snapshot, dumps, load_snapshot, splice
 from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, ModelError, PlanError
 from buildamp.model.hints import Hints, field_flag, field_options
-from buildamp.model.schema import Schema
+from buildamp.model.schema import Schema, Table
 from buildamp.pg.extensions import needed, type_base
 from buildamp.pg.sqlbits import q
 from buildamp.plan import ops as o
@@ -37,6 +40,7 @@ from buildamp.plan.replay import next_state
 from buildamp.plan.summary import slug_for
 from buildamp.render.step import Step
 from buildamp.sources.build import BuildSettings, Models, build_models
+from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import read_sources
 
 
@@ -54,6 +58,10 @@ class GenerateResult:
 
 
 def load_models(config: Config) -> Models:
+    return _load(config)[1]
+
+
+def _load(config: Config) -> tuple[list[SourceFile], Models]:
     files = read_sources(config)
     settings = BuildSettings(
         project_dir=config.project_dir,
@@ -62,7 +70,7 @@ def load_models(config: Config) -> Models:
         table_names=config.table_names,
         distribution=config.distribution,
     )
-    return build_models(files, settings, use_cache=True)
+    return files, build_models(files, settings, use_cache=True)
 
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
@@ -96,18 +104,90 @@ class Plan:
     models: Models
     operations: list[o.Operation]
     next_schema: Schema  # what the snapshot will say after this migration
+    # The fast path (cli/incremental.py): ``snapshot``, ``models`` and
+    # ``next_schema`` hold only the rebuilt tables (and every enum).
+    fast: FastState | None = None
+    # The full path: every model file's stat and hash before it was read, and
+    # the files read, for the model index.
+    seen: Scan | None = None
+    sources: tuple[SourceFile, ...] = ()
 
 
 def plan(config: Config) -> Plan:
+    """The whole pipeline over every model and table."""
     snapshot = load_snapshot(config)
-    models = load_models(config)
+    sources, models = _load(config)
     applied = {(table, column): sql for table, column, sql in snapshot.conversions}
     operations = diff(
         snapshot.schema, models.schema, models.hints, custom_sql_loader(config), applied
     )
     return Plan(
-        snapshot, models, operations, next_state(snapshot.schema, operations, models.schema)
+        snapshot,
+        models,
+        operations,
+        next_state(snapshot.schema, operations, models.schema),
+        sources=tuple(sources),
     )
+
+
+def quick_plan(
+    config: Config,
+    writing: bool = False,
+    say: Callable[[str], None] | None = None,
+    seen: model_index.Look | model_index.FullRebuild | None = None,
+) -> Plan:
+    """:func:`plan` at the cost of what changed when the model index proves the
+    rest unchanged, else the whole pipeline (``say`` gets why). ``seen``: what
+    :func:`model_index.look` already answered."""
+    try:
+        if seen is None:
+            seen = model_index.look(config, writing)
+        if isinstance(seen, model_index.FullRebuild):
+            raise seen
+        fast, snapshot, models, operations = incremental.fast_plan(
+            config, seen, custom_sql_loader(config)
+        )
+    except model_index.FullRebuild as why:
+        if say is not None:
+            say(f"full rebuild: {why}")
+        scanned = model_index.scan(config)
+        planned = replace(plan(config), seen=scanned)
+        if not planned.operations and scanned is not None:
+            _index_in_sync(config, planned, scanned)
+        return planned
+    # the replay self-check at full strength on every table the plan touches
+    next_schema = next_state(snapshot.schema, operations, models.schema)
+    return Plan(snapshot, models, operations, next_schema, fast=fast)
+
+
+def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
+    """Record that the models and the state agree (a plan with no operations)."""
+    try:
+        text = config.state_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    if seen.state_sha256 is None or not model_index.still_same(config, seen):
+        return
+    # byte for byte what a write would keep of every table (so one table can be
+    # spliced in): written by dumps(), and each table's source is where its
+    # model is now (a moved file plans nothing, yet a full write would update
+    # every source). One encode, on the full path only.
+    state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
+    model_sources = {t.name: t.source for t in planned.models.schema.tables}
+    canonical = state_sources == model_sources and (
+        dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
+    )
+    index = incremental.full_index(
+        config,
+        seen,
+        list(planned.sources),
+        planned.models,
+        text,
+        canonical,
+        planned.snapshot.version,
+    )
+    if index is not None and index.state_sha256 == seen.state_sha256:
+        model_index.save_index(config, index)
 
 
 def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
@@ -207,8 +287,14 @@ def generate(
     allow_destructive: bool = False,
     confirm: Callable[[list[str]], bool] | None = None,
     now: datetime | None = None,
+    say: Callable[[str], None] | None = None,
+    fast: bool = True,
+    seen: model_index.Look | model_index.FullRebuild | None = None,
 ) -> GenerateResult:
-    planned = plan(config)
+    """``fast``: plan through the model index when it proves the rest unchanged
+    (``seen``: what :func:`model_index.look` answered); ``say`` hears why a full
+    rebuild ran (``--verbose``)."""
+    planned = quick_plan(config, not dry_run, say, seen) if fast else plan(config)
     snapshot, models, operations = planned.snapshot, planned.models, planned.operations
     result = GenerateResult(operations, value_types=models.value_types)
     if not operations:
@@ -246,7 +332,8 @@ def generate(
         config.lock_timeout if config.is_online else None,
         config.batch_size,
         config.batch_pause,
-        any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables),
+        any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables)
+        or (planned.fast is not None and planned.fast.other_rls),
     )
     forward = render_all(operations, options)
     forward += verify_landed(operations, forward)
@@ -274,16 +361,28 @@ def generate(
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
     if dry_run:
         return result
+    converted = conversions(models.schema, models.hints)
+    if planned.fast is not None:
+        converted = tuple(sorted(planned.fast.other_conversions + converted))
     written_snapshot = Snapshot(
         planned.next_schema.normalized(),
         version,
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        conversions(models.schema, models.hints),
+        converted,
     )
-    from buildamp.files import snapshot_cache  # pickle: only when a state is written
-
     table_chunks: dict[str, Any] = {}
-    state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
+    if planned.fast is not None:
+        changed: dict[str, Table | None] = dict.fromkeys(planned.fast.old_tables)
+        changed.update({t.name: t for t in written_snapshot.schema.tables})
+        spliced = splice(planned.fast.state, written_snapshot, changed)
+        if spliced is None:  # a value only the slow encoder writes: the full path
+            if say is not None:
+                say("full rebuild: the state needs the general JSON encoder")
+            return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
+        state, before = spliced, planned.fast.state.text
+    else:
+        state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
+        before = _state_text(config) or dumps(snapshot)
     # the sum file is a record: add what this run wrote, never re-sum the disk
     written = {
         up_path.relative_to(config.migrations_dir).as_posix(): result.up_text,
@@ -301,11 +400,45 @@ def generate(
             config.migrations_dir / SUM_FILE: with_entries(config.migrations_dir, written),
             config.state_path: state,
             # what --discard restores (local: .buildamp/.gitignore lists before/)
-            config.state_path.parent / "before" / f"{version}.json": dumps(snapshot),
+            config.state_path.parent / "before" / f"{version}.json": before,
         }
     )
     result.written = True
+    _remember(config, planned, state, version, written_snapshot, table_chunks)
+    return result
+
+
+def _state_text(config: Config) -> str | None:
+    """The state file as it is on disk (what ``--discard`` restores)."""
+    try:
+        return config.state_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _remember(
+    config: Config,
+    planned: Plan,
+    state: str,
+    version: str,
+    written_snapshot: Snapshot,
+    table_chunks: dict[str, Any],
+) -> None:
+    """What the next command may skip: the model index (the models are in sync
+    with the state just written) and, after a full run, the parsed state."""
+    if planned.fast is not None:
+        model_index.save_index(config, incremental.updated_index(planned.fast, state, version))
+        return
+    from buildamp.files import snapshot_cache  # pickle: only when a state is written
+
     # the object we serialised is what parsing the file gives back (a property
     # the snapshot tests check), so the next command can skip parsing it
     snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
-    return result
+    seen = planned.seen
+    if seen is None or not model_index.still_same(config, seen):
+        return  # no index for the new state: the next run rebuilds in full
+    index = incremental.full_index(
+        config, seen, list(planned.sources), planned.models, state, True, version
+    )
+    if index is not None:
+        model_index.save_index(config, index)

@@ -60,16 +60,7 @@ def dumps(
 
 
 def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) -> str:
-    data = {
-        "format_version": FORMAT_VERSION,
-        "version": snapshot.version,
-        "last_generated": snapshot.last_generated,
-        "enums": {
-            e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
-        },
-    }
-    if snapshot.conversions:
-        data["conversions"] = _conversions_json(snapshot.conversions)
+    data = _head(snapshot)
     tables = snapshot.schema.tables
     if any(type(t.name) is not str for t in tables):
         data["tables"] = {t.name: _table_json(t) for t in tables}
@@ -79,6 +70,31 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
     except Unusual:
         data["tables"] = {t.name: _table_json(t) for t in tables}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = _with_chunks(data, chunks)
+    if text is None:
+        data["tables"] = {t.name: _table_json(t) for t in tables}
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return text
+
+
+def _head(snapshot: Snapshot) -> dict[str, Any]:
+    """Everything of the state file but its tables."""
+    data: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "version": snapshot.version,
+        "last_generated": snapshot.last_generated,
+        "enums": {
+            e.name: {"values": list(e.values), "source": e.source} for e in snapshot.schema.enums
+        },
+    }
+    if snapshot.conversions:
+        data["conversions"] = _conversions_json(snapshot.conversions)
+    return data
+
+
+def _with_chunks(data: dict[str, Any], chunks: dict[str, str]) -> str | None:
+    """The file's text from its head and each table's JSON text (None: a value
+    the fast encoder leaves to :func:`json.dumps`)."""
     out: list[str] = []
     separator = "{\n  "
     for key in sorted([*data, "tables"]):
@@ -89,11 +105,164 @@ def _dumps(snapshot: Snapshot, reuse: TableChunks, collect: TableChunks | None) 
             try:
                 encode(data[key], "\n  ", out)
             except Unusual:
-                data["tables"] = {t.name: _table_json(t) for t in tables}
-                return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+                return None
         separator = ",\n  "
     out.append("\n}\n")
     return "".join(out)
+
+
+_OPENING = '\n  "tables": {'
+_ENTRY = '\n    "'  # a table's name: the only lines indented by four then a quote
+_CLOSING = "\n  }"
+
+
+@dataclass(frozen=True)
+class StateText:
+    """A state file's text written by :func:`dumps`, read one table at a time:
+    tables are sorted by name, so a table is found by bisecting the text (a few
+    short searches), never by reading the others."""
+
+    text: str
+    body: int  # just after the tables' opening brace
+    end: int  # where the tables' closing line starts (== body: no tables)
+
+    @property
+    def head(self) -> str:
+        """The file with ``"tables": {}``: version, enums, conversions (small)."""
+        if self.end == self.body:
+            return self.text
+        return self.text[: self.body] + "}" + self.text[self.end + len(_CLOSING) :]
+
+    def _name_at(self, position: int) -> tuple[str, int]:
+        """The table name whose entry starts at ``position``, and where its value starts."""
+        name, after = _scanstring(self.text, position + len(_ENTRY))
+        if not self.text.startswith(": {", after):
+            raise ValueError("not a table entry")
+        return name, after + 2
+
+    def seek(self, name: str) -> int:
+        """Where the entry of ``name`` starts, or the first entry after it (or ``end``)."""
+        text, low, high = self.text, self.body, self.end
+        while low < high:
+            middle = (low + high) // 2
+            found = text.find(_ENTRY, middle, self.end)
+            if found < 0 or self._name_at(found)[0] >= name:
+                high = middle
+            else:
+                low = found + 1
+        found = text.find(_ENTRY, low, self.end)
+        return self.end if found < 0 else found
+
+    def entry(self, name: str) -> tuple[int, int, int] | None:
+        """(entry start, value start, value end) of table ``name``, if present."""
+        start = self.seek(name)
+        if start >= self.end:
+            return None
+        found, value = self._name_at(start)
+        if found != name:
+            return None
+        following = self.text.find("," + _ENTRY, value, self.end)
+        return start, value, self.end if following < 0 else following
+
+    def chunk(self, name: str) -> str | None:
+        """The JSON text of table ``name`` exactly as written."""
+        span = self.entry(name)
+        return None if span is None else self.text[span[1] : span[2]]
+
+
+def split_state(text: str) -> StateText | None:
+    """The state file as a :class:`StateText`; None for any other shape (a
+    hand-formatted file): the caller then reads it in full."""
+    opening = text.find(_OPENING)  # the keys before "tables" hold no such line
+    if opening < 0:
+        return None
+    body = opening + len(_OPENING)
+    if text.startswith("}", body):
+        return StateText(text, body, body)
+    end = text.rfind(_CLOSING)  # only "version" follows the tables: one line
+    if end < body or not text.startswith(_ENTRY, body):
+        return None
+    state = StateText(text, body, end)
+    try:
+        state._name_at(body)
+    except ValueError:
+        return None
+    return state
+
+
+def _scanstring(text: str, position: int) -> tuple[str, int]:
+    """The JSON string starting after the quote at ``position - 1``, and the index after it."""
+    value, end = json.decoder.scanstring(text, position)  # type: ignore[attr-defined]
+    return str(value), int(end)
+
+
+def read_head(state: StateText, path: str) -> Snapshot:
+    """The snapshot of the head alone: version, enums, conversions, no tables."""
+    return loads(state.head, path)
+
+
+def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Table]:
+    """The named tables of the state (strictly read, like :func:`loads`)."""
+    reader = _Reader(path)
+    found: dict[str, Table] = {}
+    for name in names:
+        try:
+            chunk = state.chunk(name)
+        except ValueError:
+            raise reader.fail(f"tables.{name}", "valid JSON") from None
+        if chunk is None:
+            continue
+        try:
+            data = json.loads(chunk)
+        except json.JSONDecodeError:
+            raise reader.fail(f"tables.{name}", "valid JSON") from None
+        found[name] = _read_table(reader, name, data)
+    return found
+
+
+def splice(state: StateText, head: Snapshot, tables: dict[str, Table | None]) -> str | None:
+    """The text :func:`dumps` writes for the state file ``state`` with ``head``'s
+    version, enums and conversions and ``tables`` replaced (``None``: removed),
+    encoding only those tables; the other tables' text is copied as written.
+    None when something needs the slow encoder."""
+    text = state.text
+    cuts: list[tuple[int, int, str, str | None]] = []  # (start, end, name, new JSON)
+    try:
+        for name, table in tables.items():
+            new = None
+            if table is not None:
+                if type(table.name) is not str:
+                    return None
+                new = _table_chunk(table, {}, None)
+            span = state.entry(name)
+            if span is None:
+                if new is not None:
+                    at = state.seek(name)
+                    cuts.append((at, at, name, new))
+            else:
+                cuts.append((span[0], span[2], name, new))
+    except (Unusual, ValueError):
+        return None
+    cuts.sort()
+    items: list[str] = []
+    position = state.body
+    for start, end, name, new in cuts:
+        kept = text[position:start].strip(",")
+        if kept:
+            items.append(kept)
+        if new is not None:
+            items.append(_ENTRY + encode_string(name)[1:] + ": " + new)
+        position = max(position, end)
+    kept = text[position : state.end].strip(",")
+    if kept:
+        items.append(kept)
+    tables_text = "{" + ",".join(items) + _CLOSING if items else "{}"
+    marker = '"tables": {}'
+    empty = _with_chunks(_head(head), {})
+    if empty is None or empty.count(marker) != 1:
+        return None
+    before, after = empty.split(marker)
+    return before + '"tables": ' + tables_text + after
 
 
 def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:

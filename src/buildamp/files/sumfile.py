@@ -63,11 +63,19 @@ def read_sums(path: Path) -> dict[str, str] | None:
 
 
 def with_entries(migrations_dir: Path, texts: dict[str, str]) -> str:
-    """The sum file's new text: what it records now plus (or replacing) the
-    entries of ``texts`` (name relative to the migrations folder -> file text)."""
-    sums = read_sums(migrations_dir / SUM_FILE) or {}
-    sums.update({name: checksum(text) for name, text in texts.items()})
-    return render_sums(sums)
+    """The sum file's new text: what it records now plus the entries of
+    ``texts`` (name relative to the migrations folder -> file text), appended
+    as lines; the recorded lines are kept as they are (an entry replaced, or a
+    file without one, is written out sorted)."""
+    path = migrations_dir / SUM_FILE
+    sums = read_sums(path)
+    added = {name: checksum(text) for name, text in texts.items()}
+    if not sums or any(name in sums for name in added):
+        return render_sums({**(sums or {}), **added})
+    current = path.read_text(encoding="utf-8")
+    if not current.endswith("\n"):
+        current += "\n"
+    return current + "".join(f"{name} {digest}\n" for name, digest in sorted(added.items()))
 
 
 def without_entries(migrations_dir: Path, names: set[str]) -> str:

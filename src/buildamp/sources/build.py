@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buildamp.cache.store import gc_paused
-from buildamp.model.errors import ModelError
+from buildamp.model.errors import Location, ModelError
 from buildamp.model.hints import ColumnHint, Hints, TableHint, table_option
 from buildamp.model.naming import snake_case, table_name_for
 from buildamp.model.schema import (
@@ -80,6 +80,19 @@ class Models:
     # Domain structs that are no table (no id, no primary key, not a join
     # table): stored as JSONB where used; ``--verbose`` lists them.
     value_types: tuple[str, ...] = ()
+    # Per source file, in order: (table name, enums its columns use) of each of
+    # its tables; what the model index (cli/incremental.py) records.
+    layout: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Tables of some model files, built against the whole project's type context."""
+
+    tables: dict[str, Table]  # in build order
+    hints: Hints
+    structs: list[tuple[StructDecl, str]]  # each table's struct
+    layout: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]  # as in Models.layout
 
 
 def build_models(
@@ -106,7 +119,10 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
     enums: dict[str, Enum] = {}
     built: list[tuple[StructDecl, str]] = []
     value_types: list[str] = []
+    layout: list[tuple[tuple[str, tuple[str, ...]], ...]] = []
     for source in files:
+        here: list[tuple[str, tuple[str, ...]]] = []
+        layout.append(())
         for struct in source.structs:
             if not _is_table(struct):
                 if struct.marker:
@@ -115,6 +131,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                     value_types.append(f"{struct.name} ({struct.location})")
                 continue
             table, used_enums = _cached_table(struct, source.digest, ctx, settings, hints, cache)
+            here.append((table.name, tuple(used_enums)))
+            layout[-1] = tuple(here)
             if table.name in tables:
                 raise ModelError(
                     f"two models map to table {table.name!r}: {tables[table.name].source} "
@@ -150,7 +168,56 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
         enums=tuple(enums[name] for name in sorted(enums)),
     )
     cache.save()
-    return Models(schema, hints, tuple(value_types))
+    return Models(schema, hints, tuple(value_types), tuple(layout))
+
+
+def build_some(
+    changed: list[SourceFile],
+    context: list[SourceFile],
+    struct_names: set[str],
+    settings: BuildSettings,
+) -> Partial:
+    """The tables of the ``changed`` files alone, as :func:`build_models` builds
+    them: ``context`` gives the aliases and enums of every file (in order),
+    ``struct_names`` every struct's name. Checks across files (references, enum
+    usage, duplicate names) are the caller's."""
+    with gc_paused():
+        ctx = _context(context)
+        for name in struct_names:
+            ctx.structs.setdefault(name, _NAME_ONLY)
+        # the table cache class, switched off: what changed is rebuilt
+        from buildamp.sources.table_cache import TableCache
+
+        cache = TableCache(None)
+        tables: dict[str, Table] = {}
+        hints = Hints()
+        structs: list[tuple[StructDecl, str]] = []
+        layout: list[tuple[tuple[str, tuple[str, ...]], ...]] = []
+        for source in changed:
+            here: list[tuple[str, tuple[str, ...]]] = []
+            for struct in source.structs:
+                if not _is_table(struct):
+                    continue
+                table, used = _cached_table(struct, "-", ctx, settings, hints, cache)
+                if table.name in tables:
+                    raise ModelError(f"two models map to table {table.name!r}", struct.location)
+                check_table(table, struct.location)
+                tables[table.name] = table
+                structs.append((struct, table.name))
+                here.append((table.name, tuple(used)))
+            layout.append(tuple(here))
+        return Partial(tables, hints, structs, tuple(layout))
+
+
+# Type mapping asks only whether a name is a struct of the project.
+_NAME_ONLY = StructDecl("", (), (), False, Location(""))
+
+
+def value_types_of(source: SourceFile) -> tuple[str, ...]:
+    """The domain structs of ``source`` that are no table, as ``--verbose`` lists them."""
+    return tuple(
+        f"{s.name} ({s.location})" for s in source.structs if s.is_domain and not _is_table(s)
+    )
 
 
 def _cached_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,12 +29,24 @@ def model_files(config: Config) -> list[Path]:
                 Location(config.source or "buildamp.toml"),
                 "create it or fix `models` in the config",
             )
-        for path in sorted(root.rglob("*")):
-            if any(part in SKIP_DIRS for part in path.relative_to(root).parts):
-                continue
-            if path.is_file() and path.suffix in (".rs", ".py", ".elm"):
-                files.append(path)
+        files += [root / relative for _, relative in sorted(_walk(str(root)))]
     return files
+
+
+def _walk(root: str) -> list[tuple[list[str], str]]:
+    """(path parts, relative path) of each model file under ``root``, skipping
+    :data:`SKIP_DIRS`; sorted by parts this is ``sorted(root.rglob("*"))``'s
+    order, without a Path object per file and directory."""
+    found: list[tuple[list[str], str]] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        prefix = os.path.relpath(folder, root)
+        for name in names:
+            if os.path.splitext(name)[1] in (".rs", ".py", ".elm"):
+                relative = name if prefix == "." else f"{prefix}/{name}"
+                if os.path.isfile(os.path.join(folder, name)):
+                    found.append((relative.split("/"), relative))
+    return found
 
 
 def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
@@ -99,5 +112,35 @@ def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
     if cached is not None and cached.digest == key:
         return cached
     source = replace(read_elm_source(data, display), digest=key)
+    cache.put(key, source)
+    return source
+
+
+def read_changed(config: Config, path: Path, display: str, data: bytes) -> SourceFile:
+    """One Rust or Elm model file whose bytes were just read (the incremental
+    path), through the parse cache like :func:`read_sources`."""
+    # the parse cache: only when sources are read
+    from buildamp.sources.parse_cache import SourceCache
+
+    cache = SourceCache.for_project(config.project_dir)
+    if path.suffix == ".elm":
+        # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
+        from buildamp.sources.elm import read_elm_source
+
+        key = cache.key(data, display, False, language="elm")
+        cached = cache.get(key)
+        if cached is not None and cached.digest == key:
+            return cached
+        source = replace(read_elm_source(data, display), digest=key)
+    else:
+        domain_file = path.name.endswith("_domain.rs")
+        key = cache.key(data, display, domain_file)
+        cached = cache.get(key)
+        if cached is not None and cached.digest == key:
+            return cached
+        # tree-sitter and the Rust grammar: only for projects with Rust models
+        from buildamp.sources.rust import read_rust_source
+
+        source = replace(read_rust_source(data, display, domain_file), digest=key)
     cache.put(key, source)
     return source
