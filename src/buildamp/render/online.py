@@ -278,15 +278,20 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         moved = Index(shadow, keys, index.unique, where)
         steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
         swap.append(f"ALTER INDEX {q(shadow)} RENAME TO {q(index.name)}")
-    for constraint in op.constraints:
-        shadow = fit_identifier(f"{constraint.name}__buildamp_new")
-        columns = tuple(temporary if c == column else c for c in constraint.columns)
+
+    def rebuild_key(name: str, kind: str, key_columns: tuple[str, ...]) -> None:
+        """A unique or primary key on the copied column: built concurrently on
+        the new column, attached in the swap (USING INDEX does not scan)."""
+        shadow = fit_identifier(f"{name}__buildamp_new")
+        columns = tuple(temporary if c == column else c for c in key_columns)
         moved = Index(shadow, tuple(_keys(columns)), unique=True)
         steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
         swap.append(
-            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(constraint.name)} "
-            f"UNIQUE USING INDEX {q(shadow)}"
+            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {kind} USING INDEX {q(shadow)}"
         )
+
+    for constraint in op.constraints:
+        rebuild_key(constraint.name, "UNIQUE", constraint.columns)
     if op.new.not_null:
         check = q(not_null_check_name(table, temporary))
         steps += [
@@ -305,14 +310,7 @@ def expand_contract(op: o.AlterColumn) -> list[Step]:
         # Dropping the old column took the primary key with it: rebuild it from
         # a unique index built concurrently (the key's columns are NOT NULL by
         # now, checked above, so ADD PRIMARY KEY USING INDEX does not scan).
-        key = fit_identifier(f"{table}_pkey")
-        shadow = fit_identifier(f"{table}_pkey__buildamp_new")
-        columns = tuple(temporary if c == column else c for c in op.primary_key)
-        moved = Index(shadow, tuple(_keys(columns)), unique=True)
-        steps.append(Step(create_index_sql(table, moved, concurrently=True), phase="post"))
-        swap.append(
-            f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(key)} PRIMARY KEY USING INDEX {q(shadow)}"
-        )
+        rebuild_key(fit_identifier(f"{table}_pkey"), "PRIMARY KEY", op.primary_key)
     if op.new.default is not None:
         swap.append(f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} SET DEFAULT {op.new.default}")
     if op.new.identity:

@@ -78,7 +78,6 @@ def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
 
 def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
     """One Rust file from the cache, else parsed (and stored)."""
-    domain_file = path.name.endswith("_domain.rs")
     try:
         data = path.read_bytes()
     except OSError:
@@ -86,6 +85,23 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
         from buildamp.sources.rust import read_rust_file
 
         return read_rust_file(path, display)  # reports the error as the reader does
+    return _rust_from_bytes(path, display, data, cache)
+
+
+def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
+    """One Elm file from the cache, else parsed (and stored); keyed apart from Rust."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
+        from buildamp.sources.elm import read_elm_file
+
+        return read_elm_file(path, display)  # reports the error as the reader does
+    return _elm_from_bytes(display, data, cache)
+
+
+def _rust_from_bytes(path: Path, display: str, data: bytes, cache: SourceCache) -> SourceFile:
+    domain_file = path.name.endswith("_domain.rs")
     key = cache.key(data, display, domain_file)
     cached = cache.get(key)
     if cached is not None and cached.digest == key:
@@ -98,19 +114,14 @@ def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
     return source
 
 
-def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
-    """One Elm file from the cache, else parsed (and stored); keyed apart from Rust."""
-    # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
-    from buildamp.sources.elm import read_elm_file, read_elm_source
-
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return read_elm_file(path, display)  # reports the error as the reader does
+def _elm_from_bytes(display: str, data: bytes, cache: SourceCache) -> SourceFile:
     key = cache.key(data, display, False, language="elm")
     cached = cache.get(key)
     if cached is not None and cached.digest == key:
         return cached
+    # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
+    from buildamp.sources.elm import read_elm_source
+
     source = replace(read_elm_source(data, display), digest=key)
     cache.put(key, source)
     return source
@@ -124,23 +135,5 @@ def read_changed(config: Config, path: Path, display: str, data: bytes) -> Sourc
 
     cache = SourceCache.for_project(config.project_dir)
     if path.suffix == ".elm":
-        # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
-        from buildamp.sources.elm import read_elm_source
-
-        key = cache.key(data, display, False, language="elm")
-        cached = cache.get(key)
-        if cached is not None and cached.digest == key:
-            return cached
-        source = replace(read_elm_source(data, display), digest=key)
-    else:
-        domain_file = path.name.endswith("_domain.rs")
-        key = cache.key(data, display, domain_file)
-        cached = cache.get(key)
-        if cached is not None and cached.digest == key:
-            return cached
-        # tree-sitter and the Rust grammar: only for projects with Rust models
-        from buildamp.sources.rust import read_rust_source
-
-        source = replace(read_rust_source(data, display, domain_file), digest=key)
-    cache.put(key, source)
-    return source
+        return _elm_from_bytes(display, data, cache)
+    return _rust_from_bytes(path, display, data, cache)
