@@ -82,7 +82,9 @@ class Config:
     @property
     def is_online(self) -> bool:
         """Lock-safe forms unless ``online = false``: the SQL of a migration is
-        frozen when generated and will meet production, whatever the mode."""
+        frozen when generated and will meet production, whatever the mode
+        (DESIGN section 3; its config line "default true in prod" predates that
+        rule and is deliberately not followed, see docs/configuration.md)."""
         return self.online if self.online is not None else True
 
     @property
