@@ -12,7 +12,7 @@ from buildamp.files.migration import checksum
 from buildamp.model.errors import ConfigError, DatabaseError
 from buildamp.pg.database import connect
 from buildamp.run.apply import apply, rollback
-from buildamp.run.executor import HISTORY_TABLE
+from buildamp.run.history import HISTORY_TABLE
 
 SILENT = lambda _line: None  # noqa: E731
 

@@ -13,7 +13,7 @@ from buildamp.files.config import load_config
 from buildamp.model.errors import DatabaseError
 from buildamp.pg.database import connect
 from buildamp.run.apply import apply
-from buildamp.run.executor import split_file
+from buildamp.run.file_parts import split_file
 
 SILENT = lambda _line: None  # noqa: E731
 CONCURRENT = (

@@ -149,7 +149,7 @@ def _refuse_existing(project: Path) -> None:
 
 def _refuse_managed(conn: psycopg.Connection[Any]) -> None:
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.run.executor import HISTORY_TABLE
+    from buildamp.run.history import HISTORY_TABLE
 
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()
     if row and row[0]:

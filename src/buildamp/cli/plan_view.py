@@ -17,7 +17,7 @@ import click
 from buildamp.files.config import Config
 from buildamp.lint.engine import Finding
 from buildamp.model.errors import ConfigError
-from buildamp.run.executor import Applied
+from buildamp.run.history import Applied
 
 
 @dataclass(frozen=True)

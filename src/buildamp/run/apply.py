@@ -16,7 +16,8 @@ from buildamp.files.migration import MigrationFile, checksum, list_migrations
 from buildamp.model.errors import ConfigError, Location, StateError
 from buildamp.pg.database import connect, database_identity
 from buildamp.run.batch import ProgressReport
-from buildamp.run.executor import Applied, Executor
+from buildamp.run.executor import Executor
+from buildamp.run.history import Applied
 from buildamp.run.history_view import read_applied
 from buildamp.run.progress import ProgressStore
 

@@ -370,7 +370,7 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
     from buildamp.files.snapshot import load_snapshot
     from buildamp.pg.database import connect
     from buildamp.run.catalog import comparable, read_catalog
-    from buildamp.run.executor import HISTORY_TABLE
+    from buildamp.run.history import HISTORY_TABLE
 
     expected = comparable(load_snapshot(config).schema)
     with connect(url, autocommit=True) as conn:

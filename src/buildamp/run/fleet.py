@@ -106,7 +106,7 @@ def current_version(url: str) -> str | None:
     nothing. Raises :class:`DatabaseError` when the target cannot be reached."""
     # psycopg (~100 ms) only when a target is contacted
     from buildamp.pg.database import connect
-    from buildamp.run.executor import HISTORY_TABLE
+    from buildamp.run.history import HISTORY_TABLE
 
     with connect(url, autocommit=True) as conn:
         row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()

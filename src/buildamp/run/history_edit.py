@@ -8,7 +8,9 @@ from __future__ import annotations
 from buildamp.files.config import Config
 from buildamp.files.migration import MigrationFile, checksum, list_migrations
 from buildamp.model.errors import ConfigError, Location
-from buildamp.run.executor import HISTORY_TABLE, Executor, split_file
+from buildamp.run.executor import Executor
+from buildamp.run.file_parts import split_file
+from buildamp.run.history import HISTORY_TABLE
 
 
 def _migration(config: Config, version: str) -> MigrationFile | None:

@@ -7,7 +7,7 @@ nothing (no history table, no progress schema) where buildamp never ran.
 
 from __future__ import annotations
 
-from buildamp.run.executor import Applied, History
+from buildamp.run.history import Applied, History
 
 
 def read_applied(url: str, schema: str | None = None) -> list[Applied]:
