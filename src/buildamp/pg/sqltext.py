@@ -111,6 +111,13 @@ def canonical_type(text: str) -> str:
     return name
 
 
+def builtin_type(typname: str) -> str | None:
+    """What :func:`canonical_type` makes of a ``pg_catalog`` type written without
+    modifiers, by its ``pg_type.typname`` (``timestamptz`` -> ``TIMESTAMPTZ``), or
+    None: lets the catalog reader name most columns without loading the parser."""
+    return _TYPE_NAMES.get(typname)
+
+
 def _single_expression(text: str) -> Any:
     """The one expression node in ``text``, or None when it is anything else."""
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it

@@ -125,7 +125,7 @@ def differences(expected: Schema, live: Schema) -> list[Difference]:
             found.append(
                 Difference(f"table {table.name}: missing in database", (table.name,), table.name)
             )
-        else:
+        elif have_table != table:  # equal tables (nearly all, at head) need no walk
             found += _table(table, have_table)
     for table in live.tables:
         if expected.table(table.name) is None:
@@ -315,48 +315,61 @@ AND t.relkind = 'r' AND n.nspname = 'public' ORDER BY 1, 2
 """
 
 
-def _leftovers(conn: Any) -> list[Difference]:
-    found: list[Difference] = []
-    for index, table in conn.execute(_INVALID_INDEXES).fetchall():
-        found.append(
-            Difference(
-                f"index {index} on {table}: INVALID (a failed CREATE INDEX CONCURRENTLY); "
-                f"drop it and run the migration again",
-                (index,),
-                table,
+class _Leftovers:
+    """The leftover queries, sent; :meth:`differences` reads the answers (in
+    pipeline mode, in the same round trip as the catalog)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._cursors = [
+            conn.execute(sql)
+            for sql in (_INVALID_INDEXES, _NOT_VALID, _SYNC_TRIGGERS, _SYNC_FUNCTIONS, _SHADOWS)
+        ]
+
+    def differences(self) -> list[Difference]:
+        invalid, not_valid, triggers, functions, shadows = (c.fetchall() for c in self._cursors)
+        found: list[Difference] = []
+        for index, table in invalid:
+            found.append(
+                Difference(
+                    f"index {index} on {table}: INVALID (a failed CREATE INDEX CONCURRENTLY); "
+                    f"drop it and run the migration again",
+                    (index,),
+                    table,
+                )
             )
-        )
-    for name, table in conn.execute(_NOT_VALID).fetchall():
-        found.append(
-            Difference(
-                f"constraint {name} on {table}: NOT VALID (existing rows unchecked); "
-                f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}",
-                (name,),
-                table,
+        for name, table in not_valid:
+            found.append(
+                Difference(
+                    f"constraint {name} on {table}: NOT VALID (existing rows unchecked); "
+                    f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}",
+                    (name,),
+                    table,
+                )
             )
-        )
-    for trigger, table in conn.execute(_SYNC_TRIGGERS).fetchall():
-        found.append(
-            Difference(
-                f"trigger {trigger} on {table}: buildamp's online-sync trigger left by an "
-                "interrupted run (it still fires on every write)",
-                (trigger,),
-                table,
+        for trigger, table in triggers:
+            found.append(
+                Difference(
+                    f"trigger {trigger} on {table}: buildamp's online-sync trigger left by an "
+                    "interrupted run (it still fires on every write)",
+                    (trigger,),
+                    table,
+                )
             )
-        )
-    for (function,) in conn.execute(_SYNC_FUNCTIONS).fetchall():
-        found.append(
-            Difference(f"function {function}: buildamp leftover of an interrupted run", (function,))
-        )
-    for table, column in conn.execute(_SHADOWS).fetchall():
-        found.append(
-            Difference(
-                f"column {table}.{column}: buildamp shadow column left by an interrupted run",
-                (f"{table}.{column}",),
-                table,
+        for (function,) in functions:
+            found.append(
+                Difference(
+                    f"function {function}: buildamp leftover of an interrupted run", (function,)
+                )
             )
-        )
-    return found
+        for table, column in shadows:
+            found.append(
+                Difference(
+                    f"column {table}.{column}: buildamp shadow column left by an interrupted run",
+                    (f"{table}.{column}",),
+                    table,
+                )
+            )
+        return found
 
 
 def _ignored(difference: Difference, patterns: tuple[str, ...]) -> bool:
@@ -364,27 +377,38 @@ def _ignored(difference: Difference, patterns: tuple[str, ...]) -> bool:
 
 
 def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
-    """The report, and the expected and live schemas it compared (for ``--sql``)."""
+    """The report, and the expected and live schemas it compared (for ``--sql``).
+
+    Every query goes out first, in one read-only transaction (one round trip
+    where libpq pipelines, two when the history is read): the server answers
+    while the schema state loads."""
     # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import list_migrations
     from buildamp.files.snapshot import load_snapshot
     from buildamp.pg.database import connect
-    from buildamp.run.catalog import comparable, read_catalog
+    from buildamp.run.catalog import (
+        CatalogRead,
+        catalog_transaction,
+        comparable,
+        pipelined,
+        send_answers,
+    )
     from buildamp.run.history import HISTORY_TABLE
 
-    expected = comparable(load_snapshot(config).schema)
-    with connect(url, autocommit=True) as conn:
-        conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        live = without_unmanaged(comparable(read_catalog(conn)), config.unmanaged)
-        has_history = conn.execute(
-            "SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)
-        ).fetchone()
+    with connect(url, autocommit=True) as conn, pipelined(conn), catalog_transaction(conn):
+        catalog = CatalogRead(conn)
+        leftovers = _Leftovers(conn)
+        has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
+        send_answers(conn)
+        expected = comparable(load_snapshot(config).schema)
+        live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
+        extra = leftovers.differences()
         applied: dict[int, str] = {}
-        tracked = bool(has_history and has_history[0])
+        row = has_history.fetchone()
+        tracked = bool(row and row[0])
         if tracked:
             rows = conn.execute(f"SELECT version, name FROM {HISTORY_TABLE}").fetchall()
             applied = {int(version): name for version, name in rows}
-        extra = _leftovers(conn)
     files = list_migrations(config.migrations_dir)
     report = DriftReport()
     pending = [f for f in files if f.number not in applied]
