@@ -395,20 +395,21 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
     )
     from buildamp.run.history import HISTORY_TABLE
 
-    with connect(url, autocommit=True) as conn, pipelined(conn), catalog_transaction(conn):
-        catalog = CatalogRead(conn)
-        leftovers = _Leftovers(conn)
-        has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
-        send_answers(conn)
-        expected = comparable(load_snapshot(config).schema)
-        live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
-        extra = leftovers.differences()
-        applied: dict[int, str] = {}
-        row = has_history.fetchone()
-        tracked = bool(row and row[0])
-        if tracked:
-            rows = conn.execute(f"SELECT version, name FROM {HISTORY_TABLE}").fetchall()
-            applied = {int(version): name for version, name in rows}
+    with connect(url, autocommit=True) as conn:
+        with pipelined(conn), catalog_transaction(conn):
+            catalog = CatalogRead(conn)
+            leftovers = _Leftovers(conn)
+            has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
+            send_answers(conn)
+            expected = comparable(load_snapshot(config).schema)
+            live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
+            extra = leftovers.differences()
+            row = has_history.fetchone()
+            tracked = bool(row and row[0])
+            history = None
+            if tracked:  # answered with the COMMIT that ends the pipeline: no round trip of its own
+                history = conn.execute(f"SELECT version, name FROM {HISTORY_TABLE}")
+        applied = {int(version): name for version, name in history} if history else {}
     files = list_migrations(config.migrations_dir)
     report = DriftReport()
     pending = [f for f in files if f.number not in applied]
