@@ -5,6 +5,7 @@ the database is reported in its own words, and nothing else is."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,26 @@ def test_a_migration_applied_here_but_missing_from_the_checkout_is_named(
     code, out, _ = cli(root, "drift", "--database-url", pg_url)
     assert code == 1
     assert f"migration {newest.stem} is applied here but this checkout has no such file" in out
+
+
+def test_a_role_that_cannot_read_the_history_gets_exit_3(tmp_path: Path, pg_url: str) -> None:
+    """A database problem is a one-line exit 3 naming what is needed, never an
+    internal error."""
+    root = make_project(tmp_path, migrations=1)
+    assert cli(root, "migrate", "--apply", "--database-url", pg_url)[0] == 0
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"REVOKE ALL ON buildamp_migrations FROM {role}")
+    try:
+        url = pg_url.replace("postgresql://postgres@", f"postgresql://{role}@")
+        code, _, err = cli(root, "drift", "--database-url", url)
+        assert code == 3, err
+        assert (
+            "drift cannot read" in err and "permission denied for table buildamp_migrations" in err
+        )
+        assert "internal error" not in err and "Traceback" not in err
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from buildamp.files.config import Config
+from buildamp.model.errors import DatabaseError
 from buildamp.model.schema import Column, Constraint, Schema, Table
 
 
@@ -377,39 +378,26 @@ def _ignored(difference: Difference, patterns: tuple[str, ...]) -> bool:
 
 
 def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
-    """The report, and the expected and live schemas it compared (for ``--sql``).
+    """The report, and the expected and live schemas it compared (for ``--sql``)."""
+    # psycopg: connect() has loaded it already
+    import psycopg
 
-    Every query goes out first, in one read-only transaction (one round trip
-    where libpq pipelines, two when the history is read): the server answers
-    while the schema state loads."""
     # loaded on use: commands that do not need it never import it
     from buildamp.files.migration import list_migrations
-    from buildamp.files.snapshot import load_snapshot
-    from buildamp.pg.database import connect
-    from buildamp.run.catalog import (
-        CatalogRead,
-        catalog_transaction,
-        comparable,
-        pipelined,
-        send_answers,
-    )
+    from buildamp.pg.database import connect, database_identity
     from buildamp.run.history import HISTORY_TABLE
 
-    with connect(url, autocommit=True) as conn:
-        with pipelined(conn), catalog_transaction(conn):
-            catalog = CatalogRead(conn)
-            leftovers = _Leftovers(conn)
-            has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
-            send_answers(conn)
-            expected = comparable(load_snapshot(config).schema)
-            live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
-            extra = leftovers.differences()
-            row = has_history.fetchone()
-            tracked = bool(row and row[0])
-            history = None
-            if tracked:  # answered with the COMMIT that ends the pipeline: no round trip of its own
-                history = conn.execute(f"SELECT version, name FROM {HISTORY_TABLE}")
-        applied = {int(version): name for version, name in history} if history else {}
+    try:
+        with connect(url, autocommit=True) as conn:
+            expected, live, extra, applied = _read(config, conn)
+    except psycopg.Error as error:  # a privilege, a timeout, the server going away
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DatabaseError(
+            f"drift cannot read {database_identity(url)}: {reason}",
+            hint=f"drift needs a role that may read the catalog and {HISTORY_TABLE}",
+        ) from None
+    tracked = applied is not None
+    applied = applied or {}
     files = list_migrations(config.migrations_dir)
     report = DriftReport()
     pending = [f for f in files if f.number not in applied]
@@ -440,6 +428,43 @@ def drift(config: Config, url: str) -> tuple[DriftReport, Schema, Schema]:
             continue  # made by an applied hand-written / custom_sql migration
         report.differences.append(difference)
     return report, expected, live
+
+
+def _read(
+    config: Config, conn: Any
+) -> tuple[Schema, Schema, list[Difference], dict[int, str] | None]:
+    """The expected schema (the state), the live one, what a catalog diff cannot
+    see, and the applied migrations (None: no history table).
+
+    Every query goes out at once, in one read-only transaction (one round trip
+    where libpq pipelines, and one more for the history with the COMMIT): the
+    server answers while the schema state loads."""
+    # loaded on use: commands that do not need it never import it
+    from buildamp.files.snapshot import load_snapshot
+    from buildamp.run.catalog import (
+        CatalogRead,
+        catalog_transaction,
+        comparable,
+        pipelined,
+        send_answers,
+    )
+    from buildamp.run.history import HISTORY_TABLE
+
+    with pipelined(conn), catalog_transaction(conn):
+        catalog = CatalogRead(conn)
+        leftovers = _Leftovers(conn)
+        has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
+        send_answers(conn)
+        expected = comparable(load_snapshot(config).schema)
+        live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
+        extra = leftovers.differences()
+        row = has_history.fetchone()
+        # answered together with the COMMIT that ends the pipeline
+        tracked = row is not None and bool(row[0])
+        history = conn.execute(f"SELECT version, name FROM {HISTORY_TABLE}") if tracked else None
+    if history is None:
+        return expected, live, extra, None
+    return expected, live, extra, {int(version): name for version, name in history}
 
 
 def drift_report(config: Config, url: str) -> list[str]:
