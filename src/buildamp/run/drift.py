@@ -441,20 +441,15 @@ def _read(
     server answers while the schema state loads."""
     # loaded on use: commands that do not need it never import it
     from buildamp.files.snapshot import load_snapshot
-    from buildamp.run.catalog import (
-        CatalogRead,
-        catalog_transaction,
-        comparable,
-        pipelined,
-        send_answers,
-    )
+    from buildamp.run.catalog import CatalogRead, catalog_transaction, comparable, pipelined
     from buildamp.run.history import HISTORY_TABLE
 
     with pipelined(conn), catalog_transaction(conn):
-        catalog = CatalogRead(conn)
+        # small answers first: the server need not wait for the client to take
+        # the columns (megabytes at 10,000 tables) before it works on these
         leftovers = _Leftovers(conn)
         has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
-        send_answers(conn)
+        catalog = CatalogRead(conn)  # sent last, with a flush request: answers flow back now
         expected = comparable(load_snapshot(config).schema)
         live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
         extra = leftovers.differences()
