@@ -316,61 +316,53 @@ AND t.relkind = 'r' AND n.nspname = 'public' ORDER BY 1, 2
 """
 
 
-class _Leftovers:
-    """The leftover queries, sent; :meth:`differences` reads the answers (in
-    pipeline mode, in the same round trip as the catalog)."""
+_LEFTOVER_QUERIES = (_INVALID_INDEXES, _NOT_VALID, _SYNC_TRIGGERS, _SYNC_FUNCTIONS, _SHADOWS)
 
-    def __init__(self, conn: Any) -> None:
-        self._cursors = [
-            conn.execute(sql)
-            for sql in (_INVALID_INDEXES, _NOT_VALID, _SYNC_TRIGGERS, _SYNC_FUNCTIONS, _SHADOWS)
-        ]
 
-    def differences(self) -> list[Difference]:
-        invalid, not_valid, triggers, functions, shadows = (c.fetchall() for c in self._cursors)
-        found: list[Difference] = []
-        for index, table in invalid:
-            found.append(
-                Difference(
-                    f"index {index} on {table}: INVALID (a failed CREATE INDEX CONCURRENTLY); "
-                    f"drop it and run the migration again",
-                    (index,),
-                    table,
-                )
+def _leftovers(answers: list[Any]) -> list[Difference]:
+    """What the :data:`_LEFTOVER_QUERIES` found (``answers``: their cursors, in order)."""
+    invalid, not_valid, triggers, functions, shadows = (cursor.fetchall() for cursor in answers)
+    found: list[Difference] = []
+    for index, table in invalid:
+        found.append(
+            Difference(
+                f"index {index} on {table}: INVALID (a failed CREATE INDEX CONCURRENTLY); "
+                f"drop it and run the migration again",
+                (index,),
+                table,
             )
-        for name, table in not_valid:
-            found.append(
-                Difference(
-                    f"constraint {name} on {table}: NOT VALID (existing rows unchecked); "
-                    f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}",
-                    (name,),
-                    table,
-                )
+        )
+    for name, table in not_valid:
+        found.append(
+            Difference(
+                f"constraint {name} on {table}: NOT VALID (existing rows unchecked); "
+                f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}",
+                (name,),
+                table,
             )
-        for trigger, table in triggers:
-            found.append(
-                Difference(
-                    f"trigger {trigger} on {table}: buildamp's online-sync trigger left by an "
-                    "interrupted run (it still fires on every write)",
-                    (trigger,),
-                    table,
-                )
+        )
+    for trigger, table in triggers:
+        found.append(
+            Difference(
+                f"trigger {trigger} on {table}: buildamp's online-sync trigger left by an "
+                "interrupted run (it still fires on every write)",
+                (trigger,),
+                table,
             )
-        for (function,) in functions:
-            found.append(
-                Difference(
-                    f"function {function}: buildamp leftover of an interrupted run", (function,)
-                )
+        )
+    for (function,) in functions:
+        found.append(
+            Difference(f"function {function}: buildamp leftover of an interrupted run", (function,))
+        )
+    for table, column in shadows:
+        found.append(
+            Difference(
+                f"column {table}.{column}: buildamp shadow column left by an interrupted run",
+                (f"{table}.{column}",),
+                table,
             )
-        for table, column in shadows:
-            found.append(
-                Difference(
-                    f"column {table}.{column}: buildamp shadow column left by an interrupted run",
-                    (f"{table}.{column}",),
-                    table,
-                )
-            )
-        return found
+        )
+    return found
 
 
 def _ignored(difference: Difference, patterns: tuple[str, ...]) -> bool:
@@ -447,12 +439,12 @@ def _read(
     with pipelined(conn), catalog_transaction(conn):
         # small answers first: the server need not wait for the client to take
         # the columns (megabytes at 10,000 tables) before it works on these
-        leftovers = _Leftovers(conn)
+        leftovers = [conn.execute(sql) for sql in _LEFTOVER_QUERIES]
         has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
         catalog = CatalogRead(conn)  # sent last, with a flush request: answers flow back now
         expected = comparable(load_snapshot(config).schema)
         live = without_unmanaged(comparable(catalog.schema()), config.unmanaged)
-        extra = leftovers.differences()
+        extra = _leftovers(leftovers)
         row = has_history.fetchone()
         # answered together with the COMMIT that ends the pipeline
         tracked = row is not None and bool(row[0])
