@@ -383,6 +383,7 @@ def test_texts_known_without_the_parser_read_the_same_through_it(
     texts += ["0", "7", "007", "1.5", "1.50", "0.25", "12345678901234567890", "1e5", ".5"]
     texts += ["true", "false", "TRUE", "FALSE", "True", "null", "NULL"]
     texts += ["''", "'abc'", "'a b'", "'it''s'", "'a\\b'", "'x'::text", "'{}'::jsonb"]
+    texts += ["'a\nb'", "'a\tb'", "'\u00e9'", "'$$'", "'a\"b'", "'%'", "'  '", "'a\r\nb'"]
     texts += ["Now()", "now( )", " now()", '"now"()', "now()::date", "(now())"]
     known = 0
     for text in texts:
