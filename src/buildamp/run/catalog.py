@@ -254,30 +254,30 @@ def _schema(
     # id, host, created_at..., and a lookup costs a tenth of building one.
     built: dict[tuple[Any, ...], Column] = {}
     for row in column_rows:
-        oid, number, name = row[0], row[1], row[2]
-        attnames[oid, number] = name
-        if oid not in names:
-            continue
-        key = row[2:]
-        column = built.get(key)
-        if column is None:
-            column = built[key] = _column(key, enum_names)
-        columns[oid].append(column)
+        oid = row[0]
+        attnames[oid, row[1]] = row[2]
+        if oid in names:
+            key = row[2:]
+            column = built.get(key) or built.setdefault(key, _column(key, enum_names))
+            columns[oid].append(column)
 
     indexes: dict[int, list[Index]] = defaultdict(list)
+    column_keys: dict[tuple[str, bool], IndexKey] = {}  # shared like the columns
     for oid, name, unique, keys_text, key_count, options_text, defs, predicate in index_rows:
         if oid not in names:
             continue
-        numbers = [int(number) for number in keys_text.split()[:key_count]]
-        options = [int(option) for option in options_text.split()[:key_count]]
-        keys = tuple(
-            IndexKey(attnames[oid, number], bool(option & 1), True)
-            if number
-            else IndexKey(expression(defs[k], enum_names), bool(option & 1), False)
-            for k, (number, option) in enumerate(zip(numbers, options, strict=True))
-        )
+        numbers, options = keys_text.split(), options_text.split()
+        keys = []
+        for k in range(key_count):
+            number, descending = int(numbers[k]), int(options[k]) & 1 == 1
+            if number:
+                spot = (attnames[oid, number], descending)
+                key = column_keys.get(spot) or column_keys.setdefault(spot, IndexKey(*spot))
+            else:
+                key = IndexKey(expression(defs[k], enum_names), descending, False)
+            keys.append(key)
         where = expression(predicate, enum_names) if predicate else None
-        indexes[oid].append(Index(name, keys, bool(unique), where))
+        indexes[oid].append(Index(name, tuple(keys), bool(unique), where))
 
     primary_keys: dict[int, tuple[str, ...]] = {}
     constraints: dict[int, list[Constraint]] = defaultdict(list)
