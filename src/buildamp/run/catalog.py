@@ -267,15 +267,14 @@ def _schema(
         if oid not in names:
             continue
         numbers, options = keys_text.split(), options_text.split()
-        keys = []
+        keys: list[IndexKey] = []
         for k in range(key_count):
             number, descending = int(numbers[k]), int(options[k]) & 1 == 1
             if number:
                 spot = (attnames[oid, number], descending)
-                key = column_keys.get(spot) or column_keys.setdefault(spot, IndexKey(*spot))
+                keys.append(column_keys.get(spot) or column_keys.setdefault(spot, IndexKey(*spot)))
             else:
-                key = IndexKey(expression(defs[k], enum_names), descending, False)
-            keys.append(key)
+                keys.append(IndexKey(expression(defs[k], enum_names), descending, False))
         where = expression(predicate, enum_names) if predicate else None
         indexes[oid].append(Index(name, tuple(keys), bool(unique), where))
 
