@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import lru_cache
@@ -215,13 +215,26 @@ class CatalogRead:
         send_answers(conn)
 
     def schema(self, exclude: frozenset[str] = frozenset({"buildamp_migrations"})) -> Schema:
-        tables, enums, triggers, constraints, indexes, columns = (
-            cursor.fetchall() for cursor in self._cursors
+        tables, enums, triggers, constraints, indexes, columns = self._cursors
+        return _schema(
+            tables.fetchall(),
+            enums.fetchall(),
+            triggers.fetchall(),
+            constraints.fetchall(),
+            indexes.fetchall(),
+            _batches(columns),
+            exclude,
         )
-        return _schema(tables, enums, triggers, constraints, indexes, columns, exclude)
 
 
-Rows = list[tuple[Any, ...]]
+def _batches(cursor: psycopg.Cursor[Any]) -> Iterator[tuple[Any, ...]]:
+    """A cursor's rows a few thousand at a time: the columns of 10,000 tables
+    never sit in memory as Python tuples all at once (~100 MB)."""
+    while batch := cursor.fetchmany(4096):
+        yield from batch
+
+
+Rows = Iterable[tuple[Any, ...]]
 
 
 def _schema(
