@@ -354,7 +354,8 @@ def heap_cells(sizes: Sizes) -> tuple[str, str]:
     if sizes.bloat <= HEAP_GOAL:
         return (
             verdict,
-            f"raw x{sizes.raw:.2f} > {HEAP_GOAL}x only from the new data (x{sizes.data:.2f})",
+            f"raw x{sizes.raw:.2f} > {HEAP_GOAL}x because the new data needs "
+            f"x{sizes.data:.2f}; bloat within the goal",
         )
     return verdict, f"raw x{sizes.raw:.2f} and bloat x{sizes.bloat:.2f} both over {HEAP_GOAL}x"
 
