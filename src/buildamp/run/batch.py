@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 # writer that wants a row in the current batch waits at most about this long.
 TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
-# Heap-vacuum after each fortieth of the table (at least one start-size batch), so
-# new versions reuse the space of old ones: with a concurrent writer, fifteenths left
-# the table x1.43 after a 200k-row backfill, fortieths x1.19 (benchmarks/README.md).
-VACUUM_EVERY = 40
+# Heap-vacuum after each twentieth of the table's rows (at least one start-size
+# batch), so new versions reuse the space of old ones. With a writer, each vacuum
+# reads most of the table (its updates clear all-visible bits everywhere), so the
+# cost grows with the count: on 300,000 rows tenths left x1.11-1.14 of bloat,
+# twentieths x1.05-1.09 for 5-7% of the time, fortieths x1.06-1.07 for 10-11%
+# (benchmarks/backfill_heap.py, benchmarks/README.md).
+VACUUM_EVERY = 20
 # ... unless vacuuming would take more than this share of the backfill's time (a
 # writer touching pages everywhere makes each vacuum scan more): then it waits.
 VACUUM_SHARE = 0.25
