@@ -33,7 +33,7 @@ MAX_GROWTH = 20
 # reads most of the table (its updates clear all-visible bits everywhere), so the
 # cost grows with the count: on 300,000 rows tenths left x1.11-1.14 of bloat,
 # twentieths x1.05-1.09 for 5-7% of the time, fortieths x1.06-1.07 for 10-11%
-# (benchmarks/backfill_heap.py, benchmarks/README.md).
+# (benchmarks/backfill_heap.py --every N --writer, both statements).
 VACUUM_EVERY = 20
 # ... unless vacuuming would take more than this share of the backfill's time (a
 # writer touching pages everywhere makes each vacuum scan more): then it waits.
@@ -183,7 +183,7 @@ def run_batched(
     )
     size, since_vacuum = spec.size, 0
     vacuumed_at, vacuum_took = time.monotonic(), 0.0  # the last heap vacuum: end, duration
-    table_rows = _estimate(conn, spec.table)  # the catalog's; each heap vacuum refreshes it
+    table_rows = progress.rows_total  # the catalog's; each heap vacuum refreshes it
     span = _key_span(conn, plan)
     per_row: float | None = None  # measured seconds per row, smoothed
     while True:
@@ -250,7 +250,7 @@ def vacuum_basis(table_rows: int, progress: BatchProgress) -> int:
     against the table's size. The run's projected total only when the catalog
     knows nothing: a gap in the keys (ids reserved in blocks, a range inserted far
     above the rest) inflates that until the batches pass the gap, and the vacuums
-    came ten times too rarely (benchmarks/README.md, "per-row default")."""
+    came several times too rarely (``benchmarks/backfill_heap.py --before-after``)."""
     return table_rows if table_rows > 0 else progress.rows_total
 
 
