@@ -16,7 +16,7 @@ Each line: rows/s, heap vacuums run (and their share of the time), and the table
 size as ``raw`` (after / before), ``data`` (after ``VACUUM FULL`` / before: what the
 new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left).
 ``--before-after`` runs, in every round, the cadence as it was before it followed
-the table's rows (a fraction of the projected total, which the writer's far ids
+the table's rows (each fortieth of the projected total, which the writer's far ids
 inflate), then the current one: a paired comparison on identical tables.
 
     python benchmarks/backfill_heap.py --rows 300000 --statement uuid --writer --before-after
@@ -99,6 +99,9 @@ def write(url: str, rows: int, stop: threading.Event) -> None:
                     (next_id,),
                 )
             time.sleep(0.002)
+
+
+BEFORE_EVERY = 40  # batch.VACUUM_EVERY before the cadence followed the table
 
 
 def projected_total(table_rows: int, progress: batch.BatchProgress) -> int:
@@ -184,9 +187,9 @@ def main() -> int:
     try:
         for _ in range(args.rounds):
             if args.before_after:
-                batch.vacuum_basis = projected_total
+                batch.vacuum_basis, batch.VACUUM_EVERY = projected_total, BEFORE_EVERY
                 run_variant(args.database_url, args.rows, args.statement, args.writer, "before")
-                batch.vacuum_basis = current
+                batch.vacuum_basis, batch.VACUUM_EVERY = current, args.every
             label = "after" if args.before_after else "run"
             run_variant(args.database_url, args.rows, args.statement, args.writer, label)
     finally:
