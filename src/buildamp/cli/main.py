@@ -29,6 +29,7 @@ def _fail(error: BaseException, verbose: bool) -> None:
     # on failure only: `buildamp --help` and commands that succeed import none of it
     import traceback
 
+    # the error types and the scrubber: on failure only too
     from buildamp.model.errors import BuildampError
     from buildamp.pg.secrets import scrub_text
 
@@ -55,6 +56,7 @@ def _project(ctx: click.Context, required: bool = True) -> Any:
     # per command: `buildamp --help` and other commands import none of it
     from pathlib import Path
 
+    # the config: per command too
     from buildamp.files.config import find_project_dir, load_config
     from buildamp.model.errors import ConfigError
 
