@@ -92,12 +92,15 @@ def render_screen(argv: tuple[str, ...]) -> tuple[str, int, str]:
             main.main(list(argv), prog_name=PROGRAM)
         except SystemExit as done:
             code = done.code
-    assert isinstance(code, int), f"{argv}: exit {code!r}"
+    if not isinstance(code, int):
+        raise SystemExit(f"{argv}: exit {code!r}, expected a number")
     written = [(name, text) for name, text in (("stdout", out), ("stderr", err)) if text.getvalue()]
-    assert len(written) == 1, f"{argv}: expected one stream, got {written}"
+    if len(written) != 1:
+        raise SystemExit(f"{argv}: expected output on one stream, got {written}")
     stream, text = written[0][0], written[0][1].getvalue()
     # the launcher writes the text as is; click re-encodes non-ASCII on some streams
-    assert text.isascii(), f"{argv}: non-ASCII help text; the launcher cannot print it as click"
+    if not text.isascii():
+        raise SystemExit(f"{argv}: non-ASCII help text; the launcher cannot print it as click")
     return stream, code, text
 
 
@@ -121,7 +124,8 @@ def render_module() -> str:
         name = constants.setdefault(text, constant_name(argv))
         key = "(" + ", ".join(f'"{word}"' for word in argv) + ("," if len(argv) == 1 else "") + ")"
         entries.append(f'    {key}: ("{stream}", {code}, {name}),\n')
-    assert len(set(constants.values())) == len(constants), "two screens share a constant name"
+    if len(set(constants.values())) != len(constants):
+        raise SystemExit("two different screens would share a constant name")
     texts = "\n".join(f"{name} = {literal(text)}\n" for text, name in constants.items())
     table = "SCREENS: dict[tuple[str, ...], tuple[str, int, str]] = {\n" + "".join(entries) + "}\n"
     return HEADER + "\n" + texts + "\n" + table
