@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from buildamp.cache.store import DISABLE_ENV
 from buildamp.cli import model_index
-from buildamp.cli.generate import generate, plan, quick_plan
+from buildamp.cli.generate import generate
+from buildamp.cli.planning import plan, quick_plan
 from buildamp.files.config import load_config
 from buildamp.model.errors import BuildampError
 
@@ -532,12 +533,12 @@ def test_a_hand_edited_old_migration_stays_rejected_after_the_next_generate(
 
 def test_no_change_generate_builds_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the index in sync, a no-change generate reads no model and no table."""
-    import buildamp.cli.generate as generate_module
+    import buildamp.cli.planning as planning_module
 
     def refuse(*_: object) -> None:
         raise AssertionError("the full pipeline ran")
 
-    monkeypatch.setattr(generate_module, "plan", refuse)
+    monkeypatch.setattr(planning_module, "plan", refuse)
     result = generate(load_config(project))
     assert result.operations == [] and not result.written
 

@@ -10,24 +10,9 @@ import gc
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
-
-from buildamp.model import schema
-
-# The schema classes a cache may hold (tables, the state): one allow-list.
-SCHEMA_TYPES: tuple[type, ...] = (
-    schema.Schema,
-    schema.Table,
-    schema.Column,
-    schema.Index,
-    schema.IndexKey,
-    schema.Constraint,
-    schema.DocumentField,
-    schema.Enum,
-)
 
 
 @functools.cache
@@ -73,6 +58,9 @@ def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
 
 def _stage(path: Path, payload: bytes) -> Path:
     """``payload`` in a temporary file beside ``path``, ready to be renamed over it."""
+    # only commands that write load it (a no-change --check writes nothing)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

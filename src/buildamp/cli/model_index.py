@@ -26,7 +26,6 @@ from buildamp.files.config import Config
 from buildamp.model.errors import BuildampError, Location
 from buildamp.sources import decl
 from buildamp.sources.discover import model_files
-from buildamp.sources.validation import check_custom_sql
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
@@ -241,6 +240,9 @@ def look(config: Config, writing: bool) -> Look:
     for key, record in index.files.items():
         for table in record.tables:
             if table.custom_sql is not None and key not in changed_keys:
+                # the model checks: only for projects with custom_sql tables
+                from buildamp.sources.validation import check_custom_sql
+
                 try:
                     check_custom_sql(table.custom_sql, config.project_dir, Location(""))
                 except BuildampError:
