@@ -20,11 +20,18 @@ def _package_digest() -> str:
     """Size and mtime of every module of buildamp, once per process: any upgrade
     or edit of the code invalidates every cache, so no hand-kept list of the
     files a cache depends on can go stale."""
-    package = Path(__file__).resolve().parent.parent
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    start = len(package) + 1
     parts = []
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    # strings, not Path objects: every command that reads a cache pays for this
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                parts.append(f"{path[start:]}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts.sort()
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -228,14 +228,16 @@ def generate(
     )
     table_chunks: dict[str, Any] = {}
     if planned.fast is not None:
+        old_state = planned.fast.state
+        assert old_state is not None  # operations: some file changed, its state was read
         changed: dict[str, Table | None] = dict.fromkeys(planned.fast.old_tables)
         changed.update({t.name: t for t in written_snapshot.schema.tables})
-        spliced = splice(planned.fast.state, written_snapshot, changed)
+        spliced = splice(old_state, written_snapshot, changed)
         if spliced is None:  # a value only the slow encoder writes: the full path
             if say is not None:
                 say("full rebuild: the state needs the general JSON encoder")
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
-        state, before = spliced, planned.fast.state.text
+        state, before = spliced, old_state.text
     else:
         state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
         before = _state_text(config) or dumps(snapshot)

@@ -24,12 +24,14 @@ from pathlib import Path
 from buildamp.cli.model_index import (
     Conversion,
     FileRecord,
+    FileTypes,
     FullRebuild,
     Look,
     ModelIndex,
     Scan,
     TableRecord,
     fingerprint,
+    pack_types,
     sha,
     signature,
 )
@@ -38,7 +40,7 @@ from buildamp.files.snapshot import Snapshot, StateText, read_head, read_tables,
 from buildamp.model.errors import BuildampError
 from buildamp.model.hints import Hints
 from buildamp.model.naming import snake_case
-from buildamp.model.schema import Enum, Schema
+from buildamp.model.schema import Enum, Schema, Table
 from buildamp.plan.diff import CustomSqlLoader, conversions, diff
 from buildamp.plan.ops import Operation
 from buildamp.sources import decl
@@ -67,9 +69,10 @@ class FastState:
     """The parts of the whole project a fast plan did not rebuild."""
 
     index: ModelIndex
-    state: StateText
+    state: StateText | None  # None: nothing changed (nothing to splice)
     old_tables: tuple[str, ...]  # the changed files' tables in the state
     records: dict[str, FileRecord]  # the changed files' new records
+    types: dict[str, FileTypes] | None  # every file's types after the change
     other_conversions: tuple[Conversion, ...]  # of the tables not rebuilt
     other_rls: bool  # some table not rebuilt has row-level security
 
@@ -81,9 +84,10 @@ def fast_plan(
     config: Config, seen: Look, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     """The plan from the changed files alone; raises :class:`FullRebuild`."""
-    head = _state(config, seen.state_bytes)
     if not seen.changed:
-        return _unchanged(seen.index, head)
+        return _unchanged(seen.index)
+    assert seen.state_bytes is not None  # look() reads the state when a file changed
+    head = _state(config, seen.state_bytes)
     return _changed(config, seen.index, head, seen.changed, loader)
 
 
@@ -98,12 +102,10 @@ def _state(config: Config, data: bytes) -> StateText:
     return state
 
 
-def _unchanged(
-    index: ModelIndex, state: StateText
-) -> tuple[FastState, Snapshot, Models, list[Operation]]:
+def _unchanged(index: ModelIndex) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     values = tuple(v for r in index.files.values() for v in r.value_types)
     snapshot = Snapshot(Schema(), index.version)
-    fast = FastState(index, state, (), {}, (), False)
+    fast = FastState(index, None, (), {}, None, (), False)
     return fast, snapshot, Models(Schema(), Hints(), values), []
 
 
@@ -114,27 +116,28 @@ def _changed(
     changed: list[tuple[str, Path, bytes, os.stat_result]],
     loader: CustomSqlLoader,
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
+    types = index.file_types()
     sources: dict[str, decl.SourceFile] = {}
     for key, path, data, _ in changed:
-        record = index.files[key]
-        source = read_changed(config, path, record.display, data)
+        display = index.files[key].display
+        source = read_changed(config, path, display, data)
         if signature(source.aliases, source.enums, tuple(s.name for s in source.structs)) != (
-            record.signature()
+            types[key].signature()
         ):
-            raise FullRebuild(f"types defined in {record.display} changed (enum, alias or struct)")
+            raise FullRebuild(f"types defined in {display} changed (enum, alias or struct)")
         sources[key] = source
     context = [
-        sources.get(key) or decl.SourceFile(r.display, (), r.enums, r.aliases)
+        sources.get(key) or decl.SourceFile(r.display, (), types[key].enums, types[key].aliases)
         for key, r in index.files.items()
     ]
-    names = {name for r in index.files.values() for name in r.structs}
+    names = {name for t in types.values() for name in t.structs}
     settings = settings_for(config)
     try:
         partial = build_some([sources[k] for k, *_ in changed], context, names, settings)
     except BuildampError as error:  # the full pipeline reports errors in its own order
         raise FullRebuild(f"the changed models do not build ({error})") from None
-    old_names = tuple(t.name for key, *_ in changed for t in index.files[key].tables)
-    others = {t.name: t for key, r in index.files.items() if key not in sources for t in r.tables}
+    old_names = tuple(t.name for key, *_ in changed for t in types[key].tables)
+    others = {t.name: t for key, f in types.items() if key not in sources for t in f.tables}
     for name in partial.tables:
         if name in others:
             raise FullRebuild(f"table {name} is defined twice")
@@ -149,18 +152,17 @@ def _changed(
         rename = partial.hints.table(name).rename_from
         if rename and rename not in old_names and rename in others:
             raise FullRebuild(f"{name} is renamed from a table of another file")
-    records = _new_records(index, sources, partial, changed)
-    files = {key: records.get(key, r) for key, r in index.files.items()}
-    enums = _enums(files, context, sources)
-    every_table = {t.name for r in files.values() for t in r.tables}
-    if any(name in every_table for name in enums):
+    records, new_types = _new_records(index, sources, partial, changed)
+    types = {key: new_types.get(key, t) for key, t in types.items()}
+    enums = _enums(types, context)
+    if any(t.name in enums for f in types.values() for t in f.tables):
         raise FullRebuild("an enum has the name of a table")
-    head = read_head(state, config.display(config.state_path))
+    display = config.display(config.state_path)
+    head = read_head(state, display)
     for enum in head.schema.enums:
         new = enums.get(enum.name)
         if new is not None and new.values != enum.values:
             raise FullRebuild(f"enum {enum.name} changes values (its columns span tables)")
-    display = config.display(config.state_path)
     old = read_tables(state, list(old_names), display)
     if len(old) != len(set(old_names)):
         raise FullRebuild("the schema state lacks a table the index names")
@@ -178,10 +180,11 @@ def _changed(
         state,
         tuple(sorted(set(old_names))),
         records,
+        types,
         tuple(c for t in others.values() for c in t.conversions),
         any(t.rls for t in others.values()),
     )
-    values = tuple(v for r in files.values() for v in r.value_types)
+    values = tuple(v for key, r in index.files.items() for v in records.get(key, r).value_types)
     snapshot = Snapshot(old_schema, head.version, head.last_generated, head.conversions)
     return fast, snapshot, Models(new_schema, partial.hints, values), operations
 
@@ -191,41 +194,45 @@ def _new_records(
     sources: dict[str, decl.SourceFile],
     partial: Partial,
     changed: list[tuple[str, Path, bytes, os.stat_result]],
-) -> dict[str, FileRecord]:
+) -> tuple[dict[str, FileRecord], dict[str, FileTypes]]:
+    """The index entries of the rebuilt files."""
     schema = Schema(tuple(partial.tables.values()))
     converted = conversions(schema, partial.hints)
     records: dict[str, FileRecord] = {}
+    types: dict[str, FileTypes] = {}
     for (key, _, data, stat), layout in zip(changed, partial.layout, strict=True):
         source = sources[key]
-        tables = tuple(
-            TableRecord(
-                name,
-                used,
-                tuple(c for c in converted if c[0] == name),
-                partial.tables[name].rls,
-                partial.tables[name].custom_sql,
-            )
-            for name, used in layout
-        )
+        tables = [partial.tables[name] for name, _ in layout]
         records[key] = FileRecord(
             stat.st_size,
             stat.st_mtime_ns,
             sha(data),
             index.files[key].display,
+            _custom_sql(tables),
+            value_types_of(source),
+        )
+        types[key] = FileTypes(
             source.aliases,
             source.enums,
             tuple(s.name for s in source.structs),
-            tables,
-            value_types_of(source),
+            tuple(
+                TableRecord(
+                    name,
+                    used,
+                    tuple(c for c in converted if c[0] == name),
+                    partial.tables[name].rls,
+                )
+                for name, used in layout
+            ),
         )
-    return records
+    return records, types
 
 
-def _enums(
-    files: dict[str, FileRecord],
-    context: list[decl.SourceFile],
-    sources: dict[str, decl.SourceFile],
-) -> dict[str, Enum]:
+def _custom_sql(tables: list[Table]) -> tuple[str, ...]:
+    return tuple(t.custom_sql for t in tables if t.custom_sql is not None)
+
+
+def _enums(types: dict[str, FileTypes], context: list[decl.SourceFile]) -> dict[str, Enum]:
     """The schema's enums, as :func:`buildamp.sources.build.build_models` collects
     them: each enum some table uses, from its declaration (last one wins)."""
     declarations: dict[str, decl.EnumDecl] = {}
@@ -234,8 +241,8 @@ def _enums(
             declarations[enum_decl.name] = enum_decl
     enums: dict[str, Enum] = {}
     built: dict[str, Enum] = {}  # by declaration: a project repeats a few enums many times
-    for record in files.values():
-        for table in record.tables:
+    for file_types in types.values():
+        for table in file_types.tables:
             for name in table.enums:
                 enum = built.get(name)
                 if enum is None:
@@ -282,30 +289,23 @@ def full_index(
                 if constraint.references:
                     refs.add(constraint.references)
     files: dict[str, FileRecord] = {}
+    types: dict[str, FileTypes] = {}
     for (key, (size, mtime, digest)), source, layout in zip(
         seen.files.items(), sources, models.layout, strict=True
     ):
-        records = tuple(
-            TableRecord(
-                name,
-                used,
-                tuple(by_table.get(name, ())),
-                tables[name].rls,
-                tables[name].custom_sql,
-            )
-            for name, used in layout
-            if name in tables
-        )
+        built = [tables[name] for name, _ in layout if name in tables]
         files[key] = FileRecord(
-            size,
-            mtime,
-            digest,
-            source.path,
+            size, mtime, digest, source.path, _custom_sql(built), value_types_of(source)
+        )
+        types[key] = FileTypes(
             source.aliases,
             source.enums,
             tuple(s.name for s in source.structs),
-            records,
-            value_types_of(source),
+            tuple(
+                TableRecord(name, used, tuple(by_table.get(name, ())), tables[name].rls)
+                for name, used in layout
+                if name in tables
+            ),
         )
     return ModelIndex(
         fingerprint(config),
@@ -315,11 +315,13 @@ def full_index(
         version,
         frozenset(refs),
         files,
+        pack_types(types),
     )
 
 
 def updated_index(fast: FastState, state_text: str, version: str | None) -> ModelIndex:
     """The index after a fast generate wrote ``state_text``."""
+    assert fast.types is not None  # a fast plan that wrote a state rebuilt some file
     files = {key: fast.records.get(key, r) for key, r in fast.index.files.items()}
     return ModelIndex(
         fast.index.fingerprint,
@@ -329,4 +331,5 @@ def updated_index(fast: FastState, state_text: str, version: str | None) -> Mode
         version,
         fast.index.refs,
         files,
+        pack_types(fast.types),
     )
