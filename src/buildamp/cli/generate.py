@@ -293,7 +293,7 @@ def _remember(
     # the snapshot tests check), so the next command can skip parsing it
     snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     seen = planned.seen
-    if seen is None or not model_index.still_same(config, seen):
+    if seen is None or not incremental.still_same(config, seen):
         return  # no index for the new state: the next run rebuilds in full
     index = incremental.full_index(
         config, seen, list(planned.sources), planned.models, state, True, version

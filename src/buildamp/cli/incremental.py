@@ -16,28 +16,27 @@ atomic, and ``BUILDAMP_NO_CACHE=1`` turns it off.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import pickle
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from buildamp.cache.store import disabled, load_restricted
 from buildamp.cli.model_index import (
-    Conversion,
     FileRecord,
-    FileTypes,
     FullRebuild,
     Look,
     ModelIndex,
-    Scan,
-    TableRecord,
     fingerprint,
-    pack_types,
+    keys_of,
     sha,
-    signature,
 )
 from buildamp.files.config import Config
 from buildamp.files.snapshot import Snapshot, StateText, read_head, read_tables, split_state
-from buildamp.model.errors import BuildampError
+from buildamp.model.errors import BuildampError, Location
 from buildamp.model.hints import Hints
 from buildamp.model.naming import snake_case
 from buildamp.model.schema import Enum, Schema, Table
@@ -45,7 +44,7 @@ from buildamp.plan.diff import CustomSqlLoader, conversions, diff
 from buildamp.plan.ops import Operation
 from buildamp.sources import decl
 from buildamp.sources.build import BuildSettings, Models, Partial, build_some, value_types_of
-from buildamp.sources.discover import read_changed
+from buildamp.sources.discover import model_files, read_changed
 from buildamp.sources.references import declared
 from buildamp.sources.validation import check_enum
 
@@ -59,6 +58,70 @@ def settings_for(config: Config) -> BuildSettings:
         table_names=config.table_names,
         distribution=config.distribution,
     )
+
+
+# -- what the index keeps for a fast plan ----------------------------------------
+
+Conversion = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class TableRecord:
+    name: str
+    enums: tuple[str, ...]  # enum declarations its columns use
+    conversions: tuple[Conversion, ...]  # what the state records for it
+    rls: bool
+
+
+@dataclass(frozen=True)
+class FileTypes:
+    """What a fast plan needs of a file it does not rebuild: the types it
+    declares (the project's type context) and the tables it builds."""
+
+    aliases: tuple[decl.AliasDecl, ...]
+    enums: tuple[decl.EnumDecl, ...]
+    structs: tuple[str, ...]
+    tables: tuple[TableRecord, ...]
+
+    def signature(self) -> tuple[object, ...]:
+        """What other files' tables can depend on: the names and meaning of its types."""
+        return signature(self.aliases, self.enums, self.structs)
+
+
+def signature(
+    aliases: tuple[decl.AliasDecl, ...], enums: tuple[decl.EnumDecl, ...], structs: tuple[str, ...]
+) -> tuple[object, ...]:
+    return (
+        tuple(sorted((a.name, repr(a.target)) for a in aliases)),
+        tuple(sorted((e.name, e.variants, e.unit_only, e.renames) for e in enums)),
+        tuple(sorted(structs)),
+    )
+
+
+def file_types(index: ModelIndex) -> dict[str, FileTypes]:
+    """Every file's :class:`FileTypes` (raises :class:`FullRebuild` when unreadable)."""
+    allowed = (FileTypes, TableRecord, decl.AliasDecl, decl.EnumDecl, decl.TypeRef, Location)
+    try:
+        found = load_restricted(io.BytesIO(index.types), allowed)
+    except Exception:  # truncated, planted or from other code: a miss
+        raise FullRebuild("the model index is unreadable") from None
+    if not isinstance(found, dict) or list(found) != list(index.files):
+        raise FullRebuild("the model index is unreadable")
+    if not all(isinstance(t, FileTypes) for t in found.values()):
+        raise FullRebuild("the model index is unreadable")
+    return found
+
+
+def pack_types(types: dict[str, FileTypes]) -> bytes:
+    return pickle.dumps(types, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass
+class Scan:
+    """Every model file's stat and hash as seen before reading it."""
+
+    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    state_sha256: str | None = None
 
 
 # -- what the fast path hands to generate ------------------------------------
@@ -116,7 +179,7 @@ def _changed(
     changed: list[tuple[str, Path, bytes, os.stat_result]],
     loader: CustomSqlLoader,
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
-    types = index.file_types()
+    types = file_types(index)
     sources: dict[str, decl.SourceFile] = {}
     for key, path, data, _ in changed:
         display = index.files[key].display
@@ -333,3 +396,36 @@ def updated_index(fast: FastState, state_text: str, version: str | None) -> Mode
         files,
         pack_types(fast.types),
     )
+
+
+def scan(config: Config) -> Scan | None:
+    """Stat and hash every model file and the state before the full pipeline
+    reads them (None: the project cannot be indexed)."""
+    if disabled():
+        return None
+    result = Scan()
+    paths = model_files(config)
+    for key, path in zip(keys_of(config, paths), paths, strict=True):
+        if path.suffix == ".py":
+            return None
+        try:
+            data = path.read_bytes()
+            stat = path.stat()
+        except OSError:
+            return None
+        result.files[key] = (stat.st_size, stat.st_mtime_ns, sha(data))
+    with contextlib.suppress(OSError):
+        result.state_sha256 = sha(config.state_path.read_bytes())
+    return result
+
+
+def still_same(config: Config, seen: Scan) -> bool:
+    """No model file changed while the pipeline ran (else the index would lie)."""
+    for key, (size, mtime, _) in seen.files.items():
+        try:
+            stat = (config.project_dir / key).stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+            return False
+    return True

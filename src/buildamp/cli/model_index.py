@@ -2,34 +2,31 @@
 
 For a schema state buildamp knows is in sync with the models, the index
 (``.buildamp/cache/index/index-<state digest>.pickle``) records each model
-file's size, mtime and SHA-256, the types it defines and the tables it builds.
-:func:`look` compares the model files with it (stat first, a hash only when the
-stat differs or is too recent to trust): when nothing changed, the plan is empty
-and nothing is built or even imported (this module loads no builder, planner or
-renderer); otherwise :mod:`buildamp.cli.incremental` rebuilds the changed files.
-See docs/performance.md. An optimisation only: a missing, corrupt or foreign
-index is a miss, writes are atomic, ``BUILDAMP_NO_CACHE=1`` turns it off.
+file's size, mtime and SHA-256, and (in a blob read only when a file changed)
+the types it defines and the tables it builds. :func:`look` compares the model
+files with it (stat first, a hash only when the stat differs or is too recent
+to trust; the state file likewise): when nothing changed, the plan is empty and
+nothing is built or even imported (this module loads no builder, planner,
+renderer or declaration class); otherwise :mod:`buildamp.cli.incremental`
+rebuilds the changed files. See docs/performance.md. An optimisation only: a
+missing, corrupt or foreign index is a miss, writes are atomic,
+``BUILDAMP_NO_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import pickle
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.files.config import Config
 from buildamp.model.errors import BuildampError, Location
 from buildamp.sources.discover import model_files
-
-if TYPE_CHECKING:  # the declarations load only when a file changed (FileTypes)
-    from buildamp.sources import decl
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
@@ -37,16 +34,6 @@ FORMAT = "buildamp-model-index-2"
 # A file modified this close to the index's writing may change again within the
 # same mtime tick: hashed, never trusted by its stat.
 RACY_NS = 2_000_000_000
-
-Conversion = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class TableRecord:
-    name: str
-    enums: tuple[str, ...]  # enum declarations its columns use
-    conversions: tuple[Conversion, ...]  # what the state records for it
-    rls: bool
 
 
 @dataclass(frozen=True)
@@ -63,21 +50,6 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
-class FileTypes:
-    """What a fast plan needs of a file it does not rebuild: the types it
-    declares (the project's type context) and the tables it builds."""
-
-    aliases: tuple[decl.AliasDecl, ...]
-    enums: tuple[decl.EnumDecl, ...]
-    structs: tuple[str, ...]
-    tables: tuple[TableRecord, ...]
-
-    def signature(self) -> tuple[object, ...]:
-        """What other files' tables can depend on: the names and meaning of its types."""
-        return signature(self.aliases, self.enums, self.structs)
-
-
-@dataclass(frozen=True)
 class ModelIndex:
     fingerprint: str
     written_ns: int
@@ -88,39 +60,9 @@ class ModelIndex:
     version: str | None
     refs: frozenset[str]  # tables in a reference (either end): rebuilt together
     files: dict[str, FileRecord]  # by path relative to the project, in model order
-    # every file's FileTypes by the same key, pickled: unpickled only when a
-    # file changed (:meth:`file_types`), so a no-change run never pays for it
+    # every file's types and tables (:class:`buildamp.cli.incremental.FileTypes`),
+    # pickled: unpickled only when a file changed, so a no-change run never pays
     types: bytes
-
-    def file_types(self) -> dict[str, FileTypes]:
-        """Every file's :class:`FileTypes` (raises :class:`FullRebuild` when unreadable)."""
-        # the declaration classes: only a run that rebuilds a changed file needs them
-        from buildamp.sources import decl
-
-        allowed = (FileTypes, TableRecord, decl.AliasDecl, decl.EnumDecl, decl.TypeRef, Location)
-        try:
-            found = load_restricted(io.BytesIO(self.types), allowed)
-        except Exception:  # truncated, planted or from other code: a miss
-            raise FullRebuild("the model index is unreadable") from None
-        if not isinstance(found, dict) or list(found) != list(self.files):
-            raise FullRebuild("the model index is unreadable")
-        if not all(isinstance(t, FileTypes) for t in found.values()):
-            raise FullRebuild("the model index is unreadable")
-        return found
-
-
-def pack_types(types: dict[str, FileTypes]) -> bytes:
-    return pickle.dumps(types, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def signature(
-    aliases: tuple[decl.AliasDecl, ...], enums: tuple[decl.EnumDecl, ...], structs: tuple[str, ...]
-) -> tuple[object, ...]:
-    return (
-        tuple(sorted((a.name, repr(a.target)) for a in aliases)),
-        tuple(sorted((e.name, e.variants, e.unit_only, e.renames) for e in enums)),
-        tuple(sorted(structs)),
-    )
 
 
 class FullRebuild(Exception):
@@ -205,14 +147,6 @@ def save_index(config: Config, index: ModelIndex) -> None:
         found = sorted(path.parent.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
         for old in [p for p in found if p != path][: max(len(found) - KEEP, 0)]:
             old.unlink(missing_ok=True)
-
-
-@dataclass
-class Scan:
-    """Every model file's stat and hash as seen before reading it."""
-
-    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    state_sha256: str | None = None
 
 
 @dataclass
@@ -305,100 +239,51 @@ def look(config: Config, writing: bool) -> Look:
 
 
 def _state(config: Config, first: bool) -> tuple[bytes | None, str]:
-    """The state's bytes and SHA-256. ``first``: the bytes may be None when the
-    recorded :class:`StateDigest` vouches for the file, and a digest just
-    computed is recorded for the next run."""
-    known = StateDigest.load(config) if first else None
+    """The state's bytes and SHA-256. ``first``: the bytes are None when the
+    recorded digest vouches for the file (:func:`_recorded_state`), and a
+    digest just computed is recorded for the next run."""
+    recorded = _recorded_state(config) if first else None
     try:
         with config.state_path.open("rb") as handle:
-            stat = os.fstat(handle.fileno())
-            if known is not None and known.vouches_for(stat):
-                return None, known.sha256
+            stat = _stat_line(os.fstat(handle.fileno()))
+            if recorded is not None and recorded[0] == stat:
+                return None, recorded[1]
             data = handle.read()
     except OSError:
         raise FullRebuild("no schema state yet") from None
     digest = sha(data)
-    if first and stat.st_mtime_ns < time.time_ns() - RACY_NS:
-        StateDigest.of(stat, digest).save(config)  # the next run need not hash it
+    if first and int(stat.split()[1]) < time.time_ns() - RACY_NS:
+        _record_state(config, stat, digest)  # the next run need not hash it
     return data, digest
 
 
+# The state file's SHA-256 with the stat it had (size, mtime, ctime, inode): the
+# state is hashed again only when its stat differs, as model files are. Recorded
+# only for a stat older than RACY_NS, so a later write in the same timestamp tick
+# cannot hide; ctime (no tool sets it back) catches a copy that kept the mtime.
 STATE_DIGEST = INDEX_DIR / "state-digest"
 
 
-@dataclass(frozen=True)
-class StateDigest:
-    """The state file's SHA-256 with the stat it had (size, mtime, ctime, inode):
-    the state is hashed again only when its stat differs, as model files are.
-    Recorded only for a stat older than :data:`RACY_NS`, so a later write in the
-    same timestamp tick cannot hide; ``ctime`` (no tool sets it) catches a copy
-    that kept the old mtime. Missing, foreign or unreadable: the state is hashed."""
-
-    stat: tuple[int, int, int, int]
-    sha256: str
-
-    @classmethod
-    def of(cls, stat: os.stat_result, sha256: str) -> StateDigest:
-        return cls((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino), sha256)
-
-    def vouches_for(self, stat: os.stat_result) -> bool:
-        return self.stat == (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-
-    @classmethod
-    def load(cls, config: Config) -> StateDigest | None:
-        """The recorded digest, or None (missing, foreign, another state file)."""
-        try:
-            lines = (config.project_dir / STATE_DIGEST).read_text(encoding="ascii").split("\n")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if len(lines) != 4 or lines[0] != FORMAT or lines[1] != str(config.state_path):
-            return None
-        parts = lines[2].split()
-        if len(parts) != 4 or not all(p.isdigit() for p in parts) or len(lines[3]) != 64:
-            return None
-        size, mtime, ctime, inode = (int(p) for p in parts)
-        return cls((size, mtime, ctime, inode), lines[3])
-
-    def save(self, config: Config) -> None:
-        if disabled():
-            return
-        path = config.project_dir / STATE_DIGEST
-        text = "\n".join(
-            [FORMAT, str(config.state_path), " ".join(map(str, self.stat)), self.sha256]
-        )
-        with contextlib.suppress(OSError, UnicodeEncodeError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, text.encode("ascii"))
+def _stat_line(stat: os.stat_result) -> str:
+    return f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns} {stat.st_ino}"
 
 
-def scan(config: Config) -> Scan | None:
-    """Stat and hash every model file and the state before the full pipeline
-    reads them (None: the project cannot be indexed)."""
-    if disabled():
+def _recorded_state(config: Config) -> tuple[str, str] | None:
+    """(stat line, SHA-256) recorded for this state file; None: missing or foreign."""
+    try:
+        lines = (config.project_dir / STATE_DIGEST).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
         return None
-    result = Scan()
-    paths = model_files(config)
-    for key, path in zip(keys_of(config, paths), paths, strict=True):
-        if path.suffix == ".py":
-            return None
-        try:
-            data = path.read_bytes()
-            stat = path.stat()
-        except OSError:
-            return None
-        result.files[key] = (stat.st_size, stat.st_mtime_ns, sha(data))
-    with contextlib.suppress(OSError):
-        result.state_sha256 = sha(config.state_path.read_bytes())
-    return result
+    if len(lines) != 4 or lines[0] != FORMAT or lines[1] != str(config.state_path):
+        return None
+    return lines[2], lines[3]
 
 
-def still_same(config: Config, seen: Scan) -> bool:
-    """No model file changed while the pipeline ran (else the index would lie)."""
-    for key, (size, mtime, _) in seen.files.items():
-        try:
-            stat = (config.project_dir / key).stat()
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
-            return False
-    return True
+def _record_state(config: Config, stat: str, digest: str) -> None:
+    if disabled():
+        return
+    path = config.project_dir / STATE_DIGEST
+    text = "\n".join([FORMAT, str(config.state_path), stat, digest])
+    with contextlib.suppress(OSError, UnicodeEncodeError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text.encode("utf-8", "surrogatepass"))

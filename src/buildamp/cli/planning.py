@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from buildamp.cli import incremental, model_index
-from buildamp.cli.incremental import FastState
-from buildamp.cli.model_index import Scan
+from buildamp.cli.incremental import FastState, Scan
 from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
@@ -120,7 +119,7 @@ def quick_plan(
     except model_index.FullRebuild as why:
         if say is not None:
             say(f"full rebuild: {why}")
-        scanned = model_index.scan(config)
+        scanned = incremental.scan(config)
         planned = replace(plan(config), seen=scanned)
         if not planned.operations and scanned is not None:
             _index_in_sync(config, planned, scanned)
@@ -136,7 +135,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
         text = config.state_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return
-    if seen.state_sha256 is None or not model_index.still_same(config, seen):
+    if seen.state_sha256 is None or not incremental.still_same(config, seen):
         return
     # byte for byte what a write would keep of every table (so one table can be
     # spliced in): written by dumps(), and each table's source is where its
