@@ -586,7 +586,10 @@ def test_concurrent_runs_never_leave_a_broken_cache(project: Path) -> None:
     assert leftovers == []
 
 
-def test_check_memo_follows_branch_switches_and_reverts(project: Path) -> None:
+def test_check_follows_branch_switches_and_reverts(project: Path) -> None:
+    """--check remembers no verdict: its caches (the model index, the state
+    record, the verified files) key on content, so a branch switch, a revert
+    and a corrupt cache file only cost a rebuild."""
     from click.testing import CliRunner
 
     from buildamp.cli.main import main as cli
@@ -597,7 +600,7 @@ def test_check_memo_follows_branch_switches_and_reverts(project: Path) -> None:
         return runner.invoke(cli, ["--project", str(project), "migrate", "--check"]).exit_code
 
     clean = (project / "models" / "people_domain.rs").read_text()
-    assert check() == 0  # remembered clean
+    assert check() == 0
     edit(project, "people_domain.rs", clean.replace("Sad", "Sad, Calm"))
     assert check() == 1
     edit(project, "people_domain.rs", clean)  # reverted
@@ -608,9 +611,13 @@ def test_check_memo_follows_branch_switches_and_reverts(project: Path) -> None:
     assert check() == 1
     state.write_text(saved)
     assert check() == 0
-    memo = project / ".buildamp" / "cache" / "clean-check"
-    memo.write_text("garbage")  # a corrupt memo is a miss
+    cache = project / ".buildamp" / "cache"
+    for path in [*cache.rglob("index-*.pickle"), cache / "verified-files"]:
+        path.write_bytes(b"garbage")  # a corrupt cache is a miss
+    (cache / "index" / "state-digest").write_text("garbage")
     assert check() == 0
+    edit(project, "people_domain.rs", clean.replace("Sad", "Sad, Calm"))
+    assert check() == 1
 
 
 def test_verified_migration_files_are_rechecked_when_edited(project: Path) -> None:
@@ -677,11 +684,26 @@ def test_python_models_always_take_the_full_pipeline(project: Path) -> None:
 
 def test_a_no_change_run_loads_no_builder_or_planner(project: Path) -> None:
     """In sync (the index proves it), ``--check`` and ``--generate`` import
-    neither the model builder, the planner nor the renderer."""
+    neither the model builder, the planner nor the renderer, not even the
+    schema or declaration classes."""
     import subprocess
     import sys
 
-    heavy = ["buildamp.sources.build", "buildamp.plan.diff", "buildamp.render.migration"]
+    heavy = [
+        "buildamp.sources.build",
+        "buildamp.sources.decl",  # the index's type context: only when a file changed
+        "buildamp.model.schema",
+        "buildamp.model.hints",
+        "buildamp.files.snapshot",
+        "buildamp.files.compose",
+        "buildamp.files.directives",
+        "buildamp.plan.ops",
+        "buildamp.plan.diff",
+        "buildamp.render.step",
+        "buildamp.render.migration",
+        "buildamp.cli.incremental",
+        "buildamp.cli.planning",
+    ]
     for action in ("--check", "--generate"):
         script = (
             "import sys\n"

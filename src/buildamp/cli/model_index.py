@@ -177,7 +177,8 @@ def look(config: Config, writing: bool) -> Look:
     paths = model_files(config)
     if any(p.suffix == ".py" for p in paths):
         raise FullRebuild("the project has Python models (imported on every run)")
-    state_bytes, state_sha256 = _state(config, first=True)
+    recorded = _recorded_state(config)
+    state_bytes, state_sha256, state_stat = _state(config, recorded)
     index = load_index(config, state_sha256)
     if index is None:
         raise FullRebuild("no model index for this schema state (first run, pull, branch switch)")
@@ -229,38 +230,39 @@ def look(config: Config, writing: bool) -> Look:
             except BuildampError:
                 raise FullRebuild(f"custom_sql file {custom_sql} changed") from None
     if changed and state_bytes is None:  # the fast plan splices the state: read it now
-        state_bytes, digest = _state(config, first=False)
+        state_bytes, digest, _ = _state(config, None)
         if digest != state_sha256:
             raise FullRebuild("the schema state changed while it was read")
     if not changed and touched:
         files = {key: touched.get(key, r) for key, r in files.items()}
         save_index(config, replace(index, written_ns=time.time_ns(), files=files))
+    settled_state = max(state_stat.st_mtime_ns, state_stat.st_ctime_ns) < settled
+    if not changed and state_bytes is not None and settled_state:
+        _record_state(config, _stat_line(state_stat), state_sha256)  # the next run need not hash
     return Look(index, changed, state_bytes)
 
 
-def _state(config: Config, first: bool) -> tuple[bytes | None, str]:
-    """The state's bytes and SHA-256. ``first``: the bytes are None when the
-    recorded digest vouches for the file (:func:`_recorded_state`), and a
-    digest just computed is recorded for the next run."""
-    recorded = _recorded_state(config) if first else None
+def _state(
+    config: Config, recorded: tuple[str, str] | None
+) -> tuple[bytes | None, str, os.stat_result]:
+    """The state's bytes, SHA-256 and stat; the bytes are None when the
+    ``recorded`` digest (:func:`_recorded_state`) vouches for the file."""
     try:
         with config.state_path.open("rb") as handle:
-            stat = _stat_line(os.fstat(handle.fileno()))
-            if recorded is not None and recorded[0] == stat:
-                return None, recorded[1]
+            stat = os.fstat(handle.fileno())
+            if recorded is not None and recorded[0] == _stat_line(stat):
+                return None, recorded[1], stat
             data = handle.read()
     except OSError:
         raise FullRebuild("no schema state yet") from None
-    digest = sha(data)
-    if first and int(stat.split()[1]) < time.time_ns() - RACY_NS:
-        _record_state(config, stat, digest)  # the next run need not hash it
-    return data, digest
+    return data, sha(data), stat
 
 
 # The state file's SHA-256 with the stat it had (size, mtime, ctime, inode): the
 # state is hashed again only when its stat differs, as model files are. Recorded
-# only for a stat older than RACY_NS, so a later write in the same timestamp tick
-# cannot hide; ctime (no tool sets it back) catches a copy that kept the mtime.
+# only when both times are older than RACY_NS, so a later write in the same
+# timestamp tick cannot hide; ctime (no tool sets it back) catches a copy or an
+# edit that kept the old mtime.
 STATE_DIGEST = INDEX_DIR / "state-digest"
 
 

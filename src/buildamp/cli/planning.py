@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 from buildamp.cli import incremental, model_index
 from buildamp.cli.incremental import FastState, Scan
-from buildamp.files import directives
 from buildamp.files.config import Config
 from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
 from buildamp.model.errors import Location, ModelError
@@ -21,7 +20,7 @@ from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
 from buildamp.plan.replay import next_state
-from buildamp.sources.build import BuildSettings, Models, build_models
+from buildamp.sources.build import Models, build_models
 from buildamp.sources.decl import SourceFile
 from buildamp.sources.discover import read_sources
 
@@ -32,20 +31,16 @@ def load_models(config: Config) -> Models:
 
 def _load(config: Config) -> tuple[list[SourceFile], Models]:
     files = read_sources(config)
-    settings = BuildSettings(
-        project_dir=config.project_dir,
-        default_storage="jsonb" if config.storage == "jsonb" else "columns",
-        tenant_isolation=config.tenant_isolation,
-        table_names=config.table_names,
-        distribution=config.distribution,
-    )
-    return files, build_models(files, settings, use_cache=True)
+    return files, build_models(files, incremental.settings_for(config), use_cache=True)
 
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
     def load(path: str) -> tuple[str, str | None]:
         # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
         import pglast
+
+        # the directive reader: only when a custom SQL file is read
+        from buildamp.files import directives
 
         text = (config.project_dir / path).read_text(encoding="utf-8")
         up, down = directives.split_down(text)
