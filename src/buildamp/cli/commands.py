@@ -464,9 +464,12 @@ def _running_line(entry: dict[str, Any]) -> str:
     return line
 
 
-def _file_problems(config: Config, migrations: list[Any], texts: dict[str, str]) -> list[str]:
+def _file_problems(
+    config: Config, migrations: list[Any], texts: dict[str, str], sums: dict[str, str]
+) -> list[str]:
     """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN);
-    ``texts``: every migration file's text, by name in the migrations folder."""
+    ``texts``: every migration file's text, by name in the migrations folder,
+    ``sums`` their checksums."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.cli.check_memo import VerifiedFiles
     from buildamp.model.errors import StateError
@@ -475,10 +478,11 @@ def _file_problems(config: Config, migrations: list[Any], texts: dict[str, str])
     problems: list[str] = []
     for migration in migrations:
         for path in (migration.path, migration.rollback_path):
-            text = texts.get(path.relative_to(config.migrations_dir).as_posix())
+            name = path.relative_to(config.migrations_dir).as_posix()
+            text = texts.get(name)
             if text is None:  # no such file, or unreadable (already a problem)
                 continue
-            key = verified.key(text)
+            key = verified.key(text, sums[name])
             if key in verified:
                 continue
             # the statement splitter: only for files not seen pass before
@@ -500,7 +504,12 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import model_index
     from buildamp.files.migration import list_migrations
-    from buildamp.files.sumfile import custom_sql_problems, migration_texts, sum_problems
+    from buildamp.files.sumfile import (
+        checksums,
+        custom_sql_problems,
+        migration_texts,
+        sum_problems,
+    )
     from buildamp.model.errors import StateError
 
     problems: list[str] = []
@@ -510,8 +519,9 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
         problems.append(str(error))
         migrations = []
     texts = migration_texts(config.migrations_dir, unreadable=problems)
-    problems += sum_problems(config.migrations_dir, texts)
-    problems += _file_problems(config, migrations, texts)
+    sums = checksums(texts)  # once: the sum file's check and the verified files share them
+    problems += sum_problems(config.migrations_dir, texts, sums)
+    problems += _file_problems(config, migrations, texts, sums)
     say = None if as_json or not verbose else click.echo
     try:
         seen: Any = model_index.look(config, writing=False)

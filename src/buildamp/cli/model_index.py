@@ -175,7 +175,8 @@ def look(config: Config, writing: bool) -> Look:
     if config.extensions:
         raise FullRebuild("extensions are configured (they depend on every table's types)")
     paths = model_files(config)
-    if any(p.suffix == ".py" for p in paths):
+    keys = keys_of(config, paths)
+    if any(key.endswith(".py") for key in keys):
         raise FullRebuild("the project has Python models (imported on every run)")
     recorded = _recorded_state(config)
     state_bytes, state_sha256, state_stat = _state(config, recorded)
@@ -184,7 +185,6 @@ def look(config: Config, writing: bool) -> Look:
         raise FullRebuild("no model index for this schema state (first run, pull, branch switch)")
     if index.fingerprint != fingerprint(config):
         raise FullRebuild("buildamp's code or the build settings changed")
-    keys = keys_of(config, paths)
     if keys != list(index.files):
         added = sorted(set(keys) - set(index.files))
         gone = sorted(set(index.files) - set(keys))

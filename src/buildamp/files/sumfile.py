@@ -52,6 +52,11 @@ def migration_texts(migrations_dir: Path, unreadable: list[str] | None = None) -
     return files
 
 
+def checksums(texts: dict[str, str]) -> dict[str, str]:
+    """The :func:`buildamp.files.migration.checksum` of each text, by name."""
+    return {name: checksum(text) for name, text in texts.items()}
+
+
 def render_sums(sums: dict[str, str]) -> str:
     """The file's text for these ``name -> checksum`` entries."""
     lines = [HEADER, *(f"{name} {digest}" for name, digest in sorted(sums.items()))]
@@ -81,7 +86,7 @@ def with_entries(migrations_dir: Path, texts: dict[str, str]) -> str:
     file without one, is written out sorted)."""
     path = migrations_dir / SUM_FILE
     sums = read_sums(path)
-    added = {name: checksum(text) for name, text in texts.items()}
+    added = checksums(texts)
     if not sums or any(name in sums for name in added):
         return render_sums({**(sums or {}), **added})
     current = path.read_text(encoding="utf-8")
@@ -99,9 +104,12 @@ def custom_entry(path: str) -> str:
     return f"{CUSTOM_PREFIX}{path}"
 
 
-def sum_problems(migrations_dir: Path, texts: dict[str, str] | None = None) -> list[str]:
+def sum_problems(
+    migrations_dir: Path, texts: dict[str, str] | None = None, sums: dict[str, str] | None = None
+) -> list[str]:
     """Files edited, added or removed since buildamp.sum recorded them
-    (``texts``: what :func:`migration_texts` read, when the caller has it)."""
+    (``texts``: what :func:`migration_texts` read, ``sums`` their checksums,
+    when the caller has them)."""
     recorded = read_sums(migrations_dir / SUM_FILE)
     if texts is None:
         texts = migration_texts(migrations_dir)
@@ -109,6 +117,8 @@ def sum_problems(migrations_dir: Path, texts: dict[str, str] | None = None) -> l
         return (
             [f"{SUM_FILE} is missing: run `buildamp migrate --hash` to write it"] if texts else []
         )
+    if sums is None:
+        sums = checksums(texts)
     problems = []
     for name, text in texts.items():
         if has_conflict_markers(text):
@@ -118,7 +128,7 @@ def sum_problems(migrations_dir: Path, texts: dict[str, str] | None = None) -> l
                 f"{name} is not in {SUM_FILE} (added by hand or from another branch? "
                 "`buildamp migrate --hash` records it)"
             )
-        elif recorded[name] != checksum(text):
+        elif recorded[name] != sums[name]:
             problems.append(
                 f"{name} was edited after it was generated "
                 "(`buildamp migrate --hash` accepts an edit of an unapplied file)"
