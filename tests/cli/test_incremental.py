@@ -42,6 +42,7 @@ class Struct:
     indexed: set[str] = field(default_factory=set)
     custom_sql: bool = False
     enum_field: bool = False
+    shared_field: bool = False  # a field of the enum ``Shared`` (declared by some files)
     reference: str | None = None  # another struct's name
 
     @property
@@ -54,6 +55,8 @@ class ModelFile:
     name: str
     structs: list[Struct] = field(default_factory=list)
     variants: list[str] = field(default_factory=lambda: ["Draft", "Live"])
+    shared: bool = False  # declares ``pub enum Shared { One, Two }``, like other files may
+    enum_name: str | None = None  # its own enum's ``enum_name`` option
 
     @property
     def enum(self) -> str:
@@ -74,7 +77,10 @@ class World:
 
 
 def render(model: ModelFile) -> str:
-    lines = [f"pub enum {model.enum} {{ {', '.join(model.variants)} }}", ""]
+    lines = [f'#[migration(enum_name = "{model.enum_name}")]'] if model.enum_name else []
+    lines += [f"pub enum {model.enum} {{ {', '.join(model.variants)} }}", ""]
+    if model.shared:
+        lines += ["pub enum Shared { One, Two }", ""]
     for struct in model.structs:
         lines.append("#[derive(BuildAmpDomain)]")
         if struct.custom_sql:
@@ -86,7 +92,9 @@ def render(model: ModelFile) -> str:
                 lines.append("    #[migration(index = true)]")
             lines.append(f"    pub {name}: {rust_type},")
         if struct.enum_field:
-            lines.append(f"    pub state: {model.enum},")
+            lines.append(f"    pub state: Option<{model.enum}>,")
+        if struct.shared_field:
+            lines.append("    pub shared: Option<Shared>,")
         if struct.reference:
             lines.append(f"    pub owner_id: ForeignKey<{struct.reference}, String>,")
         lines += ["}", ""]
@@ -175,6 +183,24 @@ def toggle_enum_field(world: World, i: int, j: int, k: int) -> None:
         s.enum_field = not s.enum_field
 
 
+def toggle_shared_enum(world: World, i: int, j: int, k: int) -> None:
+    """One enum declared alike in several files: the first declaration is the type's."""
+    model = _pick(world.files, i)  # type: ignore[arg-type]
+    if isinstance(model, ModelFile):
+        model.shared = not model.shared
+
+
+def toggle_shared_field(world: World, i: int, j: int, k: int) -> None:
+    if (s := _struct(world, i, j)) is not None:
+        s.shared_field = not s.shared_field
+
+
+def toggle_enum_name(world: World, i: int, j: int, k: int) -> None:
+    model = _pick(world.files, i)  # type: ignore[arg-type]
+    if isinstance(model, ModelFile):
+        model.enum_name = None if model.enum_name else world.fresh("kind_")
+
+
 def toggle_custom_sql(world: World, i: int, j: int, k: int) -> None:
     if (s := _struct(world, i, j)) is not None:
         s.custom_sql = not s.custom_sql
@@ -204,6 +230,9 @@ EDITS: tuple[Edit, ...] = (
     rename_file,
     change_enum,
     toggle_enum_field,
+    toggle_shared_enum,
+    toggle_shared_field,
+    toggle_enum_name,
     toggle_custom_sql,
     toggle_reference,
     nothing,
@@ -301,6 +330,17 @@ REASONS: list[
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # a moved file plans nothing but moves its tables' sources: a full write updates them
 @example(edits=[(rename_file, 0, 0, 0), (add_field, 1, 0, 1)])
+# one enum declared in two files: its first declaration is the type's source
+@example(
+    edits=[
+        (toggle_shared_enum, 0, 0, 0),
+        (toggle_shared_enum, 1, 0, 0),
+        (toggle_shared_field, 1, 0, 0),
+        (add_field, 1, 0, 1),
+    ]
+)
+# an enum_name option: the enum's type name is the option's
+@example(edits=[(toggle_enum_name, 0, 0, 0), (toggle_enum_field, 0, 0, 0), (add_field, 0, 0, 1)])
 @given(
     st.lists(
         st.tuples(

@@ -38,15 +38,20 @@ from buildamp.files.config import Config
 from buildamp.files.snapshot import Snapshot, StateText, read_head, read_tables, split_state
 from buildamp.model.errors import BuildampError, Location
 from buildamp.model.hints import Hints
-from buildamp.model.naming import snake_case
 from buildamp.model.schema import Enum, Schema, Table
 from buildamp.plan.diff import CustomSqlLoader, conversions, diff
 from buildamp.plan.ops import Operation
 from buildamp.sources import decl
-from buildamp.sources.build import BuildSettings, Models, Partial, build_some, value_types_of
+from buildamp.sources.build import (
+    BuildSettings,
+    Models,
+    Partial,
+    add_enum,
+    build_some,
+    value_types_of,
+)
 from buildamp.sources.discover import model_files, read_changed
 from buildamp.sources.references import declared
-from buildamp.sources.validation import check_enum
 
 
 def settings_for(config: Config) -> BuildSettings:
@@ -93,14 +98,33 @@ def signature(
 ) -> tuple[object, ...]:
     return (
         tuple(sorted((a.name, repr(a.target)) for a in aliases)),
-        tuple(sorted((e.name, e.variants, e.unit_only, e.renames) for e in enums)),
+        tuple(
+            sorted(
+                (
+                    e.name,
+                    e.variants,
+                    e.unit_only,
+                    e.renames,
+                    repr([(o.key, o.value) for o in e.options]),  # enum_name
+                )
+                for e in enums
+            )
+        ),
         tuple(sorted(structs)),
     )
 
 
 def file_types(index: ModelIndex) -> dict[str, FileTypes]:
     """Every file's :class:`FileTypes` (raises :class:`FullRebuild` when unreadable)."""
-    allowed = (FileTypes, TableRecord, decl.AliasDecl, decl.EnumDecl, decl.TypeRef, Location)
+    allowed = (
+        FileTypes,
+        TableRecord,
+        decl.AliasDecl,
+        decl.EnumDecl,
+        decl.OptionDecl,
+        decl.TypeRef,
+        Location,
+    )
     try:
         found = load_restricted(io.BytesIO(index.types), allowed)
     except Exception:  # truncated, planted or from other code: a miss
@@ -217,7 +241,7 @@ def _changed(
             raise FullRebuild(f"{name} is renamed from a table of another file")
     records, new_types = _new_records(index, sources, partial, changed)
     types = {key: new_types.get(key, t) for key, t in types.items()}
-    enums = _enums(types, context)
+    enums = _enums(types, partial)
     if any(t.name in enums for f in types.values() for t in f.tables):
         raise FullRebuild("an enum has the name of a table")
     display = config.display(config.state_path)
@@ -295,32 +319,21 @@ def _custom_sql(tables: list[Table]) -> tuple[str, ...]:
     return tuple(t.custom_sql for t in tables if t.custom_sql is not None)
 
 
-def _enums(types: dict[str, FileTypes], context: list[decl.SourceFile]) -> dict[str, Enum]:
+def _enums(types: dict[str, FileTypes], partial: Partial) -> dict[str, Enum]:
     """The schema's enums, as :func:`buildamp.sources.build.build_models` collects
-    them: each enum some table uses, from its declaration (last one wins)."""
-    declarations: dict[str, decl.EnumDecl] = {}
-    for source in context:
-        for enum_decl in source.enums:
-            declarations[enum_decl.name] = enum_decl
+    them (the same helper, the same context, the same order): each enum a table
+    uses, by the key its build recorded."""
     enums: dict[str, Enum] = {}
-    built: dict[str, Enum] = {}  # by declaration: a project repeats a few enums many times
+    known = partial.context.enums
     for file_types in types.values():
         for table in file_types.tables:
-            for name in table.enums:
-                enum = built.get(name)
-                if enum is None:
-                    found = declarations.get(name)
-                    if found is None:
-                        raise FullRebuild(f"enum {name} is no longer declared")
-                    enum = Enum(snake_case(found.name), found.variants, str(found.location))
-                    try:
-                        check_enum(enum.name, enum.values, found.location)
-                    except BuildampError:
-                        raise FullRebuild(f"enum {name} does not build") from None
-                    built[name] = enum
-                if enum.name in enums and enums[enum.name].values != enum.values:
-                    raise FullRebuild(f"two enums map to type {enum.name}")
-                enums[enum.name] = enum
+            for key in table.enums:
+                if key not in known:
+                    raise FullRebuild(f"enum {key} is no longer declared")
+                try:
+                    add_enum(enums, partial.hints, partial.context, key)
+                except BuildampError:
+                    raise FullRebuild(f"enum {key} does not build") from None
     return enums
 
 
