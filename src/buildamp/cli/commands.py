@@ -504,12 +504,7 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli import model_index
     from buildamp.files.migration import list_migrations
-    from buildamp.files.sumfile import (
-        checksums,
-        custom_sql_problems,
-        migration_texts,
-        sum_problems,
-    )
+    from buildamp.files.sumfile import checksums, custom_sql_problems, migration_texts, sum_problems
     from buildamp.model.errors import StateError
 
     problems: list[str] = []
