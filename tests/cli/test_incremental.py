@@ -450,8 +450,14 @@ def test_an_edit_plans_from_the_changed_file_alone(project: Path) -> None:
     ("change", "why"),
     [
         (lambda root: edit(root, "people_domain.rs", MODEL.replace("Sad", "Sad, Calm")), "types"),
-        (lambda root: edit(root, "new_domain.rs", OTHER.replace("Place", "Thing")), "added"),
-        (lambda root: (root / "models" / "places_domain.rs").unlink(), "removed"),
+        (
+            lambda root: edit(root, "new_domain.rs", "pub enum Mood { Happy, Sad }\n"),
+            "new_domain.rs (added or removed) declares Mood, which models/people_domain.rs",
+        ),
+        (
+            lambda root: (root / "models" / "tones_domain.rs").unlink(),
+            "tones_domain.rs (added or removed) declares Tone, which models/notes_domain.rs",
+        ),
         (lambda root: (root / ".buildamp" / "schema_state.json").write_text("{}\n"), "state"),
         (
             lambda root: edit(
@@ -464,9 +470,15 @@ def test_an_edit_plans_from_the_changed_file_alone(project: Path) -> None:
     ],
 )
 def test_a_full_rebuild_says_why(project: Path, change: Callable[[Path], None], why: str) -> None:
+    if "declares Tone" in why:  # a file using a type of the file about to go
+        edit(project, "tones_domain.rs", "pub enum Tone { Low, High }\n")
+        note = "#[derive(BuildAmpDomain)]\npub struct Note { pub id: String, pub tone: Tone }\n"
+        edit(project, "notes_domain.rs", note)
+        assert generate(load_config(project)).written
     change(project)
     said: list[str] = []
-    with pytest.raises(BuildampError) if why == "defined twice" else _no_error():
+    fails = why == "defined twice" or "declares Tone" in why  # an unknown type
+    with pytest.raises(BuildampError) if fails else _no_error():
         quick_plan(load_config(project), say=said.append)
     assert len(said) == 1 and said[0].startswith("full rebuild: ") and why in said[0], said
 
@@ -474,6 +486,28 @@ def test_a_full_rebuild_says_why(project: Path, change: Callable[[Path], None], 
 @contextmanager
 def _no_error() -> Iterator[None]:
     yield
+
+
+def test_added_removed_and_moved_files_take_the_fast_path(project: Path) -> None:
+    """A file no other file can see (its types are declared and used nowhere
+    else) is added, removed or moved at the cost of that file alone."""
+    config = load_config(project)
+
+    def fast_equals_full() -> list[str]:
+        said: list[str] = []
+        planned = quick_plan(config, say=said.append)
+        assert said == [] and planned.fast is not None
+        ops = [op.describe() for op in planned.operations]
+        assert ops == [op.describe() for op in plan(config).operations]
+        return ops
+
+    edit(project, "notes_domain.rs", OTHER.replace("Place", "Note"))
+    assert fast_equals_full() == ["Table: notes - created"]
+    assert generate(config).written
+    (project / "models" / "notes_domain.rs").rename(project / "models" / "memos_domain.rs")
+    assert fast_equals_full() == []  # moved: same tables, nothing to migrate
+    (project / "models" / "memos_domain.rs").unlink()
+    assert fast_equals_full() == ["Table: notes - dropped (DESTRUCTIVE)"]
 
 
 def test_verbose_cli_says_full_rebuild(project: Path) -> None:

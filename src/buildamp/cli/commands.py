@@ -211,7 +211,7 @@ def run_generate(
         seen: Any = model_index.look(config, writing=not opts["dry_run"])
     except model_index.FullRebuild as why:
         seen = why
-    if isinstance(seen, model_index.Look) and not seen.changed:
+    if isinstance(seen, model_index.Look) and seen.in_sync:
         # in sync (the index proves it): no builder, planner or renderer is loaded
         if opts.get("verbose"):
             for value_type in seen.value_types:
@@ -522,7 +522,7 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
         seen: Any = model_index.look(config, writing=False)
     except model_index.FullRebuild as why:
         seen = why
-    if isinstance(seen, model_index.Look) and not seen.changed:
+    if isinstance(seen, model_index.Look) and seen.in_sync:
         # in sync (the index proves it): no builder or planner is loaded
         version, operations = seen.index.version, []
     else:

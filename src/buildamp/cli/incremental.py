@@ -1,15 +1,16 @@
 """Generate and check at the cost of what changed (docs/performance.md).
 
-When :func:`buildamp.cli.model_index.look` finds a few model files changed
-since the index of the current schema state, only their tables are rebuilt
-(against the whole project's type context, kept in the index), read from the
-state, diffed and replayed, and the new state is the old text with those
-tables' JSON spliced in.
+When :func:`buildamp.cli.model_index.look` finds a few model files changed,
+added or removed since the index of the current schema state, only their
+tables are rebuilt (against the whole project's type context, kept in the
+index), read from the state, diffed and replayed, and the new state is the old
+text with those tables' JSON spliced in.
 
-Whatever the fast path cannot prove equal to the full pipeline (added or
-removed files, a changed enum, alias or struct name, references between
-tables, Python models, another state, another buildamp) runs the full
-pipeline, and ``--verbose`` says ``full rebuild: <why>``. The index is an
+Whatever the fast path cannot prove equal to the full pipeline (a changed
+enum, alias or struct name, an added or removed file whose types another file
+declares or uses, references between tables, Python models, another state,
+another buildamp) runs the full pipeline, and ``--verbose`` says
+``full rebuild: <why>``. The index is an
 optimisation: a missing, corrupt or foreign one is a full rebuild, writes are
 atomic, and ``BUILDAMP_NO_CACHE=1`` turns it off.
 """
@@ -18,11 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import pickle
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from buildamp.cache.store import disabled, load_restricted
 from buildamp.cli.model_index import (
@@ -39,6 +38,7 @@ from buildamp.files.snapshot import Snapshot, StateText, read_head, read_tables,
 from buildamp.model.errors import BuildampError, Location
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Enum, Schema, Table
+from buildamp.plan import ops as o
 from buildamp.plan.diff import CustomSqlLoader, conversions, diff
 from buildamp.plan.ops import Operation
 from buildamp.sources import decl
@@ -76,6 +76,7 @@ class TableRecord:
     enums: tuple[str, ...]  # enum declarations its columns use
     conversions: tuple[Conversion, ...]  # what the state records for it
     rls: bool
+    touch: bool  # its updated_at trigger needs the schema's touch function
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,14 @@ class FileTypes:
     enums: tuple[decl.EnumDecl, ...]
     structs: tuple[str, ...]
     tables: tuple[TableRecord, ...]
+    uses: frozenset[str]  # every type name its fields and aliases refer to
 
     def signature(self) -> tuple[object, ...]:
         """What other files' tables can depend on: the names and meaning of its types."""
         return signature(self.aliases, self.enums, self.structs)
+
+    def declares(self) -> set[str]:
+        return {a.name for a in self.aliases} | {e.name for e in self.enums} | set(self.structs)
 
 
 def signature(
@@ -112,6 +117,20 @@ def signature(
         ),
         tuple(sorted(structs)),
     )
+
+
+def types_of(source: decl.SourceFile, tables: tuple[TableRecord, ...]) -> FileTypes:
+    """The :class:`FileTypes` of a file just read."""
+    uses: set[str] = set()
+    refs = [f.type for struct in source.structs for f in struct.fields]
+    refs += [alias.target for alias in source.aliases]
+    while refs:
+        ref = refs.pop()
+        uses.add(ref.name)
+        if ref.args:
+            refs += ref.args
+    structs = tuple(s.name for s in source.structs)
+    return FileTypes(source.aliases, source.enums, structs, tables, frozenset(uses))
 
 
 def file_types(index: ModelIndex) -> dict[str, FileTypes]:
@@ -157,9 +176,9 @@ class FastState:
 
     index: ModelIndex
     state: StateText | None  # None: nothing changed (nothing to splice)
-    old_tables: tuple[str, ...]  # the changed files' tables in the state
-    records: dict[str, FileRecord]  # the changed files' new records
-    types: dict[str, FileTypes] | None  # every file's types after the change
+    old_tables: tuple[str, ...]  # the tables of the changed and removed files in the state
+    files: dict[str, FileRecord]  # every file's record after the change, in model order
+    types: dict[str, FileTypes] | None  # every file's types after the change (None: same)
     other_conversions: tuple[Conversion, ...]  # of the tables not rebuilt
     other_rls: bool  # some table not rebuilt has row-level security
 
@@ -171,11 +190,11 @@ def fast_plan(
     config: Config, seen: Look, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     """The plan from the changed files alone; raises :class:`FullRebuild`."""
-    if not seen.changed:
+    if seen.in_sync:
         return _unchanged(seen.index)
     assert seen.state_bytes is not None  # look() reads the state when a file changed
     head = _state(config, seen.state_bytes)
-    return _changed(config, seen.index, head, seen.changed, loader)
+    return _changed(config, seen, head, loader)
 
 
 def _state(config: Config, data: bytes) -> StateText:
@@ -192,39 +211,44 @@ def _state(config: Config, data: bytes) -> StateText:
 def _unchanged(index: ModelIndex) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     values = tuple(v for r in index.files.values() for v in r.value_types)
     snapshot = Snapshot(Schema(), index.version)
-    fast = FastState(index, None, (), {}, None, (), False)
+    fast = FastState(index, None, (), index.files, None, (), False)
     return fast, snapshot, Models(Schema(), Hints(), values), []
 
 
 def _changed(
-    config: Config,
-    index: ModelIndex,
-    state: StateText,
-    changed: list[tuple[str, Path, bytes, os.stat_result]],
-    loader: CustomSqlLoader,
+    config: Config, seen: Look, state: StateText, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
-    types = file_types(index)
+    index, old_types = seen.index, file_types(seen.index)
     sources: dict[str, decl.SourceFile] = {}
-    for key, path, data, _ in changed:
-        display = index.files[key].display
+    for key, path, data, _ in seen.changed:
+        record = index.files.get(key)
+        display = record.display if record is not None else config.display(path)
         source = read_changed(config, path, display, data)
-        if signature(source.aliases, source.enums, tuple(s.name for s in source.structs)) != (
-            types[key].signature()
+        if (
+            record is not None
+            and signature(source.aliases, source.enums, tuple(s.name for s in source.structs))
+            != old_types[key].signature()
         ):
             raise FullRebuild(f"types defined in {display} changed (enum, alias or struct)")
         sources[key] = source
-    context = [
-        sources.get(key) or decl.SourceFile(r.display, (), types[key].enums, types[key].aliases)
-        for key, r in index.files.items()
+    kept = {key: old_types[key] for key in seen.keys if key not in sources}
+    _check_added_and_removed(seen, sources, old_types, kept)
+    context = [  # every file's types, in model order: the full build's context
+        sources.get(key)
+        or decl.SourceFile(index.files[key].display, (), kept[key].enums, kept[key].aliases)
+        for key in seen.keys
     ]
-    names = {name for t in types.values() for name in t.structs}
+    names = {name for t in kept.values() for name in t.structs}
+    names |= {s.name for source in sources.values() for s in source.structs}
     settings = settings_for(config)
+    changed = [sources[key] for key, *_ in seen.changed]
     try:
-        partial = build_some([sources[k] for k, *_ in changed], context, names, settings)
+        partial = build_some(changed, context, names, settings)
     except BuildampError as error:  # the full pipeline reports errors in its own order
         raise FullRebuild(f"the changed models do not build ({error})") from None
-    old_names = tuple(t.name for key, *_ in changed for t in types[key].tables)
-    others = {t.name: t for key, f in types.items() if key not in sources for t in f.tables}
+    rebuilt = [key for key in index.files if key in sources or key in seen.removed]
+    old_names = tuple(t.name for key in rebuilt for t in old_types[key].tables)
+    others = {t.name: t for f in kept.values() for t in f.tables}
     for name in partial.tables:
         if name in others:
             raise FullRebuild(f"table {name} is defined twice")
@@ -239,8 +263,9 @@ def _changed(
         rename = partial.hints.table(name).rename_from
         if rename and rename not in old_names and rename in others:
             raise FullRebuild(f"{name} is renamed from a table of another file")
-    records, new_types = _new_records(index, sources, partial, changed)
-    types = {key: new_types.get(key, t) for key, t in types.items()}
+    records, new_types = _new_records(sources, partial, seen)
+    files = {key: records.get(key) or index.files[key] for key in seen.keys}
+    types = {key: new_types.get(key) or old_types[key] for key in seen.keys}
     enums = _enums(types, partial)
     if any(t.name in enums for f in types.values() for t in f.tables):
         raise FullRebuild("an enum has the name of a table")
@@ -258,56 +283,83 @@ def _changed(
         tuple(partial.tables[n] for n in sorted(partial.tables)),
         tuple(enums[n] for n in sorted(enums)),
     )
-    if old_schema.needs_touch_function != new_schema.needs_touch_function:
-        raise FullRebuild("the touch-trigger function may be created or dropped")
     applied = {(table, column): sql for table, column, sql in head.conversions}
     operations = diff(old_schema, new_schema, partial.hints, loader, applied)
+    if any(t.touch for t in others.values()):
+        # the updated_at trigger function is a fact of the whole schema: a table
+        # not rebuilt keeps needing it, so it is neither created nor dropped
+        drop = (o.CreateTouchFunction, o.DropTouchFunction)
+        operations = [op for op in operations if not isinstance(op, drop)]
     fast = FastState(
         index,
         state,
         tuple(sorted(set(old_names))),
-        records,
+        files,
         types,
         tuple(c for t in others.values() for c in t.conversions),
         any(t.rls for t in others.values()),
     )
-    values = tuple(v for key, r in index.files.items() for v in records.get(key, r).value_types)
+    values = tuple(v for r in files.values() for v in r.value_types)
     snapshot = Snapshot(old_schema, head.version, head.last_generated, head.conversions)
     return fast, snapshot, Models(new_schema, partial.hints, values), operations
 
 
-def _new_records(
-    index: ModelIndex,
+def _check_added_and_removed(
+    seen: Look,
     sources: dict[str, decl.SourceFile],
-    partial: Partial,
-    changed: list[tuple[str, Path, bytes, os.stat_result]],
+    old_types: dict[str, FileTypes],
+    kept: dict[str, FileTypes],
+) -> None:
+    """An added or removed file takes the fast path only when no other file can
+    see it: no other file declares or uses a type it declares (so every other
+    table maps as before; a moved file, removed and added, qualifies), and two
+    added files declare no type alike. Its tables' references are checked with
+    every rebuilt table's."""
+    added = [key for key, *_ in seen.changed if key not in seen.index.files]
+    if not added and not seen.removed:
+        return
+    present = {**kept, **{key: types_of(sources[key], ()) for key in sources}}
+    for key in [*added, *seen.removed]:
+        names = present[key].declares() if key in present else old_types[key].declares()
+        for other_key, other in present.items():
+            if other_key == key or (key in seen.removed and other_key in added):
+                continue  # a removed file's names may come back in an added one
+            visible = names & (other.declares() | other.uses)
+            if visible:
+                raise FullRebuild(
+                    f"{key} (added or removed) declares {min(visible)}, "
+                    f"which {other_key} declares or uses"
+                )
+
+
+def _new_records(
+    sources: dict[str, decl.SourceFile], partial: Partial, seen: Look
 ) -> tuple[dict[str, FileRecord], dict[str, FileTypes]]:
-    """The index entries of the rebuilt files."""
+    """The index entries of the rebuilt and added files."""
     schema = Schema(tuple(partial.tables.values()))
     converted = conversions(schema, partial.hints)
     records: dict[str, FileRecord] = {}
     types: dict[str, FileTypes] = {}
-    for (key, _, data, stat), layout in zip(changed, partial.layout, strict=True):
+    for (key, _, data, stat), layout in zip(seen.changed, partial.layout, strict=True):
         source = sources[key]
         tables = [partial.tables[name] for name, _ in layout]
         records[key] = FileRecord(
             stat.st_size,
             stat.st_mtime_ns,
             sha(data),
-            index.files[key].display,
+            source.path,
             _custom_sql(tables),
             value_types_of(source),
         )
-        types[key] = FileTypes(
-            source.aliases,
-            source.enums,
-            tuple(s.name for s in source.structs),
+        types[key] = types_of(
+            source,
             tuple(
                 TableRecord(
                     name,
                     used,
                     tuple(c for c in converted if c[0] == name),
                     partial.tables[name].rls,
+                    partial.tables[name].touch_updated_at,
                 )
                 for name, used in layout
             ),
@@ -373,12 +425,16 @@ def full_index(
         files[key] = FileRecord(
             size, mtime, digest, source.path, _custom_sql(built), value_types_of(source)
         )
-        types[key] = FileTypes(
-            source.aliases,
-            source.enums,
-            tuple(s.name for s in source.structs),
+        types[key] = types_of(
+            source,
             tuple(
-                TableRecord(name, used, tuple(by_table.get(name, ())), tables[name].rls)
+                TableRecord(
+                    name,
+                    used,
+                    tuple(by_table.get(name, ())),
+                    tables[name].rls,
+                    tables[name].touch_updated_at,
+                )
                 for name, used in layout
                 if name in tables
             ),
@@ -398,7 +454,6 @@ def full_index(
 def updated_index(fast: FastState, state_text: str, version: str | None) -> ModelIndex:
     """The index after a fast generate wrote ``state_text``."""
     assert fast.types is not None  # a fast plan that wrote a state rebuilt some file
-    files = {key: fast.records.get(key, r) for key, r in fast.index.files.items()}
     return ModelIndex(
         fast.index.fingerprint,
         time.time_ns(),
@@ -406,7 +461,7 @@ def updated_index(fast: FastState, state_text: str, version: str | None) -> Mode
         True,
         version,
         fast.index.refs,
-        files,
+        fast.files,
         pack_types(fast.types),
     )
 

@@ -20,7 +20,7 @@ import hashlib
 import os
 import pickle
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
@@ -30,7 +30,7 @@ from buildamp.sources.discover import model_files
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
-FORMAT = "buildamp-model-index-2"
+FORMAT = "buildamp-model-index-3"
 # A file modified this close to the index's writing may change again within the
 # same mtime tick: hashed, never trusted by its stat.
 RACY_NS = 2_000_000_000
@@ -154,10 +154,18 @@ class Look:
     """What the model index proves before anything is built."""
 
     index: ModelIndex
-    changed: list[tuple[str, Path, bytes, os.stat_result]]  # (key, path, bytes, stat)
+    # (key, path, bytes, stat) of each file changed or added since the index
+    changed: list[tuple[str, Path, bytes, os.stat_result]]
     # the state's bytes when a file changed (a fast plan reads and splices
     # them), else None: a no-change run need not read the state at all
     state_bytes: bytes | None = None
+    keys: list[str] = field(default_factory=list)  # every model file now, in model order
+    removed: list[str] = field(default_factory=list)  # files the index has, gone since
+
+    @property
+    def in_sync(self) -> bool:
+        """The models are what the state was made from: nothing to build."""
+        return not self.changed and not self.removed
 
     @property
     def value_types(self) -> tuple[str, ...]:
@@ -185,43 +193,45 @@ def look(config: Config, writing: bool) -> Look:
         raise FullRebuild("no model index for this schema state (first run, pull, branch switch)")
     if index.fingerprint != fingerprint(config):
         raise FullRebuild("buildamp's code or the build settings changed")
-    if keys != list(index.files):
-        added = sorted(set(keys) - set(index.files))
-        gone = sorted(set(index.files) - set(keys))
-        what = ", ".join([f"+{k}" for k in added[:3]] + [f"-{k}" for k in gone[:3]])
-        raise FullRebuild(f"model files added, removed or renamed ({what or 'order'})")
+    files = index.files
+    removed: list[str] = []
+    if keys != list(files):  # files added or removed: the others keep their order
+        present = set(keys)
+        removed = [key for key in files if key not in present]
+        if [key for key in keys if key in files] != [key for key in files if key in present]:
+            raise FullRebuild("model files were reordered")
     changed: list[tuple[str, Path, bytes, os.stat_result]] = []
     touched: dict[str, FileRecord] = {}
     settled = time.time_ns() - RACY_NS
     trust_before = index.written_ns - RACY_NS
-    files = index.files
     for key, path in zip(keys, paths, strict=True):
-        record = files[key]
+        record = files.get(key)  # None: a file added since the index was written
         try:
             stat = os.stat(path)
             if (
-                stat.st_mtime_ns == record.mtime_ns
+                record is not None
+                and stat.st_mtime_ns == record.mtime_ns
                 and stat.st_size == record.size
                 and stat.st_mtime_ns < trust_before
             ):
                 continue
             data = path.read_bytes()
         except OSError:  # the full pipeline reports it as the readers do
-            raise FullRebuild(f"cannot read {record.display}") from None
-        if sha(data) != record.sha256:
+            raise FullRebuild(f"cannot read {key}") from None
+        if record is None or sha(data) != record.sha256:
             changed.append((key, path, data, stat))
         elif stat.st_mtime_ns < settled:  # same bytes: trust this stat from now on
             touched[key] = replace(record, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-    if changed and writing and not index.canonical:
+    if (changed or removed) and writing and not index.canonical:
         raise FullRebuild(
             "the schema state is not what buildamp writes for these models "
             "(hand-formatted, or a model file moved): written in full once"
         )
-    changed_keys = {key for key, *_ in changed}
+    rebuilt = {key for key, *_ in changed} | set(removed)
     for key, record in files.items():
         for custom_sql in record.custom_sql:
-            if key in changed_keys:
-                continue  # rebuilt: its build checks it
+            if key in rebuilt:
+                continue  # rebuilt (its build checks it) or gone
             # the model checks: only for projects with custom_sql tables
             from buildamp.sources.validation import check_custom_sql
 
@@ -229,17 +239,18 @@ def look(config: Config, writing: bool) -> Look:
                 check_custom_sql(custom_sql, config.project_dir, Location(""))
             except BuildampError:
                 raise FullRebuild(f"custom_sql file {custom_sql} changed") from None
-    if changed and state_bytes is None:  # the fast plan splices the state: read it now
+    if (changed or removed) and state_bytes is None:  # a fast plan splices the state
         state_bytes, digest, _ = _state(config, None)
         if digest != state_sha256:
             raise FullRebuild("the schema state changed while it was read")
-    if not changed and touched:
+    in_sync = not changed and not removed
+    if in_sync and touched:
         files = {key: touched.get(key, r) for key, r in files.items()}
         save_index(config, replace(index, written_ns=time.time_ns(), files=files))
     settled_state = max(state_stat.st_mtime_ns, state_stat.st_ctime_ns) < settled
-    if not changed and state_bytes is not None and settled_state:
+    if in_sync and state_bytes is not None and settled_state:
         _record_state(config, _stat_line(state_stat), state_sha256)  # the next run need not hash
-    return Look(index, changed, state_bytes)
+    return Look(index, changed, state_bytes, keys, removed)
 
 
 def _state(
