@@ -375,17 +375,24 @@ def _enums(types: dict[str, FileTypes], partial: Partial) -> dict[str, Enum]:
     """The schema's enums, as :func:`buildamp.sources.build.build_models` collects
     them (the same helper, the same context, the same order): each enum a table
     uses, by the key its build recorded."""
-    enums: dict[str, Enum] = {}
-    known = partial.context.enums
+    # Each distinct key once, in the order of its last use: a key always builds
+    # the same enum, and where two keys name one type the last use decides, as
+    # in the full build (which adds an enum at every use).
+    last_use: dict[str, None] = {}
     for file_types in types.values():
         for table in file_types.tables:
             for key in table.enums:
-                if key not in known:
-                    raise FullRebuild(f"enum {key} is no longer declared")
-                try:
-                    add_enum(enums, partial.hints, partial.context, key)
-                except BuildampError:
-                    raise FullRebuild(f"enum {key} does not build") from None
+                last_use.pop(key, None)
+                last_use[key] = None
+    enums: dict[str, Enum] = {}
+    known = partial.context.enums
+    for key in last_use:
+        if key not in known:
+            raise FullRebuild(f"enum {key} is no longer declared")
+        try:
+            add_enum(enums, partial.hints, partial.context, key)
+        except BuildampError:
+            raise FullRebuild(f"enum {key} does not build") from None
     return enums
 
 
