@@ -259,19 +259,35 @@ def test_two_transaction_blocks_are_refused(tmp_path: Path, pg_url: str) -> None
     assert code == 2 and "001_two.sql" in err and "split it into two migrations" in err
 
 
-def test_clean_check_is_remembered_until_any_input_changes(project: Path) -> None:
+def test_check_follows_every_input_and_remembers_no_verdict(project: Path) -> None:
+    """--check recomputes its verdict every run (the model index and the
+    verified-files record only save work): any changed input is a finding."""
     write_model(project, "pub struct Thing { pub id: String }\n")
     assert run(project, "migrate")[0] == 0
     assert run(project, "migrate", "--check")[0] == 0
-    memo = project / ".buildamp" / "cache" / "clean-check"
-    assert memo.is_file()
-    assert run(project, "migrate", "--check")[0] == 0  # answered from the memo
+    assert run(project, "migrate", "--check")[0] == 0
+    assert not (project / ".buildamp" / "cache" / "clean-check").exists()
     write_model(project, "pub struct Thing { pub id: String, pub n: Option<i32> }\n")
     code, out, _ = run(project, "migrate", "--check")
     assert code == 1 and "things.n - added" in out
     write_model(project, "pub struct Thing { pub id: String }\n")
     assert run(project, "migrate", "--check")[0] == 0
+    state = project / ".buildamp" / "schema_state.json"
+    saved = state.read_text()
+    state.write_text(saved.replace('"things"', '"others"'))  # another branch's state
+    assert run(project, "migrate", "--check")[0] == 1
+    state.write_text(saved)
+    assert run(project, "migrate", "--check")[0] == 0
     up = next((project / "migrations").glob("001_*.sql"))
-    up.write_text(up.read_text() + "-- edit\n")
+    text = up.read_text()
+    up.write_text(text + "-- edit\n")
     code, out, _ = run(project, "migrate", "--check")
     assert code == 1 and "was edited" in out
+    up.write_text(text + "<<<<<<< HEAD\n")
+    code, out, _ = run(project, "migrate", "--check")
+    assert code == 1 and "merge-conflict markers" in out
+    up.write_bytes(text.encode() + b"-- \xff\n")  # not UTF-8: a finding, not a crash
+    code, out, _ = run(project, "migrate", "--check")
+    assert code == 1 and f"{up.name}: cannot read" in out
+    up.write_text(text)
+    assert run(project, "migrate", "--check")[0] == 0

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from buildamp.cache.store import DISABLE_ENV
 from buildamp.cli import model_index
-from buildamp.cli.generate import generate, plan, quick_plan
+from buildamp.cli.generate import generate
+from buildamp.cli.planning import plan, quick_plan
 from buildamp.files.config import load_config
 from buildamp.model.errors import BuildampError
 
@@ -41,6 +42,7 @@ class Struct:
     indexed: set[str] = field(default_factory=set)
     custom_sql: bool = False
     enum_field: bool = False
+    shared_field: bool = False  # a field of the enum ``Shared`` (declared by some files)
     reference: str | None = None  # another struct's name
 
     @property
@@ -53,6 +55,8 @@ class ModelFile:
     name: str
     structs: list[Struct] = field(default_factory=list)
     variants: list[str] = field(default_factory=lambda: ["Draft", "Live"])
+    shared: bool = False  # declares ``pub enum Shared { One, Two }``, like other files may
+    enum_name: str | None = None  # its own enum's ``enum_name`` option
 
     @property
     def enum(self) -> str:
@@ -73,7 +77,10 @@ class World:
 
 
 def render(model: ModelFile) -> str:
-    lines = [f"pub enum {model.enum} {{ {', '.join(model.variants)} }}", ""]
+    lines = [f'#[migration(enum_name = "{model.enum_name}")]'] if model.enum_name else []
+    lines += [f"pub enum {model.enum} {{ {', '.join(model.variants)} }}", ""]
+    if model.shared:
+        lines += ["pub enum Shared { One, Two }", ""]
     for struct in model.structs:
         lines.append("#[derive(BuildAmpDomain)]")
         if struct.custom_sql:
@@ -85,7 +92,9 @@ def render(model: ModelFile) -> str:
                 lines.append("    #[migration(index = true)]")
             lines.append(f"    pub {name}: {rust_type},")
         if struct.enum_field:
-            lines.append(f"    pub state: {model.enum},")
+            lines.append(f"    pub state: Option<{model.enum}>,")
+        if struct.shared_field:
+            lines.append("    pub shared: Option<Shared>,")
         if struct.reference:
             lines.append(f"    pub owner_id: ForeignKey<{struct.reference}, String>,")
         lines += ["}", ""]
@@ -174,6 +183,24 @@ def toggle_enum_field(world: World, i: int, j: int, k: int) -> None:
         s.enum_field = not s.enum_field
 
 
+def toggle_shared_enum(world: World, i: int, j: int, k: int) -> None:
+    """One enum declared alike in several files: the first declaration is the type's."""
+    model = _pick(world.files, i)  # type: ignore[arg-type]
+    if isinstance(model, ModelFile):
+        model.shared = not model.shared
+
+
+def toggle_shared_field(world: World, i: int, j: int, k: int) -> None:
+    if (s := _struct(world, i, j)) is not None:
+        s.shared_field = not s.shared_field
+
+
+def toggle_enum_name(world: World, i: int, j: int, k: int) -> None:
+    model = _pick(world.files, i)  # type: ignore[arg-type]
+    if isinstance(model, ModelFile):
+        model.enum_name = None if model.enum_name else world.fresh("kind_")
+
+
 def toggle_custom_sql(world: World, i: int, j: int, k: int) -> None:
     if (s := _struct(world, i, j)) is not None:
         s.custom_sql = not s.custom_sql
@@ -203,6 +230,9 @@ EDITS: tuple[Edit, ...] = (
     rename_file,
     change_enum,
     toggle_enum_field,
+    toggle_shared_enum,
+    toggle_shared_field,
+    toggle_enum_name,
     toggle_custom_sql,
     toggle_reference,
     nothing,
@@ -300,6 +330,17 @@ REASONS: list[
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # a moved file plans nothing but moves its tables' sources: a full write updates them
 @example(edits=[(rename_file, 0, 0, 0), (add_field, 1, 0, 1)])
+# one enum declared in two files: its first declaration is the type's source
+@example(
+    edits=[
+        (toggle_shared_enum, 0, 0, 0),
+        (toggle_shared_enum, 1, 0, 0),
+        (toggle_shared_field, 1, 0, 0),
+        (add_field, 1, 0, 1),
+    ]
+)
+# an enum_name option: the enum's type name is the option's
+@example(edits=[(toggle_enum_name, 0, 0, 0), (toggle_enum_field, 0, 0, 0), (add_field, 0, 0, 1)])
 @given(
     st.lists(
         st.tuples(
@@ -409,8 +450,14 @@ def test_an_edit_plans_from_the_changed_file_alone(project: Path) -> None:
     ("change", "why"),
     [
         (lambda root: edit(root, "people_domain.rs", MODEL.replace("Sad", "Sad, Calm")), "types"),
-        (lambda root: edit(root, "new_domain.rs", OTHER.replace("Place", "Thing")), "added"),
-        (lambda root: (root / "models" / "places_domain.rs").unlink(), "removed"),
+        (
+            lambda root: edit(root, "new_domain.rs", "pub enum Mood { Happy, Sad }\n"),
+            "new_domain.rs (added or removed) declares Mood, which models/people_domain.rs",
+        ),
+        (
+            lambda root: (root / "models" / "tones_domain.rs").unlink(),
+            "tones_domain.rs (added or removed) declares Tone, which models/notes_domain.rs",
+        ),
         (lambda root: (root / ".buildamp" / "schema_state.json").write_text("{}\n"), "state"),
         (
             lambda root: edit(
@@ -423,9 +470,15 @@ def test_an_edit_plans_from_the_changed_file_alone(project: Path) -> None:
     ],
 )
 def test_a_full_rebuild_says_why(project: Path, change: Callable[[Path], None], why: str) -> None:
+    if "declares Tone" in why:  # a file using a type of the file about to go
+        edit(project, "tones_domain.rs", "pub enum Tone { Low, High }\n")
+        note = "#[derive(BuildAmpDomain)]\npub struct Note { pub id: String, pub tone: Tone }\n"
+        edit(project, "notes_domain.rs", note)
+        assert generate(load_config(project)).written
     change(project)
     said: list[str] = []
-    with pytest.raises(BuildampError) if why == "defined twice" else _no_error():
+    fails = why == "defined twice" or "declares Tone" in why  # an unknown type
+    with pytest.raises(BuildampError) if fails else _no_error():
         quick_plan(load_config(project), say=said.append)
     assert len(said) == 1 and said[0].startswith("full rebuild: ") and why in said[0], said
 
@@ -433,6 +486,28 @@ def test_a_full_rebuild_says_why(project: Path, change: Callable[[Path], None], 
 @contextmanager
 def _no_error() -> Iterator[None]:
     yield
+
+
+def test_added_removed_and_moved_files_take_the_fast_path(project: Path) -> None:
+    """A file no other file can see (its types are declared and used nowhere
+    else) is added, removed or moved at the cost of that file alone."""
+    config = load_config(project)
+
+    def fast_equals_full() -> list[str]:
+        said: list[str] = []
+        planned = quick_plan(config, say=said.append)
+        assert said == [] and planned.fast is not None
+        ops = [op.describe() for op in planned.operations]
+        assert ops == [op.describe() for op in plan(config).operations]
+        return ops
+
+    edit(project, "notes_domain.rs", OTHER.replace("Place", "Note"))
+    assert fast_equals_full() == ["Table: notes - created"]
+    assert generate(config).written
+    (project / "models" / "notes_domain.rs").rename(project / "models" / "memos_domain.rs")
+    assert fast_equals_full() == []  # moved: same tables, nothing to migrate
+    (project / "models" / "memos_domain.rs").unlink()
+    assert fast_equals_full() == ["Table: notes - dropped (DESTRUCTIVE)"]
 
 
 def test_verbose_cli_says_full_rebuild(project: Path) -> None:
@@ -532,12 +607,12 @@ def test_a_hand_edited_old_migration_stays_rejected_after_the_next_generate(
 
 def test_no_change_generate_builds_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the index in sync, a no-change generate reads no model and no table."""
-    import buildamp.cli.generate as generate_module
+    import buildamp.cli.planning as planning_module
 
     def refuse(*_: object) -> None:
         raise AssertionError("the full pipeline ran")
 
-    monkeypatch.setattr(generate_module, "plan", refuse)
+    monkeypatch.setattr(planning_module, "plan", refuse)
     result = generate(load_config(project))
     assert result.operations == [] and not result.written
 
@@ -585,7 +660,10 @@ def test_concurrent_runs_never_leave_a_broken_cache(project: Path) -> None:
     assert leftovers == []
 
 
-def test_check_memo_follows_branch_switches_and_reverts(project: Path) -> None:
+def test_check_follows_branch_switches_and_reverts(project: Path) -> None:
+    """--check remembers no verdict: its caches (the model index, the state
+    record, the verified files) key on content, so a branch switch, a revert
+    and a corrupt cache file only cost a rebuild."""
     from click.testing import CliRunner
 
     from buildamp.cli.main import main as cli
@@ -596,7 +674,7 @@ def test_check_memo_follows_branch_switches_and_reverts(project: Path) -> None:
         return runner.invoke(cli, ["--project", str(project), "migrate", "--check"]).exit_code
 
     clean = (project / "models" / "people_domain.rs").read_text()
-    assert check() == 0  # remembered clean
+    assert check() == 0
     edit(project, "people_domain.rs", clean.replace("Sad", "Sad, Calm"))
     assert check() == 1
     edit(project, "people_domain.rs", clean)  # reverted
@@ -607,9 +685,13 @@ def test_check_memo_follows_branch_switches_and_reverts(project: Path) -> None:
     assert check() == 1
     state.write_text(saved)
     assert check() == 0
-    memo = project / ".buildamp" / "cache" / "clean-check"
-    memo.write_text("garbage")  # a corrupt memo is a miss
+    cache = project / ".buildamp" / "cache"
+    for path in [*cache.rglob("index-*.pickle"), cache / "verified-files"]:
+        path.write_bytes(b"garbage")  # a corrupt cache is a miss
+    (cache / "index" / "state-digest").write_text("garbage")
     assert check() == 0
+    edit(project, "people_domain.rs", clean.replace("Sad", "Sad, Calm"))
+    assert check() == 1
 
 
 def test_verified_migration_files_are_rechecked_when_edited(project: Path) -> None:
@@ -676,11 +758,26 @@ def test_python_models_always_take_the_full_pipeline(project: Path) -> None:
 
 def test_a_no_change_run_loads_no_builder_or_planner(project: Path) -> None:
     """In sync (the index proves it), ``--check`` and ``--generate`` import
-    neither the model builder, the planner nor the renderer."""
+    neither the model builder, the planner nor the renderer, not even the
+    schema or declaration classes."""
     import subprocess
     import sys
 
-    heavy = ["buildamp.sources.build", "buildamp.plan.diff", "buildamp.render.migration"]
+    heavy = [
+        "buildamp.sources.build",
+        "buildamp.sources.decl",  # the index's type context: only when a file changed
+        "buildamp.model.schema",
+        "buildamp.model.hints",
+        "buildamp.files.snapshot",
+        "buildamp.files.compose",
+        "buildamp.files.directives",
+        "buildamp.plan.ops",
+        "buildamp.plan.diff",
+        "buildamp.render.step",
+        "buildamp.render.migration",
+        "buildamp.cli.incremental",
+        "buildamp.cli.planning",
+    ]
     for action in ("--check", "--generate"):
         script = (
             "import sys\n"

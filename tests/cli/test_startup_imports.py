@@ -32,8 +32,10 @@ RENDER_STACK = (
 )
 
 
-def imported(project: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
-    """The modules a ``buildamp`` process imported (it must exit 0)."""
+def imported(
+    project: Path, *args: str, env: dict[str, str] | None = None, code: int = 0
+) -> set[str]:
+    """The modules a ``buildamp`` process imported (it must exit with ``code``)."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "buildamp", *args],
         cwd=project,
@@ -42,7 +44,7 @@ def imported(project: Path, *args: str, env: dict[str, str] | None = None) -> se
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     names = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -78,6 +80,21 @@ def test_check_imports_no_render_stack_and_no_logging_library(project: Path) -> 
     names = imported(project, "migrate", "--check", env={"BUILDAMP_NO_CACHE": "1"})
     assert loaded(names, RENDER_STACK) == []
     assert loaded(names, ("structlog", "rich", "psycopg", "httpx", "buildamp.run")) == []
+
+
+def test_check_after_an_edit_plans_without_composer_renderer_or_audit_log(
+    project: Path,
+) -> None:
+    """An edit since the last generate: --check rebuilds the changed file and
+    plans, and loads nothing that writes a migration or an event."""
+    imported(project, "migrate", "--generate")
+    model = project / "models" / "people_domain.rs"
+    model.write_text(MODEL.replace("pub name", "pub age: Option<i64>,\n    pub name"))
+    names = imported(project, "migrate", "--check", code=1)
+    assert "buildamp.cli.incremental" in names  # the fast path planned it
+    assert loaded(names, ("buildamp.render", "buildamp.events", "buildamp.run")) == []
+    assert loaded(names, ("buildamp.files.compose", "buildamp.files.directives")) == []
+    assert loaded(names, ("buildamp.cli.generate", "structlog", "rich", "psycopg")) == []
 
 
 def test_identifier_quoting_needs_no_parser() -> None:

@@ -3,8 +3,8 @@ both ends' tables and the referencing field (from its ``changes`` directive)."""
 
 from __future__ import annotations
 
+from buildamp.files.compose import compose_up
 from buildamp.files.directives import parse_changes
-from buildamp.files.migration import compose_up
 from buildamp.model.schema import Constraint
 from buildamp.plan import ops as o
 

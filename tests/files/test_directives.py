@@ -4,7 +4,7 @@ generated files carry the machine-readable ``changes`` line events rely on."""
 from __future__ import annotations
 
 from buildamp.files import directives as d
-from buildamp.files.migration import compose_up
+from buildamp.files.compose import compose_up
 from buildamp.model.schema import Column
 from buildamp.plan import ops as o
 from buildamp.render.migration import render_all

@@ -1,12 +1,12 @@
 """The composed migration file holds exactly the statements its steps hold
-(files/migration.py ``verify_composed``), also for steps counted without a
+(files/compose.py ``verify_composed``), also for steps counted without a
 parse (SQL with no quote, semicolon, comment or dollar sign)."""
 
 from __future__ import annotations
 
 import pytest
 
-from buildamp.files.migration import Layout, compose_up
+from buildamp.files.compose import Layout, compose_up
 from buildamp.model.errors import StateError
 from buildamp.render.step import Step
 

@@ -4,7 +4,7 @@ given the ``-- buildamp:old-type`` directive buildamp writes above it."""
 from __future__ import annotations
 
 from buildamp.files import directives
-from buildamp.files.migration import Layout, compose_up
+from buildamp.files.compose import Layout, compose_up
 from buildamp.lint.engine import lint_sql
 from buildamp.model.schema import Column
 from buildamp.plan import ops as o

@@ -32,7 +32,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from buildamp.files.migration import Layout, compose_down, compose_up
+from buildamp.files.compose import Layout, compose_down, compose_up
 from buildamp.model.hints import ColumnHint, Hints, TableHint
 from buildamp.model.naming import object_name
 from buildamp.model.schema import (

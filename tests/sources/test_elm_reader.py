@@ -11,8 +11,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from buildamp.cli.generate import generate, load_models
+from buildamp.cli.generate import generate
 from buildamp.cli.main import main
+from buildamp.cli.planning import load_models
 from buildamp.files.config import Config, load_config
 from buildamp.files.snapshot import read_snapshot
 from buildamp.model.errors import ConfigError, ModelError, PlanError

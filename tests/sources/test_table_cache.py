@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from buildamp.cache.store import DISABLE_ENV
-from buildamp.cli.generate import load_models
+from buildamp.cli.planning import load_models
 from buildamp.files.config import load_config
 from buildamp.sources import table_cache
 

@@ -10,24 +10,9 @@ import gc
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
-
-from buildamp.model import schema
-
-# The schema classes a cache may hold (tables, the state): one allow-list.
-SCHEMA_TYPES: tuple[type, ...] = (
-    schema.Schema,
-    schema.Table,
-    schema.Column,
-    schema.Index,
-    schema.IndexKey,
-    schema.Constraint,
-    schema.DocumentField,
-    schema.Enum,
-)
 
 
 @functools.cache
@@ -35,11 +20,18 @@ def _package_digest() -> str:
     """Size and mtime of every module of buildamp, once per process: any upgrade
     or edit of the code invalidates every cache, so no hand-kept list of the
     files a cache depends on can go stale."""
-    package = Path(__file__).resolve().parent.parent
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    start = len(package) + 1
     parts = []
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    # strings, not Path objects: every command that reads a cache pays for this
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                parts.append(f"{path[start:]}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts.sort()
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -73,6 +65,9 @@ def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
 
 def _stage(path: Path, payload: bytes) -> Path:
     """``payload`` in a temporary file beside ``path``, ready to be renamed over it."""
+    # only commands that write load it (a no-change --check writes nothing)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -30,7 +30,7 @@ UPDATE_SLUG = "adopt_database_changes"
 def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.adopt import model_files, refuse_other_schemas
-    from buildamp.cli.generate import plan
+    from buildamp.cli.planning import plan
     from buildamp.pg.database import connect, resolve_database_url
     from buildamp.run.catalog import comparable
     from buildamp.run.drift import compare, without_unmanaged
@@ -159,7 +159,8 @@ def _generate_in_scratch(
     """Apply ``files`` to a scratch copy of the project and generate the migration
     there; returns the files to write, the files to remove and the new version."""
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.cli.generate import generate, load_models
+    from buildamp.cli.generate import generate
+    from buildamp.cli.planning import load_models
     from buildamp.run.catalog import comparable
     from buildamp.run.drift import compare
 

@@ -1,13 +1,8 @@
-"""Remembering a clean ``buildamp migrate --check``.
-
-``--check`` runs in every pre-commit hook, and most runs see exactly the inputs of
-the last clean run. Its verdict is a pure function of the model files, the
-config, the schema state, the migration files and buildamp's own code, so a
-digest of all of them, stored after a clean run, lets the next run with the same
-digest answer at once. Any changed byte gives another digest and the full check.
-Projects with Python models are never memoised: importing a model can read
-anything. ``BUILDAMP_NO_CACHE=1`` turns it off.
-"""
+"""What ``buildamp migrate --check`` remembers between runs: the migration files
+that passed the file checks. Nothing else is remembered: the verdict itself is
+recomputed every time, at the cost of what changed (the model index proves
+unchanged models by stat and hash, each migration file is read once).
+``BUILDAMP_NO_CACHE=1`` turns it off."""
 
 from __future__ import annotations
 
@@ -16,56 +11,7 @@ import hashlib
 from pathlib import Path
 
 from buildamp.cache.store import code_fingerprint, disabled, write_atomic
-from buildamp.files.config import CONFIG_FILE, Config
-
-MEMO_FILE = Path(".buildamp") / "cache" / "clean-check"
-
-
-def digest(config: Config, model_files: list[Path]) -> str | None:
-    """The digest of every input of ``--check``, or None when it cannot be memoised."""
-    if disabled() or any(p.suffix == ".py" for p in model_files):
-        return None
-    code = code_fingerprint("check-1")
-    hasher = hashlib.sha256(code.encode())
-    inputs = [config.project_dir / CONFIG_FILE, config.project_dir / "pyproject.toml"]
-    inputs += [config.state_path, *model_files]
-    if config.migrations_dir.is_dir():
-        inputs += sorted(p for p in config.migrations_dir.rglob("*") if p.is_file())
-    # loaded on use: commands that do not need it never import it
-    from buildamp.files.sumfile import CUSTOM_PREFIX, SUM_FILE, read_sums
-
-    recorded = read_sums(config.migrations_dir / SUM_FILE) or {}
-    inputs += [  # custom_sql files a migration included: editing one is a finding
-        config.project_dir / name.removeprefix(CUSTOM_PREFIX)
-        for name in sorted(recorded)
-        if name.startswith(CUSTOM_PREFIX)
-    ]
-    for path in inputs:
-        hasher.update(str(path).encode() + b"\0")
-        try:
-            hasher.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            hasher.update(b"missing")
-    return hasher.hexdigest()
-
-
-def was_clean(config: Config, key: str | None) -> bool:
-    if key is None:
-        return False
-    try:
-        return (config.project_dir / MEMO_FILE).read_text() == key
-    except OSError:
-        return False
-
-
-def remember_clean(config: Config, key: str | None) -> None:
-    if key is None:
-        return
-    path = config.project_dir / MEMO_FILE
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, key.encode())
-
+from buildamp.files.config import Config
 
 VERIFIED_FILE = Path(".buildamp") / "cache" / "verified-files"
 
@@ -90,7 +36,12 @@ class VerifiedFiles:
                     self.known = set(lines[1:])
 
     @staticmethod
-    def key(text: str) -> str:
+    def key(text: str, checksum: str | None = None) -> str:
+        """The SHA-256 of ``text``'s bytes. ``checksum``: its buildamp.sum
+        checksum, which is that very hash when the text has no carriage return
+        (the checksum normalises line endings): no second hash then."""
+        if checksum is not None and "\r" not in text:
+            return checksum
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def __contains__(self, key: str) -> bool:

@@ -211,7 +211,7 @@ def run_generate(
         seen: Any = model_index.look(config, writing=not opts["dry_run"])
     except model_index.FullRebuild as why:
         seen = why
-    if isinstance(seen, model_index.Look) and not seen.changed:
+    if isinstance(seen, model_index.Look) and seen.in_sync:
         # in sync (the index proves it): no builder, planner or renderer is loaded
         if opts.get("verbose"):
             for value_type in seen.value_types:
@@ -464,47 +464,47 @@ def _running_line(entry: dict[str, Any]) -> str:
     return line
 
 
-def _file_problems(config: Config, migrations: list[Any]) -> list[str]:
-    """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN)."""
+def _file_problems(
+    config: Config, migrations: list[Any], texts: dict[str, str], sums: dict[str, str]
+) -> list[str]:
+    """Files apply would refuse (NUL bytes, ROLLBACK inside, a second BEGIN);
+    ``texts``: every migration file's text, by name in the migrations folder,
+    ``sums`` their checksums."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     from buildamp.cli.check_memo import VerifiedFiles
-    from buildamp.files.integrity import check_file
     from buildamp.model.errors import StateError
 
     verified = VerifiedFiles(config)  # files checked before are not parsed again
     problems: list[str] = []
     for migration in migrations:
         for path in (migration.path, migration.rollback_path):
-            if not path.is_file():
+            name = path.relative_to(config.migrations_dir).as_posix()
+            text = texts.get(name)
+            if text is None:  # no such file, or unreadable (already a problem)
                 continue
+            key = verified.key(text, sums[name])
+            if key in verified:
+                continue
+            # the statement splitter: only for files not seen pass before
+            from buildamp.files.integrity import check_file
+
             try:
-                text = path.read_text(encoding="utf-8")
-                key = verified.key(text)
-                if key in verified:
-                    continue
                 check_file(text, config.display(path))
                 verified.add(key)
             except StateError as error:
                 problems.append(str(error))
-            except (OSError, UnicodeDecodeError) as error:
-                problems.append(f"{config.display(path)}: cannot read: {error}")
     verified.save()
     return problems
 
 
 def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> int:
-    """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree."""
+    """The CI/pre-commit gate: exit 1 when models, snapshot and files disagree.
+    Its cost follows what changed: the model index proves unchanged models
+    without reading them, and each migration file is read once."""
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.cli import check_memo
-    from buildamp.sources.discover import model_files
-
-    memo = check_memo.digest(config, model_files(config))
-    if check_memo.was_clean(config, memo):
-        return _check_result(as_json, [], [])
-    # loaded on use: commands that do not need it never import it
     from buildamp.cli import model_index
     from buildamp.files.migration import list_migrations
-    from buildamp.files.sumfile import sum_problems
+    from buildamp.files.sumfile import checksums, custom_sql_problems, migration_texts, sum_problems
     from buildamp.model.errors import StateError
 
     problems: list[str] = []
@@ -513,19 +513,21 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     except StateError as error:
         problems.append(str(error))
         migrations = []
-    problems += sum_problems(config.migrations_dir)
-    problems += _file_problems(config, migrations)
+    texts = migration_texts(config.migrations_dir, unreadable=problems)
+    sums = checksums(texts)  # once: the sum file's check and the verified files share them
+    problems += sum_problems(config.migrations_dir, texts, sums)
+    problems += _file_problems(config, migrations, texts, sums)
     say = None if as_json or not verbose else click.echo
     try:
         seen: Any = model_index.look(config, writing=False)
     except model_index.FullRebuild as why:
         seen = why
-    if isinstance(seen, model_index.Look) and not seen.changed:
+    if isinstance(seen, model_index.Look) and seen.in_sync:
         # in sync (the index proves it): no builder or planner is loaded
         version, operations = seen.index.version, []
     else:
         # the planner: only when something changed
-        from buildamp.cli.generate import quick_plan
+        from buildamp.cli.planning import quick_plan
 
         planned = quick_plan(config, say=say, seen=seen)
         version, operations = planned.snapshot.version, planned.operations
@@ -534,17 +536,11 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
         problems.append(
             f"schema state is at version {version} but the newest migration is {newest}"
         )
-    # loaded on use: commands that do not need it never import it
-    from buildamp.files.sumfile import custom_sql_problems
-
     problems += custom_sql_problems(config.project_dir, config.migrations_dir)
     changes = [op.describe() for op in operations]
     if operations and not changes:
         changes = ["schema state differs from the models"]
-    code = _check_result(as_json, problems, changes)
-    if code == 0:
-        check_memo.remember_clean(config, memo)
-    return code
+    return _check_result(as_json, problems, changes)
 
 
 def _check_result(as_json: bool, problems: list[str], changes: list[str]) -> int:

@@ -1,8 +1,9 @@
 """The generate pipeline (docs/architecture.md follows one change through it):
 
 models -> Schema(new); snapshot -> Schema(old); ops = diff(old, new);
-check replay(old, ops) == new; refuse destructive ops unless confirmed;
-render up and down; write migration, rollback and snapshot atomically.
+check replay(old, ops) == new (these in :mod:`buildamp.cli.planning`); refuse
+destructive ops unless confirmed; render up and down; write migration,
+rollback and snapshot atomically.
 """
 
 from __future__ import annotations
@@ -15,33 +16,21 @@ from typing import Any
 
 from buildamp.cache.store import write_all_or_none
 from buildamp.cli import incremental, model_index
-from buildamp.cli.incremental import FastState
-from buildamp.cli.model_index import Scan
-from buildamp.files import directives
+from buildamp.cli.planning import Plan, plan, quick_plan
+from buildamp.files.compose import Layout, compose_down, compose_up
 from buildamp.files.config import Config
-from buildamp.files.migration import (
-    Layout,
-    compose_down,
-    compose_up,
-    list_migrations,
-    next_version,
-    slugify,
-)
-from buildamp.files.snapshot import Snapshot, dumps, load_snapshot, splice
+from buildamp.files.migration import list_migrations, next_version, slugify
+from buildamp.files.snapshot import Snapshot, dumps, splice
 from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
-from buildamp.model.errors import Location, ModelError, PlanError
+from buildamp.model.errors import Location, PlanError
 from buildamp.model.hints import Hints, field_flag, field_options
 from buildamp.model.schema import Schema, Table
 from buildamp.pg.extensions import needed, type_base
 from buildamp.pg.sqlbits import q
 from buildamp.plan import ops as o
-from buildamp.plan.diff import conversions, diff
-from buildamp.plan.replay import next_state
+from buildamp.plan.diff import conversions
 from buildamp.plan.summary import slug_for
 from buildamp.render.step import Step
-from buildamp.sources.build import BuildSettings, Models, build_models
-from buildamp.sources.decl import SourceFile
-from buildamp.sources.discover import read_sources
 
 
 @dataclass
@@ -55,139 +44,6 @@ class GenerateResult:
     destructive: list[str] = field(default_factory=list)
     written: bool = False
     value_types: tuple[str, ...] = ()  # domain structs that are no table (``--verbose``)
-
-
-def load_models(config: Config) -> Models:
-    return _load(config)[1]
-
-
-def _load(config: Config) -> tuple[list[SourceFile], Models]:
-    files = read_sources(config)
-    settings = BuildSettings(
-        project_dir=config.project_dir,
-        default_storage="jsonb" if config.storage == "jsonb" else "columns",
-        tenant_isolation=config.tenant_isolation,
-        table_names=config.table_names,
-        distribution=config.distribution,
-    )
-    return files, build_models(files, settings, use_cache=True)
-
-
-def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
-    def load(path: str) -> tuple[str, str | None]:
-        # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
-        import pglast
-
-        text = (config.project_dir / path).read_text(encoding="utf-8")
-        up, down = directives.split_down(text)
-        for part, label in ((up, "forward"), (down or "", "rollback")):
-            try:
-                statements = pglast.parse_sql(part)
-            except pglast.parser.ParseError as error:
-                raise ModelError(
-                    f"custom SQL ({label} part) does not parse: {error}", Location(path)
-                ) from None
-            if any(type(s.stmt).__name__ == "TransactionStmt" for s in statements):
-                raise ModelError(
-                    f"custom SQL ({label} part) controls the transaction (BEGIN/COMMIT)",
-                    Location(path),
-                    "remove it: the migration runs it inside its own transaction",
-                )
-        return up.strip(), (down.strip() or None) if down is not None else None
-
-    return load
-
-
-@dataclass(frozen=True)
-class Plan:
-    snapshot: Snapshot
-    models: Models
-    operations: list[o.Operation]
-    next_schema: Schema  # what the snapshot will say after this migration
-    # The fast path (cli/incremental.py): ``snapshot``, ``models`` and
-    # ``next_schema`` hold only the rebuilt tables (and every enum).
-    fast: FastState | None = None
-    # The full path: every model file's stat and hash before it was read, and
-    # the files read, for the model index.
-    seen: Scan | None = None
-    sources: tuple[SourceFile, ...] = ()
-
-
-def plan(config: Config) -> Plan:
-    """The whole pipeline over every model and table."""
-    snapshot = load_snapshot(config)
-    sources, models = _load(config)
-    applied = {(table, column): sql for table, column, sql in snapshot.conversions}
-    operations = diff(
-        snapshot.schema, models.schema, models.hints, custom_sql_loader(config), applied
-    )
-    return Plan(
-        snapshot,
-        models,
-        operations,
-        next_state(snapshot.schema, operations, models.schema),
-        sources=tuple(sources),
-    )
-
-
-def quick_plan(
-    config: Config,
-    writing: bool = False,
-    say: Callable[[str], None] | None = None,
-    seen: model_index.Look | model_index.FullRebuild | None = None,
-) -> Plan:
-    """:func:`plan` at the cost of what changed when the model index proves the
-    rest unchanged, else the whole pipeline (``say`` gets why). ``seen``: what
-    :func:`model_index.look` already answered."""
-    try:
-        if seen is None:
-            seen = model_index.look(config, writing)
-        if isinstance(seen, model_index.FullRebuild):
-            raise seen
-        fast, snapshot, models, operations = incremental.fast_plan(
-            config, seen, custom_sql_loader(config)
-        )
-    except model_index.FullRebuild as why:
-        if say is not None:
-            say(f"full rebuild: {why}")
-        scanned = model_index.scan(config)
-        planned = replace(plan(config), seen=scanned)
-        if not planned.operations and scanned is not None:
-            _index_in_sync(config, planned, scanned)
-        return planned
-    # the replay self-check at full strength on every table the plan touches
-    next_schema = next_state(snapshot.schema, operations, models.schema)
-    return Plan(snapshot, models, operations, next_schema, fast=fast)
-
-
-def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
-    """Record that the models and the state agree (a plan with no operations)."""
-    try:
-        text = config.state_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
-    if seen.state_sha256 is None or not model_index.still_same(config, seen):
-        return
-    # byte for byte what a write would keep of every table (so one table can be
-    # spliced in): written by dumps(), and each table's source is where its
-    # model is now (a moved file plans nothing, yet a full write would update
-    # every source). One encode, on the full path only.
-    state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
-    model_sources = {t.name: t.source for t in planned.models.schema.tables}
-    canonical = state_sources == model_sources and (
-        dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
-    )
-    index = incremental.full_index(
-        config,
-        seen,
-        list(planned.sources),
-        planned.models,
-        text,
-        canonical,
-        planned.snapshot.version,
-    )
-    if index is not None and index.state_sha256 == seen.state_sha256:
-        model_index.save_index(config, index)
 
 
 def destructive_changes(old: Schema, operations: list[o.Operation], hints: Hints) -> list[str]:
@@ -372,14 +228,16 @@ def generate(
     )
     table_chunks: dict[str, Any] = {}
     if planned.fast is not None:
+        old_state = planned.fast.state
+        assert old_state is not None  # operations: some file changed, its state was read
         changed: dict[str, Table | None] = dict.fromkeys(planned.fast.old_tables)
         changed.update({t.name: t for t in written_snapshot.schema.tables})
-        spliced = splice(planned.fast.state, written_snapshot, changed)
+        spliced = splice(old_state, written_snapshot, changed)
         if spliced is None:  # a value only the slow encoder writes: the full path
             if say is not None:
                 say("full rebuild: the state needs the general JSON encoder")
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
-        state, before = spliced, planned.fast.state.text
+        state, before = spliced, old_state.text
     else:
         state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
         before = _state_text(config) or dumps(snapshot)
@@ -435,7 +293,7 @@ def _remember(
     # the snapshot tests check), so the next command can skip parsing it
     snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     seen = planned.seen
-    if seen is None or not model_index.still_same(config, seen):
+    if seen is None or not incremental.still_same(config, seen):
         return  # no index for the new state: the next run rebuilds in full
     index = incremental.full_index(
         config, seen, list(planned.sources), planned.models, state, True, version

@@ -1,51 +1,57 @@
 """Generate and check at the cost of what changed (docs/performance.md).
 
-When :func:`buildamp.cli.model_index.look` finds a few model files changed
-since the index of the current schema state, only their tables are rebuilt
-(against the whole project's type context, kept in the index), read from the
-state, diffed and replayed, and the new state is the old text with those
-tables' JSON spliced in.
+When :func:`buildamp.cli.model_index.look` finds a few model files changed,
+added or removed since the index of the current schema state, only their
+tables are rebuilt (against the whole project's type context, kept in the
+index), read from the state, diffed and replayed, and the new state is the old
+text with those tables' JSON spliced in.
 
-Whatever the fast path cannot prove equal to the full pipeline (added or
-removed files, a changed enum, alias or struct name, references between
-tables, Python models, another state, another buildamp) runs the full
-pipeline, and ``--verbose`` says ``full rebuild: <why>``. The index is an
+Whatever the fast path cannot prove equal to the full pipeline (a changed
+enum, alias or struct name, an added or removed file whose types another file
+declares or uses, references between tables, Python models, another state,
+another buildamp) runs the full pipeline, and ``--verbose`` says
+``full rebuild: <why>``. The index is an
 optimisation: a missing, corrupt or foreign one is a full rebuild, writes are
 atomic, and ``BUILDAMP_NO_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
+import io
+import pickle
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
+from buildamp.cache.store import disabled, load_restricted
 from buildamp.cli.model_index import (
-    Conversion,
     FileRecord,
     FullRebuild,
     Look,
     ModelIndex,
-    Scan,
-    TableRecord,
     fingerprint,
+    keys_of,
     sha,
-    signature,
 )
 from buildamp.files.config import Config
 from buildamp.files.snapshot import Snapshot, StateText, read_head, read_tables, split_state
-from buildamp.model.errors import BuildampError
+from buildamp.model.errors import BuildampError, Location
 from buildamp.model.hints import Hints
-from buildamp.model.naming import snake_case
-from buildamp.model.schema import Enum, Schema
+from buildamp.model.schema import Enum, Schema, Table
+from buildamp.plan import ops as o
 from buildamp.plan.diff import CustomSqlLoader, conversions, diff
 from buildamp.plan.ops import Operation
 from buildamp.sources import decl
-from buildamp.sources.build import BuildSettings, Models, Partial, build_some, value_types_of
-from buildamp.sources.discover import read_changed
+from buildamp.sources.build import (
+    BuildSettings,
+    Models,
+    Partial,
+    add_enum,
+    build_some,
+    value_types_of,
+)
+from buildamp.sources.discover import model_files, read_changed
 from buildamp.sources.references import declared
-from buildamp.sources.validation import check_enum
 
 
 def settings_for(config: Config) -> BuildSettings:
@@ -59,6 +65,108 @@ def settings_for(config: Config) -> BuildSettings:
     )
 
 
+# -- what the index keeps for a fast plan ----------------------------------------
+
+Conversion = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class TableRecord:
+    name: str
+    enums: tuple[str, ...]  # enum declarations its columns use
+    conversions: tuple[Conversion, ...]  # what the state records for it
+    rls: bool
+    touch: bool  # its updated_at trigger needs the schema's touch function
+
+
+@dataclass(frozen=True)
+class FileTypes:
+    """What a fast plan needs of a file it does not rebuild: the types it
+    declares (the project's type context) and the tables it builds."""
+
+    aliases: tuple[decl.AliasDecl, ...]
+    enums: tuple[decl.EnumDecl, ...]
+    structs: tuple[str, ...]
+    tables: tuple[TableRecord, ...]
+    uses: frozenset[str]  # every type name its fields and aliases refer to
+
+    def signature(self) -> tuple[object, ...]:
+        """What other files' tables can depend on: the names and meaning of its types."""
+        return signature(self.aliases, self.enums, self.structs)
+
+    def declares(self) -> set[str]:
+        return {a.name for a in self.aliases} | {e.name for e in self.enums} | set(self.structs)
+
+
+def signature(
+    aliases: tuple[decl.AliasDecl, ...], enums: tuple[decl.EnumDecl, ...], structs: tuple[str, ...]
+) -> tuple[object, ...]:
+    return (
+        tuple(sorted((a.name, repr(a.target)) for a in aliases)),
+        tuple(
+            sorted(
+                (
+                    e.name,
+                    e.variants,
+                    e.unit_only,
+                    e.renames,
+                    repr([(o.key, o.value) for o in e.options]),  # enum_name
+                )
+                for e in enums
+            )
+        ),
+        tuple(sorted(structs)),
+    )
+
+
+def types_of(source: decl.SourceFile, tables: tuple[TableRecord, ...]) -> FileTypes:
+    """The :class:`FileTypes` of a file just read."""
+    uses: set[str] = set()
+    refs = [f.type for struct in source.structs for f in struct.fields]
+    refs += [alias.target for alias in source.aliases]
+    while refs:
+        ref = refs.pop()
+        uses.add(ref.name)
+        if ref.args:
+            refs += ref.args
+    structs = tuple(s.name for s in source.structs)
+    return FileTypes(source.aliases, source.enums, structs, tables, frozenset(uses))
+
+
+def file_types(index: ModelIndex) -> dict[str, FileTypes]:
+    """Every file's :class:`FileTypes` (raises :class:`FullRebuild` when unreadable)."""
+    allowed = (
+        FileTypes,
+        TableRecord,
+        decl.AliasDecl,
+        decl.EnumDecl,
+        decl.OptionDecl,
+        decl.TypeRef,
+        Location,
+    )
+    try:
+        found = load_restricted(io.BytesIO(index.types), allowed)
+    except Exception:  # truncated, planted or from other code: a miss
+        raise FullRebuild("the model index is unreadable") from None
+    if not isinstance(found, dict) or list(found) != list(index.files):
+        raise FullRebuild("the model index is unreadable")
+    if not all(isinstance(t, FileTypes) for t in found.values()):
+        raise FullRebuild("the model index is unreadable")
+    return found
+
+
+def pack_types(types: dict[str, FileTypes]) -> bytes:
+    return pickle.dumps(types, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass
+class Scan:
+    """Every model file's stat and hash as seen before reading it."""
+
+    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    state_sha256: str | None = None
+
+
 # -- what the fast path hands to generate ------------------------------------
 
 
@@ -67,9 +175,10 @@ class FastState:
     """The parts of the whole project a fast plan did not rebuild."""
 
     index: ModelIndex
-    state: StateText
-    old_tables: tuple[str, ...]  # the changed files' tables in the state
-    records: dict[str, FileRecord]  # the changed files' new records
+    state: StateText | None  # None: nothing changed (nothing to splice)
+    old_tables: tuple[str, ...]  # the tables of the changed and removed files in the state
+    files: dict[str, FileRecord]  # every file's record after the change, in model order
+    types: dict[str, FileTypes] | None  # every file's types after the change (None: same)
     other_conversions: tuple[Conversion, ...]  # of the tables not rebuilt
     other_rls: bool  # some table not rebuilt has row-level security
 
@@ -81,10 +190,11 @@ def fast_plan(
     config: Config, seen: Look, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     """The plan from the changed files alone; raises :class:`FullRebuild`."""
+    if seen.in_sync:
+        return _unchanged(seen.index)
+    assert seen.state_bytes is not None  # look() reads the state when a file changed
     head = _state(config, seen.state_bytes)
-    if not seen.changed:
-        return _unchanged(seen.index, head)
-    return _changed(config, seen.index, head, seen.changed, loader)
+    return _changed(config, seen, head, loader)
 
 
 def _state(config: Config, data: bytes) -> StateText:
@@ -98,43 +208,47 @@ def _state(config: Config, data: bytes) -> StateText:
     return state
 
 
-def _unchanged(
-    index: ModelIndex, state: StateText
-) -> tuple[FastState, Snapshot, Models, list[Operation]]:
+def _unchanged(index: ModelIndex) -> tuple[FastState, Snapshot, Models, list[Operation]]:
     values = tuple(v for r in index.files.values() for v in r.value_types)
     snapshot = Snapshot(Schema(), index.version)
-    fast = FastState(index, state, (), {}, (), False)
+    fast = FastState(index, None, (), index.files, None, (), False)
     return fast, snapshot, Models(Schema(), Hints(), values), []
 
 
 def _changed(
-    config: Config,
-    index: ModelIndex,
-    state: StateText,
-    changed: list[tuple[str, Path, bytes, os.stat_result]],
-    loader: CustomSqlLoader,
+    config: Config, seen: Look, state: StateText, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
+    index, old_types = seen.index, file_types(seen.index)
     sources: dict[str, decl.SourceFile] = {}
-    for key, path, data, _ in changed:
-        record = index.files[key]
-        source = read_changed(config, path, record.display, data)
-        if signature(source.aliases, source.enums, tuple(s.name for s in source.structs)) != (
-            record.signature()
+    for key, path, data, _ in seen.changed:
+        record = index.files.get(key)
+        display = record.display if record is not None else config.display(path)
+        source = read_changed(config, path, display, data)
+        if (
+            record is not None
+            and signature(source.aliases, source.enums, tuple(s.name for s in source.structs))
+            != old_types[key].signature()
         ):
-            raise FullRebuild(f"types defined in {record.display} changed (enum, alias or struct)")
+            raise FullRebuild(f"types defined in {display} changed (enum, alias or struct)")
         sources[key] = source
-    context = [
-        sources.get(key) or decl.SourceFile(r.display, (), r.enums, r.aliases)
-        for key, r in index.files.items()
+    kept = {key: old_types[key] for key in seen.keys if key not in sources}
+    _check_added_and_removed(seen, sources, old_types, kept)
+    context = [  # every file's types, in model order: the full build's context
+        sources.get(key)
+        or decl.SourceFile(index.files[key].display, (), kept[key].enums, kept[key].aliases)
+        for key in seen.keys
     ]
-    names = {name for r in index.files.values() for name in r.structs}
+    names = {name for t in kept.values() for name in t.structs}
+    names |= {s.name for source in sources.values() for s in source.structs}
     settings = settings_for(config)
+    changed = [sources[key] for key, *_ in seen.changed]
     try:
-        partial = build_some([sources[k] for k, *_ in changed], context, names, settings)
+        partial = build_some(changed, context, names, settings)
     except BuildampError as error:  # the full pipeline reports errors in its own order
         raise FullRebuild(f"the changed models do not build ({error})") from None
-    old_names = tuple(t.name for key, *_ in changed for t in index.files[key].tables)
-    others = {t.name: t for key, r in index.files.items() if key not in sources for t in r.tables}
+    rebuilt = [key for key in index.files if key in sources or key in seen.removed]
+    old_names = tuple(t.name for key in rebuilt for t in old_types[key].tables)
+    others = {t.name: t for f in kept.values() for t in f.tables}
     for name in partial.tables:
         if name in others:
             raise FullRebuild(f"table {name} is defined twice")
@@ -149,18 +263,18 @@ def _changed(
         rename = partial.hints.table(name).rename_from
         if rename and rename not in old_names and rename in others:
             raise FullRebuild(f"{name} is renamed from a table of another file")
-    records = _new_records(index, sources, partial, changed)
-    files = {key: records.get(key, r) for key, r in index.files.items()}
-    enums = _enums(files, context, sources)
-    every_table = {t.name for r in files.values() for t in r.tables}
-    if any(name in every_table for name in enums):
+    records, new_types = _new_records(sources, partial, seen)
+    files = {key: records.get(key) or index.files[key] for key in seen.keys}
+    types = {key: new_types.get(key) or old_types[key] for key in seen.keys}
+    enums = _enums(types, partial)
+    if any(t.name in enums for f in types.values() for t in f.tables):
         raise FullRebuild("an enum has the name of a table")
-    head = read_head(state, config.display(config.state_path))
+    display = config.display(config.state_path)
+    head = read_head(state, display)
     for enum in head.schema.enums:
         new = enums.get(enum.name)
         if new is not None and new.values != enum.values:
             raise FullRebuild(f"enum {enum.name} changes values (its columns span tables)")
-    display = config.display(config.state_path)
     old = read_tables(state, list(old_names), display)
     if len(old) != len(set(old_names)):
         raise FullRebuild("the schema state lacks a table the index names")
@@ -169,15 +283,19 @@ def _changed(
         tuple(partial.tables[n] for n in sorted(partial.tables)),
         tuple(enums[n] for n in sorted(enums)),
     )
-    if old_schema.needs_touch_function != new_schema.needs_touch_function:
-        raise FullRebuild("the touch-trigger function may be created or dropped")
     applied = {(table, column): sql for table, column, sql in head.conversions}
     operations = diff(old_schema, new_schema, partial.hints, loader, applied)
+    if any(t.touch for t in others.values()):
+        # the updated_at trigger function is a fact of the whole schema: a table
+        # not rebuilt keeps needing it, so it is neither created nor dropped
+        drop = (o.CreateTouchFunction, o.DropTouchFunction)
+        operations = [op for op in operations if not isinstance(op, drop)]
     fast = FastState(
         index,
         state,
         tuple(sorted(set(old_names))),
-        records,
+        files,
+        types,
         tuple(c for t in others.values() for c in t.conversions),
         any(t.rls for t in others.values()),
     )
@@ -186,71 +304,95 @@ def _changed(
     return fast, snapshot, Models(new_schema, partial.hints, values), operations
 
 
-def _new_records(
-    index: ModelIndex,
+def _check_added_and_removed(
+    seen: Look,
     sources: dict[str, decl.SourceFile],
-    partial: Partial,
-    changed: list[tuple[str, Path, bytes, os.stat_result]],
-) -> dict[str, FileRecord]:
+    old_types: dict[str, FileTypes],
+    kept: dict[str, FileTypes],
+) -> None:
+    """An added or removed file takes the fast path only when no other file can
+    see it: no other file declares or uses a type it declares (so every other
+    table maps as before; a moved file, removed and added, qualifies), and two
+    added files declare no type alike. Its tables' references are checked with
+    every rebuilt table's."""
+    added = [key for key, *_ in seen.changed if key not in seen.index.files]
+    if not added and not seen.removed:
+        return
+    present = {**kept, **{key: types_of(sources[key], ()) for key in sources}}
+    for key in [*added, *seen.removed]:
+        names = present[key].declares() if key in present else old_types[key].declares()
+        for other_key, other in present.items():
+            if other_key == key or (key in seen.removed and other_key in added):
+                continue  # a removed file's names may come back in an added one
+            visible = names & (other.declares() | other.uses)
+            if visible:
+                raise FullRebuild(
+                    f"{key} (added or removed) declares {min(visible)}, "
+                    f"which {other_key} declares or uses"
+                )
+
+
+def _new_records(
+    sources: dict[str, decl.SourceFile], partial: Partial, seen: Look
+) -> tuple[dict[str, FileRecord], dict[str, FileTypes]]:
+    """The index entries of the rebuilt and added files."""
     schema = Schema(tuple(partial.tables.values()))
     converted = conversions(schema, partial.hints)
     records: dict[str, FileRecord] = {}
-    for (key, _, data, stat), layout in zip(changed, partial.layout, strict=True):
+    types: dict[str, FileTypes] = {}
+    for (key, _, data, stat), layout in zip(seen.changed, partial.layout, strict=True):
         source = sources[key]
-        tables = tuple(
-            TableRecord(
-                name,
-                used,
-                tuple(c for c in converted if c[0] == name),
-                partial.tables[name].rls,
-                partial.tables[name].custom_sql,
-            )
-            for name, used in layout
-        )
+        tables = [partial.tables[name] for name, _ in layout]
         records[key] = FileRecord(
             stat.st_size,
             stat.st_mtime_ns,
             sha(data),
-            index.files[key].display,
-            source.aliases,
-            source.enums,
-            tuple(s.name for s in source.structs),
-            tables,
+            source.path,
+            _custom_sql(tables),
             value_types_of(source),
         )
-    return records
+        types[key] = types_of(
+            source,
+            tuple(
+                TableRecord(
+                    name,
+                    used,
+                    tuple(c for c in converted if c[0] == name),
+                    partial.tables[name].rls,
+                    partial.tables[name].touch_updated_at,
+                )
+                for name, used in layout
+            ),
+        )
+    return records, types
 
 
-def _enums(
-    files: dict[str, FileRecord],
-    context: list[decl.SourceFile],
-    sources: dict[str, decl.SourceFile],
-) -> dict[str, Enum]:
+def _custom_sql(tables: list[Table]) -> tuple[str, ...]:
+    return tuple(t.custom_sql for t in tables if t.custom_sql is not None)
+
+
+def _enums(types: dict[str, FileTypes], partial: Partial) -> dict[str, Enum]:
     """The schema's enums, as :func:`buildamp.sources.build.build_models` collects
-    them: each enum some table uses, from its declaration (last one wins)."""
-    declarations: dict[str, decl.EnumDecl] = {}
-    for source in context:
-        for enum_decl in source.enums:
-            declarations[enum_decl.name] = enum_decl
+    them (the same helper, the same context, the same order): each enum a table
+    uses, by the key its build recorded."""
+    # Each distinct key once, in the order of its last use: a key always builds
+    # the same enum, and where two keys name one type the last use decides, as
+    # in the full build (which adds an enum at every use).
+    last_use: dict[str, None] = {}
+    for file_types in types.values():
+        for table in file_types.tables:
+            for key in table.enums:
+                last_use.pop(key, None)
+                last_use[key] = None
     enums: dict[str, Enum] = {}
-    built: dict[str, Enum] = {}  # by declaration: a project repeats a few enums many times
-    for record in files.values():
-        for table in record.tables:
-            for name in table.enums:
-                enum = built.get(name)
-                if enum is None:
-                    found = declarations.get(name)
-                    if found is None:
-                        raise FullRebuild(f"enum {name} is no longer declared")
-                    enum = Enum(snake_case(found.name), found.variants, str(found.location))
-                    try:
-                        check_enum(enum.name, enum.values, found.location)
-                    except BuildampError:
-                        raise FullRebuild(f"enum {name} does not build") from None
-                    built[name] = enum
-                if enum.name in enums and enums[enum.name].values != enum.values:
-                    raise FullRebuild(f"two enums map to type {enum.name}")
-                enums[enum.name] = enum
+    known = partial.context.enums
+    for key in last_use:
+        if key not in known:
+            raise FullRebuild(f"enum {key} is no longer declared")
+        try:
+            add_enum(enums, partial.hints, partial.context, key)
+        except BuildampError:
+            raise FullRebuild(f"enum {key} does not build") from None
     return enums
 
 
@@ -282,30 +424,27 @@ def full_index(
                 if constraint.references:
                     refs.add(constraint.references)
     files: dict[str, FileRecord] = {}
+    types: dict[str, FileTypes] = {}
     for (key, (size, mtime, digest)), source, layout in zip(
         seen.files.items(), sources, models.layout, strict=True
     ):
-        records = tuple(
-            TableRecord(
-                name,
-                used,
-                tuple(by_table.get(name, ())),
-                tables[name].rls,
-                tables[name].custom_sql,
-            )
-            for name, used in layout
-            if name in tables
-        )
+        built = [tables[name] for name, _ in layout if name in tables]
         files[key] = FileRecord(
-            size,
-            mtime,
-            digest,
-            source.path,
-            source.aliases,
-            source.enums,
-            tuple(s.name for s in source.structs),
-            records,
-            value_types_of(source),
+            size, mtime, digest, source.path, _custom_sql(built), value_types_of(source)
+        )
+        types[key] = types_of(
+            source,
+            tuple(
+                TableRecord(
+                    name,
+                    used,
+                    tuple(by_table.get(name, ())),
+                    tables[name].rls,
+                    tables[name].touch_updated_at,
+                )
+                for name, used in layout
+                if name in tables
+            ),
         )
     return ModelIndex(
         fingerprint(config),
@@ -315,12 +454,13 @@ def full_index(
         version,
         frozenset(refs),
         files,
+        pack_types(types),
     )
 
 
 def updated_index(fast: FastState, state_text: str, version: str | None) -> ModelIndex:
     """The index after a fast generate wrote ``state_text``."""
-    files = {key: fast.records.get(key, r) for key, r in fast.index.files.items()}
+    assert fast.types is not None  # a fast plan that wrote a state rebuilt some file
     return ModelIndex(
         fast.index.fingerprint,
         time.time_ns(),
@@ -328,5 +468,39 @@ def updated_index(fast: FastState, state_text: str, version: str | None) -> Mode
         True,
         version,
         fast.index.refs,
-        files,
+        fast.files,
+        pack_types(fast.types),
     )
+
+
+def scan(config: Config) -> Scan | None:
+    """Stat and hash every model file and the state before the full pipeline
+    reads them (None: the project cannot be indexed)."""
+    if disabled():
+        return None
+    result = Scan()
+    paths = model_files(config)
+    for key, path in zip(keys_of(config, paths), paths, strict=True):
+        if path.suffix == ".py":
+            return None
+        try:
+            data = path.read_bytes()
+            stat = path.stat()
+        except OSError:
+            return None
+        result.files[key] = (stat.st_size, stat.st_mtime_ns, sha(data))
+    with contextlib.suppress(OSError):
+        result.state_sha256 = sha(config.state_path.read_bytes())
+    return result
+
+
+def still_same(config: Config, seen: Scan) -> bool:
+    """No model file changed while the pipeline ran (else the index would lie)."""
+    for key, (size, mtime, _) in seen.files.items():
+        try:
+            stat = (config.project_dir / key).stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+            return False
+    return True

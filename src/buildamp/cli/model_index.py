@@ -2,13 +2,15 @@
 
 For a schema state buildamp knows is in sync with the models, the index
 (``.buildamp/cache/index/index-<state digest>.pickle``) records each model
-file's size, mtime and SHA-256, the types it defines and the tables it builds.
-:func:`look` compares the model files with it (stat first, a hash only when the
-stat differs or is too recent to trust): when nothing changed, the plan is empty
-and nothing is built or even imported (this module loads no builder, planner or
-renderer); otherwise :mod:`buildamp.cli.incremental` rebuilds the changed files.
-See docs/performance.md. An optimisation only: a missing, corrupt or foreign
-index is a miss, writes are atomic, ``BUILDAMP_NO_CACHE=1`` turns it off.
+file's size, mtime and SHA-256, and (in a blob read only when a file changed)
+the types it defines and the tables it builds. :func:`look` compares the model
+files with it (stat first, a hash only when the stat differs or is too recent
+to trust; the state file likewise): when nothing changed, the plan is empty and
+nothing is built or even imported (this module loads no builder, planner,
+renderer or declaration class); otherwise :mod:`buildamp.cli.incremental`
+rebuilds the changed files. See docs/performance.md. An optimisation only: a
+missing, corrupt or foreign index is a miss, writes are atomic,
+``BUILDAMP_NO_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -24,44 +26,27 @@ from pathlib import Path
 from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.files.config import Config
 from buildamp.model.errors import BuildampError, Location
-from buildamp.sources import decl
 from buildamp.sources.discover import model_files
-from buildamp.sources.validation import check_custom_sql
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
-FORMAT = "buildamp-model-index-1"
+FORMAT = "buildamp-model-index-3"
 # A file modified this close to the index's writing may change again within the
 # same mtime tick: hashed, never trusted by its stat.
 RACY_NS = 2_000_000_000
 
-Conversion = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class TableRecord:
-    name: str
-    enums: tuple[str, ...]  # enum declarations its columns use
-    conversions: tuple[Conversion, ...]  # what the state records for it
-    rls: bool
-    custom_sql: str | None = None  # its build checks the file exists: so does every run
-
 
 @dataclass(frozen=True)
 class FileRecord:
+    """What a no-change run needs of one model file: plain values only, so
+    loading the index builds no declaration object."""
+
     size: int
     mtime_ns: int
     sha256: str
     display: str
-    aliases: tuple[decl.AliasDecl, ...]
-    enums: tuple[decl.EnumDecl, ...]
-    structs: tuple[str, ...]
-    tables: tuple[TableRecord, ...]
+    custom_sql: tuple[str, ...]  # files its tables include: a build checks they exist
     value_types: tuple[str, ...]
-
-    def signature(self) -> tuple[object, ...]:
-        """What other files' tables can depend on: the names and meaning of its types."""
-        return signature(self.aliases, self.enums, self.structs)
 
 
 @dataclass(frozen=True)
@@ -75,16 +60,9 @@ class ModelIndex:
     version: str | None
     refs: frozenset[str]  # tables in a reference (either end): rebuilt together
     files: dict[str, FileRecord]  # by path relative to the project, in model order
-
-
-def signature(
-    aliases: tuple[decl.AliasDecl, ...], enums: tuple[decl.EnumDecl, ...], structs: tuple[str, ...]
-) -> tuple[object, ...]:
-    return (
-        tuple(sorted((a.name, repr(a.target)) for a in aliases)),
-        tuple(sorted((e.name, e.variants, e.unit_only, e.renames) for e in enums)),
-        tuple(sorted(structs)),
-    )
+    # every file's types and tables (:class:`buildamp.cli.incremental.FileTypes`),
+    # pickled: unpickled only when a file changed, so a no-change run never pays
+    types: bytes
 
 
 class FullRebuild(Exception):
@@ -110,19 +88,24 @@ def key_of(config: Config, path: Path) -> str:
     return path.relative_to(config.project_dir).as_posix()
 
 
+def keys_of(config: Config, paths: list[Path]) -> list[str]:
+    """:func:`key_of` of many files: a string prefix cut, not a path walk each."""
+    prefix = os.path.join(str(config.project_dir), "")
+    keys = []
+    for path in paths:
+        text = str(path)
+        if text.startswith(prefix) and os.sep == "/":
+            keys.append(text[len(prefix) :])
+        else:
+            keys.append(key_of(config, path))
+    return keys
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_ALLOWED = (
-    ModelIndex,
-    FileRecord,
-    TableRecord,
-    decl.AliasDecl,
-    decl.EnumDecl,
-    decl.TypeRef,
-    Location,
-)
+_ALLOWED = (ModelIndex, FileRecord)
 
 
 def _index_path(config: Config, state_sha256: str) -> Path:
@@ -167,20 +150,22 @@ def save_index(config: Config, index: ModelIndex) -> None:
 
 
 @dataclass
-class Scan:
-    """Every model file's stat and hash as seen before reading it."""
-
-    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    state_sha256: str | None = None
-
-
-@dataclass
 class Look:
     """What the model index proves before anything is built."""
 
     index: ModelIndex
-    state_bytes: bytes
-    changed: list[tuple[str, Path, bytes, os.stat_result]]  # (key, path, bytes, stat)
+    # (key, path, bytes, stat) of each file changed or added since the index
+    changed: list[tuple[str, Path, bytes, os.stat_result]]
+    # the state's bytes when a file changed (a fast plan reads and splices
+    # them), else None: a no-change run need not read the state at all
+    state_bytes: bytes | None = None
+    keys: list[str] = field(default_factory=list)  # every model file now, in model order
+    removed: list[str] = field(default_factory=list)  # files the index has, gone since
+
+    @property
+    def in_sync(self) -> bool:
+        """The models are what the state was made from: nothing to build."""
+        return not self.changed and not self.removed
 
     @property
     def value_types(self) -> tuple[str, ...]:
@@ -198,86 +183,120 @@ def look(config: Config, writing: bool) -> Look:
     if config.extensions:
         raise FullRebuild("extensions are configured (they depend on every table's types)")
     paths = model_files(config)
-    if any(p.suffix == ".py" for p in paths):
+    keys = keys_of(config, paths)
+    if any(key.endswith(".py") for key in keys):
         raise FullRebuild("the project has Python models (imported on every run)")
-    try:
-        state_bytes = config.state_path.read_bytes()
-    except OSError:
-        raise FullRebuild("no schema state yet") from None
-    index = load_index(config, sha(state_bytes))
+    recorded = _recorded_state(config)
+    state_bytes, state_sha256, state_stat = _state(config, recorded)
+    index = load_index(config, state_sha256)
     if index is None:
         raise FullRebuild("no model index for this schema state (first run, pull, branch switch)")
     if index.fingerprint != fingerprint(config):
         raise FullRebuild("buildamp's code or the build settings changed")
-    keys = [key_of(config, p) for p in paths]
-    if keys != list(index.files):
-        added = sorted(set(keys) - set(index.files))
-        gone = sorted(set(index.files) - set(keys))
-        what = ", ".join([f"+{k}" for k in added[:3]] + [f"-{k}" for k in gone[:3]])
-        raise FullRebuild(f"model files added, removed or renamed ({what or 'order'})")
+    files = index.files
+    removed: list[str] = []
+    if keys != list(files):  # files added or removed: the others keep their order
+        present = set(keys)
+        removed = [key for key in files if key not in present]
+        if [key for key in keys if key in files] != [key for key in files if key in present]:
+            raise FullRebuild("model files were reordered")
     changed: list[tuple[str, Path, bytes, os.stat_result]] = []
     touched: dict[str, FileRecord] = {}
     settled = time.time_ns() - RACY_NS
+    trust_before = index.written_ns - RACY_NS
     for key, path in zip(keys, paths, strict=True):
-        record = index.files[key]
+        record = files.get(key)  # None: a file added since the index was written
         try:
-            stat = path.stat()
-            trusted = stat.st_mtime_ns < index.written_ns - RACY_NS
-            if trusted and (stat.st_size, stat.st_mtime_ns) == (record.size, record.mtime_ns):
+            stat = os.stat(path)
+            if (
+                record is not None
+                and stat.st_mtime_ns == record.mtime_ns
+                and stat.st_size == record.size
+                and stat.st_mtime_ns < trust_before
+            ):
                 continue
             data = path.read_bytes()
         except OSError:  # the full pipeline reports it as the readers do
-            raise FullRebuild(f"cannot read {record.display}") from None
-        if sha(data) != record.sha256:
+            raise FullRebuild(f"cannot read {key}") from None
+        if record is None or sha(data) != record.sha256:
             changed.append((key, path, data, stat))
         elif stat.st_mtime_ns < settled:  # same bytes: trust this stat from now on
             touched[key] = replace(record, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-    if changed and writing and not index.canonical:
+    if (changed or removed) and writing and not index.canonical:
         raise FullRebuild(
             "the schema state is not what buildamp writes for these models "
             "(hand-formatted, or a model file moved): written in full once"
         )
-    changed_keys = {key for key, *_ in changed}
-    for key, record in index.files.items():
-        for table in record.tables:
-            if table.custom_sql is not None and key not in changed_keys:
-                try:
-                    check_custom_sql(table.custom_sql, config.project_dir, Location(""))
-                except BuildampError:
-                    raise FullRebuild(f"custom_sql file {table.custom_sql} changed") from None
-    if not changed and touched:
-        files = {key: touched.get(key, r) for key, r in index.files.items()}
+    rebuilt = {key for key, *_ in changed} | set(removed)
+    for key, record in files.items():
+        for custom_sql in record.custom_sql:
+            if key in rebuilt:
+                continue  # rebuilt (its build checks it) or gone
+            # the model checks: only for projects with custom_sql tables
+            from buildamp.sources.validation import check_custom_sql
+
+            try:
+                check_custom_sql(custom_sql, config.project_dir, Location(""))
+            except BuildampError:
+                raise FullRebuild(f"custom_sql file {custom_sql} changed") from None
+    if (changed or removed) and state_bytes is None:  # a fast plan splices the state
+        state_bytes, digest, _ = _state(config, None)
+        if digest != state_sha256:
+            raise FullRebuild("the schema state changed while it was read")
+    in_sync = not changed and not removed
+    if in_sync and touched:
+        files = {key: touched.get(key, r) for key, r in files.items()}
         save_index(config, replace(index, written_ns=time.time_ns(), files=files))
-    return Look(index, state_bytes, changed)
+    settled_state = max(state_stat.st_mtime_ns, state_stat.st_ctime_ns) < settled
+    if in_sync and state_bytes is not None and settled_state:
+        _record_state(config, _stat_line(state_stat), state_sha256)  # the next run need not hash
+    return Look(index, changed, state_bytes, keys, removed)
 
 
-def scan(config: Config) -> Scan | None:
-    """Stat and hash every model file and the state before the full pipeline
-    reads them (None: the project cannot be indexed)."""
-    if disabled():
+def _state(
+    config: Config, recorded: tuple[str, str] | None
+) -> tuple[bytes | None, str, os.stat_result]:
+    """The state's bytes, SHA-256 and stat; the bytes are None when the
+    ``recorded`` digest (:func:`_recorded_state`) vouches for the file."""
+    try:
+        with config.state_path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if recorded is not None and recorded[0] == _stat_line(stat):
+                return None, recorded[1], stat
+            data = handle.read()
+    except OSError:
+        raise FullRebuild("no schema state yet") from None
+    return data, sha(data), stat
+
+
+# The state file's SHA-256 with the stat it had (size, mtime, ctime, inode): the
+# state is hashed again only when its stat differs, as model files are. Recorded
+# only when both times are older than RACY_NS, so a later write in the same
+# timestamp tick cannot hide; ctime (no tool sets it back) catches a copy or an
+# edit that kept the old mtime.
+STATE_DIGEST = INDEX_DIR / "state-digest"
+
+
+def _stat_line(stat: os.stat_result) -> str:
+    return f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns} {stat.st_ino}"
+
+
+def _recorded_state(config: Config) -> tuple[str, str] | None:
+    """(stat line, SHA-256) recorded for this state file; None: missing or foreign."""
+    try:
+        lines = (config.project_dir / STATE_DIGEST).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
         return None
-    result = Scan()
-    for path in model_files(config):
-        if path.suffix == ".py":
-            return None
-        try:
-            data = path.read_bytes()
-            stat = path.stat()
-        except OSError:
-            return None
-        result.files[key_of(config, path)] = (stat.st_size, stat.st_mtime_ns, sha(data))
-    with contextlib.suppress(OSError):
-        result.state_sha256 = sha(config.state_path.read_bytes())
-    return result
+    if len(lines) != 4 or lines[0] != FORMAT or lines[1] != str(config.state_path):
+        return None
+    return lines[2], lines[3]
 
 
-def still_same(config: Config, seen: Scan) -> bool:
-    """No model file changed while the pipeline ran (else the index would lie)."""
-    for key, (size, mtime, _) in seen.files.items():
-        try:
-            stat = (config.project_dir / key).stat()
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
-            return False
-    return True
+def _record_state(config: Config, stat: str, digest: str) -> None:
+    if disabled():
+        return
+    path = config.project_dir / STATE_DIGEST
+    text = "\n".join([FORMAT, str(config.state_path), stat, digest])
+    with contextlib.suppress(OSError, UnicodeEncodeError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text.encode("utf-8", "surrogatepass"))

@@ -27,15 +27,10 @@ SQUASH_SLUG = "squashed_baseline"
 def run_squash(config: Config, to: str | None, cli_url: str | None = None) -> int:
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cache.store import write_all_or_none
-    from buildamp.cli.generate import custom_sql_loader, plan
+    from buildamp.cli.planning import custom_sql_loader, plan
+    from buildamp.files.compose import Layout, compose_down, compose_up
     from buildamp.files.directives import Squashed, parse_squashes, squashes
-    from buildamp.files.migration import (
-        Layout,
-        checksum,
-        compose_down,
-        compose_up,
-        list_migrations,
-    )
+    from buildamp.files.migration import checksum, list_migrations
 
     # loaded on use: commands that do not need it never import it
     from buildamp.files.sumfile import SUM_FILE, read_sums, render_sums, sum_problems

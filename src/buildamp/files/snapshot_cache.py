@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from buildamp.cache.store import (
-    SCHEMA_TYPES,
     code_fingerprint,
     disabled,
     load_restricted,
     write_atomic,
 )
+from buildamp.model.schema import SCHEMA_TYPES
 
 S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
 

@@ -25,19 +25,36 @@ REBASE_HINT = "a git merge left conflict markers: run `buildamp migrate --rebase
 
 def has_conflict_markers(text: str) -> bool:
     """Whether ``text`` holds git merge-conflict markers (at a line start)."""
-    return any(line.startswith(CONFLICT_MARKERS) or line == "=======" for line in text.splitlines())
+    # one substring search per marker over the whole text (a migration or the
+    # state can be megabytes): the lines are looked at only when one is there
+    if not any(marker in text for marker in CONFLICT_MARKERS):
+        return False
+    return any(line.startswith(CONFLICT_MARKERS) for line in text.splitlines())
 
 
-def migration_texts(migrations_dir: Path) -> dict[str, str]:
-    """Every migration and rollback file, by path relative to the migrations folder."""
+def migration_texts(migrations_dir: Path, unreadable: list[str] | None = None) -> dict[str, str]:
+    """Every migration and rollback file, by path relative to the migrations
+    folder. A file that cannot be read (not UTF-8, no permission) raises, or,
+    given ``unreadable``, is left out and named there."""
     files: dict[str, str] = {}
     if not migrations_dir.is_dir():
         return files
     for path in sorted(migrations_dir.glob("*.sql")) + sorted(
         (migrations_dir / "rollback").glob("*.sql")
     ):
-        files[path.relative_to(migrations_dir).as_posix()] = path.read_text(encoding="utf-8")
+        name = path.relative_to(migrations_dir).as_posix()
+        try:
+            files[name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            if unreadable is None:
+                raise
+            unreadable.append(f"{name}: cannot read: {error}")
     return files
+
+
+def checksums(texts: dict[str, str]) -> dict[str, str]:
+    """The :func:`buildamp.files.migration.checksum` of each text, by name."""
+    return {name: checksum(text) for name, text in texts.items()}
 
 
 def render_sums(sums: dict[str, str]) -> str:
@@ -69,7 +86,7 @@ def with_entries(migrations_dir: Path, texts: dict[str, str]) -> str:
     file without one, is written out sorted)."""
     path = migrations_dir / SUM_FILE
     sums = read_sums(path)
-    added = {name: checksum(text) for name, text in texts.items()}
+    added = checksums(texts)
     if not sums or any(name in sums for name in added):
         return render_sums({**(sums or {}), **added})
     current = path.read_text(encoding="utf-8")
@@ -87,14 +104,21 @@ def custom_entry(path: str) -> str:
     return f"{CUSTOM_PREFIX}{path}"
 
 
-def sum_problems(migrations_dir: Path) -> list[str]:
-    """Files edited, added or removed since buildamp.sum recorded them."""
+def sum_problems(
+    migrations_dir: Path, texts: dict[str, str] | None = None, sums: dict[str, str] | None = None
+) -> list[str]:
+    """Files edited, added or removed since buildamp.sum recorded them
+    (``texts``: what :func:`migration_texts` read, ``sums`` their checksums,
+    when the caller has them)."""
     recorded = read_sums(migrations_dir / SUM_FILE)
-    texts = migration_texts(migrations_dir)
+    if texts is None:
+        texts = migration_texts(migrations_dir)
     if recorded is None:
         return (
             [f"{SUM_FILE} is missing: run `buildamp migrate --hash` to write it"] if texts else []
         )
+    if sums is None:
+        sums = checksums(texts)
     problems = []
     for name, text in texts.items():
         if has_conflict_markers(text):
@@ -104,13 +128,15 @@ def sum_problems(migrations_dir: Path) -> list[str]:
                 f"{name} is not in {SUM_FILE} (added by hand or from another branch? "
                 "`buildamp migrate --hash` records it)"
             )
-        elif recorded[name] != checksum(text):
+        elif recorded[name] != sums[name]:
             problems.append(
                 f"{name} was edited after it was generated "
                 "(`buildamp migrate --hash` accepts an edit of an unapplied file)"
             )
     for name in recorded:
-        if name not in texts and not name.startswith(CUSTOM_PREFIX):
+        if name.startswith(CUSTOM_PREFIX) or name in texts:
+            continue
+        if not (migrations_dir / name).is_file():  # else unreadable: its reader says so
             problems.append(f"{name} is in {SUM_FILE} but the file is missing")
     return problems
 

@@ -188,3 +188,17 @@ class Schema:
     @property
     def needs_touch_function(self) -> bool:
         return any(table.touch_updated_at for table in self.tables)
+
+
+# The classes a cache of tables or of the state may hold: one allow-list (for
+# the restricted unpickler of buildamp.cache.store).
+SCHEMA_TYPES: tuple[type, ...] = (
+    Schema,
+    Table,
+    Column,
+    Index,
+    IndexKey,
+    Constraint,
+    DocumentField,
+    Enum,
+)

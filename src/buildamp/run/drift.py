@@ -477,7 +477,7 @@ def without_unmanaged(live: Schema, unmanaged: tuple[str, ...]) -> Schema:
 def repair_sql(config: Config, expected: Schema, live: Schema) -> str:
     """SQL that turns the live schema back into the models' (``drift --sql``)."""
     # loaded on use: commands that do not need it never import it
-    from buildamp.files.migration import Layout, compose_down
+    from buildamp.files.compose import Layout, compose_down
     from buildamp.plan.diff import diff
     from buildamp.render.migration import RenderOptions, render_all
 

@@ -93,6 +93,7 @@ class Partial:
     hints: Hints
     structs: list[tuple[StructDecl, str]]  # each table's struct
     layout: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]  # as in Models.layout
+    context: TypeContext  # the whole project's types, as the full build saw them
 
 
 def build_models(
@@ -144,21 +145,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
             tables[table.name] = table
             built.append((struct, table.name))
             for enum_key in used_enums:
-                decl = ctx.enums[enum_key]
-                enum = Enum(ctx.enum_types[enum_key], decl.variants, str(decl.location))
-                check_enum(enum.name, enum.values, decl.location)
-                known = enums.get(enum.name)
-                if known is not None and known.values != enum.values:
-                    raise ModelError(
-                        f"two different enums map to PostgreSQL type {enum.name!r}: "
-                        f"{known.source} and {decl.location}",
-                        decl.location,
-                        f"give one of them another type name with {_enum_name_spelling(decl)}, "
-                        "or set sql_type on the fields that use it",
-                    )
-                enums[enum.name] = enum
-                if decl.renames:
-                    hints.enum_renames[enum.name] = decl.renames
+                add_enum(enums, hints, ctx, enum_key)
     check_enum_names(enums, tables)
     tables = resolve_references(tables, built)
     if settings.distribution == "citus":
@@ -169,6 +156,27 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
     )
     cache.save()
     return Models(schema, hints, tuple(value_types), tuple(layout))
+
+
+def add_enum(enums: dict[str, Enum], hints: Hints, ctx: TypeContext, key: str) -> None:
+    """The enum ``key`` of ``ctx`` (a table uses it) into the schema's ``enums``,
+    checked, its variant renames into ``hints``; the model index's fast path
+    (cli/incremental.py) collects the enums of unchanged tables with it too."""
+    decl = ctx.enums[key]
+    enum = Enum(ctx.enum_types[key], decl.variants, str(decl.location))
+    check_enum(enum.name, enum.values, decl.location)
+    known = enums.get(enum.name)
+    if known is not None and known.values != enum.values:
+        raise ModelError(
+            f"two different enums map to PostgreSQL type {enum.name!r}: "
+            f"{known.source} and {decl.location}",
+            decl.location,
+            f"give one of them another type name with {_enum_name_spelling(decl)}, "
+            "or set sql_type on the fields that use it",
+        )
+    enums[enum.name] = enum
+    if decl.renames:
+        hints.enum_renames[enum.name] = decl.renames
 
 
 def build_some(
@@ -206,7 +214,7 @@ def build_some(
                 structs.append((struct, table.name))
                 here.append((table.name, tuple(used)))
             layout.append(tuple(here))
-        return Partial(tables, hints, structs, tuple(layout))
+        return Partial(tables, hints, structs, tuple(layout), ctx)
 
 
 # Type mapping asks only whether a name is a struct of the project.

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from buildamp.files.config import Config
 from buildamp.model.errors import ConfigError, Location
-from buildamp.sources.decl import SourceFile
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # listing model files (every command) loads no declaration type
+    from buildamp.sources.decl import SourceFile
     from buildamp.sources.parse_cache import SourceCache
 
 SKIP_DIRS = frozenset(

@@ -25,7 +25,6 @@ from typing import Any
 
 import buildamp
 from buildamp.cache.store import (
-    SCHEMA_TYPES,
     code_fingerprint,
     disabled,
     load_restricted,
@@ -39,7 +38,7 @@ DELTA_SUFFIX = ".delta"  # entries added since the main file was last written
 COMPACT_AT = 64  # fold the delta into the main file beyond this many entries
 FORMAT = "buildamp-table-cache-1"
 
-_ALLOWED = (*SCHEMA_TYPES, hint_types.TableHint, hint_types.ColumnHint)
+_ALLOWED = (*schema_types.SCHEMA_TYPES, hint_types.TableHint, hint_types.ColumnHint)
 
 Entry = tuple[schema_types.Table, tuple[str, ...], hint_types.TableHint, dict[str, Any]]
 
