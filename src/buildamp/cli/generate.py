@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from buildamp.cache.store import write_all_or_none
 from buildamp.cli import incremental, model_index
@@ -70,7 +69,7 @@ def _load(config: Config) -> tuple[list[SourceFile], Models]:
         table_names=config.table_names,
         distribution=config.distribution,
     )
-    return files, build_models(files, settings, use_cache=True)
+    return files, build_models(files, settings)
 
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
@@ -174,9 +173,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
     # every source). One encode, on the full path only.
     state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
     model_sources = {t.name: t.source for t in planned.models.schema.tables}
-    canonical = state_sources == model_sources and (
-        dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
-    )
+    canonical = state_sources == model_sources and (dumps(planned.snapshot) == text)
     index = incremental.full_index(
         config,
         seen,
@@ -370,7 +367,6 @@ def generate(
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         converted,
     )
-    table_chunks: dict[str, Any] = {}
     if planned.fast is not None:
         changed: dict[str, Table | None] = dict.fromkeys(planned.fast.old_tables)
         changed.update({t.name: t for t in written_snapshot.schema.tables})
@@ -381,7 +377,7 @@ def generate(
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
         state, before = spliced, planned.fast.state.text
     else:
-        state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
+        state = dumps(written_snapshot)
         before = _state_text(config) or dumps(snapshot)
     # the sum file is a record: add what this run wrote, never re-sum the disk
     written = {
@@ -404,7 +400,7 @@ def generate(
         }
     )
     result.written = True
-    _remember(config, planned, state, version, written_snapshot, table_chunks)
+    _remember(config, planned, state, version)
     return result
 
 
@@ -416,24 +412,14 @@ def _state_text(config: Config) -> str | None:
         return None
 
 
-def _remember(
-    config: Config,
-    planned: Plan,
-    state: str,
-    version: str,
-    written_snapshot: Snapshot,
-    table_chunks: dict[str, Any],
-) -> None:
+def _remember(config: Config, planned: Plan, state: str, version: str) -> None:
     """What the next command may skip: the model index (the models are in sync
-    with the state just written) and, after a full run, the parsed state."""
+    with the state just written). The parsed state is cached by the first
+    command that parses it (files/snapshot_cache.py), not here: pickling every
+    table cost the initial generate more than a later parse saves."""
     if planned.fast is not None:
         model_index.save_index(config, incremental.updated_index(planned.fast, state, version))
         return
-    from buildamp.files import snapshot_cache  # pickle: only when a state is written
-
-    # the object we serialised is what parsing the file gives back (a property
-    # the snapshot tests check), so the next command can skip parsing it
-    snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     seen = planned.seen
     if seen is None or not model_index.still_same(config, seen):
         return  # no index for the new state: the next run rebuilds in full

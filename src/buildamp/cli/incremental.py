@@ -117,7 +117,7 @@ def _changed(
     sources: dict[str, decl.SourceFile] = {}
     for key, path, data, _ in changed:
         record = index.files[key]
-        source = read_changed(config, path, record.display, data)
+        source = read_changed(path, record.display, data)
         if signature(source.aliases, source.enums, tuple(s.name for s in source.structs)) != (
             record.signature()
         ):

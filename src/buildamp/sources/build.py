@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from buildamp.cache.store import gc_paused
 from buildamp.model.errors import Location, ModelError
@@ -58,9 +57,6 @@ from buildamp.sources.validation import (
     embedded_expression,
 )
 
-if TYPE_CHECKING:
-    from buildamp.sources.table_cache import TableCache
-
 TIMESTAMP_COLUMNS = ("created_at", "updated_at")
 
 
@@ -95,25 +91,14 @@ class Partial:
     layout: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]  # as in Models.layout
 
 
-def build_models(
-    files: list[SourceFile], settings: BuildSettings, use_cache: bool = False
-) -> Models:
-    """``use_cache``: keep built tables under the project's ``.buildamp/cache/``
-    (the CLI does; a library call leaves the project untouched)."""
+def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+    """Every table of ``files`` (checked across files: names, enums, references)."""
     with gc_paused():
-        return _build_models(files, settings, use_cache)
+        return _build_models(files, settings)
 
 
-def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: bool) -> Models:
-    # the table cache: only when models are built
-    from buildamp.sources.table_cache import TableCache
-
+def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
     ctx = _context(files)
-    cache = (
-        TableCache.for_project(settings.project_dir, ctx, settings)
-        if use_cache
-        else TableCache(None)
-    )
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
@@ -130,7 +115,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 if struct.is_domain:
                     value_types.append(f"{struct.name} ({struct.location})")
                 continue
-            table, used_enums = _cached_table(struct, source.digest, ctx, settings, hints, cache)
+            table, used_enums = _build_table(struct, ctx, settings, hints)
             here.append((table.name, tuple(used_enums)))
             layout[-1] = tuple(here)
             if table.name in tables:
@@ -167,7 +152,6 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
     )
-    cache.save()
     return Models(schema, hints, tuple(value_types), tuple(layout))
 
 
@@ -185,10 +169,6 @@ def build_some(
         ctx = _context(context)
         for name in struct_names:
             ctx.structs.setdefault(name, _NAME_ONLY)
-        # the table cache class, switched off: what changed is rebuilt
-        from buildamp.sources.table_cache import TableCache
-
-        cache = TableCache(None)
         tables: dict[str, Table] = {}
         hints = Hints()
         structs: list[tuple[StructDecl, str]] = []
@@ -198,7 +178,7 @@ def build_some(
             for struct in source.structs:
                 if not _is_table(struct):
                     continue
-                table, used = _cached_table(struct, "-", ctx, settings, hints, cache)
+                table, used = _build_table(struct, ctx, settings, hints)
                 if table.name in tables:
                     raise ModelError(f"two models map to table {table.name!r}", struct.location)
                 check_table(table, struct.location)
@@ -218,34 +198,6 @@ def value_types_of(source: SourceFile) -> tuple[str, ...]:
     return tuple(
         f"{s.name} ({s.location})" for s in source.structs if s.is_domain and not _is_table(s)
     )
-
-
-def _cached_table(
-    struct: StructDecl,
-    file_digest: str,
-    ctx: TypeContext,
-    settings: BuildSettings,
-    hints: Hints,
-    cache: TableCache,
-) -> tuple[Table, list[str]]:
-    """``_build_table`` through the table cache (same result, built once per edit)."""
-    cacheable = not any(o.key == "custom_sql" for o in struct.options)
-    key = cache.key(struct, file_digest) if cacheable else ""
-    entry = cache.get(key) if cacheable else None
-    if entry is None:
-        local = Hints()
-        table, used = _build_table(struct, ctx, settings, local)
-        table_hint = local.tables[table.name]
-        columns = {column: hint for (_, column), hint in local.columns.items()}
-        if cacheable:
-            cache.put(key, (table, tuple(used), table_hint, columns))
-    else:
-        table, used_tuple, table_hint, columns = entry
-        used = list(used_tuple)
-    hints.tables[table.name] = table_hint
-    for column, hint in columns.items():
-        hints.columns[(table.name, column)] = hint
-    return table, used
 
 
 def _context(files: list[SourceFile]) -> TypeContext:

@@ -7,7 +7,7 @@ so both languages share one set of rules and one set of error messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from buildamp.model.errors import Location
 
@@ -98,6 +98,3 @@ class SourceFile:
     structs: tuple[StructDecl, ...] = ()
     enums: tuple[EnumDecl, ...] = ()
     aliases: tuple[AliasDecl, ...] = ()
-    # Digest of the exact text this was read from (Rust files; "" when unknown):
-    # lets the table cache key a struct without re-serialising it.
-    digest: str = field(default="", compare=False)
