@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from buildamp.model.naming import camel_case
+from buildamp.model.records import fast_init
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class ColumnHint:
     rename_from: str | None = None
     convert_from: str | None = None
@@ -24,7 +26,8 @@ class ColumnHint:
     convert_back_sql: str | None = None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class TableHint:
     model: str = ""
     rename_from: str | None = None
