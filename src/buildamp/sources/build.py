@@ -348,9 +348,13 @@ def _struct_options(struct: StructDecl) -> Options:
     )
 
 
+# Most fields have no options: they share one empty (never modified) Options.
+_NO_OPTIONS = Options({}, {})
+
+
 def _field_options(struct: StructDecl, field: FieldDecl) -> Options:
     if not field.options:
-        return Options({}, {})
+        return _NO_OPTIONS
     allowed = {"migration": FIELD_OPTIONS}
     return validate_options(field.options, allowed, f"field {struct.name}.{field.name}")
 
@@ -557,16 +561,9 @@ def _plain_field(
     identity: Identity | None = "by default" if mapped.identity else None
     if identity is not None:
         default = None
-    column = Column(
-        field.name,
-        mapped.sql_type,
-        not_null=not mapped.nullable or mapped.force_not_null,
-        default=default,
-        identity=identity,
-    )
-    hints.columns[(table, field.name)] = ColumnHint(
-        location=str(field.location), required=column.not_null
-    )
+    not_null = not mapped.nullable or mapped.force_not_null
+    column = Column(field.name, mapped.sql_type, not_null, default, identity)
+    hints.columns[(table, field.name)] = ColumnHint(location=str(field.location), required=not_null)
     return FieldPlan(field, options, mapped, column)
 
 

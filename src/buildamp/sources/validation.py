@@ -46,6 +46,8 @@ def check_no_control(text: str, what: str, where: Location) -> None:
 
 
 def check_identifier(name: str, what: str, where: Location) -> None:
+    if len(name) <= MAX_IDENTIFIER and name.isascii() and name.isidentifier():
+        return  # the common case: no control character, as many bytes as characters
     if not name:
         raise ModelError(f"{what} is empty", where, "give it a name")
     check_no_control(name, what, where)
