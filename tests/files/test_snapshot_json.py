@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from buildamp.files import snapshot
 from buildamp.files.snapshot_json import Unusual, dumps_json, encode, encode_chunks
-from buildamp.model.schema import Column, DocumentField, Index, IndexKey, Table
+from buildamp.model.schema import Column, Constraint, DocumentField, Index, IndexKey, Table
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
 VALUES = st.recursive(
@@ -74,10 +74,31 @@ TABLES = st.builds(
     st.lists(COLUMNS, max_size=5).map(tuple),
     st.lists(NAMES, max_size=2).map(tuple),
     st.lists(
-        st.builds(Index, NAMES, st.lists(st.builds(IndexKey, NAMES), min_size=1).map(tuple)),
+        st.builds(
+            Index,
+            NAMES,
+            st.lists(st.builds(IndexKey, NAMES, st.booleans(), st.booleans()), min_size=1).map(
+                tuple
+            ),
+            st.booleans(),
+            MAYBE_TEXT,
+        ),
+        max_size=3,
+    ).map(tuple),
+    st.lists(
+        st.builds(
+            Constraint,
+            NAMES,
+            st.sampled_from(("unique", "check", "foreign_key")),
+            st.lists(NAMES, max_size=2).map(tuple),
+            MAYBE_TEXT,
+            MAYBE_TEXT,
+            st.lists(NAMES, max_size=2).map(tuple),
+            st.sampled_from(("no action", "cascade")),
+            st.booleans(),
+        ),
         max_size=2,
     ).map(tuple),
-    st.just(()),
     st.sampled_from(("columns", "jsonb")),
     st.booleans(),
     st.booleans(),
@@ -105,7 +126,11 @@ def test_table_text_is_the_general_encoding(table: Table) -> None:
 def test_table_text_falls_back_for_unusual_values() -> None:
     """A value the fast writer does not know (a number as a type, an int as a
     flag) is written by the general encoder, as before."""
-    odd = Table("t", (Column("a", 1, 1),))  # type: ignore[arg-type]
-    parts: list[str] = []
-    encode(snapshot._table_json(odd), "\n    ", parts)
-    assert snapshot._table_text(odd) == "".join(parts)
+    for odd in (
+        Table("t", (Column("a", 1, 1),)),  # type: ignore[arg-type]
+        Table("t", (Column("a", "TEXT"),), indexes=(Index("i", (IndexKey("a"),), 1),)),  # type: ignore[arg-type]
+        Table("t", (), tenant=None),  # type: ignore[arg-type]
+    ):
+        parts: list[str] = []
+        encode(snapshot._table_json(odd), "\n    ", parts)
+        assert snapshot._table_text(odd) == "".join(parts)

@@ -262,42 +262,79 @@ def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str
     return data
 
 
-# A table's JSON sits under "tables" (indent 4); its keys at 6, its columns at 8,
-# their keys at 10.
+# A table's JSON sits under "tables" (indent 4); its keys at 6, what they hold
+# at 8, and so on: each level two spaces deeper.
 _TABLE_INDENT = "\n    "
 _TABLE_KEY = _TABLE_INDENT + "  "
-_COLUMN = _TABLE_KEY + "  "
-_COLUMN_KEY = _COLUMN + "  "
+_LEVEL_3 = _TABLE_KEY + "  "
+_LEVEL_4 = _LEVEL_3 + "  "
+_LEVEL_5 = _LEVEL_4 + "  "
+_LEVEL_6 = _LEVEL_5 + "  "
 
 
 def _table_text(table: Table) -> str:
-    """``encode(_table_json(table), "\\n    ")``, same bytes, writing the columns
-    (most of a state) straight from the objects instead of building a dict per
-    column and walking it: the state of 1,000 tables is 22,000 columns."""
+    """``encode(_table_json(table), "\\n    ")``, same bytes, written straight
+    from the objects instead of building a dict per column and index and walking
+    them (the state of 1,000 tables holds 22,000 columns). A value of a type the
+    state never holds (a number as a type name) goes to the general encoder."""
     try:
-        columns = _columns_text(table)
-    except (TypeError, Unusual):  # a value of an unexpected type: the general encoder
+        return _fast_table_text(table)
+    except (TypeError, Unusual):
         parts: list[str] = []
         encode(_table_json(table), _TABLE_INDENT, parts)
         return "".join(parts)
-    rest = _table_rest(table)
-    out: list[str] = []
-    separator = "{" + _TABLE_KEY
-    for key in sorted([*rest, "columns"]):
-        out.append(separator + encode_string(key) + ": ")
-        if key == "columns":
-            out.append(columns)
-        else:
-            encode(rest[key], _TABLE_KEY, out)
-        separator = "," + _TABLE_KEY
-    out.append(_TABLE_INDENT + "}")
-    return "".join(out)
+
+
+def _fast_table_text(table: Table) -> str:
+    items = [
+        ("columns", _columns_text(table)),
+        ("constraints", _general(_constraints_json(table), _TABLE_KEY)),
+        ("indexes", _indexes_text(table)),
+        ("primary_key", _strings_text(table.primary_key, _TABLE_KEY)),
+        ("rls", _boolean(table.rls)),
+        ("source", encode_string(table.source)),
+        ("storage", encode_string(table.storage)),
+        ("tenant", _boolean(table.tenant)),
+        ("touch_updated_at", _boolean(table.touch_updated_at)),
+    ]
+    if table.document:
+        items.append(("document", _general(_document_json(table), _TABLE_KEY)))
+    for key, value in (
+        ("custom_sql", table.custom_sql),
+        ("validate", table.validate),
+        ("comment", table.comment),
+    ):
+        if value is not None:
+            items.append((key, encode_string(value)))
+    items.sort()
+    body = ("," + _TABLE_KEY).join(f'"{key}": {text}' for key, text in items)
+    return "{" + _TABLE_KEY + body + _TABLE_INDENT + "}"
+
+
+def _boolean(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise Unusual
+
+
+def _general(value: Any, indent: str) -> str:
+    parts: list[str] = []
+    encode(value, indent, parts)
+    return "".join(parts)
+
+
+def _strings_text(values: tuple[str, ...], indent: str) -> str:
+    """A list of strings at ``indent``."""
+    if not values:
+        return "[]"
+    inner = indent + "  "
+    return "[" + inner + ("," + inner).join(map(encode_string, values)) + indent + "]"
 
 
 def _columns_text(table: Table) -> str:
-    """The ``columns`` object of :func:`_table_json` as :func:`encode` writes it
-    at a table's key depth; TypeError or :class:`Unusual` for a value it would
-    not write as a string or boolean (the caller then uses :func:`encode`)."""
+    """The ``columns`` object of :func:`_table_json` at a table's key depth."""
     by_name = {c.name: (i, c) for i, c in enumerate(table.columns)}
     if not by_name:
         return "{}"
@@ -316,23 +353,44 @@ def _columns_text(table: Table) -> str:
             fields.append('"deprecated": true')
         if column.identity is not None:
             fields.append('"identity": ' + encode_string(column.identity))
-        not_null = column.not_null
-        if type(not_null) is not bool:
-            raise Unusual
-        fields.append('"not_null": true' if not_null else '"not_null": false')
+        fields.append('"not_null": ' + _boolean(column.not_null))
         fields.append('"position": ' + int.__repr__(position))
         if name in primary_key:
             fields.append('"primary_key": true')
         fields.append('"type": ' + encode_string(column.type))
         entries.append(
-            encode_string(name)
-            + ": {"
-            + _COLUMN_KEY
-            + ("," + _COLUMN_KEY).join(fields)
-            + _COLUMN
-            + "}"
+            encode_string(name) + ": {" + _LEVEL_4 + ("," + _LEVEL_4).join(fields) + _LEVEL_3 + "}"
         )
-    return "{" + _COLUMN + ("," + _COLUMN).join(entries) + _TABLE_KEY + "}"
+    return "{" + _LEVEL_3 + ("," + _LEVEL_3).join(entries) + _TABLE_KEY + "}"
+
+
+def _indexes_text(table: Table) -> str:
+    """The ``indexes`` list of :func:`_table_json` at a table's key depth."""
+    if not table.indexes:
+        return "[]"
+    entries: list[str] = []
+    for index in sorted(table.indexes, key=lambda i: i.name):
+        keys: list[str] = []
+        for key in index.keys:
+            text = encode_string(key.expression)
+            if key.is_column:
+                fields = ['"column": ' + text]
+                if key.descending:
+                    fields.append('"desc": true')
+            else:
+                fields = ['"desc": true'] if key.descending else []
+                fields.append('"expression": ' + text)
+            keys.append("{" + _LEVEL_6 + ("," + _LEVEL_6).join(fields) + _LEVEL_5 + "}")
+        keys_text = "[" + _LEVEL_5 + ("," + _LEVEL_5).join(keys) + _LEVEL_4 + "]" if keys else "[]"
+        fields = [
+            '"keys": ' + keys_text,
+            '"name": ' + encode_string(index.name),
+            '"unique": ' + _boolean(index.unique),
+        ]
+        if index.where:
+            fields.append('"where": ' + encode_string(index.where))
+        entries.append("{" + _LEVEL_4 + ("," + _LEVEL_4).join(fields) + _LEVEL_3 + "}")
+    return "[" + _LEVEL_3 + ("," + _LEVEL_3).join(entries) + _TABLE_KEY + "]"
 
 
 def _column_json(column: Column, position: int, primary_key: tuple[str, ...]) -> dict[str, Any]:
@@ -379,18 +437,14 @@ def _constraint_json(constraint: Constraint) -> dict[str, Any]:
 
 
 def _table_json(table: Table) -> dict[str, Any]:
-    columns = {c.name: _column_json(c, i, table.primary_key) for i, c in enumerate(table.columns)}
-    return {"columns": columns, **_table_rest(table)}
-
-
-def _table_rest(table: Table) -> dict[str, Any]:
-    """:func:`_table_json` without its columns."""
+    """The table as the state file holds it (what :func:`_table_text` writes)."""
     data: dict[str, Any] = {
+        "columns": {
+            c.name: _column_json(c, i, table.primary_key) for i, c in enumerate(table.columns)
+        },
         "primary_key": list(table.primary_key),
         "indexes": [_index_json(i) for i in sorted(table.indexes, key=lambda i: i.name)],
-        "constraints": [
-            _constraint_json(c) for c in sorted(table.constraints, key=lambda c: c.name)
-        ],
+        "constraints": _constraints_json(table),
         "storage": table.storage,
         "tenant": table.tenant,
         "touch_updated_at": table.touch_updated_at,
@@ -398,14 +452,7 @@ def _table_rest(table: Table) -> dict[str, Any]:
         "source": table.source,
     }
     if table.document:
-        data["document"] = {
-            d.name: {
-                k: v
-                for k, v in (("type", d.type), ("not_null", d.not_null), ("default", d.default))
-                if v is not None
-            }
-            for d in table.document
-        }
+        data["document"] = _document_json(table)
     if table.custom_sql is not None:
         data["custom_sql"] = table.custom_sql
     if table.validate is not None:
@@ -413,6 +460,21 @@ def _table_rest(table: Table) -> dict[str, Any]:
     if table.comment is not None:
         data["comment"] = table.comment
     return data
+
+
+def _constraints_json(table: Table) -> list[dict[str, Any]]:
+    return [_constraint_json(c) for c in sorted(table.constraints, key=lambda c: c.name)]
+
+
+def _document_json(table: Table) -> dict[str, Any]:
+    return {
+        d.name: {
+            k: v
+            for k, v in (("type", d.type), ("not_null", d.not_null), ("default", d.default))
+            if v is not None
+        }
+        for d in table.document
+    }
 
 
 class _Reader:
