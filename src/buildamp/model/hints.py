@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from buildamp.model.errors import Location
 from buildamp.model.naming import camel_case
 from buildamp.model.records import fast_init
 
@@ -38,12 +39,23 @@ class TableHint:
 @dataclass(frozen=True)
 class Hints:
     tables: dict[str, TableHint] = field(default_factory=dict)
+    # (table, column) -> the hint of a field with options
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
     # enum type -> (old value, new value) renames declared on its variants
     enum_renames: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # (table, column) -> (where, required) of a field without options (most of
+    # them): its whole hint, made into a ColumnHint only when asked for
+    places: dict[tuple[str, str], tuple[Location, bool]] = field(default_factory=dict)
 
     def column(self, table: str, column: str) -> ColumnHint:
-        return self.columns.get((table, column), _NO_COLUMN_HINT)
+        key = (table, column)
+        hint = self.columns.get(key)
+        if hint is not None:
+            return hint
+        place = self.places.get(key)
+        if place is not None:
+            return ColumnHint(location=str(place[0]), required=place[1])
+        return _NO_COLUMN_HINT
 
     def table(self, table: str) -> TableHint:
         return self.tables.get(table, TableHint())
