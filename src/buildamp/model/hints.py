@@ -43,16 +43,15 @@ class Hints:
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
     # enum type -> (old value, new value) renames declared on its variants
     enum_renames: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    # (table, column) -> (where, required) of a field without options (most of
+    # table -> column -> (where, required) of a field without options (most of
     # them): its whole hint, made into a ColumnHint only when asked for
-    places: dict[tuple[str, str], tuple[Location, bool]] = field(default_factory=dict)
+    places: dict[str, dict[str, tuple[Location, bool]]] = field(default_factory=dict)
 
     def column(self, table: str, column: str) -> ColumnHint:
-        key = (table, column)
-        hint = self.columns.get(key)
+        hint = self.columns.get((table, column))
         if hint is not None:
             return hint
-        place = self.places.get(key)
+        place = self.places.get(table, {}).get(column)
         if place is not None:
             return ColumnHint(location=str(place[0]), required=place[1])
         return _NO_COLUMN_HINT

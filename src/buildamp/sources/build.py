@@ -563,7 +563,7 @@ def _plain_field(
         default = None
     not_null = not mapped.nullable or mapped.force_not_null
     column = Column(field.name, mapped.sql_type, not_null, default, identity)
-    hints.places[(table, field.name)] = (field.location, not_null)
+    hints.places.setdefault(table, {})[field.name] = (field.location, not_null)
     return FieldPlan(field, options, mapped, column)
 
 

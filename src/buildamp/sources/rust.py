@@ -12,6 +12,7 @@ import difflib
 import functools
 import math
 import pathlib
+import sys
 from collections.abc import Iterator, Sequence
 
 import tree_sitter_rust
@@ -257,7 +258,8 @@ class _Reader:
             kind = child.type  # fields and attributes are never comments (extras)
             if kind == "field_declaration":
                 name_node = self.required(child, "name")
-                name = node_text(name_node).removeprefix("r#")  # serde names `r#type` "type"
+                # serde names `r#type` "type"; one string per name, however many fields
+                name = sys.intern(node_text(name_node).removeprefix("r#"))
                 type_ref = self.field_type(self.required(child, "type"), name)
                 options = tuple(self._options(attrs, ("migration",))) if attrs else ()
                 doc = "\n".join(docs) if docs else None
