@@ -270,6 +270,7 @@ _LEVEL_3 = _TABLE_KEY + "  "
 _LEVEL_4 = _LEVEL_3 + "  "
 _LEVEL_5 = _LEVEL_4 + "  "
 _LEVEL_6 = _LEVEL_5 + "  "
+_NEXT_FIELD = "," + _LEVEL_4  # between the keys of a column
 
 
 def _table_text(table: Table) -> str:
@@ -344,22 +345,23 @@ def _columns_text(table: Table) -> str:
     entries: list[str] = []
     for name in sorted(by_name):
         position, column = by_name[name]
-        fields: list[str] = []
+        # the keys in sorted order: comment, default, deprecated, identity,
+        # not_null, position, primary_key, type
+        head = ""
         if column.comment is not None:
-            fields.append('"comment": ' + encode_string(column.comment))
+            head = '"comment": ' + encode_string(column.comment) + _NEXT_FIELD
         if column.default is not None:
-            fields.append('"default": ' + encode_string(column.default))
+            head += '"default": ' + encode_string(column.default) + _NEXT_FIELD
         if column.deprecated:
-            fields.append('"deprecated": true')
+            head += '"deprecated": true' + _NEXT_FIELD
         if column.identity is not None:
-            fields.append('"identity": ' + encode_string(column.identity))
-        fields.append('"not_null": ' + _boolean(column.not_null))
-        fields.append('"position": ' + int.__repr__(position))
-        if name in primary_key:
-            fields.append('"primary_key": true')
-        fields.append('"type": ' + encode_string(column.type))
+            head += '"identity": ' + encode_string(column.identity) + _NEXT_FIELD
+        key = '"primary_key": true' + _NEXT_FIELD if name in primary_key else ""
         entries.append(
-            encode_string(name) + ": {" + _LEVEL_4 + ("," + _LEVEL_4).join(fields) + _LEVEL_3 + "}"
+            f"{encode_string(name)}: {{{_LEVEL_4}{head}"
+            f'"not_null": {_boolean(column.not_null)}{_NEXT_FIELD}'
+            f'"position": {int.__repr__(position)}{_NEXT_FIELD}{key}'
+            f'"type": {encode_string(column.type)}{_LEVEL_3}}}'
         )
     return "{" + _LEVEL_3 + ("," + _LEVEL_3).join(entries) + _TABLE_KEY + "}"
 
