@@ -102,6 +102,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
+    checked_enums: dict[str, Enum] = {}  # by declaration key
     built: list[tuple[StructDecl, str]] = []
     value_types: list[str] = []
     layout: list[tuple[tuple[str, tuple[str, ...]], ...]] = []
@@ -130,8 +131,11 @@ def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
             built.append((struct, table.name))
             for enum_key in used_enums:
                 decl = ctx.enums[enum_key]
-                enum = Enum(ctx.enum_types[enum_key], decl.variants, str(decl.location))
-                check_enum(enum.name, enum.values, decl.location)
+                enum = checked_enums.get(enum_key)
+                if enum is None:  # built and checked once, however many tables use it
+                    enum = Enum(ctx.enum_types[enum_key], decl.variants, str(decl.location))
+                    check_enum(enum.name, enum.values, decl.location)
+                    checked_enums[enum_key] = enum
                 known = enums.get(enum.name)
                 if known is not None and known.values != enum.values:
                     raise ModelError(

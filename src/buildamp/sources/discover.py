@@ -51,6 +51,7 @@ def read_sources(config: Config) -> list[SourceFile]:
     :func:`read_changed` (the model index, cli/model_index.py, proves the rest
     unchanged), and a full read stays cheaper than storing every parse. Each
     file's syntax tree is dropped once its declarations are read."""
+    # loaded on use: only commands that read every model need it
     from buildamp.cache.store import gc_paused
 
     sources: list[SourceFile] = []
@@ -89,9 +90,11 @@ def read_changed(path: Path, display: str, data: bytes) -> SourceFile:
     """One Rust or Elm model file whose bytes were just read (the incremental
     path), read as :func:`read_sources` reads it."""
     if path.suffix == ".elm":
+        # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
         from buildamp.sources.elm import read_elm_source
 
         return read_elm_source(data, display)
+    # tree-sitter and the Rust grammar: only for projects with Rust models
     from buildamp.sources.rust import read_rust_source
 
     return read_rust_source(data, display, path.name.endswith("_domain.rs"))
