@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from buildamp.files import integrity
 from buildamp.model import errors, hints, schema
 from buildamp.model.records import fast_init
 from buildamp.sources import decl, type_map
@@ -34,6 +35,7 @@ FAST = [
     decl.AliasDecl,
     decl.SourceFile,
     type_map.Mapped,
+    integrity.Piece,
 ]
 
 

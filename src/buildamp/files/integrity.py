@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from buildamp.model.errors import Location, StateError
+from buildamp.model.records import fast_init
 
 Kind = Literal["begin", "commit", "statement"]
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Piece:
     """One statement of a file: ``text[start:stop]``; ``kind`` says whether it is
     the file's BEGIN, its COMMIT, or a statement to run."""
