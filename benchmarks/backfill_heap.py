@@ -1,13 +1,26 @@
-"""How much does a batched backfill grow the table, by vacuum cadence?
+"""How much does a batched backfill grow the table, and how much of it is bloat?
 
-A quick loop for tuning ``batch.VACUUM_EVERY`` / ``batch.VACUUM_SHARE``: builds
-a table like ``online_stall.py``'s ``big`` (three secondary indexes), runs
-``UPDATE big SET name = upper(name)`` through ``run_batched`` (no migration
-files, no naive run), optionally with the same kind of concurrent writer, and
-prints rows/s and the table size after / before.
+A quick, paired loop for the heap side of ``run_batched`` (``batch.VACUUM_EVERY``,
+``batch.VACUUM_SHARE``, the rows the cadence is a fraction of): builds a table
+like ``online_stall.py``'s ``big`` (three secondary indexes) once, then runs each
+variant on its own copy (``CREATE DATABASE ... TEMPLATE``), with the same kind of
+concurrent writer when ``--writer`` is given (its inserts take ids far above the
+table's, as online_stall.py's do). No migration files, no naive run. Statements:
 
-    python benchmarks/backfill_heap.py --rows 200000 --every 15 --writer
-    python benchmarks/backfill_heap.py --rows 200000 --every 40 --writer
+- ``upper``: ``UPDATE big SET name = upper(name)`` (same-size rows);
+- ``uuid``: the per-row default backfill buildamp generates for a new column with
+  ``default = "gen_random_uuid()"`` (``ADD COLUMN token uuid``, ``SET DEFAULT``, then
+  ``UPDATE big SET token = (gen_random_uuid()) WHERE token IS NULL`` in batches).
+
+Each line: rows/s, heap vacuums run (and their share of the time), and the table's
+size as ``raw`` (after / before), ``data`` (after ``VACUUM FULL`` / before: what the
+new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left).
+``--before-after`` runs, in every round, the cadence as it was before it followed
+the table's rows (each fortieth of the projected total, which the writer's far ids
+inflate), then the current one: a paired comparison on identical tables.
+
+    python benchmarks/backfill_heap.py --rows 300000 --statement uuid --writer --before-after
+    python benchmarks/backfill_heap.py --rows 200000 --every 20 --writer --rounds 3
 """
 
 from __future__ import annotations
@@ -18,7 +31,9 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -28,14 +43,31 @@ import psycopg  # noqa: E402
 from buildamp.files.directives import BatchSpec  # noqa: E402
 from buildamp.run import batch  # noqa: E402
 
-NAME = "buildamp_backfill_heap"
+TEMPLATE = "buildamp_backfill_heap_template"
+RUN = "buildamp_backfill_heap"
+
+STATEMENTS: dict[str, tuple[list[str], str]] = {
+    # name: (statements run first, in one transaction; the batched statement)
+    "upper": ([], "UPDATE big SET name = upper(name)"),
+    "uuid": (
+        [
+            "ALTER TABLE big ADD COLUMN token uuid",
+            "ALTER TABLE big ALTER COLUMN token SET DEFAULT gen_random_uuid()",
+        ],
+        "UPDATE big SET token = (gen_random_uuid()) WHERE token IS NULL",
+    ),
+}
 
 
-def setup(admin: str, url: str, rows: int) -> None:
+def url_of(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def build_template(admin: str, rows: int) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {NAME}")
-    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {TEMPLATE}")
+    with psycopg.connect(url_of(admin, TEMPLATE), autocommit=True) as conn:
         conn.execute(
             "CREATE TABLE big (id bigint PRIMARY KEY, host text NOT NULL, name text NOT NULL, "
             "nickname text, qty int NOT NULL, code text NOT NULL, "
@@ -69,14 +101,73 @@ def write(url: str, rows: int, stop: threading.Event) -> None:
             time.sleep(0.002)
 
 
+BEFORE_EVERY = 40  # batch.VACUUM_EVERY before the cadence followed the table
+
+
+def projected_total(table_rows: int, progress: batch.BatchProgress) -> int:
+    """The cadence's basis before it followed the table: the projected total."""
+    del table_rows  # ignored, as it was
+    return progress.rows_total
+
+
+def run_variant(admin: str, rows: int, statement: str, writer: bool, label: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {RUN} TEMPLATE {TEMPLATE}")
+    url = url_of(admin, RUN)
+    first, batched = STATEMENTS[statement]
+    stop = threading.Event()
+    thread = threading.Thread(target=write, args=(url, rows, stop), daemon=True)
+    vacuums: list[float] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+        with conn.transaction():
+            for sql in first:
+                conn.execute(sql)
+        if writer:
+            thread.start()
+            time.sleep(0.5)
+        conn.execute = timing_vacuums(conn.execute, vacuums)  # type: ignore[method-assign]
+        started = time.monotonic()
+        batch.run_batched(conn, batched, BatchSpec("big", 5000), "heap")
+        took = time.monotonic() - started
+        stop.set()
+        if writer:
+            thread.join()
+        after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+        conn.execute("VACUUM FULL big")
+        packed = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+    print(
+        f"{label:<8} {rows / took:>9,.0f} rows/s  vacuums {len(vacuums):>3} "
+        f"({sum(vacuums) / took:>4.0%} of the time)  raw x{after / before:.3f}  "
+        f"data x{packed / before:.3f}  bloat x{after / packed:.3f}",
+        flush=True,
+    )
+
+
+def timing_vacuums(execute: Callable[..., Any], seen: list[float]) -> Callable[..., Any]:
+    def timed(query: Any, *args: Any, **kwargs: Any) -> Any:
+        began = time.monotonic()
+        result = execute(query, *args, **kwargs)
+        text = query.decode() if isinstance(query, bytes) else str(query)
+        if text.startswith("VACUUM"):
+            seen.append(time.monotonic() - began)
+        return result
+
+    return timed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--statement", choices=sorted(STATEMENTS), default="upper")
     parser.add_argument("--every", type=int, default=batch.VACUUM_EVERY)
     parser.add_argument("--share", type=float, default=batch.VACUUM_SHARE)
     parser.add_argument("--writer", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--before-after", action="store_true")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -84,32 +175,29 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
-    admin = args.database_url
-    url = admin.rsplit("/", 1)[0] + "/" + NAME
     batch.VACUUM_EVERY, batch.VACUUM_SHARE = args.every, args.share
-    setup(admin, url, args.rows)
-    stop = threading.Event()
-    writer = threading.Thread(target=write, args=(url, args.rows, stop), daemon=True)
-    if args.writer:
-        writer.start()
-        time.sleep(0.5)
-    with psycopg.connect(url, autocommit=True) as conn:
-        before = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
-        started = time.monotonic()
-        spec = BatchSpec("big", 5000)
-        batch.run_batched(conn, "UPDATE big SET name = upper(name)", spec, "heap")
-        took = time.monotonic() - started
-        after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
-    stop.set()
-    if args.writer:
-        writer.join()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
     print(
-        f"rows {args.rows:,} every 1/{args.every} share {args.share:g} "
-        f"writer {'on' if args.writer else 'off'}: {args.rows / took:,.0f} rows/s, "
-        f"table x{after / before:.2f}"
+        f"{args.statement}: {STATEMENTS[args.statement][1]}\n"
+        f"rows {args.rows:,}, vacuum every 1/{args.every}, share {args.share:g}, "
+        f"writer {'on' if args.writer else 'off'}",
+        flush=True,
     )
+    build_template(args.database_url, args.rows)
+    current = batch.vacuum_basis
+    try:
+        for _ in range(args.rounds):
+            if args.before_after:
+                batch.vacuum_basis, batch.VACUUM_EVERY = projected_total, BEFORE_EVERY
+                run_variant(args.database_url, args.rows, args.statement, args.writer, "before")
+                batch.vacuum_basis, batch.VACUUM_EVERY = current, args.every
+            label = "after" if args.before_after else "run"
+            run_variant(args.database_url, args.rows, args.statement, args.writer, label)
+    finally:
+        batch.vacuum_basis = current
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    print("raw = after / before; data = after VACUUM FULL / before; bloat = raw / data")
     return 0
 
 

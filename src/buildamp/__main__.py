@@ -1,3 +1,3 @@
-from buildamp.cli.main import entry
+from buildamp.cli.launch import entry
 
 entry()

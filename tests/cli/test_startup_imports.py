@@ -117,3 +117,46 @@ def test_identifier_quoting_follows_every_keyword_pglast_knows() -> None:
         assert quote_ident(word) == f'"{word}"'
     for word in UNRESERVED_KEYWORDS:
         assert quote_ident(word) == word
+
+
+# what the console script runs (its argv[0] names the program "buildamp")
+LAUNCHER = "import sys; sys.argv[0] = 'buildamp'; from buildamp.cli.launch import entry; entry()"
+
+
+def imported_by(code: str, *args: str, cwd: Path | None = None) -> set[str]:
+    """The modules ``python -c CODE ARGS`` imported, whatever its exit code."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = result.stderr.splitlines()
+    return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--help"], ["-h"], ["--version"], ["migrate", "--help"], ["db", "-h"]]
+)
+def test_help_and_version_import_nothing_but_the_launcher(args: list[str]) -> None:
+    """No click, no typing, no re: the stored screens need none of them."""
+    names = imported_by(LAUNCHER, *args) - imported_by("pass")
+    assert names == {
+        "__future__",
+        "buildamp",
+        "buildamp.cli",
+        "buildamp.cli.launch",
+        "buildamp.cli.help_text",
+    }
+
+
+def test_click_path_loads_what_the_command_uses(project: Path) -> None:
+    """Help rendered by click (an unusual form) loads no pathlib, traceback or
+    error types; a check that passes loads no traceback."""
+    names = imported_by(LAUNCHER, "--help", "--verbose")
+    assert "click" in names and "buildamp.cli.main" in names
+    assert loaded(names, ("pathlib", "traceback", "buildamp.model", "buildamp.files")) == []
+    imported(project, "migrate", "--generate")
+    names = imported_by(LAUNCHER, "migrate", "--check", cwd=project)
+    assert "buildamp.files.config" in names and "traceback" not in names

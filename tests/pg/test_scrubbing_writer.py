@@ -30,7 +30,13 @@ def test_url_passwords_are_removed_even_when_never_registered() -> None:
     assert inner.getvalue() == "Got unexpected extra argument (postgresql://u:***@h/db)\n"
 
 
-def test_bytes_are_refused_so_click_writes_text_through_it() -> None:
-    writer = ScrubbingWriter(io.StringIO())
+def test_bytes_are_scrubbed_like_text() -> None:
+    """click writes its shell-completion script as bytes; with no ``.buffer``
+    to go around the scrubber, they pass through it too."""
+    inner = io.StringIO()
+    writer = ScrubbingWriter(inner)
+    assert not hasattr(writer, "buffer")
+    writer.write(b"postgresql://u:Byt3sPw@h/db\n")
+    assert inner.getvalue() == "postgresql://u:***@h/db\n"
     with pytest.raises(TypeError):
-        writer.write(b"raw")  # type: ignore[arg-type]
+        writer.write(42)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from buildamp.files.snapshot import load_snapshot
 from buildamp.model.schema import Schema
 from buildamp.pg.database import connect
 from buildamp.plan.replay import replay_comparable
-from buildamp.run.apply import apply, rollback
+from buildamp.run.apply import apply, rollback, status
 from buildamp.run.catalog import comparable as catalog_comparable
 from buildamp.run.progress import ProgressStore
 from tests.helpers import apply_sql, catalog_of
@@ -215,14 +215,39 @@ def test_online_files_run_with_psql(change: str, tmp_path: Path, pg_url: str) ->
 
 
 def test_online_index_migration_shape(tmp_path: Path, pg_url: str) -> None:
+    """Nothing runs in a transaction here: the file has no (empty) BEGIN/COMMIT
+    block, only the steps one by one, under lock_timeout."""
     text, _ = run_change(make_project(tmp_path / "p", True), pg_url, "unique")
     body = text.split("-- Rollback instructions")[0]
-    commit = body.index("COMMIT;")
-    after = body[commit:]
-    assert "-- buildamp:no-transaction" in after
-    assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS unique_items_sku" in after
-    assert "ADD CONSTRAINT unique_items_sku UNIQUE USING INDEX unique_items_sku" in after
-    assert "SET LOCAL lock_timeout = '1s'" in body[:commit]
+    assert "BEGIN;" not in body and "COMMIT;" not in body
+    outside = body.index("-- buildamp:no-transaction")
+    assert body.index("SET lock_timeout = '1s';") > outside
+    assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS unique_items_sku" in body[outside:]
+    assert "ADD CONSTRAINT unique_items_sku UNIQUE USING INDEX unique_items_sku" in body[outside:]
+
+
+def test_backfill_only_migration_has_no_empty_transaction(tmp_path: Path, pg_url: str) -> None:
+    """A JSONB key rename only backfills: its files hold no empty BEGIN/COMMIT,
+    and apply, --status and rollback read them as steps after the history row."""
+    root = make_project(tmp_path / "p", True)
+    run_change(root, pg_url, "jsonb_rename")
+    config = load_config(root)
+    [up] = (root / "migrations").glob("002_*.sql")
+    [down] = (root / "migrations" / "rollback").glob("002_*.sql")
+    for text in (up.read_text(), down.read_text()):
+        assert "BEGIN;" not in text and "COMMIT;" not in text
+        assert text.count("-- buildamp:batch table=notes") >= 1
+    apply(config, pg_url, report=SILENT)
+    assert [s.state for s in status(config, pg_url)] == ["applied", "applied"]
+    with connect(pg_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT post_total, post_done FROM buildamp_migrations WHERE version = '002'"
+        ).fetchone()
+    assert row == (3, 3)  # lock_timeout, migrating, the batched rename
+    assert check(pg_url, CHECKS["jsonb_rename"])
+    rollback(config, pg_url, report=SILENT)
+    assert [s.state for s in status(config, pg_url)] == ["applied", "pending"]
+    assert check(pg_url, "SELECT bool_and(data ? 'title' AND NOT data ? 'heading') FROM notes")
 
 
 KILL_MIGRATION = """\

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from buildamp.run import batch
 from buildamp.run.batch import (
     MAX_GROWTH,
     TARGET_SECONDS,
@@ -55,3 +56,29 @@ def test_vacuum_follows_changed_rows_within_its_share_of_the_time() -> None:
     wait = slow * (1 - VACUUM_SHARE) / VACUUM_SHARE
     assert not vacuum_due(5000, 1000, wait * 0.9, slow)
     assert vacuum_due(5000, 1000, wait * 1.1, slow)
+
+
+def test_vacuum_cadence_follows_the_table_not_a_key_gap(pg_conn: Any, monkeypatch: Any) -> None:
+    """Keys far above the rest (ids reserved in blocks, a writer's own range) made
+    the projected total ~500x the table until the batches passed the gap, so the
+    heap was vacuumed far too rarely and dead row versions piled up. The cadence
+    is a fraction of the table's rows (the catalog's, refreshed by each vacuum)."""
+    pg_conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, n int) WITH (autovacuum_enabled = off)")
+    pg_conn.execute("INSERT INTO t SELECT g, 0 FROM generate_series(1, 1900) g")
+    pg_conn.execute("INSERT INTO t SELECT g, 0 FROM generate_series(1000001, 1000100) g")
+    pg_conn.execute("VACUUM ANALYZE t")  # reltuples = 2000
+    # batches of 50 rows, each vacuum allowed whatever it takes: the count is exact
+    monkeypatch.setattr(batch, "MAX_GROWTH", 1)
+    monkeypatch.setattr(batch, "VACUUM_SHARE", 1.0)
+
+    def vacuums() -> int:
+        pg_conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = pg_conn.execute(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 't'"
+        ).fetchone()
+        return int(row[0])
+
+    before = vacuums()
+    assert run_batched(pg_conn, "UPDATE t SET n = 1", BatchSpec("t", 50), "k") == 2000
+    # one heap vacuum per 2000 / VACUUM_EVERY = 50 changed rows, not a couple
+    assert vacuums() - before >= 2000 // max(2000 // batch.VACUUM_EVERY, 50) - 1

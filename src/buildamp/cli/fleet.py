@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from buildamp.model.errors import ConfigError
-
 if TYPE_CHECKING:
     from buildamp.files.config import Config
     from buildamp.run.fleet import Action, FleetOptions, FleetTarget, Notify, TargetResult
@@ -68,6 +66,9 @@ def check_fleet_flags(opts: dict[str, Any]) -> None:
     """Fleet flags without ``--targets`` are a usage error, not silently ignored."""
     if opts.get("targets"):
         return
+    # the error type on use: this module is imported at CLI start, for its options
+    from buildamp.model.errors import ConfigError
+
     stray = [f for f in FLEET_FLAGS[1:] if opts.get(f, _DEFAULTS[f]) != _DEFAULTS[f]]
     if stray:
         flags = ", ".join("--" + f.replace("_", "-") for f in stray)
@@ -78,6 +79,7 @@ def check_fleet_flags(opts: dict[str, Any]) -> None:
 def _targets(config: Config, opts: dict[str, Any]) -> list[FleetTarget]:
     # loaded only when --targets is given (this module is imported at CLI start)
     from buildamp.files.targets import select_targets
+    from buildamp.model.errors import ConfigError
     from buildamp.run.fleet import FleetTarget
 
     if opts.get("database_url"):
@@ -97,6 +99,7 @@ def _targets(config: Config, opts: dict[str, Any]) -> list[FleetTarget]:
 
 def _options(action: Action, opts: dict[str, Any]) -> FleetOptions:
     # the runner (and its imports) only when a fleet runs
+    from buildamp.model.errors import ConfigError
     from buildamp.run.fleet import FleetOptions
 
     to = opts.get("to_version")
@@ -116,6 +119,7 @@ def _options(action: Action, opts: dict[str, Any]) -> FleetOptions:
 def run_fleet_migrate(config: Config, opts: dict[str, Any]) -> int:
     """``migrate --apply|--rollback|--status --targets ...``."""
     # the runner (and its imports) only when a fleet runs
+    from buildamp.model.errors import ConfigError
     from buildamp.run.fleet import ACTIONS
 
     other = ("do_hash", "do_discard", "new_slug", "resolve_version", "do_rebase", "do_squash")
@@ -145,6 +149,9 @@ def run_fleet_migrate(config: Config, opts: dict[str, Any]) -> int:
 
 def run_fleet_drift(config: Config, opts: dict[str, Any]) -> int:
     """``drift --targets ...``: exit 1 when any target drifted or failed."""
+    # the error type on use: this module is imported at CLI start, for its options
+    from buildamp.model.errors import ConfigError
+
     if opts.get("as_sql"):
         raise ConfigError("drift --sql works on one database", hint="drop --targets")
     targets = _targets(config, opts)
@@ -160,6 +167,7 @@ def _confirm(
         return True
     # prod confirmation only
     from buildamp.files.migration import list_migrations
+    from buildamp.model.errors import ConfigError
 
     files = list_migrations(config.migrations_dir)
     err = bool(opts.get("as_json"))  # keep stdout one JSON document

@@ -1,7 +1,9 @@
 """The ``buildamp`` command line.
 
-Kept cheap to start: only click is imported here; everything heavy (psycopg,
-pglast, tree-sitter, rich) is imported inside the command that needs it.
+Kept cheap to start: only click is imported here; everything else (pathlib,
+traceback, psycopg, pglast, tree-sitter, rich) is imported inside the command
+that needs it. ``buildamp --help`` and ``--version`` do not even get here:
+:mod:`buildamp.cli.launch` prints them without click.
 Every expected failure is one line on stderr and exit code 2 (input) or 3
 (database); ``--verbose`` shows a traceback for bugs.
 """
@@ -12,20 +14,22 @@ import contextlib
 import gc
 import os
 import sys
-import traceback
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from buildamp.cli.fleet import fleet_options
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _fail(error: BaseException, verbose: bool) -> None:
-    # per command: `buildamp --help` and other commands import none of it
+    # on failure only: `buildamp --help` and commands that succeed import none of it
+    import traceback
+
+    # the error types and the scrubber: on failure only too
     from buildamp.model.errors import BuildampError
     from buildamp.pg.secrets import scrub_text
 
@@ -50,6 +54,9 @@ def _project(ctx: click.Context, required: bool = True) -> Any:
     ever created in a random folder (least of all an embedded database); ``lint``
     of SQL files works anywhere."""
     # per command: `buildamp --help` and other commands import none of it
+    from pathlib import Path
+
+    # the config: per command too
     from buildamp.files.config import find_project_dir, load_config
     from buildamp.model.errors import ConfigError
 
@@ -64,6 +71,14 @@ def _project(ctx: click.Context, required: bool = True) -> Any:
             hint="or pass -C PROJECT",
         )
     return config
+
+
+def _project_root(ctx: click.Context) -> Path:
+    """``-C``'s folder or the current one, as given: ``init`` makes it a project."""
+    # per command: `buildamp --help` and other commands import none of it
+    from pathlib import Path
+
+    return Path(ctx.obj["project"] or ".").resolve()
 
 
 class _ScrubbedGroup(click.Group):
@@ -176,7 +191,7 @@ def init(
         # per command: `buildamp --help` and other commands import none of it
         from buildamp.cli.adopt import run_adopt
 
-        root = Path(ctx.obj["project"] or ".").resolve()
+        root = _project_root(ctx)
         _guarded(ctx, lambda: run_adopt(root, from_database, lang, schema_name))
 
     def run() -> int:
@@ -186,7 +201,7 @@ def init(
         from buildamp.files.snapshot import Snapshot, dumps
         from buildamp.model.schema import Schema
 
-        root = Path(ctx.obj["project"] or ".").resolve()
+        root = _project_root(ctx)
         files: dict[Path, str] = {}
         if not (root / CONFIG_FILE).exists() and not (root / "pyproject.toml").exists():
             files[root / CONFIG_FILE] = DEFAULT_CONFIG

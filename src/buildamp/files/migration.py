@@ -154,30 +154,45 @@ def _migrating(steps: list[Step], local: bool) -> list[Step]:
 @dataclass(frozen=True)
 class _Parts:
     """What each part of a file runs, session settings included: the body is
-    written from it and :func:`verify_composed` counts from it, one source."""
+    written from it and :func:`verify_composed` counts from it, one source.
+    ``transaction`` is False when nothing would run inside BEGIN ... COMMIT (an
+    online migration that only backfills or builds indexes): the file then has
+    no transaction block, and ``post`` holds every step."""
 
     pre: list[Step]
     forward: list[Step]
     validation: list[Step]
     post: list[Step]
+    transaction: bool = True
 
 
 def _parts(steps: list[Step], layout: Layout) -> _Parts:
     pre = [s for s in steps if s.phase == "pre"]
     forward = [s for s in steps if s.phase == "tx" and s.role != "validation"]
     post = [s for s in steps if s.phase == "post"]
+    validation = [s for s in steps if s.phase == "tx" and s.role == "validation"]
+    if (pre or post) and not validation and all(s.role == "note" for s in forward):
+        # An empty BEGIN; ... COMMIT; would only hold settings: the executor
+        # records the migration in its own transaction, then runs these one by
+        # one (resumable), and ``psql -f`` runs each in autocommit.
+        outside = [*pre, *forward, *post]
+        settings = _settings(layout, False) + _migrating(outside, False)
+        return _Parts([], [], [], settings + outside, transaction=False)
     return _Parts(
         pre=_settings(layout, False) + pre if pre else [],
         forward=_settings(layout, True) + _migrating(forward, True) + forward,
-        validation=[s for s in steps if s.phase == "tx" and s.role == "validation"],
+        validation=validation,
         post=_settings(layout, False) + _migrating(post, False) + post if post else [],
     )
 
 
 def _body(steps: list[Step], layout: Layout, heading: str | None) -> list[str]:
-    """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT."""
+    """pre-transaction steps, BEGIN ... COMMIT, then steps after COMMIT; or,
+    when nothing runs in the transaction, the steps alone, outside one."""
     parts = _parts(steps, layout)
     outside = directives.no_transaction()
+    if not parts.transaction:
+        return [*([heading] if heading else []), outside, *_sql_block(parts.post, layout)]
     lines: list[str] = []
     if parts.pre:
         lines += [outside, *_sql_block(parts.pre, layout), ""]
@@ -262,7 +277,7 @@ def verify_composed(text: str, display_path: str, steps: list[Step], layout: Lay
     from buildamp.files.integrity import split_statements
 
     parts = _parts(steps, layout)
-    expected = 2  # our BEGIN and COMMIT
+    expected = 2 if parts.transaction else 0  # our BEGIN and COMMIT
     for step in parts.pre + parts.forward + parts.validation + parts.post:
         if step.role == "note":
             continue

@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 # writer that wants a row in the current batch waits at most about this long.
 TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
-# Heap-vacuum after each fortieth of the table (at least one start-size batch), so
-# new versions reuse the space of old ones: with a concurrent writer, fifteenths left
-# the table x1.43 after a 200k-row backfill, fortieths x1.19 (benchmarks/README.md).
-VACUUM_EVERY = 40
+# Heap-vacuum after each twentieth of the table's rows (at least one start-size
+# batch), so new versions reuse the space of old ones. With a writer, each vacuum
+# reads most of the table (its updates clear all-visible bits everywhere), so the
+# cost grows with the count: on 300,000 rows tenths left x1.11-1.14 of bloat,
+# twentieths x1.05-1.09 for 5-7% of the time, fortieths x1.06-1.07 for 10-11%
+# (benchmarks/backfill_heap.py --every N --writer, both statements).
+VACUUM_EVERY = 20
 # ... unless vacuuming would take more than this share of the backfill's time (a
 # writer touching pages everywhere makes each vacuum scan more): then it waits.
 VACUUM_SHARE = 0.25
@@ -180,6 +183,7 @@ def run_batched(
     )
     size, since_vacuum = spec.size, 0
     vacuumed_at, vacuum_took = time.monotonic(), 0.0  # the last heap vacuum: end, duration
+    table_rows = progress.rows_total  # the catalog's; each heap vacuum refreshes it
     span = _key_span(conn, plan)
     per_row: float | None = None  # measured seconds per row, smoothed
     while True:
@@ -206,13 +210,14 @@ def run_batched(
         if report is not None:
             report(progress)
         took = time.monotonic() - began
-        threshold = max(progress.rows_total // VACUUM_EVERY, spec.size)
+        threshold = max(vacuum_basis(table_rows, progress) // VACUUM_EVERY, spec.size)
         if vacuum_due(since_vacuum, threshold, time.monotonic() - vacuumed_at, vacuum_took):
             vacuum_began = time.monotonic()
             conn.execute(f"{VACUUM_HEAP}{_quoted(spec.table)}".encode())
             vacuumed_at = time.monotonic()
             vacuum_took = vacuumed_at - vacuum_began
             since_vacuum = 0
+            table_rows = _estimate(conn, spec.table)
         if spec.pause:
             time.sleep(spec.pause)
         if changed > 0:
@@ -237,6 +242,16 @@ def _estimate(conn: Connection, table: str) -> int:
         (_quoted(table),),
     ).fetchone()
     return int(row[0]) if row and row[0] else 0
+
+
+def vacuum_basis(table_rows: int, progress: BatchProgress) -> int:
+    """The rows the vacuum cadence is a fraction of: the table's (the catalog
+    estimate, refreshed by every heap vacuum), since the growth is dead space
+    against the table's size. The run's projected total only when the catalog
+    knows nothing: a gap in the keys (ids reserved in blocks, a range inserted far
+    above the rest) inflates that until the batches pass the gap, and the vacuums
+    came several times too rarely (``benchmarks/backfill_heap.py --before-after``)."""
+    return table_rows if table_rows > 0 else progress.rows_total
 
 
 def vacuum_due(rows_since: int, threshold: int, seconds_since: float, last_took: float) -> bool:

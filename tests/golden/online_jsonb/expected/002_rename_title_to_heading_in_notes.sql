@@ -8,13 +8,7 @@
 -- Table: notes - document keys added: heading, pinned; document keys removed: title (Note)
 -- buildamp:changes {"tables":["notes"],"fields":["notes.heading","notes.pinned"]}
 
-BEGIN;
-
 -- Forward migration
-SET LOCAL lock_timeout = '1s';
-
-COMMIT;
-
 -- buildamp:no-transaction
 SET lock_timeout = '1s';
 SET buildamp.migrating = 'on';

@@ -7,13 +7,7 @@
 -- Table: notes - document fields changed in the schema state (Note)
 -- buildamp:changes {"tables":["notes"],"fields":["notes.priority"]}
 
-BEGIN;
-
 -- Forward migration
-SET LOCAL lock_timeout = '1s';
-
-COMMIT;
-
 -- buildamp:no-transaction
 SET lock_timeout = '1s';
 SET buildamp.migrating = 'on';

@@ -3,17 +3,8 @@
 
 -- buildamp:no-transaction
 SET lock_timeout = '1s';
+SET buildamp.migrating = 'on';
 DROP INDEX CONCURRENTLY IF EXISTS unique_notes_pinned;
 DROP INDEX CONCURRENTLY IF EXISTS idx_notes_priority;
-
-BEGIN;
-
-SET LOCAL lock_timeout = '1s';
-
-COMMIT;
-
--- buildamp:no-transaction
-SET lock_timeout = '1s';
-SET buildamp.migrating = 'on';
 -- buildamp:batch table=notes size=1000
 UPDATE notes SET data = jsonb_set(data, ARRAY['priority'], to_jsonb(CAST((data ->> 'priority') AS TEXT))) WHERE data ? 'priority' AND jsonb_typeof(data -> 'priority') <> 'null';
