@@ -159,6 +159,14 @@ SNIPPETS = [
     "SELECT 'é ü'",
     "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
     "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2)",
+    "CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\nSELECT 1;\nSELECT 2;\nEND",
+    "SELECT 'line\nSELECT 1;\nline'",
+    "SELECT $$\nSELECT 1;\n$$",
+    "SELECT E'it\\'s\nSELECT 1;\n'",
+    "/*\nSELECT 1;\n*/ SELECT 2",
+    'SELECT "odd\nSELECT 1;\nname" FROM t',
+    "SELECT 1 -- hides the semicolon after it",
+    "\n  -- leading comment\n\nSELECT 3",
     "SELECT 1 +",  # a parse error
 ]
 
@@ -175,7 +183,7 @@ def test_pieces_split_as_the_whole_file(statements: list[str], trailing: bool) -
         expected: object = list(parser.split(text, with_parser=True, only_slices=True))
     except parser.ParseError as error:
         expected = ("error", error.args)
-    for piece in (8, 40, 1 << 19):
+    for piece in (1, 8, 40, 1 << 19):
         with mock.patch.object(integrity, "PIECE", piece):
             try:
                 found: object = integrity.statement_slices(text)

@@ -185,47 +185,37 @@ def split_statements(text: str, where: str) -> list[Piece]:
 # tables). Longer files are parsed in pieces of about this many characters.
 PIECE = 1 << 19
 
+# A line ending in ";" that holds nothing able to open or close a string, a
+# quoted name, a comment or a dollar quote: the place to cut a long file.
+_PLAIN_LINE_END = re.compile(r"\n[^\n'\"$\\/-]*;[ \t]*\n")
+
 
 def statement_slices(text: str) -> list[slice]:
     """Each statement of ``text`` (from its first token to before its
     semicolon), as PostgreSQL's parser splits the whole text, in bounded memory.
 
-    A long text is cut after semicolons the scanner finds (outside strings and
-    comments) into pieces of about :data:`PIECE` characters, each parsed on its
-    own: a piece starts where the scanner starts over, so its statements are
-    the whole text's. A cut the grammar would not make there (a ``;`` inside
-    ``BEGIN ATOMIC ... END``) leaves a piece that does not parse; then, as for
-    any parse error, the whole text is parsed at once (the same error, at the
-    same offset, as without pieces). Raises ``pglast.parser.ParseError``."""
+    A long text is cut into pieces of about :data:`PIECE` characters, after
+    lines ending in ``;`` that hold no quote, dollar, backslash, ``-`` or ``/``,
+    and each piece is parsed on its own. Such a line cannot end a string or a
+    comment, so a cut inside one leaves it open at the end of the piece; a cut
+    inside a statement that holds semicolons (``BEGIN ATOMIC ... END``) leaves it
+    unfinished. Either way the piece does not parse, and then (as for any parse
+    error) the whole text is parsed at once: the same statements, or the same
+    error at the same offset, as one parse. Raises ``pglast.parser.ParseError``."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     from pglast import parser
 
-    def whole() -> list[slice]:
-        return list(parser.split(text, with_parser=True, only_slices=True))
-
-    if len(text) <= PIECE:
-        return whole()
-    try:
-        ends = [
-            s.stop + 1
-            for s in parser.split(text, with_parser=False, only_slices=True)
-            if text.startswith(";", s.stop)
-        ]
-    except parser.ParseError:
-        return whole()
-    if not ends:
-        return whole()
     found: list[slice] = []
     start = 0
-    for index, end in enumerate(ends):
-        last = index == len(ends) - 1
-        if end - start < PIECE and not last:
-            continue
-        stop = len(text) if last else end
+    while start < len(text):
+        cut = _PLAIN_LINE_END.search(text, start + PIECE) if len(text) - start > PIECE else None
+        stop = cut.end() if cut is not None else len(text)
         try:
             pieces = parser.split(text[start:stop], with_parser=True, only_slices=True)
         except parser.ParseError:
-            return whole()
+            if start == 0 and stop == len(text):
+                raise
+            return list(parser.split(text, with_parser=True, only_slices=True))
         found += [slice(p.start + start, p.stop + start) for p in pieces]
         start = stop
     return found
