@@ -178,23 +178,21 @@ class Schema:
 
     def normalized(self) -> Schema:
         """Same schema with every unordered collection sorted, for comparisons."""
-        tables = tuple(
-            sorted(
-                (
-                    replace(
-                        table,
-                        indexes=tuple(sorted(table.indexes, key=lambda i: i.name)),
-                        constraints=tuple(sorted(table.constraints, key=lambda c: c.name)),
-                        document=tuple(sorted(table.document, key=lambda d: d.name)),
-                    )
-                    for table in self.tables
-                ),
-                key=lambda t: t.name,
-            )
-        )
+        tables = tuple(sorted(map(_normalized_table, self.tables), key=lambda t: t.name))
         enums = tuple(sorted(self.enums, key=lambda e: e.name))
         return Schema(tables=tables, enums=enums)
 
     @property
     def needs_touch_function(self) -> bool:
         return any(table.touch_updated_at for table in self.tables)
+
+
+def _normalized_table(table: Table) -> Table:
+    """``table`` with its indexes, constraints and document keys sorted by name
+    (the table itself when they already are, as the model builder leaves them)."""
+    indexes = tuple(sorted(table.indexes, key=lambda i: i.name))
+    constraints = tuple(sorted(table.constraints, key=lambda c: c.name))
+    document = tuple(sorted(table.document, key=lambda d: d.name))
+    if (indexes, constraints, document) == (table.indexes, table.constraints, table.document):
+        return table
+    return replace(table, indexes=indexes, constraints=constraints, document=document)

@@ -490,9 +490,10 @@ def _table_constraints(options: Options, columns: set[str], struct: StructDecl) 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for field in (_tenant_named(_resolve_enums(f, struct, ctx), ctx) for f in struct.fields):
+    for declared in struct.fields:
+        field = _tenant_named(_resolve_enums(declared, struct, ctx), ctx)
         options = _field_options(struct, field)
-        if options.get_bool("ignore"):
+        if options is not _NO_OPTIONS and options.get_bool("ignore"):
             continue
         check_identifier(field.name, "column name", field.location)
         if field.name in seen:
