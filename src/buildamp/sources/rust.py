@@ -59,10 +59,24 @@ _TYPES: dict[bytes, TypeRef] = {}
 _TYPES_KEPT = 4096
 
 
+_LANGUAGE = Language(tree_sitter_rust.language())
+
+
+def _field_id(name: str) -> int:
+    found = _LANGUAGE.field_id_for_name(name)
+    assert found is not None, f"the Rust grammar has no field {name!r}"
+    return found
+
+
+# A field's name and type by the grammar's field ids (no lookup by name per field).
+_NAME = _field_id("name")
+_TYPE = _field_id("type")
+
+
 @functools.cache
 def _parser() -> Parser:
     """Building the language is not free; every file shares one parser."""
-    return Parser(Language(tree_sitter_rust.language()))
+    return Parser(_LANGUAGE)
 
 
 def read_rust_file(path: pathlib.Path, display_path: str) -> SourceFile:
@@ -257,13 +271,14 @@ class _Reader:
         for child in body.named_children:
             kind = child.type  # fields and attributes are never comments (extras)
             if kind == "field_declaration":
-                name_node = self.required(child, "name")
+                name_node = child.child_by_field_id(_NAME) or self.required(child, "name")
+                type_node = child.child_by_field_id(_TYPE) or self.required(child, "type")
                 # serde names `r#type` "type"; one string per name, however many fields
                 name = sys.intern(node_text(name_node).removeprefix("r#"))
-                type_ref = self.field_type(self.required(child, "type"), name)
+                type_ref = self.field_type(type_node, name)
                 options = tuple(self._options(attrs, ("migration",))) if attrs else ()
                 doc = "\n".join(docs) if docs else None
-                yield FieldDecl(name, type_ref, options, self.loc(name_node), doc=doc)
+                yield FieldDecl(name, type_ref, options, self.loc(name_node), None, doc)
             elif kind == "attribute_item":
                 attrs.extend(self._attr(child))
                 continue
