@@ -194,10 +194,12 @@ def test_pieces_split_as_the_whole_file(statements: list[str], trailing: bool) -
 
 def test_a_long_file_is_parsed_in_pieces() -> None:
     """A file past PIECE characters is never given to the parser whole (the
-    parser holds ~17 bytes per byte of SQL while it splits)."""
+    parser holds ~17 bytes per byte of SQL while it splits), not even when a
+    cut falls inside a DO block (that piece is tried again, longer)."""
     from pglast import parser
 
-    text = "CREATE TABLE t (id int);\n" * 100
+    block = "DO $$\nBEGIN\n" + "  PERFORM 1;\n" * 30 + "END\n$$;\n"  # plain lines inside
+    text = "CREATE TABLE t (id int);\n" * 60 + block + "CREATE TABLE u (id int);\n" * 40
     seen: list[int] = []
     split = parser.split
 
@@ -208,5 +210,5 @@ def test_a_long_file_is_parsed_in_pieces() -> None:
 
     with mock.patch.object(integrity, "PIECE", 200), mock.patch.object(parser, "split", spy):
         pieces = integrity.split_statements(text, "x.sql")
-    assert len(pieces) == 100
-    assert seen and max(seen) < 300
+    assert len(pieces) == 101
+    assert seen and max(seen) < len(text) / 2  # the DO block's piece grew, no more

@@ -198,26 +198,30 @@ def statement_slices(text: str) -> list[slice]:
     lines ending in ``;`` that hold no quote, dollar, backslash, ``-`` or ``/``,
     and each piece is parsed on its own. Such a line cannot end a string or a
     comment, so a cut inside one leaves it open at the end of the piece; a cut
-    inside a statement that holds semicolons (``BEGIN ATOMIC ... END``) leaves it
-    unfinished. Either way the piece does not parse, and then (as for any parse
-    error) the whole text is parsed at once: the same statements, or the same
-    error at the same offset, as one parse. Raises ``pglast.parser.ParseError``."""
+    inside a statement that holds semicolons (``BEGIN ATOMIC ... END``, a
+    ``DO`` block) leaves it unfinished. Either way the piece does not parse and
+    is tried again twice as long. When what is left does not parse either, the
+    whole text is parsed at once: the same statements, or the same error at the
+    same offset, as one parse. Raises ``pglast.parser.ParseError``."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     from pglast import parser
 
     found: list[slice] = []
-    start = 0
+    start, size = 0, PIECE
     while start < len(text):
-        cut = _PLAIN_LINE_END.search(text, start + PIECE) if len(text) - start > PIECE else None
+        cut = _PLAIN_LINE_END.search(text, start + size) if len(text) - start > size else None
         stop = cut.end() if cut is not None else len(text)
         try:
             pieces = parser.split(text[start:stop], with_parser=True, only_slices=True)
         except parser.ParseError:
-            if start == 0 and stop == len(text):
+            if stop < len(text):
+                size *= 2  # a cut inside a statement or a string: a longer piece
+                continue
+            if start == 0:
                 raise
             return list(parser.split(text, with_parser=True, only_slices=True))
         found += [slice(p.start + start, p.stop + start) for p in pieces]
-        start = stop
+        start, size = stop, PIECE
     return found
 
 
