@@ -206,9 +206,7 @@ def assert_round_trip(
 
 def models_schema(project: Path) -> Any:
     config = load_config(project)
-    return build_models(
-        read_sources(config, use_cache=False), BuildSettings(project_dir=project)
-    ).schema
+    return build_models(read_sources(config), BuildSettings(project_dir=project)).schema
 
 
 @pytest.mark.parametrize("lang", ["rust", "python"])

@@ -5,12 +5,16 @@ before anything runs."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import psycopg
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from buildamp.cli.main import main
+from buildamp.files import integrity
 
 
 def run(project: Path, *args: str) -> tuple[int, str, str]:
@@ -140,3 +144,71 @@ def test_split_keeps_look_alike_statements_and_their_text() -> None:
         "CREATE TABLE begin_at (id int)",
         "CREATE TABLE second_part (id int)",
     ]
+
+
+# -- long files are split in pieces, with the whole file's result -------------
+
+SNIPPETS = [
+    "CREATE TABLE t (id int)",
+    "SELECT 'a;b'",
+    "SELECT $$x;y$$",
+    "SELECT $tag$ ; $tag$",
+    "-- a comment; with a semicolon\nSELECT 1",
+    "/* block ; comment */ SELECT 2",
+    'CREATE TABLE "we;ird" (id int)',
+    "SELECT 'é ü'",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
+    "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2)",
+    "CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\nSELECT 1;\nSELECT 2;\nEND",
+    "SELECT 'line\nSELECT 1;\nline'",
+    "SELECT $$\nSELECT 1;\n$$",
+    "SELECT E'it\\'s\nSELECT 1;\n'",
+    "/*\nSELECT 1;\n*/ SELECT 2",
+    'SELECT "odd\nSELECT 1;\nname" FROM t',
+    "SELECT 1 -- hides the semicolon after it",
+    "\n  -- leading comment\n\nSELECT 3",
+    "SELECT 1 +",  # a parse error
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=12), st.booleans())
+def test_pieces_split_as_the_whole_file(statements: list[str], trailing: bool) -> None:
+    """Parsing a long file in pieces gives exactly the statements (and the
+    parse error, at the same offset) of parsing it whole."""
+    from pglast import parser
+
+    text = ";\n".join(statements) + (";\n" if trailing else "")
+    try:
+        expected: object = list(parser.split(text, with_parser=True, only_slices=True))
+    except parser.ParseError as error:
+        expected = ("error", error.args)
+    for piece in (1, 8, 40, 1 << 19):
+        with mock.patch.object(integrity, "PIECE", piece):
+            try:
+                found: object = integrity.statement_slices(text)
+            except parser.ParseError as error:
+                found = ("error", error.args)
+        assert found == expected
+
+
+def test_a_long_file_is_parsed_in_pieces() -> None:
+    """A file past PIECE characters is never given to the parser whole (the
+    parser holds ~17 bytes per byte of SQL while it splits), not even when a
+    cut falls inside a DO block (that piece is tried again, longer)."""
+    from pglast import parser
+
+    block = "DO $$\nBEGIN\n" + "  PERFORM 1;\n" * 30 + "END\n$$;\n"  # plain lines inside
+    text = "CREATE TABLE t (id int);\n" * 60 + block + "CREATE TABLE u (id int);\n" * 40
+    seen: list[int] = []
+    split = parser.split
+
+    def spy(sql: str, with_parser: bool = True, only_slices: bool = False) -> object:
+        if with_parser:
+            seen.append(len(sql))
+        return split(sql, with_parser=with_parser, only_slices=only_slices)
+
+    with mock.patch.object(integrity, "PIECE", 200), mock.patch.object(parser, "split", spy):
+        pieces = integrity.split_statements(text, "x.sql")
+    assert len(pieces) == 101
+    assert seen and max(seen) < len(text) / 2  # the DO block's piece grew, no more

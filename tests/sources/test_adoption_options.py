@@ -98,7 +98,7 @@ def test_options_generate_apply_and_read_back(
 ) -> None:
     project = project_with(tmp_path, name, text)
     config = load_config(project)
-    table = build_models(read_sources(config, False), BuildSettings(project)).schema.tables[0]
+    table = build_models(read_sources(config), BuildSettings(project)).schema.tables[0]
     assert [c.name for c in table.columns] == [
         "id", "code", "priority", "seq_no", "opened", "closed", "updated_at"
     ]  # fmt: skip
@@ -143,7 +143,7 @@ pub struct Thing {{
     project = project_with(tmp_path, "things_domain.rs", text)
     config = load_config(project)
     with pytest.raises(ModelError) as caught:
-        build_models(read_sources(config, False), BuildSettings(project))
+        build_models(read_sources(config), BuildSettings(project))
     assert message in str(caught.value)
     assert "models/things_domain.rs:3:" in str(caught.value)
     code, _, err = run(project, "migrate", "--generate")
@@ -159,7 +159,7 @@ pub struct Thing {
 }
 """
     project = project_with(tmp_path, "things_domain.rs", text)
-    table = build_models(read_sources(load_config(project), False), BuildSettings(project))
+    table = build_models(read_sources(load_config(project)), BuildSettings(project))
     columns = [c.name for c in table.schema.tables[0].columns]
     assert columns == ["id", "created_at", "updated_at"]
     assert table.schema.tables[0].touch_updated_at

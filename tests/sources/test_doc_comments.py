@@ -72,7 +72,7 @@ def build(tmp_path: Path, name: str, text: str) -> Schema:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / name).write_text(text, encoding="utf-8")
     config = Config(project_dir=tmp_path)
-    return build_models(read_sources(config, use_cache=False), BuildSettings(tmp_path)).schema
+    return build_models(read_sources(config), BuildSettings(tmp_path)).schema
 
 
 def comments(schema: Schema, table: str) -> tuple[str | None, dict[str, str | None]]:

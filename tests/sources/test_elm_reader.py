@@ -19,9 +19,8 @@ from buildamp.files.snapshot import read_snapshot
 from buildamp.model.errors import ConfigError, ModelError, PlanError
 from buildamp.run.catalog import comparable
 from buildamp.sources.build import BuildSettings, build_models
-from buildamp.sources.discover import _read_elm, read_sources
+from buildamp.sources.discover import read_sources
 from buildamp.sources.elm import read_elm_source
-from buildamp.sources.parse_cache import SourceCache
 from tests.helpers import apply_sql, catalog_of
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "elm_buildamp"
@@ -54,7 +53,7 @@ def test_buildamp_corpus_tables_and_value_types() -> None:
         table_names=config.table_names,
         source=config.source,
     )
-    sources = read_sources(config, use_cache=False)
+    sources = read_sources(config)
     structs = {s.name: s for f in sources for s in f.structs}
     tables = sorted(name for name, s in structs.items() if s.is_domain)
     assert tables == ["Guest", "ItemComment", "ItemTag", "MicroblogItem", "Tag"]
@@ -362,30 +361,6 @@ def test_table_names_singular_and_plural(tmp_path: Path) -> None:
     bad = _project(tmp_path / "b", files, 'table_names = "dual"\n')
     with pytest.raises(ConfigError, match="table_names"):
         load_config(bad)
-
-
-# -- the parse cache ------------------------------------------------------------
-
-
-def test_parse_cache_covers_elm(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path, {PATH: _thing("type alias Thing =\n    { id : DatabaseId String }\n")}
-    )
-    path = project / PATH
-    cache = SourceCache.for_project(project)
-    first = _read_elm(path, PATH, cache)
-    assert (cache.hits, cache.misses) == (0, 1)
-    again = SourceCache.for_project(project)
-    second = _read_elm(path, PATH, again)
-    assert (again.hits, again.misses) == (1, 0)
-    assert second == first and second.digest == first.digest
-    # the same bytes read as Rust and as Elm never share an entry
-    assert cache.key(path.read_bytes(), PATH, False) != cache.key(
-        path.read_bytes(), PATH, False, language="elm"
-    )
-    path.write_text(path.read_text().replace("String }", "Int }"))
-    third = _read_elm(path, PATH, SourceCache.for_project(project))
-    assert str(third.structs[0].fields[0].type) == "DatabaseId<i32>"
 
 
 # -- on PostgreSQL ----------------------------------------------------------------

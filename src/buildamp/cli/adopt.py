@@ -278,7 +278,7 @@ def _build_in_scratch(project: Path, files: dict[str, str], expected: Schema) ->
         (scratch / ".buildamp" / "schema_state.json").write_text(dumps(Snapshot(Schema())))
         config = load_config(scratch)
         settings = BuildSettings(project_dir=scratch)
-        schema = build_models(read_sources(config, use_cache=False), settings).schema
+        schema = build_models(read_sources(config), settings).schema
         differences = compare(comparable(expected), comparable(schema))
         if differences:
             raise ModelError(

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from buildamp.cache.store import write_all_or_none
 from buildamp.cli import incremental, model_index
@@ -226,7 +225,6 @@ def generate(
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         converted,
     )
-    table_chunks: dict[str, Any] = {}
     if planned.fast is not None:
         old_state = planned.fast.state
         assert old_state is not None  # operations: some file changed, its state was read
@@ -239,7 +237,7 @@ def generate(
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
         state, before = spliced, old_state.text
     else:
-        state = dumps(written_snapshot, reuse=snapshot.chunks, collect=table_chunks)
+        state = dumps(written_snapshot)
         before = _state_text(config) or dumps(snapshot)
     # the sum file is a record: add what this run wrote, never re-sum the disk
     written = {
@@ -262,7 +260,7 @@ def generate(
         }
     )
     result.written = True
-    _remember(config, planned, state, version, written_snapshot, table_chunks)
+    _remember(config, planned, state, version)
     return result
 
 
@@ -274,24 +272,14 @@ def _state_text(config: Config) -> str | None:
         return None
 
 
-def _remember(
-    config: Config,
-    planned: Plan,
-    state: str,
-    version: str,
-    written_snapshot: Snapshot,
-    table_chunks: dict[str, Any],
-) -> None:
+def _remember(config: Config, planned: Plan, state: str, version: str) -> None:
     """What the next command may skip: the model index (the models are in sync
-    with the state just written) and, after a full run, the parsed state."""
+    with the state just written). The parsed state is cached by the first
+    command that parses it (files/snapshot_cache.py), not here: pickling every
+    table cost the initial generate more than a later parse saves."""
     if planned.fast is not None:
         model_index.save_index(config, incremental.updated_index(planned.fast, state, version))
         return
-    from buildamp.files import snapshot_cache  # pickle: only when a state is written
-
-    # the object we serialised is what parsing the file gives back (a property
-    # the snapshot tests check), so the next command can skip parsing it
-    snapshot_cache.store(config.state_path, state, written_snapshot, table_chunks)
     seen = planned.seen
     if seen is None or not incremental.still_same(config, seen):
         return  # no index for the new state: the next run rebuilds in full

@@ -223,7 +223,7 @@ def _changed(
     for key, path, data, _ in seen.changed:
         record = index.files.get(key)
         display = record.display if record is not None else config.display(path)
-        source = read_changed(config, path, display, data)
+        source = read_changed(path, display, data)
         if (
             record is not None
             and signature(source.aliases, source.enums, tuple(s.name for s in source.structs))

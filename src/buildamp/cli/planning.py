@@ -31,7 +31,7 @@ def load_models(config: Config) -> Models:
 
 def _load(config: Config) -> tuple[list[SourceFile], Models]:
     files = read_sources(config)
-    return files, build_models(files, incremental.settings_for(config), use_cache=True)
+    return files, build_models(files, incremental.settings_for(config))
 
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
@@ -138,9 +138,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
     # every source). One encode, on the full path only.
     state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
     model_sources = {t.name: t.source for t in planned.models.schema.tables}
-    canonical = state_sources == model_sources and (
-        dumps(planned.snapshot, reuse=planned.snapshot.chunks) == text
-    )
+    canonical = state_sources == model_sources and (dumps(planned.snapshot) == text)
     index = incremental.full_index(
         config,
         seen,

@@ -12,7 +12,7 @@ import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from buildamp.cache.store import (
     code_fingerprint,
@@ -24,7 +24,7 @@ from buildamp.model.schema import SCHEMA_TYPES
 
 S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
 
-FORMAT = b"buildamp-state-cache-1"
+FORMAT = b"buildamp-state-cache-2"
 
 
 def _digest(text: str) -> str:
@@ -45,37 +45,32 @@ def _prune(folder: Path, keep: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def store(
-    state_path: Path, text: str, snapshot: object, table_chunks: dict[str, Any] | None = None
-) -> None:
-    """Remember a state we just wrote, so the next command need not parse it."""
+def store(state_path: Path, text: str, snapshot: object) -> None:
+    """Remember a parsed state, so the next command need not parse it again."""
     if disabled():
         return
     with contextlib.suppress(Exception):
         digest = _digest(text)
         cache = _cache_file(state_path, digest)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        payload = (digest, snapshot, table_chunks or {})
+        payload = (digest, snapshot)
         write_atomic(cache, pickle.dumps(payload, protocol=5))
         _prune(cache.parent, cache)
 
 
-def cached_loads(
-    state_path: Path, text: str, parse: Callable[[], S], snapshot_type: type[S]
-) -> tuple[S, dict[str, Any]]:
-    """The snapshot of ``text`` and the per-table JSON chunks stored with it
-    (empty after a fresh parse), which let the next ``dumps`` skip equal tables."""
+def cached_loads(state_path: Path, text: str, parse: Callable[[], S], snapshot_type: type[S]) -> S:
+    """The snapshot of ``text``: from the cache, else parsed (and stored)."""
     if disabled():
-        return parse(), {}
+        return parse()
     digest = _digest(text)
     cache = _cache_file(state_path, digest)
     with contextlib.suppress(Exception):
         with cache.open("rb") as handle:
             stored = load_restricted(handle, (*SCHEMA_TYPES, snapshot_type))
-        if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == digest:
-            if isinstance(stored[1], snapshot_type) and isinstance(stored[2], dict):
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == digest:
+            if isinstance(stored[1], snapshot_type):
                 os.utime(cache)  # recently used: kept by the pruning
-                return stored[1], stored[2]
+                return stored[1]
     snapshot = parse()
     store(state_path, text, snapshot)
-    return snapshot, {}
+    return snapshot

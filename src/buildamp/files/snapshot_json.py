@@ -13,7 +13,8 @@ def encode_chunks(chunks: dict[str, str], out: list[str]) -> None:
         return
     separator = "{\n    "
     for name in sorted(chunks):
-        out.append(separator + encode_string(name) + ": " + chunks[name])
+        out.append(separator + encode_string(name) + ": ")
+        out.append(chunks[name])  # not concatenated: no second copy of the state's text
         separator = ",\n    "
     out.append("\n  }")
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from buildamp.model.records import fast_init
+
 # "models/a.rs:3:5": a place already written out (a table's ``source``)
 _POSITIONED = re.compile(r":\d+:\d+$")
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Location:
     """A place in a file: ``file:line:column``, or just the file when no line
     is known."""

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from buildamp.model.errors import Location
 from buildamp.model.naming import camel_case
+from buildamp.model.records import fast_init
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class ColumnHint:
     rename_from: str | None = None
     convert_from: str | None = None
@@ -24,7 +27,8 @@ class ColumnHint:
     convert_back_sql: str | None = None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class TableHint:
     model: str = ""
     rename_from: str | None = None
@@ -35,12 +39,22 @@ class TableHint:
 @dataclass(frozen=True)
 class Hints:
     tables: dict[str, TableHint] = field(default_factory=dict)
+    # (table, column) -> the hint of a field with options
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
     # enum type -> (old value, new value) renames declared on its variants
     enum_renames: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # table -> column -> (where, required) of a field without options (most of
+    # them): its whole hint, made into a ColumnHint only when asked for
+    places: dict[str, dict[str, tuple[Location, bool]]] = field(default_factory=dict)
 
     def column(self, table: str, column: str) -> ColumnHint:
-        return self.columns.get((table, column), _NO_COLUMN_HINT)
+        hint = self.columns.get((table, column))
+        if hint is not None:
+            return hint
+        place = self.places.get(table, {}).get(column)
+        if place is not None:
+            return ColumnHint(location=str(place[0]), required=place[1])
+        return _NO_COLUMN_HINT
 
     def table(self, table: str) -> TableHint:
         return self.tables.get(table, TableHint())

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
 MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1, in bytes
 
 
+_ACRONYM_END = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD_START = re.compile(r"([a-z0-9])([A-Z])")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=4096)
 def snake_case(name: str) -> str:
     """``ItemComment`` -> ``item_comment``; ``HTTPLog`` -> ``http_log``."""
-    step = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    step = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", step)
+    step = _ACRONYM_END.sub(r"\1_\2", name)
+    step = _WORD_START.sub(r"\1_\2", step)
     return step.replace("-", "_").lower()
 
 
@@ -37,8 +44,9 @@ def table_name_for(struct_name: str) -> str:
     return "_".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return _NOT_SLUG.sub("_", text.lower()).strip("_")
 
 
 def fit_identifier(name: str) -> str:
@@ -52,7 +60,7 @@ def fit_identifier(name: str) -> str:
 
 def object_name(prefix: str, table: str, parts: list[str] | tuple[str, ...]) -> str:
     """``idx_<table>_<cols>``, ``unique_<table>_<cols>``, ``chk_<table>_<col>_...``."""
-    body = "_".join(_slug(p) for p in parts if _slug(p))
+    body = "_".join(slug for slug in map(_slug, parts) if slug)
     return fit_identifier(f"{prefix}_{table}_{body}" if body else f"{prefix}_{table}")
 
 

@@ -2,7 +2,8 @@
 
 Plain frozen dataclasses, comparable with ``==``, so that the diff engine, the
 snapshot, the replay self-check and the live-catalog reader all speak one
-language. This module imports nothing else from the package on purpose.
+language. This module imports nothing else from the package on purpose (but
+model/records.py, which makes the records cheap to build).
 
 Conventions (every producer normalises to these, so equality means "same
 database"):
@@ -22,6 +23,8 @@ import inspect
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
+
+from buildamp.model.records import fast_init
 
 Storage = Literal["columns", "jsonb"]
 Identity = Literal["always", "by default"]
@@ -49,7 +52,8 @@ def clean_comment(text: str | None) -> str | None:
     return cleaned or None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str
@@ -60,7 +64,8 @@ class Column:
     comment: str | None = None  # COMMENT ON COLUMN, as :func:`clean_comment` leaves it
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class IndexKey:
     """One key of an index: a column name or an expression, with its sort order."""
 
@@ -69,7 +74,8 @@ class IndexKey:
     is_column: bool = True
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Index:
     name: str
     keys: tuple[IndexKey, ...]
@@ -77,7 +83,8 @@ class Index:
     where: str | None = None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Constraint:
     name: str
     kind: ConstraintKind
@@ -92,7 +99,8 @@ class Constraint:
     valid: bool = True
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class DocumentField:
     """A key of a ``storage = "jsonb"`` table's ``data`` document."""
 
@@ -102,7 +110,8 @@ class DocumentField:
     default: str | None = None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
@@ -138,7 +147,8 @@ class Table:
         return None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Enum:
     name: str
     values: tuple[str, ...]
@@ -168,20 +178,7 @@ class Schema:
 
     def normalized(self) -> Schema:
         """Same schema with every unordered collection sorted, for comparisons."""
-        tables = tuple(
-            sorted(
-                (
-                    replace(
-                        table,
-                        indexes=tuple(sorted(table.indexes, key=lambda i: i.name)),
-                        constraints=tuple(sorted(table.constraints, key=lambda c: c.name)),
-                        document=tuple(sorted(table.document, key=lambda d: d.name)),
-                    )
-                    for table in self.tables
-                ),
-                key=lambda t: t.name,
-            )
-        )
+        tables = tuple(sorted(map(_normalized_table, self.tables), key=lambda t: t.name))
         enums = tuple(sorted(self.enums, key=lambda e: e.name))
         return Schema(tables=tables, enums=enums)
 
@@ -202,3 +199,14 @@ SCHEMA_TYPES: tuple[type, ...] = (
     DocumentField,
     Enum,
 )
+
+
+def _normalized_table(table: Table) -> Table:
+    """``table`` with its indexes, constraints and document keys sorted by name
+    (the table itself when they already are, as the model builder leaves them)."""
+    indexes = tuple(sorted(table.indexes, key=lambda i: i.name))
+    constraints = tuple(sorted(table.constraints, key=lambda c: c.name))
+    document = tuple(sorted(table.document, key=lambda d: d.name))
+    if (indexes, constraints, document) == (table.indexes, table.constraints, table.document):
+        return table
+    return replace(table, indexes=indexes, constraints=constraints, document=document)

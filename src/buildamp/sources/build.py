@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from buildamp.cache.store import gc_paused
 from buildamp.model.errors import Location, ModelError
@@ -58,9 +57,6 @@ from buildamp.sources.validation import (
     embedded_expression,
 )
 
-if TYPE_CHECKING:
-    from buildamp.sources.table_cache import TableCache
-
 TIMESTAMP_COLUMNS = ("created_at", "updated_at")
 
 
@@ -96,25 +92,14 @@ class Partial:
     context: TypeContext  # the whole project's types, as the full build saw them
 
 
-def build_models(
-    files: list[SourceFile], settings: BuildSettings, use_cache: bool = False
-) -> Models:
-    """``use_cache``: keep built tables under the project's ``.buildamp/cache/``
-    (the CLI does; a library call leaves the project untouched)."""
+def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+    """Every table of ``files`` (checked across files: names, enums, references)."""
     with gc_paused():
-        return _build_models(files, settings, use_cache)
+        return _build_models(files, settings)
 
 
-def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: bool) -> Models:
-    # the table cache: only when models are built
-    from buildamp.sources.table_cache import TableCache
-
+def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
     ctx = _context(files)
-    cache = (
-        TableCache.for_project(settings.project_dir, ctx, settings)
-        if use_cache
-        else TableCache(None)
-    )
     tables: dict[str, Table] = {}
     hints = Hints()
     enums: dict[str, Enum] = {}
@@ -131,7 +116,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
                 if struct.is_domain:
                     value_types.append(f"{struct.name} ({struct.location})")
                 continue
-            table, used_enums = _cached_table(struct, source.digest, ctx, settings, hints, cache)
+            table, used_enums = _build_table(struct, ctx, settings, hints)
             here.append((table.name, tuple(used_enums)))
             layout[-1] = tuple(here)
             if table.name in tables:
@@ -154,7 +139,6 @@ def _build_models(files: list[SourceFile], settings: BuildSettings, use_cache: b
         tables=tuple(tables[name] for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
     )
-    cache.save()
     return Models(schema, hints, tuple(value_types), tuple(layout))
 
 
@@ -193,10 +177,6 @@ def build_some(
         ctx = _context(context)
         for name in struct_names:
             ctx.structs.setdefault(name, _NAME_ONLY)
-        # the table cache class, switched off: what changed is rebuilt
-        from buildamp.sources.table_cache import TableCache
-
-        cache = TableCache(None)
         tables: dict[str, Table] = {}
         hints = Hints()
         structs: list[tuple[StructDecl, str]] = []
@@ -206,7 +186,7 @@ def build_some(
             for struct in source.structs:
                 if not _is_table(struct):
                     continue
-                table, used = _cached_table(struct, "-", ctx, settings, hints, cache)
+                table, used = _build_table(struct, ctx, settings, hints)
                 if table.name in tables:
                     raise ModelError(f"two models map to table {table.name!r}", struct.location)
                 check_table(table, struct.location)
@@ -226,34 +206,6 @@ def value_types_of(source: SourceFile) -> tuple[str, ...]:
     return tuple(
         f"{s.name} ({s.location})" for s in source.structs if s.is_domain and not _is_table(s)
     )
-
-
-def _cached_table(
-    struct: StructDecl,
-    file_digest: str,
-    ctx: TypeContext,
-    settings: BuildSettings,
-    hints: Hints,
-    cache: TableCache,
-) -> tuple[Table, list[str]]:
-    """``_build_table`` through the table cache (same result, built once per edit)."""
-    cacheable = not any(o.key == "custom_sql" for o in struct.options)
-    key = cache.key(struct, file_digest) if cacheable else ""
-    entry = cache.get(key) if cacheable else None
-    if entry is None:
-        local = Hints()
-        table, used = _build_table(struct, ctx, settings, local)
-        table_hint = local.tables[table.name]
-        columns = {column: hint for (_, column), hint in local.columns.items()}
-        if cacheable:
-            cache.put(key, (table, tuple(used), table_hint, columns))
-    else:
-        table, used_tuple, table_hint, columns = entry
-        used = list(used_tuple)
-    hints.tables[table.name] = table_hint
-    for column, hint in columns.items():
-        hints.columns[(table.name, column)] = hint
-    return table, used
 
 
 def _context(files: list[SourceFile]) -> TypeContext:
@@ -404,9 +356,13 @@ def _struct_options(struct: StructDecl) -> Options:
     )
 
 
+# Most fields have no options: they share one empty (never modified) Options.
+_NO_OPTIONS = Options({}, {})
+
+
 def _field_options(struct: StructDecl, field: FieldDecl) -> Options:
     if not field.options:
-        return Options({}, {})
+        return _NO_OPTIONS
     allowed = {"migration": FIELD_OPTIONS}
     return validate_options(field.options, allowed, f"field {struct.name}.{field.name}")
 
@@ -538,9 +494,10 @@ def _table_constraints(options: Options, columns: set[str], struct: StructDecl) 
 def _plan_fields(struct: StructDecl, ctx: TypeContext, table: str, hints: Hints) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for field in (_tenant_named(_resolve_enums(f, struct, ctx), ctx) for f in struct.fields):
+    for declared in struct.fields:
+        field = _tenant_named(_resolve_enums(declared, struct, ctx), ctx)
         options = _field_options(struct, field)
-        if options.get_bool("ignore"):
+        if options is not _NO_OPTIONS and options.get_bool("ignore"):
             continue
         check_identifier(field.name, "column name", field.location)
         if field.name in seen:
@@ -613,16 +570,9 @@ def _plain_field(
     identity: Identity | None = "by default" if mapped.identity else None
     if identity is not None:
         default = None
-    column = Column(
-        field.name,
-        mapped.sql_type,
-        not_null=not mapped.nullable or mapped.force_not_null,
-        default=default,
-        identity=identity,
-    )
-    hints.columns[(table, field.name)] = ColumnHint(
-        location=str(field.location), required=column.not_null
-    )
+    not_null = not mapped.nullable or mapped.force_not_null
+    column = Column(field.name, mapped.sql_type, not_null, default, identity)
+    hints.places.setdefault(table, {})[field.name] = (field.location, not_null)
     return FieldPlan(field, options, mapped, column)
 
 

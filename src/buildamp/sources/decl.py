@@ -7,15 +7,17 @@ so both languages share one set of rules and one set of error messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from buildamp.model.errors import Location
+from buildamp.model.records import fast_init
 
 OptionScalar = str | bool | int | float
 OptionValue = OptionScalar | tuple[OptionScalar, ...]
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class TypeRef:
     """A type as written: ``chrono::DateTime<chrono::Utc>`` is
     ``TypeRef("DateTime", (TypeRef("Utc", path="chrono::Utc"),), path="chrono::DateTime")``.
@@ -34,7 +36,8 @@ class TypeRef:
         return base
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class OptionDecl:
     """One ``key = value`` (or bare ``key``, value ``True``) inside an attribute."""
 
@@ -44,7 +47,8 @@ class OptionDecl:
     attribute: str  # "migration" or "table"
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class FieldDecl:
     name: str
     type: TypeRef
@@ -58,7 +62,8 @@ class FieldDecl:
     )
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class StructDecl:
     name: str
     fields: tuple[FieldDecl, ...]
@@ -72,7 +77,8 @@ class StructDecl:
     doc: str | None = None  # its doc comment (``///``, a docstring): the table's comment
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class EnumDecl:
     name: str
     variants: tuple[str, ...]
@@ -85,19 +91,18 @@ class EnumDecl:
     options: tuple[OptionDecl, ...] = ()
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class AliasDecl:
     name: str
     target: TypeRef
     location: Location
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str
     structs: tuple[StructDecl, ...] = ()
     enums: tuple[EnumDecl, ...] = ()
     aliases: tuple[AliasDecl, ...] = ()
-    # Digest of the exact text this was read from (Rust files; "" when unknown):
-    # lets the table cache key a struct without re-serialising it.
-    digest: str = field(default="", compare=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,6 @@ from buildamp.model.errors import ConfigError, Location
 
 if TYPE_CHECKING:  # listing model files (every command) loads no declaration type
     from buildamp.sources.decl import SourceFile
-    from buildamp.sources.parse_cache import SourceCache
 
 SKIP_DIRS = frozenset(
     {"target", "__pycache__", ".git", "node_modules", ".buildamp", ".venv", "venv", ".tox"}
@@ -49,25 +47,26 @@ def _walk(root: str) -> list[tuple[list[str], str]]:
     return found
 
 
-def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
-    """Every model file, parsed. Rust and Elm files go through the content-hash cache
-    (:mod:`buildamp.sources.parse_cache`); the result is the same with or without it."""
-    # the parse cache: only when sources are read
-    from buildamp.cache.store import gc_paused
-    from buildamp.sources.parse_cache import SourceCache
+def read_sources(config: Config) -> list[SourceFile]:
+    """Every model file, parsed, in :func:`model_files` order.
 
-    cache = SourceCache.for_project(config.project_dir) if use_cache else SourceCache(None)
+    Nothing is cached: an edit re-reads only its own file through
+    :func:`read_changed` (the model index, cli/model_index.py, proves the rest
+    unchanged), and a full read stays cheaper than storing every parse. Each
+    file's syntax tree is dropped once its declarations are read."""
+    # loaded on use: only commands that read every model need it
+    from buildamp.cache.store import gc_paused
+
     sources: list[SourceFile] = []
     python_files: list[Path] = []
     with gc_paused():
         for path in model_files(config):
             if path.suffix == ".rs":
-                sources.append(_read_rust(path, config.display(path), cache))
+                sources.append(_read_rust(path, config.display(path)))
             elif path.suffix == ".elm":
-                sources.append(_read_elm(path, config.display(path), cache))
+                sources.append(_read_elm(path, config.display(path)))
             else:
                 python_files.append(path)
-    cache.prune()
     if python_files:
         # Python models: only for projects that have them
         from buildamp.sources.python import read_python_files
@@ -76,64 +75,29 @@ def read_sources(config: Config, use_cache: bool = True) -> list[SourceFile]:
     return sources
 
 
-def _read_rust(path: Path, display: str, cache: SourceCache) -> SourceFile:
-    """One Rust file from the cache, else parsed (and stored)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        # tree-sitter and the Rust grammar: only for projects with Rust models
-        from buildamp.sources.rust import read_rust_file
+def _read_rust(path: Path, display: str) -> SourceFile:
+    # tree-sitter and the Rust grammar: only for projects with Rust models
+    from buildamp.sources.rust import read_rust_file
 
-        return read_rust_file(path, display)  # reports the error as the reader does
-    return _rust_from_bytes(path, display, data, cache)
+    return read_rust_file(path, display)
 
 
-def _read_elm(path: Path, display: str, cache: SourceCache) -> SourceFile:
-    """One Elm file from the cache, else parsed (and stored); keyed apart from Rust."""
-    try:
-        data = path.read_bytes()
-    except OSError:
+def _read_elm(path: Path, display: str) -> SourceFile:
+    # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
+    from buildamp.sources.elm import read_elm_file
+
+    return read_elm_file(path, display)
+
+
+def read_changed(path: Path, display: str, data: bytes) -> SourceFile:
+    """One Rust or Elm model file whose bytes were just read (the incremental
+    path), read as :func:`read_sources` reads it."""
+    if path.suffix == ".elm":
         # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
-        from buildamp.sources.elm import read_elm_file
+        from buildamp.sources.elm import read_elm_source
 
-        return read_elm_file(path, display)  # reports the error as the reader does
-    return _elm_from_bytes(display, data, cache)
-
-
-def _rust_from_bytes(path: Path, display: str, data: bytes, cache: SourceCache) -> SourceFile:
-    domain_file = path.name.endswith("_domain.rs")
-    key = cache.key(data, display, domain_file)
-    cached = cache.get(key)
-    if cached is not None and cached.digest == key:
-        return cached
+        return read_elm_source(data, display)
     # tree-sitter and the Rust grammar: only for projects with Rust models
     from buildamp.sources.rust import read_rust_source
 
-    source = replace(read_rust_source(data, display, domain_file), digest=key)
-    cache.put(key, source)
-    return source
-
-
-def _elm_from_bytes(display: str, data: bytes, cache: SourceCache) -> SourceFile:
-    key = cache.key(data, display, False, language="elm")
-    cached = cache.get(key)
-    if cached is not None and cached.digest == key:
-        return cached
-    # the Elm grammar (tree-sitter-language-pack) loads only for projects with .elm files
-    from buildamp.sources.elm import read_elm_source
-
-    source = replace(read_elm_source(data, display), digest=key)
-    cache.put(key, source)
-    return source
-
-
-def read_changed(config: Config, path: Path, display: str, data: bytes) -> SourceFile:
-    """One Rust or Elm model file whose bytes were just read (the incremental
-    path), through the parse cache like :func:`read_sources`."""
-    # the parse cache: only when sources are read
-    from buildamp.sources.parse_cache import SourceCache
-
-    cache = SourceCache.for_project(config.project_dir)
-    if path.suffix == ".elm":
-        return _elm_from_bytes(display, data, cache)
-    return _rust_from_bytes(path, display, data, cache)
+    return read_rust_source(data, display, path.name.endswith("_domain.rs"))

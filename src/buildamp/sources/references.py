@@ -38,6 +38,10 @@ class ReferenceDecl:
     on_delete_location: Location | None = None
 
 
+# The outer type of a field that may reference: ForeignKey<M, T>, maybe in Options.
+_MAY_REFERENCE = frozenset({"ForeignKey", "Option"})
+
+
 def _unwrap(ref: TypeRef) -> TypeRef:
     while ref.name == "Option" and ref.args:
         ref = ref.args[0]
@@ -85,6 +89,8 @@ def declared(struct: StructDecl) -> list[ReferenceDecl]:
     """The references a struct's fields declare (options checked by the builder)."""
     found = []
     for field in struct.fields:
+        if not field.options and field.type.name not in _MAY_REFERENCE:
+            continue  # no option, not a ForeignKey type (the common field)
         if _ignored(field):
             continue
         by_type = type_target(field)

@@ -12,6 +12,7 @@ import difflib
 import functools
 import math
 import pathlib
+import sys
 from collections.abc import Iterator, Sequence
 
 import tree_sitter_rust
@@ -52,11 +53,30 @@ _MAX_TYPE_DEPTH = 64
 
 _Attr = tuple[str, Node]  # (attribute path such as "buildamp::migration", attribute node)
 
+# A field type's source text -> what it reads as (a function of the text alone:
+# a type that does not read raises, and is never kept).
+_TYPES: dict[bytes, TypeRef] = {}
+_TYPES_KEPT = 4096
+
+
+_LANGUAGE = Language(tree_sitter_rust.language())
+
+
+def _field_id(name: str) -> int:
+    found = _LANGUAGE.field_id_for_name(name)
+    assert found is not None, f"the Rust grammar has no field {name!r}"
+    return found
+
+
+# A field's name and type by the grammar's field ids (no lookup by name per field).
+_NAME = _field_id("name")
+_TYPE = _field_id("type")
+
 
 @functools.cache
 def _parser() -> Parser:
     """Building the language is not free; every file shares one parser."""
-    return Parser(Language(tree_sitter_rust.language()))
+    return Parser(_LANGUAGE)
 
 
 def read_rust_file(path: pathlib.Path, display_path: str) -> SourceFile:
@@ -176,9 +196,15 @@ class _Reader:
 
     def _attr(self, item: Node) -> list[_Attr]:
         attrs = [c for c in named(item) if c.type == "attribute"]
-        if not attrs or not named(attrs[0]):
+        if not attrs:
             return []
-        path = "".join(leaves(named(attrs[0])[0])).removeprefix("::")
+        parts = named(attrs[0])
+        if not parts:
+            return []
+        first = parts[0]
+        if first.type == "identifier":  # `derive`, `table`: one token
+            return [(node_text(first), attrs[0])]
+        path = "".join(leaves(first)).removeprefix("::")
         return [(path, attrs[0])]
 
     def _is_cfg_test(self, attrs: list[_Attr]) -> bool:
@@ -211,8 +237,8 @@ class _Reader:
                 return "#[derive(BuildAmpDomain)]"
         return ""
 
-    def _is_domain(self, node: Node, attrs: list[_Attr]) -> bool:
-        if self._marker(attrs):
+    def _is_domain(self, node: Node, marker: str) -> bool:
+        if marker:
             return True
         public = any(c.type == "visibility_modifier" for c in node.named_children)
         return self.domain_file and public
@@ -221,7 +247,8 @@ class _Reader:
         name_node = self.required(node, "name")
         name = node_text(name_node)
         body = node.child_by_field_name("body")
-        domain = self._is_domain(node, attrs)
+        marker = self._marker(attrs)
+        domain = self._is_domain(node, marker)
         if body is None or body.type != "field_declaration_list":
             if domain:
                 kind = "unit" if body is None else "tuple"
@@ -231,7 +258,6 @@ class _Reader:
             return
         fields = tuple(self._fields(body))
         options = tuple(self._options(attrs, _OPTION_ATTRS))
-        marker = self._marker(attrs)
         if domain and not marker and any(path == "table" for path, _ in attrs):
             marker = "#[table(...)]"
         doc = "\n".join(docs) if docs else None
@@ -243,19 +269,22 @@ class _Reader:
         attrs: list[_Attr] = []
         docs: list[str] = []
         for child in body.named_children:
-            if child.is_extra:
-                docs += doc_lines(child)
-                continue
-            if child.type == "attribute_item":
-                attrs.extend(self._attr(child))
-                continue
-            if child.type == "field_declaration":
-                name_node = self.required(child, "name")
-                name = node_text(name_node).removeprefix("r#")  # serde names `r#type` "type"
-                type_ref = self.type_ref(self.required(child, "type"), f"field {name}")
+            kind = child.type  # fields and attributes are never comments (extras)
+            if kind == "field_declaration":
+                name_node = child.child_by_field_id(_NAME) or self.required(child, "name")
+                type_node = child.child_by_field_id(_TYPE) or self.required(child, "type")
+                # serde names `r#type` "type"; one string per name, however many fields
+                name = sys.intern(node_text(name_node).removeprefix("r#"))
+                type_ref = self.field_type(type_node, name)
                 options = tuple(self._options(attrs, ("migration",))) if attrs else ()
                 doc = "\n".join(docs) if docs else None
-                yield FieldDecl(name, type_ref, options, self.loc(name_node), doc=doc)
+                yield FieldDecl(name, type_ref, options, self.loc(name_node), None, doc)
+            elif kind == "attribute_item":
+                attrs.extend(self._attr(child))
+                continue
+            elif child.is_extra:
+                docs += doc_lines(child)
+                continue
             attrs, docs = [], []
 
     def _enum(self, node: Node, outer: list[_Attr]) -> None:
@@ -312,6 +341,19 @@ class _Reader:
         self.aliases.append(AliasDecl(name, target, self.loc(name_node)))
 
     # -- types ----------------------------------------------------------------
+
+    def field_type(self, node: Node, field: str) -> TypeRef:
+        """:meth:`type_ref` of a field's type, read once per distinct spelling:
+        a project repeats a few types (``Option<String>``) thousands of times,
+        and every field of one spelling shares one :class:`TypeRef`."""
+        key = node.text or b""
+        known = _TYPES.get(key)
+        if known is None:
+            known = self.type_ref(node, f"field {field}")
+            if len(_TYPES) >= _TYPES_KEPT:
+                _TYPES.clear()
+            _TYPES[key] = known
+        return known
 
     def type_ref(self, node: Node, owner: str, depth: int = 0) -> TypeRef:
         """The type as written; lifetimes, references and const generics are dropped."""

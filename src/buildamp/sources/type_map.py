@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from buildamp.model.errors import Location, ModelError
 from buildamp.model.hints import field_options
 from buildamp.model.naming import snake_case
+from buildamp.model.records import fast_init
 from buildamp.pg.sqltext import NUMERIC_TYPES
 from buildamp.sources.decl import AliasDecl, EnumDecl, StructDecl, TypeRef
 
@@ -58,7 +59,8 @@ NOW_EPOCH = "(extract(epoch from now()))::bigint"
 UUID_TEXT = "gen_random_uuid()::text"
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Mapped:
     """What a field type means for its column."""
 

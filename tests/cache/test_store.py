@@ -1,0 +1,59 @@
+"""``write_all_or_none`` (cache/store.py): every file or none, whatever fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from buildamp.cache import store
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+
+
+def test_writes_every_file_and_leaves_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("old state")
+    store.write_all_or_none(
+        {tmp_path / "up.sql": "up é", tmp_path / "state.json": "new state" * 1000}
+    )
+    assert _files(tmp_path) == {"state.json": "new state" * 1000, "up.sql": "up é"}
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_a_failed_rename_restores_every_earlier_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    """The second rename fails: the first file gets its old bytes back, the new
+    one is removed, and no staged or kept copy stays behind (with hard links,
+    and where the file system has none)."""
+    (tmp_path / "a.json").write_text("old a")
+    if not links:
+
+        def no_link(*_: object) -> None:
+            raise OSError("no hard links here")
+
+        monkeypatch.setattr(os, "link", no_link)
+    replace = os.replace
+
+    def failing(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == "b.sql":
+            raise OSError("disk full")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError, match="disk full"):
+        store.write_all_or_none({tmp_path / "a.json": "new a", tmp_path / "b.sql": "b"})
+    monkeypatch.setattr(os, "replace", replace)
+    assert _files(tmp_path) == {"a.json": "old a"}
+
+
+def test_text_is_written_in_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long text is encoded a piece at a time (never a second copy of it as
+    bytes), with the same bytes as encoding it whole."""
+    monkeypatch.setattr(store, "_WRITE_PIECE", 7)
+    text = "ascii, é, \u2028, 😀 " * 50
+    store.write_all_or_none({tmp_path / "t.txt": text})
+    assert (tmp_path / "t.txt").read_bytes() == text.encode("utf-8")

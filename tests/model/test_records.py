@@ -1,0 +1,113 @@
+"""``fast_init`` (model/records.py) builds exactly what the dataclass's own
+``__init__`` builds, for every class that uses it, and refuses classes it
+cannot serve faithfully."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import pickle
+from dataclasses import dataclass, field
+
+import pytest
+
+from buildamp.files import integrity
+from buildamp.model import errors, hints, schema
+from buildamp.model.records import fast_init
+from buildamp.sources import decl, type_map
+
+FAST = [
+    errors.Location,
+    schema.Column,
+    schema.IndexKey,
+    schema.Index,
+    schema.Constraint,
+    schema.DocumentField,
+    schema.Table,
+    schema.Enum,
+    hints.ColumnHint,
+    hints.TableHint,
+    decl.TypeRef,
+    decl.OptionDecl,
+    decl.FieldDecl,
+    decl.StructDecl,
+    decl.EnumDecl,
+    decl.AliasDecl,
+    decl.SourceFile,
+    type_map.Mapped,
+    integrity.Piece,
+]
+
+
+def _plain_init_signature(cls: type) -> inspect.Signature:
+    """The signature the dataclass decorator gives: every field, its default."""
+    parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for f in dataclasses.fields(cls):
+        default = inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+        parameters.append(
+            inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
+        )
+    return inspect.Signature(parameters)
+
+
+@pytest.mark.parametrize("cls", FAST, ids=lambda c: c.__name__)
+def test_same_signature_and_defaults_as_the_dataclass(cls: type) -> None:
+    signature = inspect.signature(vars(cls)["__init__"])
+    expected = _plain_init_signature(cls)
+    assert [(p.name, p.default) for p in signature.parameters.values()] == [
+        (p.name, p.default) for p in expected.parameters.values()
+    ]
+
+
+@pytest.mark.parametrize("cls", FAST, ids=lambda c: c.__name__)
+def test_still_frozen_comparable_and_picklable(cls: type) -> None:
+    required = {
+        f.name: f"v_{f.name}"
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    one, two = cls(**required), cls(**required)
+    assert one == two and hash(one) == hash(two)
+    for f in dataclasses.fields(cls):
+        assert getattr(one, f.name) == required.get(f.name, f.default)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(one, dataclasses.fields(cls)[0].name, "changed")
+    assert pickle.loads(pickle.dumps(one, protocol=pickle.HIGHEST_PROTOCOL)) == one
+    first = dataclasses.fields(cls)[0].name
+    assert getattr(dataclasses.replace(one, **{first: "other"}), first) == "other"
+
+
+def test_positional_and_keyword_arguments_bind_as_before() -> None:
+    column = schema.Column("id", "TEXT", True, default="x", comment="c")
+    assert column == schema.Column(
+        name="id", type="TEXT", not_null=True, default="x", identity=None, comment="c"
+    )
+    with pytest.raises(TypeError):
+        schema.Column("id")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        schema.Column("id", "TEXT", nope=1)  # type: ignore[call-arg]
+
+
+def test_refuses_what_it_cannot_build_faithfully() -> None:
+    @dataclass
+    class Mutable:
+        a: int
+
+    @dataclass(frozen=True)
+    class Factory:
+        a: list[int] = field(default_factory=list)
+
+    @dataclass(frozen=True)
+    class PostInit:
+        a: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    @dataclass(frozen=True)
+    class NoInit:
+        a: int = field(default=0, init=False)
+
+    for cls in (Mutable, Factory, PostInit, NoInit):
+        with pytest.raises(TypeError):
+            fast_init(cls)
