@@ -17,25 +17,7 @@ from buildamp.cli import model_index
 from buildamp.cli.generate import generate
 from buildamp.cli.planning import plan, quick_plan
 from buildamp.files.config import load_config
-
-MODEL = """
-pub enum Mood { Happy, Sad }
-
-#[derive(BuildAmpDomain)]
-pub struct Person {
-    pub id: String,
-    pub name: String,
-    pub mood: Mood,
-}
-"""
-
-OTHER = """
-#[derive(BuildAmpDomain)]
-pub struct Place {
-    pub id: String,
-    pub title: String,
-}
-"""
+from tests.cli.test_incremental import MODEL, OTHER
 
 PAST = time.time() - 100_000
 

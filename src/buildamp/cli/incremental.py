@@ -21,6 +21,7 @@ import contextlib
 import io
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from buildamp.cache.store import disabled, load_restricted
@@ -341,30 +342,45 @@ def _new_records(
     records: dict[str, FileRecord] = {}
     types: dict[str, FileTypes] = {}
     for (key, _, data, stat), layout in zip(seen.changed, partial.layout, strict=True):
-        source = sources[key]
-        tables = [partial.tables[name] for name, _ in layout]
-        records[key] = FileRecord(
-            stat.st_size,
-            stat.st_mtime_ns,
-            sha(data),
-            source.path,
-            _custom_sql(tables),
-            value_types_of(source),
-        )
-        types[key] = types_of(
-            source,
-            tuple(
-                TableRecord(
-                    name,
-                    used,
-                    tuple(c for c in converted if c[0] == name),
-                    partial.tables[name].rls,
-                    partial.tables[name].touch_updated_at,
-                )
-                for name, used in layout
-            ),
+        records[key], types[key] = _entry(
+            (stat.st_size, stat.st_mtime_ns, sha(data)),
+            sources[key],
+            layout,
+            partial.tables,
+            lambda name: tuple(c for c in converted if c[0] == name),
         )
     return records, types
+
+
+def _entry(
+    stamp: tuple[int, int, str],
+    source: decl.SourceFile,
+    layout: tuple[tuple[str, tuple[str, ...]], ...],
+    tables: dict[str, Table],
+    conversions_of: Callable[[str], tuple[Conversion, ...]],
+) -> tuple[FileRecord, FileTypes]:
+    """One model file's index entry: its stamp and what its tables need."""
+    built = [(name, used) for name, used in layout if name in tables]
+    size, mtime, digest = stamp
+    record = FileRecord(
+        size,
+        mtime,
+        digest,
+        source.path,
+        _custom_sql([tables[name] for name, _ in built]),
+        value_types_of(source),
+    )
+    table_records = tuple(
+        TableRecord(
+            name,
+            used,
+            conversions_of(name),
+            tables[name].rls,
+            tables[name].touch_updated_at,
+        )
+        for name, used in built
+    )
+    return record, types_of(source, table_records)
 
 
 def _custom_sql(tables: list[Table]) -> tuple[str, ...]:
@@ -428,23 +444,12 @@ def full_index(
     for (key, (size, mtime, digest)), source, layout in zip(
         seen.files.items(), sources, models.layout, strict=True
     ):
-        built = [tables[name] for name, _ in layout if name in tables]
-        files[key] = FileRecord(
-            size, mtime, digest, source.path, _custom_sql(built), value_types_of(source)
-        )
-        types[key] = types_of(
+        files[key], types[key] = _entry(
+            (size, mtime, digest),
             source,
-            tuple(
-                TableRecord(
-                    name,
-                    used,
-                    tuple(by_table.get(name, ())),
-                    tables[name].rls,
-                    tables[name].touch_updated_at,
-                )
-                for name, used in layout
-                if name in tables
-            ),
+            layout,
+            tables,
+            lambda name: tuple(by_table.get(name, ())),
         )
     return ModelIndex(
         fingerprint(config),
