@@ -114,6 +114,7 @@ def run_variant(admin: str, rows: int, statement: str, writer: bool, label: str)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {RUN} TEMPLATE {TEMPLATE}")
+        conn.execute("CHECKPOINT")  # every variant pays the same full-page writes
     url = url_of(admin, RUN)
     first, batched = STATEMENTS[statement]
     stop = threading.Event()

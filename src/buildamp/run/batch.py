@@ -28,13 +28,14 @@ if TYPE_CHECKING:
 # writer that wants a row in the current batch waits at most about this long.
 TARGET_SECONDS = 0.02
 MAX_GROWTH = 20
-# Heap-vacuum after each twentieth of the table's rows (at least one start-size
+# Heap-vacuum after each tenth of the table's rows (at least one start-size
 # batch), so new versions reuse the space of old ones. With a writer, each vacuum
 # reads most of the table (its updates clear all-visible bits everywhere), so the
-# cost grows with the count: on 300,000 rows tenths left x1.11-1.14 of bloat,
-# twentieths x1.05-1.09 for 5-7% of the time, fortieths x1.06-1.07 for 10-11%
-# (benchmarks/backfill_heap.py --every N --writer, both statements).
-VACUUM_EVERY = 20
+# cost grows with the count: on 300,000 rows tenths left x1.10-1.14 of bloat for
+# 3% of the time, twentieths x1.05-1.09 for 6-7%, fortieths x1.06-1.07 for 10-11%
+# (benchmarks/backfill_heap.py --every N --writer, both statements). Bloat is
+# judged against 1.3x, throughput against 80% of one UPDATE: tenths keep both.
+VACUUM_EVERY = 10
 # ... unless vacuuming would take more than this share of the backfill's time (a
 # writer touching pages everywhere makes each vacuum scan more): then it waits.
 VACUUM_SHARE = 0.25
@@ -143,7 +144,8 @@ def _plan(conn: Connection, statement: str, table: str) -> _Plan | None:
 
     def bound(lower: str) -> str:
         return (
-            f"SELECT max(buildamp_key)::text FROM (SELECT {key} AS buildamp_key FROM {source} "
+            "SELECT max(buildamp_key)::text, set_config('synchronous_commit', 'off', true) "
+            f"FROM (SELECT {key} AS buildamp_key FROM {source} "
             f"WHERE {lower}({condition}) ORDER BY {key} LIMIT %(size)s) AS buildamp_batch"
         )
 
@@ -189,9 +191,10 @@ def run_batched(
     while True:
         began = time.monotonic()
         with conn.transaction():
-            # The batch and its saved position commit together, so losing the
-            # last commits in a crash loses both: no need to wait for the flush.
-            conn.execute("SET LOCAL synchronous_commit = off")
+            # The bounding query also sets synchronous_commit off for this
+            # transaction (one round trip fewer per batch): the batch and its saved
+            # position commit together, so losing the last commits in a crash
+            # loses both, and there is no need to wait for the flush.
             bound_sql = plan.bound_first if last is None else plan.bound_next
             bound = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()
             upper = bound[0] if bound else None
