@@ -214,7 +214,14 @@ class CatalogRead:
         ]
         send_answers(conn)
 
-    def schema(self, exclude: frozenset[str] = frozenset({"buildamp_migrations"})) -> Schema:
+    def schema(
+        self,
+        exclude: frozenset[str] = frozenset({"buildamp_migrations"}),
+        like: Schema | None = None,
+    ) -> Schema:
+        """The schema the answers describe. A column or index key equal to one
+        of ``like`` (the schema it will be compared with) is that very object:
+        equal tables then compare by identity, not field by field."""
         tables, enums, triggers, constraints, indexes, columns = self._cursors
         return _schema(
             tables.fetchall(),
@@ -224,6 +231,7 @@ class CatalogRead:
             indexes.fetchall(),
             _batches(columns),
             exclude,
+            _parts(like) if like is not None else {},
         )
 
 
@@ -245,6 +253,7 @@ def _schema(
     index_rows: Rows,
     column_rows: Rows,
     exclude: frozenset[str],
+    known: dict[Any, Any],
 ) -> Schema:
     """The catalog's rows as a :class:`Schema`: each object built once, in its
     final form (no ``dataclasses.replace``), every normalisation cached by text."""
@@ -271,7 +280,10 @@ def _schema(
         attnames[oid, row[1]] = row[2]
         if oid in names:
             key = row[2:]
-            column = built.get(key) or built.setdefault(key, _column(key, enum_names))
+            column = built.get(key)
+            if column is None:
+                new = _column(key, enum_names)
+                column = built[key] = known.get(new, new)
             columns[oid].append(column)
 
     indexes: dict[int, list[Index]] = defaultdict(list)
@@ -285,7 +297,11 @@ def _schema(
             number, descending = int(numbers[k]), int(options[k]) & 1 == 1
             if number:
                 spot = (attnames[oid, number], descending)
-                keys.append(column_keys.get(spot) or column_keys.setdefault(spot, IndexKey(*spot)))
+                index_key = column_keys.get(spot)
+                if index_key is None:
+                    new_key = IndexKey(*spot)
+                    index_key = column_keys[spot] = known.get(new_key, new_key)
+                keys.append(index_key)
             else:
                 keys.append(IndexKey(expression(defs[k], enum_names), descending, False))
         where = expression(predicate, enum_names) if predicate else None
@@ -332,6 +348,13 @@ def _schema(
             )
         )
     return Schema(tables=tuple(sorted(tables, key=_name)), enums=enums)
+
+
+def _parts(schema: Schema) -> dict[Any, Any]:
+    """Each distinct column and index key of ``schema``, by itself."""
+    by_id: dict[int, Column | IndexKey] = {id(c): c for t in schema.tables for c in t.columns}
+    by_id.update((id(k), k) for t in schema.tables for i in t.indexes for k in i.keys)
+    return {part: part for part in by_id.values()}
 
 
 def _column(row: tuple[Any, ...], enums: frozenset[str]) -> Column:
@@ -536,9 +559,14 @@ def comparable(schema: Schema) -> Schema:
 
     A part already in that form is kept as it is, so a schema read from the
     catalog passes through without a copy (``dataclasses.replace`` costs a few
-    microseconds: tens of thousands of columns add up)."""
+    microseconds: tens of thousands of columns add up). A column object that
+    many tables share (the catalog reader and the state cache share equal
+    columns) is reduced once."""
     enums = frozenset(enum.name for enum in schema.enums)
-    tables = tuple(sorted((_comparable_table(table, enums) for table in schema.tables), key=_name))
+    reduced: dict[int, Column] = {}  # by id(): the schema keeps every column alive
+    tables = tuple(
+        sorted((_comparable_table(table, enums, reduced) for table in schema.tables), key=_name)
+    )
     return Schema(
         tables=tables,
         enums=tuple(
@@ -547,8 +575,8 @@ def comparable(schema: Schema) -> Schema:
     )
 
 
-def _comparable_table(table: Table, enums: frozenset[str]) -> Table:
-    columns = tuple(_comparable_column(column, enums) for column in table.columns)
+def _comparable_table(table: Table, enums: frozenset[str], reduced: dict[int, Column]) -> Table:
+    columns = tuple([_reduced_column(column, enums, reduced) for column in table.columns])
     indexes = tuple(sorted((_comparable_index(i, enums) for i in table.indexes), key=_name))
     constraints = tuple(
         sorted((_comparable_constraint(c, enums) for c in table.constraints), key=_name)
@@ -567,18 +595,31 @@ def _comparable_table(table: Table, enums: frozenset[str]) -> Table:
         and table.validate is None
     ):
         return table
-    return replace(
-        table,
+    # every field named, cheaper than dataclasses.replace (a test fails when
+    # Table gains a field this does not name)
+    return Table(
+        name=table.name,
         columns=columns,
+        primary_key=table.primary_key,
         indexes=indexes,
         constraints=constraints,
         storage=storage,
         tenant=tenant,
+        touch_updated_at=table.touch_updated_at,
+        rls=table.rls,
         document=(),
-        source="",
         custom_sql=None,
         validate=None,
+        source="",
+        comment=table.comment,
     )
+
+
+def _reduced_column(column: Column, enums: frozenset[str], reduced: dict[int, Column]) -> Column:
+    done = reduced.get(id(column))
+    if done is None:
+        done = reduced[id(column)] = _comparable_column(column, enums)
+    return done
 
 
 def _comparable_column(column: Column, enums: frozenset[str]) -> Column:
