@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from buildamp.model.schema import (
@@ -559,67 +560,96 @@ def comparable(schema: Schema) -> Schema:
 
     A part already in that form is kept as it is, so a schema read from the
     catalog passes through without a copy (``dataclasses.replace`` costs a few
-    microseconds: tens of thousands of columns add up). A column object that
-    many tables share (the catalog reader and the state cache share equal
-    columns) is reduced once."""
-    enums = frozenset(enum.name for enum in schema.enums)
-    reduced: dict[int, Column] = {}  # by id(): the schema keeps every column alive
-    tables = tuple(
-        sorted((_comparable_table(table, enums, reduced) for table in schema.tables), key=_name)
-    )
+    microseconds: tens of thousands of columns add up). A column or index key
+    that many tables share (the catalog reader and the state cache share equal
+    ones) is reduced once."""
+    reduce = _Reducer(frozenset(enum.name for enum in schema.enums))
     return Schema(
-        tables=tables,
+        tables=tuple(sorted(map(reduce.table, schema.tables), key=_name)),
         enums=tuple(
             sorted((e if not e.source else replace(e, source="") for e in schema.enums), key=_name)
         ),
     )
 
 
-def _comparable_table(table: Table, enums: frozenset[str], reduced: dict[int, Column]) -> Table:
-    columns = tuple([_reduced_column(column, enums, reduced) for column in table.columns])
-    indexes = tuple(sorted((_comparable_index(i, enums) for i in table.indexes), key=_name))
-    constraints = tuple(
-        sorted((_comparable_constraint(c, enums) for c in table.constraints), key=_name)
-    )
-    storage = storage_of(columns)
-    tenant = any(column.name == "host" for column in columns)
-    if (
-        columns == table.columns  # the same objects when nothing changed: compared by identity
-        and indexes == table.indexes
-        and constraints == table.constraints
-        and storage == table.storage
-        and tenant == table.tenant
-        and not table.document
-        and not table.source
-        and table.custom_sql is None
-        and table.validate is None
-    ):
-        return table
-    # every field named, cheaper than dataclasses.replace (a test fails when
-    # Table gains a field this does not name)
-    return Table(
-        name=table.name,
-        columns=columns,
-        primary_key=table.primary_key,
-        indexes=indexes,
-        constraints=constraints,
-        storage=storage,
-        tenant=tenant,
-        touch_updated_at=table.touch_updated_at,
-        rls=table.rls,
-        document=(),
-        custom_sql=None,
-        validate=None,
-        source="",
-        comment=table.comment,
-    )
+_NAME = attrgetter("name")
 
 
-def _reduced_column(column: Column, enums: frozenset[str], reduced: dict[int, Column]) -> Column:
-    done = reduced.get(id(column))
-    if done is None:
-        done = reduced[id(column)] = _comparable_column(column, enums)
-    return done
+class _Reducer:
+    """:func:`comparable` for one schema: each column and index key object is
+    reduced once, by ``id()`` (the schema keeps them all alive meanwhile)."""
+
+    def __init__(self, enums: frozenset[str]) -> None:
+        self.enums = enums
+        self.columns: dict[int, Column] = {}
+        self.keys: dict[int, IndexKey] = {}
+
+    def table(self, table: Table) -> Table:
+        try:  # every column seen before (most, where tables share them): a loop in C
+            columns = tuple(map(self.columns.__getitem__, map(id, table.columns)))
+        except KeyError:
+            columns = tuple([self._column(column) for column in table.columns])
+        indexes = tuple(sorted(map(self.index, table.indexes), key=_name))
+        constraints = tuple(
+            sorted((_comparable_constraint(c, self.enums) for c in table.constraints), key=_name)
+        )
+        storage = storage_of(columns)
+        tenant = "host" in map(_NAME, columns)
+        if (
+            columns == table.columns  # the same objects when nothing changed: compared by identity
+            and indexes == table.indexes
+            and constraints == table.constraints
+            and storage == table.storage
+            and tenant == table.tenant
+            and not table.document
+            and not table.source
+            and table.custom_sql is None
+            and table.validate is None
+        ):
+            return table
+        # every field named, cheaper than dataclasses.replace (a test fails when
+        # Table gains a field this does not name)
+        return Table(
+            name=table.name,
+            columns=columns,
+            primary_key=table.primary_key,
+            indexes=indexes,
+            constraints=constraints,
+            storage=storage,
+            tenant=tenant,
+            touch_updated_at=table.touch_updated_at,
+            rls=table.rls,
+            document=(),
+            custom_sql=None,
+            validate=None,
+            source="",
+            comment=table.comment,
+        )
+
+    def _column(self, column: Column) -> Column:
+        done = self.columns.get(id(column))
+        if done is None:
+            done = self.columns[id(column)] = _comparable_column(column, self.enums)
+        return done
+
+    def index(self, index: Index) -> Index:
+        try:
+            keys = tuple(map(self.keys.__getitem__, map(id, index.keys)))
+        except KeyError:
+            keys = tuple([self._key(key) for key in index.keys])
+        where = None if index.where is None else expression(index.where, self.enums)
+        if keys == index.keys and where == index.where:
+            return index
+        return replace(index, keys=keys, where=where)
+
+    def _key(self, key: IndexKey) -> IndexKey:
+        done = self.keys.get(id(key))
+        if done is None:
+            done = key
+            if not key.is_column:
+                done = replace(key, expression=expression(key.expression, self.enums))
+            self.keys[id(key)] = done
+        return done
 
 
 def _comparable_column(column: Column, enums: frozenset[str]) -> Column:
@@ -627,17 +657,6 @@ def _comparable_column(column: Column, enums: frozenset[str]) -> Column:
     if not column.deprecated and default == column.default:
         return column
     return replace(column, deprecated=False, default=default)
-
-
-def _comparable_index(index: Index, enums: frozenset[str]) -> Index:
-    keys = tuple(
-        key if key.is_column else replace(key, expression=expression(key.expression, enums))
-        for key in index.keys
-    )
-    where = None if index.where is None else expression(index.where, enums)
-    if keys == index.keys and where == index.where:
-        return index
-    return replace(index, keys=keys, where=where)
 
 
 def _comparable_constraint(constraint: Constraint, enums: frozenset[str]) -> Constraint:
