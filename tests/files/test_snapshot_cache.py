@@ -12,7 +12,9 @@ import pytest
 from buildamp.files.snapshot import Snapshot, loads
 from buildamp.files.snapshot_cache import cached_loads
 
-STATE = Path(__file__).resolve().parents[2] / "examples" / "blog" / ".buildamp" / "schema_state.json"
+STATE = (
+    Path(__file__).resolve().parents[2] / "examples" / "blog" / ".buildamp" / "schema_state.json"
+)
 
 
 def test_cached_state_shares_equal_columns_and_equals_the_parsed_one(tmp_path: Path) -> None:

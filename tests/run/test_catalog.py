@@ -20,6 +20,7 @@ from buildamp.run.catalog import (
     _deparsed,
     catalog_transaction,
     comparable,
+    comparable_like,
     pipelined,
     read_catalog,
     relax_expression,
@@ -233,6 +234,42 @@ def test_comparable_ignores_what_a_database_cannot_know(pg_url: str) -> None:
     )
     assert catalog_of(pg_url) == comparable(from_models)
     assert comparable(comparable(from_models)) == comparable(from_models)
+
+
+def test_comparable_like_a_catalog_read_is_comparable(pg_url: str) -> None:
+    """comparable_like(state, live) == comparable(state), whatever the live
+    schema: a table equal to its live twin is that twin, any other is reduced."""
+    apply_sql(pg_url, DDL)
+    live = catalog_of(pg_url)
+    state = replace(
+        EXPECTED,
+        tables=tuple(
+            replace(table, source="models/x_domain.rs", custom_sql="migrations/custom/x.sql")
+            for table in reversed(EXPECTED.tables)
+        ),
+        enums=tuple(replace(e, source="models/x_domain.rs") for e in EXPECTED.enums),
+    )
+    assert comparable_like(state, live) == comparable(state) == live
+    assert all(t is live.table(t.name) for t in comparable_like(state, live).tables)
+    # a state the database does not match: deprecated columns, unsorted
+    # constraints, a changed default, a table the database lacks
+    changed = replace(
+        state,
+        tables=(
+            *(
+                replace(
+                    t,
+                    columns=tuple(replace(c, deprecated=True) for c in t.columns),
+                    constraints=tuple(reversed(t.constraints)),
+                )
+                for t in state.tables
+            ),
+            Table("elsewhere", (Column("id", "BIGINT", True, "7"),), ("id",)),
+        ),
+    )
+    assert comparable_like(changed, live) == comparable(changed) != live
+    other = Schema(tuple(replace(t, comment="read elsewhere") for t in live.tables), live.enums)
+    assert comparable_like(state, other) == comparable(state)
 
 
 def test_comparable_builds_every_field_of_a_table() -> None:

@@ -572,6 +572,39 @@ def comparable(schema: Schema) -> Schema:
     )
 
 
+def comparable_like(schema: Schema, read: Schema) -> Schema:
+    """``comparable(schema)``, where ``read`` is a schema already in comparable
+    form (a catalog read): a table of ``schema`` whose columns, keys, indexes,
+    constraints, trigger, row-level security and comment equal those of
+    ``read``'s table of that name reduces to exactly that table, so it is that
+    table, checked in a few comparisons (by identity, where the catalog reader
+    shared the columns). At head that is nearly every table: ``drift`` reduces
+    only the ones that differ."""
+    reduce = _Reducer(frozenset(enum.name for enum in schema.enums))
+    tables = []
+    for table in schema.tables:
+        have = read.table(table.name)
+        if (
+            have is not None
+            and have.columns == table.columns
+            and have.primary_key == table.primary_key
+            and have.indexes == table.indexes
+            and have.constraints == table.constraints
+            and have.touch_updated_at == table.touch_updated_at
+            and have.rls == table.rls
+            and have.comment == table.comment
+        ):
+            tables.append(have)
+        else:
+            tables.append(reduce.table(table))
+    return Schema(
+        tables=tuple(sorted(tables, key=_name)),
+        enums=tuple(
+            sorted((e if not e.source else replace(e, source="") for e in schema.enums), key=_name)
+        ),
+    )
+
+
 _NAME = attrgetter("name")
 
 

@@ -433,7 +433,13 @@ def _read(
     server answers while the schema state loads (its reader is imported only
     then, too)."""
     # loaded on use: commands that do not need it never import it
-    from buildamp.run.catalog import CatalogRead, catalog_transaction, comparable, pipelined
+    from buildamp.run.catalog import (
+        CatalogRead,
+        catalog_transaction,
+        comparable,
+        comparable_like,
+        pipelined,
+    )
     from buildamp.run.history import HISTORY_TABLE
 
     with pipelined(conn), catalog_transaction(conn):
@@ -445,10 +451,12 @@ def _read(
         # the server works on the queries meanwhile
         from buildamp.files.snapshot import load_snapshot
 
-        expected = comparable(load_snapshot(config).schema)
+        state = load_snapshot(config).schema
         # columns equal to the state's are the state's objects: equal tables
-        # (nearly all, at head) then compare without a walk over their columns
-        live = without_unmanaged(comparable(catalog.schema(like=expected)), config.unmanaged)
+        # (nearly all, at head) then compare without a walk over their columns,
+        # and need no reducing (comparable_like)
+        live = without_unmanaged(comparable(catalog.schema(like=state)), config.unmanaged)
+        expected = comparable_like(state, live)
         extra = _leftovers(leftovers)
         row = has_history.fetchone()
         # answered together with the COMMIT that ends the pipeline
