@@ -440,6 +440,8 @@ def _read(
         comparable_like,
         pipelined,
     )
+
+    # the history table's name (the module loads nothing heavy)
     from buildamp.run.history import HISTORY_TABLE
 
     with pipelined(conn), catalog_transaction(conn):
