@@ -35,6 +35,8 @@ ENV_VARIABLE = "BUILDAMP_ENV"
 
 @dataclass(frozen=True)
 class Webhook:
+    """One ``[[webhooks]]`` entry: where events are posted, which, how signed."""
+
     url: str
     events: tuple[str, ...] = ()
     secret: str | None = None
@@ -43,6 +45,8 @@ class Webhook:
 
 @dataclass(frozen=True)
 class Config:
+    """The project's settings, profile applied (docs/configuration.md)."""
+
     project_dir: Path
     models: tuple[str, ...] = ("models",)
     migrations: str = "migrations"

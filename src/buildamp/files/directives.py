@@ -69,6 +69,8 @@ def is_no_transaction(comment_text: str) -> bool:
 
 @dataclass(frozen=True)
 class BatchSpec:
+    """A ``batch`` directive: the table and the pace of its next UPDATE."""
+
     table: str
     size: int = DEFAULT_BATCH_SIZE
     pause: float = 0.0  # seconds between batches, to leave room for live traffic
