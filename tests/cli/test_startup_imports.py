@@ -86,15 +86,54 @@ def test_check_after_an_edit_plans_without_composer_renderer_or_audit_log(
     project: Path,
 ) -> None:
     """An edit since the last generate: --check rebuilds the changed file and
-    plans, and loads nothing that writes a migration or an event."""
-    imported(project, "migrate", "--generate")
+    plans, and loads nothing that writes a migration or an event; an index of
+    plain column names is read without PostgreSQL's parser."""
+    indexed = MODEL.replace("pub struct", '#[table(indexes = ["name, mood DESC"])]\npub struct')
     model = project / "models" / "people_domain.rs"
-    model.write_text(MODEL.replace("pub name", "pub age: Option<i64>,\n    pub name"))
+    model.write_text(indexed)
+    imported(project, "migrate", "--generate")
+    assert "idx_persons_name_mood_desc" in (project / ".buildamp" / "schema_state.json").read_text()
+    imported(project, "migrate", "--check")  # checks the new files once (PostgreSQL's splitter)
+    model.write_text(indexed.replace("pub name", "pub age: Option<i64>,\n    pub name"))
     names = imported(project, "migrate", "--check", code=1)
     assert "buildamp.cli.incremental" in names  # the fast path planned it
     assert loaded(names, ("buildamp.render", "buildamp.events", "buildamp.run")) == []
     assert loaded(names, ("buildamp.files.compose", "buildamp.files.directives")) == []
     assert loaded(names, ("buildamp.cli.generate", "structlog", "rich", "psycopg")) == []
+    assert loaded(names, ("pglast", "buildamp.cli.fleet")) == []
+    assert loaded(names, SIDE_LIBRARIES) == []
+
+
+# Standard modules no ordinary command needs, each a few milliseconds of start-up
+# (tempfile loads shutil and random; importlib.resources, which tree_sitter_rust's
+# package imports for query files, loads tempfile).
+SIDE_LIBRARIES = ("logging", "tempfile", "importlib.resources", "getpass", "shutil")
+
+
+def test_no_change_check_loads_no_fleet_targets_or_side_library(project: Path) -> None:
+    """A no-change --check (the pre-commit hook) reads the config without the
+    fleet code, target parsing or TOML positions, and loads no standard module
+    it does not use."""
+    imported(project, "migrate", "--generate")
+    imported(project, "migrate", "--check")  # checks the new files once (PostgreSQL's splitter)
+    names = imported(project, "migrate", "--check")
+    assert "buildamp.cli.model_index" in names and "tomllib" in names
+    assert loaded(names, ("buildamp.cli.fleet", "buildamp.files.targets")) == []
+    assert loaded(names, ("buildamp.sources.build", "buildamp.plan", "pglast")) == []
+    assert loaded(names, SIDE_LIBRARIES) == []
+
+
+def test_incremental_generate_loads_no_side_library(project: Path) -> None:
+    """A generate after an edit writes the migration, the state and an audit
+    line without logging, uuid, tempfile, getpass or the fleet code."""
+    imported(project, "migrate", "--generate")
+    model = project / "models" / "people_domain.rs"
+    model.write_text(MODEL.replace("pub name", "pub age: Option<i64>,\n    pub name"))
+    names = imported(project, "migrate", "--generate", env={"BUILDAMP_ACTOR": "ci"})
+    assert "buildamp.cli.incremental" in names and "buildamp.events.audit" in names
+    assert len(list((project / "migrations").glob("002_*.sql"))) == 1
+    assert loaded(names, ("buildamp.cli.fleet",)) == []
+    assert loaded(names, SIDE_LIBRARIES) == []
 
 
 def test_identifier_quoting_needs_no_parser() -> None:
@@ -177,3 +216,14 @@ def test_click_path_loads_what_the_command_uses(project: Path) -> None:
     imported(project, "migrate", "--generate")
     names = imported_by(LAUNCHER, "migrate", "--check", cwd=project)
     assert "buildamp.files.config" in names and "traceback" not in names
+
+
+def test_rust_grammar_without_the_package_init_is_the_package_grammar() -> None:
+    import tree_sitter_rust
+    from tree_sitter import Language
+
+    from buildamp.sources.rust import _LANGUAGE as loaded_grammar
+
+    published = Language(tree_sitter_rust.language())
+    assert loaded_grammar == published
+    assert loaded_grammar.node_kind_count == published.node_kind_count

@@ -124,6 +124,19 @@ def test_actor_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Event(events.STARTED).actor == "ci@deploy-42"
 
 
+def test_a_failing_subscriber_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(_event: Event) -> None:
+        raise RuntimeError("observer bug")
+
+    with subscribed(broken), caplog.at_level("ERROR", logger="buildamp.events.bus"):
+        emit(Event(events.APPLIED))
+    (record,) = caplog.records
+    assert record.name == "buildamp.events.bus" and "failed on migration.applied" in record.msg % (
+        record.args
+    )
+    assert record.exc_info is not None and "observer bug" in str(record.exc_info[1])
+
+
 def test_subscribe_filter_unsubscribe_and_failing_subscriber() -> None:
     everything: list[str] = []
     only_migrations: list[str] = []

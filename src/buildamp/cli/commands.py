@@ -164,10 +164,13 @@ def check_to(to: str | None) -> None:
 
 def run_migrate(config: Config, opts: dict[str, Any], confirm: Callable[[list[str]], bool]) -> int:
     # the fleet flags' checks; the fleet itself loads only with --targets
-    from buildamp.cli.fleet import check_fleet_flags, run_fleet_migrate
+    from buildamp.cli.fleet_flags import check_fleet_flags
 
     check_fleet_flags(opts)
     if opts.get("targets"):
+        # the fleet commands: only with --targets
+        from buildamp.cli.fleet import run_fleet_migrate
+
         return run_fleet_migrate(config, opts)
     mode = migrate_mode(opts)
     check_to(opts.get("to_version"))

@@ -1,6 +1,7 @@
 """``--targets``: apply, roll back, show status or drift on a fleet of databases.
 
-The rollout itself is :mod:`buildamp.run.fleet`; this module parses the flags,
+The rollout itself is :mod:`buildamp.run.fleet` and the flags are declared in
+:mod:`buildamp.cli.fleet_flags`; this module, loaded only with ``--targets``,
 refuses bad combinations before any database is touched, shows one live line
 per target (rich on a terminal, plain lines otherwise) and ends with a table
 (target, from -> to version, duration, result) or one JSON object.
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,64 +21,9 @@ if TYPE_CHECKING:
     from buildamp.files.config import Config
     from buildamp.run.fleet import Action, FleetOptions, FleetTarget, Notify, TargetResult
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-_OPTIONS = (
-    click.option(
-        "--targets",
-        metavar="all|NAME,...|group:NAME",
-        help="Run on these [[targets]] from the config instead of one database.",
-    ),
-    click.option(
-        "--parallel",
-        type=click.IntRange(min=1),
-        default=4,
-        show_default=True,
-        help="With --targets: this many databases at a time.",
-    ),
-    click.option("--canary", metavar="NAME", help="With --targets: this target first, alone."),
-    click.option(
-        "--on-failure",
-        type=click.Choice(["stop", "continue"]),
-        default="stop",
-        show_default=True,
-        help="With --targets: start no new target after a failure, or go on.",
-    ),
-    click.option(
-        "--retries",
-        type=click.IntRange(min=0),
-        default=0,
-        show_default=True,
-        help="With --targets: connection retries for an unreachable target.",
-    ),
-)
-FLEET_FLAGS = ("targets", "parallel", "canary", "on_failure", "retries")
-_DEFAULTS: dict[str, Any] = {"parallel": 4, "canary": None, "on_failure": "stop", "retries": 0}
-
-
-def fleet_options(command: F) -> F:
-    """The fleet flags, for ``migrate`` and ``drift``."""
-    for option in reversed(_OPTIONS):
-        command = option(command)
-    return command
-
-
-def check_fleet_flags(opts: dict[str, Any]) -> None:
-    """Fleet flags without ``--targets`` are a usage error, not silently ignored."""
-    if opts.get("targets"):
-        return
-    # the error type on use: this module is imported at CLI start, for its options
-    from buildamp.model.errors import ConfigError
-
-    stray = [f for f in FLEET_FLAGS[1:] if opts.get(f, _DEFAULTS[f]) != _DEFAULTS[f]]
-    if stray:
-        flags = ", ".join("--" + f.replace("_", "-") for f in stray)
-        verb = "work" if len(stray) > 1 else "works"
-        raise ConfigError(f"{flags} {verb} only with --targets", hint="add --targets all|NAME,...")
-
 
 def _targets(config: Config, opts: dict[str, Any]) -> list[FleetTarget]:
-    # loaded only when --targets is given (this module is imported at CLI start)
+    # loaded only when --targets is given
     from buildamp.files.targets import select_targets
     from buildamp.model.errors import ConfigError
     from buildamp.run.fleet import FleetTarget
@@ -149,7 +95,7 @@ def run_fleet_migrate(config: Config, opts: dict[str, Any]) -> int:
 
 def run_fleet_drift(config: Config, opts: dict[str, Any]) -> int:
     """``drift --targets ...``: exit 1 when any target drifted or failed."""
-    # the error type on use: this module is imported at CLI start, for its options
+    # the error type on use
     from buildamp.model.errors import ConfigError
 
     if opts.get("as_sql"):

@@ -34,6 +34,8 @@ from buildamp.render.step import Step
 
 @dataclass
 class GenerateResult:
+    """What a generate planned and, unless a dry run, wrote."""
+
     operations: list[o.Operation]
     version: str | None = None
     up_path: Path | None = None

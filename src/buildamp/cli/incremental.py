@@ -73,6 +73,8 @@ Conversion = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class TableRecord:
+    """What a fast plan needs of a table it does not rebuild."""
+
     name: str
     enums: tuple[str, ...]  # enum declarations its columns use
     conversions: tuple[Conversion, ...]  # what the state records for it

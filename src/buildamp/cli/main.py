@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from buildamp.cli.fleet import fleet_options
+from buildamp.cli.fleet_flags import fleet_options
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -313,12 +313,15 @@ def drift(
     """Compare the live database with the schema state; exit 1 on drift."""
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.commands import run_drift
-    from buildamp.cli.fleet import check_fleet_flags, run_fleet_drift
+    from buildamp.cli.fleet_flags import check_fleet_flags
 
     def run() -> int:
         check_fleet_flags(fleet)
         config = _project(ctx)
         if fleet["targets"]:
+            # the fleet commands: only with --targets
+            from buildamp.cli.fleet import run_fleet_drift
+
             extra = {"database_url": database_url, "log_format": ctx.obj["log_format"]}
             return run_fleet_drift(config, {**fleet, **extra, "as_sql": as_sql, "as_json": as_json})
         return run_drift(

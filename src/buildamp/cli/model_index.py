@@ -51,6 +51,8 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class ModelIndex:
+    """The model files a schema state was made from (see the module docs)."""
+
     fingerprint: str
     written_ns: int
     state_sha256: str

@@ -64,6 +64,8 @@ def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]
 
 @dataclass(frozen=True)
 class Plan:
+    """The operations from the schema state to the models, and what they came from."""
+
     snapshot: Snapshot
     models: Models
     operations: list[o.Operation]

@@ -19,11 +19,13 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from buildamp.files.targets import Target, parse_targets
 from buildamp.model.errors import ConfigError, Location
 from buildamp.model.event_names import EVENT_NAMES, matches_some_event
+
+if TYPE_CHECKING:
+    from buildamp.files.targets import Target
 
 CONFIG_FILE = "buildamp.toml"
 STATE_DIR = ".buildamp"
@@ -33,6 +35,8 @@ ENV_VARIABLE = "BUILDAMP_ENV"
 
 @dataclass(frozen=True)
 class Webhook:
+    """One ``[[webhooks]]`` entry: where events are posted, which, how signed."""
+
     url: str
     events: tuple[str, ...] = ()
     secret: str | None = None
@@ -41,6 +45,8 @@ class Webhook:
 
 @dataclass(frozen=True)
 class Config:
+    """The project's settings, profile applied (docs/configuration.md)."""
+
     project_dir: Path
     models: tuple[str, ...] = ("models",)
     migrations: str = "migrations"
@@ -146,11 +152,12 @@ def _strings(what: str, each: Check | None = None) -> Check:
     return check
 
 
-_DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$")
+# Patterns are compiled on first use (re keeps them): most configs never need one.
+_DURATION = r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$"
 
 
 def _duration(value: Any) -> str | None:
-    if _DURATION.match(value):
+    if re.match(_DURATION, value):
         return None
     return 'must be a PostgreSQL duration such as "1s", "500ms" or "2min"'
 
@@ -179,13 +186,19 @@ def _table_name(value: Any) -> str | None:
     return 'must be a table name such as "buildamp_events" (lower case, optionally schema.table)'
 
 
-@dataclass(frozen=True)
 class Key:
-    """One config key: its TOML type(s), a value check, whether a profile may set it."""
+    """One config key: its TOML type(s), a value check, whether a profile may set
+    it. A plain class: a table row read by field, never compared or shown (a
+    dataclass costs ~1 ms to create, on every command)."""
 
-    kinds: type | tuple[type, ...]
-    check: Check | None = None
-    in_profile: bool = True
+    __slots__ = ("check", "in_profile", "kinds")
+
+    def __init__(
+        self, kinds: type | tuple[type, ...], check: Check | None = None, in_profile: bool = True
+    ) -> None:
+        self.kinds = kinds
+        self.check = check
+        self.in_profile = in_profile
 
 
 KEYS: dict[str, Key] = {
@@ -223,8 +236,8 @@ _TUPLES = {"models", "drift_ignore", "unmanaged", "extensions"}  # lists kept as
 # ---- where a key is in the TOML text ---------------------------------------------
 
 Path_ = tuple[str | int, ...]
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_KEY_LINE = re.compile(r"^(\s*)([A-Za-z0-9_\-\"'.]+)\s*=")
+_HEADER = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?"
+_KEY_LINE = r"^(\s*)([A-Za-z0-9_\-\"'.]+)\s*="
 
 
 class Positions:
@@ -239,6 +252,7 @@ class Positions:
         counts: dict[Path_, int] = {}
         table: Path_ = ()
         in_string = False
+        header_line, key_line = re.compile(_HEADER), re.compile(_KEY_LINE)
         for number, line in enumerate(text.splitlines(), start=1):
             if line.count('"""') % 2 or line.count("'''") % 2:
                 in_string = not in_string
@@ -246,7 +260,7 @@ class Positions:
                     continue
             if in_string:
                 continue
-            header = _HEADER.match(line)
+            header = header_line.match(line)
             if header:
                 parts: Path_ = tuple(_unquote(p) for p in header.group(2).split("."))
                 if header.group(1) == "[[":
@@ -256,7 +270,7 @@ class Positions:
                 table = parts
                 self.found.setdefault(table, (number, line.index("[") + 1))
                 continue
-            key = _KEY_LINE.match(line)
+            key = key_line.match(line)
             if key:
                 dotted = tuple(_unquote(p) for p in key.group(2).split("."))
                 self.found.setdefault((*table, *dotted), (number, len(key.group(1)) + 1))
@@ -296,11 +310,11 @@ def load_config(project_dir: Path, env: str | None = None) -> Config:
     if path.is_file():
         text = _read_text(path)
         data = _parse(text, CONFIG_FILE)
-        reader = _Reader(CONFIG_FILE, Positions(text))
+        reader = _Reader(CONFIG_FILE, text)
     elif pyproject.is_file() and "[tool.buildamp" in (text := _read_text(pyproject)):
         tool = _parse(text, "pyproject.toml").get("tool", {})
         data = tool.get("buildamp", {}) if isinstance(tool, dict) else {}
-        reader = _Reader("pyproject.toml", Positions(text, ("tool", "buildamp")))
+        reader = _Reader("pyproject.toml", text, ("tool", "buildamp"))
     else:
         if profile:
             raise ConfigError(
@@ -318,7 +332,7 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"cannot read config: {error}", Location(path.name, 1, 1)) from None
 
 
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_POSITION = r"\(at line (\d+), column (\d+)\)"
 
 
 def _parse(text: str, name: str) -> dict[str, Any]:
@@ -326,20 +340,24 @@ def _parse(text: str, name: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
-        found = _TOML_POSITION.search(message)
+        found = re.search(_TOML_POSITION, message)
         line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
-        message = _TOML_POSITION.sub("", message).strip()
+        message = re.sub(_TOML_POSITION, "", message).strip()
         raise ConfigError(
             f"invalid TOML: {message}", Location(name, line, column), "fix the syntax"
         ) from None
 
 
 class _Reader:
-    def __init__(self, source: str, positions: Positions) -> None:
+    def __init__(self, source: str, text: str, prefix: Path_ = ()) -> None:
         self.source = source
-        self.positions = positions
+        self.text = text
+        self.prefix = prefix
+        self.positions: Positions | None = None  # found when an error needs one
 
     def locate(self, path: Path_) -> Location:
+        if self.positions is None:
+            self.positions = Positions(self.text, self.prefix)
         line, column = self.positions.of(path)
         return Location(self.source, line, column)
 
@@ -384,6 +402,9 @@ class _Reader:
             if key == "webhooks":
                 value = tuple(self.webhook(item, index) for index, item in enumerate(value))
             elif key == "targets":
+                # the fleet's targets: only a config that has some
+                from buildamp.files.targets import parse_targets
+
                 value = parse_targets(value, self.locate)
             elif key in _TUPLES:
                 value = tuple(value)

@@ -40,15 +40,16 @@ NO_TRANSACTION = PREFIX + "no-transaction"
 DOWN = PREFIX + "down"
 DEFAULT_BATCH_SIZE = 1000
 
-_DIRECTIVE = re.compile(r"--\s*buildamp:(?P<name>[a-z-]+)\b(?P<args>[^\n]*)")
-_CODE = re.compile(r"\bBA\d{3}\b")
+# Compiled on first use (re keeps them): writing a migration reads no directive.
+_DIRECTIVE = r"--\s*buildamp:(?P<name>[a-z-]+)\b(?P<args>[^\n]*)"
+_CODE = r"\bBA\d{3}\b"
 
 
 def _found(comment_text: str, name: str) -> list[str]:
     """Arguments of each ``name`` directive in ``comment_text``, in order."""
     return [
         m.group("args").strip()
-        for m in _DIRECTIVE.finditer(comment_text)
+        for m in re.finditer(_DIRECTIVE, comment_text)
         if m.group("name") == name
     ]
 
@@ -69,6 +70,8 @@ def is_no_transaction(comment_text: str) -> bool:
 
 @dataclass(frozen=True)
 class BatchSpec:
+    """A ``batch`` directive: the table and the pace of its next UPDATE."""
+
     table: str
     size: int = DEFAULT_BATCH_SIZE
     pause: float = 0.0  # seconds between batches, to leave room for live traffic
@@ -173,7 +176,7 @@ def parse_lint_ignore(comment_line: str) -> set[str] | None:
     found = _found(comment_line, "lint-ignore")
     if not found:
         return None
-    named = set(_CODE.findall(" ".join(found)))
+    named = set(re.findall(_CODE, " ".join(found)))
     return named or {"*"}
 
 

@@ -18,6 +18,8 @@ SHORT_NUMBER = re.compile(r"^\d{1,2}_[A-Za-z0-9_]+\.sql$")  # 01_x.sql: a typo, 
 
 @dataclass(frozen=True)
 class MigrationFile:
+    """A numbered migration file and where its rollback is."""
+
     version: str
     name: str
     path: Path

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from buildamp.model.records import fast_init
 
-# "models/a.rs:3:5": a place already written out (a table's ``source``)
-_POSITIONED = re.compile(r":\d+:\d+$")
+# "models/a.rs:3:5": a place already written out (a table's ``source``);
+# compiled on first use (re keeps it): only an error message needs it
+_POSITIONED = r":\d+:\d+$"
 
 
 @fast_init
@@ -30,7 +31,7 @@ class Location:
     def positioned(self) -> str:
         """Always ``file:line:column`` (editors and CI annotations jump there):
         a fault of the whole file (its name, its state) points at ``1:1``."""
-        if self.line or _POSITIONED.search(self.file):
+        if self.line or re.search(_POSITIONED, self.file):
             return str(self)
         return f"{self.file}:1:1"
 

@@ -16,6 +16,8 @@ from buildamp.model.records import fast_init
 @fast_init
 @dataclass(frozen=True, slots=True)
 class ColumnHint:
+    """How a field asks to change: rename, conversion, backfill, confirmation."""
+
     rename_from: str | None = None
     convert_from: str | None = None
     convert_sql: str | None = None
@@ -30,6 +32,8 @@ class ColumnHint:
 @fast_init
 @dataclass(frozen=True, slots=True)
 class TableHint:
+    """How a table asks to change, and the model it comes from."""
+
     model: str = ""
     rename_from: str | None = None
     confirm_destructive: bool = False
@@ -38,6 +42,8 @@ class TableHint:
 
 @dataclass(frozen=True)
 class Hints:
+    """Every hint of the models, by table and column."""
+
     tables: dict[str, TableHint] = field(default_factory=dict)
     # (table, column) -> the hint of a field with options
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)

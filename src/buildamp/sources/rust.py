@@ -11,11 +11,11 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import os
 import pathlib
 import sys
 from collections.abc import Iterator, Sequence
 
-import tree_sitter_rust
 from tree_sitter import Language, Node, Parser
 
 from buildamp.model.errors import Location, ModelError
@@ -59,7 +59,37 @@ _TYPES: dict[bytes, TypeRef] = {}
 _TYPES_KEPT = 4096
 
 
-_LANGUAGE = Language(tree_sitter_rust.language())
+def _rust_grammar() -> object:
+    """``tree_sitter_rust.language()`` without the package's ``__init__``, which
+    imports ``importlib.resources`` (and with it tempfile, shutil, zipfile's
+    readers: ~7 ms of every run that reads a model) for query files buildamp
+    never reads. Its compiled ``_binding`` is loaded from the package folder;
+    anything unexpected falls back to the plain import."""
+    # the loader machinery: already imported at start-up by the interpreter
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        package = importlib.util.find_spec("tree_sitter_rust")
+        assert package is not None and package.submodule_search_locations is not None
+        folder = next(iter(package.submodule_search_locations))
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "_binding" + suffix)
+            if os.path.isfile(path):
+                spec = importlib.util.spec_from_file_location("tree_sitter_rust._binding", path)
+                assert spec is not None and spec.loader is not None
+                binding = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(binding)
+                return binding.language()
+    except (ImportError, AssertionError, OSError, AttributeError):
+        pass
+    # the package as published: when its layout is not the one above
+    import tree_sitter_rust
+
+    return tree_sitter_rust.language()
+
+
+_LANGUAGE = Language(_rust_grammar())
 
 
 def _field_id(name: str) -> int:
