@@ -59,12 +59,13 @@ def read_sources(config: Config) -> list[SourceFile]:
 
     sources: list[SourceFile] = []
     python_files: list[Path] = []
+    paths = model_files(config)
     with gc_paused():
-        for path in model_files(config):
+        for path, display in zip(paths, config.display_all(paths), strict=True):
             if path.suffix == ".rs":
-                sources.append(_read_rust(path, config.display(path)))
+                sources.append(_read_rust(path, display))
             elif path.suffix == ".elm":
-                sources.append(_read_elm(path, config.display(path)))
+                sources.append(_read_elm(path, display))
             else:
                 python_files.append(path)
     if python_files:
