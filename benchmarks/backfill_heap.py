@@ -14,13 +14,18 @@ table's, as online_stall.py's do). No migration files, no naive run. Statements:
 
 Each line: rows/s, heap vacuums run (and their share of the time), and the table's
 size as ``raw`` (after / before), ``data`` (after ``VACUUM FULL`` / before: what the
-new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left).
+new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left);
+then the batched run's time split by statement (its UPDATEs, the bounding SELECTs,
+the progress rows, the heap vacuums) and what is left (Python, BEGIN/COMMIT).
+``--plain`` also runs the statement as one UPDATE on its own copy in every round
+and prints the batched rows/s as a share of it: the throughput goal's pair.
 ``--before-after`` runs, in every round, the cadence as it was before it followed
 the table's rows (each fortieth of the projected total, which the writer's far ids
 inflate), then the current one: a paired comparison on identical tables.
 
     python benchmarks/backfill_heap.py --rows 300000 --statement uuid --writer --before-after
     python benchmarks/backfill_heap.py --rows 200000 --every 20 --writer --rounds 3
+    python benchmarks/backfill_heap.py --rows 300000 --plain --rounds 3    # vs one UPDATE, no writer
 """
 
 from __future__ import annotations
@@ -110,7 +115,11 @@ def projected_total(table_rows: int, progress: batch.BatchProgress) -> int:
     return progress.rows_total
 
 
-def run_variant(admin: str, rows: int, statement: str, writer: bool, label: str) -> None:
+def run_variant(
+    admin: str, rows: int, statement: str, writer: bool, label: str, plain: bool = False
+) -> float:
+    """One run on a fresh copy; returns its rows/s. ``plain``: the statement as one
+    UPDATE (the throughput goal's baseline) instead of batched."""
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {RUN} TEMPLATE {TEMPLATE}")
@@ -128,9 +137,13 @@ def run_variant(admin: str, rows: int, statement: str, writer: bool, label: str)
         if writer:
             thread.start()
             time.sleep(0.5)
-        conn.execute = timing_vacuums(conn.execute, vacuums)  # type: ignore[method-assign]
+        spent: dict[str, list[float]] = {}
+        conn.execute = timing_vacuums(conn.execute, vacuums, spent)  # type: ignore[method-assign]
         started = time.monotonic()
-        batch.run_batched(conn, batched, BatchSpec("big", 5000), "heap")
+        if plain:
+            conn.execute(batched)
+        else:
+            batch.run_batched(conn, batched, BatchSpec("big", 5000), "heap")
         took = time.monotonic() - started
         stop.set()
         if writer:
@@ -138,21 +151,42 @@ def run_variant(admin: str, rows: int, statement: str, writer: bool, label: str)
         after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
         conn.execute("VACUUM FULL big")
         packed = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+    vacuumed = sum(vacuums[:-1])  # the last is the VACUUM FULL that measures the data
     print(
-        f"{label:<8} {rows / took:>9,.0f} rows/s  vacuums {len(vacuums):>3} "
-        f"({sum(vacuums) / took:>4.0%} of the time)  raw x{after / before:.3f}  "
+        f"{label:<8} {rows / took:>9,.0f} rows/s  vacuums {len(vacuums) - 1:>3} "
+        f"({vacuumed / took:>4.0%} of the time)  raw x{after / before:.3f}  "
         f"data x{packed / before:.3f}  bloat x{after / packed:.3f}",
         flush=True,
     )
+    if not plain:  # where the batched run's time went, by statement
+        shares = sorted(spent.items(), key=lambda item: -sum(item[1]))
+        shares = [(kind, times) for kind, times in shares if sum(times) >= took / 200]
+        print(
+            "         time: "
+            + ", ".join(f"{kind} {sum(times) / took:.1%} ({len(times)}x)" for kind, times in shares)
+            + f", the rest {1 - sum(sum(t) for _, t in shares) / took:.1%}",
+            flush=True,
+        )
+    return rows / took
 
 
-def timing_vacuums(execute: Callable[..., Any], seen: list[float]) -> Callable[..., Any]:
+def statement_kind(text: str) -> str:
+    """The statement's first words: what the batched loop's time is split by."""
+    return " ".join(text.split()[:2]).rstrip("(")
+
+
+def timing_vacuums(
+    execute: Callable[..., Any], seen: list[float], spent: dict[str, list[float]]
+) -> Callable[..., Any]:
     def timed(query: Any, *args: Any, **kwargs: Any) -> Any:
         began = time.monotonic()
         result = execute(query, *args, **kwargs)
+        took = time.monotonic() - began
         text = query.decode() if isinstance(query, bytes) else str(query)
         if text.startswith("VACUUM"):
-            seen.append(time.monotonic() - began)
+            seen.append(took)
+        if not text.startswith("VACUUM FULL") and not text.startswith("SELECT pg_table_size"):
+            spent.setdefault(statement_kind(text), []).append(took)
         return result
 
     return timed
@@ -169,6 +203,12 @@ def main() -> int:
     parser.add_argument("--writer", action="store_true")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--before-after", action="store_true")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="also run the statement as one UPDATE on its own copy, in every round, "
+        "and print the batched run's rows/s as a share of it",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -192,7 +232,12 @@ def main() -> int:
                 run_variant(args.database_url, args.rows, args.statement, args.writer, "before")
                 batch.vacuum_basis, batch.VACUUM_EVERY = current, args.every
             label = "after" if args.before_after else "run"
-            run_variant(args.database_url, args.rows, args.statement, args.writer, label)
+            rate = run_variant(args.database_url, args.rows, args.statement, args.writer, label)
+            if args.plain:
+                one = run_variant(
+                    args.database_url, args.rows, args.statement, args.writer, "one", plain=True
+                )
+                print(f"         batched: {rate / one:.0%} of one UPDATE's rows/s", flush=True)
     finally:
         batch.vacuum_basis = current
         with psycopg.connect(args.database_url, autocommit=True) as conn:

@@ -186,6 +186,7 @@ def run_batched(
     size, since_vacuum = spec.size, 0
     vacuumed_at, vacuum_took = time.monotonic(), 0.0  # the last heap vacuum: end, duration
     table_rows = progress.rows_total  # the catalog's; each heap vacuum refreshes it
+    counted: int | None = None  # the table's rows as the last heap vacuum counted them
     span = _key_span(conn, plan)
     per_row: float | None = None  # measured seconds per row, smoothed
     while True:
@@ -206,7 +207,7 @@ def run_batched(
             changed = conn.execute(update_sql, {"last": last, "upper": upper}).rowcount
             last = upper
             progress.rows_done += changed
-            progress.rows_total = _corrected_total(progress, span, last)
+            progress.rows_total = _corrected_total(progress, span, last, counted)
             store.put(progress_key, {**progress.as_json(), "last_key": last})
         since_vacuum += changed
         announce(conn, progress)
@@ -220,7 +221,7 @@ def run_batched(
             vacuumed_at = time.monotonic()
             vacuum_took = vacuumed_at - vacuum_began
             since_vacuum = 0
-            table_rows = _estimate(conn, spec.table)
+            table_rows = counted = _estimate(conn, spec.table)
         if spec.pause:
             time.sleep(spec.pause)
         if changed > 0:
@@ -284,14 +285,25 @@ def _key_span(conn: Any, plan: _Plan) -> tuple[int, int] | None:
     return (int(low), int(high)) if low is not None and high is not None else None
 
 
-def _corrected_total(progress: BatchProgress, span: tuple[int, int] | None, last: Any) -> int:
+def _corrected_total(
+    progress: BatchProgress, span: tuple[int, int] | None, last: Any, counted: int | None
+) -> int:
     """Rows the run will change in all: rows done so far scaled by how much of
     the key range is behind us; else the catalog estimate, never below what is
-    done (``reltuples`` lags behind a table filled since the last ANALYZE)."""
+    done (``reltuples`` lags behind a table filled since the last ANALYZE).
+
+    A gap in the keys (ids reserved in blocks, a range far above the rest) makes
+    the scaled figure too large until the batches pass it, so once a heap vacuum
+    of this run has counted the table (``counted``: fresh, unlike the catalog's
+    figure at the start) the total is at most that count: a run changes no more
+    rows than the table holds, give or take the rows written meanwhile."""
     done = progress.rows_done
     if span is not None and last is not None:
         low, high = span
         covered = (int(last) - low + 1) / max(high - low + 1, 1)
         if covered > 0:
-            return max(done, round(done / min(covered, 1.0)))
+            projected = round(done / min(covered, 1.0))
+            if counted is not None and counted > 0:
+                projected = min(projected, counted)
+            return max(done, projected)
     return max(progress.rows_total, done)
