@@ -216,6 +216,7 @@ def generate(
         operations,
     )
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
+    del forward, backward  # their text is in the files now: not alive while the state is encoded
     if dry_run:
         return result
     converted = conversions(models.schema, models.hints)
