@@ -208,12 +208,14 @@ def render_all(operations: list[o.Operation], options: RenderOptions | None = No
             final = _final_name(table, operations[position + 1 :])
             if final != table:
                 if isinstance(op, o.AlterColumn) and copies_column(op):
-                    raise PlanError(
+                    refused = PlanError(
                         f"online mode cannot roll back a copy of {table}.{op.new.name} "
                         f"(a type change) in the migration that renames {final} to {table}",
                         hint="rename the table in one migration and change the column type "
                         "in the next",
                     )
+                    refused.tables = (table, final)
+                    raise refused
                 retargeted: Any = replace(op, table=final)  # type: ignore[arg-type]  # ops with a table
                 moved = render_op(retargeted, options)
                 rendered = [
