@@ -332,3 +332,23 @@ def test_the_table_is_broad() -> None:
     assert len(CASES) >= 25
     kinds = {name.split("_")[0] for name in CASES}
     assert {"rust", "python", "elm", "config", "pyproject", "migration", "lint"} <= kinds
+
+
+def test_a_refusal_of_the_renderer_points_at_the_model(project: Path, pg_url: str) -> None:
+    """The renderer knows no model files: its refusal (online, a type-change copy
+    in the migration that renames the table) is pointed at the table's model."""
+    _write(project, {RS: "pub struct Item {\n    pub id: String,\n    pub qty: i32,\n}\n"})
+    assert _first_line(project, ("migrate",), pg_url)[0] == 0
+    _write(
+        project,
+        {
+            RS: '#[table(name = "things", rename_from = "items")]\npub struct Item {\n'
+            "    pub id: String,\n"
+            '    #[migration(convert_sql = "(%s)::bigint")]\n    pub qty: i64,\n}\n'
+        },
+    )
+    code, first = _first_line(project, ("migrate",), pg_url)
+    assert code == 2, first
+    assert first.startswith(f"error: {RS}:"), first
+    assert LOCATED.match(first.removeprefix("error: ")), first
+    assert "cannot roll back a copy of things.qty" in first, first

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buildamp.files import snapshot
+from buildamp.files import snapshot_write
 from buildamp.files.snapshot_json import Unusual, dumps_json, encode, encode_chunks
 from buildamp.model.schema import Column, Constraint, DocumentField, Index, IndexKey, Table
 
@@ -118,9 +118,12 @@ def test_table_text_is_the_general_encoding(table: Table) -> None:
     bytes of json.dumps over the table's JSON: names with quotes, control
     characters and non-ASCII, repeated column names, every optional key."""
     expected = json.dumps(
-        {"tables": {"t": snapshot._table_json(table)}}, indent=2, sort_keys=True, ensure_ascii=False
+        {"tables": {"t": snapshot_write._table_json(table)}},
+        indent=2,
+        sort_keys=True,
+        ensure_ascii=False,
     )
-    assert '{\n  "tables": {\n    "t": ' + snapshot._table_text(table) + "\n  }\n}" == expected
+    assert '{\n  "tables": {\n    "t": ' + snapshot_write.table_text(table) + "\n  }\n}" == expected
 
 
 def test_table_text_falls_back_for_unusual_values() -> None:
@@ -132,5 +135,5 @@ def test_table_text_falls_back_for_unusual_values() -> None:
         Table("t", (), tenant=None),  # type: ignore[arg-type]
     ):
         parts: list[str] = []
-        encode(snapshot._table_json(odd), "\n    ", parts)
-        assert snapshot._table_text(odd) == "".join(parts)
+        encode(snapshot_write._table_json(odd), "\n    ", parts)
+        assert snapshot_write.table_text(odd) == "".join(parts)

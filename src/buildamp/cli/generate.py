@@ -192,9 +192,12 @@ def generate(
         any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables)
         or (planned.fast is not None and planned.fast.other_rls),
     )
-    forward = render_all(operations, options)
-    forward += verify_landed(operations, forward)
-    backward = render_all([o.invert(op) for op in reversed(operations)], options)
+    try:
+        forward = render_all(operations, options)
+        forward += verify_landed(operations, forward)
+        backward = render_all([o.invert(op) for op in reversed(operations)], options)
+    except PlanError as error:
+        raise _at_model(error, models.hints) from None
     created = _extensions(config, snapshot.schema, planned.next_schema)
     if created:
         forward = [Step(f"CREATE EXTENSION IF NOT EXISTS {q(name)}") for name in created] + forward
@@ -216,6 +219,7 @@ def generate(
         operations,
     )
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
+    del forward, backward  # their text is in the files now: not alive while the state is encoded
     if dry_run:
         return result
     converted = conversions(models.schema, models.hints)
@@ -264,6 +268,14 @@ def generate(
     result.written = True
     _remember(config, planned, state, version)
     return result
+
+
+def _at_model(error: PlanError, hints: Hints) -> PlanError:
+    """``error`` pointed at the model of the first table it names that has one."""
+    if error.location is not None:
+        return error
+    place = next((hints.table(t).location for t in error.tables if hints.table(t).location), "")
+    return PlanError(error.message, Location(place) if place else None, error.hint)
 
 
 def _state_text(config: Config) -> str | None:

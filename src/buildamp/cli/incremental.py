@@ -18,6 +18,7 @@ atomic, and ``BUILDAMP_NO_CACHE=1`` turns it off.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import pickle
 import time
@@ -456,7 +457,7 @@ def full_index(
     return ModelIndex(
         fingerprint(config),
         time.time_ns(),
-        sha(state_text.encode("utf-8")),
+        text_sha(state_text),
         canonical,
         version,
         frozenset(refs),
@@ -471,13 +472,24 @@ def updated_index(fast: FastState, state_text: str, version: str | None) -> Mode
     return ModelIndex(
         fast.index.fingerprint,
         time.time_ns(),
-        sha(state_text.encode("utf-8")),
+        text_sha(state_text),
         True,
         version,
         fast.index.refs,
         fast.files,
         pack_types(fast.types),
     )
+
+
+def text_sha(text: str) -> str:
+    """``sha(text.encode("utf-8"))``, encoding a slice at a time: no second copy
+    of a state of tens of megabytes (a slice of code points encodes to a slice
+    of the bytes)."""
+    digest = hashlib.sha256()
+    step = 1 << 20
+    for start in range(0, len(text), step):
+        digest.update(text[start : start + step].encode("utf-8"))
+    return digest.hexdigest()
 
 
 def scan(config: Config) -> Scan | None:

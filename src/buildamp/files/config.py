@@ -100,12 +100,31 @@ class Config:
 
     def display(self, path: Path) -> str:
         """A path as the user would type it: relative to the project."""
-        try:
-            folder = self.project_dir
-            root = _resolved(folder) if folder.is_absolute() else folder.resolve()
-            return path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return str(path)
+        return self.display_all([path])[0]
+
+    def display_all(self, paths: list[Path]) -> list[str]:
+        """:meth:`display` of each path, resolving each folder once, not each
+        file (a thousand model files in a few folders): a file that is no
+        symbolic link resolves to its folder's resolved path plus its name."""
+        folder = self.project_dir
+        root = _resolved(folder) if folder.is_absolute() else folder.resolve()
+        folders: dict[Path, Path] = {}
+        shown: list[str] = []
+        for path in paths:
+            name = path.name
+            if name in ("", "..") or os.path.islink(path):
+                resolved = path.resolve()
+            else:
+                parent = path.parent
+                known = folders.get(parent)
+                if known is None:
+                    known = folders[parent] = parent.resolve()
+                resolved = known / name
+            try:
+                shown.append(resolved.relative_to(root).as_posix())
+            except ValueError:
+                shown.append(str(path))
+        return shown
 
 
 @functools.lru_cache(maxsize=64)

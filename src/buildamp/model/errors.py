@@ -73,6 +73,10 @@ class StateError(BuildampError):
 class PlanError(BuildampError):
     """A change we refuse to generate without more information from the user."""
 
+    # The tables at fault, for a layer that knows no model files (the renderer):
+    # the command that called it points the error at the first one's model.
+    tables: tuple[str, ...] = ()
+
 
 class DatabaseError(BuildampError):
     """The database refused a statement or cannot be reached."""

@@ -119,26 +119,9 @@ def _plain(op: o.Operation) -> list[Step]:
 
 
 def _online(op: o.Operation) -> list[Step]:
-    """Lock-safe forms for tables that already hold data; the rest render plainly."""
+    """Lock-safe forms for tables that already hold data; the rest render plainly
+    (matched first: a new table, the commonest op, then costs one type check)."""
     match op:
-        case o.CreateIndex():
-            return online_create_index(op)
-        case o.DropIndex():
-            return online_drop_index(op)
-        case o.AddConstraint():
-            return online_add_constraint(op)
-        case o.DropConstraint():
-            return online_drop_constraint(op)
-        case o.AddColumn():
-            return online_add_column(op)
-        case o.AlterColumn():
-            return online_alter_column(op)
-        case o.RenameDocumentKey():
-            return online_rename_document_key(op)
-        case o.FillDocumentKey():
-            return online_fill_document_key(op)
-        case o.ConvertDocumentKey():
-            return online_convert_document_key(op)
         case (
             o.CreateTable()
             | o.DropTable()
@@ -161,6 +144,24 @@ def _online(op: o.Operation) -> list[Step]:
             | o.ChangeStorage()
         ):
             return _plain(op)
+        case o.CreateIndex():
+            return online_create_index(op)
+        case o.DropIndex():
+            return online_drop_index(op)
+        case o.AddConstraint():
+            return online_add_constraint(op)
+        case o.DropConstraint():
+            return online_drop_constraint(op)
+        case o.AddColumn():
+            return online_add_column(op)
+        case o.AlterColumn():
+            return online_alter_column(op)
+        case o.RenameDocumentKey():
+            return online_rename_document_key(op)
+        case o.FillDocumentKey():
+            return online_fill_document_key(op)
+        case o.ConvertDocumentKey():
+            return online_convert_document_key(op)
         case _:
             assert_never(op)
 
@@ -176,7 +177,7 @@ def render_op(op: o.Operation, options: RenderOptions | None = None) -> list[Ste
         from buildamp.render.citus import citus_steps
 
         steps = citus_steps(op, steps, options)
-    return [replace(step, op=op) for step in steps]
+    return [step.of(op) for step in steps]
 
 
 def _with_comments(steps: list[Step], comments: list[Step]) -> list[Step]:
@@ -207,12 +208,14 @@ def render_all(operations: list[o.Operation], options: RenderOptions | None = No
             final = _final_name(table, operations[position + 1 :])
             if final != table:
                 if isinstance(op, o.AlterColumn) and copies_column(op):
-                    raise PlanError(
+                    refused = PlanError(
                         f"online mode cannot roll back a copy of {table}.{op.new.name} "
                         f"(a type change) in the migration that renames {final} to {table}",
                         hint="rename the table in one migration and change the column type "
                         "in the next",
                     )
+                    refused.tables = (table, final)
+                    raise refused
                 retargeted: Any = replace(op, table=final)  # type: ignore[arg-type]  # ops with a table
                 moved = render_op(retargeted, options)
                 rendered = [

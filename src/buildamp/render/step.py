@@ -17,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from buildamp.model.records import fast_init
 from buildamp.plan.ops import Op
 
 Phase = Literal["pre", "tx", "post"]
 Role = Literal["ddl", "backfill", "setting", "validation", "note"]
 
 
+@fast_init
 @dataclass(frozen=True)
 class Step:
     sql: str
@@ -37,6 +39,13 @@ class Step:
     # change was confirmed as destructive): written as a lint-ignore directive.
     accepts: tuple[str, ...] = ()
     op: Op | None = field(default=None, compare=False, repr=False)  # the op it came from
+
+    def of(self, op: Op) -> Step:
+        """This step, from ``op``: ``replace(self, op=op)`` (every field copied)
+        without its cost, paid once per step of every migration."""
+        step = object.__new__(Step)
+        step.__dict__.update(self.__dict__, op=op)
+        return step
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,38 @@ def model_files(config: Config) -> list[Path]:
 def _walk(root: str) -> list[tuple[list[str], str]]:
     """(path parts, relative path) of each model file under ``root``, skipping
     :data:`SKIP_DIRS`; sorted by parts this is ``sorted(root.rglob("*"))``'s
-    order, without a Path object per file and directory."""
+    order, without a Path object per file and directory. What ``os.walk``
+    (not following links to folders) with ``os.path.isfile`` on each model file
+    finds, from the directory entries alone: a stat only for a symbolic link."""
     found: list[tuple[list[str], str]] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
-        prefix = os.path.relpath(folder, root)
-        for name in names:
-            if os.path.splitext(name)[1] in (".rs", ".py", ".elm"):
-                relative = name if prefix == "." else f"{prefix}/{name}"
-                if os.path.isfile(os.path.join(folder, name)):
-                    found.append((relative.split("/"), relative))
+    pending = [(root, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # as os.walk: an unreadable folder is skipped
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if name not in SKIP_DIRS and not entry.is_symlink():
+                    pending.append((entry.path, f"{prefix}{name}/"))
+            elif os.path.splitext(name)[1] in (".rs", ".py", ".elm") and _is_file(entry):
+                relative = prefix + name
+                found.append((relative.split("/"), relative))
     return found
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``os.path.isfile`` of the entry (a link is followed)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def read_sources(config: Config) -> list[SourceFile]:
@@ -59,12 +80,13 @@ def read_sources(config: Config) -> list[SourceFile]:
 
     sources: list[SourceFile] = []
     python_files: list[Path] = []
+    paths = model_files(config)
     with gc_paused():
-        for path in model_files(config):
+        for path, display in zip(paths, config.display_all(paths), strict=True):
             if path.suffix == ".rs":
-                sources.append(_read_rust(path, config.display(path)))
+                sources.append(_read_rust(path, display))
             elif path.suffix == ".elm":
-                sources.append(_read_elm(path, config.display(path)))
+                sources.append(_read_elm(path, display))
             else:
                 python_files.append(path)
     if python_files:

@@ -13,6 +13,7 @@ from buildamp.model.errors import Location, ModelError
 from buildamp.model.hints import field_options
 from buildamp.model.naming import snake_case
 from buildamp.model.records import fast_init
+from buildamp.model.schema import Column
 from buildamp.pg.sqltext import NUMERIC_TYPES
 from buildamp.sources.decl import AliasDecl, EnumDecl, StructDecl, TypeRef
 
@@ -106,6 +107,12 @@ class TypeContext:
     # model names defined by more than one different enum: a field resolves its own
     enum_homes: dict[str, tuple[EnumDecl, ...]] = dataclasses.field(default_factory=dict)
     memo: dict[TypeRef, Mapped] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    # (column name, id of a Mapped) -> that Mapped and the column a field without
+    # options builds from it: projects repeat a few field names and types, and
+    # equal columns are one shared object (each Mapped kept, so no id is reused)
+    plain_columns: dict[tuple[str, int], tuple[Mapped, Column]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def map_type(ref: TypeRef, ctx: TypeContext, field: str, location: Location) -> Mapped:
