@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import psycopg
@@ -15,7 +15,16 @@ from buildamp.pg.sqltext import (
     normalize_default,
     normalize_expression,
 )
-from buildamp.run.catalog import _deparsed, comparable, read_catalog, relax_expression
+from buildamp.run.catalog import (
+    CatalogRead,
+    _deparsed,
+    catalog_transaction,
+    comparable,
+    comparable_like,
+    pipelined,
+    read_catalog,
+    relax_expression,
+)
 from tests.helpers import apply_sql, catalog_of
 
 DDL = """
@@ -225,6 +234,98 @@ def test_comparable_ignores_what_a_database_cannot_know(pg_url: str) -> None:
     )
     assert catalog_of(pg_url) == comparable(from_models)
     assert comparable(comparable(from_models)) == comparable(from_models)
+
+
+def test_comparable_like_a_catalog_read_is_comparable(pg_url: str) -> None:
+    """comparable_like(state, live) == comparable(state), whatever the live
+    schema: a table equal to its live twin is that twin, any other is reduced."""
+    apply_sql(pg_url, DDL)
+    live = catalog_of(pg_url)
+    state = replace(
+        EXPECTED,
+        tables=tuple(
+            replace(table, source="models/x_domain.rs", custom_sql="migrations/custom/x.sql")
+            for table in reversed(EXPECTED.tables)
+        ),
+        enums=tuple(replace(e, source="models/x_domain.rs") for e in EXPECTED.enums),
+    )
+    assert comparable_like(state, live) == comparable(state) == live
+    assert all(t is live.table(t.name) for t in comparable_like(state, live).tables)
+    # a state the database does not match: deprecated columns, unsorted
+    # constraints, a changed default, a table the database lacks
+    changed = replace(
+        state,
+        tables=(
+            *(
+                replace(
+                    t,
+                    columns=tuple(replace(c, deprecated=True) for c in t.columns),
+                    constraints=tuple(reversed(t.constraints)),
+                )
+                for t in state.tables
+            ),
+            Table("elsewhere", (Column("id", "BIGINT", True, "7"),), ("id",)),
+        ),
+    )
+    assert comparable_like(changed, live) == comparable(changed) != live
+    other = Schema(tuple(replace(t, comment="read elsewhere") for t in live.tables), live.enums)
+    assert comparable_like(state, other) == comparable(state)
+
+
+def test_comparable_builds_every_field_of_a_table() -> None:
+    """comparable() builds a changed table by naming each field (cheaper than
+    dataclasses.replace): a field added to Table must be added there too."""
+    assert [f.name for f in fields(Table)] == [
+        "name",
+        "columns",
+        "primary_key",
+        "indexes",
+        "constraints",
+        "storage",
+        "tenant",
+        "touch_updated_at",
+        "rls",
+        "document",
+        "custom_sql",
+        "validate",
+        "source",
+        "comment",
+    ]
+    table = replace(EVERYTHING, source="models/x.rs", custom_sql="x.sql", validate="SELECT 0")
+    reduced = comparable(Schema((table,), EXPECTED.enums)).tables[0]
+    assert reduced == replace(table, source="", custom_sql=None, validate=None)
+
+
+def test_catalog_shares_the_columns_of_the_schema_it_is_compared_with(
+    pg_url: str, pg_conn: psycopg.Connection[Any]
+) -> None:
+    """Columns and index keys equal to the expected schema's are its very objects
+    (equal tables then compare by identity); the others are the catalog's own."""
+    apply_sql(pg_url, DDL)
+    expected = comparable(EXPECTED)
+    like = replace(
+        expected,
+        tables=tuple(
+            replace(
+                t,
+                columns=tuple(
+                    replace(c, comment="not in the database") if c.name == "u64" else c
+                    for c in t.columns
+                ),
+            )
+            for t in expected.tables
+        ),
+    )
+    with pipelined(pg_conn), catalog_transaction(pg_conn):
+        live = CatalogRead(pg_conn).schema(like=like)
+    assert live == EXPECTED
+    theirs = {id(c): c for t in like.tables for c in t.columns}
+    columns = [c for t in live.tables for c in t.columns]
+    assert [c.name for c in columns if id(c) not in theirs] == ["u64"]
+    assert all(c is theirs[id(c)] for c in columns if c.name != "u64")
+    keys = {id(k) for t in like.tables for i in t.indexes for k in i.keys}
+    column_keys = [k for t in live.tables for i in t.indexes for k in i.keys if k.is_column]
+    assert column_keys and all(id(k) in keys for k in column_keys)
 
 
 def test_comparable_accepts_the_casts_postgresql_adds(pg_url: str) -> None:

@@ -5,12 +5,17 @@ every assignment; building 1,000 models makes some 100,000 such objects
 (declarations, locations, columns, hints), and their construction alone was a
 tenth of an initial generate. :func:`fast_init` swaps in an ``__init__`` with
 the same signature that binds ``object.__setattr__`` once. Everything else
-(equality, hashing, ``replace``, pickling, immutability) is the dataclass's own.
+(equality, hashing, ``replace``, immutability) is the dataclass's own; a
+pickle stores the field values and unpickling calls that ``__init__`` (a frozen
+slots dataclass otherwise rebuilds itself through ``__setstate__``, which looks
+its fields up again for every object: most of the time of loading a cached
+state of 1,000 tables).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import operator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -46,4 +51,21 @@ def fast_init(cls: type[T]) -> type[T]:
     init.__module__ = cls.__module__
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
+    cls.__reduce_ex__ = _reducer(cls, names)  # type: ignore[method-assign]
     return cls
+
+
+def _reducer(cls: type, names: list[str]) -> Any:
+    """``__reduce_ex__`` for ``cls``: ``cls(*values)`` rebuilds it. A subclass
+    (which may add fields) pickles the dataclass's way."""
+    values = operator.attrgetter(*names) if len(names) > 1 else None
+    default = object.__reduce_ex__
+
+    def __reduce_ex__(self: Any, protocol: Any) -> Any:
+        if self.__class__ is not cls:
+            return default(self, protocol)
+        if values is None:
+            return (cls, tuple(getattr(self, name) for name in names))
+        return (cls, values(self))
+
+    return __reduce_ex__

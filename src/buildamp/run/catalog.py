@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from buildamp.model.schema import (
@@ -214,7 +215,14 @@ class CatalogRead:
         ]
         send_answers(conn)
 
-    def schema(self, exclude: frozenset[str] = frozenset({"buildamp_migrations"})) -> Schema:
+    def schema(
+        self,
+        exclude: frozenset[str] = frozenset({"buildamp_migrations"}),
+        like: Schema | None = None,
+    ) -> Schema:
+        """The schema the answers describe. A column or index key equal to one
+        of ``like`` (the schema it will be compared with) is that very object:
+        equal tables then compare by identity, not field by field."""
         tables, enums, triggers, constraints, indexes, columns = self._cursors
         return _schema(
             tables.fetchall(),
@@ -224,6 +232,7 @@ class CatalogRead:
             indexes.fetchall(),
             _batches(columns),
             exclude,
+            _parts(like) if like is not None else {},
         )
 
 
@@ -245,6 +254,7 @@ def _schema(
     index_rows: Rows,
     column_rows: Rows,
     exclude: frozenset[str],
+    known: dict[Any, Any],
 ) -> Schema:
     """The catalog's rows as a :class:`Schema`: each object built once, in its
     final form (no ``dataclasses.replace``), every normalisation cached by text."""
@@ -271,7 +281,10 @@ def _schema(
         attnames[oid, row[1]] = row[2]
         if oid in names:
             key = row[2:]
-            column = built.get(key) or built.setdefault(key, _column(key, enum_names))
+            column = built.get(key)
+            if column is None:
+                new = _column(key, enum_names)
+                column = built[key] = known.get(new, new)
             columns[oid].append(column)
 
     indexes: dict[int, list[Index]] = defaultdict(list)
@@ -285,7 +298,11 @@ def _schema(
             number, descending = int(numbers[k]), int(options[k]) & 1 == 1
             if number:
                 spot = (attnames[oid, number], descending)
-                keys.append(column_keys.get(spot) or column_keys.setdefault(spot, IndexKey(*spot)))
+                index_key = column_keys.get(spot)
+                if index_key is None:
+                    new_key = IndexKey(*spot)
+                    index_key = column_keys[spot] = known.get(new_key, new_key)
+                keys.append(index_key)
             else:
                 keys.append(IndexKey(expression(defs[k], enum_names), descending, False))
         where = expression(predicate, enum_names) if predicate else None
@@ -332,6 +349,13 @@ def _schema(
             )
         )
     return Schema(tables=tuple(sorted(tables, key=_name)), enums=enums)
+
+
+def _parts(schema: Schema) -> dict[Any, Any]:
+    """Each distinct column and index key of ``schema``, by itself."""
+    by_id: dict[int, Column | IndexKey] = {id(c): c for t in schema.tables for c in t.columns}
+    by_id.update((id(k), k) for t in schema.tables for i in t.indexes for k in i.keys)
+    return {part: part for part in by_id.values()}
 
 
 def _column(row: tuple[Any, ...], enums: frozenset[str]) -> Column:
@@ -536,49 +560,129 @@ def comparable(schema: Schema) -> Schema:
 
     A part already in that form is kept as it is, so a schema read from the
     catalog passes through without a copy (``dataclasses.replace`` costs a few
-    microseconds: tens of thousands of columns add up)."""
-    enums = frozenset(enum.name for enum in schema.enums)
-    tables = tuple(sorted((_comparable_table(table, enums) for table in schema.tables), key=_name))
+    microseconds: tens of thousands of columns add up). A column or index key
+    that many tables share (the catalog reader and the state cache share equal
+    ones) is reduced once."""
+    reduce = _Reducer(frozenset(enum.name for enum in schema.enums))
     return Schema(
-        tables=tables,
+        tables=tuple(sorted(map(reduce.table, schema.tables), key=_name)),
         enums=tuple(
             sorted((e if not e.source else replace(e, source="") for e in schema.enums), key=_name)
         ),
     )
 
 
-def _comparable_table(table: Table, enums: frozenset[str]) -> Table:
-    columns = tuple(_comparable_column(column, enums) for column in table.columns)
-    indexes = tuple(sorted((_comparable_index(i, enums) for i in table.indexes), key=_name))
-    constraints = tuple(
-        sorted((_comparable_constraint(c, enums) for c in table.constraints), key=_name)
+def comparable_like(schema: Schema, read: Schema) -> Schema:
+    """``comparable(schema)``, where ``read`` is a schema already in comparable
+    form (a catalog read): a table of ``schema`` whose columns, keys, indexes,
+    constraints, trigger, row-level security and comment equal those of
+    ``read``'s table of that name reduces to exactly that table, so it is that
+    table, checked in a few comparisons (by identity, where the catalog reader
+    shared the columns). At head that is nearly every table: ``drift`` reduces
+    only the ones that differ."""
+    reduce = _Reducer(frozenset(enum.name for enum in schema.enums))
+    tables = []
+    for table in schema.tables:
+        have = read.table(table.name)
+        if (
+            have is not None
+            and have.columns == table.columns
+            and have.primary_key == table.primary_key
+            and have.indexes == table.indexes
+            and have.constraints == table.constraints
+            and have.touch_updated_at == table.touch_updated_at
+            and have.rls == table.rls
+            and have.comment == table.comment
+        ):
+            tables.append(have)
+        else:
+            tables.append(reduce.table(table))
+    return Schema(
+        tables=tuple(sorted(tables, key=_name)),
+        enums=tuple(
+            sorted((e if not e.source else replace(e, source="") for e in schema.enums), key=_name)
+        ),
     )
-    storage = storage_of(columns)
-    tenant = any(column.name == "host" for column in columns)
-    if (
-        columns == table.columns  # the same objects when nothing changed: compared by identity
-        and indexes == table.indexes
-        and constraints == table.constraints
-        and storage == table.storage
-        and tenant == table.tenant
-        and not table.document
-        and not table.source
-        and table.custom_sql is None
-        and table.validate is None
-    ):
-        return table
-    return replace(
-        table,
-        columns=columns,
-        indexes=indexes,
-        constraints=constraints,
-        storage=storage,
-        tenant=tenant,
-        document=(),
-        source="",
-        custom_sql=None,
-        validate=None,
-    )
+
+
+_NAME = attrgetter("name")
+
+
+class _Reducer:
+    """:func:`comparable` for one schema: each column and index key object is
+    reduced once, by ``id()`` (the schema keeps them all alive meanwhile)."""
+
+    def __init__(self, enums: frozenset[str]) -> None:
+        self.enums = enums
+        self.columns: dict[int, Column] = {}
+        self.keys: dict[int, IndexKey] = {}
+
+    def table(self, table: Table) -> Table:
+        try:  # every column seen before (most, where tables share them): a loop in C
+            columns = tuple(map(self.columns.__getitem__, map(id, table.columns)))
+        except KeyError:
+            columns = tuple([self._column(column) for column in table.columns])
+        indexes = tuple(sorted(map(self.index, table.indexes), key=_name))
+        constraints = tuple(
+            sorted((_comparable_constraint(c, self.enums) for c in table.constraints), key=_name)
+        )
+        storage = storage_of(columns)
+        tenant = "host" in map(_NAME, columns)
+        if (
+            columns == table.columns  # the same objects when nothing changed: compared by identity
+            and indexes == table.indexes
+            and constraints == table.constraints
+            and storage == table.storage
+            and tenant == table.tenant
+            and not table.document
+            and not table.source
+            and table.custom_sql is None
+            and table.validate is None
+        ):
+            return table
+        # every field named, cheaper than dataclasses.replace (a test fails when
+        # Table gains a field this does not name)
+        return Table(
+            name=table.name,
+            columns=columns,
+            primary_key=table.primary_key,
+            indexes=indexes,
+            constraints=constraints,
+            storage=storage,
+            tenant=tenant,
+            touch_updated_at=table.touch_updated_at,
+            rls=table.rls,
+            document=(),
+            custom_sql=None,
+            validate=None,
+            source="",
+            comment=table.comment,
+        )
+
+    def _column(self, column: Column) -> Column:
+        done = self.columns.get(id(column))
+        if done is None:
+            done = self.columns[id(column)] = _comparable_column(column, self.enums)
+        return done
+
+    def index(self, index: Index) -> Index:
+        try:
+            keys = tuple(map(self.keys.__getitem__, map(id, index.keys)))
+        except KeyError:
+            keys = tuple([self._key(key) for key in index.keys])
+        where = None if index.where is None else expression(index.where, self.enums)
+        if keys == index.keys and where == index.where:
+            return index
+        return replace(index, keys=keys, where=where)
+
+    def _key(self, key: IndexKey) -> IndexKey:
+        done = self.keys.get(id(key))
+        if done is None:
+            done = key
+            if not key.is_column:
+                done = replace(key, expression=expression(key.expression, self.enums))
+            self.keys[id(key)] = done
+        return done
 
 
 def _comparable_column(column: Column, enums: frozenset[str]) -> Column:
@@ -586,17 +690,6 @@ def _comparable_column(column: Column, enums: frozenset[str]) -> Column:
     if not column.deprecated and default == column.default:
         return column
     return replace(column, deprecated=False, default=default)
-
-
-def _comparable_index(index: Index, enums: frozenset[str]) -> Index:
-    keys = tuple(
-        key if key.is_column else replace(key, expression=expression(key.expression, enums))
-        for key in index.keys
-    )
-    where = None if index.where is None else expression(index.where, enums)
-    if keys == index.keys and where == index.where:
-        return index
-    return replace(index, keys=keys, where=where)
 
 
 def _comparable_constraint(constraint: Constraint, enums: frozenset[str]) -> Constraint:

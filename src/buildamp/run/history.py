@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from buildamp.events.bus import actor
 from buildamp.files.migration import MigrationFile, checksum
 from buildamp.model.errors import DatabaseError
 from buildamp.pg.sqltext import quote_ident
@@ -178,6 +177,9 @@ class History:
         rolling back so a crash there resumes the rollback instead of leaving
         a half-undone migration that history no longer mentions."""
         if direction == "apply":
+            # loaded on use: drift reads this module for the table's name only
+            from buildamp.events.bus import actor
+
             self.conn.execute(
                 f"INSERT INTO {self.table} (version, name, checksum, execution_ms, "
                 "applied_by, post_total) VALUES (%s, %s, %s, %s, %s, %s)",
@@ -201,6 +203,9 @@ class History:
 
     def record_baseline(self, migration: MigrationFile, text: str) -> None:
         """Applied without running here: the database already holds it."""
+        # loaded on use: drift reads this module for the table's name only
+        from buildamp.events.bus import actor
+
         self.conn.execute(
             f"INSERT INTO {self.table} (version, name, checksum, execution_ms, applied_by) "
             "VALUES (%s, %s, %s, 0, %s)",

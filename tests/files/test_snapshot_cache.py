@@ -1,0 +1,35 @@
+"""The state cache (files/snapshot_cache.py) keeps equal columns and index keys
+as one object: the pickle stores each once, and what it loads is still exactly
+the parsed state."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from buildamp.files.snapshot import Snapshot, loads
+from buildamp.files.snapshot_cache import cached_loads
+
+STATE = (
+    Path(__file__).resolve().parents[2] / "examples" / "blog" / ".buildamp" / "schema_state.json"
+)
+
+
+def test_cached_state_shares_equal_columns_and_equals_the_parsed_one(tmp_path: Path) -> None:
+    state = tmp_path / ".buildamp" / "schema_state.json"
+    state.parent.mkdir()
+    shutil.copy(STATE, state)
+    text = state.read_text()
+    parsed = loads(text, "state")
+    columns = [c for t in parsed.schema.tables for c in t.columns]
+    assert len({id(c) for c in columns}) == len(columns)  # the parser shares nothing
+    assert len(set(columns)) < len(columns)  # but some columns are equal (host, created_at...)
+    cached_loads(state, text, lambda: loads(text, "state"), Snapshot)
+    cached = cached_loads(state, text, lambda: pytest.fail("the cache missed"), Snapshot)
+    assert cached == parsed
+    loaded = [c for t in cached.schema.tables for c in t.columns]
+    assert len({id(c) for c in loaded}) == len(set(columns))
+    keys = [k for t in cached.schema.tables for i in t.indexes for k in i.keys]
+    assert len({id(k) for k in keys}) == len(set(keys))
