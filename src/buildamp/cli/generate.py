@@ -267,7 +267,21 @@ def generate(
     )
     result.written = True
     _remember(config, planned, state, version)
+    _record_verified(config, result.up_text, result.down_text)
     return result
+
+
+def _record_verified(config: Config, *texts: str) -> None:
+    """The files just written passed the very check ``--check`` runs on a file
+    it has not seen (composing split each with ``split_statements``): recorded,
+    so the next ``--check`` does not load PostgreSQL's parser to check them again."""
+    # loaded on use: only a generate that wrote files needs it
+    from buildamp.cli.check_memo import VerifiedFiles
+
+    verified = VerifiedFiles(config)
+    for text in texts:
+        verified.add(VerifiedFiles.key(text))
+    verified.save()
 
 
 def _at_model(error: PlanError, hints: Hints) -> PlanError:
