@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from buildamp.files.config import Config
-from buildamp.sources.discover import SKIP_DIRS, model_files
+from buildamp.sources.discover import SKIP_DIRS, model_file_names, model_files
 
 
 def _tree(root: Path, outside: Path) -> None:
@@ -96,3 +96,19 @@ def test_display_all_is_display_by_full_resolve(
     assert [config.display(p) for p in paths] == shown
     assert config.display(project / "models/linked.rs") == str(project / "models/linked.rs")
     assert config.display(project / "models/b/inside.rs") == "models/a.rs"
+
+
+@pytest.mark.parametrize("folders", [("models",), ("./models/",), (".",), ("models/b", "models/z")])
+def test_model_file_names_are_the_paths_keys_and_strings(
+    tmp_path: Path, folders: tuple[str, ...]
+) -> None:
+    """The model index's string listing: each file's key (relative to the
+    project, ``/``-separated) and path, exactly as ``model_files`` gives them."""
+    root, outside = tmp_path / "project", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    _tree(root, outside)
+    config = Config(project_dir=root, models=folders)
+    expected = [(p.relative_to(root).as_posix(), str(p)) for p in model_files(config)]
+    assert expected  # the tree has model files under every folder tried
+    assert model_file_names(config) == expected

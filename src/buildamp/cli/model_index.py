@@ -26,7 +26,7 @@ from pathlib import Path
 from buildamp.cache.store import code_fingerprint, disabled, load_restricted, write_atomic
 from buildamp.files.config import Config
 from buildamp.model.errors import BuildampError, Location
-from buildamp.sources.discover import model_files
+from buildamp.sources.discover import model_file_names
 
 INDEX_DIR = Path(".buildamp") / "cache" / "index"
 KEEP = 4  # indexes of this many recent states
@@ -184,8 +184,8 @@ def look(config: Config, writing: bool) -> Look:
         raise FullRebuild('distribution = "citus" plans across tables')
     if config.extensions:
         raise FullRebuild("extensions are configured (they depend on every table's types)")
-    paths = model_files(config)
-    keys = keys_of(config, paths)
+    names = model_file_names(config)
+    keys = [key for key, _ in names]
     if any(key.endswith(".py") for key in keys):
         raise FullRebuild("the project has Python models (imported on every run)")
     recorded = _recorded_state(config)
@@ -206,10 +206,10 @@ def look(config: Config, writing: bool) -> Look:
     touched: dict[str, FileRecord] = {}
     settled = time.time_ns() - RACY_NS
     trust_before = index.written_ns - RACY_NS
-    for key, path in zip(keys, paths, strict=True):
+    for key, name in names:
         record = files.get(key)  # None: a file added since the index was written
         try:
-            stat = os.stat(path)
+            stat = os.stat(name)
             if (
                 record is not None
                 and stat.st_mtime_ns == record.mtime_ns
@@ -217,6 +217,7 @@ def look(config: Config, writing: bool) -> Look:
                 and stat.st_mtime_ns < trust_before
             ):
                 continue
+            path = Path(name)
             data = path.read_bytes()
         except OSError:  # the full pipeline reports it as the readers do
             raise FullRebuild(f"cannot read {key}") from None
