@@ -9,7 +9,8 @@ from pathlib import Path
 
 from buildamp.model.schema import Schema
 from buildamp.pg.database import connect
-from buildamp.run.catalog import comparable, read_catalog
+from buildamp.run.catalog import read_catalog
+from buildamp.run.comparable import comparable
 
 
 def apply_sql(url: str, sql_text: str) -> None:

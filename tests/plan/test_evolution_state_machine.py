@@ -51,8 +51,8 @@ from buildamp.plan import ops as o
 from buildamp.plan.diff import diff
 from buildamp.plan.replay import next_state, replay_comparable
 from buildamp.render.migration import RenderOptions, render_all, verify_landed
-from buildamp.run.catalog import comparable as catalog_comparable
 from buildamp.run.catalog import read_catalog
+from buildamp.run.comparable import comparable as catalog_comparable
 from buildamp.run.file_parts import split_file
 from tests.schema_values import COLUMN_TYPES, DOCUMENT_TYPES, RAW_DEFAULTS
 

@@ -16,7 +16,7 @@ from buildamp.model.errors import ModelError
 from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
 from buildamp.plan.replay import replay_comparable as unordered
-from buildamp.run.catalog import comparable
+from buildamp.run.comparable import comparable
 from tests.helpers import apply_sql, catalog_of
 
 AUTHOR = """

@@ -20,7 +20,7 @@ from buildamp.model.schema import Schema
 from buildamp.pg.database import connect
 from buildamp.plan.replay import replay_comparable
 from buildamp.run.apply import apply, rollback, status
-from buildamp.run.catalog import comparable as catalog_comparable
+from buildamp.run.comparable import comparable as catalog_comparable
 from buildamp.run.progress import ProgressStore
 from tests.helpers import apply_sql, catalog_of
 

@@ -13,7 +13,7 @@ import pytest
 from buildamp.files.snapshot import read_snapshot
 from buildamp.lint.engine import lint_sql
 from buildamp.plan.replay import replay_comparable as unordered
-from buildamp.run.catalog import comparable
+from buildamp.run.comparable import comparable
 from tests.helpers import catalog_of
 from tests.trust_project import Project
 

@@ -25,7 +25,7 @@ from psycopg import errors
 from buildamp.cli.generate import generate
 from buildamp.files.config import load_config
 from buildamp.files.snapshot import read_snapshot
-from buildamp.run.catalog import comparable
+from buildamp.run.comparable import comparable
 from tests.helpers import apply_sql, catalog_of
 
 NOW = datetime(2024, 12, 4, 10, 30, 15, tzinfo=UTC)

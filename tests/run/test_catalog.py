@@ -19,12 +19,11 @@ from buildamp.run.catalog import (
     CatalogRead,
     _deparsed,
     catalog_transaction,
-    comparable,
-    comparable_like,
     pipelined,
     read_catalog,
     relax_expression,
 )
+from buildamp.run.comparable import comparable, comparable_like
 from tests.helpers import apply_sql, catalog_of
 
 DDL = """

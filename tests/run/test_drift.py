@@ -13,7 +13,8 @@ from buildamp.files.config import load_config
 from buildamp.files.snapshot import load_snapshot
 from buildamp.pg.database import connect
 from buildamp.run.apply import apply
-from buildamp.run.catalog import comparable, read_catalog
+from buildamp.run.catalog import read_catalog
+from buildamp.run.comparable import comparable
 from buildamp.run.drift import compare, drift_report
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blog"

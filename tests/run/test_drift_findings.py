@@ -13,7 +13,8 @@ from typing import Any
 import psycopg
 
 from buildamp.model.schema import Enum, Schema
-from buildamp.run.catalog import comparable, read_catalog
+from buildamp.run.catalog import read_catalog
+from buildamp.run.comparable import comparable
 from buildamp.run.drift import compare
 from tests.cli.test_migrate_trust import cli, make_project
 from tests.helpers import apply_sql

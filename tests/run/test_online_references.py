@@ -19,7 +19,7 @@ from buildamp.lint.engine import lint_sql
 from buildamp.model.errors import DatabaseError
 from buildamp.plan.replay import replay_comparable as unordered
 from buildamp.run.apply import apply, rollback
-from buildamp.run.catalog import comparable
+from buildamp.run.comparable import comparable
 from buildamp.run.drift import drift_report
 from buildamp.run.file_parts import split_file
 from tests.helpers import catalog_of

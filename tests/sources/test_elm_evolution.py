@@ -33,7 +33,7 @@ from buildamp.files.snapshot import read_snapshot
 from buildamp.model.schema import Schema
 from buildamp.pg.database import connect
 from buildamp.plan.replay import replay_comparable
-from buildamp.run.catalog import comparable
+from buildamp.run.comparable import comparable
 from tests.helpers import apply_sql, catalog_of
 
 RECORDS = ("Guest", "MicroblogItem", "ItemComment")

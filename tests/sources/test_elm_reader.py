@@ -17,7 +17,7 @@ from buildamp.cli.planning import load_models
 from buildamp.files.config import Config, load_config
 from buildamp.files.snapshot import read_snapshot
 from buildamp.model.errors import ConfigError, ModelError, PlanError
-from buildamp.run.catalog import comparable
+from buildamp.run.comparable import comparable
 from buildamp.sources.build import BuildSettings, build_models
 from buildamp.sources.discover import read_sources
 from buildamp.sources.elm import read_elm_source

@@ -261,7 +261,7 @@ def _build_in_scratch(project: Path, files: dict[str, str], expected: Schema) ->
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
     from buildamp.files.snapshot import Snapshot, dumps
-    from buildamp.run.catalog import comparable
+    from buildamp.run.comparable import comparable
     from buildamp.run.drift import compare
     from buildamp.sources.build import BuildSettings, build_models
     from buildamp.sources.discover import read_sources

@@ -32,7 +32,7 @@ def run_update(config: Config, cli_url: str | None, schema_name: str) -> int:
     from buildamp.cli.adopt import model_files, refuse_other_schemas
     from buildamp.cli.planning import plan
     from buildamp.pg.database import connect, resolve_database_url
-    from buildamp.run.catalog import comparable
+    from buildamp.run.comparable import comparable
     from buildamp.run.drift import compare, without_unmanaged
     from buildamp.run.introspect import introspect
 
@@ -115,7 +115,7 @@ def _changed_files(
     tables, and the enums file. A changed table keeps its file, which must hold
     only that model (else the edit is left to a person)."""
     # per command: `buildamp --help` and other commands import none of it
-    from buildamp.run.catalog import comparable
+    from buildamp.run.comparable import comparable
 
     by_table = fresh.tables
     sources: dict[str, list[str]] = {}
@@ -161,7 +161,7 @@ def _generate_in_scratch(
     # per command: `buildamp --help` and other commands import none of it
     from buildamp.cli.generate import generate
     from buildamp.cli.planning import load_models
-    from buildamp.run.catalog import comparable
+    from buildamp.run.comparable import comparable
     from buildamp.run.drift import compare
 
     root = config.project_dir

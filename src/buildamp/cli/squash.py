@@ -144,7 +144,8 @@ def _verify(config: Config, to: str, cli_url: str | None, up_path: Path, up_text
     from buildamp.files.migration import MigrationFile
     from buildamp.pg.database import connect, scratch_database
     from buildamp.run.apply import apply
-    from buildamp.run.catalog import comparable, read_catalog
+    from buildamp.run.catalog import read_catalog
+    from buildamp.run.comparable import comparable
     from buildamp.run.drift import compare
     from buildamp.run.executor import Executor
     from buildamp.run.introspect import introspect

@@ -101,7 +101,7 @@ def _comment_line(target: str, want: str | None, have: str | None) -> str:
 
 def differences(expected: Schema, live: Schema) -> list[Difference]:
     """Differences, ``expected`` being the snapshot and ``live`` the catalog
-    (both already passed through :func:`buildamp.run.catalog.comparable`)."""
+    (both already passed through :func:`buildamp.run.comparable.comparable`)."""
     found: list[Difference] = []
     for enum in expected.enums:
         have = live.enum(enum.name)
@@ -433,13 +433,8 @@ def _read(
     server answers while the schema state loads (its reader is imported only
     then, too)."""
     # loaded on use: commands that do not need it never import it
-    from buildamp.run.catalog import (
-        CatalogRead,
-        catalog_transaction,
-        comparable,
-        comparable_like,
-        pipelined,
-    )
+    from buildamp.run.catalog import CatalogRead, catalog_transaction, pipelined
+    from buildamp.run.comparable import comparable, comparable_like
 
     # the history table's name (the module loads nothing heavy)
     from buildamp.run.history import HISTORY_TABLE
