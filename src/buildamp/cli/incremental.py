@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -32,7 +33,6 @@ from buildamp.cli.model_index import (
     Look,
     ModelIndex,
     fingerprint,
-    keys_of,
     sha,
 )
 from buildamp.files.config import Config
@@ -52,7 +52,7 @@ from buildamp.sources.build import (
     build_some,
     value_types_of,
 )
-from buildamp.sources.discover import model_files, read_changed
+from buildamp.sources.discover import model_file_names, read_changed
 from buildamp.sources.references import declared
 
 
@@ -498,13 +498,13 @@ def scan(config: Config) -> Scan | None:
     if disabled():
         return None
     result = Scan()
-    paths = model_files(config)
-    for key, path in zip(keys_of(config, paths), paths, strict=True):
-        if path.suffix == ".py":
+    for key, name in model_file_names(config):
+        if key.endswith(".py"):
             return None
         try:
-            data = path.read_bytes()
-            stat = path.stat()
+            with open(name, "rb") as handle:
+                data = handle.read()
+            stat = os.stat(name)
         except OSError:
             return None
         result.files[key] = (stat.st_size, stat.st_mtime_ns, sha(data))

@@ -86,23 +86,6 @@ def fingerprint(config: Config) -> str:
     return code_fingerprint(FORMAT, hashlib.sha256(repr(settings).encode()).hexdigest())
 
 
-def key_of(config: Config, path: Path) -> str:
-    return path.relative_to(config.project_dir).as_posix()
-
-
-def keys_of(config: Config, paths: list[Path]) -> list[str]:
-    """:func:`key_of` of many files: a string prefix cut, not a path walk each."""
-    prefix = os.path.join(str(config.project_dir), "")
-    keys = []
-    for path in paths:
-        text = str(path)
-        if text.startswith(prefix) and os.sep == "/":
-            keys.append(text[len(prefix) :])
-        else:
-            keys.append(key_of(config, path))
-    return keys
-
-
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
