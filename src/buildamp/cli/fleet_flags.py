@@ -12,6 +12,10 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+FLEET_FLAGS = ("targets", "parallel", "canary", "on_failure", "retries")
+# each flag's default, declared once: the options show it, the check compares to it
+_DEFAULTS: dict[str, Any] = {"parallel": 4, "canary": None, "on_failure": "stop", "retries": 0}
+
 _OPTIONS = (
     click.option(
         "--targets",
@@ -21,7 +25,7 @@ _OPTIONS = (
     click.option(
         "--parallel",
         type=click.IntRange(min=1),
-        default=4,
+        default=_DEFAULTS["parallel"],
         show_default=True,
         help="With --targets: this many databases at a time.",
     ),
@@ -29,20 +33,18 @@ _OPTIONS = (
     click.option(
         "--on-failure",
         type=click.Choice(["stop", "continue"]),
-        default="stop",
+        default=_DEFAULTS["on_failure"],
         show_default=True,
         help="With --targets: start no new target after a failure, or go on.",
     ),
     click.option(
         "--retries",
         type=click.IntRange(min=0),
-        default=0,
+        default=_DEFAULTS["retries"],
         show_default=True,
         help="With --targets: connection retries for an unreachable target.",
     ),
 )
-FLEET_FLAGS = ("targets", "parallel", "canary", "on_failure", "retries")
-_DEFAULTS: dict[str, Any] = {"parallel": 4, "canary": None, "on_failure": "stop", "retries": 0}
 
 
 def fleet_options(command: F) -> F:
