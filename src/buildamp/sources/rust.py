@@ -298,7 +298,6 @@ class _Reader:
     def _fields(self, body: Node) -> Iterator[FieldDecl]:
         attrs: list[_Attr] = []
         docs: list[str] = []
-        path, ascii_only, types = self.path, self.ascii, _TYPES
         for child in body.named_children:
             kind = child.type  # fields and attributes are never comments (extras)
             if kind == "field_declaration":
@@ -306,15 +305,10 @@ class _Reader:
                 type_node = child.child_by_field_id(_TYPE) or self.required(child, "type")
                 # serde names `r#type` "type"; one string per name, however many fields
                 name = sys.intern(node_text(name_node).removeprefix("r#"))
-                type_ref = types.get(type_node.text or b"") or self.field_type(type_node, name)
+                type_ref = self.field_type(type_node, name)
                 options = tuple(self._options(attrs, ("migration",))) if attrs else ()
                 doc = "\n".join(docs) if docs else None
-                if ascii_only:  # self.loc(name_node), inline: once per field of the project
-                    row, column = name_node.start_point
-                    where = Location(path, row + 1, column + 1)
-                else:
-                    where = self.loc(name_node)
-                yield FieldDecl(name, type_ref, options, where, None, doc)
+                yield FieldDecl(name, type_ref, options, self.loc(name_node), None, doc)
             elif kind == "attribute_item":
                 attrs.extend(self._attr(child))
                 continue
