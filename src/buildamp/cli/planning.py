@@ -105,15 +105,17 @@ def quick_plan(
     """:func:`plan` at the cost of what changed when the model index proves the
     rest unchanged, else the whole pipeline (``say`` gets why). ``seen``: what
     :func:`model_index.look` already answered."""
-    try:
-        if seen is None:
-            seen = model_index.look(config, writing)
-        if isinstance(seen, model_index.FullRebuild):
-            raise seen
-        fast, snapshot, models, operations = incremental.fast_plan(
-            config, seen, custom_sql_loader(config)
-        )
-    except model_index.FullRebuild as why:
+    why = seen if isinstance(seen, model_index.FullRebuild) else None
+    if why is None:
+        try:
+            looked = model_index.look(config, writing) if seen is None else seen
+            assert not isinstance(looked, model_index.FullRebuild)  # answered above
+            fast, snapshot, models, operations = incremental.fast_plan(
+                config, looked, custom_sql_loader(config)
+            )
+        except model_index.FullRebuild as rebuild:
+            why = model_index.kept(rebuild)
+    if why is not None:
         if say is not None:
             say(f"full rebuild: {why}")
         scanned = incremental.scan(config)
