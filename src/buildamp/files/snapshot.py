@@ -24,10 +24,11 @@ from buildamp.files.snapshot_json import Unusual, encode_string
 from buildamp.files.snapshot_write import (
     FORMAT_VERSION,
     Snapshot,
+    dump_pieces,
     dumps,
     head_json,
+    head_pieces,
     table_text,
-    with_chunks,
 )
 from buildamp.model.errors import Location, StateError
 from buildamp.model.schema import (
@@ -47,6 +48,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Snapshot",
     "StateText",
+    "dump_pieces",
     "dumps",
     "load_snapshot",
     "loads",
@@ -203,12 +205,11 @@ def splice(state: StateText, head: Snapshot, tables: dict[str, Table | None]) ->
     if kept:
         items.append(kept)
     tables_text = "{" + ",".join(items) + _CLOSING if items else "{}"
-    marker = '"tables": {}'
-    empty = with_chunks(head_json(head), {})
-    if empty is None or empty.count(marker) != 1:
+    parts = head_pieces(head_json(head))
+    if parts is None:
         return None
-    before, after = empty.split(marker)
-    return before + '"tables": ' + tables_text + after
+    before, after = parts
+    return "".join([*before, tables_text, *after])
 
 
 class _Reader:
