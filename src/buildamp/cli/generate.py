@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from buildamp.cache.store import Hashed, text_sha256, write_all_or_none
+from buildamp.cache.store import Hashed, write_all_or_none
 from buildamp.cli import incremental, model_index
 from buildamp.cli.planning import Plan, plan, quick_plan
 from buildamp.files.compose import Layout, compose_down, compose_up
@@ -242,7 +242,6 @@ def generate(
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         converted,
     )
-    state: str | Hashed
     if fast_state is not None:
         old_state = fast_state.state
         assert old_state is not None  # operations: some file changed, its state was read
@@ -253,10 +252,11 @@ def generate(
             if say is not None:
                 say("full rebuild: the state needs the general JSON encoder")
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
-        state, before = spliced, old_state.text
+        pieces, before = spliced, old_state.text
     else:
-        state = Hashed(dump_pieces(written_snapshot))  # encoded, written, hashed piece by piece
+        pieces = dump_pieces(written_snapshot)
         before = _state_text(config) or dumps(snapshot)
+    state = Hashed(pieces)  # made, written and hashed piece by piece: never whole
     # the sum file is a record: add what this run wrote, never re-sum the disk
     written = {
         up_path.relative_to(config.migrations_dir).as_posix(): result.up_text,
@@ -278,8 +278,7 @@ def generate(
         }
     )
     result.written = True
-    state_sha256 = text_sha256(state) if isinstance(state, str) else state.hexdigest()
-    _remember(config, fast_state, scanned, facts, state_sha256, version)
+    _remember(config, fast_state, scanned, facts, state.hexdigest(), version)
     _record_verified(config, result.up_text, result.down_text)
     return result
 

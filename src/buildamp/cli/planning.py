@@ -8,13 +8,13 @@ It writes nothing but the model index, and loads no renderer or file composer:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from buildamp.cli import incremental, model_index
 from buildamp.cli.incremental import FastState, Scan
 from buildamp.files.config import Config
-from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
+from buildamp.files.snapshot import Snapshot, dump_pieces, load_snapshot
 from buildamp.model.errors import Location, ModelError
 from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
@@ -128,6 +128,16 @@ def quick_plan(
     return Plan(snapshot, models, operations, next_schema, fast=fast)
 
 
+def _same_text(pieces: Iterable[str], text: str) -> bool:
+    """``"".join(pieces) == text``, never joined (the state of 10,000 tables is 35 MB)."""
+    at = 0
+    for piece in pieces:
+        if not text.startswith(piece, at):
+            return False
+        at += len(piece)
+    return at == len(text)
+
+
 def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
     """Record that the models and the state agree (a plan with no operations)."""
     try:
@@ -142,7 +152,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
     # every source). One encode, on the full path only.
     state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
     model_sources = {t.name: t.source for t in planned.models.schema.tables}
-    canonical = state_sources == model_sources and (dumps(planned.snapshot) == text)
+    canonical = state_sources == model_sources and _same_text(dump_pieces(planned.snapshot), text)
     index = incremental.full_index(
         config,
         seen,
