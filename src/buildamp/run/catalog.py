@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from buildamp.cache.store import gc_paused
 from buildamp.model.schema import (
     Column,
     Constraint,
@@ -238,17 +239,20 @@ class CatalogRead:
         of ``like`` (the schema it will be compared with) is that very object:
         equal tables then compare by identity, not field by field."""
         tables, enums, triggers, constraints, indexes, comments, columns = self._cursors
-        return _schema(
-            tables.fetchall(),
-            enums.fetchall(),
-            triggers.fetchall(),
-            constraints.fetchall(),
-            indexes.fetchall(),
-            comments.fetchall(),
-            _batches(columns),
-            exclude,
-            _parts(like) if like is not None else {},
-        )
+        # tens of thousands of rows and objects, none in a cycle: a collector
+        # pass over them is wasted
+        with gc_paused():
+            return _schema(
+                tables.fetchall(),
+                enums.fetchall(),
+                triggers.fetchall(),
+                constraints.fetchall(),
+                indexes.fetchall(),
+                comments.fetchall(),
+                _batches(columns),
+                exclude,
+                _parts(like) if like is not None else {},
+            )
 
 
 def _batches(cursor: psycopg.Cursor[Any]) -> Iterator[tuple[Any, ...]]:
