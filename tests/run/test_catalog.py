@@ -436,10 +436,23 @@ def test_query_count_does_not_grow_with_tables(
     apply_sql(pg_url, _tables_sql("b", 30))
     thirty = _count_queries(pg_conn)
     assert len(read_catalog(pg_conn).tables) == 31
-    # seven catalog queries, and BEGIN, SET LOCAL jit, COMMIT around them
+    # seven catalog queries, and BEGIN, the settings, COMMIT around them
     assert one == thirty <= 10
     if psycopg.Pipeline.is_supported():  # all sent at once: one round trip, not ten
         assert all(CountingCursor.pipelined)
+
+
+def test_catalog_transaction_has_no_jit_and_no_parallel_workers(
+    pg_conn: psycopg.Connection[Any],
+) -> None:
+    """Both only for the catalog transaction: the connection's own come back."""
+    query = "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+    before = pg_conn.execute(query).fetchone()
+    pg_conn.commit()
+    with catalog_transaction(pg_conn):
+        inside = pg_conn.execute(query).fetchone()
+    assert inside == ("off", "0")
+    assert pg_conn.execute(query).fetchone() == before != inside
 
 
 def test_apply_sql_reports_psql_errors(pg_url: str) -> None:
