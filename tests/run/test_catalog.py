@@ -455,6 +455,25 @@ def test_catalog_transaction_has_no_jit_and_no_parallel_workers(
     assert pg_conn.execute(query).fetchone() == before != inside
 
 
+def test_generated_column_reads_without_its_expression(
+    pg_url: str, pg_conn: psycopg.Connection[Any]
+) -> None:
+    """Defaults are deparsed without their table (they name no column); a
+    generated column's expression names columns and is never deparsed."""
+    apply_sql(
+        pg_url,
+        "CREATE TABLE sums (a INTEGER DEFAULT 1, b INTEGER,"
+        " total INTEGER GENERATED ALWAYS AS (a + b) STORED);",
+    )
+    table = read_catalog(pg_conn).table("sums")
+    assert table is not None
+    assert [(c.name, c.default) for c in table.columns] == [
+        ("a", "1"),
+        ("b", None),
+        ("total", None),
+    ]
+
+
 def test_apply_sql_reports_psql_errors(pg_url: str) -> None:
     with pytest.raises(AssertionError, match="nope"):
         apply_sql(pg_url, "CREATE TABLE ok (id INT);\nSELECT * FROM nope;\n")
