@@ -102,3 +102,59 @@ def test_progress_total_past_a_key_gap_is_capped_by_the_vacuums_count(pg_conn: A
     middle = [total for done, total in seen if 600 <= done <= 1800]
     assert middle and all(total <= 2400 for total in middle), seen
     assert seen[-1] == (2000, 2000)
+
+
+def test_each_batch_commits_with_its_position_in_one_statement(
+    pg_url: str, monkeypatch: Any
+) -> None:
+    """One round trip per batch: the batch, its bound and its saved position are
+    one statement, so what another session reads after each batch is exactly
+    the rows done so far and the key reached (a position saved apart from its
+    batch could lag or lead it)."""
+    import psycopg
+
+    from buildamp.run.progress import ProgressStore
+
+    monkeypatch.setattr(batch, "MAX_GROWTH", 1)  # batches of exactly 100 rows
+    with (
+        psycopg.connect(pg_url, autocommit=True) as conn,
+        psycopg.connect(pg_url, autocommit=True) as observer,
+    ):
+        conn.execute(
+            "CREATE TABLE t (id bigint PRIMARY KEY, n int) WITH (autovacuum_enabled = off)"
+        )
+        conn.execute("INSERT INTO t SELECT g, 0 FROM generate_series(1, 1000) g")
+        statements: list[str] = []
+        execute = conn.execute
+
+        def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(query.decode() if isinstance(query, bytes) else str(query))
+            return execute(query, *args, **kwargs)
+
+        conn.execute = counted  # type: ignore[method-assign]
+        seen: list[tuple[int, dict[str, Any] | None, int]] = []
+
+        def report(progress: BatchProgress) -> None:
+            updated = observer.execute("SELECT count(*) FROM t WHERE n = 1").fetchone()[0]
+            seen.append((progress.rows_done, ProgressStore(observer).get("k"), updated))
+
+        assert run_batched(conn, "UPDATE t SET n = 1", BatchSpec("t", 100), "k", report) == 1000
+    batches = [text for text in statements if text.startswith("WITH buildamp_bound")]
+    assert len(batches) == 11  # ten of 100 rows and the one that finds none
+    assert not any(text.startswith(("BEGIN", "COMMIT", "SELECT max")) for text in statements)
+    for done, saved, updated in seen[:-1]:
+        assert saved is not None and saved["rows_done"] == done == updated
+        assert int(saved["last_key"]) == done  # keys 1..1000, in order
+    assert seen[-1][1] is not None and seen[-1][1]["status"] == "done"
+
+
+def test_a_percent_sign_in_the_statement_is_sql_not_a_placeholder(pg_conn: Any) -> None:
+    """The batched forms carry psycopg parameters: a ``%`` of the user's (``LIKE
+    'a%'``) is SQL, not a placeholder (it failed with "only '%s', '%b', '%t' are
+    allowed as placeholders")."""
+    pg_conn.execute('CREATE TABLE "t%" (id int PRIMARY KEY, name text)')
+    pg_conn.execute("""INSERT INTO "t%" SELECT g, 'a' || g FROM generate_series(1, 100) g""")
+    statement = """UPDATE "t%" SET name = name || '%' WHERE name LIKE 'a1%'"""
+    assert run_batched(pg_conn, statement, BatchSpec("t%", 5), "k") == 12
+    rows = pg_conn.execute("""SELECT count(*) FROM "t%" WHERE name LIKE '%\\%'""").fetchone()
+    assert rows[0] == 12

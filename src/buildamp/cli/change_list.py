@@ -39,7 +39,13 @@ def change_line(op: o.Operation) -> tuple[str, str] | None:
     if op.supporting:
         return None
     text = op.describe()
-    sign = "-" if "dropped" in text or "removed" in text else "+" if "added" in text else "~"
+    sign = (
+        "-"
+        if "dropped" in text or "removed" in text
+        else "+"
+        if "added" in text or "created" in text
+        else "~"
+    )
     return sign, text + destructive if destructive and "DESTRUCTIVE" not in text else text
 
 
@@ -47,8 +53,11 @@ _COLOUR = {"+": "green", "~": "yellow", "-": "red"}
 
 
 def echo_changes(operations: list[o.Operation]) -> None:
-    for op in operations:
-        line = change_line(op)
-        if line is not None:
-            sign, text = line
-            click.echo(click.style(f"{sign} {text}", fg=_COLOUR[sign]))
+    """One write for the whole list: ``click.echo`` per line cost ~0.1 s for the
+    2,000 lines of a first generate at 1,000 models."""
+    lines = [
+        click.style(f"{sign} {text}", fg=_COLOUR[sign])
+        for sign, text in filter(None, map(change_line, operations))
+    ]
+    if lines:
+        click.echo("\n".join(lines))

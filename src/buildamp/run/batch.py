@@ -12,6 +12,7 @@ row versions reuse the space of old ones.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,21 +102,24 @@ def announce(conn: Connection, progress: BatchProgress) -> None:
 
 @dataclass(frozen=True)
 class _Plan:
-    """Each batch: find the key ``upper`` bounding the next ``size`` matching rows,
-    then update the key range (last, upper]. A range predicate walks the primary
-    key index; joining the UPDATE to a LIMIT subquery does not (it re-reads the
-    table per batch)."""
+    """Each batch is one statement in its own (implicit) transaction: find the key
+    ``upper`` bounding the next ``size`` matching rows, update the key range
+    (last, upper], and save the position, one round trip in all. A range
+    predicate walks the primary key index; joining the UPDATE to a LIMIT subquery
+    does not (it re-reads the table per batch). Its text is user SQL with
+    psycopg's placeholders: a ``%`` of the user's is doubled."""
 
-    bound_first: str
-    bound_next: str
-    update_first: str
-    update_next: str
+    first: str
+    next: str
     key_range: str | None = None  # min and max key, for integer keys: progress totals
 
 
-def _plan(conn: Connection, statement: str, table: str) -> _Plan | None:
+def _plan(
+    conn: Connection, statement: str, table: str, store: ProgressStore | None
+) -> _Plan | None:
     """The batched forms of an ``UPDATE ... WHERE ...``, or None when it cannot
-    be batched (composite key, FROM/RETURNING/WITH, not an UPDATE)."""
+    be batched (composite key, FROM/RETURNING/WITH, not an UPDATE). ``store``:
+    where each batch saves its position, None when the store is unavailable."""
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
     from pglast.stream import RawStream
@@ -134,26 +138,50 @@ def _plan(conn: Connection, statement: str, table: str) -> _Plan | None:
     ).fetchall()
     if len(row) != 1:
         return None
-    key, key_type = quote_ident(row[0][0]), row[0][1]
+    name, key_type = quote_ident(row[0][0]), row[0][1]
+    key = _literal(name)
     numeric_key = key_type in ("smallint", "integer", "bigint")
-    condition = RawStream()(node.whereClause) if node.whereClause else "TRUE"
+    condition = _literal(RawStream()(node.whereClause)) if node.whereClause else "TRUE"
     node.whereClause = None
-    head = RawStream()(node)
-    source = quote_ident(table)
-    after = f"{key} > %(last)s::{key_type} AND "
+    head = _literal(RawStream()(node))
+    source = _literal(quote_ident(table))
+    upper = "(SELECT upper FROM buildamp_bound)"
+    position = (
+        ""
+        if store is None
+        else ", buildamp_saved AS ("
+        + store.upsert_sql(
+            "SELECT %(progress_key)s, %(progress)s::jsonb || jsonb_build_object("
+            f"'rows_done', %(done)s::bigint + count(*), 'last_key', {upper}::text) "
+            f"FROM buildamp_batch HAVING {upper} IS NOT NULL"
+        )
+        + ")"
+    )
 
-    def bound(lower: str) -> str:
+    def batch(lower: str) -> str:
+        # synchronous_commit off for this transaction only: the batch and its saved
+        # position commit together, so losing the last commits in a crash loses
+        # both, and there is no need to wait for the flush.
         return (
-            "SELECT max(buildamp_key)::text, set_config('synchronous_commit', 'off', true) "
-            f"FROM (SELECT {key} AS buildamp_key FROM {source} "
-            f"WHERE {lower}({condition}) ORDER BY {key} LIMIT %(size)s) AS buildamp_batch"
+            "WITH buildamp_bound AS (SELECT max(buildamp_key) AS upper "
+            f"FROM (SELECT {key} AS buildamp_key FROM {source} WHERE {lower}({condition}) "
+            f"ORDER BY {key} LIMIT %(size)s) AS buildamp_rows), "
+            f"buildamp_batch AS ({head} WHERE {lower}{key} <= {upper} AND ({condition}) "
+            f"RETURNING 1){position} SELECT count(*), {upper}::text, "
+            "set_config('synchronous_commit', 'off', true) FROM buildamp_batch"
         )
 
-    def update(lower: str) -> str:
-        return f"{head} WHERE {lower}{key} <= %(upper)s::{key_type} AND ({condition})"
+    after = f"{key} > %(last)s::{key_type} AND "
+    # run without parameters: its text is as written
+    key_range = (
+        f"SELECT min({name}), max({name}) FROM {quote_ident(table)}" if numeric_key else None
+    )
+    return _Plan(batch(""), batch(after), key_range)
 
-    key_range = f"SELECT min({key}), max({key}) FROM {source}" if numeric_key else None
-    return _Plan(bound(""), bound(after), update(""), update(after), key_range)
+
+def _literal(sql: str) -> str:
+    """``sql`` as text in a statement run with psycopg parameters."""
+    return sql.replace("%", "%%")
 
 
 def run_batched(
@@ -165,8 +193,8 @@ def run_batched(
     store: ProgressStore | None = None,
 ) -> int:
     """Run ``statement`` in batches; returns rows changed. ``conn`` is autocommit."""
-    plan = _plan(conn, statement, spec.table)
     store = store or ProgressStore(conn)
+    plan = _plan(conn, statement, spec.table, store if store.ensure() else None)
     if plan is None:
         with conn.transaction():
             changed = conn.execute(statement.encode()).rowcount
@@ -191,24 +219,24 @@ def run_batched(
     per_row: float | None = None  # measured seconds per row, smoothed
     while True:
         began = time.monotonic()
-        with conn.transaction():
-            # The bounding query also sets synchronous_commit off for this
-            # transaction (one round trip fewer per batch): the batch and its saved
-            # position commit together, so losing the last commits in a crash
-            # loses both, and there is no need to wait for the flush.
-            bound_sql = plan.bound_first if last is None else plan.bound_next
-            bound = conn.execute(bound_sql, {"size": size, "last": last}).fetchone()
-            upper = bound[0] if bound else None
-            if upper is None:
-                progress.status = "done"
-                store.put(progress_key, {**progress.as_json(), "last_key": last})
-                break
-            update_sql = plan.update_first if last is None else plan.update_next
-            changed = conn.execute(update_sql, {"last": last, "upper": upper}).rowcount
-            last = upper
-            progress.rows_done += changed
-            progress.rows_total = _corrected_total(progress, span, last, counted)
+        row = conn.execute(
+            plan.first if last is None else plan.next,
+            {
+                "size": size,
+                "last": last,
+                "progress_key": progress_key,
+                "progress": json.dumps(progress.as_json()),
+                "done": progress.rows_done,
+            },
+        ).fetchone()
+        changed, upper = (int(row[0]), row[1]) if row else (0, None)
+        if upper is None:
+            progress.status = "done"
             store.put(progress_key, {**progress.as_json(), "last_key": last})
+            break
+        last = upper
+        progress.rows_done += changed
+        progress.rows_total = _corrected_total(progress, span, last, counted)
         since_vacuum += changed
         announce(conn, progress)
         if report is not None:
@@ -236,7 +264,6 @@ def run_batched(
 
 
 def _quoted(table: str) -> str:
-
     return quote_ident(table)
 
 

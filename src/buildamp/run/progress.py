@@ -87,10 +87,18 @@ class ProgressStore:
         if not self.ensure():
             return
         self.conn.execute(
-            f"INSERT INTO {self.table} (key, value) VALUES (%s, %s::jsonb) "
-            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "
-            "updated_at = clock_timestamp()",
+            self.upsert_sql("VALUES (%s, %s::jsonb)"),
             (key, json.dumps(value, sort_keys=True)),
+        )
+
+    def upsert_sql(self, select: str) -> str:
+        """The upsert of the (key, value) rows ``select`` gives: for ``put``, and
+        for a batched backfill, which saves its position in the batch's own
+        statement (one round trip, one transaction)."""
+        return (
+            f"INSERT INTO {self.table} (key, value) {select} "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "
+            "updated_at = clock_timestamp()"
         )
 
     def get(self, key: str) -> dict[str, Any] | None:
