@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from random import Random
 from typing import Any
 
 import psycopg
@@ -15,6 +16,7 @@ from buildamp.pg.sqltext import (
     normalize_default,
     normalize_expression,
 )
+from buildamp.run import catalog
 from buildamp.run.catalog import (
     CatalogRead,
     _deparsed,
@@ -327,6 +329,37 @@ def test_catalog_shares_the_columns_of_the_schema_it_is_compared_with(
     assert column_keys and all(id(k) in keys for k in column_keys)
 
 
+@pytest.mark.parametrize(
+    "shuffle",
+    [
+        pytest.param(lambda rows: rows[::-1], id="attnums-descending"),
+        pytest.param(lambda rows: Random(0).sample(rows, len(rows)), id="shuffled"),
+    ],
+)
+def test_columns_read_in_attnum_order_whatever_the_row_order(
+    pg_url: str,
+    pg_conn: psycopg.Connection[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    shuffle: Any,
+) -> None:
+    """The columns query has no ORDER BY: rows in any order give the same tables
+    (and column comments, read by a query of their own, land on their column)."""
+    apply_sql(pg_url, DDL + "COMMENT ON COLUMN everything.title IS 'The title.';")
+    titled = replace(
+        EVERYTHING,
+        columns=tuple(
+            replace(c, comment="The title.") if c.name == "title" else c for c in EVERYTHING.columns
+        ),
+    )
+    expected = replace(
+        EXPECTED,
+        tables=tuple(titled if t.name == "everything" else t for t in EXPECTED.tables),
+    )
+    assert read_catalog(pg_conn) == expected
+    monkeypatch.setattr(catalog, "_batches", lambda cursor: shuffle(cursor.fetchall()))
+    assert read_catalog(pg_conn) == expected
+
+
 def test_comparable_accepts_the_casts_postgresql_adds(pg_url: str) -> None:
     """A model written with explicit casts and one without compare equal."""
     apply_sql(pg_url, DDL)
@@ -403,10 +436,42 @@ def test_query_count_does_not_grow_with_tables(
     apply_sql(pg_url, _tables_sql("b", 30))
     thirty = _count_queries(pg_conn)
     assert len(read_catalog(pg_conn).tables) == 31
-    # six catalog queries, and BEGIN, SET LOCAL jit, COMMIT around them
-    assert one == thirty <= 9
-    if psycopg.Pipeline.is_supported():  # all sent at once: one round trip, not nine
+    # seven catalog queries, and BEGIN, the settings, COMMIT around them
+    assert one == thirty <= 10
+    if psycopg.Pipeline.is_supported():  # all sent at once: one round trip, not ten
         assert all(CountingCursor.pipelined)
+
+
+def test_catalog_transaction_has_no_jit_and_no_parallel_workers(
+    pg_conn: psycopg.Connection[Any],
+) -> None:
+    """Both only for the catalog transaction: the connection's own come back."""
+    query = "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+    before = pg_conn.execute(query).fetchone()
+    pg_conn.commit()
+    with catalog_transaction(pg_conn):
+        inside = pg_conn.execute(query).fetchone()
+    assert inside == ("off", "0")
+    assert pg_conn.execute(query).fetchone() == before != inside
+
+
+def test_generated_column_reads_without_its_expression(
+    pg_url: str, pg_conn: psycopg.Connection[Any]
+) -> None:
+    """Defaults are deparsed without their table (they name no column); a
+    generated column's expression names columns and is never deparsed."""
+    apply_sql(
+        pg_url,
+        "CREATE TABLE sums (a INTEGER DEFAULT 1, b INTEGER,"
+        " total INTEGER GENERATED ALWAYS AS (a + b) STORED);",
+    )
+    table = read_catalog(pg_conn).table("sums")
+    assert table is not None
+    assert [(c.name, c.default) for c in table.columns] == [
+        ("a", "1"),
+        ("b", None),
+        ("total", None),
+    ]
 
 
 def test_apply_sql_reports_psql_errors(pg_url: str) -> None:

@@ -2,7 +2,7 @@
 
 ``drift``, ``--status`` and the up/down/up tests compare what PostgreSQL holds
 with the snapshot, so everything here normalises the way the generator does
-(:mod:`buildamp.pg.sqltext`). A fixed number of catalog queries (six) is run
+(:mod:`buildamp.pg.sqltext`). A fixed number of catalog queries (seven) is run
 whatever the table count, pipelined (one round trip where libpq can): a schema
 with hundreds of tables reads as fast as one with three.
 """
@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from buildamp.cache.store import gc_paused
 from buildamp.model.schema import (
     Column,
     Constraint,
@@ -52,6 +53,14 @@ LEFT JOIN pg_description ds
   ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 """
+# No ORDER BY and no join to pg_description: sorting 22,000 wide rows (1,000
+# tables) spilled to disk and took longer than the rest of the query, and the
+# comments' join needed that order. Rows come table by table in attnum order
+# from the usual plan; ``_schema`` checks that and sorts when they do not.
+# A default cannot name a column, so it is deparsed without its table
+# (``pg_get_expr(adbin, 0)``): given the table, PostgreSQL opens and locks
+# each one to name its columns (~30 ms at 1,000 tables on a new connection).
+# Generated columns' expressions, which do name columns, are never deparsed.
 _COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname::text,
        CASE WHEN t.typtype = 'e' THEN t.typname::text
@@ -61,20 +70,24 @@ SELECT a.attrelid, a.attnum, a.attname::text,
        CASE WHEN a.atttypmod < 0 AND t.typnamespace = 'pg_catalog'::regnamespace
             THEN t.typname::text END,
        a.attnotnull,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
-       a.attidentity::text,
-       ds.description
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END,
+       a.attidentity::text
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-LEFT JOIN pg_description ds
-  ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
   AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum
+"""
+_COLUMN_COMMENTS = """
+SELECT ds.objoid, ds.objsubid, ds.description
+FROM pg_description ds
+JOIN pg_class c ON c.oid = ds.objoid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ds.classoid = 'pg_class'::regclass AND ds.objsubid > 0
+  AND n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
 """
 # indkey and indoption are int2vectors (text: "1 4 0"); an expression key has
 # attribute number 0 and its text from pg_get_indexdef (asked only for indexes
@@ -159,25 +172,35 @@ def pipelined(conn: psycopg.Connection[Any]) -> Iterator[None]:
         yield
 
 
+# For the catalog transaction only, in one statement: no JIT (it compiled the
+# index query for ~200 ms at 1,000 tables and saved nothing) and no parallel
+# workers (a worker competes with the client for a core, was no faster on the
+# columns query at 10,000 tables, and interleaves the tables' rows).
+_SETTINGS = (
+    "SELECT set_config('jit', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+
+
 @contextmanager
 def catalog_transaction(conn: psycopg.Connection[Any]) -> Iterator[None]:
-    """One read-only snapshot for all the catalog queries, JIT off (it compiles
-    the index query for ~200 ms at 1,000 tables and saves nothing). Inside the
-    caller's transaction when there is one: its settings are left alone."""
+    """One read-only snapshot for all the catalog queries, with the
+    :data:`_SETTINGS` of a catalog read. Inside the caller's transaction when
+    there is one: its settings are left alone."""
     if conn.info.transaction_status.name != "IDLE":
         yield
         return
     if not conn.autocommit:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            conn.execute("SET LOCAL jit = off")
+            conn.execute(_SETTINGS)
             yield
         return
     # Plain statements: in pipeline mode conn.transaction() waits on the server
     # when the block starts and again before it ends (two more round trips).
     conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     try:
-        conn.execute("SET LOCAL jit = off")
+        conn.execute(_SETTINGS)
         yield
     except BaseException:
         with suppress(Exception):  # a broken connection: the error above says why
@@ -209,7 +232,15 @@ class CatalogRead:
         # sending the columns while the client is busy elsewhere
         self._cursors = [
             conn.execute(sql, params)
-            for sql in (_TABLES, _ENUMS, _TRIGGERS, _CONSTRAINTS, _INDEXES, _COLUMNS)
+            for sql in (
+                _TABLES,
+                _ENUMS,
+                _TRIGGERS,
+                _CONSTRAINTS,
+                _INDEXES,
+                _COLUMN_COMMENTS,
+                _COLUMNS,
+            )
         ]
         send_answers(conn)
 
@@ -221,17 +252,21 @@ class CatalogRead:
         """The schema the answers describe. A column or index key equal to one
         of ``like`` (the schema it will be compared with) is that very object:
         equal tables then compare by identity, not field by field."""
-        tables, enums, triggers, constraints, indexes, columns = self._cursors
-        return _schema(
-            tables.fetchall(),
-            enums.fetchall(),
-            triggers.fetchall(),
-            constraints.fetchall(),
-            indexes.fetchall(),
-            _batches(columns),
-            exclude,
-            _parts(like) if like is not None else {},
-        )
+        tables, enums, triggers, constraints, indexes, comments, columns = self._cursors
+        # tens of thousands of rows and objects, none in a cycle: a collector
+        # pass over them is wasted
+        with gc_paused():
+            return _schema(
+                tables.fetchall(),
+                enums.fetchall(),
+                triggers.fetchall(),
+                constraints.fetchall(),
+                indexes.fetchall(),
+                comments.fetchall(),
+                _batches(columns),
+                exclude,
+                _parts(like) if like is not None else {},
+            )
 
 
 def _batches(cursor: psycopg.Cursor[Any]) -> Iterator[tuple[Any, ...]]:
@@ -250,6 +285,7 @@ def _schema(
     trigger_rows: Rows,
     constraint_rows: Rows,
     index_rows: Rows,
+    comment_rows: Rows,
     column_rows: Rows,
     exclude: frozenset[str],
     known: dict[Any, Any],
@@ -269,21 +305,32 @@ def _schema(
     )
     enum_names = frozenset(enum.name for enum in enums)
 
+    column_comments = {(oid, number): text for oid, number, text in comment_rows}
     attnames: dict[tuple[int, int], str] = {}  # every table of the schema: keys name them
     columns: dict[int, list[Column]] = defaultdict(list)
     # Equal rows make one Column (frozen: sharing is safe): most tables repeat
     # id, host, created_at..., and a lookup costs a tenth of building one.
     built: dict[tuple[Any, ...], Column] = {}
+    ordered, last_oid, last_number = True, None, 0  # table by table, attnum order?
     for row in column_rows:
-        oid = row[0]
-        attnames[oid, row[1]] = row[2]
+        oid, number = row[0], row[1]
+        attnames[oid, number] = row[2]
+        if oid == last_oid:
+            ordered = ordered and number > last_number
+        else:
+            ordered = ordered and oid not in columns
+            last_oid = oid
+        last_number = number
         if oid in names:
-            key = row[2:]
+            comment = column_comments.get((oid, number)) if column_comments else None
+            key = row[2:] if comment is None else (*row[2:], comment)
             column = built.get(key)
             if column is None:
-                new = _column(key, enum_names)
+                new = _column(row[2:], comment, enum_names)
                 column = built[key] = known.get(new, new)
             columns[oid].append(column)
+    if not ordered:
+        _in_attnum_order(columns, attnames)
 
     indexes: dict[int, list[Index]] = defaultdict(list)
     column_keys: dict[tuple[str, bool], IndexKey] = {}  # shared like the columns
@@ -356,9 +403,22 @@ def _parts(schema: Schema) -> dict[Any, Any]:
     return {part: part for part in by_id.values()}
 
 
-def _column(row: tuple[Any, ...], enums: frozenset[str]) -> Column:
-    """A row of the columns query (from the name on) as a :class:`Column`."""
-    name, type_text, is_enum, builtin, not_null, default, identity, comment = row
+def _in_attnum_order(
+    columns: dict[int, list[Column]], attnames: dict[tuple[int, int], str]
+) -> None:
+    """Each table's columns sorted by attribute number (the query has no ORDER BY)."""
+    numbers: dict[int, list[int]] = defaultdict(list)
+    for oid, number in attnames:
+        numbers[oid].append(number)
+    for oid, table_columns in columns.items():
+        by_name = {column.name: column for column in table_columns}
+        table_columns[:] = [by_name[attnames[oid, n]] for n in sorted(numbers[oid])]
+
+
+def _column(row: tuple[Any, ...], comment: str | None, enums: frozenset[str]) -> Column:
+    """A row of the columns query (from the name on) and the column's comment as
+    a :class:`Column`."""
+    name, type_text, is_enum, builtin, not_null, default, identity = row
     if is_enum:
         column_type = type_text.lower()
     else:

@@ -433,18 +433,20 @@ def _read(
     server answers while the schema state loads (its reader is imported only
     then, too)."""
     # loaded on use: commands that do not need it never import it
-    from buildamp.run.catalog import CatalogRead, catalog_transaction, pipelined
+    from buildamp.run.catalog import CatalogRead, catalog_transaction, pipelined, send_answers
     from buildamp.run.comparable import comparable, comparable_like
 
     # the history table's name (the module loads nothing heavy)
     from buildamp.run.history import HISTORY_TABLE
 
     with pipelined(conn), catalog_transaction(conn):
-        # small answers first: the server need not wait for the client to take
-        # the columns (megabytes at 10,000 tables) before it works on these
+        # the catalog first: its answers are the first needed, and the server
+        # runs the queries after it (the shadow-column query scans every
+        # attribute: 80 ms at 10,000 tables) while the client reads the columns
+        catalog = CatalogRead(conn)
         leftovers = [conn.execute(sql) for sql in _LEFTOVER_QUERIES]
         has_history = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,))
-        catalog = CatalogRead(conn)  # sent last, with a flush request: answers flow back now
+        send_answers(conn)
         # the server works on the queries meanwhile
         from buildamp.files.snapshot import load_snapshot
 
