@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from buildamp.cache.store import disabled, load_restricted, text_sha256
+from buildamp.cache.store import disabled, load_restricted
 from buildamp.cli.model_index import (
     FileRecord,
     FullRebuild,
@@ -423,13 +423,14 @@ def full_index(
     seen: Scan,
     sources: list[decl.SourceFile],
     models: Models,
-    state_text: str,
+    state_sha256: str,
     canonical: bool,
     version: str | None,
 ) -> ModelIndex | None:
-    """The index of a full build whose models the state ``state_text`` is in sync with."""
+    """The index of a full build whose models the state (the file with this
+    SHA-256) is in sync with."""
     facts = index_facts(config, seen, sources, models)
-    return None if facts is None else facts.index(text_sha256(state_text), canonical, version)
+    return None if facts is None else facts.index(state_sha256, canonical, version)
 
 
 @dataclass(frozen=True)

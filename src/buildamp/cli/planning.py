@@ -8,9 +8,12 @@ It writes nothing but the model index, and loads no renderer or file composer:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from buildamp.cache.store import text_sha256
 from buildamp.cli import incremental, model_index
 from buildamp.cli.incremental import FastState, Scan
 from buildamp.files.config import Config
@@ -128,39 +131,40 @@ def quick_plan(
     return Plan(snapshot, models, operations, next_schema, fast=fast)
 
 
-def _same_text(pieces: Iterable[str], text: str) -> bool:
-    """``"".join(pieces) == text``, never joined (the state of 10,000 tables is 35 MB)."""
-    at = 0
-    for piece in pieces:
-        if not text.startswith(piece, at):
-            return False
-        at += len(piece)
-    return at == len(text)
+def _file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file read a block at a time (None: unreadable)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
-    """Record that the models and the state agree (a plan with no operations)."""
-    try:
-        text = config.state_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
+    """Record that the models and the state agree (a plan with no operations).
+    The state is hashed, never held again as text (35 MB at 10,000 tables)."""
     if seen.state_sha256 is None or not incremental.still_same(config, seen):
         return
+    if _file_sha256(config.state_path) != seen.state_sha256:
+        return  # the state changed while the pipeline ran
     # byte for byte what a write would keep of every table (so one table can be
     # spliced in): written by dumps(), and each table's source is where its
     # model is now (a moved file plans nothing, yet a full write would update
     # every source). One encode, on the full path only.
     state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
     model_sources = {t.name: t.source for t in planned.models.schema.tables}
-    canonical = state_sources == model_sources and _same_text(dump_pieces(planned.snapshot), text)
+    canonical = (
+        state_sources == model_sources
+        and text_sha256(dump_pieces(planned.snapshot)) == seen.state_sha256
+    )
     index = incremental.full_index(
         config,
         seen,
         list(planned.sources),
         planned.models,
-        text,
+        seen.state_sha256,
         canonical,
         planned.snapshot.version,
     )
-    if index is not None and index.state_sha256 == seen.state_sha256:
+    if index is not None:
         model_index.save_index(config, index)
