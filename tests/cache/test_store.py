@@ -82,3 +82,24 @@ def test_text_in_pieces_is_written_and_hashed_as_made(tmp_path: Path) -> None:
     assert written == "{\n  é: 1\n}\n".encode()
     assert hashed.hexdigest() == hashlib.sha256(written).hexdigest()
     assert store.text_sha256(["{\n", "  é: 1", "\n}\n"]) == hashed.hexdigest()
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_a_copy_holds_the_bytes_from_before_the_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    (tmp_path / "state.json").write_bytes(b"old state \xc3\xa9\r\n")
+    if not links:
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise OSError("no links here")
+
+        monkeypatch.setattr(store.os, "link", refuse)
+    kept = tmp_path / "before" / "1.json"
+    kept.parent.mkdir()
+    store.write_all_or_none(
+        {tmp_path / "state.json": "new state", kept: store.CopyOf(tmp_path / "state.json")}
+    )
+    assert kept.read_bytes() == b"old state \xc3\xa9\r\n"
+    assert (tmp_path / "state.json").read_text() == "new state"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["1.json", "before", "state.json"]

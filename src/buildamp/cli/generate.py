@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from buildamp.cache.store import Hashed, write_all_or_none
+from buildamp.cache.store import CopyOf, Hashed, write_all_or_none
 from buildamp.cli import incremental, model_index
 from buildamp.cli.planning import Plan, plan, quick_plan
 from buildamp.files.compose import Layout, compose_down, compose_up
@@ -242,6 +242,7 @@ def generate(
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         converted,
     )
+    before: str | CopyOf
     if fast_state is not None:
         old_state = fast_state.state
         assert old_state is not None  # operations: some file changed, its state was read
@@ -252,7 +253,9 @@ def generate(
             if say is not None:
                 say("full rebuild: the state needs the general JSON encoder")
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
-        pieces, before = spliced, old_state.text
+        # the file the fast path read (and checked against the index) kept as
+        # is: a hard link, not 35 MB written again at 10,000 tables
+        pieces, before = spliced, CopyOf(config.state_path)
     else:
         pieces = dump_pieces(written_snapshot)
         before = _state_text(config) or dumps(snapshot)
