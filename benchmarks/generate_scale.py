@@ -49,7 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from measure import CommandFailed, Sample, measure, run_once  # noqa: E402
+from measure import CommandFailed, Sample, measure, measure_alternating, run_once  # noqa: E402
 from synthetic import (  # noqa: E402
     LAYOUTS,
     Layout,
@@ -198,10 +198,14 @@ def bench_buildamp(
             f"above {APPLY_STEP:,} models, the other cases run on a project "
             f"with one migration per {APPLY_STEP:,} models (lock limit of one transaction)"
         )
-    print(f"  buildamp [{name}]: check, no change, no memo x{runs}", flush=True)
-    results.buildamp["check"] = measure(check, project, runs, prepare=no_memo)
-    print(f"  buildamp [{name}]: generate, no change x{runs}", flush=True)
-    results.buildamp["nochange_generate"] = measure(generate, project, runs)
+    # alternated run by run: "no-change generate as fast as --check" compares
+    # figures of the same minutes
+    print(f"  buildamp [{name}]: check and generate, no change, alternated x{runs}", flush=True)
+    results.buildamp.update(
+        measure_alternating(
+            {"check": check, "nochange_generate": generate}, project, runs, prepare=no_memo
+        )
+    )
     print(f"  buildamp [{name}]: --help x{runs}", flush=True)
     results.buildamp["help"] = measure([exe, "--help"], project, runs)
 

@@ -74,6 +74,31 @@ def measure(
     return sample
 
 
+def measure_alternating(
+    commands: dict[str, Sequence[str]],
+    cwd: Path,
+    runs: int,
+    prepare: Callable[[int], None] | None = None,
+) -> dict[str, Sample]:
+    """Each of ``commands`` ``runs`` times, alternated run by run, after one
+    untimed warm-up of each: figures compared with each other ("no-change
+    generate as fast as ``--check``") come from the same minutes, not from one
+    batch after the other on a machine whose load moves. ``prepare(i)`` (not
+    timed) runs before each run."""
+    samples = {name: Sample() for name in commands}
+    for i in [runs, *range(runs)]:  # the warm-up round first
+        for name, command in commands.items():
+            if prepare is not None:
+                prepare(i)
+            wall, peak = _measured(command, cwd, None, (0,))
+            if i < runs:
+                samples[name].walls.append(wall)
+                samples[name].peaks.append(peak)
+    for name, sample in samples.items():
+        print(f"    {name}: median {sample.wall:.3f} s of {runs}, peak {sample.peak:.0f} MB")
+    return samples
+
+
 # Peak memory comes from wait4's ru_maxrss, which also counts the memory a child
 # inherited before exec. So children start from this small launcher, not from the
 # benchmark process (which holds psycopg and the results), and the launcher times

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,27 @@ def test_text_is_written_in_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     text = "ascii, é, \u2028, 😀 " * 50
     store.write_all_or_none({tmp_path / "t.txt": text})
     assert (tmp_path / "t.txt").read_bytes() == text.encode("utf-8")
+
+
+def test_text_in_pieces_is_written_and_hashed_as_made(tmp_path: Path) -> None:
+    """A text given in pieces (the state of a generate) is written one piece
+    after another, and :class:`store.Hashed` gives the SHA-256 of what was
+    written, once it was all read, never before."""
+    import hashlib
+
+    made: list[str] = []
+
+    def pieces() -> Iterator[str]:
+        for piece in ("{\n", "  é: 1", "\n}\n"):
+            made.append(piece)
+            yield piece
+
+    hashed = store.Hashed(pieces())
+    with pytest.raises(RuntimeError):
+        hashed.hexdigest()
+    assert made == []  # nothing made before it is written
+    store.write_all_or_none({tmp_path / "s.json": hashed})
+    written = (tmp_path / "s.json").read_bytes()
+    assert written == "{\n  é: 1\n}\n".encode()
+    assert hashed.hexdigest() == hashlib.sha256(written).hexdigest()
+    assert store.text_sha256(["{\n", "  é: 1", "\n}\n"]) == hashed.hexdigest()

@@ -10,7 +10,7 @@ import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -63,9 +63,49 @@ def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
     return Restricted(handle).load()
 
 
-# Text is encoded and written this many characters at a time: the state of
-# 10,000 tables is 35 MB, which need not exist twice (as text and as bytes).
+# Text is encoded (to write or hash it) this many characters at a time: the
+# state of 10,000 tables is 35 MB, which need not exist twice (as text and as
+# bytes).
 _WRITE_PIECE = 1 << 20
+
+
+def utf8_pieces(text: str | Iterable[str], errors: str = "strict") -> Iterator[bytes]:
+    """The UTF-8 bytes of ``text`` (of its pieces, one after another) a slice at
+    a time (a slice of code points encodes to a slice of the bytes)."""
+    for piece in [text] if isinstance(text, str) else text:
+        for start in range(0, len(piece), _WRITE_PIECE):
+            yield piece[start : start + _WRITE_PIECE].encode("utf-8", errors)
+
+
+def text_sha256(text: str | Iterable[str], errors: str = "strict") -> str:
+    """``hashlib.sha256(text.encode("utf-8", errors)).hexdigest()`` without the
+    bytes of a large text held at once."""
+    digest = hashlib.sha256()
+    for chunk in utf8_pieces(text, errors):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Hashed:
+    """Text pieces passed on once, their SHA-256 taken on the way: a text written
+    as it is made (the state of a generate), and its hash, never held whole."""
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self._pieces = pieces
+        self._digest = hashlib.sha256()
+        self._done = False
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self._pieces:
+            self._digest.update(piece.encode("utf-8"))
+            yield piece
+        self._done = True
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of every piece's UTF-8, once all were passed on."""
+        if not self._done:
+            raise RuntimeError("the text was not read to its end")
+        return self._digest.hexdigest()
 
 
 # What tempfile.mkstemp opens a file with (tempfile itself loads shutil and
@@ -85,17 +125,17 @@ def _new_temporary(folder: Path, name: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name for {name} in {folder}")
 
 
-def _stage(path: Path, payload: bytes | str) -> Path:
-    """``payload`` (text: as UTF-8) in a temporary file beside ``path``, ready
-    to be renamed over it."""
+def _stage(path: Path, payload: bytes | str | Iterable[str]) -> Path:
+    """``payload`` (text: as UTF-8; text in pieces: one after another) in a
+    temporary file beside ``path``, ready to be renamed over it."""
     fd, tmp = _new_temporary(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             if isinstance(payload, bytes):
                 handle.write(payload)
             else:
-                for start in range(0, len(payload), _WRITE_PIECE):
-                    handle.write(payload[start : start + _WRITE_PIECE].encode("utf-8"))
+                for chunk in utf8_pieces(payload):
+                    handle.write(chunk)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -113,9 +153,10 @@ def write_atomic(path: Path, payload: bytes) -> None:
         raise
 
 
-def write_all_or_none(files: dict[Path, str]) -> None:
+def write_all_or_none(files: Mapping[Path, str | Iterable[str]]) -> None:
     """Write every file or none (a migration, its rollback, the sum file and the
-    state): stage all first, then rename, restoring earlier contents on failure."""
+    state): stage all first, then rename, restoring earlier contents on failure.
+    A file's text may come in pieces (the state of a generate: never whole)."""
     staged: list[tuple[Path, Path]] = []
     done: list[tuple[Path, Path | bytes | None]] = []
     try:

@@ -7,10 +7,9 @@ unchanged models by stat and hash, each migration file is read once).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from pathlib import Path
 
-from buildamp.cache.store import code_fingerprint, disabled, write_atomic
+from buildamp.cache.store import code_fingerprint, disabled, text_sha256, write_atomic
 from buildamp.files.config import Config
 
 VERIFIED_FILE = Path(".buildamp") / "cache" / "verified-files"
@@ -42,7 +41,7 @@ class VerifiedFiles:
         (the checksum normalises line endings): no second hash then."""
         if checksum is not None and "\r" not in text:
             return checksum
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return text_sha256(text, "surrogatepass")
 
     def __contains__(self, key: str) -> bool:
         return key in self.known

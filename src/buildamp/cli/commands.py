@@ -213,7 +213,7 @@ def run_generate(
     try:
         seen: Any = model_index.look(config, writing=not opts["dry_run"])
     except model_index.FullRebuild as why:
-        seen = why
+        seen = model_index.kept(why)
     if isinstance(seen, model_index.Look) and seen.in_sync:
         # in sync (the index proves it): no builder, planner or renderer is loaded
         if opts.get("verbose"):
@@ -524,7 +524,7 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     try:
         seen: Any = model_index.look(config, writing=False)
     except model_index.FullRebuild as why:
-        seen = why
+        seen = model_index.kept(why)
     if isinstance(seen, model_index.Look) and seen.in_sync:
         # in sync (the index proves it): no builder or planner is loaded
         version, operations = seen.index.version, []

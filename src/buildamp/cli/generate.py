@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from buildamp.cache.store import write_all_or_none
+from buildamp.cache.store import Hashed, write_all_or_none
 from buildamp.cli import incremental, model_index
 from buildamp.cli.planning import Plan, plan, quick_plan
 from buildamp.files.compose import Layout, compose_down, compose_up
 from buildamp.files.config import Config
 from buildamp.files.migration import list_migrations, next_version, slugify
-from buildamp.files.snapshot import Snapshot, dumps, splice
+from buildamp.files.snapshot import Snapshot, dump_pieces, dumps, splice
 from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, PlanError
 from buildamp.model.hints import Hints, field_flag, field_options
@@ -168,6 +168,10 @@ def generate(
                 "re-run with --allow-destructive, or mark the field "
                 f"{field_flag(first, 'deprecated')} in an earlier migration",
             )
+    # each field's place names only destructive changes: dropped before the
+    # index facts and the rendering allocate (200,000 entries at 10,000 models)
+    models = replace(models, hints=replace(models.hints, places={}))
+    planned = replace(planned, models=models)
     existing = list_migrations(config.migrations_dir)
     version = next_version(existing)
     slug = slugify(name) if name else slugify(slug_for(operations))
@@ -177,36 +181,44 @@ def generate(
     # the render stack: only a generate that writes SQL needs it, never --check
     from buildamp.render.migration import RenderOptions, render_all, verify_landed
 
+    next_schema, fast_state, scanned = planned.next_schema, planned.fast, planned.seen
     options = RenderOptions(config.is_online, config.lock_timeout, config.batch_size)
     if config.distribution == "citus":
         # Citus rendering only for distribution = "citus"
         from buildamp.render import citus
 
-        citus.check_plan(snapshot.schema, planned.next_schema)
+        citus.check_plan(snapshot.schema, next_schema)
         anchor = citus.colocate_with(snapshot.schema, operations)
         options = replace(options, distribution="citus", colocate_with=anchor)
     layout = Layout(
         config.lock_timeout if config.is_online else None,
         config.batch_size,
         config.batch_pause,
-        any(t.rls for t in snapshot.schema.tables + planned.next_schema.tables)
-        or (planned.fast is not None and planned.fast.other_rls),
+        any(t.rls for t in snapshot.schema.tables + next_schema.tables)
+        or (fast_state is not None and fast_state.other_rls),
     )
+    # Everything the models' declarations and hints are needed for, taken now:
+    # they are dropped before rendering (at 10,000 models they are about 60 MB,
+    # which the rendered steps and the state's text can then reuse).
+    summary = [_with_model(op.describe(), op, models.hints) for op in operations]
+    models_changed = sorted(
+        {models.hints.table(t).model for op in operations for t in op.tables()} - {""}
+    )
+    converted = conversions(models.schema, models.hints) if not dry_run else ()
+    facts = None if dry_run else _index_facts(config, planned)
+    table_hints = Hints(tables=models.hints.tables)  # where a render error points
+    del planned, models
     try:
         forward = render_all(operations, options)
         forward += verify_landed(operations, forward)
         backward = render_all([o.invert(op) for op in reversed(operations)], options)
     except PlanError as error:
-        raise _at_model(error, models.hints) from None
-    created = _extensions(config, snapshot.schema, planned.next_schema)
+        raise _at_model(error, table_hints) from None
+    created = _extensions(config, snapshot.schema, next_schema)
     if created:
         forward = [Step(f"CREATE EXTENSION IF NOT EXISTS {q(name)}") for name in created] + forward
         kept = f"-- extension {', '.join(created)} is kept: other objects may use it"
         backward = [*backward, Step(kept, role="note")]
-    summary = [_with_model(op.describe(), op, models.hints) for op in operations]
-    models_changed = sorted(
-        {models.hints.table(t).model for op in operations for t in op.tables()} - {""}
-    )
     result.version, result.up_path, result.down_path = version, up_path, down_path
     result.up_text = compose_up(
         config.display(up_path),
@@ -222,29 +234,29 @@ def generate(
     del forward, backward  # their text is in the files now: not alive while the state is encoded
     if dry_run:
         return result
-    converted = conversions(models.schema, models.hints)
-    if planned.fast is not None:
-        converted = tuple(sorted(planned.fast.other_conversions + converted))
+    if fast_state is not None:
+        converted = tuple(sorted(fast_state.other_conversions + converted))
     written_snapshot = Snapshot(
-        planned.next_schema.normalized(),
+        next_schema.normalized(),
         version,
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         converted,
     )
-    if planned.fast is not None:
-        old_state = planned.fast.state
+    if fast_state is not None:
+        old_state = fast_state.state
         assert old_state is not None  # operations: some file changed, its state was read
-        changed: dict[str, Table | None] = dict.fromkeys(planned.fast.old_tables)
+        changed: dict[str, Table | None] = dict.fromkeys(fast_state.old_tables)
         changed.update({t.name: t for t in written_snapshot.schema.tables})
         spliced = splice(old_state, written_snapshot, changed)
         if spliced is None:  # a value only the slow encoder writes: the full path
             if say is not None:
                 say("full rebuild: the state needs the general JSON encoder")
             return generate(config, name, dry_run, allow_destructive, confirm, now, say, False)
-        state, before = spliced, old_state.text
+        pieces, before = spliced, old_state.text
     else:
-        state = dumps(written_snapshot)
+        pieces = dump_pieces(written_snapshot)
         before = _state_text(config) or dumps(snapshot)
+    state = Hashed(pieces)  # made, written and hashed piece by piece: never whole
     # the sum file is a record: add what this run wrote, never re-sum the disk
     written = {
         up_path.relative_to(config.migrations_dir).as_posix(): result.up_text,
@@ -266,7 +278,7 @@ def generate(
         }
     )
     result.written = True
-    _remember(config, planned, state, version)
+    _remember(config, fast_state, scanned, facts, state.hexdigest(), version)
     _record_verified(config, result.up_text, result.down_text)
     return result
 
@@ -300,19 +312,29 @@ def _state_text(config: Config) -> str | None:
         return None
 
 
-def _remember(config: Config, planned: Plan, state: str, version: str) -> None:
+def _index_facts(config: Config, planned: Plan) -> incremental.IndexFacts | None:
+    """What the model index of a full build records of the models (None: no
+    index: the fast path keeps its own, or the project cannot be indexed)."""
+    if planned.fast is not None or planned.seen is None:
+        return None
+    return incremental.index_facts(config, planned.seen, list(planned.sources), planned.models)
+
+
+def _remember(
+    config: Config,
+    fast: incremental.FastState | None,
+    seen: incremental.Scan | None,
+    facts: incremental.IndexFacts | None,
+    state_sha256: str,
+    version: str,
+) -> None:
     """What the next command may skip: the model index (the models are in sync
     with the state just written). The parsed state is cached by the first
     command that parses it (files/snapshot_cache.py), not here: pickling every
     table cost the initial generate more than a later parse saves."""
-    if planned.fast is not None:
-        model_index.save_index(config, incremental.updated_index(planned.fast, state, version))
+    if fast is not None:
+        model_index.save_index(config, incremental.updated_index(fast, state_sha256, version))
         return
-    seen = planned.seen
-    if seen is None or not incremental.still_same(config, seen):
+    if seen is None or facts is None or not incremental.still_same(config, seen):
         return  # no index for the new state: the next run rebuilds in full
-    index = incremental.full_index(
-        config, seen, list(planned.sources), planned.models, state, True, version
-    )
-    if index is not None:
-        model_index.save_index(config, index)
+    model_index.save_index(config, facts.index(state_sha256, True, version))

@@ -18,7 +18,6 @@ atomic, and ``BUILDAMP_NO_CACHE=1`` turns it off.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import pickle
@@ -26,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from buildamp.cache.store import disabled, load_restricted
+from buildamp.cache.store import disabled, load_restricted, text_sha256
 from buildamp.cli.model_index import (
     FileRecord,
     FullRebuild,
@@ -198,6 +197,7 @@ def fast_plan(
         return _unchanged(seen.index)
     assert seen.state_bytes is not None  # look() reads the state when a file changed
     head = _state(config, seen.state_bytes)
+    seen.state_bytes = None  # decoded: the bytes (35 MB at 10,000 tables) need not live on
     return _changed(config, seen, head, loader)
 
 
@@ -428,6 +428,39 @@ def full_index(
     version: str | None,
 ) -> ModelIndex | None:
     """The index of a full build whose models the state ``state_text`` is in sync with."""
+    facts = index_facts(config, seen, sources, models)
+    return None if facts is None else facts.index(text_sha256(state_text), canonical, version)
+
+
+@dataclass(frozen=True)
+class IndexFacts:
+    """What a full build's model index says of the models, taken while the
+    declarations are alive: a generate drops them (tens of megabytes at 10,000
+    models) before it renders and encodes the state, and writes the index after."""
+
+    fingerprint: str
+    refs: frozenset[str]
+    files: dict[str, FileRecord]
+    types: bytes
+
+    def index(self, state_sha256: str, canonical: bool, version: str | None) -> ModelIndex:
+        """The index for the state whose text has this SHA-256."""
+        return ModelIndex(
+            self.fingerprint,
+            time.time_ns(),
+            state_sha256,
+            canonical,
+            version,
+            self.refs,
+            self.files,
+            self.types,
+        )
+
+
+def index_facts(
+    config: Config, seen: Scan, sources: list[decl.SourceFile], models: Models
+) -> IndexFacts | None:
+    """The per-file facts of :func:`full_index` (None: no index for this build)."""
     if len(sources) != len(seen.files) or len(models.layout) != len(sources):
         return None
     converted = conversions(models.schema, models.hints)
@@ -454,42 +487,22 @@ def full_index(
             tables,
             lambda name: tuple(by_table.get(name, ())),
         )
-    return ModelIndex(
-        fingerprint(config),
-        time.time_ns(),
-        text_sha(state_text),
-        canonical,
-        version,
-        frozenset(refs),
-        files,
-        pack_types(types),
-    )
+    return IndexFacts(fingerprint(config), frozenset(refs), files, pack_types(types))
 
 
-def updated_index(fast: FastState, state_text: str, version: str | None) -> ModelIndex:
-    """The index after a fast generate wrote ``state_text``."""
+def updated_index(fast: FastState, state_sha256: str, version: str | None) -> ModelIndex:
+    """The index after a fast generate wrote the state whose text has this SHA-256."""
     assert fast.types is not None  # a fast plan that wrote a state rebuilt some file
     return ModelIndex(
         fast.index.fingerprint,
         time.time_ns(),
-        text_sha(state_text),
+        state_sha256,
         True,
         version,
         fast.index.refs,
         fast.files,
         pack_types(fast.types),
     )
-
-
-def text_sha(text: str) -> str:
-    """``sha(text.encode("utf-8"))``, encoding a slice at a time: no second copy
-    of a state of tens of megabytes (a slice of code points encodes to a slice
-    of the bytes)."""
-    digest = hashlib.sha256()
-    step = 1 << 20
-    for start in range(0, len(text), step):
-        digest.update(text[start : start + step].encode("utf-8"))
-    return digest.hexdigest()
 
 
 def scan(config: Config) -> Scan | None:

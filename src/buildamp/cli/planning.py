@@ -8,13 +8,13 @@ It writes nothing but the model index, and loads no renderer or file composer:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from buildamp.cli import incremental, model_index
 from buildamp.cli.incremental import FastState, Scan
 from buildamp.files.config import Config
-from buildamp.files.snapshot import Snapshot, dumps, load_snapshot
+from buildamp.files.snapshot import Snapshot, dump_pieces, load_snapshot
 from buildamp.model.errors import Location, ModelError
 from buildamp.model.schema import Schema
 from buildamp.plan import ops as o
@@ -105,15 +105,17 @@ def quick_plan(
     """:func:`plan` at the cost of what changed when the model index proves the
     rest unchanged, else the whole pipeline (``say`` gets why). ``seen``: what
     :func:`model_index.look` already answered."""
-    try:
-        if seen is None:
-            seen = model_index.look(config, writing)
-        if isinstance(seen, model_index.FullRebuild):
-            raise seen
-        fast, snapshot, models, operations = incremental.fast_plan(
-            config, seen, custom_sql_loader(config)
-        )
-    except model_index.FullRebuild as why:
+    why = seen if isinstance(seen, model_index.FullRebuild) else None
+    if why is None:
+        try:
+            looked = model_index.look(config, writing) if seen is None else seen
+            assert not isinstance(looked, model_index.FullRebuild)  # answered above
+            fast, snapshot, models, operations = incremental.fast_plan(
+                config, looked, custom_sql_loader(config)
+            )
+        except model_index.FullRebuild as rebuild:
+            why = model_index.kept(rebuild)
+    if why is not None:
         if say is not None:
             say(f"full rebuild: {why}")
         scanned = incremental.scan(config)
@@ -124,6 +126,16 @@ def quick_plan(
     # the replay self-check at full strength on every table the plan touches
     next_schema = next_state(snapshot.schema, operations, models.schema)
     return Plan(snapshot, models, operations, next_schema, fast=fast)
+
+
+def _same_text(pieces: Iterable[str], text: str) -> bool:
+    """``"".join(pieces) == text``, never joined (the state of 10,000 tables is 35 MB)."""
+    at = 0
+    for piece in pieces:
+        if not text.startswith(piece, at):
+            return False
+        at += len(piece)
+    return at == len(text)
 
 
 def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
@@ -140,7 +152,7 @@ def _index_in_sync(config: Config, planned: Plan, seen: Scan) -> None:
     # every source). One encode, on the full path only.
     state_sources = {t.name: t.source for t in planned.snapshot.schema.tables}
     model_sources = {t.name: t.source for t in planned.models.schema.tables}
-    canonical = state_sources == model_sources and (dumps(planned.snapshot) == text)
+    canonical = state_sources == model_sources and _same_text(dump_pieces(planned.snapshot), text)
     index = incremental.full_index(
         config,
         seen,

@@ -4,19 +4,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
-def encode_chunks(chunks: dict[str, str], out: list[str]) -> None:
-    if not chunks:
-        out.append("{}")
-        return
+def encode_chunks(chunks: Iterable[tuple[str, str]]) -> Iterator[str]:
+    """The value of the state's ``tables`` key from each table's name and JSON
+    text (at its depth), given in name order; a piece at a time, not joined: no
+    second copy of the state's text, and a table's text is made only when its
+    piece is asked for."""
     separator = "{\n    "
-    for name in sorted(chunks):
-        out.append(separator + encode_string(name) + ": ")
-        out.append(chunks[name])  # not concatenated: no second copy of the state's text
+    for name, text in chunks:
+        yield separator + encode_string(name) + ": "
+        yield text
         separator = ",\n    "
-    out.append("\n  }")
+    yield "{}" if separator == "{\n    " else "\n  }"
 
 
 def dumps_json(data: Any) -> str:

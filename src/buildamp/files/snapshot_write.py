@@ -8,6 +8,7 @@ objects. Reading the state and splicing single tables into it live in
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,26 +30,40 @@ class Snapshot:
 
 
 def dumps(snapshot: Snapshot) -> str:
-    with gc_paused():
-        return _dumps(snapshot)
+    return "".join(dump_pieces(snapshot))
 
 
-def _dumps(snapshot: Snapshot) -> str:
+def dump_pieces(snapshot: Snapshot) -> Iterator[str]:
+    """The text of :func:`dumps` in pieces, each table's encoded when its piece
+    is asked for: a generate writes and hashes them one by one, so the state of
+    10,000 tables (35 MB) is never held whole."""
     data = head_json(snapshot)
     tables = snapshot.schema.tables
-    if any(type(t.name) is not str for t in tables):
+    head = head_pieces(data) if all(type(t.name) is str for t in tables) else None
+    if head is None:  # a value the fast encoder leaves to json.dumps: whole
         data["tables"] = {t.name: _table_json(t) for t in tables}
-        return dumps_json(data) + "\n"
+        if any(type(t.name) is not str for t in tables):
+            yield dumps_json(data) + "\n"
+        else:
+            yield json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return
+    before, after = head
+    yield from before
+    by_name = {t.name: t for t in tables}
+    with gc_paused():
+        yield from encode_chunks((name, _any_table_text(by_name[name])) for name in sorted(by_name))
+    yield from after
+
+
+def _any_table_text(table: Table) -> str:
+    """:func:`table_text`, or, for a table holding a value the fast encoder
+    leaves to ``json.dumps``, what ``json.dumps`` of the whole state writes for
+    it (indented to its depth: a JSON value's text holds no raw line break)."""
     try:
-        chunks = {t.name: table_text(t) for t in tables}
+        return table_text(table)
     except Unusual:
-        data["tables"] = {t.name: _table_json(t) for t in tables}
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    text = with_chunks(data, chunks)
-    if text is None:
-        data["tables"] = {t.name: _table_json(t) for t in tables}
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return text
+        text = json.dumps(_table_json(table), indent=2, sort_keys=True, ensure_ascii=False)
+        return text.replace("\n", _TABLE_INDENT)
 
 
 def head_json(snapshot: Snapshot) -> dict[str, Any]:
@@ -66,23 +81,26 @@ def head_json(snapshot: Snapshot) -> dict[str, Any]:
     return data
 
 
-def with_chunks(data: dict[str, Any], chunks: dict[str, str]) -> str | None:
-    """The file's text from its head and each table's JSON text (None: a value
-    the fast encoder leaves to :func:`json.dumps`)."""
-    out: list[str] = []
+def head_pieces(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """The file's text before and after the value of its ``tables`` key, from
+    everything else it holds (None: a value the fast encoder leaves to
+    :func:`json.dumps`)."""
+    before: list[str] = []
+    out = before
+    after: list[str] = []
     separator = "{\n  "
     for key in sorted([*data, "tables"]):
         out.append(separator + encode_string(key) + ": ")
-        if key == "tables":
-            encode_chunks(chunks, out)
-        else:
-            try:
-                encode(data[key], "\n  ", out)
-            except Unusual:
-                return None
         separator = ",\n  "
-    out.append("\n}\n")
-    return "".join(out)
+        if key == "tables":
+            out = after
+            continue
+        try:
+            encode(data[key], "\n  ", out)
+        except Unusual:
+            return None
+    after.append("\n}\n")
+    return before, after
 
 
 def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
