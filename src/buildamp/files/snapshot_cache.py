@@ -19,6 +19,7 @@ from buildamp.cache.store import (
     code_fingerprint,
     disabled,
     load_restricted,
+    utf8_pieces,
     write_atomic,
 )
 from buildamp.model.schema import SCHEMA_TYPES, Column, IndexKey, Schema
@@ -28,16 +29,13 @@ S = TypeVar("S")  # the caller's snapshot class: passed in, so this module impor
 FORMAT = b"buildamp-state-cache-2"
 
 
-_CHUNK = 1 << 20  # characters hashed at a time
-
-
 def _digest(text: str) -> str:
     """SHA-256 of the code fingerprint, a NUL and ``text`` in UTF-8, fed a
-    chunk at a time: the state of 10,000 models is 35 MB, and one encoded copy
+    slice at a time: the state of 10,000 models is 35 MB, and one encoded copy
     of it (two, with the prefix joined on) raised drift's peak memory by as much."""
     digest = hashlib.sha256(code_fingerprint(FORMAT.decode()).encode() + b"\0")
-    for start in range(0, len(text), _CHUNK):
-        digest.update(text[start : start + _CHUNK].encode())
+    for piece in utf8_pieces(text):
+        digest.update(piece)
     return digest.hexdigest()
 
 
