@@ -257,12 +257,12 @@ class CatalogRead:
         # pass over them is wasted
         with gc_paused():
             return _schema(
-                tables.fetchall(),
-                enums.fetchall(),
-                triggers.fetchall(),
-                constraints.fetchall(),
-                indexes.fetchall(),
-                comments.fetchall(),
+                _batches(tables),
+                _batches(enums),
+                _batches(triggers),
+                _batches(constraints),
+                _batches(indexes),
+                _batches(comments),
                 _batches(columns),
                 exclude,
                 _parts(like) if like is not None else {},
@@ -270,8 +270,9 @@ class CatalogRead:
 
 
 def _batches(cursor: psycopg.Cursor[Any]) -> Iterator[tuple[Any, ...]]:
-    """A cursor's rows a few thousand at a time: the columns of 10,000 tables
-    never sit in memory as Python tuples all at once (~100 MB)."""
+    """A cursor's rows a few thousand at a time, each read once: the columns of
+    10,000 tables never sit in memory as Python tuples all at once (~100 MB),
+    nor do the indexes' and constraints' while the tables are built (~10 MB)."""
     while batch := cursor.fetchmany(4096):
         yield from batch
 
@@ -306,19 +307,27 @@ def _schema(
     enum_names = frozenset(enum.name for enum in enums)
 
     column_comments = {(oid, number): text for oid, number, text in comment_rows}
-    attnames: dict[tuple[int, int], str] = {}  # every table of the schema: keys name them
+    # every table of the schema (keys name them): each one's column names by
+    # attribute number (slot attnum - 1; "" for a dropped column: no name is empty). A name is
+    # the built column's own string: 220,000 rows at 10,000 tables keep no
+    # string, tuple or int of their own (~40 MB less at the peak).
+    attnames: dict[int, list[str]] = {}
     columns: dict[int, list[Column]] = defaultdict(list)
     # Equal rows make one Column (frozen: sharing is safe): most tables repeat
     # id, host, created_at..., and a lookup costs a tenth of building one.
     built: dict[tuple[Any, ...], Column] = {}
     ordered, last_oid, last_number = True, None, 0  # table by table, attnum order?
     for row in column_rows:
-        oid, number = row[0], row[1]
-        attnames[oid, number] = row[2]
+        oid, number, name = row[0], row[1], row[2]
         if oid == last_oid:
             ordered = ordered and number > last_number
+            slots = attnames[oid]
         else:
-            ordered = ordered and oid not in columns
+            if oid in attnames:
+                ordered = False
+                slots = attnames[oid]
+            else:
+                slots = attnames[oid] = []
             last_oid = oid
         last_number = number
         if oid in names:
@@ -329,6 +338,10 @@ def _schema(
                 new = _column(row[2:], comment, enum_names)
                 column = built[key] = known.get(new, new)
             columns[oid].append(column)
+            name = column.name
+        if len(slots) < number:
+            slots.extend([""] * (number - len(slots)))
+        slots[number - 1] = name
     if not ordered:
         _in_attnum_order(columns, attnames)
 
@@ -342,7 +355,7 @@ def _schema(
         for k in range(key_count):
             number, descending = int(numbers[k]), int(options[k]) & 1 == 1
             if number:
-                spot = (attnames[oid, number], descending)
+                spot = (attnames[oid][number - 1], descending)
                 index_key = column_keys.get(spot)
                 if index_key is None:
                     new_key = IndexKey(*spot)
@@ -359,7 +372,7 @@ def _schema(
         oid, name, kind, key, check, ref_table, ref_oid, ref_key, ref_names, on_delete, valid = row
         if oid not in names:
             continue
-        cols = tuple(attnames[oid, number] for number in key or ())
+        cols = tuple(attnames[oid][number - 1] for number in key or ())
         if kind == "p":
             primary_keys[oid] = cols
         elif kind == "u":
@@ -369,7 +382,7 @@ def _schema(
             constraints[oid].append(Constraint(name, "check", (), check_text, valid=bool(valid)))
         else:
             if ref_names is None:
-                ref_names = [attnames[ref_oid, number] for number in ref_key]
+                ref_names = [attnames[ref_oid][number - 1] for number in ref_key]
             constraints[oid].append(
                 foreign_key(name, list(cols), ref_table, ref_names, on_delete, bool(valid))
             )
@@ -403,16 +416,11 @@ def _parts(schema: Schema) -> dict[Any, Any]:
     return {part: part for part in by_id.values()}
 
 
-def _in_attnum_order(
-    columns: dict[int, list[Column]], attnames: dict[tuple[int, int], str]
-) -> None:
+def _in_attnum_order(columns: dict[int, list[Column]], attnames: dict[int, list[str]]) -> None:
     """Each table's columns sorted by attribute number (the query has no ORDER BY)."""
-    numbers: dict[int, list[int]] = defaultdict(list)
-    for oid, number in attnames:
-        numbers[oid].append(number)
     for oid, table_columns in columns.items():
         by_name = {column.name: column for column in table_columns}
-        table_columns[:] = [by_name[attnames[oid, n]] for n in sorted(numbers[oid])]
+        table_columns[:] = [by_name[name] for name in attnames[oid] if name]
 
 
 def _column(row: tuple[Any, ...], comment: str | None, enums: frozenset[str]) -> Column:
