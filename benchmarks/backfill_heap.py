@@ -36,6 +36,7 @@ import random
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,8 +116,31 @@ def projected_total(table_rows: int, progress: batch.BatchProgress) -> int:
     return progress.rows_total
 
 
+def sample_waits(url: str, pid: int, stop: threading.Event, seen: Counter[str]) -> None:
+    """What the run's backend is doing, every 5 ms: its wait event, or ``CPU``
+    when it is active and waits on nothing (where a run's time goes, inside
+    the statement: WAL, buffer reads, locks)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        while not stop.is_set():
+            row = conn.execute(
+                "SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
+                (pid,),
+            ).fetchone()
+            if row and row[0] == "active":
+                seen[f"{row[1]}:{row[2]}" if row[1] else "CPU"] += 1
+            elif row:
+                seen["client (idle)"] += 1
+            time.sleep(0.005)
+
+
 def run_variant(
-    admin: str, rows: int, statement: str, writer: bool, label: str, plain: bool = False
+    admin: str,
+    rows: int,
+    statement: str,
+    writer: bool,
+    label: str,
+    plain: bool = False,
+    waits: bool = False,
 ) -> float:
     """One run on a fresh copy; returns its rows/s. ``plain``: the statement as one
     UPDATE (the throughput goal's baseline) instead of batched."""
@@ -138,6 +162,13 @@ def run_variant(
             thread.start()
             time.sleep(0.5)
         spent: dict[str, list[float]] = {}
+        seen: Counter[str] = Counter()
+        sampling = threading.Event()
+        sampler = threading.Thread(
+            target=sample_waits, args=(url, conn.info.backend_pid, sampling, seen), daemon=True
+        )
+        if waits:
+            sampler.start()
         conn.execute = timing_vacuums(conn.execute, vacuums, spent)  # type: ignore[method-assign]
         started = time.monotonic()
         if plain:
@@ -145,6 +176,9 @@ def run_variant(
         else:
             batch.run_batched(conn, batched, BatchSpec("big", 5000), "heap")
         took = time.monotonic() - started
+        sampling.set()
+        if waits:
+            sampler.join()
         stop.set()
         if writer:
             thread.join()
@@ -158,6 +192,13 @@ def run_variant(
         f"data x{packed / before:.3f}  bloat x{after / packed:.3f}",
         flush=True,
     )
+    if waits:
+        total = max(sum(seen.values()), 1)
+        print(
+            "         backend: "
+            + ", ".join(f"{what} {count / total:.0%}" for what, count in seen.most_common(6)),
+            flush=True,
+        )
     if not plain:  # where the batched run's time went, by statement
         shares = sorted(spent.items(), key=lambda item: -sum(item[1]))
         shares = [(kind, times) for kind, times in shares if sum(times) >= took / 200]
@@ -204,6 +245,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--before-after", action="store_true")
     parser.add_argument(
+        "--waits",
+        action="store_true",
+        help="sample the run's backend every 5 ms and print what it waited on (or CPU)",
+    )
+    parser.add_argument(
         "--plain",
         action="store_true",
         help="also run the statement as one UPDATE on its own copy, in every round, "
@@ -232,10 +278,18 @@ def main() -> int:
                 run_variant(args.database_url, args.rows, args.statement, args.writer, "before")
                 batch.vacuum_basis, batch.VACUUM_EVERY = current, args.every
             label = "after" if args.before_after else "run"
-            rate = run_variant(args.database_url, args.rows, args.statement, args.writer, label)
+            rate = run_variant(
+                args.database_url, args.rows, args.statement, args.writer, label, waits=args.waits
+            )
             if args.plain:
                 one = run_variant(
-                    args.database_url, args.rows, args.statement, args.writer, "one", plain=True
+                    args.database_url,
+                    args.rows,
+                    args.statement,
+                    args.writer,
+                    "one",
+                    plain=True,
+                    waits=args.waits,
                 )
                 print(f"         batched: {rate / one:.0%} of one UPDATE's rows/s", flush=True)
     finally:
