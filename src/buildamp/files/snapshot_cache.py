@@ -79,18 +79,22 @@ def _shared(snapshot: object) -> object:
     return dataclasses.replace(snapshot, schema=Schema(tables, schema.enums))  # type: ignore[type-var]
 
 
-def store(state_path: Path, text: str, snapshot: object, digest: str | None = None) -> None:
+def store(state_path: Path, text: str, snapshot: S, digest: str | None = None) -> S:
     """Remember a parsed state, so the next command need not parse it again
-    (``digest``: its key, when the caller took it already)."""
+    (``digest``: its key, when the caller took it already). Returns the snapshot
+    as stored, equal parts shared: the caller keeps that one, laid out like a
+    cache hit (a first drift at 10,000 tables peaked ~4 MB higher keeping the
+    parsed one)."""
     if disabled():
-        return
+        return snapshot
     with contextlib.suppress(Exception):
         digest = digest or _digest(text)
         cache = _cache_file(state_path, digest)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        payload = (digest, _shared(snapshot))
-        write_atomic(cache, pickle.dumps(payload, protocol=5))
+        snapshot = _shared(snapshot)  # type: ignore[assignment]
+        write_atomic(cache, pickle.dumps((digest, snapshot), protocol=5))
         _prune(cache.parent, cache)
+    return snapshot
 
 
 def cached_loads(state_path: Path, text: str, parse: Callable[[], S], snapshot_type: type[S]) -> S:
@@ -106,6 +110,4 @@ def cached_loads(state_path: Path, text: str, parse: Callable[[], S], snapshot_t
             if isinstance(stored[1], snapshot_type):
                 os.utime(cache)  # recently used: kept by the pruning
                 return stored[1]
-    snapshot = parse()
-    store(state_path, text, snapshot, digest)
-    return snapshot
+    return store(state_path, text, parse(), digest)
