@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import psycopg
@@ -213,7 +214,8 @@ def test_drift_at_head_reads_no_history(
     parsed: list[int] = []
     real = drift_module._created_by_sql
 
-    def counting(texts: list[str]) -> tuple[set[str], set[str]]:
+    def counting(texts: Iterable[str]) -> tuple[set[str], set[str]]:
+        texts = list(texts)
         parsed.append(len(texts))
         return real(texts)
 
