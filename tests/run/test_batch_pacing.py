@@ -158,3 +158,54 @@ def test_a_percent_sign_in_the_statement_is_sql_not_a_placeholder(pg_conn: Any) 
     assert run_batched(pg_conn, statement, BatchSpec("t%", 5), "k") == 12
     rows = pg_conn.execute("""SELECT count(*) FROM "t%" WHERE name LIKE '%\\%'""").fetchone()
     assert rows[0] == 12
+
+
+def test_vacuums_on_their_own_connection_run_beside_the_batches(
+    pg_url: str, monkeypatch: Any
+) -> None:
+    """Given a connection of their own, the heap vacuums run beside the batches
+    (the run does not stop for them); the run waits for the last one before it
+    returns, closes that connection, and the rows come out exactly as before."""
+    import psycopg
+
+    monkeypatch.setattr(batch, "MAX_GROWTH", 1)
+    monkeypatch.setattr(batch, "VACUUM_SHARE", 1.0)
+    opened: list[Any] = []
+
+    def connect() -> Any:
+        opened.append(psycopg.connect(pg_url, autocommit=True))
+        return opened[-1]
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE t (id bigint PRIMARY KEY, n int) WITH (autovacuum_enabled = off)"
+        )
+        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g")
+        conn.execute("VACUUM ANALYZE t")
+        statement = "UPDATE t SET n = n + 1"
+        assert run_batched(conn, statement, BatchSpec("t", 50), "k", None, None, connect) == 2000
+        assert conn.execute("SELECT bool_and(n = id + 1) FROM t").fetchone()[0]
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 't'")
+        assert row.fetchone()[0] >= 3  # the ANALYZE's VACUUM and at least two of the run's
+        running = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'VACUUM%' AND state = 'active'"
+        ).fetchone()[0]
+    assert running == 0
+    assert len(opened) == 1 and opened[0].closed
+
+
+def test_a_vacuum_that_fails_beside_the_batches_fails_the_run(pg_conn: Any) -> None:
+    """A vacuum on its own connection that fails (here: its connection cannot be
+    opened) fails the run with that error, as one between the batches does."""
+    import pytest
+
+    from buildamp.model.errors import DatabaseError
+
+    def connect() -> Any:
+        raise DatabaseError("cannot connect to the vacuum's server")
+
+    pg_conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, n int)")
+    pg_conn.execute("INSERT INTO t SELECT g, 0 FROM generate_series(1, 500) g")
+    with pytest.raises(DatabaseError, match="vacuum's server"):
+        run_batched(pg_conn, "UPDATE t SET n = 1", BatchSpec("t", 50), "k", None, None, connect)
