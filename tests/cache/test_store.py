@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +105,19 @@ def test_a_copy_holds_the_bytes_from_before_the_renames(
     assert kept.read_bytes() == b"old state \xc3\xa9\r\n"
     assert (tmp_path / "state.json").read_text() == "new state"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["1.json", "before", "state.json"]
+
+
+def test_pickles_one_after_another_load_each_and_stay_restricted() -> None:
+    """Each pickle of a stream is read with a fresh unpickler (a pickler whose
+    memo was cleared numbers it from zero again), and each refuses a class
+    not allowed, however late in the stream."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    chunks = [{"a": ("x", "x")}, {"b": ("y", "y")}, {}]
+    for chunk in chunks:
+        pickler.dump(chunk)
+        pickler.clear_memo()
+    assert list(store.load_restricted_each(buffer.getvalue(), ())) == chunks
+    pickler.dump(Path("planted"))
+    with pytest.raises(pickle.UnpicklingError):
+        list(store.load_restricted_each(buffer.getvalue(), ()))

@@ -196,3 +196,20 @@ def test_cached_state_equals_parsed_state(project: Path) -> None:
     first = cached_loads(state, text, lambda: loads(text, "state"), Snapshot)
     cached = cached_loads(state, text, lambda: pytest.fail("the cache missed"), Snapshot)
     assert first == parsed and cached == parsed
+
+
+def test_the_up_file_is_checked_after_its_steps_are_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """generate composes the up file unchecked, counts its steps' statements,
+    drops the steps, then splits the text: a count that differs is still
+    refused (exit 2), and nothing is written."""
+    from buildamp.cli import generate as module
+    from buildamp.model.errors import StateError
+
+    counted = module.expected_statements
+    monkeypatch.setattr(module, "expected_statements", lambda *a: counted(*a) + 1)
+    root = project_with(tmp_path, BASE)
+    with pytest.raises(StateError, match="would run"):
+        generate(load_config(root))
+    assert not (root / "migrations").exists() or not list((root / "migrations").glob("*.sql"))

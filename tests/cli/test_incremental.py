@@ -794,3 +794,29 @@ def test_a_no_change_run_loads_no_builder_or_planner(project: Path) -> None:
             [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
         ).stdout
         assert out.strip().splitlines()[-1] == "[]", out
+
+
+def test_file_types_are_packed_chunk_by_chunk_from_an_iterator() -> None:
+    """The full build's types are packed as they are made (only a chunk and its
+    pickler's memo alive), and read back whole, in order, over several chunks."""
+    from buildamp.cli.incremental import _TYPES_CHUNK, FileTypes, file_types, pack_types
+
+    count = 2 * _TYPES_CHUNK + 1
+    types = {
+        f"models/m{i}.rs": FileTypes((), (), (f"S{i}",), (), frozenset({"i64"}))
+        for i in range(count)
+    }
+    made: list[str] = []
+
+    def lazily() -> Iterator[tuple[str, FileTypes]]:
+        for key, value in types.items():
+            made.append(key)
+            yield key, value
+
+    packed = pack_types(lazily())
+    assert made == list(types)
+    record = model_index.FileRecord(0, 0, "", "", (), ())
+    index = model_index.ModelIndex(
+        "", 0, "", True, None, frozenset(), dict.fromkeys(types, record), packed
+    )
+    assert file_types(index) == types

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import io
 import os
 import pickle
 from collections.abc import Iterable, Iterator, Mapping
@@ -52,6 +53,21 @@ def code_fingerprint(*tags: str) -> str:
 
 def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
     """Unpickle, building only ``allowed`` classes, so a planted file cannot run code."""
+    return _restricted(allowed)(handle).load()
+
+
+def load_restricted_each(data: bytes, allowed: Iterable[type]) -> Iterator[Any]:
+    """:func:`load_restricted` of each of the pickles written one after another
+    into ``data`` (by a pickler whose memo was cleared after each): a fresh
+    unpickler each, as each pickle numbers its memo from zero."""
+    restricted = _restricted(allowed)
+    handle = io.BytesIO(data)
+    while handle.tell() < len(data):
+        yield restricted(handle).load()
+
+
+def _restricted(allowed: Iterable[type]) -> type[pickle.Unpickler]:
+    """An unpickler that builds only ``allowed`` classes."""
     by_name = {(cls.__module__, cls.__name__): cls for cls in allowed}
 
     class Restricted(pickle.Unpickler):
@@ -61,7 +77,7 @@ def load_restricted(handle: IO[bytes], allowed: Iterable[type]) -> Any:
                 raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache")
             return cls
 
-    return Restricted(handle).load()
+    return Restricted
 
 
 # Text is encoded (to write or hash it) this many characters at a time: the

@@ -16,7 +16,13 @@ from pathlib import Path
 from buildamp.cache.store import CopyOf, Hashed, write_all_or_none
 from buildamp.cli import incremental, model_index
 from buildamp.cli.planning import Plan, plan, quick_plan
-from buildamp.files.compose import Layout, compose_down, compose_up
+from buildamp.files.compose import (
+    Layout,
+    check_composed,
+    compose_down,
+    compose_up,
+    expected_statements,
+)
 from buildamp.files.config import Config
 from buildamp.files.migration import list_migrations, next_version, slugify
 from buildamp.files.snapshot import Snapshot, dump_pieces, dumps, splice
@@ -229,9 +235,15 @@ def generate(
         backward,
         layout,
         operations,
+        verify=False,
     )
+    # the forward steps (12 MB of SQL at 10,000 new tables) are in the text
+    # now: counted, then dropped before PostgreSQL's parser splits the text
+    expected = expected_statements(forward, layout, config.display(up_path))
+    del forward
+    check_composed(result.up_text, config.display(up_path), expected)
     result.down_text = compose_down(config.display(down_path), version, slug, backward, layout)
-    del forward, backward  # their text is in the files now: not alive while the state is encoded
+    del backward  # its text is in the files now: not alive while the state is encoded
     if dry_run:
         return result
     if fast_state is not None:
