@@ -152,12 +152,20 @@ def _single_expression(text: str) -> Any:
     return stmt.targetList[0].val
 
 
+# What PostgreSQL's scanner takes for white space. Python's ``str.strip()`` also
+# takes U+2028 and other Unicode spaces, which PostgreSQL reads as identifier
+# characters: ``a*/<U+2028>`` is one expression, ``a*/`` is none. What is checked
+# is exactly what is returned.
+SQL_SPACE = " \t\n\r\f"
+
+
 def check_expression(text: str, what: str, location: Location | None = None) -> str:
     """Validate a user expression (``default``, ``convert_sql``, ``backfill``) and
     return it as written, trimmed. Raises ModelError naming the fragment."""
-    if not _is_single_expression(text):
+    trimmed = text.strip(SQL_SPACE)
+    if not _is_single_expression(trimmed):
         raise _fail(what, text, location, "exactly one SQL expression")
-    return text.strip()
+    return trimmed
 
 
 @lru_cache(maxsize=4096)
@@ -171,15 +179,16 @@ def check_select(text: str, what: str, location: Location | None = None) -> str:
     # pglast loads its C parser (~60 ms): only code that reads SQL pays for it
     import pglast
 
+    trimmed = text.strip(SQL_SPACE).rstrip(";").strip(SQL_SPACE)
     try:
-        statements = _parse(text)
+        statements = _parse(trimmed)
     except pglast.parser.ParseError:
         raise _fail(what, text, location, "exactly one SELECT statement") from None
     if len(statements) != 1 or type(statements[0].stmt).__name__ != "SelectStmt":
         raise _fail(what, text, location, "exactly one SELECT statement")
     if statements[0].stmt.intoClause is not None:
         raise _fail(what, text, location, "a SELECT without INTO")
-    return text.strip().rstrip(";").strip()
+    return trimmed
 
 
 def parse_index_keys(text: str, location: Location | None = None) -> tuple[IndexKey, ...]:
