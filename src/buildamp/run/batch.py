@@ -273,9 +273,8 @@ class Vacuums:
     is CPU-bound on one core while the vacuum reads the table on another, so the
     backfill no longer stops for 4-6% of its time. A vacuum that cannot get its lock
     within the batches' ``lock_timeout`` is skipped (the next one is due soon);
-    any other failure is raised by the run. Without a connection of their own (none
-    given, or none to be had: the server's ``max_connections`` reached) they run
-    between batches on the batches' connection."""
+    any other failure is raised by the run. Without a connection of their own they
+    run between batches on the batches' connection."""
 
     def __init__(
         self,
@@ -327,19 +326,14 @@ class Vacuums:
         # psycopg costs ~100 ms to import: only code that talks to a database pays it
         import psycopg
 
-        if self._own is None:
-            try:
+        try:
+            if self._own is None:
                 assert self._connect is not None
                 self._own = self._connect()
                 if self._lock_timeout is not None:
                     self._own.execute(
                         "SELECT set_config('lock_timeout', %s, false)", (self._lock_timeout,)
                     )
-            except Exception:  # no connection to spare (max_connections): between batches
-                self._connect = None
-                self._ended = time.monotonic() - self._took / VACUUM_SHARE  # due again now
-                return
-        try:
             self._vacuum(self._own)
         except psycopg.errors.LockNotAvailable:
             self._ended = time.monotonic()
