@@ -141,7 +141,6 @@ def run_variant(
     label: str,
     plain: bool = False,
     waits: bool = False,
-    inline: bool = False,
 ) -> float:
     """One run on a fresh copy; returns its rows/s. ``plain``: the statement as one
     UPDATE (the throughput goal's baseline) instead of batched."""
@@ -175,16 +174,7 @@ def run_variant(
         if plain:
             conn.execute(batched)
         else:
-
-            def vacuum_connection() -> Any:  # as the executor gives it: vacuums beside
-                own = psycopg.connect(url, autocommit=True)
-                own.execute = timing_vacuums(own.execute, vacuums, spent)  # type: ignore[method-assign]
-                return own
-
-            spec = BatchSpec("big", 5000)
-            batch.run_batched(
-                conn, batched, spec, "heap", vacuum_connect=None if inline else vacuum_connection
-            )
+            batch.run_batched(conn, batched, BatchSpec("big", 5000), "heap")
         took = time.monotonic() - started
         sampling.set()
         if waits:
@@ -255,12 +245,6 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--before-after", action="store_true")
     parser.add_argument(
-        "--inline",
-        action="store_true",
-        help="also run, in every round, the batches with their heap vacuums between "
-        "them on the batches' connection (as before they ran beside them)",
-    )
-    parser.add_argument(
         "--waits",
         action="store_true",
         help="sample the run's backend every 5 ms and print what it waited on (or CPU)",
@@ -293,10 +277,6 @@ def main() -> int:
                 batch.vacuum_basis, batch.VACUUM_EVERY = projected_total, BEFORE_EVERY
                 run_variant(args.database_url, args.rows, args.statement, args.writer, "before")
                 batch.vacuum_basis, batch.VACUUM_EVERY = current, args.every
-            if args.inline:
-                run_variant(
-                    args.database_url, args.rows, args.statement, args.writer, "inline", inline=True
-                )
             label = "after" if args.before_after else "run"
             rate = run_variant(
                 args.database_url, args.rows, args.statement, args.writer, label, waits=args.waits

@@ -13,7 +13,6 @@ row versions reuse the space of old ones.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -192,11 +191,8 @@ def run_batched(
     progress_key: str,
     report: ProgressReport | None = None,
     store: ProgressStore | None = None,
-    vacuum_connect: Callable[[], Connection] | None = None,
 ) -> int:
-    """Run ``statement`` in batches; returns rows changed. ``conn`` is autocommit.
-    ``vacuum_connect``: opens a connection of its own for the heap vacuums, which
-    then run beside the batches instead of between them (:class:`Vacuums`)."""
+    """Run ``statement`` in batches; returns rows changed. ``conn`` is autocommit."""
     store = store or ProgressStore(conn)
     plan = _plan(conn, statement, spec.table, store if store.ensure() else None)
     if plan is None:
@@ -216,141 +212,55 @@ def run_batched(
         time.monotonic(),
     )
     size, since_vacuum = spec.size, 0
-    vacuums = Vacuums(conn, spec.table, progress.rows_total, vacuum_connect)
+    vacuumed_at, vacuum_took = time.monotonic(), 0.0  # the last heap vacuum: end, duration
+    table_rows = progress.rows_total  # the catalog's; each heap vacuum refreshes it
+    counted: int | None = None  # the table's rows as the last heap vacuum counted them
     span = _key_span(conn, plan)
     per_row: float | None = None  # measured seconds per row, smoothed
-    try:
-        while True:
-            began = time.monotonic()
-            row = conn.execute(
-                plan.first if last is None else plan.next,
-                {
-                    "size": size,
-                    "last": last,
-                    "progress_key": progress_key,
-                    "progress": json.dumps(progress.as_json()),
-                    "done": progress.rows_done,
-                },
-            ).fetchone()
-            changed, upper = (int(row[0]), row[1]) if row else (0, None)
-            if upper is None:
-                progress.status = "done"
-                store.put(progress_key, {**progress.as_json(), "last_key": last})
-                break
-            last = upper
-            progress.rows_done += changed
-            progress.rows_total = _corrected_total(progress, span, last, vacuums.counted)
-            since_vacuum += changed
-            announce(conn, progress)
-            if report is not None:
-                report(progress)
-            took = time.monotonic() - began
-            threshold = max(vacuum_basis(vacuums.table_rows, progress) // VACUUM_EVERY, spec.size)
-            if vacuums.due(since_vacuum, threshold):
-                vacuums.start()
-                since_vacuum = 0
-            if spec.pause:
-                time.sleep(spec.pause)
-            if changed > 0:
-                sample = took / changed
-                per_row = sample if per_row is None else max(sample, (per_row + sample) / 2)
-            size = next_size(size, spec.size, per_row)
-        vacuums.finish()
-    finally:
-        vacuums.close()
+    while True:
+        began = time.monotonic()
+        row = conn.execute(
+            plan.first if last is None else plan.next,
+            {
+                "size": size,
+                "last": last,
+                "progress_key": progress_key,
+                "progress": json.dumps(progress.as_json()),
+                "done": progress.rows_done,
+            },
+        ).fetchone()
+        changed, upper = (int(row[0]), row[1]) if row else (0, None)
+        if upper is None:
+            progress.status = "done"
+            store.put(progress_key, {**progress.as_json(), "last_key": last})
+            break
+        last = upper
+        progress.rows_done += changed
+        progress.rows_total = _corrected_total(progress, span, last, counted)
+        since_vacuum += changed
+        announce(conn, progress)
+        if report is not None:
+            report(progress)
+        took = time.monotonic() - began
+        threshold = max(vacuum_basis(table_rows, progress) // VACUUM_EVERY, spec.size)
+        if vacuum_due(since_vacuum, threshold, time.monotonic() - vacuumed_at, vacuum_took):
+            vacuum_began = time.monotonic()
+            conn.execute(f"{VACUUM_HEAP}{_quoted(spec.table)}".encode())
+            vacuumed_at = time.monotonic()
+            vacuum_took = vacuumed_at - vacuum_began
+            since_vacuum = 0
+            table_rows = counted = _estimate(conn, spec.table)
+        if spec.pause:
+            time.sleep(spec.pause)
+        if changed > 0:
+            sample = took / changed
+            per_row = sample if per_row is None else max(sample, (per_row + sample) / 2)
+        size = next_size(size, spec.size, per_row)
     progress.rows_total = progress.rows_done
     announce(conn, progress)
     if report is not None:
         report(progress)
     return progress.rows_done
-
-
-class Vacuums:
-    """The run's heap vacuums, one at a time, each within VACUUM_SHARE of the time.
-
-    With a connection of their own they run beside the batches: ``VACUUM`` takes a
-    lock the batches' UPDATEs and live writers do not wait on, and a batch backend
-    is CPU-bound on one core while the vacuum reads the table on another, so the
-    backfill no longer stops for 4-6% of its time. A vacuum that cannot get its lock
-    within the batches' ``lock_timeout`` is skipped (the next one is due soon);
-    any other failure is raised by the run. Without a connection of their own they
-    run between batches on the batches' connection."""
-
-    def __init__(
-        self,
-        conn: Connection,
-        table: str,
-        table_rows: int,
-        connect: Callable[[], Connection] | None,
-    ) -> None:
-        self.table = table
-        self.table_rows = table_rows  # the catalog's; each heap vacuum refreshes it
-        self.counted: int | None = None  # the table's rows as the last vacuum counted them
-        self._conn = conn
-        self._connect = connect
-        self._own: Connection | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self._ended, self._took = time.monotonic(), 0.0  # the last vacuum: end, duration
-        # the batches' lock_timeout, for the vacuums' own connection
-        shown = conn.execute("SHOW lock_timeout").fetchone() if connect is not None else None
-        self._lock_timeout = str(shown[0]) if shown else None
-
-    def due(self, rows_since: int, threshold: int) -> bool:
-        self._raise()
-        if self._thread is not None and self._thread.is_alive():
-            return False
-        return vacuum_due(rows_since, threshold, time.monotonic() - self._ended, self._took)
-
-    def start(self) -> None:
-        if self._connect is None:
-            self._vacuum(self._conn)
-            return
-        self._thread = threading.Thread(target=self._beside, daemon=True)
-        self._thread.start()
-
-    def finish(self) -> None:
-        """Wait for a running vacuum (the next step may need the table's lock) and
-        raise what it failed with."""
-        if self._thread is not None:
-            self._thread.join()
-        self._raise()
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        if self._own is not None:
-            self._own.close()
-
-    def _beside(self) -> None:
-        # psycopg costs ~100 ms to import: only code that talks to a database pays it
-        import psycopg
-
-        try:
-            if self._own is None:
-                assert self._connect is not None
-                self._own = self._connect()
-                if self._lock_timeout is not None:
-                    self._own.execute(
-                        "SELECT set_config('lock_timeout', %s, false)", (self._lock_timeout,)
-                    )
-            self._vacuum(self._own)
-        except psycopg.errors.LockNotAvailable:
-            self._ended = time.monotonic()
-        except BaseException as error:  # raised by the run, on its own thread
-            self._error = error
-
-    def _vacuum(self, conn: Connection) -> None:
-        began = time.monotonic()
-        conn.execute(f"{VACUUM_HEAP}{_quoted(self.table)}".encode())
-        self._ended = time.monotonic()
-        self._took = self._ended - began
-        self.table_rows = self.counted = _estimate(conn, self.table)
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
 
 
 def _quoted(table: str) -> str:

@@ -83,10 +83,6 @@ class Executor:
     def close(self) -> None:
         self.conn.close()
 
-    def _vacuum_connection(self) -> Connection:
-        """A connection for a backfill's heap vacuums, which run beside its batches."""
-        return connect(self.url, autocommit=True)
-
     def __enter__(self) -> Executor:
         return self
 
@@ -255,14 +251,7 @@ class Executor:
             elif spec is not None:
                 key = f"{_progress_prefix(migration, direction)}{index}"
                 batched = functools.partial(
-                    run_batched,
-                    self.conn,
-                    statement,
-                    spec,
-                    key,
-                    self.progress,
-                    self.store,
-                    self._vacuum_connection,
+                    run_batched, self.conn, statement, spec, key, self.progress, self.store
                 )
                 self._guard(batched, statement, migration, display, outcome)
                 self.history.advance(migration, index + 1)
@@ -312,7 +301,6 @@ class Executor:
                 key,
                 self.progress,
                 self.store,
-                self._vacuum_connection,
             )
             self._guard(refill, statements[index], migration, display, outcome)
 
