@@ -80,6 +80,12 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         f"{RUST}:1:",
         "subquery",
     ),
+    "column_in_default": (  # PostgreSQL refuses it at apply: refused at generate
+        RUST,
+        'pub struct T { pub id: String, #[migration(default = "active")] pub n: String }\n',
+        f"{RUST}:1:",
+        "holds a column name",
+    ),
     "wrong_type_default": (
         RUST,
         "pub struct T { pub id: String, #[migration(default = \"'abc'\")] pub n: i32 }\n",

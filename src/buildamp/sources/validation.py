@@ -213,14 +213,17 @@ def check_default(default: str, sql_type: str, where: Location) -> None:
 
     class Walk(Visitor):
         def visit_SubLink(self, _ancestors: object, _node: ast.SubLink) -> None:
-            found.append("subquery")
+            found.append("a subquery")
+
+        def visit_ColumnRef(self, _ancestors: object, _node: ast.ColumnRef) -> None:
+            found.append("a column name")
 
     Walk()(statement)
     if found:
         raise ModelError(
-            f"default {default!r} holds a subquery; PostgreSQL does not allow one in a default",
+            f"default {default!r} holds {found[0]}; PostgreSQL does not allow one in a default",
             where,
-            "use a constant or a function call",
+            "use a constant ('text' in single quotes) or a function call",
         )
     value = getattr(statement, "targetList", None)
     node = value[0].val if value else None
