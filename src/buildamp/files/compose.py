@@ -263,9 +263,9 @@ def check_composed(text: str, display_path: str, expected: int) -> None:
     """The second half of :func:`verify_composed`: the composed file splits
     into ``expected`` statements."""
     # loaded on use: only this path needs it (keeps start-up cheap)
-    from buildamp.files.integrity import split_statements
+    from buildamp.files.integrity import count_statements
 
-    found = len(split_statements(text, display_path))
+    found = count_statements(text, display_path)
     if found != expected:
         raise StateError(
             f"generated file would run {found} statements where the plan has {expected}: "

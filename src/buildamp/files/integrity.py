@@ -13,6 +13,8 @@ no other transaction control. The same check runs in apply, ``--check`` and
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -119,29 +121,43 @@ def split_statements(text: str, where: str) -> list[Piece]:
     PostgreSQL's parser splits the file (no Python AST: a big file would spend
     seconds building one); only statements whose first token is a transaction
     keyword are parsed to an AST to tell their exact kind."""
+    return [Piece(kind, start, stop) for kind, start, stop in _checked(text, where)]
+
+
+def count_statements(text: str, where: str) -> int:
+    """``len(split_statements(text, where))``, same checks and errors, without a
+    record per statement (a generate's first migration of 10,000 tables holds
+    some 50,000: 6 MB of records on top of its 14 MB text)."""
+    return sum(1 for _ in _checked(text, where))
+
+
+def _checked(text: str, where: str) -> Iterator[tuple[Kind, int, int]]:
+    """:func:`split_statements`' pieces one at a time: the whole text is split
+    (or its parse error raised) before the first is checked and yielded."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     import pglast
 
     check_no_nul(text, where)
     try:
-        slices = statement_slices(text)
+        bounds = _statement_bounds(text)
     except pglast.parser.ParseError as error:
         offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
         raise _refuse(
             text, where, offset, f"migration does not parse: {error.args[0]}", "fix the SQL"
         ) from None
-    pieces: list[Piece] = []
-    seen_begin = seen_commit = False
-    for piece in slices:
+    begin: int | None = None
+    seen_commit = False
+    for i in range(0, len(bounds), 2):
+        piece = slice(bounds[i], bounds[i + 1])
         start = skip_comments(text, piece.start)
         stop = piece.stop
         kind = _statement_kind(text, piece) if _maybe_transaction(text, start) else None
         one_block = "a migration has one BEGIN; ... COMMIT; block and buildamp issues both"
         if kind is None:
-            pieces.append(Piece("statement", start, stop))
+            yield "statement", start, stop
             continue
         if kind == "begin":
-            if seen_begin:
+            if begin is not None:
                 raise _refuse(
                     text,
                     where,
@@ -149,11 +165,11 @@ def split_statements(text: str, where: str) -> list[Piece]:
                     f"a second BEGIN: {one_block}",
                     "split it into two migrations",
                 )
-            seen_begin = True
-            pieces.append(Piece("begin", start, stop))
+            begin = start
+            yield "begin", start, stop
             continue
         if kind == "commit":
-            if not seen_begin or seen_commit:
+            if begin is None or seen_commit:
                 raise _refuse(
                     text,
                     where,
@@ -162,7 +178,7 @@ def split_statements(text: str, where: str) -> list[Piece]:
                     "remove it, or split it into two migrations",
                 )
             seen_commit = True
-            pieces.append(Piece("commit", start, stop))
+            yield "commit", start, stop
             continue
         raise _refuse(
             text,
@@ -172,12 +188,8 @@ def split_statements(text: str, where: str) -> list[Piece]:
             "the history still records the migration as applied",
             "remove it; put work that must not be in the transaction after COMMIT",
         )
-    if seen_begin and not seen_commit:
-        begin = next(p for p in pieces if p.kind == "begin")
-        raise _refuse(
-            text, where, begin.start, "BEGIN without a matching COMMIT", "add COMMIT; after it"
-        )
-    return pieces
+    if begin is not None and not seen_commit:
+        raise _refuse(text, where, begin, "BEGIN without a matching COMMIT", "add COMMIT; after it")
 
 
 # PostgreSQL's parser holds the whole input's parse tree while it splits: about
@@ -203,10 +215,18 @@ def statement_slices(text: str) -> list[slice]:
     is tried again twice as long. When what is left does not parse either, the
     whole text is parsed at once: the same statements, or the same error at the
     same offset, as one parse. Raises ``pglast.parser.ParseError``."""
+    bounds = _statement_bounds(text)
+    return [slice(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+
+
+def _statement_bounds(text: str) -> array[int]:
+    """:func:`statement_slices` as start, stop, start, stop, ...: 16 bytes a
+    statement where a slice object costs 56 (50,000 statements in the first
+    migration of 10,000 tables)."""
     # loaded on use: only this path needs it (keeps start-up cheap)
     from pglast import parser
 
-    found: list[slice] = []
+    found = array("q")
     start, size = 0, PIECE
     while start < len(text):
         cut = _PLAIN_LINE_END.search(text, start + size) if len(text) - start > size else None
@@ -219,8 +239,12 @@ def statement_slices(text: str) -> list[slice]:
                 continue
             if start == 0:
                 raise
-            return list(parser.split(text, with_parser=True, only_slices=True))
-        found += [slice(p.start + start, p.stop + start) for p in pieces]
+            whole = array("q")
+            for p in parser.split(text, with_parser=True, only_slices=True):
+                whole.extend((p.start, p.stop))
+            return whole
+        for p in pieces:
+            found.extend((p.start + start, p.stop + start))
         start, size = stop, PIECE
     return found
 
