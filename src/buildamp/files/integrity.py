@@ -195,11 +195,19 @@ def _checked(text: str, where: str) -> Iterator[tuple[Kind, int, int]]:
 # PostgreSQL's parser holds the whole input's parse tree while it splits: about
 # 17 bytes per byte of SQL (230 MB for the 13 MB first migration of 10,000
 # tables). Longer files are parsed in pieces of about this many characters.
-PIECE = 1 << 19
+PIECE = 1 << 17
 
 # A line ending in ";" that holds nothing able to open or close a string, a
-# quoted name, a comment or a dollar quote: the place to cut a long file.
-_PLAIN_LINE_END = re.compile(r"\n[^\n'\"$\\/-]*;[ \t]*\n")
+# quoted name, a comment or a dollar quote, bar pairs of single quotes (an even
+# number leaves a string open or closed as it was: ``AS ENUM ('a', 'b');``, the
+# lines of 10,000 enum types): the place to cut a long file.
+_PLAIN = r"[^\n'\"$\\/-]*"
+# What PostgreSQL's scanner skips before a first token: white space and ``--``
+# comments (which end at either line break character).
+_LEADING_COMMENTS = re.compile(r"(?:[ \t\n\r\f\v]+|--[^\n\r]*)*")
+# A dollar quote's opening or closing tag.
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$")
+_PLAIN_LINE_END = re.compile(rf"\n{_PLAIN}(?:'{_PLAIN}'{_PLAIN})*;[ \t]*\n")
 
 
 def statement_slices(text: str) -> list[slice]:
@@ -207,12 +215,13 @@ def statement_slices(text: str) -> list[slice]:
     semicolon), as PostgreSQL's parser splits the whole text, in bounded memory.
 
     A long text is cut into pieces of about :data:`PIECE` characters, after
-    lines ending in ``;`` that hold no quote, dollar, backslash, ``-`` or ``/``,
-    and each piece is parsed on its own. Such a line cannot end a string or a
-    comment, so a cut inside one leaves it open at the end of the piece; a cut
-    inside a statement that holds semicolons (``BEGIN ATOMIC ... END``, a
-    ``DO`` block) leaves it unfinished. Either way the piece does not parse and
-    is tried again twice as long. When what is left does not parse either, the
+    lines ending in ``;`` that hold no double quote, dollar, backslash, ``-`` or
+    ``/`` and an even number of single quotes, and each piece is parsed on its
+    own. Such a line cannot end a string or a comment, so a cut inside one
+    leaves it open at the end of the piece; a cut inside a statement that holds
+    semicolons (``BEGIN ATOMIC ... END``, a ``DO`` block) leaves it unfinished.
+    Either way the piece does not parse and is tried again up to the next such
+    line (a function body's ``END;``), then twice as long each time. When what is left does not parse either, the
     whole text is parsed at once: the same statements, or the same error at the
     same offset, as one parse. Raises ``pglast.parser.ParseError``."""
     bounds = _statement_bounds(text)
@@ -227,18 +236,21 @@ def _statement_bounds(text: str) -> array[int]:
     from pglast import parser
 
     found = array("q")
-    start, size = 0, PIECE
+    # the leading comment lines hold no statement: the first piece starts after
+    # them (a generated header is 870,000 characters at 10,000 tables)
+    start, size = _skip_leading_comments(text), PIECE
     while start < len(text):
         cut = _PLAIN_LINE_END.search(text, start + size) if len(text) - start > size else None
         stop = cut.end() if cut is not None else len(text)
         try:
             pieces = parser.split(text[start:stop], with_parser=True, only_slices=True)
-        except parser.ParseError:
+        except parser.ParseError as error:
             if stop < len(text):
-                size *= 2  # a cut inside a statement or a string: a longer piece
+                size = _longer(text, start, stop, size, error)
                 continue
             if start == 0:
                 raise
+            # the same statements, or the error at the same offset, as one parse
             whole = array("q")
             for p in parser.split(text, with_parser=True, only_slices=True):
                 whole.extend((p.start, p.stop))
@@ -247,6 +259,26 @@ def _statement_bounds(text: str) -> array[int]:
             found.extend((p.start + start, p.stop + start))
         start, size = stop, PIECE
     return found
+
+
+def _skip_leading_comments(text: str) -> int:
+    found = _LEADING_COMMENTS.match(text)
+    return found.end() if found is not None else 0
+
+
+def _longer(text: str, start: int, stop: int, size: int, error: Exception) -> int:
+    """The size of the next try of a piece that did not parse (a cut inside a
+    statement or a string), not at once twice as long: the parser's memory
+    grows with the piece. A dollar-quoted body the parser found open (a
+    ``DO`` block of 30,000 lines checking every new table) is taken whole; else
+    the piece goes on to the next cut, then doubles."""
+    offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else -1
+    tag = _DOLLAR_TAG.match(text, start + offset) if offset >= 0 else None
+    if tag is not None:
+        close = text.find(tag.group(), tag.end())
+        if close >= 0 and close > stop:
+            return close - start
+    return stop - 1 - start if size == PIECE else size * 2
 
 
 def check_file(text: str, where: str) -> None:

@@ -42,10 +42,19 @@ class Step:
 
     def of(self, op: Op) -> Step:
         """This step, from ``op``: ``replace(self, op=op)`` (every field copied)
-        without its cost, paid once per step of every migration."""
-        step = object.__new__(Step)
-        step.__dict__.update(self.__dict__, op=op)
-        return step
+        without its cost, paid once per step of every migration. Made by
+        ``__init__``, whose attributes need no dictionary of their own (copying
+        ``__dict__`` made one: 64 bytes a step, 160,000 steps at 10,000 tables)."""
+        return Step(
+            self.sql,
+            self.phase,
+            self.role,
+            self.batch_table,
+            self.old_type,
+            self.when_type,
+            self.accepts,
+            op,
+        )
 
 
 @dataclass(frozen=True)

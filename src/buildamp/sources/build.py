@@ -579,7 +579,8 @@ def _plain_field(
         not_null = not mapped.nullable or mapped.force_not_null
         column = Column(field.name, mapped.sql_type, not_null, default, identity)
         ctx.plain_columns[key] = (mapped, column)
-    hints.places.setdefault(table, {})[field.name] = (field.location, column.not_null)
+    places = hints.places if column.not_null else hints.optional_places
+    places.setdefault(table, {})[field.name] = field.location
     return FieldPlan(field, options, mapped, column)
 
 

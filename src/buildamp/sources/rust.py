@@ -329,7 +329,8 @@ class _Reader:
                 continue
             if variant.type != "enum_variant":
                 continue
-            name = node_text(self.required(variant, "name"))
+            # one string per variant name, however many enums repeat it
+            name = sys.intern(node_text(self.required(variant, "name")))
             variants.append(name)
             unit_only = unit_only and variant.child_by_field_name("body") is None
             renames += self._variant_renames(attrs, name)
@@ -470,7 +471,7 @@ class _Reader:
         word = node.type == "identifier" or (not node.is_named and text.isidentifier())
         if not word:
             raise self.bad_option("expected `key = value`", attr, node)
-        return text.removeprefix("r#")
+        return sys.intern(text.removeprefix("r#"))  # a few keys, repeated by every model
 
     def _expect_comma(self, node: Node, where: str, attr: str) -> None:
         if node.type != ",":
