@@ -221,9 +221,10 @@ def statement_slices(text: str) -> list[slice]:
     leaves it open at the end of the piece; a cut inside a statement that holds
     semicolons (``BEGIN ATOMIC ... END``, a ``DO`` block) leaves it unfinished.
     Either way the piece does not parse and is tried again up to the next such
-    line (a function body's ``END;``), then twice as long each time. When what is left does not parse either, the
-    whole text is parsed at once: the same statements, or the same error at the
-    same offset, as one parse. Raises ``pglast.parser.ParseError``."""
+    line (a function body's ``END;``), then twice as long each time. When what is
+    left does not parse either, the whole text is parsed at once: the same
+    statements, or the same error at the same offset, as one parse. Raises
+    ``pglast.parser.ParseError``."""
     bounds = _statement_bounds(text)
     return [slice(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
 
