@@ -8,6 +8,7 @@ rollback and snapshot atomically.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -272,7 +273,7 @@ def generate(
         pieces, before = spliced, CopyOf(config.state_path)
     else:
         pieces = dump_pieces(written_snapshot)
-        before = _state_text(config) or dumps(snapshot)
+        before = _state_linked(config) or _state_text(config) or dumps(snapshot)
     state = Hashed(pieces)  # made, written and hashed piece by piece: never whole
     # the sum file is a record: add what this run wrote, never re-sum the disk
     written = {
@@ -319,6 +320,28 @@ def _at_model(error: PlanError, hints: Hints) -> PlanError:
         return error
     place = next((hints.table(t).location for t in error.tables if hints.table(t).location), "")
     return PlanError(error.message, Location(place) if place else None, error.hint)
+
+
+def _state_linked(config: Config) -> CopyOf | None:
+    """The state file as :func:`_state_text` reads it, as a hard link made at
+    the write: not its 35 MB at 10,000 tables read and decoded (70 MB, the peak
+    of a full rebuild). None when the link would not hold those bytes: no
+    file, not UTF-8, or a carriage return (reading text turns it into ``\\n``);
+    the file is checked a slice at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with config.state_path.open("rb") as handle:
+            while chunk := handle.read(_SLICE):
+                if b"\r" in chunk:
+                    return None
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return CopyOf(config.state_path)
+
+
+_SLICE = 1 << 20
 
 
 def _state_text(config: Config) -> str | None:
