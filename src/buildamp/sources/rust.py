@@ -232,8 +232,8 @@ class _Reader:
         if not parts:
             return []
         first = parts[0]
-        if first.type == "identifier":  # `derive`, `table`: one token
-            return [(node_text(first), attrs[0])]
+        if first.type == "identifier":  # `derive`, `table`: one token, one string
+            return [(sys.intern(node_text(first)), attrs[0])]
         path = "".join(leaves(first)).removeprefix("::")
         return [(path, attrs[0])]
 
@@ -508,7 +508,8 @@ class _Reader:
         if kind == "boolean_literal":
             return node_text(token) == "true", i + 1
         if kind == "string_literal" and (token.text or b"").startswith(b'"'):
-            return self._string(token), i + 1
+            # one string per value (every model may repeat an index spec)
+            return sys.intern(self._string(token)), i + 1
         if kind == "raw_string_literal" and (token.text or b"").startswith(b"r"):
             return raw_string(node_text(token)), i + 1
         raise self.bad_option(f"expected a value for `{key}`", attr, token)
