@@ -213,3 +213,25 @@ def test_the_up_file_is_checked_after_its_steps_are_dropped(
     with pytest.raises(StateError, match="would run"):
         generate(load_config(root))
     assert not (root / "migrations").exists() or not list((root / "migrations").glob("*.sql"))
+
+
+def test_a_full_rebuild_keeps_the_old_state_as_a_link(tmp_path: Path) -> None:
+    """The full path keeps the state it replaced under ``before/`` as a hard
+    link to that file (never read and decoded: 70 MB at 10,000 tables), byte for
+    byte; a state holding a carriage return is kept as reading text gives it,
+    as before."""
+    root = project_with(tmp_path, BASE)
+    assert generate(load_config(root), fast=False).written
+    state = root / ".buildamp" / "schema_state.json"
+    old, inode = state.read_bytes(), state.stat().st_ino
+    edit(root, BASE.replace("pub age: i64,", "pub age: i64,\n    pub nick: Option<String>,"))
+    assert generate(load_config(root), fast=False).version == "002"
+    kept = root / ".buildamp" / "before" / "002.json"
+    assert kept.read_bytes() == old and kept.stat().st_ino == inode
+
+    state.write_bytes(state.read_bytes().replace(b"\n", b"\r\n"))
+    nicks = "pub age: i64,\n    pub nick: Option<String>,\n    pub nick2: Option<String>,"
+    edit(root, BASE.replace("pub age: i64,", nicks))
+    assert generate(load_config(root), fast=False).version == "003"
+    kept = root / ".buildamp" / "before" / "003.json"
+    assert b"\r" not in kept.read_bytes() and kept.stat().st_ino != state.stat().st_ino

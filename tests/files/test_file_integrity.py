@@ -168,6 +168,13 @@ SNIPPETS = [
     "SELECT 1 -- hides the semicolon after it",
     "\n  -- leading comment\n\nSELECT 3",
     "SELECT 1 +",  # a parse error
+    "CREATE TYPE e AS ENUM ('a', 'b')",  # a cut after a line of paired quotes
+    "SELECT 'x\nSELECT ('a', 'b');\ny'",  # paired quotes inside a string
+    "SELECT $b$\nBEGIN\n  PERFORM 1;\nEND;\n$b$",  # plain lines in a dollar quote
+    "-- c\rSELECT 4",  # a comment ends at a carriage return
+    "BEGIN",
+    "COMMIT",
+    "SAVEPOINT s",
 ]
 
 
@@ -183,7 +190,7 @@ def test_pieces_split_as_the_whole_file(statements: list[str], trailing: bool) -
         expected: object = list(parser.split(text, with_parser=True, only_slices=True))
     except parser.ParseError as error:
         expected = ("error", error.args)
-    for piece in (1, 8, 40, 1 << 19):
+    for piece in (1, 8, 40, 1 << 17):
         with mock.patch.object(integrity, "PIECE", piece):
             try:
                 found: object = integrity.statement_slices(text)
@@ -212,3 +219,64 @@ def test_a_long_file_is_parsed_in_pieces() -> None:
         pieces = integrity.split_statements(text, "x.sql")
     assert len(pieces) == 101
     assert seen and max(seen) < len(text) / 2  # the DO block's piece grew, no more
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=12), st.integers(1, 60))
+def test_counting_is_splitting_without_the_pieces(statements: list[str], piece: int) -> None:
+    """``count_statements`` is ``len(split_statements)``, with the same error
+    (message and place) when the file is refused."""
+    from buildamp.model.errors import StateError
+
+    text = "-- header\n" + ";\n".join(statements) + ";\n"
+
+    def outcome(measure: object) -> object:
+        try:
+            return measure(text, "x.sql")  # type: ignore[operator]
+        except StateError as error:
+            return ("refused", str(error))
+
+    with mock.patch.object(integrity, "PIECE", piece):
+        split = outcome(lambda t, w: len(integrity.split_statements(t, w)))
+        assert outcome(integrity.count_statements) == split
+
+
+def _pieces_parsed(text: str, piece: int) -> list[tuple[int, int]]:
+    """(offset, length) of each text the splitter gave the parser."""
+    from pglast import parser
+
+    seen: list[tuple[int, int]] = []
+    split = parser.split
+
+    def spy(sql: str, with_parser: bool = True, only_slices: bool = False) -> object:
+        seen.append((text.find(sql), len(sql)))
+        return split(sql, with_parser=with_parser, only_slices=only_slices)
+
+    with mock.patch.object(integrity, "PIECE", piece), mock.patch.object(parser, "split", spy):
+        integrity.split_statements(text, "x.sql")
+    return seen
+
+
+def test_the_leading_comments_are_not_parsed() -> None:
+    """A generated file's header (870,000 characters of comment lines at 10,000
+    tables) holds no statement: the first piece starts after it."""
+    header = "-- a line of the header\n" * 100
+    text = header + "BEGIN;\n" + "CREATE TABLE t (id int);\n" * 50 + "COMMIT;\n"
+    assert all(offset >= len(header) for offset, _ in _pieces_parsed(text, 200))
+
+
+def test_lines_of_enum_values_are_places_to_cut() -> None:
+    """Lines holding pairs of single quotes (the ``CREATE TYPE ... AS ENUM``
+    of every new enum) are cut at: pieces stay about PIECE long."""
+    text = "CREATE TYPE e AS ENUM ('a', 'b');\n" * 200
+    assert max(length for _, length in _pieces_parsed(text, 200)) < 400
+
+
+def test_a_dollar_quoted_body_is_taken_whole_not_doubled() -> None:
+    """A cut inside a dollar-quoted body (the ``DO`` block checking every new
+    table holds 30,000 plain lines) is tried again up to the body's end, not
+    twice as long over and over: the parser's memory grows with the piece."""
+    body = "DO $b$\nBEGIN\n" + "  PERFORM 1;\n" * 300 + "END\n$b$;\n"
+    text = "CREATE TABLE t (id int);\n" * 20 + body + "CREATE TABLE u (id int);\n" * 400
+    seen = _pieces_parsed(text, 200)
+    assert max(length for _, length in seen) < len(body) + 600
