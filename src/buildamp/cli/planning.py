@@ -32,9 +32,12 @@ def load_models(config: Config) -> Models:
     return _load(config)[1]
 
 
-def _load(config: Config) -> tuple[list[SourceFile], Models]:
+def _load(config: Config, state: Schema | None = None) -> tuple[list[SourceFile], Models]:
+    """The model files read and built (``state``: its tables equal to a model's
+    are reused, not held twice)."""
     files = read_sources(config)
-    return files, build_models(files, incremental.settings_for(config))
+    reuse = None if state is None else {t.name: t for t in state.tables}
+    return files, build_models(files, incremental.settings_for(config), reuse)
 
 
 def custom_sql_loader(config: Config) -> Callable[[str], tuple[str, str | None]]:
@@ -85,7 +88,7 @@ class Plan:
 def plan(config: Config) -> Plan:
     """The whole pipeline over every model and table."""
     snapshot = load_snapshot(config)
-    sources, models = _load(config)
+    sources, models = _load(config, snapshot.schema)
     applied = {(table, column): sql for table, column, sql in snapshot.conversions}
     operations = diff(
         snapshot.schema, models.schema, models.hints, custom_sql_loader(config), applied
