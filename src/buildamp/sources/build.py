@@ -595,7 +595,9 @@ def _plain_field(
         not_null = not mapped.nullable or mapped.force_not_null
         column = Column(field.name, mapped.sql_type, not_null, default, identity)
         ctx.plain_columns[key] = (mapped, column)
-    hints.places.setdefault(table, {})[field.name] = (field.location, column.not_null)
+    hints.places.setdefault(table, {})[field.name] = field.location
+    if not column.not_null:
+        hints.optional.add((table, field.name))
     return FieldPlan(field, options, mapped, column)
 
 
