@@ -80,7 +80,8 @@ class Plan:
     # ``next_schema`` hold only the rebuilt tables (and every enum).
     fast: FastState | None = None
     # The full path: every model file's stat and hash before it was read, and
-    # the files read, for the model index.
+    # the files read, for the model index (none once :func:`quick_plan` found
+    # nothing to generate and took the index's facts from them).
     seen: Scan | None = None
     sources: tuple[SourceFile, ...] = ()
 
