@@ -14,7 +14,9 @@ table's, as online_stall.py's do). No migration files, no naive run. Statements:
 
 Each line: rows/s, heap vacuums run (and their share of the time), and the table's
 size as ``raw`` (after / before), ``data`` (after ``VACUUM FULL`` / before: what the
-new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left);
+new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left), and
+the indexes' size after / before (no heap vacuum cleans them: PostgreSQL's
+bottom-up deletion removes some old entries as pages fill);
 then the batched run's time split by statement (its UPDATEs, the bounding SELECTs,
 the progress rows, the heap vacuums) and what is left (Python, BEGIN/COMMIT).
 ``--plain`` also runs the statement as one UPDATE on its own copy in every round
@@ -172,7 +174,9 @@ def run_variant(
     thread = threading.Thread(target=write, args=(url, rows, stop), daemon=True)
     vacuums: list[float] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        before = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+        before, indexes_before = conn.execute(
+            "SELECT pg_table_size('big'), pg_indexes_size('big')"
+        ).fetchone()
         with conn.transaction():
             for sql in first:
                 conn.execute(sql)
@@ -202,14 +206,17 @@ def run_variant(
         stop.set()
         if writer:
             thread.join()
-        after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+        after, indexes_after = conn.execute(
+            "SELECT pg_table_size('big'), pg_indexes_size('big')"
+        ).fetchone()
         conn.execute("VACUUM FULL big")
         packed = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
     vacuumed = sum(vacuums[:-1])  # the last is the VACUUM FULL that measures the data
     print(
         f"{label:<8} {rows / took:>9,.0f} rows/s  vacuums {len(vacuums) - 1:>3} "
         f"({vacuumed / took:>4.0%} of the time)  raw x{after / before:.3f}  "
-        f"data x{packed / before:.3f}  bloat x{after / packed:.3f}"
+        f"data x{packed / before:.3f}  bloat x{after / packed:.3f}  "
+        f"indexes x{indexes_after / indexes_before:.2f}"
         + (
             f"  backend CPU {cpu_after - cpu_before:.2f} s"
             if cpu_before is not None and cpu_after is not None
