@@ -14,7 +14,9 @@ table's, as online_stall.py's do). No migration files, no naive run. Statements:
 
 Each line: rows/s, heap vacuums run (and their share of the time), and the table's
 size as ``raw`` (after / before), ``data`` (after ``VACUUM FULL`` / before: what the
-new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left);
+new data needs) and ``bloat`` (after / after ``VACUUM FULL``: what the run left), and
+the indexes' size after / before (no heap vacuum cleans them: PostgreSQL's
+bottom-up deletion removes some old entries as pages fill);
 then the batched run's time split by statement (its UPDATEs, the bounding SELECTs,
 the progress rows, the heap vacuums) and what is left (Python, BEGIN/COMMIT).
 ``--plain`` also runs the statement as one UPDATE on its own copy in every round
@@ -26,6 +28,12 @@ inflate), then the current one: a paired comparison on identical tables.
     python benchmarks/backfill_heap.py --rows 300000 --statement uuid --writer --before-after
     python benchmarks/backfill_heap.py --rows 200000 --every 20 --writer --rounds 3
     python benchmarks/backfill_heap.py --rows 300000 --plain --rounds 3    # vs one UPDATE, no writer
+    python benchmarks/backfill_heap.py --rows 500000 --plain --rounds 3 --secondary-indexes 0
+
+``--secondary-indexes N`` builds ``big`` with only the first N of its three
+secondary indexes: where the batched run's extra work per row is (index upkeep).
+When the server runs on this machine, each line also gives the run's backend CPU
+seconds (from ``/proc``): steadier than rows/s on a shared machine.
 """
 
 from __future__ import annotations
@@ -69,7 +77,10 @@ def url_of(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def build_template(admin: str, rows: int) -> None:
+SECONDARY_INDEXES = ("qty", "nickname", "created_at")
+
+
+def build_template(admin: str, rows: int, secondary: int = len(SECONDARY_INDEXES)) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
@@ -79,7 +90,7 @@ def build_template(admin: str, rows: int) -> None:
             "nickname text, qty int NOT NULL, code text NOT NULL, "
             "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz)"
         )
-        for column in ("qty", "nickname", "created_at"):
+        for column in SECONDARY_INDEXES[:secondary]:
             conn.execute(f"CREATE INDEX ON big ({column})")
         conn.execute(
             "INSERT INTO big (id, host, name, nickname, qty, code) SELECT g, 'acme', "
@@ -114,6 +125,15 @@ def projected_total(table_rows: int, progress: batch.BatchProgress) -> int:
     """The cadence's basis before it followed the table: the projected total."""
     del table_rows  # ignored, as it was
     return progress.rows_total
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds the backend ``pid`` has used, when it runs on this machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sample_waits(url: str, pid: int, stop: threading.Event, seen: Counter[str]) -> None:
@@ -154,7 +174,9 @@ def run_variant(
     thread = threading.Thread(target=write, args=(url, rows, stop), daemon=True)
     vacuums: list[float] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        before = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+        before, indexes_before = conn.execute(
+            "SELECT pg_table_size('big'), pg_indexes_size('big')"
+        ).fetchone()
         with conn.transaction():
             for sql in first:
                 conn.execute(sql)
@@ -170,26 +192,36 @@ def run_variant(
         if waits:
             sampler.start()
         conn.execute = timing_vacuums(conn.execute, vacuums, spent)  # type: ignore[method-assign]
+        cpu_before = backend_cpu(conn.info.backend_pid)
         started = time.monotonic()
         if plain:
             conn.execute(batched)
         else:
             batch.run_batched(conn, batched, BatchSpec("big", 5000), "heap")
         took = time.monotonic() - started
+        cpu_after = backend_cpu(conn.info.backend_pid)
         sampling.set()
         if waits:
             sampler.join()
         stop.set()
         if writer:
             thread.join()
-        after = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
+        after, indexes_after = conn.execute(
+            "SELECT pg_table_size('big'), pg_indexes_size('big')"
+        ).fetchone()
         conn.execute("VACUUM FULL big")
         packed = conn.execute("SELECT pg_table_size('big')").fetchone()[0]
     vacuumed = sum(vacuums[:-1])  # the last is the VACUUM FULL that measures the data
     print(
         f"{label:<8} {rows / took:>9,.0f} rows/s  vacuums {len(vacuums) - 1:>3} "
         f"({vacuumed / took:>4.0%} of the time)  raw x{after / before:.3f}  "
-        f"data x{packed / before:.3f}  bloat x{after / packed:.3f}",
+        f"data x{packed / before:.3f}  bloat x{after / packed:.3f}  "
+        f"indexes x{indexes_after / indexes_before:.2f}"
+        + (
+            f"  backend CPU {cpu_after - cpu_before:.2f} s"
+            if cpu_before is not None and cpu_after is not None
+            else ""
+        ),
         flush=True,
     )
     if waits:
@@ -242,6 +274,13 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=batch.VACUUM_EVERY)
     parser.add_argument("--share", type=float, default=batch.VACUUM_SHARE)
     parser.add_argument("--writer", action="store_true")
+    parser.add_argument(
+        "--secondary-indexes",
+        type=int,
+        choices=range(len(SECONDARY_INDEXES) + 1),
+        default=len(SECONDARY_INDEXES),
+        help="build big with this many of its secondary indexes (qty, nickname, created_at)",
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--before-after", action="store_true")
     parser.add_argument(
@@ -266,10 +305,11 @@ def main() -> int:
     print(
         f"{args.statement}: {STATEMENTS[args.statement][1]}\n"
         f"rows {args.rows:,}, vacuum every 1/{args.every}, share {args.share:g}, "
-        f"writer {'on' if args.writer else 'off'}",
+        f"writer {'on' if args.writer else 'off'}, "
+        f"secondary indexes {args.secondary_indexes}",
         flush=True,
     )
-    build_template(args.database_url, args.rows)
+    build_template(args.database_url, args.rows, args.secondary_indexes)
     current = batch.vacuum_basis
     try:
         for _ in range(args.rounds):

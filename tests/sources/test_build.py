@@ -1,24 +1,53 @@
-"""What building the models records of each field."""
+"""Building the models against the tables alive already (the schema state's):
+an equal table is that object, held once; the models are the same either way."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from buildamp.model.errors import Location
+from buildamp.files.config import load_config
 from buildamp.sources.build import BuildSettings, build_models
-from buildamp.sources.rust import read_rust_source
+from buildamp.sources.discover import read_sources
+
+MODELS = """
+pub enum Mood { Happy, Sad }
+
+#[derive(BuildAmpDomain)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub mood: Mood,
+    pub nickname: Option<String>,
+}
+
+#[derive(BuildAmpDomain)]
+pub struct Place {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(BuildAmpDomain)]
+pub struct Visit {
+    pub id: String,
+    #[migration(references = "persons")]
+    pub person_id: String,
+    pub place_id: ForeignKey<Place, String>,
+}
+"""
 
 
-def test_models_record_bare_places() -> None:
-    """A field without options is recorded as its location alone, optional
-    fields apart from required ones (no pair per field)."""
-    src = "pub struct Item {\n    pub id: String,\n    pub a: String,\n    pub b: Option<i64>,\n}\n"
-    source = read_rust_source(src, "models/i_domain.rs", True)
-    models = build_models([source], BuildSettings(Path(".")))
-    places, optional = models.hints.places, models.hints.optional_places
-    (table,) = places
-    assert all(type(p) is Location for p in [*places[table].values(), *optional[table].values()])
-    assert list(optional[table]) == ["b"] and "a" in places[table]
-    assert models.hints.column(table, "a").location == "models/i_domain.rs:3:9"
-    assert models.hints.column(table, "a").required
-    assert not models.hints.column(table, "b").required
+def test_tables_equal_to_the_states_are_the_states(tmp_path: Path) -> None:
+    (tmp_path / "buildamp.toml").write_text('models = ["models"]\n')
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "all_domain.rs").write_text(MODELS)
+    files = read_sources(load_config(tmp_path))
+    settings = BuildSettings(tmp_path)
+    alone = build_models(files, settings)
+    state = {t.name: replace(t) for t in alone.schema.tables}  # equal, not the same
+    state["places"] = replace(state["places"], comment="another")
+    assert any(t.constraints for t in state.values())  # references resolved: shared too
+    models = build_models(files, settings, state)
+    assert models == alone
+    for table in models.schema.tables:
+        assert (table is state[table.name]) == (table.name != "places")

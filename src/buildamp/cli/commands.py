@@ -520,6 +520,7 @@ def run_check(config: Config, as_json: bool = False, verbose: bool = False) -> i
     sums = checksums(texts)  # once: the sum file's check and the verified files share them
     problems += sum_problems(config.migrations_dir, texts, sums)
     problems += _file_problems(config, migrations, texts, sums)
+    del texts
     say = None if as_json or not verbose else click.echo
     try:
         seen: Any = model_index.look(config, writing=False)

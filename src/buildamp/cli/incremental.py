@@ -437,26 +437,12 @@ def _enums(types: dict[str, FileTypes], partial: Partial) -> dict[str, Enum]:
 # -- the full path's index ------------------------------------------------------
 
 
-def full_index(
-    config: Config,
-    seen: Scan,
-    sources: list[decl.SourceFile],
-    models: Models,
-    state_sha256: str,
-    canonical: bool,
-    version: str | None,
-) -> ModelIndex | None:
-    """The index of a full build whose models the state (the file with this
-    SHA-256) is in sync with."""
-    facts = index_facts(config, seen, sources, models)
-    return None if facts is None else facts.index(state_sha256, canonical, version)
-
-
 @dataclass(frozen=True)
 class IndexFacts:
     """What a full build's model index says of the models, taken while the
     declarations are alive: a generate drops them (tens of megabytes at 10,000
-    models) before it renders and encodes the state, and writes the index after."""
+    models) before it renders and encodes the state, and writes the index after;
+    a full ``--check`` with nothing to generate, before it hashes the state."""
 
     fingerprint: str
     refs: frozenset[str]
@@ -480,7 +466,9 @@ class IndexFacts:
 def index_facts(
     config: Config, seen: Scan, sources: list[decl.SourceFile], models: Models
 ) -> IndexFacts | None:
-    """The per-file facts of :func:`full_index` (None: no index for this build)."""
+    """The per-file facts of a full build's model index (None: no index for
+    this build); :meth:`IndexFacts.index` makes the index for the state it is
+    in sync with."""
     if len(sources) != len(seen.files) or len(models.layout) != len(sources):
         return None
     converted = conversions(models.schema, models.hints)

@@ -292,7 +292,7 @@ def _loads_split(state: StateText, path: str) -> Snapshot | None:
     text, end = state.text, state.end
     decode = json.JSONDecoder().raw_decode  # what json.loads does with each value
     reader = _Reader(path)
-    shared: dict[Column, Column] = {}
+    shared: dict[Any, Any] = {}
     tables: list[Table] = []
     seen: set[str] = set()
     try:
@@ -364,7 +364,7 @@ def _read_state(
         for name, e in sorted(r.get(data, "enums", dict, "state", {}).items())
     )
     if tables is None:
-        shared: dict[Column, Column] = {}
+        shared: dict[Any, Any] = {}
         tables = tuple(
             _read_table(r, name, t, shared)
             for name, t in sorted(r.get(data, "tables", dict, "state", {}).items())
@@ -391,12 +391,14 @@ def _strings(r: _Reader, values: list[Any], where: str) -> list[str]:
 
 
 def _read_table(
-    r: _Reader, name: str, data: Any, shared: dict[Column, Column] | None = None
+    r: _Reader, name: str, data: Any, shared: dict[Any, Any] | None = None
 ) -> Table:
-    """One table (``shared``: equal columns already read, to be reused)."""
+    """One table (``shared``: equal columns and index keys already read, to be
+    reused: laid out as the state cache stores it, which then need not copy it)."""
     where = f"tables.{name}"
     raw_columns = r.get(data, "columns", dict, where)
-    columns = _fast_columns(raw_columns, {} if shared is None else shared)
+    shared = {} if shared is None else shared
+    columns = _fast_columns(raw_columns, shared)
     if columns is None:  # something unusual: let the strict reader name it
         ordered = sorted(
             raw_columns.items(),
@@ -409,7 +411,8 @@ def _read_table(
         _strings(r, r.get(data, "primary_key", list, where), f"{where}.primary_key")
     )
     indexes = tuple(
-        _read_index(r, i, f"{where}.indexes") for i in r.get(data, "indexes", list, where)
+        _read_index(r, i, f"{where}.indexes", shared)
+        for i in r.get(data, "indexes", list, where)
     )
     constraints = tuple(
         _read_constraint(r, c, f"{where}.constraints")
@@ -448,7 +451,7 @@ def _read_table(
 _IDENTITIES = (None, "always", "by default")
 
 
-def _fast_columns(raw: dict[str, Any], shared: dict[Column, Column]) -> tuple[Column, ...] | None:
+def _fast_columns(raw: dict[str, Any], shared: dict[Any, Any]) -> tuple[Column, ...] | None:
     """The columns in position order when every entry is well-formed (what
     :func:`_read_column` would return), else None. Snapshots hold tens of
     thousands of columns; the strict reader is kept for the error message.
@@ -509,7 +512,8 @@ def _read_column(r: _Reader, name: str, data: Any, where: str) -> Column:
     )
 
 
-def _read_index(r: _Reader, data: Any, where: str) -> Index:
+def _read_index(r: _Reader, data: Any, where: str, shared: dict[Any, Any]) -> Index:
+    """One index (``shared``: equal keys already read, to be reused)."""
     name = r.get(data, "name", str, where)
     keys = []
     for key in r.get(data, "keys", list, f"{where}.{name}"):
@@ -519,7 +523,8 @@ def _read_index(r: _Reader, data: Any, where: str) -> Index:
             expression, is_column = key["expression"], False
         else:
             raise r.fail(f"{where}.{name}.keys", 'objects with "column" or "expression"')
-        keys.append(IndexKey(expression, r.get(key, "desc", bool, where, False), is_column))
+        one = IndexKey(expression, r.get(key, "desc", bool, where, False), is_column)
+        keys.append(shared.setdefault(one, one))
     if not keys:
         raise r.fail(f"{where}.{name}.keys", "a non-empty list")
     return Index(

@@ -22,7 +22,7 @@ from buildamp.cache.store import (
     utf8_pieces,
     write_atomic,
 )
-from buildamp.model.schema import SCHEMA_TYPES, Column, IndexKey, Schema
+from buildamp.model.schema import SCHEMA_TYPES, Column, Index, IndexKey, Schema, Table
 
 S = TypeVar("S")  # the caller's snapshot class: passed in, so this module imports no reader
 
@@ -65,18 +65,26 @@ def _shared(snapshot: object) -> object:
     def one(item: Column | IndexKey) -> Any:
         return seen.setdefault(item, item)
 
-    tables = tuple(
-        dataclasses.replace(
-            table,
-            columns=tuple(map(one, table.columns)),
-            indexes=tuple(
-                dataclasses.replace(index, keys=tuple(map(one, index.keys)))
-                for index in table.indexes
-            ),
-        )
-        for table in schema.tables
-    )
+    def index_of(index: Index) -> Index:
+        keys = tuple(map(one, index.keys))
+        return index if _same(keys, index.keys) else dataclasses.replace(index, keys=keys)
+
+    def table_of(table: Table) -> Table:
+        # a table the reader laid out so already is kept: no copy of every
+        # table alive beside the one it replaces (10,000 at once)
+        columns = tuple(map(one, table.columns))
+        indexes = tuple(map(index_of, table.indexes))
+        if _same(columns, table.columns) and _same(indexes, table.indexes):
+            return table
+        return dataclasses.replace(table, columns=columns, indexes=indexes)
+
+    tables = tuple(map(table_of, schema.tables))
     return dataclasses.replace(snapshot, schema=Schema(tables, schema.enums))  # type: ignore[type-var]
+
+
+def _same(these: tuple[object, ...], those: tuple[object, ...]) -> bool:
+    """The same objects, in the same order (not merely equal ones)."""
+    return all(a is b for a, b in zip(these, those, strict=True))
 
 
 def store(state_path: Path, text: str, snapshot: S, digest: str | None = None) -> S:

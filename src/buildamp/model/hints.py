@@ -49,12 +49,12 @@ class Hints:
     columns: dict[tuple[str, str], ColumnHint] = field(default_factory=dict)
     # enum type -> (old value, new value) renames declared on its variants
     enum_renames: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    # table -> column -> where of a field without options (most of them): its
-    # whole hint, made into a ColumnHint only when asked for; a required field
-    # (not null) here, an optional one in ``optional_places`` (no (where,
-    # required) pair per field: 13 MB at 10,000 models)
+    # table -> column -> where, of a field without options (most of them): its
+    # whole hint with ``optional``, made into a ColumnHint only when asked for
+    # (no pair per field: 200,000 of them at 10,000 models were 11 MB)
     places: dict[str, dict[str, Location]] = field(default_factory=dict)
-    optional_places: dict[str, dict[str, Location]] = field(default_factory=dict)
+    # (table, column) of each of those fields that is not required
+    optional: set[tuple[str, str]] = field(default_factory=set)
 
     def column(self, table: str, column: str) -> ColumnHint:
         hint = self.columns.get((table, column))
@@ -62,10 +62,7 @@ class Hints:
             return hint
         place = self.places.get(table, {}).get(column)
         if place is not None:
-            return ColumnHint(location=str(place), required=True)
-        place = self.optional_places.get(table, {}).get(column)
-        if place is not None:
-            return ColumnHint(location=str(place))
+            return ColumnHint(location=str(place), required=(table, column) not in self.optional)
         return _NO_COLUMN_HINT
 
     def table(self, table: str) -> TableHint:

@@ -7,6 +7,7 @@ Python model with the same meaning give byte-identical migrations.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,13 +93,27 @@ class Partial:
     context: TypeContext  # the whole project's types, as the full build saw them
 
 
-def build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
-    """Every table of ``files`` (checked across files: names, enums, references)."""
+def build_models(
+    files: list[SourceFile], settings: BuildSettings, reuse: Mapping[str, Table] | None = None
+) -> Models:
+    """Every table of ``files`` (checked across files: names, enums, references).
+    ``reuse``: tables alive already (the schema state's), by name: a built table
+    equal to one of them is that one, held once (at 10,000 unchanged tables the
+    models' own copies were about 15 MB beside the state's)."""
     with gc_paused():
-        return _build_models(files, settings)
+        return _build_models(files, settings, reuse or {})
 
 
-def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
+def _held_once(table: Table, reuse: Mapping[str, Table]) -> Table:
+    """The table of ``reuse`` equal to ``table`` (frozen, every field compared:
+    interchangeable), else ``table``."""
+    known = reuse.get(table.name)
+    return known if known is not None and known == table else table
+
+
+def _build_models(
+    files: list[SourceFile], settings: BuildSettings, reuse: Mapping[str, Table]
+) -> Models:
     ctx = _context(files)
     tables: dict[str, Table] = {}
     hints = Hints()
@@ -127,7 +142,7 @@ def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
                     f"give one of them {table_option(str(struct.location), 'name', '...')}",
                 )
             check_table(table, struct.location)
-            tables[table.name] = table
+            tables[table.name] = _held_once(table, reuse)
             built.append((struct, table.name))
             for enum_key in used_enums:
                 add_enum(enums, hints, ctx, enum_key)
@@ -136,7 +151,8 @@ def _build_models(files: list[SourceFile], settings: BuildSettings) -> Models:
     if settings.distribution == "citus":
         tables = distribute_tables(tables)
     schema = Schema(
-        tables=tuple(tables[name] for name in sorted(tables)),
+        # a table the references or the distribution changed: shared again
+        tables=tuple(_held_once(tables[name], reuse) for name in sorted(tables)),
         enums=tuple(enums[name] for name in sorted(enums)),
     )
     return Models(schema, hints, tuple(value_types), tuple(layout))
@@ -579,8 +595,9 @@ def _plain_field(
         not_null = not mapped.nullable or mapped.force_not_null
         column = Column(field.name, mapped.sql_type, not_null, default, identity)
         ctx.plain_columns[key] = (mapped, column)
-    places = hints.places if column.not_null else hints.optional_places
-    places.setdefault(table, {})[field.name] = field.location
+    hints.places.setdefault(table, {})[field.name] = field.location
+    if not column.not_null:
+        hints.optional.add((table, field.name))
     return FieldPlan(field, options, mapped, column)
 
 
