@@ -35,3 +35,15 @@ def test_a_plain_fields_hint_is_its_place_and_whether_it_is_required(tmp_path: P
         location="models/people_domain.rs:6:9", required=False
     )
     assert hints.column("persons", "missing") == ColumnHint()
+
+
+def test_optional_fields_are_named_per_table() -> None:
+    """The fields that are not required are a list of names per table, not a
+    (table, column) pair per field (3.6 MB at 10,000 models)."""
+    from buildamp.model.hints import Hints
+
+    where = Location("m.rs", 3, 9)
+    hints = Hints(places={"t": {"a": where, "b": where}}, optional={"t": ["b"]})
+    assert hints.column("t", "a") == ColumnHint(location="m.rs:3:9", required=True)
+    assert hints.column("t", "b") == ColumnHint(location="m.rs:3:9", required=False)
+    assert hints.column("u", "a") == ColumnHint()

@@ -177,7 +177,7 @@ def generate(
             )
     # each field's place names only destructive changes: dropped before the
     # index facts and the rendering allocate (200,000 entries at 10,000 models)
-    models = replace(models, hints=replace(models.hints, places={}, optional=set()))
+    models = replace(models, hints=replace(models.hints, places={}, optional={}))
     planned = replace(planned, models=models)
     existing = list_migrations(config.migrations_dir)
     version = next_version(existing)

@@ -597,7 +597,7 @@ def _plain_field(
         ctx.plain_columns[key] = (mapped, column)
     hints.places.setdefault(table, {})[field.name] = field.location
     if not column.not_null:
-        hints.optional.add((table, field.name))
+        hints.optional.setdefault(table, []).append(field.name)
     return FieldPlan(field, options, mapped, column)
 
 
