@@ -202,26 +202,28 @@ PIECE = 1 << 17
 # number leaves a string open or closed as it was: ``AS ENUM ('a', 'b');``, the
 # lines of 10,000 enum types): the place to cut a long file.
 _PLAIN = r"[^\n'\"$\\/-]*"
+_PLAIN_LINE_END = re.compile(rf"\n{_PLAIN}(?:'{_PLAIN}'{_PLAIN})*;[ \t]*\n")
 # What PostgreSQL's scanner skips before a first token: white space and ``--``
 # comments (which end at either line break character).
 _LEADING_COMMENTS = re.compile(r"(?:[ \t\n\r\f\v]+|--[^\n\r]*)*")
 # A dollar quote's opening or closing tag.
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$")
-_PLAIN_LINE_END = re.compile(rf"\n{_PLAIN}(?:'{_PLAIN}'{_PLAIN})*;[ \t]*\n")
 
 
 def statement_slices(text: str) -> list[slice]:
     """Each statement of ``text`` (from its first token to before its
     semicolon), as PostgreSQL's parser splits the whole text, in bounded memory.
 
-    A long text is cut into pieces of about :data:`PIECE` characters, after
+    The leading comment lines are skipped (they hold no statement). A long
+    text is cut into pieces of about :data:`PIECE` characters, after
     lines ending in ``;`` that hold no double quote, dollar, backslash, ``-`` or
     ``/`` and an even number of single quotes, and each piece is parsed on its
     own. Such a line cannot end a string or a comment, so a cut inside one
     leaves it open at the end of the piece; a cut inside a statement that holds
     semicolons (``BEGIN ATOMIC ... END``, a ``DO`` block) leaves it unfinished.
-    Either way the piece does not parse and is tried again up to the next such
-    line (a function body's ``END;``), then twice as long each time. When what is
+    Either way the piece does not parse and is tried again: up to the end of
+    the dollar-quoted body the parser found open, else up to the next such line
+    (a function body's ``END;``), then twice as long each time. When what is
     left does not parse either, the whole text is parsed at once: the same
     statements, or the same error at the same offset, as one parse. Raises
     ``pglast.parser.ParseError``."""
