@@ -390,9 +390,7 @@ def _strings(r: _Reader, values: list[Any], where: str) -> list[str]:
     return values
 
 
-def _read_table(
-    r: _Reader, name: str, data: Any, shared: dict[Any, Any] | None = None
-) -> Table:
+def _read_table(r: _Reader, name: str, data: Any, shared: dict[Any, Any] | None = None) -> Table:
     """One table (``shared``: equal columns and index keys already read, to be
     reused: laid out as the state cache stores it, which then need not copy it)."""
     where = f"tables.{name}"
@@ -411,8 +409,7 @@ def _read_table(
         _strings(r, r.get(data, "primary_key", list, where), f"{where}.primary_key")
     )
     indexes = tuple(
-        _read_index(r, i, f"{where}.indexes", shared)
-        for i in r.get(data, "indexes", list, where)
+        _read_index(r, i, f"{where}.indexes", shared) for i in r.get(data, "indexes", list, where)
     )
     constraints = tuple(
         _read_constraint(r, c, f"{where}.constraints")
