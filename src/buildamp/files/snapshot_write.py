@@ -100,7 +100,9 @@ def head_pieces(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
         except Unusual:
             return None
     after.append("\n}\n")
-    return before, after
+    # one piece each: the enums of 10,000 models are ~120,000 small strings,
+    # each hashed, encoded and written on its own otherwise (~50 ms)
+    return ["".join(before)], ["".join(after)]
 
 
 def _conversions_json(conversions: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
