@@ -263,7 +263,7 @@ def generate(
         assert old_state is not None  # operations: some file changed, its state was read
         changed: dict[str, Table | None] = dict.fromkeys(fast_state.old_tables)
         changed.update({t.name: t for t in written_snapshot.schema.tables})
-        spliced = splice(old_state, written_snapshot, changed)
+        spliced = splice(old_state, written_snapshot, changed, fast_state.enums_text)
         if spliced is None:  # a value only the slow encoder writes: the full path
             if say is not None:
                 say("full rebuild: the state needs the general JSON encoder")

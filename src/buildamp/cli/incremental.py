@@ -36,7 +36,15 @@ from buildamp.cli.model_index import (
     sha,
 )
 from buildamp.files.config import Config
-from buildamp.files.snapshot import Snapshot, StateText, read_head, read_tables, split_state
+from buildamp.files.snapshot import (
+    Snapshot,
+    StateText,
+    enums_text,
+    read_head,
+    read_head_enums,
+    read_tables,
+    split_state,
+)
 from buildamp.model.errors import BuildampError, Location
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Enum, Schema, Table
@@ -203,6 +211,9 @@ class FastState:
     types: dict[str, FileTypes] | None  # every file's types after the change (None: same)
     other_conversions: tuple[Conversion, ...]  # of the tables not rebuilt
     other_rls: bool  # some table not rebuilt has row-level security
+    # the state's enums as written, when no enum changed (the plan's schemas
+    # then hold only the rebuilt tables' enums): spliced in, never re-encoded
+    enums_text: str | None = None
 
 
 # -- the fast path -------------------------------------------------------------
@@ -289,15 +300,26 @@ def _changed(
     records, new_types = _new_records(sources, partial, seen)
     files = {key: records.get(key) or index.files[key] for key in seen.keys}
     types = {key: new_types.get(key) or old_types[key] for key in seen.keys}
-    enums = _enums(types, partial)
-    if any(t.name in enums for f in types.values() for t in f.tables):
-        raise FullRebuild("an enum has the name of a table")
     display = config.display(config.state_path)
-    head = read_head(state, display)
-    for enum in head.schema.enums:
-        new = enums.get(enum.name)
-        if new is not None and new.values != enum.values:
-            raise FullRebuild(f"enum {enum.name} changes values (its columns span tables)")
+    kept_enums = enums_text(state) if _same_enum_uses(seen, old_types, new_types) else None
+    if kept_enums is not None:
+        # no enum can have changed: only the rebuilt tables' enums are built and
+        # read from the state (both sides of the diff), the rest stay text
+        enums = _enums(new_types, partial)
+        head, enum_names = read_head_enums(state, display, enums)
+        if tuple(enums[n] for n in sorted(enums)) != head.schema.enums:
+            raise FullRebuild("an enum of a rebuilt table is not the schema state's")
+        if any(name in enum_names for name in partial.tables):
+            raise FullRebuild("an enum has the name of a table")
+    else:
+        enums = _enums(types, partial)
+        if any(t.name in enums for f in types.values() for t in f.tables):
+            raise FullRebuild("an enum has the name of a table")
+        head = read_head(state, display)
+        for enum in head.schema.enums:
+            new = enums.get(enum.name)
+            if new is not None and new.values != enum.values:
+                raise FullRebuild(f"enum {enum.name} changes values (its columns span tables)")
     old = read_tables(state, list(old_names), display)
     if len(old) != len(set(old_names)):
         raise FullRebuild("the schema state lacks a table the index names")
@@ -321,10 +343,26 @@ def _changed(
         types,
         tuple(c for t in others.values() for c in t.conversions),
         any(t.rls for t in others.values()),
+        kept_enums,
     )
     values = tuple(v for r in files.values() for v in r.value_types)
     snapshot = Snapshot(old_schema, head.version, head.last_generated, head.conversions)
     return fast, snapshot, Models(new_schema, partial.hints, values), operations
+
+
+def _same_enum_uses(
+    seen: Look, old_types: dict[str, FileTypes], new_types: dict[str, FileTypes]
+) -> bool:
+    """No enum can have changed: no file added or removed, and each rebuilt
+    file's tables use the enums they used, in the same order (its enums, aliases
+    and structs are unchanged: checked before), so the full build's enums, made
+    from every table's uses in order, are the state's."""
+    if seen.removed or any(key not in seen.index.files for key in new_types):
+        return False
+    return all(
+        [t.enums for t in new_types[key].tables] == [t.enums for t in old_types[key].tables]
+        for key in new_types
+    )
 
 
 def _check_added_and_removed(

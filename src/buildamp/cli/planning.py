@@ -77,7 +77,8 @@ class Plan:
     operations: list[o.Operation]
     next_schema: Schema  # what the snapshot will say after this migration
     # The fast path (cli/incremental.py): ``snapshot``, ``models`` and
-    # ``next_schema`` hold only the rebuilt tables (and every enum).
+    # ``next_schema`` hold only the rebuilt tables (and every enum; only theirs
+    # when no enum can have changed: ``fast.enums_text``).
     fast: FastState | None = None
     # The full path: every model file's stat and hash before it was read, and
     # the files read, for the model index (none once :func:`quick_plan` found

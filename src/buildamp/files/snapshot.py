@@ -14,8 +14,8 @@ tables into it; writing a whole state is :mod:`buildamp.files.snapshot_write`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,11 @@ __all__ = [
     "StateText",
     "dump_pieces",
     "dumps",
+    "enums_text",
     "load_snapshot",
     "loads",
     "read_head",
+    "read_head_enums",
     "read_snapshot",
     "read_tables",
     "splice",
@@ -150,6 +152,42 @@ def read_head(state: StateText, path: str) -> Snapshot:
     return loads(state.head, path)
 
 
+def read_head_enums(
+    state: StateText, path: str, names: Collection[str]
+) -> tuple[Snapshot, frozenset[str]]:
+    """:func:`read_head` with only the enums named ``names`` built (the head of
+    10,000 models holds 10,000 enums), and the names of all of them. For a state
+    buildamp wrote (the fast path's): anything else reads in full."""
+    with gc_paused():
+        try:
+            data = json.loads(state.head)
+            enums = data["enums"]
+            if not isinstance(enums, dict):
+                raise TypeError
+            data["enums"] = {name: enums[name] for name in names if name in enums}
+        except (ValueError, TypeError, KeyError):  # the strict reader says what is wrong
+            full = read_head(state, path)
+            wanted = set(names)
+            some = tuple(e for e in full.schema.enums if e.name in wanted)
+            every = frozenset(e.name for e in full.schema.enums)
+            return replace(full, schema=replace(full.schema, enums=some)), every
+        return _read_state(_Reader(path), data, path, ()), frozenset(enums)
+
+
+def enums_text(state: StateText) -> str | None:
+    """The value of the head's ``enums`` key exactly as written (None: no such
+    key): a splice keeps it when no enum changed. Keys are the only lines at
+    indent two (a JSON string holds no raw line break), so it ends where the
+    next one starts."""
+    text, key = state.text, '\n  "enums": '
+    start = text.find(key, 0, state.body)
+    if start < 0:
+        return None
+    start += len(key)
+    end = text.find(',\n  "', start, state.body)
+    return None if end < 0 else text[start:end]
+
+
 def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Table]:
     """The named tables of the state (strictly read, like :func:`loads`)."""
     reader = _Reader(path)
@@ -170,13 +208,18 @@ def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Tabl
 
 
 def splice(
-    state: StateText, head: Snapshot, tables: dict[str, Table | None]
+    state: StateText,
+    head: Snapshot,
+    tables: dict[str, Table | None],
+    kept_enums: str | None = None,
 ) -> Iterator[str] | None:
     """The text :func:`dumps` writes for the state file ``state`` with ``head``'s
     version, enums and conversions and ``tables`` replaced (``None``: removed),
     encoding only those tables; the other tables' text is copied as written, a
     slice at a time as the pieces are read (the state of 10,000 tables is 35
-    MB: never a second copy of it). None when something needs the slow encoder."""
+    MB: never a second copy of it). None when something needs the slow encoder.
+    ``kept_enums``: the enums are unchanged, this is their text
+    (:func:`enums_text`), written instead of ``head``'s enums."""
     cuts: list[tuple[int, int, str, str | None]] = []  # (start, end, name, new JSON)
     try:
         for name, table in tables.items():
@@ -194,7 +237,7 @@ def splice(
                 cuts.append((span[0], span[2], name, new))
     except (Unusual, ValueError):
         return None
-    parts = head_pieces(head_json(head))
+    parts = head_pieces(head_json(head), None if kept_enums is None else {"enums": kept_enums})
     if parts is None:
         return None
     cuts.sort()

@@ -81,10 +81,13 @@ def head_json(snapshot: Snapshot) -> dict[str, Any]:
     return data
 
 
-def head_pieces(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+def head_pieces(
+    data: dict[str, Any], kept: dict[str, str] | None = None
+) -> tuple[list[str], list[str]] | None:
     """The file's text before and after the value of its ``tables`` key, from
     everything else it holds (None: a value the fast encoder leaves to
-    :func:`json.dumps`)."""
+    :func:`json.dumps`). ``kept``: keys whose value's text is given as written
+    before (the unchanged enums of 10,000 models: not encoded again, ~60 ms)."""
     before: list[str] = []
     out = before
     after: list[str] = []
@@ -94,6 +97,9 @@ def head_pieces(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
         separator = ",\n  "
         if key == "tables":
             out = after
+            continue
+        if kept is not None and key in kept:
+            out.append(kept[key])
             continue
         try:
             encode(data[key], "\n  ", out)
