@@ -60,10 +60,16 @@ def load_restricted_each(data: bytes, allowed: Iterable[type]) -> Iterator[Any]:
     """:func:`load_restricted` of each of the pickles written one after another
     into ``data`` (by a pickler whose memo was cleared after each): a fresh
     unpickler each, as each pickle numbers its memo from zero."""
+    return (value for value, _, _ in load_restricted_spans(data, allowed))
+
+
+def load_restricted_spans(data: bytes, allowed: Iterable[type]) -> Iterator[tuple[Any, int, int]]:
+    """:func:`load_restricted_each` with where each pickle starts and ends in
+    ``data``: a writer may copy the bytes of the pickles it did not change."""
     restricted = _restricted(allowed)
     handle = io.BytesIO(data)
-    while handle.tell() < len(data):
-        yield restricted(handle).load()
+    while (start := handle.tell()) < len(data):
+        yield restricted(handle).load(), start, handle.tell()
 
 
 def _restricted(allowed: Iterable[type]) -> type[pickle.Unpickler]:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from buildamp.cache.store import disabled, load_restricted_each
+from buildamp.cache.store import disabled, load_restricted_spans
 from buildamp.cli.model_index import (
     FileRecord,
     FullRebuild,
@@ -145,8 +145,17 @@ def types_of(source: decl.SourceFile, tables: tuple[TableRecord, ...]) -> FileTy
     return FileTypes(source.aliases, source.enums, structs, tables, frozenset(uses))
 
 
+# The keys of each pickle of the index's types, where it starts and ends.
+Spans = tuple[tuple[tuple[str, ...], int, int], ...]
+
+
 def file_types(index: ModelIndex) -> dict[str, FileTypes]:
     """Every file's :class:`FileTypes` (raises :class:`FullRebuild` when unreadable)."""
+    return _file_types(index)[0]
+
+
+def _file_types(index: ModelIndex) -> tuple[dict[str, FileTypes], Spans]:
+    """:func:`file_types`, and the :data:`Spans` of its pickles."""
     allowed = (
         FileTypes,
         TableRecord,
@@ -157,18 +166,20 @@ def file_types(index: ModelIndex) -> dict[str, FileTypes]:
         Location,
     )
     found: dict[str, FileTypes] = {}
+    spans: list[tuple[tuple[str, ...], int, int]] = []
     try:
-        for chunk in load_restricted_each(index.types, allowed):
+        for chunk, start, end in load_restricted_spans(index.types, allowed):
             if not isinstance(chunk, dict):
                 raise FullRebuild("the model index is unreadable")
             found.update(chunk)
+            spans.append((tuple(chunk), start, end))
     except Exception:  # truncated, planted or from other code: a miss
         raise FullRebuild("the model index is unreadable") from None
     if list(found) != list(index.files):
         raise FullRebuild("the model index is unreadable")
     if not all(isinstance(t, FileTypes) for t in found.values()):
         raise FullRebuild("the model index is unreadable")
-    return found
+    return found, tuple(spans)
 
 
 # Files per pickle of :func:`pack_types`: a pickler holds a memo entry for every
@@ -214,6 +225,8 @@ class FastState:
     # the state's enums as written, when no enum changed (the plan's schemas
     # then hold only the rebuilt tables' enums): spliced in, never re-encoded
     enums_text: str | None = None
+    rebuilt: frozenset[str] = frozenset()  # the files rebuilt (changed or added)
+    spans: Spans = ()  # of the index's types (FileTypes) as read
 
 
 # -- the fast path -------------------------------------------------------------
@@ -252,7 +265,7 @@ def _unchanged(index: ModelIndex) -> tuple[FastState, Snapshot, Models, list[Ope
 def _changed(
     config: Config, seen: Look, state: StateText, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
-    index, old_types = seen.index, file_types(seen.index)
+    index, (old_types, spans) = seen.index, _file_types(seen.index)
     sources: dict[str, decl.SourceFile] = {}
     for key, path, data, _ in seen.changed:
         record = index.files.get(key)
@@ -344,6 +357,8 @@ def _changed(
         tuple(c for t in others.values() for c in t.conversions),
         any(t.rls for t in others.values()),
         kept_enums,
+        frozenset(sources),
+        spans,
     )
     values = tuple(v for r in files.values() for v in r.value_types)
     snapshot = Snapshot(old_schema, head.version, head.last_generated, head.conversions)
@@ -552,7 +567,23 @@ def updated_index(fast: FastState, state_sha256: str, version: str | None) -> Mo
         version,
         fast.index.refs,
         fast.files,
-        pack_types(fast.types.items()),
+        _repacked(fast),
+    )
+
+
+def _repacked(fast: FastState) -> bytes:
+    """The index's types after a fast plan: each pickle holding no rebuilt file
+    copied as read, the others made again (all, when files were added or
+    removed): a fast plan pickles a few files, not 10,000."""
+    assert fast.types is not None
+    old = fast.index.types
+    if [key for keys, _, _ in fast.spans for key in keys] != list(fast.types):
+        return pack_types(fast.types.items())
+    return b"".join(
+        old[start:end]
+        if fast.rebuilt.isdisjoint(keys)
+        else pack_types((key, fast.types[key]) for key in keys)
+        for keys, start, end in fast.spans
     )
 
 

@@ -190,7 +190,7 @@ def build_some(
     ``struct_names`` every struct's name. Checks across files (references, enum
     usage, duplicate names) are the caller's."""
     with gc_paused():
-        ctx = _context(context)
+        ctx = _context(context, changed)
         for name in struct_names:
             ctx.structs.setdefault(name, _NAME_ONLY)
         tables: dict[str, Table] = {}
@@ -224,8 +224,30 @@ def value_types_of(source: SourceFile) -> tuple[str, ...]:
     )
 
 
-def _context(files: list[SourceFile]) -> TypeContext:
-    ctx = TypeContext({}, {}, {})
+class _EnumTypes(dict[str, str]):
+    """:attr:`TypeContext.enum_types` computed on first use: a partial build's
+    context holds every file's enums (10,000 at 10,000 models), its tables use
+    a few."""
+
+    def __init__(self, enums: dict[str, EnumDecl]) -> None:
+        super().__init__()
+        self.enums = enums
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = _enum_type(self.enums[key])
+        return value
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self[key] if key in self or key in self.enums else default
+
+
+def _context(files: list[SourceFile], checked: list[SourceFile] | None = None) -> TypeContext:
+    """The type context of ``files``; ``checked``: only the enums of these files
+    (and those declared twice) have their type name checked now, the others'
+    are taken on use (files the index saw build: :func:`build_some`)."""
+    enums: dict[str, EnumDecl] = {}
+    ctx = TypeContext({}, enums, {}, {} if checked is None else _EnumTypes(enums))
+    now = None if checked is None else {id(e) for source in checked for e in source.enums}
     by_name: dict[str, list[EnumDecl]] = {}
     for source in files:
         for alias in source.aliases:
@@ -245,7 +267,8 @@ def _context(files: list[SourceFile]) -> TypeContext:
     for name, decls in by_name.items():
         if len(decls) == 1:
             ctx.enums[name] = decls[0]
-            ctx.enum_types[name] = _enum_type(decls[0])
+            if now is None or id(decls[0]) in now:
+                ctx.enum_types[name] = _enum_type(decls[0])
             continue
         # One model name, different enums (two files, or Python and Rust): each
         # field resolves its own (see _resolve_enums); one SQL name stays an error.
