@@ -28,6 +28,7 @@ from buildamp.cli import model_index
 from buildamp.cli.generate import generate
 from buildamp.cli.planning import plan, quick_plan
 from buildamp.files.config import load_config
+from buildamp.files.snapshot import dumps, load_snapshot
 from buildamp.model.errors import BuildampError
 
 # -- a small model world, rendered as Rust files ----------------------------------
@@ -820,3 +821,91 @@ def test_file_types_are_packed_chunk_by_chunk_from_an_iterator() -> None:
         "", 0, "", True, None, frozenset(), dict.fromkeys(types, record), packed
     )
     assert file_types(index) == types
+
+
+KINDS = """
+pub enum Kind { Big, Small }
+
+#[derive(BuildAmpDomain)]
+pub struct Place {
+    pub id: String,
+    pub title: String,
+    pub kind: Option<Kind>,
+}
+"""
+
+
+def test_an_edit_leaving_the_enums_alone_reads_only_its_own_and_keeps_their_text(
+    project: Path,
+) -> None:
+    """No enum can change (same enum uses, same declarations): the plan holds only
+    the rebuilt table's enums and the state's enums text is spliced in as written;
+    the files equal the full path's."""
+    edit(project, "places_domain.rs", KINDS)
+    assert generate(load_config(project)).written
+    edit(
+        project,
+        "people_domain.rs",
+        MODEL.replace("pub mood", "pub age: Option<i64>,\n    pub mood"),
+    )
+    planned = quick_plan(load_config(project))
+    assert planned.fast is not None and planned.fast.enums_text is not None
+    state = (project / ".buildamp" / "schema_state.json").read_text()
+    assert f'"enums": {planned.fast.enums_text},' in state
+    assert [e.name for e in planned.snapshot.schema.enums] == ["mood"]
+    assert [e.name for e in planned.next_schema.enums] == ["mood"]
+    said: list[str] = []
+    assert generate(load_config(project), say=said.append).written
+    assert said == []
+    written = (project / ".buildamp" / "schema_state.json").read_text()
+    assert written == dumps(load_snapshot(load_config(project)))
+    assert '"Big"' in written and '"Happy"' in written
+
+
+def test_an_edit_changing_which_enums_a_table_uses_plans_every_enum(project: Path) -> None:
+    edit(project, "places_domain.rs", KINDS)
+    assert generate(load_config(project)).written
+    edit(project, "places_domain.rs", KINDS.replace("pub kind: Option<Kind>,", ""))
+    planned = quick_plan(load_config(project))
+    assert planned.fast is not None and planned.fast.enums_text is None
+    assert [op.describe() for op in planned.operations][-1].startswith("Enum: kind - dropped")
+
+
+def test_unchanged_chunks_of_the_index_types_are_copied_as_read() -> None:
+    """A fast plan pickles again only the chunks holding a rebuilt file."""
+    from buildamp.cli.incremental import (
+        _TYPES_CHUNK,
+        FastState,
+        FileTypes,
+        _repacked,
+        file_types,
+        pack_types,
+    )
+    from buildamp.cli.incremental import _file_types as read_types
+
+    count = 2 * _TYPES_CHUNK + 1
+    types = {
+        f"models/m{i}.rs": FileTypes((), (), (f"S{i}",), (), frozenset({"i64"}))
+        for i in range(count)
+    }
+    record = model_index.FileRecord(0, 0, "", "", (), ())
+    packed = pack_types(types.items())
+    index = model_index.ModelIndex(
+        "", 0, "", True, None, frozenset(), dict.fromkeys(types, record), packed
+    )
+    _, spans = read_types(index)
+    assert len(spans) == 3
+    changed = f"models/m{_TYPES_CHUNK + 3}.rs"
+    new = {**types, changed: FileTypes((), (), ("Changed",), (), frozenset())}
+    files = dict.fromkeys(types, record)
+    fast = FastState(index, None, (), files, new, (), False, None, frozenset({changed}), spans)
+    repacked = _repacked(fast)
+    (_, _, first_end), (_, second, second_end), (_, third, _) = spans
+    assert repacked[:first_end] == packed[:first_end]
+    assert repacked[-(len(packed) - third) :] == packed[third:]
+    assert repacked[first_end : -(len(packed) - third)] != packed[second:second_end]
+    after = model_index.ModelIndex("", 0, "", True, None, frozenset(), files, repacked)
+    assert file_types(after) == new
+    added = {**new, "models/zz.rs": FileTypes((), (), ("Z",), (), frozenset())}
+    fast = FastState(index, None, (), files, added, (), False, None, frozenset(), spans)
+    assert _repacked(fast) == pack_types(added.items())

@@ -52,3 +52,57 @@ def test_a_bad_entry_reports_what_the_whole_parse_reports() -> None:
         loads(text, "state")
     assert str(split.value) == str(whole.value)
     assert "not_null" in str(split.value)
+
+
+def _with_enums(count: int) -> snapshot.Snapshot:
+    from dataclasses import replace
+
+    from buildamp.model.schema import Enum
+
+    state = loads(STATE.read_text(), "state")
+    enums = tuple(Enum(f"kind_{i:02}", ("a", "b"), f"models/m{i}.rs") for i in range(count))
+    return replace(state, schema=replace(state.schema, enums=enums), conversions=(("t", "c", "x"),))
+
+
+def test_the_enums_text_is_the_enums_value_as_written() -> None:
+    import json
+
+    text = snapshot.dumps(_with_enums(12))
+    state = split_state(text)
+    assert state is not None
+    kept = snapshot.enums_text(state)
+    assert kept is not None and kept.startswith("{\n    ") and kept.endswith("\n  }")
+    assert json.loads(kept) == json.loads(text)["enums"]
+
+
+def test_only_the_named_enums_of_the_head_are_read() -> None:
+    written = _with_enums(12)
+    state = split_state(snapshot.dumps(written))
+    assert state is not None
+    head, names = snapshot.read_head_enums(state, "state", ["kind_03", "kind_07", "missing"])
+    assert names == {e.name for e in written.schema.enums}
+    assert head.schema.enums == (written.schema.enums[3], written.schema.enums[7])
+    assert head.conversions == written.conversions and head.version == written.version
+
+
+def test_a_splice_with_the_enums_kept_writes_what_a_full_write_writes() -> None:
+    """Byte for byte, with the enums copied from the old text (the snapshot given
+    holds none of them); when one changed they are encoded (another text)."""
+    from dataclasses import replace
+
+    from buildamp.model.schema import Enum
+
+    written = _with_enums(12)
+    state = split_state(snapshot.dumps(written))
+    assert state is not None
+    newer = replace(written, version="999")
+    no_enums = replace(newer, schema=replace(newer.schema, enums=()))
+    table = written.schema.tables[0]
+    pieces = snapshot.splice(state, no_enums, {table.name: table}, snapshot.enums_text(state))
+    assert pieces is not None
+    assert "".join(pieces) == snapshot.dumps(newer)
+    changed = (*written.schema.enums[:-1], Enum("kind_11", ("a", "b", "c"), "models/m11.rs"))
+    other = replace(newer, schema=replace(newer.schema, enums=changed))
+    pieces = snapshot.splice(state, other, {table.name: table})
+    assert pieces is not None
+    assert "".join(pieces) == snapshot.dumps(other) != snapshot.dumps(newer)

@@ -51,3 +51,29 @@ def test_tables_equal_to_the_states_are_the_states(tmp_path: Path) -> None:
     assert models == alone
     for table in models.schema.tables:
         assert (table is state[table.name]) == (table.name != "places")
+
+
+def test_a_partial_build_names_the_enum_types_of_its_changed_files_only(tmp_path: Path) -> None:
+    """The context of a partial build holds every file's enums (10,000 at 10,000
+    models): only the changed files' type names are made (and checked) up front,
+    the others on use, the same names."""
+    from buildamp.sources.build import build_some
+    from buildamp.sources.rust import read_rust_source
+
+    changed = read_rust_source(
+        "pub enum Mood { Happy, Sad }\n#[derive(BuildAmpDomain)]\n"
+        "pub struct Person {\n    pub id: String,\n    pub mood: Mood,\n}\n",
+        "models/people_domain.rs",
+    )
+    other = read_rust_source(
+        '#[migration(enum_name = "place_kind")]\npub enum Kind { Big, Small }\n',
+        "models/kinds_domain.rs",
+    )
+    partial = build_some(
+        [changed], [other, changed], {"Person"}, BuildSettings(project_dir=tmp_path)
+    )
+    assert {c.name: c.type for c in partial.tables["persons"].columns}["mood"] == "mood"
+    assert dict(partial.context.enum_types) == {"Mood": "mood"}
+    assert partial.context.enum_types["Kind"] == "place_kind"
+    assert partial.context.enum_types.get("Kind") == "place_kind"
+    assert partial.context.enum_types.get("Nothing") is None
