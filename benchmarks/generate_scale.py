@@ -240,16 +240,16 @@ def bench_buildamp(
         shutil.rmtree(state)
         shutil.copytree(saved / "state", state)
         no_memo(i)
+        add_field(i)
+
+    def add_field(i: int) -> None:
         extra = {layout.models // 2: [f"bench_extra_{i}"]}
         model_file.write_text(rust_file(layout, target, extra))
 
+    wrote_next = wrote(f"{len(list(saved.glob('migrations/[0-9]*.sql'))) + 1:03d}")
     print(f"  buildamp [{name}]: incremental generate x{runs}", flush=True)
     results.buildamp["incremental"] = measure(
-        generate,
-        project,
-        runs,
-        prepare=edit,
-        check=wrote(f"{len(list(saved.glob('migrations/[0-9]*.sql'))) + 1:03d}"),
+        generate, project, runs, prepare=edit, check=wrote_next
     )
     print(f"  buildamp [{name}]: check right after an edit x{runs}", flush=True)
     results.buildamp["check_after_edit"] = measure(check, project, runs, prepare=edit, ok=(1,))
@@ -263,17 +263,13 @@ def bench_buildamp(
 
     def no_index_edit(i: int) -> None:
         no_index(i)
-        model_file.write_text(rust_file(layout, target, {layout.models // 2: [f"bench_extra_{i}"]}))
+        add_field(i)
 
     print(f"  buildamp [{name}]: check with no model index x{runs}", flush=True)
     results.buildamp["check_no_index"] = measure(check, project, runs, prepare=no_index)
     print(f"  buildamp [{name}]: generate after an edit, no model index x{runs}", flush=True)
     results.buildamp["full_rebuild"] = measure(
-        generate,
-        project,
-        runs,
-        prepare=no_index_edit,
-        check=wrote(f"{len(list(saved.glob('migrations/[0-9]*.sql'))) + 1:03d}"),
+        generate, project, runs, prepare=no_index_edit, check=wrote_next
     )
     model_file.write_text(original)
     return results
