@@ -797,32 +797,6 @@ def test_a_no_change_run_loads_no_builder_or_planner(project: Path) -> None:
         assert out.strip().splitlines()[-1] == "[]", out
 
 
-def test_file_types_are_packed_chunk_by_chunk_from_an_iterator() -> None:
-    """The full build's types are packed as they are made (only a chunk and its
-    pickler's memo alive), and read back whole, in order, over several chunks."""
-    from buildamp.cli.incremental import _TYPES_CHUNK, FileTypes, file_types, pack_types
-
-    count = 2 * _TYPES_CHUNK + 1
-    types = {
-        f"models/m{i}.rs": FileTypes((), (), (f"S{i}",), (), frozenset({"i64"}))
-        for i in range(count)
-    }
-    made: list[str] = []
-
-    def lazily() -> Iterator[tuple[str, FileTypes]]:
-        for key, value in types.items():
-            made.append(key)
-            yield key, value
-
-    packed = pack_types(lazily())
-    assert made == list(types)
-    record = model_index.FileRecord(0, 0, "", "", (), ())
-    index = model_index.ModelIndex(
-        "", 0, "", True, None, frozenset(), dict.fromkeys(types, record), packed
-    )
-    assert file_types(index) == types
-
-
 KINDS = """
 pub enum Kind { Big, Small }
 
@@ -869,43 +843,3 @@ def test_an_edit_changing_which_enums_a_table_uses_plans_every_enum(project: Pat
     planned = quick_plan(load_config(project))
     assert planned.fast is not None and planned.fast.enums_text is None
     assert [op.describe() for op in planned.operations][-1].startswith("Enum: kind - dropped")
-
-
-def test_unchanged_chunks_of_the_index_types_are_copied_as_read() -> None:
-    """A fast plan pickles again only the chunks holding a rebuilt file."""
-    from buildamp.cli.incremental import (
-        _TYPES_CHUNK,
-        FastState,
-        FileTypes,
-        _repacked,
-        file_types,
-        pack_types,
-    )
-    from buildamp.cli.incremental import _file_types as read_types
-
-    count = 2 * _TYPES_CHUNK + 1
-    types = {
-        f"models/m{i}.rs": FileTypes((), (), (f"S{i}",), (), frozenset({"i64"}))
-        for i in range(count)
-    }
-    record = model_index.FileRecord(0, 0, "", "", (), ())
-    packed = pack_types(types.items())
-    index = model_index.ModelIndex(
-        "", 0, "", True, None, frozenset(), dict.fromkeys(types, record), packed
-    )
-    _, spans = read_types(index)
-    assert len(spans) == 3
-    changed = f"models/m{_TYPES_CHUNK + 3}.rs"
-    new = {**types, changed: FileTypes((), (), ("Changed",), (), frozenset())}
-    files = dict.fromkeys(types, record)
-    fast = FastState(index, None, (), files, new, (), False, None, frozenset({changed}), spans)
-    repacked = _repacked(fast)
-    (_, _, first_end), (_, second, second_end), (_, third, _) = spans
-    assert repacked[:first_end] == packed[:first_end]
-    assert repacked[-(len(packed) - third) :] == packed[third:]
-    assert repacked[first_end : -(len(packed) - third)] != packed[second:second_end]
-    after = model_index.ModelIndex("", 0, "", True, None, frozenset(), files, repacked)
-    assert file_types(after) == new
-    added = {**new, "models/zz.rs": FileTypes((), (), ("Z",), (), frozenset())}
-    fast = FastState(index, None, (), files, added, (), False, None, frozenset(), spans)
-    assert _repacked(fast) == pack_types(added.items())

@@ -18,15 +18,23 @@ atomic, and ``BUILDAMP_NO_CACHE=1`` turns it off.
 from __future__ import annotations
 
 import contextlib
-import io
-import itertools
 import os
-import pickle
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from buildamp.cache.store import disabled, load_restricted_spans
+from buildamp.cache.store import disabled
+from buildamp.cli.index_types import (
+    Conversion,
+    FileTypes,
+    Spans,
+    TableRecord,
+    pack_types,
+    repack,
+    signature,
+    types_and_spans,
+    types_of,
+)
 from buildamp.cli.model_index import (
     FileRecord,
     FullRebuild,
@@ -45,7 +53,7 @@ from buildamp.files.snapshot import (
     read_tables,
     split_state,
 )
-from buildamp.model.errors import BuildampError, Location
+from buildamp.model.errors import BuildampError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Enum, Schema, Table
 from buildamp.plan import ops as o
@@ -73,131 +81,6 @@ def settings_for(config: Config) -> BuildSettings:
         table_names=config.table_names,
         distribution=config.distribution,
     )
-
-
-# -- what the index keeps for a fast plan ----------------------------------------
-
-Conversion = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class TableRecord:
-    """What a fast plan needs of a table it does not rebuild."""
-
-    name: str
-    enums: tuple[str, ...]  # enum declarations its columns use
-    conversions: tuple[Conversion, ...]  # what the state records for it
-    rls: bool
-    touch: bool  # its updated_at trigger needs the schema's touch function
-
-
-@dataclass(frozen=True)
-class FileTypes:
-    """What a fast plan needs of a file it does not rebuild: the types it
-    declares (the project's type context) and the tables it builds."""
-
-    aliases: tuple[decl.AliasDecl, ...]
-    enums: tuple[decl.EnumDecl, ...]
-    structs: tuple[str, ...]
-    tables: tuple[TableRecord, ...]
-    uses: frozenset[str]  # every type name its fields and aliases refer to
-
-    def signature(self) -> tuple[object, ...]:
-        """What other files' tables can depend on: the names and meaning of its types."""
-        return signature(self.aliases, self.enums, self.structs)
-
-    def declares(self) -> set[str]:
-        return {a.name for a in self.aliases} | {e.name for e in self.enums} | set(self.structs)
-
-
-def signature(
-    aliases: tuple[decl.AliasDecl, ...], enums: tuple[decl.EnumDecl, ...], structs: tuple[str, ...]
-) -> tuple[object, ...]:
-    return (
-        tuple(sorted((a.name, repr(a.target)) for a in aliases)),
-        tuple(
-            sorted(
-                (
-                    e.name,
-                    e.variants,
-                    e.unit_only,
-                    e.renames,
-                    repr([(o.key, o.value) for o in e.options]),  # enum_name
-                )
-                for e in enums
-            )
-        ),
-        tuple(sorted(structs)),
-    )
-
-
-def types_of(source: decl.SourceFile, tables: tuple[TableRecord, ...]) -> FileTypes:
-    """The :class:`FileTypes` of a file just read."""
-    uses: set[str] = set()
-    refs = [f.type for struct in source.structs for f in struct.fields]
-    refs += [alias.target for alias in source.aliases]
-    while refs:
-        ref = refs.pop()
-        uses.add(ref.name)
-        if ref.args:
-            refs += ref.args
-    structs = tuple(s.name for s in source.structs)
-    return FileTypes(source.aliases, source.enums, structs, tables, frozenset(uses))
-
-
-# The keys of each pickle of the index's types, where it starts and ends.
-Spans = tuple[tuple[tuple[str, ...], int, int], ...]
-
-
-def file_types(index: ModelIndex) -> dict[str, FileTypes]:
-    """Every file's :class:`FileTypes` (raises :class:`FullRebuild` when unreadable)."""
-    return _file_types(index)[0]
-
-
-def _file_types(index: ModelIndex) -> tuple[dict[str, FileTypes], Spans]:
-    """:func:`file_types`, and the :data:`Spans` of its pickles."""
-    allowed = (
-        FileTypes,
-        TableRecord,
-        decl.AliasDecl,
-        decl.EnumDecl,
-        decl.OptionDecl,
-        decl.TypeRef,
-        Location,
-    )
-    found: dict[str, FileTypes] = {}
-    spans: list[tuple[tuple[str, ...], int, int]] = []
-    try:
-        for chunk, start, end in load_restricted_spans(index.types, allowed):
-            if not isinstance(chunk, dict):
-                raise FullRebuild("the model index is unreadable")
-            found.update(chunk)
-            spans.append((tuple(chunk), start, end))
-    except Exception:  # truncated, planted or from other code: a miss
-        raise FullRebuild("the model index is unreadable") from None
-    if list(found) != list(index.files):
-        raise FullRebuild("the model index is unreadable")
-    if not all(isinstance(t, FileTypes) for t in found.values()):
-        raise FullRebuild("the model index is unreadable")
-    return found, tuple(spans)
-
-
-# Files per pickle of :func:`pack_types`: a pickler holds a memo entry for every
-# object it wrote (17 MB at 10,000 files, at the models' peak); cleared after
-# each chunk, it stays small, and each class is still named once per chunk.
-_TYPES_CHUNK = 250
-
-
-def pack_types(types: Iterable[tuple[str, FileTypes]]) -> bytes:
-    """Each file's types as pickles of chunks of them, one after another (read
-    by :func:`file_types`); taken from an iterator, only a chunk is alive at once."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    items = iter(types)
-    while chunk := dict(itertools.islice(items, _TYPES_CHUNK)):
-        pickler.dump(chunk)
-        pickler.clear_memo()
-    return buffer.getvalue()
 
 
 @dataclass
@@ -265,7 +148,7 @@ def _unchanged(index: ModelIndex) -> tuple[FastState, Snapshot, Models, list[Ope
 def _changed(
     config: Config, seen: Look, state: StateText, loader: CustomSqlLoader
 ) -> tuple[FastState, Snapshot, Models, list[Operation]]:
-    index, (old_types, spans) = seen.index, _file_types(seen.index)
+    index, (old_types, spans) = seen.index, types_and_spans(seen.index)
     sources: dict[str, decl.SourceFile] = {}
     for key, path, data, _ in seen.changed:
         record = index.files.get(key)
@@ -572,19 +455,9 @@ def updated_index(fast: FastState, state_sha256: str, version: str | None) -> Mo
 
 
 def _repacked(fast: FastState) -> bytes:
-    """The index's types after a fast plan: each pickle holding no rebuilt file
-    copied as read, the others made again (all, when files were added or
-    removed): a fast plan pickles a few files, not 10,000."""
+    """The index's types after a fast plan (:func:`index_types.repack`)."""
     assert fast.types is not None
-    old = fast.index.types
-    if [key for keys, _, _ in fast.spans for key in keys] != list(fast.types):
-        return pack_types(fast.types.items())
-    return b"".join(
-        old[start:end]
-        if fast.rebuilt.isdisjoint(keys)
-        else pack_types((key, fast.types[key]) for key in keys)
-        for keys, start, end in fast.spans
-    )
+    return repack(fast.index.types, fast.spans, fast.types, fast.rebuilt)
 
 
 def scan(config: Config) -> Scan | None:

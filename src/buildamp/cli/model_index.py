@@ -62,7 +62,7 @@ class ModelIndex:
     version: str | None
     refs: frozenset[str]  # tables in a reference (either end): rebuilt together
     files: dict[str, FileRecord]  # by path relative to the project, in model order
-    # every file's types and tables (:class:`buildamp.cli.incremental.FileTypes`),
+    # every file's types and tables (:class:`buildamp.cli.index_types.FileTypes`),
     # pickled: unpickled only when a file changed, so a no-change run never pays
     types: bytes
 
