@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from buildamp.files import snapshot
-from buildamp.files.snapshot import loads, split_state
+from buildamp.files import snapshot, state_text
+from buildamp.files.snapshot import loads
+from buildamp.files.state_text import split_state
 from buildamp.model.errors import StateError
 
 STATE = (
@@ -70,7 +71,7 @@ def test_the_enums_text_is_the_enums_value_as_written() -> None:
     text = snapshot.dumps(_with_enums(12))
     state = split_state(text)
     assert state is not None
-    kept = snapshot.enums_text(state)
+    kept = state_text.enums_text(state)
     assert kept is not None and kept.startswith("{\n    ") and kept.endswith("\n  }")
     assert json.loads(kept) == json.loads(text)["enums"]
 
@@ -98,11 +99,11 @@ def test_a_splice_with_the_enums_kept_writes_what_a_full_write_writes() -> None:
     newer = replace(written, version="999")
     no_enums = replace(newer, schema=replace(newer.schema, enums=()))
     table = written.schema.tables[0]
-    pieces = snapshot.splice(state, no_enums, {table.name: table}, snapshot.enums_text(state))
+    pieces = state_text.splice(state, no_enums, {table.name: table}, state_text.enums_text(state))
     assert pieces is not None
     assert "".join(pieces) == snapshot.dumps(newer)
     changed = (*written.schema.enums[:-1], Enum("kind_11", ("a", "b", "c"), "models/m11.rs"))
     other = replace(newer, schema=replace(newer.schema, enums=changed))
-    pieces = snapshot.splice(state, other, {table.name: table})
+    pieces = state_text.splice(state, other, {table.name: table})
     assert pieces is not None
     assert "".join(pieces) == snapshot.dumps(other) != snapshot.dumps(newer)

@@ -26,7 +26,8 @@ from buildamp.files.compose import (
 )
 from buildamp.files.config import Config
 from buildamp.files.migration import list_migrations, next_version, slugify
-from buildamp.files.snapshot import Snapshot, dump_pieces, dumps, splice
+from buildamp.files.snapshot import Snapshot, dump_pieces, dumps
+from buildamp.files.state_text import splice
 from buildamp.files.sumfile import SUM_FILE, custom_entry, with_entries
 from buildamp.model.errors import Location, PlanError
 from buildamp.model.hints import Hints, field_flag, field_options

@@ -44,15 +44,8 @@ from buildamp.cli.model_index import (
     sha,
 )
 from buildamp.files.config import Config
-from buildamp.files.snapshot import (
-    Snapshot,
-    StateText,
-    enums_text,
-    read_head,
-    read_head_enums,
-    read_tables,
-    split_state,
-)
+from buildamp.files.snapshot import Snapshot, read_head, read_head_enums, read_tables
+from buildamp.files.state_text import StateText, enums_text, split_state
 from buildamp.model.errors import BuildampError
 from buildamp.model.hints import Hints
 from buildamp.model.schema import Enum, Schema, Table

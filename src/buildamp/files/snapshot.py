@@ -6,31 +6,29 @@ diffing needs. Deterministic bytes:
 sorted keys, 2-space indent, trailing newline. Reading is strict: a
 hand-mangled file is an error naming the file and the bad entry.
 
-This module reads the state (whole, or one table at a time) and splices
-tables into it; writing a whole state is :mod:`buildamp.files.snapshot_write`
-(``Snapshot`` and ``dumps`` are importable from here too).
+This module reads the state (whole, or one table at a time, through
+:mod:`buildamp.files.state_text`, which also splices tables into it); writing a
+whole state is :mod:`buildamp.files.snapshot_write` (``Snapshot`` and ``dumps``
+are importable from here too).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from buildamp.cache.store import gc_paused
 from buildamp.files.config import Config
-from buildamp.files.snapshot_json import Unusual, encode_string
 from buildamp.files.snapshot_write import (
     FORMAT_VERSION,
     Snapshot,
     dump_pieces,
     dumps,
-    head_json,
-    head_pieces,
-    table_text,
 )
+from buildamp.files.state_text import ENTRY, StateText, split_state
 from buildamp.model.errors import Location, StateError
 from buildamp.model.schema import (
     ON_DELETE_CHOICES,
@@ -48,103 +46,15 @@ from buildamp.model.schema import (
 __all__ = [
     "FORMAT_VERSION",
     "Snapshot",
-    "StateText",
     "dump_pieces",
     "dumps",
-    "enums_text",
     "load_snapshot",
     "loads",
     "read_head",
     "read_head_enums",
     "read_snapshot",
     "read_tables",
-    "splice",
-    "split_state",
 ]
-
-_OPENING = '\n  "tables": {'
-_ENTRY = '\n    "'  # a table's name: the only lines indented by four then a quote
-_CLOSING = "\n  }"
-
-
-@dataclass(frozen=True)
-class StateText:
-    """A state file's text written by :func:`dumps`, read one table at a time:
-    tables are sorted by name, so a table is found by bisecting the text (a few
-    short searches), never by reading the others."""
-
-    text: str
-    body: int  # just after the tables' opening brace
-    end: int  # where the tables' closing line starts (== body: no tables)
-
-    @property
-    def head(self) -> str:
-        """The file with ``"tables": {}``: version, enums, conversions (small)."""
-        if self.end == self.body:
-            return self.text
-        return self.text[: self.body] + "}" + self.text[self.end + len(_CLOSING) :]
-
-    def _name_at(self, position: int) -> tuple[str, int]:
-        """The table name whose entry starts at ``position``, and where its value starts."""
-        name, after = _scanstring(self.text, position + len(_ENTRY))
-        if not self.text.startswith(": {", after):
-            raise ValueError("not a table entry")
-        return name, after + 2
-
-    def seek(self, name: str) -> int:
-        """Where the entry of ``name`` starts, or the first entry after it (or ``end``)."""
-        text, low, high = self.text, self.body, self.end
-        while low < high:
-            middle = (low + high) // 2
-            found = text.find(_ENTRY, middle, self.end)
-            if found < 0 or self._name_at(found)[0] >= name:
-                high = middle
-            else:
-                low = found + 1
-        found = text.find(_ENTRY, low, self.end)
-        return self.end if found < 0 else found
-
-    def entry(self, name: str) -> tuple[int, int, int] | None:
-        """(entry start, value start, value end) of table ``name``, if present."""
-        start = self.seek(name)
-        if start >= self.end:
-            return None
-        found, value = self._name_at(start)
-        if found != name:
-            return None
-        following = self.text.find("," + _ENTRY, value, self.end)
-        return start, value, self.end if following < 0 else following
-
-    def chunk(self, name: str) -> str | None:
-        """The JSON text of table ``name`` exactly as written."""
-        span = self.entry(name)
-        return None if span is None else self.text[span[1] : span[2]]
-
-
-def split_state(text: str) -> StateText | None:
-    """The state file as a :class:`StateText`; None for any other shape (a
-    hand-formatted file): the caller then reads it in full."""
-    opening = text.find(_OPENING)  # the keys before "tables" hold no such line
-    if opening < 0:
-        return None
-    body = opening + len(_OPENING)
-    if text.startswith("}", body):
-        return StateText(text, body, body)
-    end = text.rfind(_CLOSING)  # only "version" follows the tables: one line
-    if end < body or not text.startswith(_ENTRY, body):
-        return None
-    state = StateText(text, body, end)
-    try:
-        state._name_at(body)
-    except ValueError:
-        return None
-    return state
-
-
-def _scanstring(text: str, position: int) -> tuple[str, int]:
-    """The JSON string starting after the quote at ``position - 1``, and the index after it."""
-    value, end = json.decoder.scanstring(text, position)  # type: ignore[attr-defined]
-    return str(value), int(end)
 
 
 def read_head(state: StateText, path: str) -> Snapshot:
@@ -174,20 +84,6 @@ def read_head_enums(
         return _read_state(_Reader(path), data, path, ()), frozenset(enums)
 
 
-def enums_text(state: StateText) -> str | None:
-    """The value of the head's ``enums`` key exactly as written (None: no such
-    key): a splice keeps it when no enum changed. Keys are the only lines at
-    indent two (a JSON string holds no raw line break), so it ends where the
-    next one starts."""
-    text, key = state.text, '\n  "enums": '
-    start = text.find(key, 0, state.body)
-    if start < 0:
-        return None
-    start += len(key)
-    end = text.find(',\n  "', start, state.body)
-    return None if end < 0 else text[start:end]
-
-
 def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Table]:
     """The named tables of the state (strictly read, like :func:`loads`)."""
     reader = _Reader(path)
@@ -205,78 +101,6 @@ def read_tables(state: StateText, names: list[str], path: str) -> dict[str, Tabl
             raise reader.fail(f"tables.{name}", "valid JSON") from None
         found[name] = _read_table(reader, name, data)
     return found
-
-
-def splice(
-    state: StateText,
-    head: Snapshot,
-    tables: dict[str, Table | None],
-    kept_enums: str | None = None,
-) -> Iterator[str] | None:
-    """The text :func:`dumps` writes for the state file ``state`` with ``head``'s
-    version, enums and conversions and ``tables`` replaced (``None``: removed),
-    encoding only those tables; the other tables' text is copied as written, a
-    slice at a time as the pieces are read (the state of 10,000 tables is 35
-    MB: never a second copy of it). None when something needs the slow encoder.
-    ``kept_enums``: the enums are unchanged, this is their text
-    (:func:`enums_text`), written instead of ``head``'s enums."""
-    cuts: list[tuple[int, int, str, str | None]] = []  # (start, end, name, new JSON)
-    try:
-        for name, table in tables.items():
-            new = None
-            if table is not None:
-                if type(table.name) is not str:
-                    return None
-                new = table_text(table)
-            span = state.entry(name)
-            if span is None:
-                if new is not None:
-                    at = state.seek(name)
-                    cuts.append((at, at, name, new))
-            else:
-                cuts.append((span[0], span[2], name, new))
-    except (Unusual, ValueError):
-        return None
-    parts = head_pieces(head_json(head), None if kept_enums is None else {"enums": kept_enums})
-    if parts is None:
-        return None
-    cuts.sort()
-    return _spliced(state, cuts, *parts)
-
-
-_KEPT_PIECE = 1 << 20  # characters of the old text copied at a time
-
-
-def _spliced(
-    state: StateText,
-    cuts: list[tuple[int, int, str, str | None]],
-    before: list[str],
-    after: list[str],
-) -> Iterator[str]:
-    """The pieces of :func:`splice`: the tables' entries, old (between the cuts,
-    without their separating commas) and new, joined by commas."""
-    yield from before
-    text = state.text
-    separator = "{"
-    position = state.body
-    for start, end, name, new in [*cuts, (state.end, state.end, "", None)]:
-        low, high = position, start
-        while low < high and text[low] == ",":
-            low += 1
-        while high > low and text[high - 1] == ",":
-            high -= 1
-        if low < high:
-            yield separator
-            separator = ","
-            for at in range(low, high, _KEPT_PIECE):
-                yield text[at : min(at + _KEPT_PIECE, high)]
-        if new is not None:
-            yield separator
-            separator = ","
-            yield _ENTRY + encode_string(name)[1:] + ": " + new
-        position = max(position, end)
-    yield "{}" if separator == "{" else _CLOSING
-    yield from after
 
 
 class _Reader:
@@ -344,9 +168,9 @@ def _loads_split(state: StateText, path: str) -> Snapshot | None:
             return None
         position = state.body
         while position < end:
-            if not text.startswith(_ENTRY, position):
+            if not text.startswith(ENTRY, position):
                 return None
-            name, value = state._name_at(position)
+            name, value = state.name_at(position)
             if name in seen:
                 return None
             seen.add(name)
