@@ -57,12 +57,12 @@ from buildamp.sources.build import (
     BuildSettings,
     Models,
     Partial,
-    add_enum,
     build_some,
     value_types_of,
 )
 from buildamp.sources.discover import model_file_names, read_changed
 from buildamp.sources.references import declared
+from buildamp.sources.type_context import add_enum
 
 
 def settings_for(config: Config) -> BuildSettings:
