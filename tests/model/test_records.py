@@ -14,6 +14,7 @@ import pytest
 from buildamp.files import integrity
 from buildamp.model import errors, hints, schema
 from buildamp.model.records import fast_init
+from buildamp.render import step
 from buildamp.sources import decl, type_map
 
 FAST = [
@@ -36,7 +37,33 @@ FAST = [
     decl.SourceFile,
     type_map.Mapped,
     integrity.Piece,
+    step.Step,
 ]
+
+
+def test_every_fast_init_record_is_checked_here() -> None:
+    """A class given ``fast_init`` anywhere in the model, sources, render or files
+    layers is in ``FAST`` (each test above runs over that list)."""
+    import importlib
+    import pkgutil
+
+    import buildamp
+
+    found = set()
+    for package in ("model", "sources", "render", "files"):
+        prefix = f"buildamp.{package}."
+        path = [f"{buildamp.__path__[0]}/{package}"]
+        for info in pkgutil.walk_packages(path, prefix):
+            module = importlib.import_module(info.name)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and value.__module__ == info.name
+                    and dataclasses.is_dataclass(value)
+                    and "__reduce_ex__" in vars(value)  # what fast_init adds
+                ):
+                    found.add(value)
+    assert found and found <= set(FAST), sorted(c.__name__ for c in found - set(FAST))
 
 
 def _plain_init_signature(cls: type) -> inspect.Signature:
