@@ -141,7 +141,7 @@ def _checked(text: str, where: str) -> Iterator[tuple[Kind, int, int]]:
     try:
         bounds = _statement_bounds(text)
     except pglast.parser.ParseError as error:
-        offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
+        offset = parse_error_offset(error) or 0
         raise _refuse(
             text, where, offset, f"migration does not parse: {error.args[0]}", "fix the SQL"
         ) from None
@@ -264,6 +264,13 @@ def _statement_bounds(text: str) -> array[int]:
     return found
 
 
+def parse_error_offset(error: Exception) -> int | None:
+    """Where in its input PostgreSQL's parser failed (pglast's ``ParseError``
+    carries the character offset second), if it says."""
+    args = error.args
+    return args[1] if len(args) > 1 and isinstance(args[1], int) else None
+
+
 def _skip_leading_comments(text: str) -> int:
     found = _LEADING_COMMENTS.match(text)
     return found.end() if found is not None else 0
@@ -275,8 +282,8 @@ def _longer(text: str, start: int, stop: int, size: int, error: Exception) -> in
     grows with the piece. A dollar-quoted body the parser found open (a
     ``DO`` block of 30,000 lines checking every new table) is taken whole; else
     the piece goes on to the next cut, then doubles."""
-    offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else -1
-    tag = _DOLLAR_TAG.match(text, start + offset) if offset >= 0 else None
+    offset = parse_error_offset(error)
+    tag = _DOLLAR_TAG.match(text, start + offset) if offset is not None else None
     if tag is not None:
         close = text.find(tag.group(), tag.end())
         if close >= 0 and close > stop:

@@ -173,12 +173,12 @@ def lint_sql(
     import pglast
 
     # loaded on use: only this path needs it (keeps start-up cheap)
-    from buildamp.files.integrity import position, skip_comments
+    from buildamp.files.integrity import parse_error_offset, position, skip_comments
 
     try:
         statements = pglast.parse_sql(text)
     except pglast.parser.ParseError as error:
-        offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
+        offset = parse_error_offset(error) or 0
         line, column = position(text, offset)
         raise StateError(
             f"migration does not parse: {error.args[0]}", Location(path, line, column)
