@@ -29,3 +29,16 @@ def test_a_tagged_step_is_the_step_with_its_op_and_no_dictionary() -> None:
         ("BA001",),
     )
     assert not any(isinstance(r, dict) for r in gc.get_referents(tagged))
+
+
+def test_of_copies_every_field_a_step_may_gain() -> None:
+    """``of`` names the fields one by one (a call by keyword costs twice as much,
+    160,000 times at 10,000 tables): a field added to ``Step`` and not copied
+    there fails here."""
+    import dataclasses
+
+    values = {f.name: f"value of {f.name}" for f in dataclasses.fields(Step) if f.name != "op"}
+    step = Step(**values)  # type: ignore[arg-type]
+    op = o.RunSql("custom/a.sql", "SELECT 1")
+    tagged = step.of(op)
+    assert {name: getattr(tagged, name) for name in values} == values and tagged.op is op
