@@ -43,6 +43,8 @@ VACUUM_SHARE = 0.25
 # Heap only: pruning frees the old row versions' space for the next batches;
 # vacuuming every index each time cost a quarter to a half of the backfill.
 VACUUM_HEAP = "VACUUM (INDEX_CLEANUP OFF, TRUNCATE OFF) "
+import os
+HALVES = os.environ.get("BUILDAMP_HALVES") == "1"
 
 
 @dataclass
@@ -107,11 +109,17 @@ class _Plan:
     (last, upper], and save the position, one round trip in all. A range
     predicate walks the primary key index; joining the UPDATE to a LIMIT subquery
     does not (it re-reads the table per batch). Its text is user SQL with
-    psycopg's placeholders: a ``%`` of the user's is doubled."""
+    psycopg's placeholders: a ``%`` of the user's is doubled.
 
-    first: str
-    next: str
+    ``statement(after_last, pending)`` gives the text for each case: a lower
+    bound ``last`` or not, and a half-done range (last, pending] or not."""
+
+    forms: dict[tuple[bool, bool], str]
     key_range: str | None = None  # min and max key, for integer keys: progress totals
+    halves: bool = False  # integer keys: each range in two halves, see run_batched
+
+    def statement(self, after_last: bool, pending: bool) -> str:
+        return self.forms[(after_last, pending)]
 
 
 def _plan(
@@ -141,42 +149,64 @@ def _plan(
     name, key_type = quote_ident(row[0][0]), row[0][1]
     key = _literal(name)
     numeric_key = key_type in ("smallint", "integer", "bigint")
+    halves = numeric_key and HALVES
     condition = _literal(RawStream()(node.whereClause)) if node.whereClause else "TRUE"
     node.whereClause = None
     head = _literal(RawStream()(node))
     source = _literal(quote_ident(table))
     upper = "(SELECT upper FROM buildamp_bound)"
-    position = (
-        ""
-        if store is None
-        else ", buildamp_saved AS ("
-        + store.upsert_sql(
-            "SELECT %(progress_key)s, %(progress)s::jsonb || jsonb_build_object("
-            f"'rows_done', %(done)s::bigint + count(*), 'last_key', {upper}::text) "
-            f"FROM buildamp_batch HAVING {upper} IS NOT NULL"
-        )
-        + ")"
-    )
+    first_half = f"{key} %% 2 = 0 AND " if halves else ""
 
-    def batch(lower: str) -> str:
+    def batch(after_last: bool, pending: bool) -> str:
         # synchronous_commit off for this transaction only: the batch and its saved
         # position commit together, so losing the last commits in a crash loses
         # both, and there is no need to wait for the flush.
+        start = "pending" if pending else "last" if after_last else None
+        lower = "" if start is None else f"{key} > %({start})s::{key_type} AND "
+        rest = ""
+        count = "(SELECT count(*) FROM buildamp_batch)"
+        if pending:
+            above = f"{key} > %(last)s::{key_type} AND " if after_last else ""
+            rest = (
+                f"buildamp_rest AS ({head} WHERE {above}{key} <= %(pending)s::{key_type} "
+                f"AND {key} %% 2 <> 0 AND ({condition}) RETURNING 1), "
+            )
+            count += " + (SELECT count(*) FROM buildamp_rest)"
+        done_key = "%(pending)s::text" if pending else f"{upper}::text"
+        if halves:
+            done_key = "%(pending)s::text" if pending else "%(last)s::text"
+        position = (
+            ""
+            if store is None
+            else ", buildamp_saved AS ("
+            + store.upsert_sql(
+                "SELECT %(progress_key)s, %(progress)s::jsonb || jsonb_build_object("
+                f"'rows_done', %(done)s::bigint + {count}, 'last_key', {done_key}"
+                + (f", 'half_key', {upper}::text" if halves else "")
+                + ")"
+                + ("" if pending else f" HAVING {upper} IS NOT NULL")
+            )
+            + ")"
+        )
         return (
             "WITH buildamp_bound AS (SELECT max(buildamp_key) AS upper "
             f"FROM (SELECT {key} AS buildamp_key FROM {source} WHERE {lower}({condition}) "
-            f"ORDER BY {key} LIMIT %(size)s) AS buildamp_rows), "
-            f"buildamp_batch AS ({head} WHERE {lower}{key} <= {upper} AND ({condition}) "
-            f"RETURNING 1){position} SELECT count(*), {upper}::text, "
-            "set_config('synchronous_commit', 'off', true) FROM buildamp_batch"
+            f"ORDER BY {key} LIMIT %(size)s) AS buildamp_rows), {rest}"
+            f"buildamp_batch AS ({head} WHERE {lower}{key} <= {upper} AND {first_half}"
+            f"({condition}) RETURNING 1){position} SELECT {count}, {upper}::text, "
+            "set_config('synchronous_commit', 'off', true)"
         )
 
-    after = f"{key} > %(last)s::{key_type} AND "
     # run without parameters: its text is as written
     key_range = (
         f"SELECT min({name}), max({name}) FROM {quote_ident(table)}" if numeric_key else None
     )
-    return _Plan(batch(""), batch(after), key_range)
+    forms = {
+        (after_last, pending): batch(after_last, pending)
+        for after_last in (False, True)
+        for pending in ((False, True) if halves else (False,))
+    }
+    return _Plan(forms, key_range, halves)
 
 
 def _literal(sql: str) -> str:
@@ -204,6 +234,7 @@ def run_batched(
     if saved.get("status") == "done":
         return int(saved.get("rows_done", 0))
     last = saved.get("last_key")
+    pending = saved.get("half_key") if plan.halves else None
     progress = BatchProgress(
         progress_key,
         spec.table,
@@ -217,26 +248,38 @@ def run_batched(
     counted: int | None = None  # the table's rows as the last heap vacuum counted them
     span = _key_span(conn, plan)
     per_row: float | None = None  # measured seconds per row, smoothed
-    while True:
-        began = time.monotonic()
+
+    def run(rows: int) -> tuple[int, Any]:
+        nonlocal last, pending
         row = conn.execute(
-            plan.first if last is None else plan.next,
+            plan.statement(last is not None, pending is not None),
             {
-                "size": size,
+                "size": rows,
                 "last": last,
+                "pending": pending,
                 "progress_key": progress_key,
                 "progress": json.dumps(progress.as_json()),
                 "done": progress.rows_done,
             },
         ).fetchone()
         changed, upper = (int(row[0]), row[1]) if row else (0, None)
+        progress.rows_done += changed
+        if plan.halves:
+            if pending is not None:
+                last = pending
+            pending = upper
+        elif upper is not None:
+            last = upper
+        return changed, upper
+
+    while True:
+        began = time.monotonic()
+        changed, upper = run(size)
         if upper is None:
             progress.status = "done"
             store.put(progress_key, {**progress.as_json(), "last_key": last})
             break
-        last = upper
-        progress.rows_done += changed
-        progress.rows_total = _corrected_total(progress, span, last, counted)
+        progress.rows_total = _corrected_total(progress, span, upper, counted)
         since_vacuum += changed
         announce(conn, progress)
         if report is not None:
@@ -244,6 +287,8 @@ def run_batched(
         took = time.monotonic() - began
         threshold = max(vacuum_basis(table_rows, progress) // VACUUM_EVERY, spec.size)
         if vacuum_due(since_vacuum, threshold, time.monotonic() - vacuumed_at, vacuum_took):
+            if pending is not None:
+                run(0)
             vacuum_began = time.monotonic()
             conn.execute(f"{VACUUM_HEAP}{_quoted(spec.table)}".encode())
             vacuumed_at = time.monotonic()
