@@ -78,6 +78,15 @@ def url_of(url: str, name: str) -> str:
 
 
 SECONDARY_INDEXES = ("qty", "nickname", "created_at")
+# the primary key: (column type, SQL of row g's key); text keys are random strings
+# (md5 of the number) as the framework's own ids are: their order is not the
+# table's physical order
+KEYS = {"bigint": ("bigint", "{}"), "text": ("text", "md5(({})::text)")}
+KEY = "bigint"  # --key
+
+
+def key_of(value: str) -> str:
+    return KEYS[KEY][1].format(value)
 
 
 def build_template(admin: str, rows: int, secondary: int = len(SECONDARY_INDEXES)) -> None:
@@ -86,14 +95,15 @@ def build_template(admin: str, rows: int, secondary: int = len(SECONDARY_INDEXES
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
     with psycopg.connect(url_of(admin, TEMPLATE), autocommit=True) as conn:
         conn.execute(
-            "CREATE TABLE big (id bigint PRIMARY KEY, host text NOT NULL, name text NOT NULL, "
+            f"CREATE TABLE big (id {KEYS[KEY][0]} PRIMARY KEY, host text NOT NULL, "
+            "name text NOT NULL, "
             "nickname text, qty int NOT NULL, code text NOT NULL, "
             "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz)"
         )
         for column in SECONDARY_INDEXES[:secondary]:
             conn.execute(f"CREATE INDEX ON big ({column})")
         conn.execute(
-            "INSERT INTO big (id, host, name, nickname, qty, code) SELECT g, 'acme', "
+            f"INSERT INTO big (id, host, name, nickname, qty, code) SELECT {key_of('g')}, 'acme', "
             "'name ' || g, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'n' || g END, g %% 1000, "
             "'code-' || g FROM generate_series(1, %s) AS g",
             (rows,),
@@ -107,12 +117,15 @@ def write(url: str, rows: int, stop: threading.Event) -> None:
         next_id = rows + 1_000_000
         while not stop.is_set():
             if random.random() < 0.8:
-                conn.execute("UPDATE big SET name = name WHERE id = %s", (random.randint(1, rows),))
+                conn.execute(
+                    f"UPDATE big SET name = name WHERE id = {key_of('%s::bigint')}",
+                    (random.randint(1, rows),),
+                )
             else:
                 next_id += 1
                 conn.execute(
                     "INSERT INTO big (id, host, name, nickname, qty, code) "
-                    "VALUES (%s, 'acme', 'new', 'n', 1, 'c')",
+                    f"VALUES ({key_of('%s::bigint')}, 'acme', 'new', 'n', 1, 'c')",
                     (next_id,),
                 )
             time.sleep(0.002)
@@ -266,6 +279,7 @@ def timing_vacuums(
 
 
 def main() -> int:
+    global KEY
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -282,6 +296,18 @@ def main() -> int:
         help="build big with this many of its secondary indexes (qty, nickname, created_at)",
     )
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--key",
+        choices=sorted(KEYS),
+        default=KEY,
+        help="big's primary key: bigint in insertion order, or random text (md5 strings)",
+    )
+    parser.add_argument(
+        "--whole-ranges",
+        action="store_true",
+        help="also run the batches in whole key ranges (batch.HALVES off: how they ran "
+        "before halves) on their own copy, in every round: the paired baseline",
+    )
     parser.add_argument("--before-after", action="store_true")
     parser.add_argument(
         "--waits",
@@ -301,12 +327,13 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
+    KEY = args.key
     batch.VACUUM_EVERY, batch.VACUUM_SHARE = args.every, args.share
     print(
         f"{args.statement}: {STATEMENTS[args.statement][1]}\n"
         f"rows {args.rows:,}, vacuum every 1/{args.every}, share {args.share:g}, "
         f"writer {'on' if args.writer else 'off'}, "
-        f"secondary indexes {args.secondary_indexes}",
+        f"secondary indexes {args.secondary_indexes}, key {args.key}",
         flush=True,
     )
     build_template(args.database_url, args.rows, args.secondary_indexes)
@@ -317,7 +344,13 @@ def main() -> int:
                 batch.vacuum_basis, batch.VACUUM_EVERY = projected_total, BEFORE_EVERY
                 run_variant(args.database_url, args.rows, args.statement, args.writer, "before")
                 batch.vacuum_basis, batch.VACUUM_EVERY = current, args.every
-            label = "after" if args.before_after else "run"
+            if args.whole_ranges:
+                batch.HALVES = False
+                whole = run_variant(
+                    args.database_url, args.rows, args.statement, args.writer, "whole"
+                )
+                batch.HALVES = True
+            label = "after" if args.before_after else "halves" if args.whole_ranges else "run"
             rate = run_variant(
                 args.database_url, args.rows, args.statement, args.writer, label, waits=args.waits
             )
@@ -332,6 +365,11 @@ def main() -> int:
                     waits=args.waits,
                 )
                 print(f"         batched: {rate / one:.0%} of one UPDATE's rows/s", flush=True)
+                if args.whole_ranges:
+                    print(
+                        f"         whole ranges: {whole / one:.0%} of one UPDATE's rows/s",
+                        flush=True,
+                    )
     finally:
         batch.vacuum_basis = current
         with psycopg.connect(args.database_url, autocommit=True) as conn:

@@ -7,6 +7,11 @@ same transaction* as the batch: a killed run resumes after the last committed
 batch and never applies a batch twice. The table is vacuumed as we go so new
 row versions reuse the space of old ones.
 
+Each key range is updated in two halves, one batch apart (see ``_Split``): the
+first half's rows move off their full pages, and once that has committed the
+second half's new versions fit where the old ones were (a HOT update, no index
+entry), so half the rows cost no index upkeep at all.
+
 ``psql -f`` ignores the marker (a comment) and runs the statement whole.
 """
 
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from buildamp.files.directives import BatchSpec
+from buildamp.model.errors import StateError
 from buildamp.pg.sqltext import quote_ident
 from buildamp.run.progress import ProgressStore
 
@@ -43,8 +49,11 @@ VACUUM_SHARE = 0.25
 # Heap only: pruning frees the old row versions' space for the next batches;
 # vacuuming every index each time cost a quarter to a half of the backfill.
 VACUUM_HEAP = "VACUUM (INDEX_CLEANUP OFF, TRUNCATE OFF) "
-import os
-HALVES = os.environ.get("BUILDAMP_HALVES") == "1"
+# Update each key range in two halves (``_Split``); off only to measure against
+# (benchmarks/backfill_heap.py --whole-ranges).
+HALVES = True
+# ... when the key's order follows the table's (pg_stats.correlation), or is unknown
+MIN_CORRELATION = 0.5
 
 
 @dataclass
@@ -103,6 +112,47 @@ def announce(conn: Connection, progress: BatchProgress) -> None:
 
 
 @dataclass(frozen=True)
+class _Split:
+    """Which rows of a key range form its first half, by a rule that depends on
+    the key alone, so it picks the same rows after a resume.
+
+    Why halves: on full pages (a table filled by inserts) an UPDATE cannot put the
+    new row version beside the old one, so it writes it elsewhere and adds an entry
+    to every index, and once committed the old entries are dead weight the B-tree
+    keeps checking. A batch updates the first half of its range and the second half
+    of the range before it, whose first half moved away and committed a batch ago:
+    those pages have room again, and the second half's updates stay on their pages
+    (HOT: no index entry). With three secondary indexes that is about a third less
+    backend CPU than whole ranges (benchmarks/backfill_heap.py --whole-ranges)."""
+
+    rule: str  # saved with the position: a resume refuses another rule's half range
+    first: str  # SQL predicate on the key: the range's first half
+
+    @property
+    def second(self) -> str:
+        return f"NOT ({self.first})"
+
+
+def _split(key: str, key_type: str, correlation: float | None) -> _Split | None:
+    """Integer keys alternate on the page as they were inserted: their parity
+    halves every page. Other keys by a hash PostgreSQL keeps stable across
+    versions (hash partitioning stores rows by it). None: whole ranges, also when
+    the statistics say the key's order is not the table's (``correlation``, e.g.
+    random uuids): a range's rows are then scattered, a page holds one or two of
+    them, and the second half gains nothing for its extra work (random text keys:
+    +9% backend CPU, ``backfill_heap.py --key text --whole-ranges``)."""
+    if not HALVES or (correlation is not None and abs(correlation) < MIN_CORRELATION):
+        return None
+    if key_type in ("smallint", "integer", "bigint"):
+        return _Split("parity", f"{key} %% 2 = 0")
+    if key_type == "uuid":
+        return _Split("uuid-hash", f"uuid_hash_extended({key}, 0) %% 2 = 0")
+    if key_type == "text" or key_type.startswith("character varying"):
+        return _Split("text-hash", f"hashtextextended({key}, 0) %% 2 = 0")
+    return None
+
+
+@dataclass(frozen=True)
 class _Plan:
     """Each batch is one statement in its own (implicit) transaction: find the key
     ``upper`` bounding the next ``size`` matching rows, update the key range
@@ -111,12 +161,14 @@ class _Plan:
     does not (it re-reads the table per batch). Its text is user SQL with
     psycopg's placeholders: a ``%`` of the user's is doubled.
 
-    ``statement(after_last, pending)`` gives the text for each case: a lower
-    bound ``last`` or not, and a half-done range (last, pending] or not."""
+    With a ``split`` the batch updates the first half of (pending, upper] and the
+    second half of (last, pending], and saves ``last_key`` = pending (done) and
+    ``half_key`` = upper (half done); ``forms`` holds the text for each case of
+    (a ``last`` bound, a ``pending`` half range)."""
 
     forms: dict[tuple[bool, bool], str]
     key_range: str | None = None  # min and max key, for integer keys: progress totals
-    halves: bool = False  # integer keys: each range in two halves, see run_batched
+    split: _Split | None = None
 
     def statement(self, after_last: bool, pending: bool) -> str:
         return self.forms[(after_last, pending)]
@@ -148,65 +200,80 @@ def _plan(
         return None
     name, key_type = quote_ident(row[0][0]), row[0][1]
     key = _literal(name)
-    numeric_key = key_type in ("smallint", "integer", "bigint")
-    halves = numeric_key and HALVES
+    split = _split(key, key_type, _correlation(conn, table, row[0][0]))
     condition = _literal(RawStream()(node.whereClause)) if node.whereClause else "TRUE"
     node.whereClause = None
     head = _literal(RawStream()(node))
     source = _literal(quote_ident(table))
     upper = "(SELECT upper FROM buildamp_bound)"
-    first_half = f"{key} %% 2 = 0 AND " if halves else ""
 
     def batch(after_last: bool, pending: bool) -> str:
-        # synchronous_commit off for this transaction only: the batch and its saved
-        # position commit together, so losing the last commits in a crash loses
-        # both, and there is no need to wait for the flush.
         start = "pending" if pending else "last" if after_last else None
         lower = "" if start is None else f"{key} > %({start})s::{key_type} AND "
-        rest = ""
-        count = "(SELECT count(*) FROM buildamp_batch)"
-        if pending:
+        rest, count = "", "(SELECT count(*) FROM buildamp_batch)"
+        if pending and split is not None:
             above = f"{key} > %(last)s::{key_type} AND " if after_last else ""
             rest = (
                 f"buildamp_rest AS ({head} WHERE {above}{key} <= %(pending)s::{key_type} "
-                f"AND {key} %% 2 <> 0 AND ({condition}) RETURNING 1), "
+                f"AND {split.second} AND ({condition}) RETURNING 1), "
             )
             count += " + (SELECT count(*) FROM buildamp_rest)"
-        done_key = "%(pending)s::text" if pending else f"{upper}::text"
-        if halves:
-            done_key = "%(pending)s::text" if pending else "%(last)s::text"
+        if split is None:
+            saved, half = f"'last_key', {upper}::text", ""
+        else:
+            done = "%(pending)s" if pending else "%(last)s"
+            saved = f"'last_key', {done}::text, 'half_key', {upper}::text, 'split', '{split.rule}'"
+            half = f"{split.first} AND "
         position = (
             ""
             if store is None
             else ", buildamp_saved AS ("
             + store.upsert_sql(
                 "SELECT %(progress_key)s, %(progress)s::jsonb || jsonb_build_object("
-                f"'rows_done', %(done)s::bigint + {count}, 'last_key', {done_key}"
-                + (f", 'half_key', {upper}::text" if halves else "")
-                + ")"
-                + ("" if pending else f" HAVING {upper} IS NOT NULL")
+                f"'rows_done', %(done)s::bigint + {count}, {saved})"
+                # a batch that found no rows saves nothing, unless it finished a half
+                + ("" if rest else f" HAVING {upper} IS NOT NULL")
             )
             + ")"
         )
+        # synchronous_commit off for this transaction only: the batch and its saved
+        # position commit together, so losing the last commits in a crash loses
+        # both, and there is no need to wait for the flush.
         return (
-            "WITH buildamp_bound AS (SELECT max(buildamp_key) AS upper "
+            # the last of the next ``size`` keys (not max(): uuid has none)
+            "WITH buildamp_bound AS (SELECT buildamp_key AS upper "
             f"FROM (SELECT {key} AS buildamp_key FROM {source} WHERE {lower}({condition}) "
-            f"ORDER BY {key} LIMIT %(size)s) AS buildamp_rows), {rest}"
-            f"buildamp_batch AS ({head} WHERE {lower}{key} <= {upper} AND {first_half}"
+            f"ORDER BY {key} LIMIT %(size)s) AS buildamp_rows "
+            f"ORDER BY buildamp_key DESC LIMIT 1), {rest}"
+            f"buildamp_batch AS ({head} WHERE {lower}{key} <= {upper} AND {half}"
             f"({condition}) RETURNING 1){position} SELECT {count}, {upper}::text, "
             "set_config('synchronous_commit', 'off', true)"
         )
 
     # run without parameters: its text is as written
     key_range = (
-        f"SELECT min({name}), max({name}) FROM {quote_ident(table)}" if numeric_key else None
+        f"SELECT min({name}), max({name}) FROM {quote_ident(table)}"
+        if key_type in ("smallint", "integer", "bigint")
+        else None
     )
     forms = {
         (after_last, pending): batch(after_last, pending)
         for after_last in (False, True)
-        for pending in ((False, True) if halves else (False,))
+        for pending in ((False, True) if split is not None else (False,))
     }
-    return _Plan(forms, key_range, halves)
+    return _Plan(forms, key_range, split)
+
+
+def _correlation(conn: Connection, table: str, column: str) -> float | None:
+    """How closely the column's order follows the rows' physical order (-1..1),
+    from the last ANALYZE; None when never analyzed."""
+    row = conn.execute(
+        "SELECT s.correlation FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname "
+        "WHERE c.oid = to_regclass(%s) AND s.attname = %s",
+        (quote_ident(table), column),
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
 
 
 def _literal(sql: str) -> str:
@@ -233,8 +300,16 @@ def run_batched(
     saved = store.get(progress_key) or {}
     if saved.get("status") == "done":
         return int(saved.get("rows_done", 0))
-    last = saved.get("last_key")
-    pending = saved.get("half_key") if plan.halves else None
+    last, pending = saved.get("last_key"), saved.get("half_key")
+    if pending is not None and (plan.split is None or saved.get("split") != plan.split.rule):
+        raise StateError(
+            f"the batched update of {spec.table} stopped half-way through a key range "
+            f"split by {saved.get('split')!r}, and this run would split it "
+            f"{'not at all' if plan.split is None else repr(plan.split.rule)}",
+            None,
+            "finish it with the buildamp version that started it, or reset its progress "
+            f"row {progress_key!r} after checking the rows by hand",
+        )
     progress = BatchProgress(
         progress_key,
         spec.table,
@@ -264,7 +339,7 @@ def run_batched(
         ).fetchone()
         changed, upper = (int(row[0]), row[1]) if row else (0, None)
         progress.rows_done += changed
-        if plan.halves:
+        if plan.split is not None:
             if pending is not None:
                 last = pending
             pending = upper
@@ -279,7 +354,9 @@ def run_batched(
             progress.status = "done"
             store.put(progress_key, {**progress.as_json(), "last_key": last})
             break
-        progress.rows_total = _corrected_total(progress, span, upper, counted)
+        # half of (last, upper] is done: the key reached is its middle
+        reached = upper if plan.split is None or span is None else _middle(last, upper, span)
+        progress.rows_total = _corrected_total(progress, span, reached, counted)
         since_vacuum += changed
         announce(conn, progress)
         if report is not None:
@@ -287,7 +364,7 @@ def run_batched(
         took = time.monotonic() - began
         threshold = max(vacuum_basis(table_rows, progress) // VACUUM_EVERY, spec.size)
         if vacuum_due(since_vacuum, threshold, time.monotonic() - vacuumed_at, vacuum_took):
-            if pending is not None:
+            if pending is not None:  # no range half done while the vacuum records free space
                 run(0)
             vacuum_began = time.monotonic()
             conn.execute(f"{VACUUM_HEAP}{_quoted(spec.table)}".encode())
@@ -306,6 +383,11 @@ def run_batched(
     if report is not None:
         report(progress)
     return progress.rows_done
+
+
+def _middle(last: Any, upper: Any, span: tuple[int, int]) -> float:
+    low = span[0] - 1 if last is None else int(last)
+    return (low + int(upper)) / 2
 
 
 def _quoted(table: str) -> str:
