@@ -29,9 +29,14 @@ inflate), then the current one: a paired comparison on identical tables.
     python benchmarks/backfill_heap.py --rows 200000 --every 20 --writer --rounds 3
     python benchmarks/backfill_heap.py --rows 300000 --plain --rounds 3    # vs one UPDATE, no writer
     python benchmarks/backfill_heap.py --rows 500000 --plain --rounds 3 --secondary-indexes 0
+    python benchmarks/backfill_heap.py --rows 1000000 --writer --plain --whole-ranges --rounds 2
 
 ``--secondary-indexes N`` builds ``big`` with only the first N of its three
 secondary indexes: where the batched run's extra work per row is (index upkeep).
+``--whole-ranges`` also runs the batches as they ran before each range was split
+in halves (``batch.HALVES`` off), on their own copy: the paired baseline for the
+halves. ``--key text`` gives ``big`` random text keys (md5 strings, like the
+framework's ``gen_random_uuid()::text`` ids), whose order is not the table's.
 When the server runs on this machine, each line also gives the run's backend CPU
 seconds (from ``/proc``): steadier than rows/s on a shared machine.
 """

@@ -5,7 +5,8 @@ Runs the same key-range UPDATEs three ways on fresh copies of one table (the
 writer, no heap vacuums, and prints each run's backend CPU seconds (``/proc``: the
 server must run on this machine) next to its rows/s:
 
-- ``committed``: each batch commits on its own (what ``run_batched`` does);
+- ``committed``: each batch commits on its own (what ``run_batched`` did before it
+  split each range in halves, ``batch.HALVES``);
 - ``one-transaction``: the same statements, one transaction around them all;
 - ``one-update``: the whole table in one ``UPDATE``.
 
@@ -16,6 +17,10 @@ B-tree bottom-up deletion removes their index entries as pages fill), it is as
 fast as ``one-update``.
 
     python benchmarks/batch_commits.py --rows 1000000 --size 2000 --rounds 2
+
+What came of it: ``run_batched`` now updates each range in two halves one batch
+apart, so half the rows are HOT updates with no index entry to add or clean up
+(``backfill_heap.py --whole-ranges`` measures it against whole ranges).
 """
 
 from __future__ import annotations

@@ -137,3 +137,15 @@ def test_a_half_range_saved_under_another_split_is_refused(pg_conn: Any) -> None
     with pytest.raises(StateError, match="half-way"):
         run_batched(pg_conn, "UPDATE t SET n = n + 1", BatchSpec("t", 10), "k")
     assert pg_conn.execute("SELECT count(*) FROM t WHERE n <> 0").fetchone()[0] == 0
+
+
+def test_an_update_of_the_key_itself_runs_as_one_statement(pg_conn: Any) -> None:
+    """Batches walk the key in order: a row whose key moves up would be met again
+    (and again) further on. Such an UPDATE runs whole."""
+    _table(pg_conn, "bigint", 100)
+    changed = run_batched(
+        pg_conn, "UPDATE t SET id = id + 1000, n = n + 1", BatchSpec("t", 10), "k"
+    )
+    assert changed == 100
+    rows = pg_conn.execute("SELECT min(id), max(id), min(n), max(n) FROM t").fetchone()
+    assert rows == (1001, 1100, 1, 1)

@@ -198,6 +198,8 @@ def _plan(
     ).fetchall()
     if len(row) != 1:
         return None
+    if any(target.name == row[0][0] for target in node.targetList):
+        return None  # a row whose key changes would move ahead of the batches: seen again
     name, key_type = quote_ident(row[0][0]), row[0][1]
     key = _literal(name)
     split = _split(key, key_type, _correlation(conn, table, row[0][0]))
