@@ -33,16 +33,17 @@ run takes about 12x a 100,000-row one on the same machine.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -112,16 +113,38 @@ OPERATIONS: dict[str, tuple[str, str]] = {
 }
 
 
+# the writer runs in a process of its own, as an application's would: as a thread it
+# shared the GIL with ``apply`` in this process, whose pauses read as stalls
+PROCESSES = multiprocessing.get_context("fork")
+
+
 @dataclass
 class Writer:
-    """Single-row writes in autocommit; records (start, latency) of each."""
+    """Single-row writes in autocommit; records (start, latency) of each. The
+    clock (``time.monotonic``) is the system's, the same in both processes."""
 
     url: str
     table: str
     rows: int
     samples: list[tuple[float, float]] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
+    stop: Any = field(default_factory=PROCESSES.Event)
     errors: list[str] = field(default_factory=list)
+    _results: Any = None
+    _process: Any = None
+
+    def start(self) -> None:
+        self._results, sending = PROCESSES.Pipe(duplex=False)
+        self._process = PROCESSES.Process(target=self._run_and_send, args=(sending,), daemon=True)
+        self._process.start()
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.samples, self.errors = self._results.recv()
+        self._process.join()
+
+    def _run_and_send(self, sending: Any) -> None:
+        self.run()
+        sending.send((self.samples, self.errors))
 
     def run(self) -> None:
         conn = psycopg.connect(self.url, autocommit=True)
@@ -248,7 +271,7 @@ class Run:
     alone: float  # the writer's worst latency in the window right before the run
     rows_per_second: float
     sizes: Sizes
-    autovacuums: str = ""  # ", autovacuum ran N time(s) during it" when it did
+    autovacuums: str = ""  # ", autovacuum ran N time(s) during it", WAL checkpoints, when any
 
 
 ALONE_SECONDS = 3.0  # the paired writer-alone window before each run
@@ -291,9 +314,9 @@ def measure(url: str, project: Path, table: str, rows: int, compact: bool) -> Ru
     target = db_url(url, RUN_DATABASE)
     with psycopg.connect(target, autocommit=True) as conn:
         size_before = conn.execute("SELECT pg_table_size(%s)", (table,)).fetchone()[0]
+    checkpoints_before = wal_checkpoints(target)
     writer = Writer(target, table, rows)
-    thread = threading.Thread(target=writer.run, daemon=True)
-    thread.start()
+    writer.start()
     time.sleep(0.5)
     alone_from = time.monotonic()
     time.sleep(ALONE_SECONDS)
@@ -306,9 +329,9 @@ def measure(url: str, project: Path, table: str, rows: int, compact: bool) -> Ru
             "WHERE relname = %s",
             (table,),
         ).fetchone()[0]
+    checkpoints = wal_checkpoints(target) - checkpoints_before
     time.sleep(0.5)
-    writer.stop.set()
-    thread.join()
+    writer.finish()
     if writer.errors:
         print(f"  (writer: {len(writer.errors)} failed writes, first: {writer.errors[0]})")
     sizes = sizes_after(target, table, int(size_before), compact)
@@ -319,8 +342,21 @@ def measure(url: str, project: Path, table: str, rows: int, compact: bool) -> Ru
         writer.worst(alone_from, started),
         rows / seconds,
         sizes,
-        f", autovacuum/analyze ran {ran} time(s) during it" if ran else "",
+        (f", autovacuum/analyze ran {ran} time(s) during it" if ran else "")
+        + (
+            f", {checkpoints} WAL checkpoint(s) from the writer-alone window on"
+            if checkpoints
+            else ""
+        ),
     )
+
+
+def wal_checkpoints(url: str) -> int:
+    """Checkpoints the server started because ``max_wal_size`` filled: their
+    writes and fsyncs slow every commit, a stall buildamp does not cause (one
+    came in a writer-alone window, 174 ms, while the template was copied)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(conn.execute("SELECT checkpoints_req FROM pg_stat_bgwriter").fetchone()[0])
 
 
 def sizes_after(url: str, table: str, before: int, compact: bool) -> Sizes:
