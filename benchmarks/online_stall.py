@@ -53,6 +53,7 @@ import psycopg  # noqa: E402
 from buildamp.cli.generate import generate  # noqa: E402
 from buildamp.files.config import load_config  # noqa: E402
 from buildamp.pg.sqltext import quote_literal  # noqa: E402
+from buildamp.run import batch  # noqa: E402
 from buildamp.run.apply import apply  # noqa: E402
 
 BASE = """
@@ -435,7 +436,14 @@ def main() -> int:
         help=f"run the {BACKFILL} pair this many times (order swapped every other time) "
         "and judge throughput on the median",
     )
+    parser.add_argument(
+        "--whole-ranges",
+        action="store_true",
+        help="run batched backfills in whole key ranges (batch.HALVES off: as before each "
+        "range was split in halves), to compare with a run without it",
+    )
     args = parser.parse_args()
+    batch.HALVES = not args.whole_ranges
     ops = [op for op in args.ops.split(",") if op]
     unknown = [op for op in ops if op != BACKFILL and op not in OPERATIONS]
     if unknown:
