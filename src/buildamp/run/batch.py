@@ -238,9 +238,10 @@ def _plan(
             )
             + ")"
         )
-        # synchronous_commit off for this transaction only: the batch and its saved
-        # position commit together, so losing the last commits in a crash loses
-        # both, and there is no need to wait for the flush.
+        # The commit waits for its WAL flush (the server's synchronous_commit, on by
+        # default): committed asynchronously, a batch left its WAL for the next
+        # synchronous committer to flush, the application's own writes, which then
+        # waited 100-200 ms now and then (benchmarks/README.md, "Stalls and the WAL").
         return (
             # the last of the next ``size`` keys (not max(): uuid has none)
             "WITH buildamp_bound AS (SELECT buildamp_key AS upper "
@@ -248,8 +249,7 @@ def _plan(
             f"ORDER BY {key} LIMIT %(size)s) AS buildamp_rows "
             f"ORDER BY buildamp_key DESC LIMIT 1), {rest}"
             f"buildamp_batch AS ({head} WHERE {lower}{key} <= {upper} AND {half}"
-            f"({condition}) RETURNING 1){position} SELECT {count}, {upper}::text, "
-            "set_config('synchronous_commit', 'off', true)"
+            f"({condition}) RETURNING 1){position} SELECT {count}, {upper}::text"
         )
 
     # run without parameters: its text is as written
