@@ -54,6 +54,8 @@ VACUUM_HEAP = "VACUUM (INDEX_CLEANUP OFF, TRUNCATE OFF) "
 HALVES = True
 # ... when the key's order follows the table's (pg_stats.correlation), or is unknown
 MIN_CORRELATION = 0.5
+# key types whose range gives progress totals and whose halves go by parity
+INTEGER_KEYS = ("smallint", "integer", "bigint")
 
 
 @dataclass
@@ -143,7 +145,7 @@ def _split(key: str, key_type: str, correlation: float | None) -> _Split | None:
     text keys: 98% of one UPDATE's rows/s against 107% in whole ranges)."""
     if not HALVES or (correlation is not None and abs(correlation) < MIN_CORRELATION):
         return None
-    if key_type in ("smallint", "integer", "bigint"):
+    if key_type in INTEGER_KEYS:
         return _Split("parity", f"{key} %% 2 = 0")
     if key_type == "uuid":
         return _Split("uuid-hash", f"uuid_hash_extended({key}, 0) %% 2 = 0")
@@ -255,7 +257,7 @@ def _plan(
     # run without parameters: its text is as written
     key_range = (
         f"SELECT min({name}), max({name}) FROM {quote_ident(table)}"
-        if key_type in ("smallint", "integer", "bigint")
+        if key_type in INTEGER_KEYS
         else None
     )
     forms = {
