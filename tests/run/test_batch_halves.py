@@ -172,3 +172,16 @@ def test_each_batch_commit_waits_for_its_wal_flush(pg_url: str, monkeypatch: Any
         run_batched(conn, "UPDATE t SET name = upper(name)", BatchSpec("t", 100), "k", report)
     # a background record (a standby snapshot) may land between a commit and a check
     assert len(flushed) >= 10 and flushed.count(False) <= 1, flushed
+
+
+def test_batches_push_their_page_writes_to_disk_as_they_go(pg_conn: Any) -> None:
+    """The backfill's evicted pages would sit dirty in the kernel's cache and go
+    out in bursts that a writer's commit fsync queues behind: each batch runs with
+    ``backend_flush_after``, and the session gets its own setting back after."""
+    _table(pg_conn, "bigint", 300)
+    pg_conn.execute("SET backend_flush_after = '64kB'")
+    statement = "UPDATE t SET name = current_setting('backend_flush_after')"
+    assert run_batched(pg_conn, statement, BatchSpec("t", 100), "k") == 300
+    seen = pg_conn.execute("SELECT array_agg(DISTINCT name) FROM t").fetchone()[0]
+    assert seen == [f"{batch.FLUSH_AFTER * 8}kB"]
+    assert pg_conn.execute("SHOW backend_flush_after").fetchone()[0] == "64kB"
