@@ -28,6 +28,7 @@ run takes about 12x a 100,000-row one on the same machine.
     python benchmarks/online_stall.py --rows 100000 --ops default_backfill   # one operation
     python benchmarks/online_stall.py --rows 300000 --ops backfill --pairs 5  # median of 5
     python benchmarks/online_stall.py --rows 50000 --ops backfill,index,not_null
+    python benchmarks/online_stall.py --ops backfill --pairs 3 --no-flush-after  # baseline
 """
 
 from __future__ import annotations
@@ -442,8 +443,17 @@ def main() -> int:
         help="run batched backfills in whole key ranges (batch.HALVES off: as before each "
         "range was split in halves), to compare with a run without it",
     )
+    parser.add_argument(
+        "--no-flush-after",
+        action="store_true",
+        help="leave the batched backfills' page writes to the server's backend_flush_after "
+        "(batch.FLUSH_AFTER off: as before they were pushed to disk as they go), to "
+        "compare with a run without it",
+    )
     args = parser.parse_args()
     batch.HALVES = not args.whole_ranges
+    if args.no_flush_after:
+        batch.FLUSH_AFTER = 0
     ops = [op for op in args.ops.split(",") if op]
     unknown = [op for op in ops if op != BACKFILL and op not in OPERATIONS]
     if unknown:
