@@ -174,14 +174,20 @@ def test_each_batch_commit_waits_for_its_wal_flush(pg_url: str, monkeypatch: Any
     assert len(flushed) >= 10 and flushed.count(False) <= 1, flushed
 
 
+def _flush_after_seen_by_batches(conn: Any, setting: str) -> list[str]:
+    conn.execute("DROP TABLE IF EXISTS t")
+    _table(conn, "bigint", 300)
+    conn.execute(f"SET backend_flush_after = '{setting}'")
+    statement = "UPDATE t SET name = current_setting('backend_flush_after')"
+    assert run_batched(conn, statement, BatchSpec("t", 100), setting) == 300
+    assert conn.execute("SHOW backend_flush_after").fetchone()[0] == setting  # restored
+    return list(conn.execute("SELECT array_agg(DISTINCT name) FROM t").fetchone()[0])
+
+
 def test_batches_push_their_page_writes_to_disk_as_they_go(pg_conn: Any) -> None:
     """The backfill's evicted pages would sit dirty in the kernel's cache and go
     out in bursts that a writer's commit fsync queues behind: each batch runs with
-    ``backend_flush_after``, and the session gets its own setting back after."""
-    _table(pg_conn, "bigint", 300)
-    pg_conn.execute("SET backend_flush_after = '64kB'")
-    statement = "UPDATE t SET name = current_setting('backend_flush_after')"
-    assert run_batched(pg_conn, statement, BatchSpec("t", 100), "k") == 300
-    seen = pg_conn.execute("SELECT array_agg(DISTINCT name) FROM t").fetchone()[0]
-    assert seen == [f"{batch.FLUSH_AFTER * 8}kB"]
-    assert pg_conn.execute("SHOW backend_flush_after").fetchone()[0] == "64kB"
+    ``backend_flush_after`` unless the server already sets one, and the session
+    gets its own setting back after."""
+    assert _flush_after_seen_by_batches(pg_conn, "0") == [f"{batch.FLUSH_AFTER * 8}kB"]
+    assert _flush_after_seen_by_batches(pg_conn, "64kB") == ["64kB"]  # the DBA's, kept

@@ -56,7 +56,8 @@ HALVES = True
 MIN_CORRELATION = 0.5
 # key types whose range gives progress totals and whose halves go by parity
 INTEGER_KEYS = ("smallint", "integer", "bigint")
-# backend_flush_after for the backfill's session (8 kB pages; 0 = the server's)
+# backend_flush_after (8 kB pages) for a backfill's session where the server's is 0
+# (its default); 0 here leaves the server's (benchmarks/online_stall.py --no-flush-after)
 FLUSH_AFTER = 32
 
 
@@ -332,16 +333,18 @@ def run_batched(
 
 def _flush_writes(conn: Connection) -> Callable[[], None]:
     """Have the server push this session's page writes to disk as it goes
-    (``backend_flush_after``). Without it a backfill leaves hundreds of MB dirty in
-    the kernel's cache, flushed in bursts a writer's commit queues behind."""
-    if not FLUSH_AFTER:
+    (``backend_flush_after``), unless the server already does. Without it a
+    backfill leaves hundreds of MB dirty in the kernel's cache, written out in
+    bursts that a writer's commit (its WAL fsync) queues behind."""
+    row = conn.execute("SELECT current_setting('backend_flush_after')").fetchone()
+    before = str(row[0]) if row else "0"
+    if not FLUSH_AFTER or before != "0":
         return lambda: None
-    before = conn.execute("SELECT current_setting('backend_flush_after')").fetchone()
     conn.execute("SELECT set_config('backend_flush_after', %s, false)", (str(FLUSH_AFTER),))
 
     def restore() -> None:
-        if before is not None and not (conn.closed or conn.broken):  # else the error says why
-            conn.execute("SELECT set_config('backend_flush_after', %s, false)", (before[0],))
+        if not (conn.closed or conn.broken):  # a broken connection: the error says why
+            conn.execute("SELECT set_config('backend_flush_after', %s, false)", (before,))
 
     return restore
 

@@ -1,0 +1,129 @@
+"""Does a batched backfill leave the kernel's cache full of dirty pages?
+
+A batched backfill dirties the table's pages faster than shared_buffers holds
+them; the backend writes them out, and with the server's default
+``backend_flush_after = 0`` the kernel keeps them dirty and writes them in
+bursts. A writer's commit is an fsync of the WAL on the same disk: it queues
+behind such a burst (the 100-200 ms stalls of benchmarks/README.md, "Stalls and
+the WAL"). ``run_batched`` sets ``backend_flush_after`` for its session
+(``batch.FLUSH_AFTER``) so its writes go out as it goes.
+
+Paired runs on ``online_stall.py``'s table and writer: the batched backfill of
+``online_stall.py`` with ``batch.FLUSH_AFTER`` as shipped and with it off (the
+server's 0), in turn (the order swapped every round), each on a fresh copy right
+after a CHECKPOINT. Each line: rows/s, the writer's worst latency during the run
+and in its own writer-alone window before it, its five slowest writes, and the
+kernel's ``Dirty`` memory (``/proc/meminfo``, sampled every 50 ms from the copy
+of the database to the end of the run: the server must run on this machine).
+
+    python benchmarks/backfill_flush.py --rows 2000000 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import online_stall as stall
+import psycopg
+
+from buildamp.run import batch
+
+SHIPPED = batch.FLUSH_AFTER
+
+
+class DirtySampler:
+    """The kernel's dirty page cache in MB, every 50 ms, on a thread."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> DirtySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with open("/proc/meminfo") as meminfo:
+                for line in meminfo:
+                    if line.startswith("Dirty:"):
+                        self.samples.append(int(line.split()[1]) / 1024)
+            time.sleep(0.05)
+
+    def figures(self) -> str:
+        ordered = sorted(self.samples) or [0.0]
+        p95 = ordered[int(len(ordered) * 0.95)]
+        return (
+            f"Dirty median {statistics.median(ordered):.0f} MB, p95 {p95:.0f} MB, "
+            f"max {ordered[-1]:.0f} MB"
+        )
+
+
+def slowest_writes(writer: Any, start: float, end: float) -> list[int]:
+    inside = [lat for began, lat in writer.samples if began + lat >= start and began <= end]
+    return [round(lat * 1000) for lat in sorted(inside)[-5:]]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    args = parser.parse_args()
+    slowest: dict[float, list[int]] = {}  # by window start: the run's starts last
+    real_worst = stall.Writer.worst
+
+    def worst(writer: Any, start: float, end: float) -> float:
+        slowest[start] = slowest_writes(writer, start, end)
+        return real_worst(writer, start, end)
+
+    stall.Writer.worst = worst  # type: ignore[method-assign,assignment]
+    variants = [(f"flush after {SHIPPED * 8} kB (shipped)", SHIPPED), ("server's 0", 0)]
+    with tempfile.TemporaryDirectory(prefix="buildamp-flush-") as tmp:
+        work = Path(tmp)
+        print(f"building template: {args.rows:,} rows ...", flush=True)
+        base = stall.build_template(args.database_url, args.rows, work)
+        project = stall.backfill_project(base, True, work)
+        print(f"batched `{stall.BACKFILL_SQL}` over {args.rows:,} rows, with a writer:")
+        for round_ in range(args.rounds):
+            for label, flush_after in variants if round_ % 2 == 0 else variants[::-1]:
+                batch.FLUSH_AFTER = flush_after
+                slowest.clear()
+                with DirtySampler() as dirty:
+                    run = stall.measure(args.database_url, project, "big", args.rows, False)
+                print(
+                    f"  round {round_ + 1}, {label:<26} {run.rows_per_second:>9,.0f} rows/s, "
+                    f"writer worst {run.stall * 1000:.0f} ms (alone {run.alone * 1000:.0f} ms), "
+                    f"slowest {slowest[max(slowest)]} ms; {dirty.figures()}",
+                    flush=True,
+                )
+        with psycopg.connect(stall.admin_url(args.database_url), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {stall.RUN_DATABASE} WITH (FORCE)")
+            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
