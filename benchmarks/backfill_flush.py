@@ -13,8 +13,8 @@ Paired runs on ``online_stall.py``'s table and writer: the batched backfill of
 server's 0), in turn (the order swapped every round), each on a fresh copy right
 after a CHECKPOINT. Each line: rows/s, the writer's worst latency during the run
 and in its own writer-alone window before it, its five slowest writes, and the
-kernel's ``Dirty`` memory (``/proc/meminfo``, sampled every 50 ms from the copy
-of the database to the end of the run: the server must run on this machine).
+kernel's ``Dirty`` memory during the run (``/proc/meminfo``, sampled every 50 ms:
+the server must run on this machine).
 
     python benchmarks/backfill_flush.py --rows 2000000 --rounds 3
 """
@@ -45,7 +45,7 @@ class DirtySampler:
     """The kernel's dirty page cache in MB, every 50 ms, on a thread."""
 
     def __init__(self) -> None:
-        self.samples: list[float] = []
+        self.samples: list[tuple[float, float]] = []  # (time.monotonic(), MB)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -62,11 +62,11 @@ class DirtySampler:
             with open("/proc/meminfo") as meminfo:
                 for line in meminfo:
                     if line.startswith("Dirty:"):
-                        self.samples.append(int(line.split()[1]) / 1024)
+                        self.samples.append((time.monotonic(), int(line.split()[1]) / 1024))
             time.sleep(0.05)
 
-    def figures(self) -> str:
-        ordered = sorted(self.samples) or [0.0]
+    def figures(self, start: float, end: float) -> str:
+        ordered = sorted(mb for at, mb in self.samples if start <= at <= end) or [0.0]
         p95 = ordered[int(len(ordered) * 0.95)]
         return (
             f"Dirty median {statistics.median(ordered):.0f} MB, p95 {p95:.0f} MB, "
@@ -92,11 +92,12 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
-    slowest: dict[float, list[int]] = {}  # by window start: the run's starts last
+    # the writer's windows by start (the run's starts last): end, slowest writes
+    windows: dict[float, tuple[float, list[int]]] = {}
     real_worst = stall.Writer.worst
 
     def worst(writer: Any, start: float, end: float) -> float:
-        slowest[start] = slowest_writes(writer, start, end)
+        windows[start] = (end, slowest_writes(writer, start, end))
         return real_worst(writer, start, end)
 
     stall.Writer.worst = worst  # type: ignore[method-assign,assignment]
@@ -110,13 +111,15 @@ def main() -> int:
         for round_ in range(args.rounds):
             for label, flush_after in variants if round_ % 2 == 0 else variants[::-1]:
                 batch.FLUSH_AFTER = flush_after
-                slowest.clear()
+                windows.clear()
                 with DirtySampler() as dirty:
                     run = stall.measure(args.database_url, project, "big", args.rows, False)
+                started = max(windows)
+                ended, slowest = windows[started]
                 print(
-                    f"  round {round_ + 1}, {label:<26} {run.rows_per_second:>9,.0f} rows/s, "
+                    f"  round {round_ + 1}, {label:<29} {run.rows_per_second:>9,.0f} rows/s, "
                     f"writer worst {run.stall * 1000:.0f} ms (alone {run.alone * 1000:.0f} ms), "
-                    f"slowest {slowest[max(slowest)]} ms; {dirty.figures()}",
+                    f"slowest {slowest} ms; {dirty.figures(started, ended)}",
                     flush=True,
                 )
         with psycopg.connect(stall.admin_url(args.database_url), autocommit=True) as admin:
