@@ -22,7 +22,6 @@ the server must run on this machine).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import online_stall as stall
 import psycopg
+from measure import add_database_url
 
 from buildamp.run import batch
 
@@ -85,12 +85,7 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_database_url(parser)
     args = parser.parse_args()
     # the writer's windows by start (the run's starts last): end, slowest writes
     windows: dict[float, tuple[float, list[int]]] = {}

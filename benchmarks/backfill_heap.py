@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import psycopg  # noqa: E402
+from measure import add_database_url  # noqa: E402
 
 from buildamp.files.directives import BatchSpec  # noqa: E402
 from buildamp.run import batch  # noqa: E402
@@ -325,12 +326,7 @@ def main() -> int:
         help="also run the statement as one UPDATE on its own copy, in every round, "
         "and print the batched run's rows/s as a share of it",
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_database_url(parser)
     args = parser.parse_args()
     KEY = args.key
     batch.VACUUM_EVERY, batch.VACUUM_SHARE = args.every, args.share

@@ -26,7 +26,6 @@ apart, so half the rows are HOT updates with no index entry to add or clean up
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import psycopg  # noqa: E402
 from backfill_heap import RUN, TEMPLATE, backend_cpu, build_template, url_of  # noqa: E402
+from measure import add_database_url  # noqa: E402
 
 MODES = ("committed", "one-transaction", "one-update")
 STATEMENT = "UPDATE big SET name = upper(name)"
@@ -83,12 +83,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--size", type=int, default=2000, help="rows per batch")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_database_url(parser)
     args = parser.parse_args()
     print(f"{STATEMENT} over {args.rows:,} rows, batches of {args.size:,}", flush=True)
     build_template(args.database_url, args.rows)

@@ -1,7 +1,9 @@
-"""Whole-process measurements: wall time and peak memory of one command."""
+"""Whole-process measurements: wall time and peak memory of one command; and the
+server the database benchmarks run against."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -145,3 +147,13 @@ def _measured(
             tail = err.read_text(errors="replace")[-3000:]
             raise CommandFailed(f"{' '.join(command)} (in {cwd}) exited {code_text}:\n{tail}")
         return float(wall_text), int(rss_text) / 1024  # Linux reports KiB
+
+
+def add_database_url(parser: argparse.ArgumentParser) -> None:
+    """``--database-url``: a server where the benchmark may create and drop databases."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import random
 import shutil
 import statistics
@@ -50,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import psycopg  # noqa: E402
+from measure import add_database_url  # noqa: E402
 
 from buildamp.cli.generate import generate  # noqa: E402
 from buildamp.files.config import load_config  # noqa: E402
@@ -418,12 +418,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_database_url(parser)
     parser.add_argument(
         "--ops",
         default=",".join([BACKFILL, *OPERATIONS]),
