@@ -25,53 +25,35 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import online_stall as stall
-import psycopg
-from measure import add_database_url
+from measure import Sampler, add_database_url
 
 from buildamp.run import batch
 
 SHIPPED = batch.FLUSH_AFTER
 
 
-class DirtySampler:
-    """The kernel's dirty page cache in MB, every 50 ms, on a thread."""
+def dirty_mb() -> float:
+    """The kernel's dirty page cache, in MB."""
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("Dirty:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
-    def __init__(self) -> None:
-        self.samples: list[tuple[float, float]] = []  # (time.monotonic(), MB)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> DirtySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with open("/proc/meminfo") as meminfo:
-                for line in meminfo:
-                    if line.startswith("Dirty:"):
-                        self.samples.append((time.monotonic(), int(line.split()[1]) / 1024))
-            time.sleep(0.05)
-
-    def figures(self, start: float, end: float) -> str:
-        ordered = sorted(mb for at, mb in self.samples if start <= at <= end) or [0.0]
-        p95 = ordered[int(len(ordered) * 0.95)]
-        return (
-            f"Dirty median {statistics.median(ordered):.0f} MB, p95 {p95:.0f} MB, "
-            f"max {ordered[-1]:.0f} MB"
-        )
+def dirty_figures(samples: list[float]) -> str:
+    ordered = sorted(samples) or [0.0]
+    p95 = ordered[int(len(ordered) * 0.95)]
+    return (
+        f"Dirty median {statistics.median(ordered):.0f} MB, p95 {p95:.0f} MB, "
+        f"max {ordered[-1]:.0f} MB"
+    )
 
 
 def slowest_writes(writer: Any, start: float, end: float) -> list[int]:
@@ -107,19 +89,17 @@ def main() -> int:
             for label, flush_after in variants if round_ % 2 == 0 else variants[::-1]:
                 batch.FLUSH_AFTER = flush_after
                 windows.clear()
-                with DirtySampler() as dirty:
+                with Sampler(dirty_mb, 0.05) as dirty:
                     run = stall.measure(args.database_url, project, "big", args.rows, False)
                 started = max(windows)
                 ended, slowest = windows[started]
                 print(
                     f"  round {round_ + 1}, {label:<29} {run.rows_per_second:>9,.0f} rows/s, "
                     f"writer worst {run.stall * 1000:.0f} ms (alone {run.alone * 1000:.0f} ms), "
-                    f"slowest {slowest} ms; {dirty.figures(started, ended)}",
+                    f"slowest {slowest} ms; {dirty_figures(dirty.between(started, ended))}",
                     flush=True,
                 )
-        with psycopg.connect(stall.admin_url(args.database_url), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {stall.RUN_DATABASE} WITH (FORCE)")
-            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+        stall.drop_databases(args.database_url)
     return 0
 
 

@@ -8,9 +8,12 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 
 class CommandFailed(RuntimeError):
@@ -157,3 +160,34 @@ def add_database_url(parser: argparse.ArgumentParser) -> None:
             "BUILDAMP_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
     )
+
+
+T = TypeVar("T")
+
+
+class Sampler(Generic[T]):
+    """``read()`` every ``every`` seconds on a thread, as (time.monotonic(), value),
+    from ``with`` to its end."""
+
+    def __init__(self, read: Callable[[], T], every: float) -> None:
+        self.samples: list[tuple[float, T]] = []
+        self._read, self._every = read, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler[T]:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            at = time.monotonic()
+            self.samples.append((at, self._read()))
+            time.sleep(self._every)
+
+    def between(self, start: float, end: float) -> list[T]:
+        return [value for at, value in self.samples if start <= at <= end]

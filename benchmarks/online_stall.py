@@ -212,9 +212,9 @@ def build_template(url: str, rows: int, work: Path) -> Path:
     base = make_project(work / "base", False, BASE)
     generate(load_config(base))
     with psycopg.connect(admin_url(url), autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
-        admin.execute("CREATE DATABASE buildamp_stall_template")
-    template = db_url(url, "buildamp_stall_template")
+        admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {TEMPLATE_DATABASE}")
+    template = db_url(url, TEMPLATE_DATABASE)
     apply(load_config(base), template, report=lambda _line: None)
     with psycopg.connect(template, autocommit=True) as conn:
         conn.execute(
@@ -278,6 +278,7 @@ class Run:
 
 ALONE_SECONDS = 3.0  # the paired writer-alone window before each run
 RUN_DATABASE = "buildamp_stall_run"
+TEMPLATE_DATABASE = "buildamp_stall_template"
 
 
 def online_project(base: Path, op: str, online: bool, work: Path) -> Path:
@@ -307,13 +308,7 @@ def measure(url: str, project: Path, table: str, rows: int, compact: bool) -> Ru
     """Apply ``project`` to a fresh copy of the template under the writer.
     ``compact``: also measure the table after ``VACUUM FULL`` (costly at 2M rows,
     so only for the runs whose heap figures are judged)."""
-    with psycopg.connect(admin_url(url), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {RUN_DATABASE} TEMPLATE buildamp_stall_template")
-        # Every run starts right after a checkpoint, so each pays the same full-page
-        # writes: one that met a checkpoint half-way ran up to a quarter slower.
-        admin.execute("CHECKPOINT")
-    target = db_url(url, RUN_DATABASE)
+    target = fresh_copy(url)
     with psycopg.connect(target, autocommit=True) as conn:
         size_before = conn.execute("SELECT pg_table_size(%s)", (table,)).fetchone()[0]
     checkpoints_before = wal_checkpoints(target)
@@ -351,6 +346,24 @@ def measure(url: str, project: Path, table: str, rows: int, compact: bool) -> Ru
             else ""
         ),
     )
+
+
+def fresh_copy(url: str) -> str:
+    """A new copy of the template (``RUN_DATABASE``); its URL."""
+    with psycopg.connect(admin_url(url), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {RUN_DATABASE} TEMPLATE {TEMPLATE_DATABASE}")
+        # Every run starts right after a checkpoint, so each pays the same full-page
+        # writes: one that met a checkpoint half-way ran up to a quarter slower.
+        admin.execute("CHECKPOINT")
+    return db_url(url, RUN_DATABASE)
+
+
+def drop_databases(url: str) -> None:
+    """The run's copy and the template, at the end."""
+    with psycopg.connect(admin_url(url), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)")
+        admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)")
 
 
 def wal_checkpoints(url: str) -> int:
@@ -490,9 +503,7 @@ def main() -> int:
                 f"{verdict:>10}{time.monotonic() - op_began:>7.0f}  {note}".rstrip(),
                 flush=True,
             )
-        with psycopg.connect(admin_url(args.database_url), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)")
-            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+        drop_databases(args.database_url)
     print(
         "\nstall goal: online stall <= the writer's worst latency in its own "
         f"{ALONE_SECONDS:.0f} s writer-alone window right before that run + 100 ms\n"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import online_stall as stall
 import psycopg
-from measure import add_database_url
+from measure import Sampler, add_database_url
 
 from buildamp.files.config import load_config
 from buildamp.run.apply import apply
@@ -37,36 +36,11 @@ ACTIVITY = (
 )
 
 
-class ActivitySampler:
-    """``pg_stat_activity`` of the run's database every 5 ms, on a thread."""
-
-    def __init__(self, url: str, database: str) -> None:
-        self.samples: list[tuple[float, list[tuple[Any, ...]]]] = []
-        self._url, self._database = url, database
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> ActivitySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        with psycopg.connect(self._url, autocommit=True) as conn:
-            while not self._stop.is_set():
-                at = time.monotonic()
-                self.samples.append((at, conn.execute(ACTIVITY, (self._database,)).fetchall()))
-                time.sleep(0.005)
-
-    def during(self, began: float, ended: float) -> Counter[tuple[Any, ...]]:
-        seen: Counter[tuple[Any, ...]] = Counter()
-        for at, rows in self.samples:
-            if began <= at <= ended:
-                seen.update(tuple(row) for row in rows)
-        return seen
+def activity_during(samples: list[list[tuple[Any, ...]]]) -> Counter[tuple[Any, ...]]:
+    seen: Counter[tuple[Any, ...]] = Counter()
+    for rows in samples:
+        seen.update(tuple(row) for row in rows)
+    return seen
 
 
 def main() -> int:
@@ -86,17 +60,16 @@ def main() -> int:
         base = stall.build_template(url, args.rows, work)
         project = stall.online_project(base, args.op, True, work)
         for round_ in range(args.rounds):
-            with psycopg.connect(stall.admin_url(url), autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {stall.RUN_DATABASE} WITH (FORCE)")
-                admin.execute(
-                    f"CREATE DATABASE {stall.RUN_DATABASE} TEMPLATE buildamp_stall_template"
-                )
-                admin.execute("CHECKPOINT")
-            target = stall.db_url(url, stall.RUN_DATABASE)
+            target = stall.fresh_copy(url)
             writer = stall.Writer(target, table, args.rows)
             writer.start()
             time.sleep(0.5)
-            with ActivitySampler(url, stall.RUN_DATABASE) as activity:
+            with (
+                psycopg.connect(url, autocommit=True) as observer,
+                Sampler(
+                    lambda: observer.execute(ACTIVITY, (stall.RUN_DATABASE,)).fetchall(), 0.005
+                ) as activity,
+            ):
                 started = time.monotonic()
                 apply(load_config(project), target, report=lambda _line: None)
                 ended = time.monotonic()
@@ -114,13 +87,10 @@ def main() -> int:
             )
             for at, lat in slow:
                 print(f"  write at +{at - started:.2f} s took {lat * 1000:.0f} ms; meanwhile:")
-                for (pid, state, kind, event, query), count in activity.during(
-                    at, at + lat
-                ).most_common():
+                meanwhile = activity_during(activity.between(at, at + lat))
+                for (pid, state, kind, event, query), count in meanwhile.most_common():
                     print(f"    {count:3d}x pid {pid} {state} {kind}/{event}: {query!r}")
-        with psycopg.connect(stall.admin_url(url), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {stall.RUN_DATABASE} WITH (FORCE)")
-            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+        stall.drop_databases(url)
     return 0
 
 

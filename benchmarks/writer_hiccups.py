@@ -84,11 +84,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="buildamp-hiccups-") as tmp:
         print(f"building template: {args.rows:,} rows ...", flush=True)
         stall.build_template(args.database_url, args.rows, Path(tmp))
-        with psycopg.connect(stall.admin_url(args.database_url), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {stall.RUN_DATABASE} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {stall.RUN_DATABASE} TEMPLATE buildamp_stall_template")
-            admin.execute("CHECKPOINT")
-        target = stall.db_url(args.database_url, stall.RUN_DATABASE)
+        target = stall.fresh_copy(args.database_url)
         writer = stall.Writer(target, "big", args.rows)
         writer.start()
         time.sleep(0.5)
@@ -109,9 +105,7 @@ def main() -> int:
         for label, latencies in totals.items():
             seconds = sum(e - b for name, _, b, e in windows if name == label)
             print(f"all {label:<24} {describe(latencies, seconds)}")
-        with psycopg.connect(stall.admin_url(args.database_url), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {stall.RUN_DATABASE} WITH (FORCE)")
-            admin.execute("DROP DATABASE IF EXISTS buildamp_stall_template WITH (FORCE)")
+        stall.drop_databases(args.database_url)
     return 0
 
 
