@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -56,11 +55,6 @@ def dirty_figures(samples: list[float]) -> str:
     )
 
 
-def slowest_writes(writer: Any, start: float, end: float) -> list[int]:
-    inside = [lat for began, lat in writer.samples if began + lat >= start and began <= end]
-    return [round(lat * 1000) for lat in sorted(inside)[-5:]]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -69,15 +63,6 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     add_database_url(parser)
     args = parser.parse_args()
-    # the writer's windows by start (the run's starts last): end, slowest writes
-    windows: dict[float, tuple[float, list[int]]] = {}
-    real_worst = stall.Writer.worst
-
-    def worst(writer: Any, start: float, end: float) -> float:
-        windows[start] = (end, slowest_writes(writer, start, end))
-        return real_worst(writer, start, end)
-
-    stall.Writer.worst = worst  # type: ignore[method-assign,assignment]
     variants = [(f"flush after {SHIPPED * 8} kB (shipped)", SHIPPED), ("server's 0", 0)]
     with tempfile.TemporaryDirectory(prefix="buildamp-flush-") as tmp:
         work = Path(tmp)
@@ -88,15 +73,13 @@ def main() -> int:
         for round_ in range(args.rounds):
             for label, flush_after in variants if round_ % 2 == 0 else variants[::-1]:
                 batch.FLUSH_AFTER = flush_after
-                windows.clear()
                 with Sampler(dirty_mb, 0.05) as dirty:
                     run = stall.measure(args.database_url, project, "big", args.rows, False)
-                started = max(windows)
-                ended, slowest = windows[started]
+                slowest = [round(lat * 1000) for lat in run.slowest]
                 print(
                     f"  round {round_ + 1}, {label:<29} {run.rows_per_second:>9,.0f} rows/s, "
                     f"writer worst {run.stall * 1000:.0f} ms (alone {run.alone * 1000:.0f} ms), "
-                    f"slowest {slowest} ms; {dirty_figures(dirty.between(started, ended))}",
+                    f"slowest {slowest} ms; {dirty_figures(dirty.between(*run.window))}",
                     flush=True,
                 )
         stall.drop_databases(args.database_url)

@@ -186,8 +186,11 @@ class Writer:
     def worst(self, start: float, end: float) -> float:
         """Worst latency of the writes in [start, end]; infinite when none completed
         (a writer that stopped must not read as "no stall")."""
-        inside = [lat for began, lat in self.samples if began + lat >= start and began <= end]
-        return max(inside, default=float("inf"))
+        return max(self.latencies(start, end), default=float("inf"))
+
+    def latencies(self, start: float, end: float) -> list[float]:
+        """Of the writes that overlap [start, end]."""
+        return [lat for began, lat in self.samples if began + lat >= start and began <= end]
 
 
 def admin_url(url: str) -> str:
@@ -274,6 +277,8 @@ class Run:
     rows_per_second: float
     sizes: Sizes
     autovacuums: str = ""  # ", autovacuum ran N time(s) during it", WAL checkpoints, when any
+    window: tuple[float, float] = (0.0, 0.0)  # the run's start and end (time.monotonic())
+    slowest: tuple[float, ...] = ()  # the writer's five slowest writes in it, ascending
 
 
 ALONE_SECONDS = 3.0  # the paired writer-alone window before each run
@@ -345,6 +350,8 @@ def measure(url: str, project: Path, table: str, rows: int, compact: bool) -> Ru
             if checkpoints
             else ""
         ),
+        (started, ended),
+        tuple(sorted(writer.latencies(started, ended))[-5:]),
     )
 
 

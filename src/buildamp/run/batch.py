@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -324,14 +325,77 @@ def run_batched(
         _estimate(conn, spec.table),
         time.monotonic(),
     )
-    restore = _flush_writes(conn)
-    try:
-        return _run(conn, plan, spec, progress_key, progress, last, pending, store, report)
-    finally:
-        restore()
+    with _flushed_writes(conn):
+        size, since_vacuum = spec.size, 0
+        vacuumed_at, vacuum_took = time.monotonic(), 0.0  # the last heap vacuum: end, duration
+        table_rows = progress.rows_total  # the catalog's; each heap vacuum refreshes it
+        counted: int | None = None  # the table's rows as the last heap vacuum counted them
+        span = _key_span(conn, plan)
+        per_row: float | None = None  # measured seconds per row, smoothed
+
+        def run(rows: int) -> tuple[int, Any]:
+            nonlocal last, pending
+            row = conn.execute(
+                plan.statement(last is not None, pending is not None),
+                {
+                    "size": rows,
+                    "last": last,
+                    "pending": pending,
+                    "progress_key": progress_key,
+                    "progress": json.dumps(progress.as_json()),
+                    "done": progress.rows_done,
+                },
+            ).fetchone()
+            changed, upper = (int(row[0]), row[1]) if row else (0, None)
+            progress.rows_done += changed
+            if plan.split is not None:
+                if pending is not None:
+                    last = pending
+                pending = upper
+            elif upper is not None:
+                last = upper
+            return changed, upper
+
+        while True:
+            began = time.monotonic()
+            changed, upper = run(size)
+            if upper is None:
+                progress.status = "done"
+                store.put(progress_key, {**progress.as_json(), "last_key": last})
+                break
+            # half of (last, upper] is done: the key reached is its middle
+            reached = upper if plan.split is None or span is None else _middle(last, upper, span)
+            progress.rows_total = _corrected_total(progress, span, reached, counted)
+            since_vacuum += changed
+            announce(conn, progress)
+            if report is not None:
+                report(progress)
+            took = time.monotonic() - began
+            threshold = max(vacuum_basis(table_rows, progress) // VACUUM_EVERY, spec.size)
+            if vacuum_due(since_vacuum, threshold, time.monotonic() - vacuumed_at, vacuum_took):
+                if pending is not None:  # no range half done while the vacuum records free space
+                    run(0)
+                vacuum_began = time.monotonic()
+                conn.execute(f"{VACUUM_HEAP}{_quoted(spec.table)}".encode())
+                vacuumed_at = time.monotonic()
+                vacuum_took = vacuumed_at - vacuum_began
+                since_vacuum = 0
+                table_rows = counted = _estimate(conn, spec.table)
+            if spec.pause:
+                time.sleep(spec.pause)
+            if changed > 0:
+                sample = took / changed
+                per_row = sample if per_row is None else max(sample, (per_row + sample) / 2)
+            size = next_size(size, spec.size, per_row)
+        progress.rows_total = progress.rows_done
+        announce(conn, progress)
+        if report is not None:
+            report(progress)
+        return progress.rows_done
 
 
-def _flush_writes(conn: Connection) -> Callable[[], None]:
+@contextmanager
+def _flushed_writes(conn: Connection) -> Iterator[None]:
     """Have the server push this session's page writes to disk as it goes
     (``backend_flush_after``), unless the server already does. Without it a
     backfill leaves hundreds of MB dirty in the kernel's cache, written out in
@@ -339,93 +403,14 @@ def _flush_writes(conn: Connection) -> Callable[[], None]:
     row = conn.execute("SELECT current_setting('backend_flush_after')").fetchone()
     before = str(row[0]) if row else "0"
     if not FLUSH_AFTER or before != "0":
-        return lambda: None
+        yield
+        return
     conn.execute("SELECT set_config('backend_flush_after', %s, false)", (str(FLUSH_AFTER),))
-
-    def restore() -> None:
+    try:
+        yield
+    finally:
         if not (conn.closed or conn.broken):  # a broken connection: the error says why
             conn.execute("SELECT set_config('backend_flush_after', %s, false)", (before,))
-
-    return restore
-
-
-def _run(
-    conn: Connection,
-    plan: _Plan,
-    spec: BatchSpec,
-    progress_key: str,
-    progress: BatchProgress,
-    last: Any,
-    pending: Any,
-    store: ProgressStore,
-    report: ProgressReport | None,
-) -> int:
-    size, since_vacuum = spec.size, 0
-    vacuumed_at, vacuum_took = time.monotonic(), 0.0  # the last heap vacuum: end, duration
-    table_rows = progress.rows_total  # the catalog's; each heap vacuum refreshes it
-    counted: int | None = None  # the table's rows as the last heap vacuum counted them
-    span = _key_span(conn, plan)
-    per_row: float | None = None  # measured seconds per row, smoothed
-
-    def run(rows: int) -> tuple[int, Any]:
-        nonlocal last, pending
-        row = conn.execute(
-            plan.statement(last is not None, pending is not None),
-            {
-                "size": rows,
-                "last": last,
-                "pending": pending,
-                "progress_key": progress_key,
-                "progress": json.dumps(progress.as_json()),
-                "done": progress.rows_done,
-            },
-        ).fetchone()
-        changed, upper = (int(row[0]), row[1]) if row else (0, None)
-        progress.rows_done += changed
-        if plan.split is not None:
-            if pending is not None:
-                last = pending
-            pending = upper
-        elif upper is not None:
-            last = upper
-        return changed, upper
-
-    while True:
-        began = time.monotonic()
-        changed, upper = run(size)
-        if upper is None:
-            progress.status = "done"
-            store.put(progress_key, {**progress.as_json(), "last_key": last})
-            break
-        # half of (last, upper] is done: the key reached is its middle
-        reached = upper if plan.split is None or span is None else _middle(last, upper, span)
-        progress.rows_total = _corrected_total(progress, span, reached, counted)
-        since_vacuum += changed
-        announce(conn, progress)
-        if report is not None:
-            report(progress)
-        took = time.monotonic() - began
-        threshold = max(vacuum_basis(table_rows, progress) // VACUUM_EVERY, spec.size)
-        if vacuum_due(since_vacuum, threshold, time.monotonic() - vacuumed_at, vacuum_took):
-            if pending is not None:  # no range half done while the vacuum records free space
-                run(0)
-            vacuum_began = time.monotonic()
-            conn.execute(f"{VACUUM_HEAP}{_quoted(spec.table)}".encode())
-            vacuumed_at = time.monotonic()
-            vacuum_took = vacuumed_at - vacuum_began
-            since_vacuum = 0
-            table_rows = counted = _estimate(conn, spec.table)
-        if spec.pause:
-            time.sleep(spec.pause)
-        if changed > 0:
-            sample = took / changed
-            per_row = sample if per_row is None else max(sample, (per_row + sample) / 2)
-        size = next_size(size, spec.size, per_row)
-    progress.rows_total = progress.rows_done
-    announce(conn, progress)
-    if report is not None:
-        report(progress)
-    return progress.rows_done
 
 
 def _middle(last: Any, upper: Any, span: tuple[int, int]) -> float:
